@@ -1,0 +1,280 @@
+#include "node/lmdb.h"
+
+#include <lmdb.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <mutex>
+#include <system_error>
+
+namespace crm::lmdb {
+namespace {
+
+MDB_val ToVal(std::string_view bytes) {
+  return MDB_val{bytes.size(), const_cast<char*>(bytes.data())};
+}
+
+std::string_view FromVal(const MDB_val& val) {
+  return {static_cast<const char*>(val.mv_data), val.mv_size};
+}
+
+// The error policy: every LMDB or errno code becomes one Status code, with a
+// message naming the operation. See docs/storage.md.
+Status Translate(int rc, const char* what) {
+  std::string message = std::string(what) + ": " + mdb_strerror(rc);
+  switch (rc) {
+    case MDB_SUCCESS:
+      return Status::Ok();
+    case MDB_NOTFOUND:
+      return Status::NotFound(std::move(message));
+    case MDB_KEYEXIST:
+      return Status::AlreadyExists(std::move(message));
+    case MDB_MAP_FULL:
+    case MDB_TXN_FULL:
+    case MDB_DBS_FULL:
+    case ENOSPC:
+    case EDQUOT:
+      return Status::ResourceExhausted(std::move(message));
+    case MDB_READERS_FULL:
+    case EAGAIN:
+      return Status::Unavailable(std::move(message));
+    case MDB_BAD_VALSIZE:
+      return Status::InvalidArgument("key", std::move(message));
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+    case MDB_VERSION_MISMATCH:
+    case MDB_INCOMPATIBLE:
+      return Status::Corruption(std::move(message));
+    case EACCES:
+    case EPERM:
+      return Status::PermissionDenied(std::move(message));
+    default:
+      return Status::IOError(std::move(message));
+  }
+}
+
+}  // namespace
+
+// ---- Env ------------------------------------------------------------------
+
+Result<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.dir, ec);
+  if (ec) {
+    return Status::IOError("cannot create data directory " + options.dir.string() + ": " +
+                           ec.message());
+  }
+  ::chmod(options.dir.c_str(), 0700);
+
+  std::unique_ptr<Env> env(new Env());
+  env->max_map_bytes_ = options.max_map_bytes;
+  int rc = mdb_env_create(&env->env_);
+  if (rc != MDB_SUCCESS) return Translate(rc, "mdb_env_create");
+  if ((rc = mdb_env_set_maxdbs(env->env_, options.max_tables)) != MDB_SUCCESS)
+    return Translate(rc, "mdb_env_set_maxdbs");
+  if ((rc = mdb_env_set_maxreaders(env->env_, options.max_readers)) != MDB_SUCCESS)
+    return Translate(rc, "mdb_env_set_maxreaders");
+  if ((rc = mdb_env_set_mapsize(env->env_, options.initial_map_bytes)) != MDB_SUCCESS)
+    return Translate(rc, "mdb_env_set_mapsize");
+  // MDB_NOTLS: read transactions are not tied to threads, so a request may be
+  // served by any thread. An existing, larger data file keeps its size.
+  unsigned flags = MDB_NOTLS | (options.durable ? 0u : MDB_NOSYNC);
+  rc = mdb_env_open(env->env_, options.dir.c_str(), flags, 0600);
+  if (rc != MDB_SUCCESS) return Translate(rc, ("opening store " + options.dir.string()).c_str());
+  return env;
+}
+
+Env::~Env() {
+  if (env_ != nullptr) mdb_env_close(env_);
+}
+
+Result<Table> Env::OpenTable(const char* name, bool multi) {
+  auto txn = BeginWrite();
+  if (!txn.ok()) return txn.status();
+  unsigned flags = MDB_CREATE | (multi ? MDB_DUPSORT | MDB_DUPFIXED : 0u);
+  MDB_dbi dbi = 0;
+  int rc = mdb_dbi_open(txn->txn_, name, flags, &dbi);
+  if (rc != MDB_SUCCESS) return Translate(rc, (std::string("opening table ") + name).c_str());
+  CRM_RETURN_IF_ERROR(txn->Commit());
+  return Table{dbi, multi};
+}
+
+Result<Txn> Env::BeginRead() { return Begin(false); }
+
+Result<Txn> Env::BeginWrite() { return Begin(true); }
+
+Result<Txn> Env::Begin(bool write) {
+  std::shared_lock lock(resize_mutex_);
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env_, nullptr, write ? 0u : MDB_RDONLY, &txn);
+  if (rc == MDB_MAP_RESIZED) {
+    // Another process grew the map: adopt its size and try again.
+    lock.unlock();
+    {
+      std::unique_lock exclusive(resize_mutex_);
+      mdb_env_set_mapsize(env_, 0);
+    }
+    lock.lock();
+    rc = mdb_txn_begin(env_, nullptr, write ? 0u : MDB_RDONLY, &txn);
+  }
+  if (rc != MDB_SUCCESS) return Translate(rc, write ? "begin write" : "begin read");
+  return Txn(txn, std::move(lock), std::make_shared<Txn::SharedState>());
+}
+
+Status Env::GrowMap() {
+  std::unique_lock exclusive(resize_mutex_);
+  MDB_envinfo info;
+  mdb_env_info(env_, &info);
+  if (info.me_mapsize >= max_map_bytes_) {
+    return Status::ResourceExhausted("the store is full: its map reached the limit of " +
+                                     std::to_string(max_map_bytes_) + " bytes");
+  }
+  size_t bigger = std::min(info.me_mapsize * 2, max_map_bytes_);
+  int rc = mdb_env_set_mapsize(env_, bigger);
+  return Translate(rc, "growing the map");
+}
+
+size_t Env::map_bytes() const {
+  MDB_envinfo info;
+  mdb_env_info(env_, &info);
+  return info.me_mapsize;
+}
+
+Result<uint64_t> Env::Count(Table table) {
+  auto txn = BeginRead();
+  if (!txn.ok()) return txn.status();
+  MDB_stat stat;
+  int rc = mdb_stat(txn->txn_, table.dbi, &stat);
+  if (rc != MDB_SUCCESS) return Translate(rc, "mdb_stat");
+  return static_cast<uint64_t>(stat.ms_entries);
+}
+
+Status Env::Sync() { return Translate(mdb_env_sync(env_, 1), "mdb_env_sync"); }
+
+// ---- Txn ------------------------------------------------------------------
+
+Txn::Txn(MDB_txn* txn, std::shared_lock<std::shared_mutex> lock,
+         std::shared_ptr<SharedState> state)
+    : txn_(txn), resize_lock_(std::move(lock)), state_(std::move(state)) {}
+
+Txn::Txn(Txn&& other) noexcept
+    : txn_(std::exchange(other.txn_, nullptr)),
+      resize_lock_(std::move(other.resize_lock_)),
+      state_(std::move(other.state_)) {}
+
+Txn& Txn::operator=(Txn&& other) noexcept {
+  if (this != &other) {
+    Abort();
+    txn_ = std::exchange(other.txn_, nullptr);
+    resize_lock_ = std::move(other.resize_lock_);
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+
+Txn::~Txn() { Abort(); }
+
+Status Txn::Check(int rc, const char* what) const {
+  if (rc == MDB_MAP_FULL && state_) state_->map_full = true;
+  return Translate(rc, what);
+}
+
+Result<std::string_view> Txn::Get(Table table, std::string_view key) const {
+  MDB_val k = ToVal(key);
+  MDB_val v;
+  int rc = mdb_get(txn_, table.dbi, &k, &v);
+  if (rc != MDB_SUCCESS) return Check(rc, "get");
+  return FromVal(v);
+}
+
+Status Txn::Put(Table table, std::string_view key, std::string_view value) {
+  MDB_val k = ToVal(key);
+  MDB_val v = ToVal(value);
+  return Check(mdb_put(txn_, table.dbi, &k, &v, 0), "put");
+}
+
+Status Txn::Delete(Table table, std::string_view key, std::string_view value) {
+  MDB_val k = ToVal(key);
+  MDB_val v = ToVal(value);
+  return Check(mdb_del(txn_, table.dbi, &k, table.multi ? &v : nullptr), "delete");
+}
+
+Result<Cursor> Txn::OpenCursor(Table table) const {
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(txn_, table.dbi, &cursor);
+  if (rc != MDB_SUCCESS) return Check(rc, "open cursor");
+  return Cursor(cursor);
+}
+
+Result<Txn> Txn::BeginChild() {
+  MDB_txn* child = nullptr;
+  int rc = mdb_txn_begin(mdb_txn_env(txn_), txn_, 0, &child);
+  if (rc != MDB_SUCCESS) return Check(rc, "begin nested");
+  return Txn(child, {}, state_);
+}
+
+Status Txn::Commit() {
+  if (txn_ == nullptr) return Status::Internal("commit of a finished transaction");
+  int rc = mdb_txn_commit(std::exchange(txn_, nullptr));  // frees the txn even on failure
+  resize_lock_ = {};
+  return Check(rc, "commit");
+}
+
+void Txn::Abort() {
+  if (txn_ != nullptr) mdb_txn_abort(std::exchange(txn_, nullptr));
+  if (resize_lock_.owns_lock()) resize_lock_.unlock();
+  resize_lock_ = {};
+}
+
+// ---- Cursor ---------------------------------------------------------------
+
+Cursor::Cursor(Cursor&& other) noexcept
+    : cursor_(std::exchange(other.cursor_, nullptr)),
+      valid_(other.valid_),
+      key_(other.key_),
+      value_(other.value_) {}
+
+Cursor& Cursor::operator=(Cursor&& other) noexcept {
+  if (this != &other) {
+    if (cursor_ != nullptr) mdb_cursor_close(cursor_);
+    cursor_ = std::exchange(other.cursor_, nullptr);
+    valid_ = other.valid_;
+    key_ = other.key_;
+    value_ = other.value_;
+  }
+  return *this;
+}
+
+Cursor::~Cursor() {
+  if (cursor_ != nullptr) mdb_cursor_close(cursor_);
+}
+
+Status Cursor::Move(int op, std::string_view seek_key) {
+  MDB_val k = ToVal(seek_key);
+  MDB_val v{0, nullptr};
+  int rc = mdb_cursor_get(cursor_, &k, &v, static_cast<MDB_cursor_op>(op));
+  if (rc == MDB_NOTFOUND) {
+    valid_ = false;
+    return Status::Ok();
+  }
+  if (rc != MDB_SUCCESS) {
+    valid_ = false;
+    return Translate(rc, "cursor");
+  }
+  valid_ = true;
+  key_ = FromVal(k);
+  value_ = FromVal(v);
+  return Status::Ok();
+}
+
+Status Cursor::Seek(std::string_view key) { return Move(MDB_SET_RANGE, key); }
+Status Cursor::First() { return Move(MDB_FIRST); }
+Status Cursor::Last() { return Move(MDB_LAST); }
+Status Cursor::Next() { return Move(MDB_NEXT); }
+Status Cursor::Prev() { return Move(MDB_PREV); }
+
+}  // namespace crm::lmdb

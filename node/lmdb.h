@@ -1,0 +1,156 @@
+// The LMDB adapter: the only place in the project that calls LMDB. It offers an
+// environment, RAII transactions (nested ones too), named tables and cursors,
+// and translates every LMDB return code into a Status (see docs/storage.md,
+// "Error policy").
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <shared_mutex>
+#include <string_view>
+
+#include "sync/status.h"
+
+struct MDB_env;
+struct MDB_txn;
+struct MDB_cursor;
+
+namespace crm::lmdb {
+
+struct EnvOptions {
+  std::filesystem::path dir;             // created (mode 0700) if missing
+  size_t initial_map_bytes = 64u << 20;  // grown on demand, see Env::GrowMap
+  size_t max_map_bytes = size_t{1} << 40;  // GrowMap refuses to go past this
+  unsigned max_tables = 32;
+  unsigned max_readers = 512;
+  // false sets MDB_NOSYNC: commits are not durable. Only for tests and
+  // benchmarks that say so.
+  bool durable = true;
+};
+
+// A named table (an LMDB database handle). Plain value; valid while its Env is.
+struct Table {
+  unsigned dbi = 0;
+  // Keys may repeat, each with a set of fixed-size values (MDB_DUPSORT |
+  // MDB_DUPFIXED); used by the secondary indexes.
+  bool multi = false;
+};
+
+class Txn;
+class Cursor;
+
+class Env {
+ public:
+  static Result<std::unique_ptr<Env>> Open(const EnvOptions& options);
+  ~Env();
+  Env(const Env&) = delete;
+  Env& operator=(const Env&) = delete;
+
+  // Opens (creating if needed) a table. REQUIRES: called before concurrent use.
+  Result<Table> OpenTable(const char* name, bool multi);
+
+  // A read-only snapshot. Any thread; many at once.
+  Result<Txn> BeginRead();
+  // The write transaction. REQUIRES: one writer thread at a time.
+  Result<Txn> BeginWrite();
+
+  // Doubles the map size (up to max_map_bytes; kResourceExhausted beyond).
+  // Waits for open transactions of this process to end.
+  // REQUIRES: the calling thread holds no transaction.
+  Status GrowMap();
+
+  size_t map_bytes() const;
+  // Number of entries in `table` (per key-value pair for multi tables).
+  Result<uint64_t> Count(Table table);
+
+  // Flushes to disk; needed only when durable is false.
+  Status Sync();
+
+ private:
+  Env() = default;
+  Result<Txn> Begin(bool write);
+
+  MDB_env* env_ = nullptr;
+  size_t max_map_bytes_ = 0;
+  // Held shared by every transaction and exclusively while the map is resized:
+  // LMDB forbids resizing while this process has a transaction open.
+  std::shared_mutex resize_mutex_;
+};
+
+// A transaction. Move-only; aborts when destroyed uncommitted. Values
+// returned by Get and cursors point into the map and are valid only until the
+// transaction ends (and may be unaligned).
+class Txn {
+ public:
+  Txn(Txn&& other) noexcept;
+  Txn& operator=(Txn&& other) noexcept;
+  ~Txn();
+
+  // The value under `key`; kNotFound if absent.
+  Result<std::string_view> Get(Table table, std::string_view key) const;
+
+  // Stores `value` under `key` (adds it to the key's set in a multi table).
+  Status Put(Table table, std::string_view key, std::string_view value);
+  // Removes `key` (in a multi table: only the pair key/value). kNotFound if absent.
+  Status Delete(Table table, std::string_view key, std::string_view value = {});
+
+  Result<Cursor> OpenCursor(Table table) const;
+
+  // A nested write transaction: its changes join this one on Commit and vanish
+  // on Abort. REQUIRES: this is a write transaction; no other child is open.
+  Result<Txn> BeginChild();
+
+  Status Commit();
+  void Abort();
+
+  // True once any operation of this transaction tree hit MDB_MAP_FULL: the
+  // whole tree must be aborted and the map grown (Env::GrowMap) before retrying.
+  bool map_full() const { return state_ && state_->map_full; }
+
+ private:
+  friend class Env;
+  struct SharedState {
+    bool map_full = false;
+  };
+  Txn(MDB_txn* txn, std::shared_lock<std::shared_mutex> lock, std::shared_ptr<SharedState> state);
+  Status Check(int rc, const char* what) const;
+
+  MDB_txn* txn_ = nullptr;
+  std::shared_lock<std::shared_mutex> resize_lock_;  // empty for child transactions
+  std::shared_ptr<SharedState> state_;
+};
+
+// Iterates a table in key order. Move-only; REQUIRES its Txn outlives it.
+class Cursor {
+ public:
+  Cursor(Cursor&& other) noexcept;
+  Cursor& operator=(Cursor&& other) noexcept;
+  ~Cursor();
+
+  // Positions at the first key >= `key`. valid() tells whether there is one.
+  Status Seek(std::string_view key);
+  Status First();
+  Status Last();
+  // Next pair (next value of the same key first in multi tables).
+  Status Next();
+  Status Prev();
+
+  bool valid() const { return valid_; }
+  // REQUIRES: valid()
+  std::string_view key() const { return key_; }
+  std::string_view value() const { return value_; }
+
+ private:
+  friend class Txn;
+  explicit Cursor(MDB_cursor* cursor) : cursor_(cursor) {}
+  Status Move(int op, std::string_view seek_key = {});
+
+  MDB_cursor* cursor_ = nullptr;
+  bool valid_ = false;
+  std::string_view key_;
+  std::string_view value_;
+};
+
+}  // namespace crm::lmdb

@@ -1,0 +1,387 @@
+#include "node/store.h"
+
+#include <capnp/message.h>
+#include <kj/exception.h>
+
+#include <algorithm>
+#include <array>
+#include <set>
+#include <string>
+#include <unordered_set>
+
+#include "node/client_index.h"
+#include "node/text.h"
+#include "schema/records.capnp.h"
+#include "sync/merge.h"
+#include "sync/wire.h"
+
+namespace crm {
+namespace {
+
+constexpr std::string_view kMetaFormat = "format";
+constexpr std::string_view kMetaNodeId = "node_id";
+constexpr std::string_view kMetaInstanceId = "instance_id";
+constexpr std::string_view kMetaLogSeq = "log_seq";
+constexpr std::string_view kMetaOriginSeq = "origin_seq";
+constexpr std::string_view kMetaHlc = "hlc";
+constexpr std::string_view kFormatVersion = "crm-store-1";
+
+// LMDB keys are at most 511 bytes; longer index values are cut (the same cut
+// applies to lookups, so they still find them).
+constexpr size_t kMaxIndexKey = 400;
+// How many index entries a multi-word name search examines at most.
+constexpr size_t kNameScanBudget = 20000;
+
+std::string BigEndian64(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(v >> (56 - 8 * i));
+  return out;
+}
+
+// Reads up to 8 big-endian bytes.
+uint64_t ReadBigEndian64(std::string_view bytes) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < bytes.size(); ++i) v = v << 8 | static_cast<uint8_t>(bytes[i]);
+  return v;
+}
+
+std::string IdBytes(const Id& id) {
+  auto bytes = id.ToBytes();
+  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+Id IdFromBytes(std::string_view bytes) {
+  return Id::FromBytes(reinterpret_cast<const uint8_t*>(bytes.data()));
+}
+
+std::string RecordKey(EntityKind kind, const Id& id) {
+  std::string key(1, static_cast<char>(kind));
+  key += IdBytes(id);
+  return key;
+}
+
+std::string_view IndexKey(std::string_view value) { return value.substr(0, kMaxIndexKey); }
+
+std::string EncodeStamp(const Stamp& stamp) {
+  std::string out = BigEndian64(static_cast<uint64_t>(stamp.physical));
+  out += BigEndian64(stamp.logical).substr(4);
+  out += IdBytes(stamp.node);
+  return out;
+}
+
+Result<Stamp> DecodeStamp(std::string_view bytes) {
+  if (bytes.size() != 28) return Status::Corruption("stored HLC stamp has the wrong size");
+  Stamp stamp;
+  stamp.physical = static_cast<int64_t>(ReadBigEndian64(bytes.substr(0, 8)));
+  stamp.logical = static_cast<uint32_t>(ReadBigEndian64(bytes.substr(8, 4)));
+  stamp.node = IdFromBytes(bytes.substr(12, 16));
+  return stamp;
+}
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+Status ValidateChange(schema::Change::Reader change) {
+  auto raw_kind = static_cast<uint16_t>(change.getEntity());
+  if (!IsKnownKind(raw_kind)) {
+    return Status::InvalidArgument("entity", "unknown entity kind " + std::to_string(raw_kind));
+  }
+  if (!change.hasId() || IdFromWire(change.getId()).IsNull()) {
+    return Status::InvalidArgument("id", "a change needs a record id");
+  }
+  if (!change.hasStamp()) return Status::InvalidArgument("stamp", "a change needs an HLC stamp");
+  bool event = IsEventKind(change.getEntity());
+  switch (change.which()) {
+    case schema::Change::PATCH:
+      if (event) {
+        return Status::InvalidArgument(
+            "patch", std::string("a ") + std::string(EntityName(change.getEntity())) +
+                         " is written once, never patched");
+      }
+      return Status::Ok();
+    case schema::Change::EVENT:
+      if (!event) {
+        return Status::InvalidArgument(
+            "event", std::string("a ") + std::string(EntityName(change.getEntity())) +
+                         " is changed by patches");
+      }
+      return Status::Ok();
+  }
+  return Status::InvalidArgument("change", "unknown kind of change body");
+}
+
+}  // namespace
+
+// ---- StoreView ------------------------------------------------------------
+
+Result<Record> StoreView::Get(EntityKind kind, const Id& id) const {
+  auto bytes = txn_.Get(store_->tables_.records, RecordKey(kind, id));
+  if (!bytes.ok()) {
+    if (bytes.status().code() == StatusCode::kNotFound) {
+      return Status::NotFound(std::string(EntityName(kind)) + " " + id.ToString() +
+                              " does not exist");
+    }
+    return bytes.status();
+  }
+  CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::Decode(*bytes));
+  return Record(std::move(message));
+}
+
+Result<std::vector<Id>> StoreView::FindExact(lmdb::Table table, std::string_view key) const {
+  std::vector<Id> ids;
+  key = IndexKey(key);
+  if (key.empty()) return ids;
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(table));
+  CRM_RETURN_IF_ERROR(cursor.Seek(key));
+  while (cursor.valid() && cursor.key() == key) {
+    ids.push_back(IdFromBytes(cursor.value()));
+    CRM_RETURN_IF_ERROR(cursor.Next());
+  }
+  return ids;
+}
+
+Result<std::vector<Id>> StoreView::FindByPhone(std::string_view e164) const {
+  return FindExact(store_->tables_.by_phone, e164);
+}
+
+Result<std::vector<Id>> StoreView::FindByEmail(std::string_view email) const {
+  return FindExact(store_->tables_.by_email, email);
+}
+
+Result<std::vector<Id>> StoreView::FindByCard(std::string_view card) const {
+  return FindExact(store_->tables_.by_card, card);
+}
+
+Result<std::vector<Id>> StoreView::FindByName(std::string_view query, size_t limit) const {
+  std::vector<Id> found;
+  std::vector<std::string> words = SearchTokens(query);
+  if (words.empty() || limit == 0) return found;
+  // Scan the index for the longest word (the most selective); check the others
+  // against each candidate's own tokens.
+  std::sort(words.begin(), words.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+  const std::string& scan_word = words.front();
+
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.by_name));
+  CRM_RETURN_IF_ERROR(cursor.Seek(scan_word));
+  std::unordered_set<Id, IdHash> seen;
+  size_t scanned = 0;
+  while (cursor.valid() && StartsWith(cursor.key(), scan_word) && found.size() < limit &&
+         scanned++ < kNameScanBudget) {
+    Id id = IdFromBytes(cursor.value());
+    if (seen.insert(id).second) {
+      bool matches = true;
+      if (words.size() > 1) {
+        CRM_ASSIGN_OR_RETURN(Record record, Get(EntityKind::CLIENT, id));
+        std::set<std::string> tokens = NameTokensOf(record.value<schema::Client>());
+        for (size_t i = 1; i < words.size() && matches; ++i) {
+          matches = std::any_of(tokens.begin(), tokens.end(),
+                                [&](const std::string& t) { return StartsWith(t, words[i]); });
+        }
+      }
+      if (matches) found.push_back(id);
+    }
+    CRM_RETURN_IF_ERROR(cursor.Next());
+  }
+  return found;
+}
+
+Result<std::vector<LogEntry>> StoreView::ReadLog(uint64_t from, size_t limit) const {
+  std::vector<LogEntry> entries;
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.log));
+  CRM_RETURN_IF_ERROR(cursor.Seek(BigEndian64(from)));
+  while (cursor.valid() && entries.size() < limit) {
+    CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::Decode(cursor.value()));
+    entries.push_back(LogEntry{ReadBigEndian64(cursor.key()), std::move(message)});
+    CRM_RETURN_IF_ERROR(cursor.Next());
+  }
+  return entries;
+}
+
+Result<uint64_t> StoreView::MetaCounter(std::string_view name) const {
+  auto bytes = txn_.Get(store_->tables_.meta, name);
+  if (!bytes.ok()) {
+    if (bytes.status().code() == StatusCode::kNotFound) return uint64_t{0};
+    return bytes.status();
+  }
+  return ReadBigEndian64(*bytes);
+}
+
+Result<uint64_t> StoreView::LastSeq() const { return MetaCounter(kMetaLogSeq); }
+
+Result<Stamp> StoreView::HlcHighWater() const {
+  auto bytes = txn_.Get(store_->tables_.meta, kMetaHlc);
+  if (!bytes.ok()) {
+    if (bytes.status().code() == StatusCode::kNotFound) return Stamp{};
+    return bytes.status();
+  }
+  return DecodeStamp(*bytes);
+}
+
+// ---- StoreTxn -------------------------------------------------------------
+
+Status StoreTxn::SetMetaCounter(std::string_view name, uint64_t value) {
+  return txn_.Put(store_->tables_.meta, name, BigEndian64(value));
+}
+
+Result<Applied> StoreTxn::ApplyLocal(schema::Change::Builder change) {
+  CRM_ASSIGN_OR_RETURN(uint64_t origin_seq, MetaCounter(kMetaOriginSeq));
+  ++origin_seq;
+  IdToWire(store_->node_id_, change.initOrigin());
+  change.setOriginSeq(origin_seq);
+  CRM_ASSIGN_OR_RETURN(Applied applied, Apply(change.asReader()));
+  if (!applied.duplicate) CRM_RETURN_IF_ERROR(SetMetaCounter(kMetaOriginSeq, origin_seq));
+  return applied;
+}
+
+Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
+  try {
+    CRM_RETURN_IF_ERROR(ValidateChange(change));
+    const EntityKind kind = change.getEntity();
+    const Id id = IdFromWire(change.getId());
+    const std::string key = RecordKey(kind, id);
+
+    std::optional<Record> before;
+    auto existing = Get(kind, id);
+    if (existing.ok()) {
+      before.emplace(std::move(existing).value());
+    } else if (existing.status().code() != StatusCode::kNotFound) {
+      return existing.status();
+    }
+
+    capnp::MallocMessageBuilder merged;
+    auto out = merged.initRoot<schema::StoredRecord>();
+    if (change.isEvent()) {
+      if (before) {
+        if (SameEvent(before->stored(), change)) {
+          return Applied{0, change.getOriginSeq(), true};
+        }
+        return Status::Conflict(std::string(EntityName(kind)) + " " + id.ToString() +
+                                " already exists with different content");
+      }
+      StoreEvent(change, out);
+    } else {
+      schema::StoredRecord::Reader current;
+      if (before) current = before->stored();
+      CRM_ASSIGN_OR_RETURN(MergeOutcome outcome,
+                           MergePatch(change, before ? &current : nullptr, out));
+      if (!outcome.changed) return Applied{0, change.getOriginSeq(), true};
+    }
+
+    CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.records, key, EncodeMessage(merged)));
+    if (kind == EntityKind::CLIENT) {
+      CRM_RETURN_IF_ERROR(UpdateIndexes(before ? &*before : nullptr, out.asReader(), id));
+    }
+
+    CRM_ASSIGN_OR_RETURN(uint64_t seq, LastSeq());
+    ++seq;
+    CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.log, BigEndian64(seq), EncodeStruct(change)));
+    CRM_RETURN_IF_ERROR(SetMetaCounter(kMetaLogSeq, seq));
+
+    Stamp stamp = StampFromWire(change.getStamp());
+    CRM_ASSIGN_OR_RETURN(Stamp high_water, HlcHighWater());
+    if (high_water < stamp) {
+      CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.meta, kMetaHlc, EncodeStamp(stamp)));
+    }
+    return Applied{seq, change.getOriginSeq(), false};
+  } catch (const kj::Exception& e) {
+    // Malformed pointers inside a received change surface while reading it.
+    return Status::Corruption(std::string("malformed change: ") + e.getDescription().cStr());
+  }
+}
+
+Status StoreTxn::UpdateIndexes(const Record* before, schema::StoredRecord::Reader after,
+                               const Id& id) {
+  ClientIndexKeys old_keys;
+  if (before != nullptr) old_keys = IndexKeysOf(before->value<schema::Client>());
+  ClientIndexKeys new_keys = IndexKeysOf(after.getValue().getAs<schema::Client>());
+  const std::string id_bytes = IdBytes(id);
+  const auto& t = store_->tables_;
+  for (auto [table, old_set, new_set] :
+       {std::tuple{t.by_phone, &old_keys.phones, &new_keys.phones},
+        std::tuple{t.by_email, &old_keys.emails, &new_keys.emails},
+        std::tuple{t.by_card, &old_keys.cards, &new_keys.cards},
+        std::tuple{t.by_name, &old_keys.names, &new_keys.names}}) {
+    for (const std::string& key : *old_set) {
+      if (new_set->count(key) == 0) {
+        Status s = txn_.Delete(table, IndexKey(key), id_bytes);
+        if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+      }
+    }
+    for (const std::string& key : *new_set) {
+      if (old_set->count(key) == 0) CRM_RETURN_IF_ERROR(txn_.Put(table, IndexKey(key), id_bytes));
+    }
+  }
+  return Status::Ok();
+}
+
+Result<StoreTxn> StoreTxn::BeginChild() {
+  CRM_ASSIGN_OR_RETURN(lmdb::Txn child, txn_.BeginChild());
+  return StoreTxn(*store_, std::move(child));
+}
+
+Status StoreTxn::Commit() { return txn_.Commit(); }
+
+// ---- Store ----------------------------------------------------------------
+
+Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& clock) {
+  lmdb::EnvOptions env_options;
+  env_options.dir = options.dir;
+  env_options.initial_map_bytes = options.initial_map_bytes;
+  env_options.max_map_bytes = options.max_map_bytes;
+  env_options.durable = options.durable;
+  std::unique_ptr<Store> store(new Store());
+  CRM_ASSIGN_OR_RETURN(store->env_, lmdb::Env::Open(env_options));
+
+  Tables& t = store->tables_;
+  CRM_ASSIGN_OR_RETURN(t.records, store->env_->OpenTable("records", false));
+  CRM_ASSIGN_OR_RETURN(t.log, store->env_->OpenTable("log", false));
+  CRM_ASSIGN_OR_RETURN(t.meta, store->env_->OpenTable("meta", false));
+  CRM_ASSIGN_OR_RETURN(t.by_phone, store->env_->OpenTable("by_phone", true));
+  CRM_ASSIGN_OR_RETURN(t.by_email, store->env_->OpenTable("by_email", true));
+  CRM_ASSIGN_OR_RETURN(t.by_card, store->env_->OpenTable("by_card", true));
+  CRM_ASSIGN_OR_RETURN(t.by_name, store->env_->OpenTable("by_name", true));
+
+  CRM_ASSIGN_OR_RETURN(lmdb::Txn txn, store->env_->BeginWrite());
+  auto format = txn.Get(t.meta, kMetaFormat);
+  if (format.ok()) {
+    if (*format != kFormatVersion) {
+      return Status::Corruption("store " + options.dir.string() + " has format '" +
+                                std::string(*format) + "', this build reads '" +
+                                std::string(kFormatVersion) + "'");
+    }
+    CRM_ASSIGN_OR_RETURN(std::string_view node_id, txn.Get(t.meta, kMetaNodeId));
+    CRM_ASSIGN_OR_RETURN(std::string_view instance_id, txn.Get(t.meta, kMetaInstanceId));
+    if (node_id.size() != 16 || instance_id.size() != 16) {
+      return Status::Corruption("store " + options.dir.string() + " has a malformed node id");
+    }
+    store->node_id_ = IdFromBytes(node_id);
+    store->instance_id_ = IdFromBytes(instance_id);
+    txn.Abort();
+  } else if (format.status().code() == StatusCode::kNotFound) {
+    store->node_id_ = Id::Generate(clock.NowMillis());
+    store->instance_id_ = Id::Generate(clock.NowMillis());
+    CRM_RETURN_IF_ERROR(txn.Put(t.meta, kMetaNodeId, IdBytes(store->node_id_)));
+    CRM_RETURN_IF_ERROR(txn.Put(t.meta, kMetaInstanceId, IdBytes(store->instance_id_)));
+    CRM_RETURN_IF_ERROR(txn.Put(t.meta, kMetaFormat, kFormatVersion));
+    CRM_RETURN_IF_ERROR(txn.Commit());
+  } else {
+    return format.status();
+  }
+  return store;
+}
+
+Result<StoreView> Store::Read() const {
+  CRM_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
+  return StoreView(*this, std::move(txn));
+}
+
+Result<StoreTxn> Store::BeginWrite() {
+  CRM_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginWrite());
+  return StoreTxn(*this, std::move(txn));
+}
+
+Result<uint64_t> Store::CountRecords() const { return env_->Count(tables_.records); }
+
+}  // namespace crm

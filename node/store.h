@@ -1,0 +1,174 @@
+// The storage engine of a node: records, secondary indexes, the change log and
+// metadata in one LMDB environment. A change, the record it produces, the
+// record's index entries, the log entry and the HLC high-water mark are
+// written in one transaction: all of them commit together or none does.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "node/lmdb.h"
+#include "schema/change.capnp.h"
+#include "sync/clock.h"
+#include "sync/codec.h"
+#include "sync/entities.h"
+#include "sync/hlc.h"
+#include "sync/id.h"
+#include "sync/status.h"
+
+namespace crm {
+
+struct StoreOptions {
+  std::filesystem::path dir;
+  size_t initial_map_bytes = 64u << 20;    // grows on demand
+  size_t max_map_bytes = size_t{1} << 40;  // writes fail with kResourceExhausted beyond
+  // false: commits are not flushed to disk (MDB_NOSYNC). Tests and benchmarks only.
+  bool durable = true;
+};
+
+// A record read from the store, independent of the transaction it came from.
+class Record {
+ public:
+  explicit Record(DecodedMessage message) : message_(std::move(message)) {}
+  schema::StoredRecord::Reader stored() const { return message_.Root<schema::StoredRecord>(); }
+  // The merged value, as its records.capnp type.
+  template <typename T>
+  typename T::Reader value() const {
+    return stored().getValue().template getAs<T>();
+  }
+
+ private:
+  DecodedMessage message_;
+};
+
+// One entry of the change log.
+struct LogEntry {
+  uint64_t seq = 0;
+  DecodedMessage message;
+  schema::Change::Reader change() const { return message.Root<schema::Change>(); }
+};
+
+// What applying a change did.
+struct Applied {
+  uint64_t seq = 0;         // its position in this node's log; 0 for a duplicate
+  uint64_t origin_seq = 0;  // its position in its origin's log
+  bool duplicate = false;   // already applied before: nothing was written
+};
+
+class Store;
+
+// Queries over one consistent snapshot. Move-only; holds a transaction, so
+// keep it short-lived. Thread-compatible: one thread at a time.
+class StoreView {
+ public:
+  StoreView(StoreView&&) noexcept = default;
+  StoreView& operator=(StoreView&&) noexcept = default;
+
+  // The record (kind, id), or kNotFound.
+  Result<Record> Get(EntityKind kind, const Id& id) const;
+
+  // Clients by an exact E.164 phone, normalized email or loyalty card number.
+  Result<std::vector<Id>> FindByPhone(std::string_view e164) const;
+  Result<std::vector<Id>> FindByEmail(std::string_view email) const;
+  Result<std::vector<Id>> FindByCard(std::string_view card) const;
+
+  // Clients that have, for every word of `query`, a name token starting with
+  // it (folded: case, accents and script variants do not matter). At most
+  // `limit`, in index order.
+  Result<std::vector<Id>> FindByName(std::string_view query, size_t limit) const;
+
+  // Log entries with seq >= `from`, in order, at most `limit`.
+  Result<std::vector<LogEntry>> ReadLog(uint64_t from, size_t limit) const;
+
+  // The seq of the newest log entry (0 for an empty log).
+  Result<uint64_t> LastSeq() const;
+  // The newest HLC stamp any committed change carried.
+  Result<Stamp> HlcHighWater() const;
+
+ protected:
+  friend class Store;
+  StoreView(const Store& store, lmdb::Txn txn) : store_(&store), txn_(std::move(txn)) {}
+  Result<std::vector<Id>> FindExact(lmdb::Table table, std::string_view key) const;
+  Result<uint64_t> MetaCounter(std::string_view name) const;
+
+  const Store* store_;
+  lmdb::Txn txn_;
+};
+
+// The write transaction. Only the writer thread holds one (see Writer).
+class StoreTxn : public StoreView {
+ public:
+  StoreTxn(StoreTxn&&) noexcept = default;
+  StoreTxn& operator=(StoreTxn&&) noexcept = default;
+
+  // Applies a change made on this node: stamps it with this node as origin and
+  // the next origin seq, then applies it as Apply does.
+  Result<Applied> ApplyLocal(schema::Change::Builder change);
+
+  // Applies a change (local or received): merges it into its record, updates
+  // the indexes, appends it to the log and raises the HLC high-water mark.
+  // A write-once event seen before with the same content is a duplicate
+  // (nothing written); with other content it is kConflict.
+  Result<Applied> Apply(schema::Change::Reader change);
+
+  // A nested transaction: its writes vanish if it is dropped uncommitted.
+  Result<StoreTxn> BeginChild();
+  Status Commit();
+  // True if an operation ran out of map space: abort, Store::GrowMap, retry.
+  bool map_full() const { return txn_.map_full(); }
+
+ private:
+  friend class Store;
+  using StoreView::StoreView;
+  Status UpdateIndexes(const Record* before, schema::StoredRecord::Reader after, const Id& id);
+  Status SetMetaCounter(std::string_view name, uint64_t value);
+};
+
+class Store {
+ public:
+  // Opens the store in options.dir, creating it (with a new node id) if empty.
+  static Result<std::unique_ptr<Store>> Open(const StoreOptions& options, Clock& clock);
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // This node's id, fixed when the store was created.
+  const Id& node_id() const { return node_id_; }
+  // Changes when a store is restored from a backup (see DESIGN.md).
+  const Id& instance_id() const { return instance_id_; }
+
+  // A read snapshot. Any thread.
+  Result<StoreView> Read() const;
+  // The write transaction. REQUIRES: only one thread writes (the Writer).
+  Result<StoreTxn> BeginWrite();
+  // Doubles the map. REQUIRES: the calling thread holds no transaction.
+  Status GrowMap() { return env_->GrowMap(); }
+  size_t map_bytes() const { return env_->map_bytes(); }
+
+  // The number of records of all kinds.
+  Result<uint64_t> CountRecords() const;
+
+ private:
+  friend class StoreView;
+  friend class StoreTxn;
+  struct Tables {
+    lmdb::Table records;     // kind(1) + id(16) -> StoredRecord
+    lmdb::Table log;         // seq (8, big-endian) -> Change
+    lmdb::Table meta;        // name -> value
+    lmdb::Table by_phone;    // E.164 -> client ids
+    lmdb::Table by_email;    // email -> client ids
+    lmdb::Table by_card;     // loyalty card -> client ids
+    lmdb::Table by_name;     // folded name token -> client ids
+  };
+  Store() = default;
+
+  std::unique_ptr<lmdb::Env> env_;
+  Tables tables_;
+  Id node_id_;
+  Id instance_id_;
+};
+
+}  // namespace crm

@@ -1,0 +1,118 @@
+#include "node/writer.h"
+
+#include <kj/exception.h>
+
+#include <exception>
+#include <string>
+
+namespace crm {
+namespace {
+
+// Runs one request's work in a nested transaction; commits it into the parent
+// on success, drops it on failure.
+Status RunNested(StoreTxn& parent, const Writer::Work& work) {
+  CRM_ASSIGN_OR_RETURN(StoreTxn child, parent.BeginChild());
+  Status status;
+  try {
+    status = work(child);
+  } catch (const kj::Exception& e) {
+    status = Status::Internal(std::string("write failed: ") + e.getDescription().cStr());
+  } catch (const std::exception& e) {
+    status = Status::Internal(std::string("write failed: ") + e.what());
+  }
+  if (!status.ok()) return status;  // the child aborts as it goes out of scope
+  return child.Commit();
+}
+
+}  // namespace
+
+Writer::Writer(Store& store, WriterOptions options)
+    : store_(store), options_(options), thread_([this] { Loop(); }) {}
+
+Writer::~Writer() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+std::future<Status> Writer::Submit(Work work) {
+  Request request{std::move(work), {}};
+  std::future<Status> done = request.done.get_future();
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      request.done.set_value(Status::Unavailable("the store is shutting down"));
+      return done;
+    }
+    queue_.push_back(std::move(request));
+  }
+  wake_.notify_one();
+  return done;
+}
+
+WriterStats Writer::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void Writer::Loop() {
+  std::vector<Request> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything is done
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    std::vector<Status> outcomes = RunBatch(batch);
+    for (size_t i = 0; i < batch.size(); ++i) batch[i].done.set_value(std::move(outcomes[i]));
+    batch.clear();
+  }
+}
+
+std::vector<Status> Writer::RunBatch(std::vector<Request>& batch) {
+  std::vector<Status> outcomes(batch.size());
+  for (;;) {
+    bool map_full = false;
+    Status commit;
+    {
+      auto txn = store_.BeginWrite();
+      if (!txn.ok()) return std::vector<Status>(batch.size(), txn.status());
+      for (size_t i = 0; i < batch.size() && !map_full; ++i) {
+        outcomes[i] = RunNested(*txn, batch[i].work);
+        map_full = txn->map_full();
+      }
+      if (!map_full) {
+        commit = txn->Commit();
+        map_full = txn->map_full();
+      }
+    }  // an uncommitted transaction aborts here, before the map may grow
+    if (map_full) {
+      Status grown = store_.GrowMap();
+      if (!grown.ok()) return std::vector<Status>(batch.size(), grown);
+      std::lock_guard lock(mutex_);
+      ++stats_.map_grows;
+      continue;  // retry the whole batch in the bigger map
+    }
+    {
+      std::lock_guard lock(mutex_);
+      stats_.requests += batch.size();
+      ++stats_.commits;
+    }
+    if (!commit.ok()) {
+      // Nothing of the batch is stored: every request that had succeeded fails now.
+      for (Status& outcome : outcomes) {
+        if (outcome.ok()) outcome = commit;
+      }
+    }
+    return outcomes;
+  }
+}
+
+}  // namespace crm

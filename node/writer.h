@@ -1,0 +1,75 @@
+// Group commit: the single writer thread of a store. Concurrent callers submit
+// write work; the writer runs everything waiting in one durable LMDB
+// transaction, each piece in its own nested transaction, so one failing
+// request never spoils the others, and one disk flush serves them all.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "node/store.h"
+#include "sync/status.h"
+
+namespace crm {
+
+struct WriterOptions {
+  // The most requests one transaction carries.
+  size_t max_batch = 512;
+};
+
+struct WriterStats {
+  uint64_t requests = 0;
+  uint64_t commits = 0;
+  uint64_t map_grows = 0;
+};
+
+class Writer {
+ public:
+  // Work done inside the write transaction. It may run more than once (after
+  // the map grows, the whole batch is retried), so it must not have effects
+  // outside the transaction other than overwriting its own outputs.
+  using Work = std::function<Status(StoreTxn&)>;
+
+  explicit Writer(Store& store, WriterOptions options = {});
+  // Finishes what was submitted, then stops the thread.
+  ~Writer();
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  // Queues `work`. The future becomes ready once the outcome is final: OK only
+  // after everything `work` wrote is durable; otherwise the error of `work`
+  // (nothing it wrote is kept) or of the commit. Thread-safe.
+  std::future<Status> Submit(Work work);
+
+  // Submit and wait.
+  Status Run(Work work) { return Submit(std::move(work)).get(); }
+
+  WriterStats stats() const;
+
+ private:
+  struct Request {
+    Work work;
+    std::promise<Status> done;
+  };
+
+  void Loop();
+  // Runs one batch to its final outcome; returns one Status per request.
+  std::vector<Status> RunBatch(std::vector<Request>& batch);
+
+  Store& store_;
+  const WriterOptions options_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Request> queue_;  // GUARDED_BY(mutex_)
+  bool stopping_ = false;      // GUARDED_BY(mutex_)
+  WriterStats stats_;          // GUARDED_BY(mutex_)
+  std::thread thread_;
+};
+
+}  // namespace crm

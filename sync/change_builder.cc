@@ -1,0 +1,93 @@
+#include "sync/change_builder.h"
+
+#include <algorithm>
+
+#include "sync/wire.h"
+
+namespace crm {
+namespace {
+
+void FillHeader(schema::Change::Builder change, EntityKind kind, const Id& id, const Stamp& stamp,
+                const Id& author) {
+  change.setEntity(kind);
+  IdToWire(id, change.initId());
+  StampToWire(stamp, change.initStamp());
+  if (!author.IsNull()) IdToWire(author, change.initAuthor());
+}
+
+}  // namespace
+
+ChangeMessage::ChangeMessage(EntityKind kind)
+    : kind_(kind), message_(std::make_unique<capnp::MallocMessageBuilder>()) {}
+
+ChangeMessage ChangeMessage::Patch(EntityKind kind, const Id& id, const Stamp& stamp,
+                                   const Id& author) {
+  ChangeMessage m(kind);
+  auto change = m.message_->initRoot<schema::Change>();
+  FillHeader(change, kind, id, stamp, author);
+  change.initPatch().getRecord().initAs<capnp::DynamicStruct>(RecordSchema(kind));
+  return m;
+}
+
+ChangeMessage ChangeMessage::Event(EntityKind kind, const Id& id, const Stamp& stamp,
+                                   const Id& author) {
+  ChangeMessage m(kind);
+  auto change = m.message_->initRoot<schema::Change>();
+  FillHeader(change, kind, id, stamp, author);
+  change.initEvent().initAs<capnp::DynamicStruct>(RecordSchema(kind));
+  return m;
+}
+
+Result<uint16_t> ChangeMessage::Ordinal(std::string_view name, bool list_field) const {
+  auto field = RecordSchema(kind_).findFieldByName(kj::StringPtr(std::string(name).c_str()));
+  if (field == nullptr) {
+    return Status::InvalidArgument(std::string(name), "a " + std::string(EntityName(kind_)) +
+                                                          " has no such field");
+  }
+  const auto& f = KJ_ASSERT_NONNULL(field);
+  if (f.getType().isList() != list_field) {
+    return Status::InvalidArgument(std::string(name), list_field ? "is not a set or map field"
+                                                                 : "is a set or map field");
+  }
+  return static_cast<uint16_t>(f.getProto().getOrdinal().getExplicit());
+}
+
+Status ChangeMessage::Set(std::string_view name) {
+  CRM_ASSIGN_OR_RETURN(uint16_t ordinal, Ordinal(name, false));
+  if (std::find(fields_.begin(), fields_.end(), ordinal) == fields_.end()) {
+    fields_.push_back(ordinal);
+  }
+  return Status::Ok();
+}
+
+Status ChangeMessage::AddElement(std::string_view field, std::string_view element,
+                                 std::string_view value) {
+  CRM_ASSIGN_OR_RETURN(uint16_t ordinal, Ordinal(field, true));
+  elements_.push_back(Element{ordinal, std::string(element), std::string(value), false});
+  return Status::Ok();
+}
+
+Status ChangeMessage::RemoveElement(std::string_view field, std::string_view element) {
+  CRM_ASSIGN_OR_RETURN(uint16_t ordinal, Ordinal(field, true));
+  elements_.push_back(Element{ordinal, std::string(element), {}, true});
+  return Status::Ok();
+}
+
+schema::Change::Builder ChangeMessage::change() {
+  auto change = message_->getRoot<schema::Change>();
+  if (change.isPatch()) {
+    auto patch = change.getPatch();
+    auto fields = patch.initFields(static_cast<unsigned>(fields_.size()));
+    for (unsigned i = 0; i < fields_.size(); ++i) fields.set(i, fields_[i]);
+    auto elements = patch.initElements(static_cast<unsigned>(elements_.size()));
+    for (unsigned i = 0; i < elements_.size(); ++i) {
+      elements[i].setField(elements_[i].field);
+      elements[i].setElement(elements_[i].element);
+      elements[i].setValue(elements_[i].value);
+      elements[i].setRemoved(elements_[i].removed);
+    }
+  }
+  return change;
+}
+
+}  // namespace crm

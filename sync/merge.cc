@@ -1,0 +1,200 @@
+#include "sync/merge.h"
+
+#include <capnp/dynamic.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "schema/common.capnp.h"
+#include "sync/entities.h"
+#include "sync/wire.h"
+
+namespace crm {
+namespace {
+
+using capnp::DynamicStruct;
+using capnp::StructSchema;
+
+enum class FieldMerge { kScalar, kSet, kMap };
+
+FieldMerge MergeKind(StructSchema::Field field) {
+  capnp::Type type = field.getType();
+  if (!type.isList()) return FieldMerge::kScalar;
+  capnp::Type element = type.asList().getElementType();
+  if (element.isText()) return FieldMerge::kSet;
+  if (element.isStruct() &&
+      element.asStruct().getProto().getId() ==
+          capnp::Schema::from<schema::Attribute>().getProto().getId()) {
+    return FieldMerge::kMap;
+  }
+  return FieldMerge::kScalar;
+}
+
+std::optional<StructSchema::Field> FieldByOrdinal(StructSchema schema, uint16_t ordinal) {
+  for (auto field : schema.getFields()) {
+    auto proto = field.getProto().getOrdinal();
+    if (proto.isExplicit() && proto.getExplicit() == ordinal) return field;
+  }
+  return std::nullopt;
+}
+
+uint16_t OrdinalOf(StructSchema::Field field) { return field.getProto().getOrdinal().getExplicit(); }
+
+struct ElementValue {
+  std::string value;
+  bool removed = false;
+  Stamp stamp;
+};
+
+using ElementKey = std::pair<uint16_t, std::string>;
+
+}  // namespace
+
+Result<MergeOutcome> MergePatch(schema::Change::Reader change,
+                                const schema::StoredRecord::Reader* current,
+                                schema::StoredRecord::Builder out) {
+  const EntityKind kind = change.getEntity();
+  const StructSchema record_schema = RecordSchema(kind);
+  const Stamp stamp = StampFromWire(change.getStamp());
+  const schema::Patch::Reader patch = change.getPatch();
+  const DynamicStruct::Reader incoming = patch.getRecord().getAs<DynamicStruct>(record_schema);
+  MergeOutcome outcome;
+
+  // Gather the stored stamps.
+  std::map<uint16_t, Stamp> field_stamps;
+  std::map<ElementKey, ElementValue> elements;
+  if (current != nullptr) {
+    for (auto fs : current->getFieldStamps()) {
+      field_stamps[fs.getField()] = StampFromWire(fs.getStamp());
+    }
+    for (auto e : current->getElements()) {
+      elements[{e.getField(), e.getElement()}] =
+          ElementValue{e.getValue(), e.getRemoved(), StampFromWire(e.getStamp())};
+    }
+  }
+
+  // Start from the stored value; lists of elements are rebuilt below.
+  DynamicStruct::Builder value = out.getValue().initAs<DynamicStruct>(record_schema);
+  if (current != nullptr) {
+    DynamicStruct::Reader stored = current->getValue().getAs<DynamicStruct>(record_schema);
+    for (auto field : record_schema.getFields()) {
+      if (MergeKind(field) != FieldMerge::kScalar) continue;
+      if (stored.has(field, capnp::HasMode::NON_DEFAULT)) value.set(field, stored.get(field));
+    }
+  }
+
+  // Scalar fields: the newer stamp wins.
+  for (uint16_t ordinal : patch.getFields()) {
+    auto field = FieldByOrdinal(record_schema, ordinal);
+    if (!field) {
+      return Status::InvalidArgument("fields", "a " + std::string(EntityName(kind)) +
+                                                   " has no field number " + std::to_string(ordinal));
+    }
+    if (MergeKind(*field) != FieldMerge::kScalar) {
+      return Status::InvalidArgument(field->getProto().getName().cStr(),
+                                     "a set or map field is changed element by element");
+    }
+    auto it = field_stamps.find(ordinal);
+    if (it != field_stamps.end() && !(it->second < stamp)) continue;
+    if (incoming.has(*field, capnp::HasMode::NON_DEFAULT)) {
+      value.set(*field, incoming.get(*field));
+    } else {
+      value.clear(*field);
+    }
+    field_stamps[ordinal] = stamp;
+    outcome.changed = true;
+  }
+
+  // Set and map elements: the newer stamp decides, element by element.
+  for (auto op : patch.getElements()) {
+    auto field = FieldByOrdinal(record_schema, op.getField());
+    if (!field || MergeKind(*field) == FieldMerge::kScalar) {
+      return Status::InvalidArgument("elements", "a " + std::string(EntityName(kind)) +
+                                                     " has no set or map field number " +
+                                                     std::to_string(op.getField()));
+    }
+    ElementValue& element = elements[{op.getField(), op.getElement()}];
+    if (!(element.stamp < stamp)) continue;
+    element = ElementValue{op.getValue(), op.getRemoved(), stamp};
+    outcome.changed = true;
+  }
+
+  // Materialize every set and map field from its live elements, oldest first.
+  for (auto field : record_schema.getFields()) {
+    FieldMerge merge = MergeKind(field);
+    if (merge == FieldMerge::kScalar) continue;
+    uint16_t ordinal = OrdinalOf(field);
+    std::vector<std::pair<Stamp, const ElementKey*>> live;
+    for (auto it = elements.lower_bound({ordinal, std::string()});
+         it != elements.end() && it->first.first == ordinal; ++it) {
+      if (!it->second.removed) live.emplace_back(it->second.stamp, &it->first);
+    }
+    std::sort(live.begin(), live.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first < b.first : a.second->second < b.second->second;
+    });
+    if (live.empty()) continue;
+    auto list = value.init(field, static_cast<unsigned>(live.size())).as<capnp::DynamicList>();
+    for (unsigned i = 0; i < live.size(); ++i) {
+      const std::string& key = live[i].second->second;
+      if (merge == FieldMerge::kSet) {
+        list.set(i, capnp::Text::Reader(key.c_str(), key.size()));
+      } else {
+        auto attribute = list[i].as<DynamicStruct>().as<schema::Attribute>();
+        attribute.setKey(key);
+        attribute.setValue(elements.at(*live[i].second).value);
+      }
+    }
+  }
+
+  // Stamps for the next merge.
+  auto out_stamps = out.initFieldStamps(static_cast<unsigned>(field_stamps.size()));
+  unsigned i = 0;
+  for (const auto& [ordinal, field_stamp] : field_stamps) {
+    out_stamps[i].setField(ordinal);
+    StampToWire(field_stamp, out_stamps[i].initStamp());
+    ++i;
+  }
+  auto out_elements = out.initElements(static_cast<unsigned>(elements.size()));
+  i = 0;
+  for (const auto& [key, element] : elements) {
+    auto e = out_elements[i++];
+    e.setField(key.first);
+    e.setElement(key.second);
+    e.setValue(element.value);
+    e.setRemoved(element.removed);
+    StampToWire(element.stamp, e.initStamp());
+  }
+
+  out.setEntity(kind);
+  out.setId(change.getId());
+  if (current != nullptr) {
+    Stamp created = StampFromWire(current->getCreated());
+    Stamp updated = StampFromWire(current->getUpdated());
+    StampToWire(stamp < created ? stamp : created, out.initCreated());
+    StampToWire(updated < stamp ? stamp : updated, out.initUpdated());
+  } else {
+    out.setCreated(change.getStamp());
+    out.setUpdated(change.getStamp());
+    outcome.changed = true;
+  }
+  return outcome;
+}
+
+void StoreEvent(schema::Change::Reader change, schema::StoredRecord::Builder out) {
+  out.setEntity(change.getEntity());
+  out.setId(change.getId());
+  out.getValue().set(change.getEvent());
+  out.setCreated(change.getStamp());
+  out.setUpdated(change.getStamp());
+}
+
+bool SameEvent(schema::StoredRecord::Reader stored, schema::Change::Reader change) {
+  auto stored_words = stored.getValue().getAs<capnp::AnyStruct>().canonicalize();
+  auto incoming_words = change.getEvent().getAs<capnp::AnyStruct>().canonicalize();
+  return stored_words.asBytes() == incoming_words.asBytes();
+}
+
+}  // namespace crm

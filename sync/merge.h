@@ -1,0 +1,39 @@
+// The merge rules of replication (DESIGN.md, "Conflict-resolving
+// replication"): how a change combines with the stored state of its record.
+// Pure functions over Cap'n Proto readers and builders; they never touch
+// storage, so every replica applies exactly the same rules.
+#pragma once
+
+#include "schema/change.capnp.h"
+#include "sync/status.h"
+
+namespace crm {
+
+struct MergeOutcome {
+  // False if the change was already contained in the stored state (applying
+  // it again is a no-op).
+  bool changed = false;
+};
+
+// Merges a patch change into `current` (null for a new record), writing the
+// merged record into `out`:
+// - each scalar field named in the patch is last-writer-wins by stamp;
+// - List(Text) fields are last-writer-wins element sets and List(Attribute)
+//   fields last-writer-wins maps, element by element.
+// Merging is commutative, associative and idempotent.
+// kInvalidArgument if the patch names a field its entity does not have, or
+// uses a list field as a scalar (or the reverse).
+// REQUIRES: change is a patch of a mutable entity kind.
+Result<MergeOutcome> MergePatch(schema::Change::Reader change,
+                                const schema::StoredRecord::Reader* current,
+                                schema::StoredRecord::Builder out);
+
+// Stores a write-once event as a new record.
+// REQUIRES: change is an event.
+void StoreEvent(schema::Change::Reader change, schema::StoredRecord::Builder out);
+
+// True if the stored event has exactly the content the change carries (the
+// same event delivered again); false means two different events share an id.
+bool SameEvent(schema::StoredRecord::Reader stored, schema::Change::Reader change);
+
+}  // namespace crm
