@@ -1,0 +1,297 @@
+#include "node/store.h"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "schema/records.capnp.h"
+#include "sync/wire.h"
+#include "tests/support/clients.h"
+#include "tests/support/temp_dir.h"
+
+namespace crm {
+namespace {
+
+using testing::ClientFields;
+using testing::NewClientChange;
+using testing::TempDir;
+
+// A store in a temporary directory, written one transaction at a time.
+class StoreFixture {
+ public:
+  StoreFixture() { Reopen(); }
+
+  void Reopen() {
+    store_.reset();
+    auto opened = Store::Open({dir_.path(), 1u << 20, 1u << 30, true}, wall_);
+    REQUIRE(opened.ok());
+    store_ = std::move(opened).value();
+    hlc_ = std::make_unique<HybridClock>(wall_, store_->node_id(), 60'000);
+    auto view = store_->Read();
+    REQUIRE(view.ok());
+    hlc_->Restore(*view->HlcHighWater());
+  }
+
+  Store& store() { return *store_; }
+  Stamp Now() { return hlc_->Now(); }
+
+  Id AddClient(const ClientFields& fields) {
+    Id id = Id::Generate(wall_.NowMillis());
+    auto change = NewClientChange(id, Now(), fields);
+    Write(change);
+    return id;
+  }
+
+  void Write(ChangeMessage& change) {
+    auto txn = store_->BeginWrite();
+    REQUIRE(txn.ok());
+    auto applied = txn->ApplyLocal(change.change());
+    INFO(applied.status().ToString());
+    REQUIRE(applied.ok());
+    REQUIRE(txn->Commit().ok());
+  }
+
+  StoreView View() {
+    auto view = store_->Read();
+    REQUIRE(view.ok());
+    return std::move(view).value();
+  }
+
+  std::vector<Id> ByName(std::string_view query) {
+    auto found = View().FindByName(query, 50);
+    REQUIRE(found.ok());
+    return *found;
+  }
+
+ private:
+  TempDir dir_;
+  ManualClock wall_{1'700'000'000'000};
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<HybridClock> hlc_;
+};
+
+std::vector<Id> Sorted(std::vector<Id> ids) {
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+std::string Text(capnp::Text::Reader text) { return std::string(text.cStr(), text.size()); }
+
+TEST_CASE("a client round-trips through the store and survives a reopen", "[node][store]") {
+  StoreFixture f;
+  Id id = f.AddClient({"Анна", "Петрова", {"+79123456789"}, {"anna@example.com"}, "C-100"});
+  Id node = f.store().node_id();
+  f.Reopen();
+  CHECK(f.store().node_id() == node);
+  auto record = f.View().Get(EntityKind::CLIENT, id);
+  REQUIRE(record.ok());
+  auto client = record->value<schema::Client>();
+  CHECK(Text(client.getFirstName()) == "Анна");
+  CHECK(Text(client.getLastName()) == "Петрова");
+  REQUIRE(client.getPhones().size() == 1);
+  CHECK(Text(client.getPhones()[0]) == "+79123456789");
+  CHECK(Text(client.getEmails()[0]) == "anna@example.com");
+  CHECK(Text(client.getLoyaltyCard()) == "C-100");
+}
+
+TEST_CASE("a missing record is reported as not found", "[node][store]") {
+  StoreFixture f;
+  auto record = f.View().Get(EntityKind::CLIENT, Id{1, 2});
+  REQUIRE_FALSE(record.ok());
+  CHECK(record.status().code() == StatusCode::kNotFound);
+}
+
+TEST_CASE("every index finds the client", "[node][store][index]") {
+  StoreFixture f;
+  Id anna = f.AddClient({"Anna", "Smith", {"+441234567890", "+79123456789"}, {"anna@x.org"}, "777"});
+  Id bob = f.AddClient({"Bob", "Jones", {"+442079460958"}, {"bob@x.org"}, "888"});
+  auto view = f.View();
+  CHECK(*view.FindByPhone("+441234567890") == std::vector<Id>{anna});
+  CHECK(*view.FindByPhone("+79123456789") == std::vector<Id>{anna});
+  CHECK(*view.FindByPhone("+442079460958") == std::vector<Id>{bob});
+  CHECK(view.FindByPhone("+440000000000")->empty());
+  CHECK(*view.FindByEmail("bob@x.org") == std::vector<Id>{bob});
+  CHECK(*view.FindByCard("777") == std::vector<Id>{anna});
+  CHECK(view.FindByCard("77")->empty());  // cards match whole, not by prefix
+  CHECK(*view.FindByName("smi", 10) == std::vector<Id>{anna});
+}
+
+TEST_CASE("two clients sharing a phone are both found", "[node][store][index]") {
+  StoreFixture f;
+  Id a = f.AddClient({"Ann", "A", {"+441234567890"}});
+  Id b = f.AddClient({"Ben", "B", {"+441234567890"}});
+  auto found = *f.View().FindByPhone("+441234567890");
+  std::sort(found.begin(), found.end());
+  CHECK(found == std::vector<Id>{std::min(a, b), std::max(a, b)});
+}
+
+TEST_CASE("indexes follow edits: old values stop matching", "[node][store][index]") {
+  StoreFixture f;
+  Id id = f.AddClient({"Anna", "Smith", {"+441234567890"}, {"old@x.org"}, "111"});
+  auto edit = ChangeMessage::Patch(EntityKind::CLIENT, id, f.Now(), Id{});
+  edit.record<schema::Client>().setLastName("Brown");
+  edit.record<schema::Client>().setLoyaltyCard("222");
+  REQUIRE(edit.Set("lastName").ok());
+  REQUIRE(edit.Set("loyaltyCard").ok());
+  REQUIRE(edit.RemoveElement("phones", "+441234567890").ok());
+  REQUIRE(edit.AddElement("phones", "+79123456789").ok());
+  REQUIRE(edit.RemoveElement("emails", "old@x.org").ok());
+  REQUIRE(edit.AddElement("emails", "new@x.org").ok());
+  f.Write(edit);
+
+  auto view = f.View();
+  CHECK(view.FindByPhone("+441234567890")->empty());
+  CHECK(*view.FindByPhone("+79123456789") == std::vector<Id>{id});
+  CHECK(view.FindByEmail("old@x.org")->empty());
+  CHECK(*view.FindByEmail("new@x.org") == std::vector<Id>{id});
+  CHECK(view.FindByCard("111")->empty());
+  CHECK(*view.FindByCard("222") == std::vector<Id>{id});
+  CHECK(f.ByName("smith").empty());
+  CHECK(f.ByName("brown") == std::vector<Id>{id});
+  CHECK(f.ByName("anna") == std::vector<Id>{id});
+}
+
+TEST_CASE("name prefix search folds case and accents, in Cyrillic, Latin and Persian",
+          "[node][store][index]") {
+  StoreFixture f;
+  Id anna = f.AddClient({"Анна", "Петрова"});
+  Id petr = f.AddClient({"Пётр", "Ёлкин"});
+  Id jose = f.AddClient({"José", "Álvarez"});
+  Id zoe = f.AddClient({"Zoë", "SMITH"});
+  Id reza = f.AddClient({"محمد", "رضایی"});
+  Id anne = f.AddClient({"Anne", "Petrov"});
+
+  CHECK(f.ByName("ан") == std::vector<Id>{anna});
+  CHECK(f.ByName("АН") == std::vector<Id>{anna});
+  CHECK(f.ByName("пет").size() == 2);  // Петрова and Пётр
+  CHECK(Sorted(f.ByName("ПЕТР")) == Sorted({anna, petr}));
+  CHECK(f.ByName("елк") == std::vector<Id>{petr});
+  CHECK(f.ByName("ёлк") == std::vector<Id>{petr});
+  CHECK(f.ByName("jos") == std::vector<Id>{jose});
+  CHECK(f.ByName("ALV") == std::vector<Id>{jose});
+  CHECK(f.ByName("zoe") == std::vector<Id>{zoe});
+  CHECK(f.ByName("sm") == std::vector<Id>{zoe});
+  CHECK(f.ByName("رضا") == std::vector<Id>{reza});
+  CHECK(f.ByName("رضاي") == std::vector<Id>{reza});  // typed with the Arabic yeh
+  CHECK(f.ByName("an") == std::vector<Id>{anne});
+  // Several words: each must start some name token of the same client.
+  CHECK(f.ByName("анна пет") == std::vector<Id>{anna});
+  CHECK(f.ByName("пет анна") == std::vector<Id>{anna});
+  CHECK(f.ByName("анна ёлк").empty());
+  CHECK(f.ByName("").empty());
+  CHECK(f.ByName(" - ").empty());
+}
+
+TEST_CASE("name search returns at most the limit", "[node][store][index]") {
+  StoreFixture f;
+  for (int i = 0; i < 30; ++i) f.AddClient({"Maria", "N" + std::to_string(i)});
+  CHECK(f.View().FindByName("mar", 10)->size() == 10);
+  CHECK(f.View().FindByName("mar", 100)->size() == 30);
+}
+
+TEST_CASE("every change goes to the log with this node as origin, in order", "[node][store][log]") {
+  StoreFixture f;
+  Id a = f.AddClient({"A", "A"});
+  Id b = f.AddClient({"B", "B"});
+  auto view = f.View();
+  CHECK(*view.LastSeq() == 2);
+  auto log = view.ReadLog(1, 10);
+  REQUIRE(log.ok());
+  REQUIRE(log->size() == 2);
+  CHECK((*log)[0].seq == 1);
+  CHECK(IdFromWire((*log)[0].change().getId()) == a);
+  CHECK(IdFromWire((*log)[1].change().getId()) == b);
+  CHECK(IdFromWire((*log)[1].change().getOrigin()) == f.store().node_id());
+  CHECK((*log)[1].change().getOriginSeq() == 2);
+  CHECK(view.ReadLog(2, 10)->size() == 1);
+  CHECK(view.ReadLog(3, 10)->empty());
+}
+
+TEST_CASE("the HLC high-water mark is stored with the data and survives a restart",
+          "[node][store][hlc]") {
+  StoreFixture f;
+  f.AddClient({"A", "A"});
+  Stamp last = f.Now();  // issued, not written
+  Stamp written = *f.View().HlcHighWater();
+  CHECK(written < last);
+  f.Reopen();
+  CHECK(*f.View().HlcHighWater() == written);
+  CHECK(written < f.Now());
+}
+
+TEST_CASE("an event is written once: a repeat is a no-op, different content a conflict",
+          "[node][store][event]") {
+  StoreFixture f;
+  Id sale_id = Id::Generate(1);
+  auto sale = [&](int64_t total) {
+    auto m = ChangeMessage::Event(EntityKind::SALE, sale_id, f.Now(), Id{});
+    auto s = m.record<schema::Sale>();
+    s.setOffice("LON");
+    s.setReceiptNo("LON-20240101-0001");
+    s.setCurrency("GBP");
+    s.setTotal(total);
+    return m;
+  };
+  auto first = sale(1500);
+  f.Write(first);
+
+  auto again = sale(1500);  // same content, a later stamp: the same sale delivered twice
+  {
+    auto txn = f.store().BeginWrite();
+    auto applied = txn->Apply(first.change().asReader());
+    REQUIRE(applied.ok());
+    CHECK(applied->duplicate);
+    auto different = sale(9999);
+    auto clash = txn->ApplyLocal(different.change());
+    REQUIRE_FALSE(clash.ok());
+    CHECK(clash.status().code() == StatusCode::kConflict);
+    REQUIRE(txn->Commit().ok());
+  }
+  CHECK(*f.View().LastSeq() == 1);
+  CHECK(f.View().Get(EntityKind::SALE, sale_id)->value<schema::Sale>().getTotal() == 1500);
+}
+
+TEST_CASE("changes of the wrong shape are refused and store nothing", "[node][store]") {
+  StoreFixture f;
+  // A sale sent as a patch, a client sent as an event, a change without id.
+  auto patch_sale = ChangeMessage::Patch(EntityKind::SALE, Id{1, 1}, f.Now(), Id{});
+  auto event_client = ChangeMessage::Event(EntityKind::CLIENT, Id{1, 1}, f.Now(), Id{});
+  auto no_id = ChangeMessage::Patch(EntityKind::CLIENT, Id{}, f.Now(), Id{});
+  auto txn = f.store().BeginWrite();
+  for (ChangeMessage* m : {&patch_sale, &event_client, &no_id}) {
+    auto applied = txn->ApplyLocal(m->change());
+    REQUIRE_FALSE(applied.ok());
+    CHECK(applied.status().code() == StatusCode::kInvalidArgument);
+  }
+  REQUIRE(txn->Commit().ok());
+  CHECK(*f.View().LastSeq() == 0);
+  CHECK(*f.store().CountRecords() == 0);
+}
+
+TEST_CASE("a store of another format is refused with a clear error", "[node][store]") {
+  TempDir dir;
+  ManualClock wall(1);
+  {
+    auto store = Store::Open({dir.path()}, wall);
+    REQUIRE(store.ok());
+  }
+  {
+    // Overwrite the format marker underneath the store.
+    auto env = lmdb::Env::Open({dir.path()});
+    REQUIRE(env.ok());
+    auto meta = (*env)->OpenTable("meta", false);
+    REQUIRE(meta.ok());
+    auto txn = (*env)->BeginWrite();
+    REQUIRE(txn->Put(*meta, "format", "crm-store-999").ok());
+    REQUIRE(txn->Commit().ok());
+  }
+  auto reopened = Store::Open({dir.path()}, wall);
+  REQUIRE_FALSE(reopened.ok());
+  CHECK(reopened.status().code() == StatusCode::kCorruption);
+  CHECK(reopened.status().message().find("crm-store-999") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace crm

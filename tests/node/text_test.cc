@@ -1,0 +1,49 @@
+#include "node/text.h"
+
+#include <catch2/catch.hpp>
+
+namespace crm {
+namespace {
+
+using Tokens = std::vector<std::string>;
+
+TEST_CASE("folding ignores case and accents in Latin, Cyrillic and Greek", "[node][text]") {
+  CHECK(FoldForSearch("ZOË Álvarez") == "zoe alvarez");
+  CHECK(FoldForSearch("ЁЛКИН Пётр") == "елкин петр");
+  CHECK(FoldForSearch("Straße") == "strasse");
+  CHECK(FoldForSearch("ΣΟΦΊΑ") == FoldForSearch("σοφια"));
+}
+
+TEST_CASE("folding unifies Arabic and Persian letter variants", "[node][text]") {
+  // Arabic yeh and kaf, as keyboards in Arabic layouts type them, match the
+  // Persian letters; a zero-width non-joiner inside a word is ignored.
+  CHECK(FoldForSearch("علي") == FoldForSearch("علی"));
+  CHECK(FoldForSearch("كريمي") == FoldForSearch("کریمی"));
+  CHECK(FoldForSearch("می\u200Cخواهم") == FoldForSearch("میخواهم"));
+}
+
+TEST_CASE("tokens are folded words, without repeats", "[node][text]") {
+  CHECK(SearchTokens("  Anna-Maria  O'Neil, anna ") == Tokens{"anna", "maria", "o", "neil"});
+  CHECK(SearchTokens("ООО «Ромашка» 2") == Tokens{"ооо", "ромашка", "2"});
+  CHECK(SearchTokens("محمد رضایی") == Tokens{"محمد", "رضایی"});
+  CHECK(SearchTokens(" ,.- ").empty());
+}
+
+TEST_CASE("long tokens are cut at a character boundary", "[node][text]") {
+  std::string long_name;
+  for (int i = 0; i < 100; ++i) long_name += "ж";  // 2 bytes each
+  Tokens tokens = SearchTokens(long_name);
+  REQUIRE(tokens.size() == 1);
+  CHECK(tokens[0].size() == kMaxTokenBytes);
+  CHECK(IsCleanUtf8(tokens[0]));
+}
+
+TEST_CASE("text with invalid UTF-8 or control characters is not clean", "[node][text]") {
+  CHECK(IsCleanUtf8("Анна\tПетрова"));
+  CHECK_FALSE(IsCleanUtf8("bad \xC3\x28 byte"));
+  CHECK_FALSE(IsCleanUtf8(std::string("nul\0inside", 10)));
+  CHECK_FALSE(IsCleanUtf8("bell\a"));
+}
+
+}  // namespace
+}  // namespace crm

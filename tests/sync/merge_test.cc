@@ -1,0 +1,179 @@
+#include "sync/merge.h"
+
+#include <capnp/message.h>
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "schema/records.capnp.h"
+#include "sync/change_builder.h"
+
+namespace crm {
+namespace {
+
+const Id kClient{7, 7};
+const Id kOfficeA{1, 1};
+const Id kOfficeB{2, 2};
+
+// Applies changes in order to an empty record and returns the merged state.
+class Replica {
+ public:
+  void Apply(ChangeMessage& m) {
+    auto next = std::make_unique<capnp::MallocMessageBuilder>();
+    auto out = next->initRoot<schema::StoredRecord>();
+    schema::StoredRecord::Reader current;
+    if (state_) current = state_->getRoot<schema::StoredRecord>().asReader();
+    auto outcome = MergePatch(m.change().asReader(), state_ ? &current : nullptr, out);
+    REQUIRE(outcome.ok());
+    last_changed_ = outcome->changed;
+    state_ = std::move(next);
+  }
+  schema::Client::Reader client() {
+    return state_->getRoot<schema::StoredRecord>().asReader().getValue().getAs<schema::Client>();
+  }
+  std::vector<std::string> phones() {
+    std::vector<std::string> out;
+    for (auto p : client().getPhones()) out.emplace_back(p.cStr());
+    return out;
+  }
+  // The record's value in canonical form: equal bytes mean equal state.
+  kj::Array<capnp::word> Canonical() {
+    return state_->getRoot<schema::StoredRecord>().asReader().getValue().getAs<capnp::AnyStruct>().canonicalize();
+  }
+  bool last_changed() const { return last_changed_; }
+
+ private:
+  std::unique_ptr<capnp::MallocMessageBuilder> state_;
+  bool last_changed_ = false;
+};
+
+ChangeMessage SetName(const Stamp& stamp, const char* first, const char* last) {
+  auto m = ChangeMessage::Patch(EntityKind::CLIENT, kClient, stamp, Id{});
+  m.record<schema::Client>().setFirstName(first);
+  m.record<schema::Client>().setLastName(last);
+  REQUIRE(m.Set("firstName").ok());
+  REQUIRE(m.Set("lastName").ok());
+  return m;
+}
+
+ChangeMessage SetCard(const Stamp& stamp, const char* card) {
+  auto m = ChangeMessage::Patch(EntityKind::CLIENT, kClient, stamp, Id{});
+  m.record<schema::Client>().setLoyaltyCard(card);
+  REQUIRE(m.Set("loyaltyCard").ok());
+  return m;
+}
+
+TEST_CASE("edits of different fields at two offices both survive, in any order",
+          "[sync][merge]") {
+  Stamp t1{1000, 0, kOfficeA}, t2{1000, 0, kOfficeB};
+  Replica ab, ba;
+  auto name = SetName(t1, "Anna", "Petrova");
+  auto card = SetCard(t2, "CARD-1");
+  ab.Apply(name);
+  ab.Apply(card);
+  ba.Apply(card);
+  ba.Apply(name);
+  for (Replica* r : {&ab, &ba}) {
+    CHECK(std::string(r->client().getFirstName().cStr()) == "Anna");
+    CHECK(std::string(r->client().getLoyaltyCard().cStr()) == "CARD-1");
+  }
+  CHECK(ab.Canonical().asBytes() == ba.Canonical().asBytes());
+}
+
+TEST_CASE("the newer stamp wins a field whatever order the edits arrive in", "[sync][merge]") {
+  Stamp older{1000, 5, kOfficeB}, newer{1001, 0, kOfficeA};
+  Replica forward, backward;
+  auto first = SetName(older, "Anna", "Old");
+  auto second = SetName(newer, "Anna", "New");
+  forward.Apply(first);
+  forward.Apply(second);
+  backward.Apply(second);
+  backward.Apply(first);
+  CHECK(std::string(forward.client().getLastName().cStr()) == "New");
+  CHECK(std::string(backward.client().getLastName().cStr()) == "New");
+  CHECK_FALSE(backward.last_changed());  // the older edit changed nothing
+}
+
+TEST_CASE("equal physical time is decided by the node id", "[sync][merge]") {
+  Stamp a{1000, 0, kOfficeA}, b{1000, 0, kOfficeB};
+  Replica r1, r2;
+  auto from_a = SetName(a, "A", "A");
+  auto from_b = SetName(b, "B", "B");
+  r1.Apply(from_a);
+  r1.Apply(from_b);
+  r2.Apply(from_b);
+  r2.Apply(from_a);
+  CHECK(std::string(r1.client().getFirstName().cStr()) == "B");
+  CHECK(r1.Canonical().asBytes() == r2.Canonical().asBytes());
+}
+
+TEST_CASE("applying the same change twice is a no-op", "[sync][merge]") {
+  Replica r;
+  auto m = SetName({1000, 0, kOfficeA}, "Anna", "Petrova");
+  r.Apply(m);
+  auto before = r.Canonical();
+  r.Apply(m);
+  CHECK_FALSE(r.last_changed());
+  CHECK(r.Canonical().asBytes() == before.asBytes());
+}
+
+TEST_CASE("phones merge element by element: concurrent add and remove of different numbers",
+          "[sync][merge]") {
+  Replica a_first, b_first;
+  auto create = ChangeMessage::Patch(EntityKind::CLIENT, kClient, {1000, 0, kOfficeA}, Id{});
+  REQUIRE(create.AddElement("phones", "+441234567890").ok());
+  auto add_at_a = ChangeMessage::Patch(EntityKind::CLIENT, kClient, {2000, 0, kOfficeA}, Id{});
+  REQUIRE(add_at_a.AddElement("phones", "+79123456789").ok());
+  auto remove_at_b = ChangeMessage::Patch(EntityKind::CLIENT, kClient, {2000, 0, kOfficeB}, Id{});
+  REQUIRE(remove_at_b.RemoveElement("phones", "+441234567890").ok());
+
+  a_first.Apply(create);
+  a_first.Apply(add_at_a);
+  a_first.Apply(remove_at_b);
+  b_first.Apply(remove_at_b);
+  b_first.Apply(create);
+  b_first.Apply(add_at_a);
+  CHECK(a_first.phones() == std::vector<std::string>{"+79123456789"});
+  CHECK(b_first.phones() == std::vector<std::string>{"+79123456789"});
+  CHECK(a_first.Canonical().asBytes() == b_first.Canonical().asBytes());
+}
+
+TEST_CASE("attributes merge as a map, key by key", "[sync][merge]") {
+  Replica r;
+  auto m1 = ChangeMessage::Patch(EntityKind::CLIENT, kClient, {1000, 0, kOfficeA}, Id{});
+  REQUIRE(m1.AddElement("attributes", "car", "Volvo").ok());
+  REQUIRE(m1.AddElement("attributes", "children", "2").ok());
+  auto m2 = ChangeMessage::Patch(EntityKind::CLIENT, kClient, {2000, 0, kOfficeB}, Id{});
+  REQUIRE(m2.AddElement("attributes", "car", "Lada").ok());
+  r.Apply(m2);
+  r.Apply(m1);
+  auto attributes = r.client().getAttributes();
+  REQUIRE(attributes.size() == 2);
+  std::map<std::string, std::string> got;
+  for (auto a : attributes) got[a.getKey().cStr()] = a.getValue().cStr();
+  CHECK(got["car"] == "Lada");
+  CHECK(got["children"] == "2");
+}
+
+TEST_CASE("a patch naming a field the record lacks is refused", "[sync][merge]") {
+  auto m = ChangeMessage::Patch(EntityKind::CLIENT, kClient, {1000, 0, kOfficeA}, Id{});
+  CHECK(m.Set("noSuchField").field() == "noSuchField");
+  CHECK_FALSE(m.Set("phones").ok());  // a set field is changed element by element
+  // A peer's change naming field number 999, which a client does not have.
+  capnp::MallocMessageBuilder raw;
+  raw.setRoot(m.change().asReader());
+  raw.getRoot<schema::Change>().getPatch().initFields(1).set(0, 999);
+  capnp::MallocMessageBuilder out;
+  auto bad = MergePatch(raw.getRoot<schema::Change>().asReader(), nullptr,
+                        out.initRoot<schema::StoredRecord>());
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == StatusCode::kInvalidArgument);
+  CHECK(bad.status().message().find("no field number 999") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace crm
