@@ -1,5 +1,6 @@
 #include "node/store.h"
 
+#include <capnp/dynamic.h>
 #include <capnp/message.h>
 #include <kj/exception.h>
 
@@ -76,6 +77,20 @@ Result<Stamp> DecodeStamp(std::string_view bytes) {
   stamp.logical = static_cast<uint32_t>(ReadBigEndian64(bytes.substr(8, 4)));
   stamp.node = IdFromBytes(bytes.substr(12, 16));
   return stamp;
+}
+
+// The client a record belongs to: its `client` field, if it has one and it is set.
+std::optional<Id> ClientOf(EntityKind kind, schema::StoredRecord::Reader stored) {
+  if (kind == EntityKind::CLIENT) return std::nullopt;
+  capnp::StructSchema schema = RecordSchema(kind);
+  KJ_IF_MAYBE(field, schema.findFieldByName("client")) {
+    auto value = stored.getValue().getAs<capnp::DynamicStruct>(schema);
+    if (!value.has(*field)) return std::nullopt;
+    Id id = IdFromWire(value.get(*field).as<schema::Id>());
+    if (id.IsNull()) return std::nullopt;
+    return id;
+  }
+  return std::nullopt;
 }
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
@@ -199,6 +214,36 @@ Result<std::vector<LogEntry>> StoreView::ReadLog(uint64_t from, size_t limit) co
   return entries;
 }
 
+Result<std::vector<std::pair<EntityKind, Id>>> StoreView::RecordsOfClient(const Id& client) const {
+  std::vector<std::pair<EntityKind, Id>> linked;
+  std::string key = IdBytes(client);
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.by_client));
+  CRM_RETURN_IF_ERROR(cursor.Seek(key));
+  while (cursor.valid() && cursor.key() == key) {
+    std::string_view link = cursor.value();
+    if (link.size() != 17) return Status::Corruption("malformed client link index entry");
+    linked.emplace_back(static_cast<EntityKind>(static_cast<uint8_t>(link[0])),
+                        IdFromBytes(link.substr(1)));
+    CRM_RETURN_IF_ERROR(cursor.Next());
+  }
+  return linked;
+}
+
+Result<Id> StoreView::FindUserByLogin(std::string_view login) const {
+  CRM_ASSIGN_OR_RETURN(std::vector<Id> ids, FindExact(store_->tables_.by_login, FoldForSearch(login)));
+  if (ids.empty()) return Status::NotFound("no user with login '" + std::string(login) + "'");
+  return ids.front();
+}
+
+Result<std::optional<std::string>> StoreView::FindRequest(const Id& request_id) const {
+  auto bytes = txn_.Get(store_->tables_.requests, IdBytes(request_id));
+  if (!bytes.ok()) {
+    if (bytes.status().code() == StatusCode::kNotFound) return std::optional<std::string>();
+    return bytes.status();
+  }
+  return std::optional<std::string>(std::string(*bytes));
+}
+
 Result<uint64_t> StoreView::MetaCounter(std::string_view name) const {
   auto bytes = txn_.Get(store_->tables_.meta, name);
   if (!bytes.ok()) {
@@ -271,8 +316,9 @@ Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
 
     CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.records, key, EncodeMessage(merged)));
     if (kind == EntityKind::CLIENT) {
-      CRM_RETURN_IF_ERROR(UpdateIndexes(before ? &*before : nullptr, out.asReader(), id));
+      CRM_RETURN_IF_ERROR(UpdateClientIndexes(before ? &*before : nullptr, out.asReader(), id));
     }
+    CRM_RETURN_IF_ERROR(UpdateLinkIndexes(kind, before ? &*before : nullptr, out.asReader(), id));
 
     CRM_ASSIGN_OR_RETURN(uint64_t seq, LastSeq());
     ++seq;
@@ -291,7 +337,7 @@ Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
   }
 }
 
-Status StoreTxn::UpdateIndexes(const Record* before, schema::StoredRecord::Reader after,
+Status StoreTxn::UpdateClientIndexes(const Record* before, schema::StoredRecord::Reader after,
                                const Id& id) {
   ClientIndexKeys old_keys;
   if (before != nullptr) old_keys = IndexKeysOf(before->value<schema::Client>());
@@ -314,6 +360,48 @@ Status StoreTxn::UpdateIndexes(const Record* before, schema::StoredRecord::Reade
     }
   }
   return Status::Ok();
+}
+
+Status StoreTxn::UpdateLinkIndexes(EntityKind kind, const Record* before,
+                                   schema::StoredRecord::Reader after, const Id& id) {
+  std::string link = std::string(1, static_cast<char>(kind)) + IdBytes(id);
+  std::optional<Id> old_client = before ? ClientOf(kind, before->stored()) : std::nullopt;
+  std::optional<Id> new_client = ClientOf(kind, after);
+  if (old_client != new_client) {
+    if (old_client) {
+      Status s = txn_.Delete(store_->tables_.by_client, IdBytes(*old_client), link);
+      if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+    }
+    if (new_client) CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.by_client, IdBytes(*new_client), link));
+  }
+  if (kind == EntityKind::USER) {
+    std::string old_login, new_login;
+    if (before) old_login = FoldForSearch(before->value<schema::User>().getLogin().cStr());
+    new_login = FoldForSearch(after.getValue().getAs<schema::User>().getLogin().cStr());
+    if (old_login != new_login) {
+      std::string id_bytes = IdBytes(id);
+      if (!old_login.empty()) {
+        Status s = txn_.Delete(store_->tables_.by_login, IndexKey(old_login), id_bytes);
+        if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+      }
+      if (!new_login.empty()) {
+        CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.by_login, IndexKey(new_login), id_bytes));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status StoreTxn::RecordRequest(const Id& request_id, std::string_view response) {
+  return txn_.Put(store_->tables_.requests, IdBytes(request_id), response);
+}
+
+Result<uint64_t> StoreTxn::NextCounter(std::string_view name) {
+  std::string key = "counter/" + std::string(name);
+  CRM_ASSIGN_OR_RETURN(uint64_t value, MetaCounter(key));
+  ++value;
+  CRM_RETURN_IF_ERROR(SetMetaCounter(key, value));
+  return value;
 }
 
 Result<StoreTxn> StoreTxn::BeginChild() {
@@ -342,6 +430,9 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& c
   CRM_ASSIGN_OR_RETURN(t.by_email, store->env_->OpenTable("by_email", true));
   CRM_ASSIGN_OR_RETURN(t.by_card, store->env_->OpenTable("by_card", true));
   CRM_ASSIGN_OR_RETURN(t.by_name, store->env_->OpenTable("by_name", true));
+  CRM_ASSIGN_OR_RETURN(t.by_client, store->env_->OpenTable("by_client", true));
+  CRM_ASSIGN_OR_RETURN(t.by_login, store->env_->OpenTable("by_login", true));
+  CRM_ASSIGN_OR_RETURN(t.requests, store->env_->OpenTable("requests", false));
 
   CRM_ASSIGN_OR_RETURN(lmdb::Txn txn, store->env_->BeginWrite());
   auto format = txn.Get(t.meta, kMetaFormat);

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -70,6 +72,9 @@ class StoreView {
   // The record (kind, id), or kNotFound.
   Result<Record> Get(EntityKind kind, const Id& id) const;
 
+  // A consistent view: never wait for a Writer while holding one (growing the
+  // map waits for every open view).
+
   // Clients by an exact E.164 phone, normalized email or loyalty card number.
   Result<std::vector<Id>> FindByPhone(std::string_view e164) const;
   Result<std::vector<Id>> FindByEmail(std::string_view email) const;
@@ -79,6 +84,17 @@ class StoreView {
   // it (folded: case, accents and script variants do not matter). At most
   // `limit`, in index order.
   Result<std::vector<Id>> FindByName(std::string_view query, size_t limit) const;
+
+  // The records that name `client` in their `client` field (sales, refunds,
+  // payments, interactions, feedback, notes, tasks, deals, files), oldest id
+  // first within each kind.
+  Result<std::vector<std::pair<EntityKind, Id>>> RecordsOfClient(const Id& client) const;
+
+  // The user with this login (folded), or kNotFound.
+  Result<Id> FindUserByLogin(std::string_view login) const;
+
+  // The response stored for an earlier request with this id, if any.
+  Result<std::optional<std::string>> FindRequest(const Id& request_id) const;
 
   // Log entries with seq >= `from`, in order, at most `limit`.
   Result<std::vector<LogEntry>> ReadLog(uint64_t from, size_t limit) const;
@@ -114,6 +130,12 @@ class StoreTxn : public StoreView {
   // (nothing written); with other content it is kConflict.
   Result<Applied> Apply(schema::Change::Reader change);
 
+  // Remembers the response to a request, so a retry gets the same outcome.
+  Status RecordRequest(const Id& request_id, std::string_view response);
+
+  // Increments the named counter (created at 0) and returns its new value.
+  Result<uint64_t> NextCounter(std::string_view name);
+
   // A nested transaction: its writes vanish if it is dropped uncommitted.
   Result<StoreTxn> BeginChild();
   Status Commit();
@@ -123,7 +145,10 @@ class StoreTxn : public StoreView {
  private:
   friend class Store;
   using StoreView::StoreView;
-  Status UpdateIndexes(const Record* before, schema::StoredRecord::Reader after, const Id& id);
+  Status UpdateClientIndexes(const Record* before, schema::StoredRecord::Reader after,
+                             const Id& id);
+  Status UpdateLinkIndexes(EntityKind kind, const Record* before,
+                           schema::StoredRecord::Reader after, const Id& id);
   Status SetMetaCounter(std::string_view name, uint64_t value);
 };
 
@@ -162,6 +187,9 @@ class Store {
     lmdb::Table by_email;    // email -> client ids
     lmdb::Table by_card;     // loyalty card -> client ids
     lmdb::Table by_name;     // folded name token -> client ids
+    lmdb::Table by_client;   // client id -> kind(1) + id(16) of records naming it
+    lmdb::Table by_login;    // folded user login -> user ids
+    lmdb::Table requests;    // request id -> the response sent for it
   };
   Store() = default;
 

@@ -295,3 +295,70 @@ TEST_CASE("a store of another format is refused with a clear error", "[node][sto
 
 }  // namespace
 }  // namespace crm
+
+namespace crm {
+namespace {
+
+TEST_CASE("records naming a client are listed for her card, and follow a move",
+          "[node][store][index]") {
+  StoreFixture f;
+  Id anna = f.AddClient({"Anna", "A"});
+  Id bob = f.AddClient({"Bob", "B"});
+  Id sale_id = Id::Generate(1);
+  auto sale = ChangeMessage::Event(EntityKind::SALE, sale_id, f.Now(), Id{});
+  IdToWire(anna, sale.record<schema::Sale>().initClient());
+  f.Write(sale);
+  Id note_id = Id::Generate(2);
+  auto note = ChangeMessage::Patch(EntityKind::NOTE, note_id, f.Now(), Id{});
+  IdToWire(anna, note.record<schema::Note>().initClient());
+  note.record<schema::Note>().setText("prefers window seats");
+  REQUIRE(note.Set("client").ok());
+  REQUIRE(note.Set("text").ok());
+  f.Write(note);
+
+  using Links = std::vector<std::pair<EntityKind, Id>>;
+  CHECK(*f.View().RecordsOfClient(anna) ==
+        Links{{EntityKind::SALE, sale_id}, {EntityKind::NOTE, note_id}});
+  CHECK(f.View().RecordsOfClient(bob)->empty());
+
+  // The note was filed under the wrong client: move it.
+  auto move = ChangeMessage::Patch(EntityKind::NOTE, note_id, f.Now(), Id{});
+  IdToWire(bob, move.record<schema::Note>().initClient());
+  REQUIRE(move.Set("client").ok());
+  f.Write(move);
+  CHECK(*f.View().RecordsOfClient(anna) == Links{{EntityKind::SALE, sale_id}});
+  CHECK(*f.View().RecordsOfClient(bob) == Links{{EntityKind::NOTE, note_id}});
+}
+
+TEST_CASE("users are found by login, whatever its case", "[node][store][index]") {
+  StoreFixture f;
+  Id user = Id::Generate(1);
+  auto change = ChangeMessage::Patch(EntityKind::USER, user, f.Now(), Id{});
+  change.record<schema::User>().setLogin("Anna.K");
+  REQUIRE(change.Set("login").ok());
+  f.Write(change);
+  CHECK(*f.View().FindUserByLogin("anna.k") == user);
+  CHECK(*f.View().FindUserByLogin("ANNA.K") == user);
+  CHECK(f.View().FindUserByLogin("anna").status().code() == StatusCode::kNotFound);
+}
+
+TEST_CASE("request outcomes and counters are kept with the data", "[node][store]") {
+  StoreFixture f;
+  Id request = Id::Generate(1);
+  CHECK_FALSE(f.View().FindRequest(request)->has_value());
+  {
+    auto txn = f.store().BeginWrite();
+    REQUIRE(txn->RecordRequest(request, "outcome").ok());
+    CHECK(*txn->NextCounter("LON-20261122") == 1);
+    CHECK(*txn->NextCounter("LON-20261122") == 2);
+    CHECK(*txn->NextCounter("LON-20261123") == 1);
+    REQUIRE(txn->Commit().ok());
+  }
+  f.Reopen();
+  CHECK(**f.View().FindRequest(request) == "outcome");
+  auto txn = f.store().BeginWrite();
+  CHECK(*txn->NextCounter("LON-20261122") == 3);
+}
+
+}  // namespace
+}  // namespace crm
