@@ -1,0 +1,56 @@
+#include "node/password.h"
+
+#include <catch2/catch.hpp>
+
+namespace crm {
+namespace {
+
+// Few iterations keep the test fast; the format carries the count.
+constexpr int kTestIterations = 1000;
+
+TEST_CASE("a hashed password verifies, a wrong one does not", "[node][password]") {
+  auto hash = HashPassword("correct horse", kTestIterations);
+  REQUIRE(hash.ok());
+  CHECK(hash->rfind("$pbkdf2-sha256$1000$", 0) == 0);
+  CHECK(hash->find("correct horse") == std::string::npos);
+  CHECK(VerifyPassword("correct horse", *hash));
+  CHECK_FALSE(VerifyPassword("correct horsf", *hash));
+  CHECK_FALSE(VerifyPassword("", *hash));
+}
+
+TEST_CASE("the same password hashes differently each time (salted)", "[node][password]") {
+  auto a = HashPassword("correct horse", kTestIterations);
+  auto b = HashPassword("correct horse", kTestIterations);
+  CHECK(*a != *b);
+  CHECK(VerifyPassword("correct horse", *b));
+}
+
+TEST_CASE("the default hash uses the recommended iteration count", "[node][password]") {
+  auto hash = HashPassword("correct horse");
+  REQUIRE(hash.ok());
+  CHECK(hash->rfind("$pbkdf2-sha256$600000$", 0) == 0);
+}
+
+TEST_CASE("too short or too long passwords are refused", "[node][password]") {
+  CHECK(HashPassword("short", kTestIterations).status().field() == "password");
+  CHECK_FALSE(HashPassword(std::string(2000, 'x'), kTestIterations).ok());
+}
+
+TEST_CASE("malformed stored hashes never verify", "[node][password]") {
+  for (const char* bad : {"", "plain", "$pbkdf2-sha256$", "$pbkdf2-sha256$abc$AAAA$AAAA",
+                          "$pbkdf2-sha256$0$AAAAAAAAAAAAAAAAAAAAAA==$AAAA",
+                          "$pbkdf2-sha256$1000$!!!!$!!!!"}) {
+    INFO(bad);
+    CHECK_FALSE(VerifyPassword("anything at all", bad));
+  }
+}
+
+TEST_CASE("tokens are random hex", "[node][password]") {
+  std::string a = RandomToken();
+  CHECK(a.size() == 64);
+  CHECK(a.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(a != RandomToken());
+}
+
+}  // namespace
+}  // namespace crm
