@@ -79,18 +79,42 @@ Result<Stamp> DecodeStamp(std::string_view bytes) {
   return stamp;
 }
 
-// The client a record belongs to: its `client` field, if it has one and it is set.
-std::optional<Id> ClientOf(EntityKind kind, schema::StoredRecord::Reader stored) {
-  if (kind == EntityKind::CLIENT) return std::nullopt;
+// The ids a record refers to in its `client` and `sale` fields.
+std::vector<Id> LinksOf(EntityKind kind, schema::StoredRecord::Reader stored) {
+  std::vector<Id> links;
+  if (kind == EntityKind::CLIENT) return links;
   capnp::StructSchema schema = RecordSchema(kind);
-  KJ_IF_MAYBE(field, schema.findFieldByName("client")) {
-    auto value = stored.getValue().getAs<capnp::DynamicStruct>(schema);
-    if (!value.has(*field)) return std::nullopt;
-    Id id = IdFromWire(value.get(*field).as<schema::Id>());
-    if (id.IsNull()) return std::nullopt;
-    return id;
+  auto value = stored.getValue().getAs<capnp::DynamicStruct>(schema);
+  for (const char* name : {"client", "sale"}) {
+    KJ_IF_MAYBE(field, schema.findFieldByName(name)) {
+      if (!value.has(*field)) continue;
+      Id id = IdFromWire(value.get(*field).as<schema::Id>());
+      if (!id.IsNull()) links.push_back(id);
+    }
   }
-  return std::nullopt;
+  return links;
+}
+
+// The unique-key index entry of a record: kind(1) + key, or empty.
+std::string KeyIndexKey(EntityKind kind, std::string_view key) {
+  if (key.empty()) return {};
+  std::string out(1, static_cast<char>(kind));
+  out += kind == EntityKind::USER ? FoldForSearch(key) : std::string(key);
+  return out;
+}
+
+std::string UniqueKeyOf(EntityKind kind, schema::StoredRecord::Reader stored) {
+  auto text = [](capnp::Text::Reader t) { return std::string_view(t.cStr(), t.size()); };
+  switch (kind) {
+    case EntityKind::USER:
+      return KeyIndexKey(kind, text(stored.getValue().getAs<schema::User>().getLogin()));
+    case EntityKind::PRODUCT:
+      return KeyIndexKey(kind, text(stored.getValue().getAs<schema::Product>().getSku()));
+    case EntityKind::SALE:
+      return KeyIndexKey(kind, text(stored.getValue().getAs<schema::Sale>().getReceiptNo()));
+    default:
+      return {};
+  }
 }
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
@@ -214,14 +238,14 @@ Result<std::vector<LogEntry>> StoreView::ReadLog(uint64_t from, size_t limit) co
   return entries;
 }
 
-Result<std::vector<std::pair<EntityKind, Id>>> StoreView::RecordsOfClient(const Id& client) const {
+Result<std::vector<std::pair<EntityKind, Id>>> StoreView::RecordsLinkedTo(const Id& id) const {
   std::vector<std::pair<EntityKind, Id>> linked;
-  std::string key = IdBytes(client);
-  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.by_client));
+  std::string key = IdBytes(id);
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.by_link));
   CRM_RETURN_IF_ERROR(cursor.Seek(key));
   while (cursor.valid() && cursor.key() == key) {
     std::string_view link = cursor.value();
-    if (link.size() != 17) return Status::Corruption("malformed client link index entry");
+    if (link.size() != 17) return Status::Corruption("malformed link index entry");
     linked.emplace_back(static_cast<EntityKind>(static_cast<uint8_t>(link[0])),
                         IdFromBytes(link.substr(1)));
     CRM_RETURN_IF_ERROR(cursor.Next());
@@ -229,11 +253,27 @@ Result<std::vector<std::pair<EntityKind, Id>>> StoreView::RecordsOfClient(const 
   return linked;
 }
 
-Result<Id> StoreView::FindUserByLogin(std::string_view login) const {
-  CRM_ASSIGN_OR_RETURN(std::vector<Id> ids, FindExact(store_->tables_.by_login, FoldForSearch(login)));
-  if (ids.empty()) return Status::NotFound("no user with login '" + std::string(login) + "'");
+Result<Id> StoreView::FindByKey(EntityKind kind, std::string_view key) const {
+  CRM_ASSIGN_OR_RETURN(std::vector<Id> ids,
+                       FindExact(store_->tables_.by_key, KeyIndexKey(kind, key)));
+  if (ids.empty()) {
+    return Status::NotFound("no " + std::string(EntityName(kind)) + " '" + std::string(key) + "'");
+  }
   return ids.front();
 }
+
+Result<std::string> StoreView::GetBlob(std::string_view sha256) const {
+  auto bytes = txn_.Get(store_->tables_.blobs, sha256);
+  if (!bytes.ok()) {
+    if (bytes.status().code() == StatusCode::kNotFound) {
+      return Status::NotFound("no file with SHA-256 " + std::string(sha256));
+    }
+    return bytes.status();
+  }
+  return std::string(*bytes);
+}
+
+Result<uint64_t> StoreView::LocalChangeCount() const { return MetaCounter(kMetaOriginSeq); }
 
 Result<std::optional<std::string>> StoreView::FindRequest(const Id& request_id) const {
   auto bytes = txn_.Get(store_->tables_.requests, IdBytes(request_id));
@@ -319,6 +359,7 @@ Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
       CRM_RETURN_IF_ERROR(UpdateClientIndexes(before ? &*before : nullptr, out.asReader(), id));
     }
     CRM_RETURN_IF_ERROR(UpdateLinkIndexes(kind, before ? &*before : nullptr, out.asReader(), id));
+    CRM_RETURN_IF_ERROR(UpdateKeyIndex(kind, before ? &*before : nullptr, out.asReader(), id));
 
     CRM_ASSIGN_OR_RETURN(uint64_t seq, LastSeq());
     ++seq;
@@ -365,31 +406,42 @@ Status StoreTxn::UpdateClientIndexes(const Record* before, schema::StoredRecord:
 Status StoreTxn::UpdateLinkIndexes(EntityKind kind, const Record* before,
                                    schema::StoredRecord::Reader after, const Id& id) {
   std::string link = std::string(1, static_cast<char>(kind)) + IdBytes(id);
-  std::optional<Id> old_client = before ? ClientOf(kind, before->stored()) : std::nullopt;
-  std::optional<Id> new_client = ClientOf(kind, after);
-  if (old_client != new_client) {
-    if (old_client) {
-      Status s = txn_.Delete(store_->tables_.by_client, IdBytes(*old_client), link);
-      if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
-    }
-    if (new_client) CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.by_client, IdBytes(*new_client), link));
+  std::vector<Id> old_links;
+  if (before) old_links = LinksOf(kind, before->stored());
+  std::vector<Id> new_links = LinksOf(kind, after);
+  for (const Id& target : old_links) {
+    if (std::find(new_links.begin(), new_links.end(), target) != new_links.end()) continue;
+    Status s = txn_.Delete(store_->tables_.by_link, IdBytes(target), link);
+    if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
   }
-  if (kind == EntityKind::USER) {
-    std::string old_login, new_login;
-    if (before) old_login = FoldForSearch(before->value<schema::User>().getLogin().cStr());
-    new_login = FoldForSearch(after.getValue().getAs<schema::User>().getLogin().cStr());
-    if (old_login != new_login) {
-      std::string id_bytes = IdBytes(id);
-      if (!old_login.empty()) {
-        Status s = txn_.Delete(store_->tables_.by_login, IndexKey(old_login), id_bytes);
-        if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
-      }
-      if (!new_login.empty()) {
-        CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.by_login, IndexKey(new_login), id_bytes));
-      }
-    }
+  for (const Id& target : new_links) {
+    if (std::find(old_links.begin(), old_links.end(), target) != old_links.end()) continue;
+    CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.by_link, IdBytes(target), link));
   }
   return Status::Ok();
+}
+
+Status StoreTxn::UpdateKeyIndex(EntityKind kind, const Record* before,
+                                schema::StoredRecord::Reader after, const Id& id) {
+  std::string old_key = before ? UniqueKeyOf(kind, before->stored()) : std::string();
+  std::string new_key = UniqueKeyOf(kind, after);
+  if (old_key == new_key) return Status::Ok();
+  std::string id_bytes = IdBytes(id);
+  if (!old_key.empty()) {
+    Status s = txn_.Delete(store_->tables_.by_key, IndexKey(old_key), id_bytes);
+    if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+  }
+  if (!new_key.empty()) {
+    CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.by_key, IndexKey(new_key), id_bytes));
+  }
+  return Status::Ok();
+}
+
+Status StoreTxn::PutBlob(std::string_view sha256, std::string_view content) {
+  auto existing = txn_.Get(store_->tables_.blobs, sha256);
+  if (existing.ok()) return Status::Ok();
+  if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+  return txn_.Put(store_->tables_.blobs, sha256, content);
 }
 
 Status StoreTxn::RecordRequest(const Id& request_id, std::string_view response) {
@@ -430,8 +482,9 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& c
   CRM_ASSIGN_OR_RETURN(t.by_email, store->env_->OpenTable("by_email", true));
   CRM_ASSIGN_OR_RETURN(t.by_card, store->env_->OpenTable("by_card", true));
   CRM_ASSIGN_OR_RETURN(t.by_name, store->env_->OpenTable("by_name", true));
-  CRM_ASSIGN_OR_RETURN(t.by_client, store->env_->OpenTable("by_client", true));
-  CRM_ASSIGN_OR_RETURN(t.by_login, store->env_->OpenTable("by_login", true));
+  CRM_ASSIGN_OR_RETURN(t.by_link, store->env_->OpenTable("by_link", true));
+  CRM_ASSIGN_OR_RETURN(t.by_key, store->env_->OpenTable("by_key", true));
+  CRM_ASSIGN_OR_RETURN(t.blobs, store->env_->OpenTable("blobs", false));
   CRM_ASSIGN_OR_RETURN(t.requests, store->env_->OpenTable("requests", false));
 
   CRM_ASSIGN_OR_RETURN(lmdb::Txn txn, store->env_->BeginWrite());

@@ -85,13 +85,21 @@ class StoreView {
   // `limit`, in index order.
   Result<std::vector<Id>> FindByName(std::string_view query, size_t limit) const;
 
-  // The records that name `client` in their `client` field (sales, refunds,
-  // payments, interactions, feedback, notes, tasks, deals, files), oldest id
-  // first within each kind.
-  Result<std::vector<std::pair<EntityKind, Id>>> RecordsOfClient(const Id& client) const;
+  // The records that name `id` in their `client` or `sale` field (a client's
+  // sales, refunds, payments, interactions, feedback, notes, tasks, deals and
+  // files; a sale's refunds, payments and feedback), oldest id first within
+  // each kind.
+  Result<std::vector<std::pair<EntityKind, Id>>> RecordsLinkedTo(const Id& id) const;
 
-  // The user with this login (folded), or kNotFound.
-  Result<Id> FindUserByLogin(std::string_view login) const;
+  // The record of `kind` with this unique key: a user by login (any case), a
+  // product by SKU, a sale by receipt number. kNotFound if none.
+  Result<Id> FindByKey(EntityKind kind, std::string_view key) const;
+
+  // File content by its SHA-256 hex, or kNotFound.
+  Result<std::string> GetBlob(std::string_view sha256) const;
+
+  // How many changes this node has made itself (its origin seq).
+  Result<uint64_t> LocalChangeCount() const;
 
   // The response stored for an earlier request with this id, if any.
   Result<std::optional<std::string>> FindRequest(const Id& request_id) const;
@@ -133,6 +141,9 @@ class StoreTxn : public StoreView {
   // Remembers the response to a request, so a retry gets the same outcome.
   Status RecordRequest(const Id& request_id, std::string_view response);
 
+  // Stores file content under its SHA-256 hex (once; a repeat is a no-op).
+  Status PutBlob(std::string_view sha256, std::string_view content);
+
   // Increments the named counter (created at 0) and returns its new value.
   Result<uint64_t> NextCounter(std::string_view name);
 
@@ -149,6 +160,8 @@ class StoreTxn : public StoreView {
                              const Id& id);
   Status UpdateLinkIndexes(EntityKind kind, const Record* before,
                            schema::StoredRecord::Reader after, const Id& id);
+  Status UpdateKeyIndex(EntityKind kind, const Record* before, schema::StoredRecord::Reader after,
+                        const Id& id);
   Status SetMetaCounter(std::string_view name, uint64_t value);
 };
 
@@ -187,8 +200,9 @@ class Store {
     lmdb::Table by_email;    // email -> client ids
     lmdb::Table by_card;     // loyalty card -> client ids
     lmdb::Table by_name;     // folded name token -> client ids
-    lmdb::Table by_client;   // client id -> kind(1) + id(16) of records naming it
-    lmdb::Table by_login;    // folded user login -> user ids
+    lmdb::Table by_link;     // client or sale id -> kind(1) + id(16) of records naming it
+    lmdb::Table by_key;      // kind(1) + login, SKU or receipt number -> ids
+    lmdb::Table blobs;       // SHA-256 hex -> file content
     lmdb::Table requests;    // request id -> the response sent for it
   };
   Store() = default;

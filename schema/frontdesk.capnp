@@ -1,6 +1,9 @@
 # The front-desk API between the `pos` client and its office's crm-node: one
 # Request message per ZeroMQ frame, answered by one Response (version 1).
 #
+# Every request that writes carries a client-chosen requestId; a retry with
+# the same id returns the first outcome and writes nothing again.
+#
 # Schema evolution: field numbers (@N) and enumerant numbers never change
 # meaning; new operations are added as new union members with the next number.
 @0x83f468f34d1c5759;
@@ -10,21 +13,35 @@ $import "/capnp/c++.capnp".namespace("crm::schema");
 using Common = import "/schema/common.capnp";
 using Records = import "/schema/records.capnp";
 using Id = Common.Id;
+using Attribute = Common.Attribute;
 
 const frontDeskProtocolVersion :UInt32 = 1;
 
 struct Request {
   protocolVersion @0 :UInt32;
-  requestId @1 :Id;          # chosen by the client; a retry reuses it and gets the first outcome
-  session @2 :Text;          # token from a login; empty for login itself
+  requestId @1 :Id;          # required for every write
+  session @2 :Text;          # token from login; empty for login itself
 
   union {
     login @3 :Login;
-    findClients @4 :FindClients;
-    getClientCard @5 :Id;
-    saveClient @6 :SaveClient;
-    recordSale @7 :Records.Sale;
-    status @8 :Void;
+    logout @4 :Void;
+    status @5 :Void;
+    findClients @6 :FindClients;
+    getClientCard @7 :Id;
+    saveClient @8 :SaveClient;
+    recordSale @9 :NewSale;
+    refundSale @10 :NewRefund;
+    recordPayment @11 :NewPayment;
+    logInteraction @12 :NewInteraction;
+    addNote @13 :NewNote;
+    createTask @14 :NewTask;
+    completeTask @15 :Id;
+    recordFeedback @16 :NewFeedback;
+    attachFile @17 :NewFile;
+    getFile @18 :Text;       # SHA-256 hex of the content
+    getSale @19 :Text;       # receipt number or sale id
+    saveProduct @20 :Records.Product;
+    createUser @21 :NewUser;
   }
 }
 
@@ -34,25 +51,96 @@ struct Login {
 }
 
 # Free-form query: a phone in any common format, a loyalty card number, an
-# email, or prefixes of name tokens in any script.
+# email, or prefixes of name words in any script.
 struct FindClients {
   query @0 :Text;
   limit @1 :UInt32 = 20;
 }
 
-# Creates a client (id null) or sets the listed fields of an existing one.
+# Creates a client (id null) or changes an existing one. Only the scalar
+# fields named in `fields` are set (on create, every non-empty field is);
+# sets and maps change element by element.
 struct SaveClient {
   id @0 :Id;
   client @1 :Records.Client;
-  fields @2 :List(Text);     # names of the fields to set; empty on create means all given
-  addPhones @3 :List(Text);
+  fields @2 :List(Text);
+  addPhones @3 :List(Text);       # any common format; stored as E.164
   removePhones @4 :List(Text);
   addEmails @5 :List(Text);
   removeEmails @6 :List(Text);
   addTags @7 :List(Text);
   removeTags @8 :List(Text);
-  setAttributes @9 :List(Common.Attribute);
+  setAttributes @9 :List(Attribute);
   removeAttributes @10 :List(Text);
+}
+
+struct NewSaleLine {
+  sku @0 :Text;                   # a product of the catalogue
+  quantity @1 :Int32;
+  unitPrice @2 :Int64 = -1;       # minor units; -1: the catalogue price
+  discount @3 :Int64;             # minor units off the line
+}
+
+struct NewSale {
+  client @0 :Id;                  # null for an anonymous sale
+  lines @1 :List(NewSaleLine);
+  payments @2 :List(Records.PaymentPart);
+  campaignCode @3 :Text;
+  channel @4 :Text;               # default "store"
+}
+
+struct NewRefund {
+  sale @0 :Text;                  # receipt number or sale id
+  lines @1 :List(Records.RefundLine);  # lineIndex and quantity; amount is computed
+  method @2 :Records.PaymentMethod;
+  reason @3 :Text;
+}
+
+struct NewPayment {
+  client @0 :Id;
+  amount @1 :Int64;
+  method @2 :Records.PaymentMethod;
+  comment @3 :Text;
+}
+
+struct NewInteraction {
+  client @0 :Id;
+  channel @1 :Records.InteractionChannel;
+  direction @2 :Records.Direction;
+  summary @3 :Text;
+}
+
+struct NewNote {
+  client @0 :Id;
+  text @1 :Text;
+}
+
+struct NewTask {
+  client @0 :Id;
+  title @1 :Text;
+  due @2 :Int64;                  # UTC milliseconds
+  assignee @3 :Text;              # a user's login; empty: the caller
+}
+
+struct NewFeedback {
+  client @0 :Id;
+  score @1 :UInt8;
+  comment @2 :Text;
+  sale @3 :Text;                  # optional receipt number or sale id
+}
+
+struct NewFile {
+  client @0 :Id;
+  name @1 :Text;
+  mediaType @2 :Text;
+  content @3 :Data;
+}
+
+struct NewUser {
+  login @0 :Text;
+  displayName @1 :Text;
+  role @2 :Records.Role;
+  password @3 :Text;
 }
 
 enum ErrorCode {
@@ -70,8 +158,17 @@ enum ErrorCode {
 
 struct Error {
   code @0 :ErrorCode;
-  field @1 :Text;            # the offending field, when one is to blame
+  field @1 :Text;                 # the offending field, when one is to blame
   message @2 :Text;
+}
+
+struct Session {
+  token @0 :Text;
+  user @1 :Id;
+  login @2 :Text;
+  displayName @3 :Text;
+  role @4 :Records.Role;
+  office @5 :Text;
 }
 
 struct ClientSummary {
@@ -79,13 +176,41 @@ struct ClientSummary {
   client @1 :Records.Client;
 }
 
+struct SaleEntry {
+  id @0 :Id;
+  sale @1 :Records.Sale;
+  refunded @2 :Int64;             # minor units refunded so far
+}
+
+struct RefundEntry { id @0 :Id; refund @1 :Records.Refund; }
+struct PaymentEntry { id @0 :Id; payment @1 :Records.Payment; }
+struct InteractionEntry { id @0 :Id; interaction @1 :Records.Interaction; }
+struct NoteEntry { id @0 :Id; note @1 :Records.Note; }
+struct TaskEntry { id @0 :Id; task @1 :Records.Task; }
+struct FeedbackEntry { id @0 :Id; feedback @1 :Records.Feedback; }
+struct FileEntry { id @0 :Id; file @1 :Records.FileAttachment; }
+
+# Everything the front desk shows about one client. Figures are derived from
+# the events, never stored (see docs/frontdesk.md for their definitions).
 struct ClientCard {
   id @0 :Id;
   client @1 :Records.Client;
-  sales @2 :List(Records.Sale);
-  totalSpent @3 :Int64;
-  visitCount @4 :UInt32;
-  lastVisit @5 :Int64;
+  sales @2 :List(SaleEntry);
+  refunds @3 :List(RefundEntry);
+  payments @4 :List(PaymentEntry);
+  interactions @5 :List(InteractionEntry);
+  notes @6 :List(NoteEntry);
+  tasks @7 :List(TaskEntry);
+  feedback @8 :List(FeedbackEntry);
+  files @9 :List(FileEntry);
+  currency @10 :Text;
+  totalSpent @11 :Int64;          # sales minus refunds
+  visitCount @12 :UInt32;
+  lastVisit @13 :Int64;
+  averageTicket @14 :Int64;
+  loyaltyBalance @15 :Int64;      # points
+  outstanding @16 :Int64;         # owed on credit
+  company @17 :ClientSummary;     # the company a person belongs to, if any
 }
 
 struct NodeStatus {
@@ -94,18 +219,28 @@ struct NodeStatus {
   records @2 :UInt64;
   logSeq @3 :UInt64;
   unsentChanges @4 :UInt64;
-  lastHubContact @5 :Int64;
+  lastHubContact @5 :Int64;       # 0: never
+  timeZone @6 :Text;
+  currency @7 :Text;
 }
 
 struct Response {
   requestId @0 :Id;
   union {
     error @1 :Error;
-    session @2 :Text;
+    session @2 :Session;
     clients @3 :List(ClientSummary);
     card @4 :ClientCard;
-    saved @5 :Id;
-    receipt @6 :Records.Sale;
+    saved @5 :Id;                 # the id of what was created or changed
+    receipt @6 :SaleEntry;
     status @7 :NodeStatus;
+    file @8 :FileContent;
+    done @9 :Void;
+    refund @10 :RefundEntry;
   }
+}
+
+struct FileContent {
+  file @0 :Records.FileAttachment;
+  content @1 :Data;
 }

@@ -317,17 +317,17 @@ TEST_CASE("records naming a client are listed for her card, and follow a move",
   f.Write(note);
 
   using Links = std::vector<std::pair<EntityKind, Id>>;
-  CHECK(*f.View().RecordsOfClient(anna) ==
+  CHECK(*f.View().RecordsLinkedTo(anna) ==
         Links{{EntityKind::SALE, sale_id}, {EntityKind::NOTE, note_id}});
-  CHECK(f.View().RecordsOfClient(bob)->empty());
+  CHECK(f.View().RecordsLinkedTo(bob)->empty());
 
   // The note was filed under the wrong client: move it.
   auto move = ChangeMessage::Patch(EntityKind::NOTE, note_id, f.Now(), Id{});
   IdToWire(bob, move.record<schema::Note>().initClient());
   REQUIRE(move.Set("client").ok());
   f.Write(move);
-  CHECK(*f.View().RecordsOfClient(anna) == Links{{EntityKind::SALE, sale_id}});
-  CHECK(*f.View().RecordsOfClient(bob) == Links{{EntityKind::NOTE, note_id}});
+  CHECK(*f.View().RecordsLinkedTo(anna) == Links{{EntityKind::SALE, sale_id}});
+  CHECK(*f.View().RecordsLinkedTo(bob) == Links{{EntityKind::NOTE, note_id}});
 }
 
 TEST_CASE("users are found by login, whatever its case", "[node][store][index]") {
@@ -337,9 +337,9 @@ TEST_CASE("users are found by login, whatever its case", "[node][store][index]")
   change.record<schema::User>().setLogin("Anna.K");
   REQUIRE(change.Set("login").ok());
   f.Write(change);
-  CHECK(*f.View().FindUserByLogin("anna.k") == user);
-  CHECK(*f.View().FindUserByLogin("ANNA.K") == user);
-  CHECK(f.View().FindUserByLogin("anna").status().code() == StatusCode::kNotFound);
+  CHECK(*f.View().FindByKey(EntityKind::USER, "anna.k") == user);
+  CHECK(*f.View().FindByKey(EntityKind::USER, "ANNA.K") == user);
+  CHECK(f.View().FindByKey(EntityKind::USER, "anna").status().code() == StatusCode::kNotFound);
 }
 
 TEST_CASE("request outcomes and counters are kept with the data", "[node][store]") {

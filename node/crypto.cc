@@ -1,4 +1,4 @@
-#include "node/password.h"
+#include "node/crypto.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -49,6 +49,17 @@ void RandomBytes(unsigned char* out, size_t size) {
   }
 }
 
+std::string Hex(const unsigned char* data, size_t size) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (size_t i = 0; i < size; ++i) {
+    out += kHex[data[i] >> 4];
+    out += kHex[data[i] & 15];
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::string> HashPassword(std::string_view password, int iterations) {
@@ -92,14 +103,17 @@ bool VerifyPassword(std::string_view password, std::string_view stored) {
 std::string RandomToken(size_t bytes) {
   std::vector<unsigned char> raw(bytes);
   RandomBytes(raw.data(), raw.size());
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes * 2);
-  for (unsigned char c : raw) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
+  return Hex(raw.data(), raw.size());
+}
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
+    std::fputs("crm: SHA-256 failed\n", stderr);
+    std::abort();
   }
-  return out;
+  return Hex(digest, size);
 }
 
 }  // namespace crm

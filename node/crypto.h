@@ -1,5 +1,5 @@
-// Password hashing and session tokens, over OpenSSL (the only place that calls
-// it for this). Hashes are PBKDF2-HMAC-SHA256 with a random 16-byte salt,
+// The OpenSSL adapter: password hashing, session tokens and content hashes.
+// Password hashes are PBKDF2-HMAC-SHA256 with a random 16-byte salt,
 // stored as "$pbkdf2-sha256$<iterations>$<salt base64>$<hash base64>".
 #pragma once
 
@@ -23,5 +23,8 @@ bool VerifyPassword(std::string_view password, std::string_view stored);
 
 // `bytes` random bytes from the CSPRNG, hex-encoded.
 std::string RandomToken(size_t bytes = 32);
+
+// The SHA-256 of `data`, as 64 lower-case hex digits.
+std::string Sha256Hex(std::string_view data);
 
 }  // namespace crm

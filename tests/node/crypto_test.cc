@@ -1,4 +1,4 @@
-#include "node/password.h"
+#include "node/crypto.h"
 
 #include <catch2/catch.hpp>
 
@@ -50,6 +50,11 @@ TEST_CASE("tokens are random hex", "[node][password]") {
   CHECK(a.size() == 64);
   CHECK(a.find_first_not_of("0123456789abcdef") == std::string::npos);
   CHECK(a != RandomToken());
+}
+
+TEST_CASE("SHA-256 of known inputs", "[node][crypto]") {
+  CHECK(Sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(Sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 }  // namespace
