@@ -70,7 +70,9 @@ Result<std::string> NormalizeEmail(std::string_view input) {
       domain.back() == '.' || domain.find("..") != std::string_view::npos) {
     return Status::InvalidArgument("email", "'" + std::string(trimmed) + "' is not an email address");
   }
-  return LowerCase(trimmed);
+  std::string lowered = LowerCase(trimmed);
+  if (lowered.size() > kMaxEmail) return Status::InvalidArgument("email", "email is longer than 254 bytes");
+  return lowered;
 }
 
 bool LooksLikePhone(std::string_view query) {

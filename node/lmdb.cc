@@ -1,13 +1,14 @@
 #include "node/lmdb.h"
 
 #include <lmdb.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
 #include <string>
-#include <mutex>
 #include <system_error>
 
 namespace crm::lmdb {
@@ -85,6 +86,14 @@ Result<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
   unsigned flags = MDB_NOTLS | (options.durable ? 0u : MDB_NOSYNC);
   rc = mdb_env_open(env->env_, options.dir.c_str(), flags, 0600);
   if (rc != MDB_SUCCESS) return Translate(rc, ("opening store " + options.dir.string()).c_str());
+  // Make a newly created store's directory entries durable too.
+  for (const std::filesystem::path& dir : {options.dir, options.dir.parent_path()}) {
+    int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+      ::fsync(fd);
+      ::close(fd);
+    }
+  }
   return env;
 }
 
@@ -107,41 +116,55 @@ Result<Txn> Env::BeginRead() { return Begin(false); }
 
 Result<Txn> Env::BeginWrite() { return Begin(true); }
 
+void ResizeGate::Enter() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return !resizing_; });
+  ++open_;
+}
+
+void ResizeGate::Leave() {
+  std::lock_guard lock(mutex_);
+  if (--open_ == 0) changed_.notify_all();
+}
+
 Result<Txn> Env::Begin(bool write) {
-  std::shared_lock lock(resize_mutex_);
+  gate_.Enter();
   MDB_txn* txn = nullptr;
   int rc = mdb_txn_begin(env_, nullptr, write ? 0u : MDB_RDONLY, &txn);
   if (rc == MDB_MAP_RESIZED) {
-    // Another process grew the map: adopt its size and try again.
-    lock.unlock();
-    {
-      std::unique_lock exclusive(resize_mutex_);
-      mdb_env_set_mapsize(env_, 0);
-    }
-    lock.lock();
+    // Another process (a backup tool, say) grew the map: adopt its size.
+    gate_.Leave();
+    rc = gate_.Exclusive([this] { return mdb_env_set_mapsize(env_, 0); });
+    if (rc != MDB_SUCCESS) return Translate(rc, "adopting the new map size");
+    gate_.Enter();
     rc = mdb_txn_begin(env_, nullptr, write ? 0u : MDB_RDONLY, &txn);
   }
-  if (rc != MDB_SUCCESS) return Translate(rc, write ? "begin write" : "begin read");
-  return Txn(txn, std::move(lock), std::make_shared<Txn::SharedState>());
+  if (rc != MDB_SUCCESS) {
+    gate_.Leave();
+    return Translate(rc, write ? "begin write" : "begin read");
+  }
+  return Txn(txn, &gate_, std::make_shared<Txn::SharedState>());
 }
 
 Status Env::GrowMap() {
-  std::unique_lock exclusive(resize_mutex_);
-  MDB_envinfo info;
-  mdb_env_info(env_, &info);
-  if (info.me_mapsize >= max_map_bytes_) {
-    return Status::ResourceExhausted("the store is full: its map reached the limit of " +
-                                     std::to_string(max_map_bytes_) + " bytes");
-  }
-  size_t bigger = std::min(info.me_mapsize * 2, max_map_bytes_);
-  int rc = mdb_env_set_mapsize(env_, bigger);
-  return Translate(rc, "growing the map");
+  return gate_.Exclusive([this]() -> Status {
+    MDB_envinfo info;
+    mdb_env_info(env_, &info);
+    if (info.me_mapsize >= max_map_bytes_) {
+      return Status::ResourceExhausted("the store is full: its map reached the limit of " +
+                                       std::to_string(max_map_bytes_) + " bytes");
+    }
+    size_t bigger = std::min(info.me_mapsize * 2, max_map_bytes_);
+    return Translate(mdb_env_set_mapsize(env_, bigger), "growing the map");
+  });
 }
 
-size_t Env::map_bytes() const {
-  MDB_envinfo info;
-  mdb_env_info(env_, &info);
-  return info.me_mapsize;
+size_t Env::map_bytes() {
+  return gate_.Exclusive([this] {
+    MDB_envinfo info;
+    mdb_env_info(env_, &info);
+    return info.me_mapsize;
+  });
 }
 
 Result<uint64_t> Env::Count(Table table) {
@@ -157,20 +180,19 @@ Status Env::Sync() { return Translate(mdb_env_sync(env_, 1), "mdb_env_sync"); }
 
 // ---- Txn ------------------------------------------------------------------
 
-Txn::Txn(MDB_txn* txn, std::shared_lock<std::shared_mutex> lock,
-         std::shared_ptr<SharedState> state)
-    : txn_(txn), resize_lock_(std::move(lock)), state_(std::move(state)) {}
+Txn::Txn(MDB_txn* txn, ResizeGate* gate, std::shared_ptr<SharedState> state)
+    : txn_(txn), gate_(gate), state_(std::move(state)) {}
 
 Txn::Txn(Txn&& other) noexcept
     : txn_(std::exchange(other.txn_, nullptr)),
-      resize_lock_(std::move(other.resize_lock_)),
+      gate_(std::exchange(other.gate_, nullptr)),
       state_(std::move(other.state_)) {}
 
 Txn& Txn::operator=(Txn&& other) noexcept {
   if (this != &other) {
     Abort();
     txn_ = std::exchange(other.txn_, nullptr);
-    resize_lock_ = std::move(other.resize_lock_);
+    gate_ = std::exchange(other.gate_, nullptr);
     state_ = std::move(other.state_);
   }
   return *this;
@@ -183,7 +205,15 @@ Status Txn::Check(int rc, const char* what) const {
   return Translate(rc, what);
 }
 
+Status Txn::Ended() const { return Status::Internal("use of a transaction that has ended"); }
+
+void Txn::End() {
+  txn_ = nullptr;
+  if (gate_ != nullptr) std::exchange(gate_, nullptr)->Leave();
+}
+
 Result<std::string_view> Txn::Get(Table table, std::string_view key) const {
+  if (txn_ == nullptr) return Ended();
   MDB_val k = ToVal(key);
   MDB_val v;
   int rc = mdb_get(txn_, table.dbi, &k, &v);
@@ -192,18 +222,21 @@ Result<std::string_view> Txn::Get(Table table, std::string_view key) const {
 }
 
 Status Txn::Put(Table table, std::string_view key, std::string_view value) {
+  if (txn_ == nullptr) return Ended();
   MDB_val k = ToVal(key);
   MDB_val v = ToVal(value);
   return Check(mdb_put(txn_, table.dbi, &k, &v, 0), "put");
 }
 
 Status Txn::Delete(Table table, std::string_view key, std::string_view value) {
+  if (txn_ == nullptr) return Ended();
   MDB_val k = ToVal(key);
   MDB_val v = ToVal(value);
   return Check(mdb_del(txn_, table.dbi, &k, table.multi ? &v : nullptr), "delete");
 }
 
 Result<Cursor> Txn::OpenCursor(Table table) const {
+  if (txn_ == nullptr) return Ended();
   MDB_cursor* cursor = nullptr;
   int rc = mdb_cursor_open(txn_, table.dbi, &cursor);
   if (rc != MDB_SUCCESS) return Check(rc, "open cursor");
@@ -211,23 +244,23 @@ Result<Cursor> Txn::OpenCursor(Table table) const {
 }
 
 Result<Txn> Txn::BeginChild() {
+  if (txn_ == nullptr) return Ended();
   MDB_txn* child = nullptr;
   int rc = mdb_txn_begin(mdb_txn_env(txn_), txn_, 0, &child);
   if (rc != MDB_SUCCESS) return Check(rc, "begin nested");
-  return Txn(child, {}, state_);
+  return Txn(child, nullptr, state_);
 }
 
 Status Txn::Commit() {
-  if (txn_ == nullptr) return Status::Internal("commit of a finished transaction");
-  int rc = mdb_txn_commit(std::exchange(txn_, nullptr));  // frees the txn even on failure
-  resize_lock_ = {};
+  if (txn_ == nullptr) return Ended();
+  int rc = mdb_txn_commit(txn_);  // frees the transaction even when it fails
+  End();
   return Check(rc, "commit");
 }
 
 void Txn::Abort() {
-  if (txn_ != nullptr) mdb_txn_abort(std::exchange(txn_, nullptr));
-  if (resize_lock_.owns_lock()) resize_lock_.unlock();
-  resize_lock_ = {};
+  if (txn_ != nullptr) mdb_txn_abort(txn_);
+  End();
 }
 
 // ---- Cursor ---------------------------------------------------------------

@@ -8,7 +8,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <shared_mutex>
+#include <condition_variable>
+#include <mutex>
 #include <string_view>
 
 #include "sync/status.h"
@@ -41,6 +42,34 @@ struct Table {
 class Txn;
 class Cursor;
 
+// Lets transactions in while the map keeps its size, and lets a resize wait
+// until none is open (LMDB forbids resizing under an open transaction of the
+// same process). Unlike a reader-writer lock it may be left on a thread other
+// than the one that entered (read snapshots move between threads), and a
+// pending resize stops new transactions from starving it.
+class ResizeGate {
+ public:
+  void Enter();
+  void Leave();
+  // Runs `resize` with no transaction open.
+  template <typename F>
+  auto Exclusive(F&& resize) {
+    std::unique_lock lock(mutex_);
+    resizing_ = true;
+    changed_.wait(lock, [this] { return open_ == 0; });
+    auto result = resize();
+    resizing_ = false;
+    changed_.notify_all();
+    return result;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int open_ = 0;           // GUARDED_BY(mutex_)
+  bool resizing_ = false;  // GUARDED_BY(mutex_)
+};
+
 class Env {
  public:
   static Result<std::unique_ptr<Env>> Open(const EnvOptions& options);
@@ -57,11 +86,11 @@ class Env {
   Result<Txn> BeginWrite();
 
   // Doubles the map size (up to max_map_bytes; kResourceExhausted beyond).
-  // Waits for open transactions of this process to end.
+  // Waits for open transactions of this process to end; new ones wait for it.
   // REQUIRES: the calling thread holds no transaction.
   Status GrowMap();
 
-  size_t map_bytes() const;
+  size_t map_bytes();
   // Number of entries in `table` (per key-value pair for multi tables).
   Result<uint64_t> Count(Table table);
 
@@ -74,14 +103,15 @@ class Env {
 
   MDB_env* env_ = nullptr;
   size_t max_map_bytes_ = 0;
-  // Held shared by every transaction and exclusively while the map is resized:
-  // LMDB forbids resizing while this process has a transaction open.
-  std::shared_mutex resize_mutex_;
+  ResizeGate gate_;
 };
 
 // A transaction. Move-only; aborts when destroyed uncommitted. Values
-// returned by Get and cursors point into the map and are valid only until the
-// transaction ends (and may be unaligned).
+// returned by Get and cursors point into the map (and may be unaligned); they
+// are valid until the transaction ends, in a write transaction only until its
+// next Put or Delete. A write transaction ends on the thread that began it.
+// A thread holds at most one top-level transaction at a time, and a child
+// ends before its parent.
 class Txn {
  public:
   Txn(Txn&& other) noexcept;
@@ -114,11 +144,13 @@ class Txn {
   struct SharedState {
     bool map_full = false;
   };
-  Txn(MDB_txn* txn, std::shared_lock<std::shared_mutex> lock, std::shared_ptr<SharedState> state);
+  Txn(MDB_txn* txn, ResizeGate* gate, std::shared_ptr<SharedState> state);
   Status Check(int rc, const char* what) const;
+  Status Ended() const;
+  void End();
 
   MDB_txn* txn_ = nullptr;
-  std::shared_lock<std::shared_mutex> resize_lock_;  // empty for child transactions
+  ResizeGate* gate_ = nullptr;  // entered while open; null for child transactions
   std::shared_ptr<SharedState> state_;
 };
 

@@ -25,7 +25,7 @@ constexpr std::string_view kMetaInstanceId = "instance_id";
 constexpr std::string_view kMetaLogSeq = "log_seq";
 constexpr std::string_view kMetaOriginSeq = "origin_seq";
 constexpr std::string_view kMetaHlc = "hlc";
-constexpr std::string_view kFormatVersion = "crm-store-1";
+constexpr std::string_view kFormatVersion = "crm-store-2";
 
 // LMDB keys are at most 511 bytes; longer index values are cut (the same cut
 // applies to lookups, so they still find them).
@@ -129,7 +129,13 @@ Status ValidateChange(schema::Change::Reader change) {
   if (!change.hasId() || IdFromWire(change.getId()).IsNull()) {
     return Status::InvalidArgument("id", "a change needs a record id");
   }
-  if (!change.hasStamp()) return Status::InvalidArgument("stamp", "a change needs an HLC stamp");
+  if (!change.hasStamp() || change.getStamp().getPhysical() <= 0 ||
+      !change.getStamp().hasNode() || IdFromWire(change.getStamp().getNode()).IsNull()) {
+    return Status::InvalidArgument("stamp", "a change needs an HLC stamp with a time and a node");
+  }
+  if (!change.hasOrigin() || IdFromWire(change.getOrigin()).IsNull() || change.getOriginSeq() == 0) {
+    return Status::InvalidArgument("origin", "a change needs its origin node and origin seq");
+  }
   bool event = IsEventKind(change.getEntity());
   switch (change.which()) {
     case schema::Change::PATCH:
@@ -138,14 +144,14 @@ Status ValidateChange(schema::Change::Reader change) {
             "patch", std::string("a ") + std::string(EntityName(change.getEntity())) +
                          " is written once, never patched");
       }
-      return Status::Ok();
+      return CheckRecordShape(change);
     case schema::Change::EVENT:
       if (!event) {
         return Status::InvalidArgument(
             "event", std::string("a ") + std::string(EntityName(change.getEntity())) +
                          " is changed by patches");
       }
-      return Status::Ok();
+      return CheckRecordShape(change);
   }
   return Status::InvalidArgument("change", "unknown kind of change body");
 }
@@ -262,6 +268,13 @@ Result<Id> StoreView::FindByKey(EntityKind kind, std::string_view key) const {
   return ids.front();
 }
 
+Result<bool> StoreView::AnyRecordOf(EntityKind kind) const {
+  std::string prefix(1, static_cast<char>(kind));
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.records));
+  CRM_RETURN_IF_ERROR(cursor.Seek(prefix));
+  return cursor.valid() && StartsWith(cursor.key(), prefix);
+}
+
 Result<std::string> StoreView::GetBlob(std::string_view sha256) const {
   auto bytes = txn_.Get(store_->tables_.blobs, sha256);
   if (!bytes.ok()) {
@@ -316,11 +329,30 @@ Result<Applied> StoreTxn::ApplyLocal(schema::Change::Builder change) {
   IdToWire(store_->node_id_, change.initOrigin());
   change.setOriginSeq(origin_seq);
   CRM_ASSIGN_OR_RETURN(Applied applied, Apply(change.asReader()));
-  if (!applied.duplicate) CRM_RETURN_IF_ERROR(SetMetaCounter(kMetaOriginSeq, origin_seq));
+  if (applied.duplicate) return applied;
+  CRM_RETURN_IF_ERROR(SetMetaCounter(kMetaOriginSeq, origin_seq));
+  CRM_RETURN_IF_ERROR(RaiseHlcHighWater(StampFromWire(change.getStamp())));
   return applied;
 }
 
+Status StoreTxn::RaiseHlcHighWater(const Stamp& stamp) {
+  CRM_ASSIGN_OR_RETURN(Stamp high_water, HlcHighWater());
+  if (!(high_water < stamp)) return Status::Ok();
+  return txn_.Put(store_->tables_.meta, kMetaHlc, EncodeStamp(stamp));
+}
+
 Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
+  // Everything of one change happens in a nested transaction, so a change
+  // refused halfway leaves nothing behind even inside a larger batch.
+  CRM_ASSIGN_OR_RETURN(lmdb::Txn child, txn_.BeginChild());
+  StoreTxn nested(*store_, std::move(child));
+  Result<Applied> applied = nested.ApplyInPlace(change);
+  if (!applied.ok() || applied->duplicate) return applied;  // the child aborts
+  CRM_RETURN_IF_ERROR(nested.Commit());
+  return applied;
+}
+
+Result<Applied> StoreTxn::ApplyInPlace(schema::Change::Reader change) {
   try {
     CRM_RETURN_IF_ERROR(ValidateChange(change));
     const EntityKind kind = change.getEntity();
@@ -337,6 +369,7 @@ Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
 
     capnp::MallocMessageBuilder merged;
     auto out = merged.initRoot<schema::StoredRecord>();
+    bool record_changed = true;
     if (change.isEvent()) {
       if (before) {
         if (SameEvent(before->stored(), change)) {
@@ -351,26 +384,25 @@ Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
       if (before) current = before->stored();
       CRM_ASSIGN_OR_RETURN(MergeOutcome outcome,
                            MergePatch(change, before ? &current : nullptr, out));
-      if (!outcome.changed) return Applied{0, change.getOriginSeq(), true};
+      record_changed = outcome.changed;
     }
 
-    CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.records, key, EncodeMessage(merged)));
-    if (kind == EntityKind::CLIENT) {
-      CRM_RETURN_IF_ERROR(UpdateClientIndexes(before ? &*before : nullptr, out.asReader(), id));
+    // A patch that changes nothing here (every value lost to a newer one) is
+    // still logged: it is part of its origin's history and others may need it.
+    if (record_changed) {
+      CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.records, key, EncodeMessage(merged)));
+      const Record* old_record = before ? &*before : nullptr;
+      if (kind == EntityKind::CLIENT) {
+        CRM_RETURN_IF_ERROR(UpdateClientIndexes(old_record, out.asReader(), id));
+      }
+      CRM_RETURN_IF_ERROR(UpdateLinkIndexes(kind, old_record, out.asReader(), id));
+      CRM_RETURN_IF_ERROR(UpdateKeyIndex(kind, old_record, out.asReader(), id));
     }
-    CRM_RETURN_IF_ERROR(UpdateLinkIndexes(kind, before ? &*before : nullptr, out.asReader(), id));
-    CRM_RETURN_IF_ERROR(UpdateKeyIndex(kind, before ? &*before : nullptr, out.asReader(), id));
 
     CRM_ASSIGN_OR_RETURN(uint64_t seq, LastSeq());
     ++seq;
     CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.log, BigEndian64(seq), EncodeStruct(change)));
     CRM_RETURN_IF_ERROR(SetMetaCounter(kMetaLogSeq, seq));
-
-    Stamp stamp = StampFromWire(change.getStamp());
-    CRM_ASSIGN_OR_RETURN(Stamp high_water, HlcHighWater());
-    if (high_water < stamp) {
-      CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.meta, kMetaHlc, EncodeStamp(stamp)));
-    }
     return Applied{seq, change.getOriginSeq(), false};
   } catch (const kj::Exception& e) {
     // Malformed pointers inside a received change surface while reading it.
@@ -383,6 +415,15 @@ Status StoreTxn::UpdateClientIndexes(const Record* before, schema::StoredRecord:
   ClientIndexKeys old_keys;
   if (before != nullptr) old_keys = IndexKeysOf(before->value<schema::Client>());
   ClientIndexKeys new_keys = IndexKeysOf(after.getValue().getAs<schema::Client>());
+  // Compare keys as stored (cut), so two long values sharing a stored key
+  // never delete each other's entry.
+  for (ClientIndexKeys* keys : {&old_keys, &new_keys}) {
+    for (std::set<std::string>* set : {&keys->phones, &keys->emails, &keys->cards, &keys->names}) {
+      std::set<std::string> cut;
+      for (const std::string& key : *set) cut.emplace(IndexKey(key));
+      *set = std::move(cut);
+    }
+  }
   const std::string id_bytes = IdBytes(id);
   const auto& t = store_->tables_;
   for (auto [table, old_set, new_set] :
@@ -392,12 +433,12 @@ Status StoreTxn::UpdateClientIndexes(const Record* before, schema::StoredRecord:
         std::tuple{t.by_name, &old_keys.names, &new_keys.names}}) {
     for (const std::string& key : *old_set) {
       if (new_set->count(key) == 0) {
-        Status s = txn_.Delete(table, IndexKey(key), id_bytes);
+        Status s = txn_.Delete(table, key, id_bytes);
         if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
       }
     }
     for (const std::string& key : *new_set) {
-      if (old_set->count(key) == 0) CRM_RETURN_IF_ERROR(txn_.Put(table, IndexKey(key), id_bytes));
+      if (old_set->count(key) == 0) CRM_RETURN_IF_ERROR(txn_.Put(table, key, id_bytes));
     }
   }
   return Status::Ok();

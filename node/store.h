@@ -95,6 +95,9 @@ class StoreView {
   // product by SKU, a sale by receipt number. kNotFound if none.
   Result<Id> FindByKey(EntityKind kind, std::string_view key) const;
 
+  // True if any record of `kind` exists.
+  Result<bool> AnyRecordOf(EntityKind kind) const;
+
   // File content by its SHA-256 hex, or kNotFound.
   Result<std::string> GetBlob(std::string_view sha256) const;
 
@@ -129,14 +132,19 @@ class StoreTxn : public StoreView {
   StoreTxn& operator=(StoreTxn&&) noexcept = default;
 
   // Applies a change made on this node: stamps it with this node as origin and
-  // the next origin seq, then applies it as Apply does.
+  // the next origin seq, applies it as Apply does, and raises the HLC
+  // high-water mark to its stamp.
   Result<Applied> ApplyLocal(schema::Change::Builder change);
 
-  // Applies a change (local or received): merges it into its record, updates
-  // the indexes, appends it to the log and raises the HLC high-water mark.
+  // Applies a change (local or received): checks its shape, merges it into
+  // its record, updates the indexes and appends it to the log, all or nothing.
   // A write-once event seen before with the same content is a duplicate
   // (nothing written); with other content it is kConflict.
   Result<Applied> Apply(schema::Change::Reader change);
+
+  // Raises the stored HLC high-water mark to `stamp` (for received stamps the
+  // clock accepted; see HybridClock::Observe).
+  Status RaiseHlcHighWater(const Stamp& stamp);
 
   // Remembers the response to a request, so a retry gets the same outcome.
   Status RecordRequest(const Id& request_id, std::string_view response);
@@ -156,6 +164,7 @@ class StoreTxn : public StoreView {
  private:
   friend class Store;
   using StoreView::StoreView;
+  Result<Applied> ApplyInPlace(schema::Change::Reader change);
   Status UpdateClientIndexes(const Record* before, schema::StoredRecord::Reader after,
                              const Id& id);
   Status UpdateLinkIndexes(EntityKind kind, const Record* before,
@@ -184,7 +193,7 @@ class Store {
   Result<StoreTxn> BeginWrite();
   // Doubles the map. REQUIRES: the calling thread holds no transaction.
   Status GrowMap() { return env_->GrowMap(); }
-  size_t map_bytes() const { return env_->map_bytes(); }
+  size_t map_bytes() { return env_->map_bytes(); }
 
   // The number of records of all kinds.
   Result<uint64_t> CountRecords() const;

@@ -91,7 +91,8 @@ std::vector<std::string> SearchTokens(std::string_view utf8) {
   for (int32_t i = 0; i < folded.length();) {
     UChar32 c = folded.char32At(i);
     i += U16_LENGTH(c);
-    if (u_isalnum(c)) {
+    // Spacing marks (Devanagari vowel signs ...) belong to their word.
+    if (u_isalnum(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK) != 0) {
       token.append(c);
     } else {
       flush();

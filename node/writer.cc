@@ -3,6 +3,7 @@
 #include <kj/exception.h>
 
 #include <exception>
+#include <stdexcept>
 #include <string>
 
 namespace crm {
@@ -19,6 +20,8 @@ Status RunNested(StoreTxn& parent, const Writer::Work& work) {
     status = Status::Internal(std::string("write failed: ") + e.getDescription().cStr());
   } catch (const std::exception& e) {
     status = Status::Internal(std::string("write failed: ") + e.what());
+  } catch (...) {
+    status = Status::Internal("write failed with an unknown exception");
   }
   if (!status.ok()) return status;  // the child aborts as it goes out of scope
   return child.Commit();
@@ -27,7 +30,9 @@ Status RunNested(StoreTxn& parent, const Writer::Work& work) {
 }  // namespace
 
 Writer::Writer(Store& store, WriterOptions options)
-    : store_(store), options_(options), thread_([this] { Loop(); }) {}
+    : store_(store), options_(options), thread_([this] { Loop(); }) {
+  if (options_.max_batch == 0) throw std::invalid_argument("WriterOptions::max_batch must be > 0");
+}
 
 Writer::~Writer() {
   {

@@ -33,7 +33,8 @@ class Writer {
  public:
   // Work done inside the write transaction. It may run more than once (after
   // the map grows, the whole batch is retried), so it must not have effects
-  // outside the transaction other than overwriting its own outputs.
+  // outside the transaction other than overwriting its own outputs. It must
+  // not commit the transaction it is given, nor wait on this Writer.
   using Work = std::function<Status(StoreTxn&)>;
 
   explicit Writer(Store& store, WriterOptions options = {});

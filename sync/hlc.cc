@@ -35,7 +35,8 @@ Stamp HybridClock::Now() {
 
 Status HybridClock::Observe(const Stamp& remote) {
   int64_t wall_ms = wall_.NowMillis();
-  if (remote.physical - wall_ms > max_skew_ms_) {
+  // Compared without subtracting first: a hostile stamp may be near INT64_MIN.
+  if (remote.physical > wall_ms && remote.physical - wall_ms > max_skew_ms_) {
     return Status::Conflict(fmt::format(
         "stamp {} from node {} is {} ms ahead of the local clock (bound {} ms)", remote.ToString(),
         remote.node.ToString(), remote.physical - wall_ms, max_skew_ms_));

@@ -1,6 +1,7 @@
 #include "sync/merge.h"
 
 #include <capnp/dynamic.h>
+#include <kj/exception.h>
 
 #include <algorithm>
 #include <map>
@@ -116,9 +117,10 @@ Result<MergeOutcome> MergePatch(schema::Change::Reader change,
                                                      " has no set or map field number " +
                                                      std::to_string(op.getField()));
     }
-    ElementValue& element = elements[{op.getField(), op.getElement()}];
-    if (!(element.stamp < stamp)) continue;
-    element = ElementValue{op.getValue(), op.getRemoved(), stamp};
+    ElementKey key{op.getField(), op.getElement()};
+    auto it = elements.find(key);
+    if (it != elements.end() && !(it->second.stamp < stamp)) continue;
+    elements[key] = ElementValue{op.getValue(), op.getRemoved(), stamp};
     outcome.changed = true;
   }
 
@@ -171,8 +173,11 @@ Result<MergeOutcome> MergePatch(schema::Change::Reader change,
   out.setEntity(kind);
   out.setId(change.getId());
   if (current != nullptr) {
+    // created and updated are the oldest and newest stamps ever applied, so
+    // they too come out the same whatever the order of delivery.
     Stamp created = StampFromWire(current->getCreated());
     Stamp updated = StampFromWire(current->getUpdated());
+    if (stamp < created || updated < stamp) outcome.changed = true;
     StampToWire(stamp < created ? stamp : created, out.initCreated());
     StampToWire(updated < stamp ? stamp : updated, out.initUpdated());
   } else {
@@ -181,6 +186,63 @@ Result<MergeOutcome> MergePatch(schema::Change::Reader change,
     outcome.changed = true;
   }
   return outcome;
+}
+
+namespace {
+
+Status CheckValue(const capnp::DynamicValue::Reader& value, const std::string& path, int depth);
+
+Status CheckStruct(const DynamicStruct::Reader& record, const std::string& path, int depth) {
+  if (depth > 16) return Status::InvalidArgument(path, "is nested too deeply");
+  for (auto field : record.getSchema().getNonUnionFields()) {
+    if (!record.has(field)) continue;
+    CRM_RETURN_IF_ERROR(CheckValue(record.get(field),
+                                   path + "." + field.getProto().getName().cStr(), depth + 1));
+  }
+  KJ_IF_MAYBE(active, record.which()) {
+    CRM_RETURN_IF_ERROR(
+        CheckValue(record.get(*active), path + "." + active->getProto().getName().cStr(), depth + 1));
+  }
+  return Status::Ok();
+}
+
+Status CheckValue(const capnp::DynamicValue::Reader& value, const std::string& path, int depth) {
+  switch (value.getType()) {
+    case capnp::DynamicValue::STRUCT:
+      return CheckStruct(value.as<DynamicStruct>(), path, depth);
+    case capnp::DynamicValue::LIST: {
+      auto list = value.as<capnp::DynamicList>();
+      for (auto element : list) CRM_RETURN_IF_ERROR(CheckValue(element, path + "[]", depth + 1));
+      return Status::Ok();
+    }
+    case capnp::DynamicValue::TEXT:
+      (void)value.as<capnp::Text>();
+      return Status::Ok();
+    default:
+      return Status::Ok();
+  }
+}
+
+}  // namespace
+
+Status CheckRecordShape(schema::Change::Reader change) {
+  const StructSchema record_schema = RecordSchema(change.getEntity());
+  try {
+    if (change.isEvent()) {
+      return CheckStruct(change.getEvent().getAs<DynamicStruct>(record_schema), "event", 0);
+    }
+    auto patch = change.getPatch();
+    CRM_RETURN_IF_ERROR(
+        CheckStruct(patch.getRecord().getAs<DynamicStruct>(record_schema), "patch", 0));
+    for (auto op : patch.getElements()) {
+      (void)op.getElement();
+      (void)op.getValue();
+    }
+    return Status::Ok();
+  } catch (const kj::Exception& e) {
+    return Status::InvalidArgument("change", std::string("the record does not match its schema: ") +
+                                                 e.getDescription().cStr());
+  }
 }
 
 void StoreEvent(schema::Change::Reader change, schema::StoredRecord::Builder out) {

@@ -28,6 +28,13 @@ Result<MergeOutcome> MergePatch(schema::Change::Reader change,
                                 const schema::StoredRecord::Reader* current,
                                 schema::StoredRecord::Builder out);
 
+// Reads every field of the record a change carries (the whole event, or the
+// whole patch record and its element operations), so that a field of the
+// wrong type is refused here (kInvalidArgument) rather than stored, relayed,
+// and found broken by every later reader.
+// REQUIRES: the change's entity kind is known.
+Status CheckRecordShape(schema::Change::Reader change);
+
 // Stores a write-once event as a new record.
 // REQUIRES: change is an event.
 void StoreEvent(schema::Change::Reader change, schema::StoredRecord::Builder out);

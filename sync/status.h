@@ -108,10 +108,11 @@ class [[nodiscard]] Result {
 #define CRM_CONCAT(a, b) CRM_CONCAT_INNER(a, b)
 
 // Returns the Status of `expr` from the enclosing function unless it is OK.
-#define CRM_RETURN_IF_ERROR(expr)           \
-  do {                                      \
-    ::crm::Status crm_status_ = (expr);     \
-    if (!crm_status_.ok()) return crm_status_; \
+#define CRM_RETURN_IF_ERROR(expr) CRM_RETURN_IF_ERROR_IMPL(CRM_CONCAT(crm_status_, __LINE__), expr)
+#define CRM_RETURN_IF_ERROR_IMPL(status, expr) \
+  do {                                         \
+    ::crm::Status status = (expr);             \
+    if (!status.ok()) return status;           \
   } while (false)
 
 // Evaluates a Result<T> expression; returns its Status on failure, otherwise

@@ -11,6 +11,7 @@
 
 #include "schema/records.capnp.h"
 #include "sync/change_builder.h"
+#include "sync/wire.h"
 
 namespace crm {
 namespace {
@@ -45,6 +46,9 @@ class Replica {
     return state_->getRoot<schema::StoredRecord>().asReader().getValue().getAs<capnp::AnyStruct>().canonicalize();
   }
   bool last_changed() const { return last_changed_; }
+  Stamp Created() {
+    return StampFromWire(state_->getRoot<schema::StoredRecord>().asReader().getCreated());
+  }
 
  private:
   std::unique_ptr<capnp::MallocMessageBuilder> state_;
@@ -92,10 +96,12 @@ TEST_CASE("the newer stamp wins a field whatever order the edits arrive in", "[s
   forward.Apply(first);
   forward.Apply(second);
   backward.Apply(second);
+  auto before_older = backward.Canonical();
   backward.Apply(first);
   CHECK(std::string(forward.client().getLastName().cStr()) == "New");
   CHECK(std::string(backward.client().getLastName().cStr()) == "New");
-  CHECK_FALSE(backward.last_changed());  // the older edit changed nothing
+  CHECK(backward.Canonical().asBytes() == before_older.asBytes());  // no value moved
+  CHECK(forward.Created() == backward.Created());  // the oldest stamp, whatever the order
 }
 
 TEST_CASE("equal physical time is decided by the node id", "[sync][merge]") {
@@ -157,6 +163,36 @@ TEST_CASE("attributes merge as a map, key by key", "[sync][merge]") {
   for (auto a : attributes) got[a.getKey().cStr()] = a.getValue().cStr();
   CHECK(got["car"] == "Lada");
   CHECK(got["children"] == "2");
+}
+
+TEST_CASE("an element operation with a zero stamp leaves no phantom element", "[sync][merge]") {
+  Replica r;
+  auto real = ChangeMessage::Patch(EntityKind::CLIENT, kClient, {1000, 0, kOfficeA}, Id{});
+  REQUIRE(real.AddElement("tags", "vip").ok());
+  r.Apply(real);
+  auto zero = ChangeMessage::Patch(EntityKind::CLIENT, kClient, Stamp{}, Id{});
+  REQUIRE(zero.AddElement("tags", "ghost").ok());
+  r.Apply(zero);
+  auto tags = r.client().getTags();
+  REQUIRE(tags.size() == 2);  // a zero stamp still beats "never seen": the element is real
+  auto stale = ChangeMessage::Patch(EntityKind::CLIENT, kClient, Stamp{}, Id{});
+  REQUIRE(stale.RemoveElement("tags", "vip").ok());
+  r.Apply(stale);  // older than the add: ignored, and nothing invented
+  CHECK(r.client().getTags().size() == 2);
+}
+
+TEST_CASE("a record field of the wrong type is refused before it is stored", "[sync][merge]") {
+  // A peer sends a sale whose `office` (Text) is a struct pointer.
+  capnp::MallocMessageBuilder raw;
+  auto change = raw.initRoot<schema::Change>();
+  change.setEntity(EntityKind::SALE);
+  auto sale = change.initEvent().initAs<schema::Client>();  // wrong struct type on purpose
+  sale.initAddress().setCity("London");                     // pointer slot 6 = Sale.lines
+  sale.initPhones(1).set(0, "+441234567890");              // slot 1 = Sale.receiptNo: a list
+  Status shape = CheckRecordShape(change.asReader());
+  REQUIRE_FALSE(shape.ok());
+  CHECK(shape.code() == StatusCode::kInvalidArgument);
+  CHECK(shape.message().find("does not match its schema") != std::string::npos);
 }
 
 TEST_CASE("a patch naming a field the record lacks is refused", "[sync][merge]") {

@@ -1,0 +1,510 @@
+#include "node/frontdesk.h"
+
+#include <capnp/message.h>
+#include <kj/exception.h>
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+
+#include "node/crypto.h"
+#include "node/frontdesk_internal.h"
+#include "node/local_time.h"
+#include "node/text.h"
+#include "sync/codec.h"
+
+namespace crm {
+
+using frontdesk::Context;
+using frontdesk::Str;
+
+namespace {
+
+schema::ErrorCode ToErrorCode(StatusCode code) {
+  switch (code) {
+    case StatusCode::kInvalidArgument: return schema::ErrorCode::INVALID_ARGUMENT;
+    case StatusCode::kNotFound: return schema::ErrorCode::NOT_FOUND;
+    case StatusCode::kAlreadyExists: return schema::ErrorCode::ALREADY_EXISTS;
+    case StatusCode::kConflict: return schema::ErrorCode::CONFLICT;
+    case StatusCode::kPermissionDenied: return schema::ErrorCode::PERMISSION_DENIED;
+    case StatusCode::kUnauthenticated: return schema::ErrorCode::UNAUTHENTICATED;
+    case StatusCode::kResourceExhausted: return schema::ErrorCode::RESOURCE_EXHAUSTED;
+    case StatusCode::kUnavailable: return schema::ErrorCode::UNAVAILABLE;
+    default: return schema::ErrorCode::INTERNAL;
+  }
+}
+
+std::string ErrorResponse(const Id& request_id, const Status& status,
+                          schema::ErrorCode code_override = schema::ErrorCode::INTERNAL,
+                          bool use_override = false) {
+  capnp::MallocMessageBuilder message;
+  auto response = message.initRoot<schema::Response>();
+  if (!request_id.IsNull()) IdToWire(request_id, response.initRequestId());
+  auto error = response.initError();
+  error.setCode(use_override ? code_override : ToErrorCode(status.code()));
+  error.setField(status.field());
+  error.setMessage(status.message());
+  return EncodeMessage(message);
+}
+
+int RoleRank(schema::Role role) {
+  switch (role) {
+    case schema::Role::CASHIER: return 0;
+    case schema::Role::OFFICE_MANAGER: return 1;
+    case schema::Role::HQ_MANAGER: return 2;
+    case schema::Role::ADMIN: return 3;
+  }
+  return -1;
+}
+
+const char* RoleName(schema::Role role) {
+  switch (role) {
+    case schema::Role::CASHIER: return "cashier";
+    case schema::Role::OFFICE_MANAGER: return "office manager";
+    case schema::Role::HQ_MANAGER: return "HQ manager";
+    case schema::Role::ADMIN: return "admin";
+  }
+  return "unknown role";
+}
+
+// The least role allowed to run each operation.
+schema::Role MinimumRole(schema::Request::Which op) {
+  using W = schema::Request::Which;
+  switch (op) {
+    case W::REFUND_SALE: return schema::Role::OFFICE_MANAGER;
+    case W::SAVE_PRODUCT: return schema::Role::HQ_MANAGER;
+    case W::CREATE_USER: return schema::Role::ADMIN;
+    default: return schema::Role::CASHIER;
+  }
+}
+
+const char* OperationName(schema::Request::Which op) {
+  using W = schema::Request::Which;
+  switch (op) {
+    case W::LOGIN: return "login";
+    case W::LOGOUT: return "logout";
+    case W::STATUS: return "status";
+    case W::FIND_CLIENTS: return "find clients";
+    case W::GET_CLIENT_CARD: return "open a client card";
+    case W::SAVE_CLIENT: return "save a client";
+    case W::RECORD_SALE: return "record a sale";
+    case W::REFUND_SALE: return "refund a sale";
+    case W::RECORD_PAYMENT: return "take a payment";
+    case W::LOG_INTERACTION: return "log an interaction";
+    case W::ADD_NOTE: return "add a note";
+    case W::CREATE_TASK: return "create a task";
+    case W::COMPLETE_TASK: return "complete a task";
+    case W::RECORD_FEEDBACK: return "record feedback";
+    case W::ATTACH_FILE: return "attach a file";
+    case W::GET_FILE: return "download a file";
+    case W::GET_SALE: return "show a sale";
+    case W::SAVE_PRODUCT: return "save a product";
+    case W::CREATE_USER: return "create a user";
+  }
+  return "unknown operation";
+}
+
+bool IsValidLogin(std::string_view login) {
+  if (login.size() < 3 || login.size() > 64) return false;
+  return std::all_of(login.begin(), login.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
+
+}  // namespace
+
+Status OfficeConfig::Validate() const {
+  if (code.size() < 2 || code.size() > 8 ||
+      !std::all_of(code.begin(), code.end(),
+                   [](char c) { return std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)); })) {
+    return Status::InvalidArgument("office", "an office code is 2 to 8 capital letters or digits, got '" + code + "'");
+  }
+  if (phone_region.size() != 2) {
+    return Status::InvalidArgument("phone_region", "a phone region is a two-letter country code");
+  }
+  if (currency.size() != 3 || !std::all_of(currency.begin(), currency.end(), [](char c) {
+        return std::isupper(static_cast<unsigned char>(c));
+      })) {
+    return Status::InvalidArgument("currency", "a currency is a three-letter ISO 4217 code");
+  }
+  return CheckTimeZone(time_zone);
+}
+
+FrontDesk::FrontDesk(Store& store, Writer& writer, Clock& wall, HybridClock& hlc,
+                     OfficeConfig office)
+    : store_(store), writer_(writer), wall_(wall), hlc_(hlc), office_(std::move(office)) {}
+
+Result<SessionUser> FrontDesk::Authenticate(std::string_view token) {
+  if (token.empty()) return Status::Unauthenticated("log in first");
+  int64_t now = wall_.NowMillis();
+  std::lock_guard lock(sessions_mutex_);
+  auto it = sessions_.find(std::string(token));
+  if (it == sessions_.end()) return Status::Unauthenticated("the session is unknown; log in again");
+  if (now - it->second.last_used_ms > office_.session_idle_ms) {
+    sessions_.erase(it);
+    return Status::Unauthenticated("the session expired; log in again");
+  }
+  it->second.last_used_ms = now;
+  return it->second;
+}
+
+Status FrontDesk::BootstrapAdmin(std::string_view login, std::string_view display_name,
+                                 std::string_view password) {
+  if (!IsValidLogin(login)) {
+    return Status::InvalidArgument("login", "a login is 3 to 64 letters, digits, '.', '_' or '-'");
+  }
+  CRM_ASSIGN_OR_RETURN(std::string hash, HashPassword(password, office_.password_iterations));
+  SessionUser system{Id{}, "bootstrap", "bootstrap", schema::Role::ADMIN, 0};
+  Context ctx{office_, wall_, hlc_, store_, system};
+  return writer_.Run([&](StoreTxn& txn) -> Status {
+    // Any user at all (made here or received) means the node is set up.
+    CRM_ASSIGN_OR_RETURN(bool has_users, txn.AnyRecordOf(EntityKind::USER));
+    if (has_users) {
+      return Status::AlreadyExists("this node already has users; an admin creates more");
+    }
+    Id id = Id::Generate(wall_.NowMillis());
+    ChangeMessage change = frontdesk::NewPatch(ctx, EntityKind::USER, id);
+    auto user = change.record<schema::User>();
+    user.setLogin(std::string(login));
+    user.setDisplayName(std::string(display_name.empty() ? login : display_name));
+    user.setRole(schema::Role::ADMIN);
+    user.setPasswordHash(hash);
+    user.setOffice(office_.code);
+    user.setActive(true);
+    for (const char* f : {"login", "displayName", "role", "passwordHash", "office", "active"}) {
+      CRM_RETURN_IF_ERROR(change.Set(f));
+    }
+    return frontdesk::ApplyChange(txn, change);
+  });
+}
+
+std::string FrontDesk::Handle(std::string_view request_bytes) {
+  auto decoded = DecodedMessage::Decode(request_bytes);
+  if (!decoded.ok()) return ErrorResponse(Id{}, decoded.status());
+  Id request_id;
+  try {
+    auto request = decoded->Root<schema::Request>();
+    if (request.hasRequestId()) request_id = IdFromWire(request.getRequestId());
+    if (request.getProtocolVersion() != schema::FRONT_DESK_PROTOCOL_VERSION) {
+      return ErrorResponse(
+          request_id,
+          Status::InvalidArgument("protocolVersion",
+                                  "this node speaks front-desk protocol " +
+                                      std::to_string(schema::FRONT_DESK_PROTOCOL_VERSION) +
+                                      ", the client " +
+                                      std::to_string(request.getProtocolVersion())),
+          schema::ErrorCode::VERSION_MISMATCH, true);
+    }
+    const auto op = request.which();
+
+    capnp::MallocMessageBuilder message;
+    auto response = message.initRoot<schema::Response>();
+    if (!request_id.IsNull()) IdToWire(request_id, response.initRequestId());
+
+    if (op == schema::Request::LOGIN) {
+      auto args = request.getLogin();
+      std::string login = Str(args.getLogin());
+      Status denied = Status::Unauthenticated("wrong login or password");
+      auto view = store_.Read();
+      if (!view.ok()) return ErrorResponse(request_id, view.status());
+      auto user_id = view->FindByKey(EntityKind::USER, login);
+      if (!user_id.ok()) {
+        // Spend the same time as a real check, so logins cannot be probed.
+        (void)VerifyPassword(Str(args.getPassword()),
+                             "$pbkdf2-sha256$" + std::to_string(office_.password_iterations) +
+                                 "$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+        return ErrorResponse(request_id, denied);
+      }
+      auto record = view->Get(EntityKind::USER, *user_id);
+      if (!record.ok()) return ErrorResponse(request_id, record.status());
+      auto user = record->value<schema::User>();
+      if (!VerifyPassword(Str(args.getPassword()), Str(user.getPasswordHash()))) {
+        return ErrorResponse(request_id, denied);
+      }
+      if (!user.getActive()) {
+        return ErrorResponse(request_id, Status::PermissionDenied("this user is deactivated"));
+      }
+      SessionUser session{*user_id, Str(user.getLogin()), Str(user.getDisplayName()),
+                          user.getRole(), wall_.NowMillis()};
+      std::string token = RandomToken();
+      {
+        std::lock_guard lock(sessions_mutex_);
+        sessions_[token] = session;
+      }
+      auto out = response.initSession();
+      out.setToken(token);
+      IdToWire(session.user, out.initUser());
+      out.setLogin(session.login);
+      out.setDisplayName(session.display_name);
+      out.setRole(session.role);
+      out.setOffice(office_.code);
+      return EncodeMessage(message);
+    }
+
+    auto session = Authenticate(Str(request.getSession()));
+    if (!session.ok()) return ErrorResponse(request_id, session.status());
+    if (RoleRank(session->role) < RoleRank(MinimumRole(op))) {
+      return ErrorResponse(
+          request_id, Status::PermissionDenied(std::string("a ") + RoleName(session->role) +
+                                               " may not " + OperationName(op) + "; it takes a " +
+                                               RoleName(MinimumRole(op))));
+    }
+    Context ctx{office_, wall_, hlc_, store_, *session};
+
+    // Reads run on this thread over a snapshot.
+    auto read = [&](auto&& handler) -> std::string {
+      auto view = store_.Read();
+      if (!view.ok()) return ErrorResponse(request_id, view.status());
+      Status status = handler(*view);
+      if (!status.ok()) return ErrorResponse(request_id, status);
+      return EncodeMessage(message);
+    };
+    // Writes run in the group commit; a retried request id gets the first
+    // outcome back and writes nothing again.
+    auto write = [&](std::function<Status(StoreTxn&, schema::Response::Builder)> handler) {
+      if (request_id.IsNull()) {
+        return ErrorResponse(request_id, Status::InvalidArgument(
+                                             "requestId", "a write needs a request id for retries"));
+      }
+      std::string outcome;
+      Status status = writer_.Run([&](StoreTxn& txn) -> Status {
+        CRM_ASSIGN_OR_RETURN(std::optional<std::string> earlier, txn.FindRequest(request_id));
+        if (earlier) {
+          outcome = std::move(*earlier);
+          return Status::Ok();
+        }
+        capnp::MallocMessageBuilder fresh;
+        auto out = fresh.initRoot<schema::Response>();
+        IdToWire(request_id, out.initRequestId());
+        CRM_RETURN_IF_ERROR(handler(txn, out));
+        outcome = EncodeMessage(fresh);
+        return txn.RecordRequest(request_id, outcome);
+      });
+      if (!status.ok()) return ErrorResponse(request_id, status);
+      return outcome;
+    };
+
+    using W = schema::Request::Which;
+    switch (op) {
+      case W::LOGIN:
+        break;  // handled above
+      case W::LOGOUT: {
+        std::lock_guard lock(sessions_mutex_);
+        sessions_.erase(Str(request.getSession()));
+        response.setDone();
+        return EncodeMessage(message);
+      }
+      case W::STATUS:
+        return read([&](const StoreView& view) -> Status {
+          auto status = response.initStatus();
+          IdToWire(store_.node_id(), status.initNodeId());
+          status.setOffice(office_.code);
+          CRM_ASSIGN_OR_RETURN(uint64_t records, store_.CountRecords());
+          status.setRecords(records);
+          CRM_ASSIGN_OR_RETURN(uint64_t seq, view.LastSeq());
+          status.setLogSeq(seq);
+          // Until the node has a hub, every change it made is unsent.
+          CRM_ASSIGN_OR_RETURN(uint64_t made, view.LocalChangeCount());
+          status.setUnsentChanges(made);
+          status.setLastHubContact(0);
+          status.setTimeZone(office_.time_zone);
+          status.setCurrency(office_.currency);
+          return Status::Ok();
+        });
+      case W::FIND_CLIENTS:
+        return read([&](const StoreView& view) {
+          return frontdesk::FindClients(ctx, view, request.getFindClients(), response);
+        });
+      case W::GET_CLIENT_CARD:
+        return read([&](const StoreView& view) {
+          return frontdesk::GetClientCard(ctx, view, IdFromWire(request.getGetClientCard()),
+                                          response);
+        });
+      case W::GET_SALE:
+        return read([&](const StoreView& view) {
+          return frontdesk::GetSale(ctx, view, Str(request.getGetSale()), response);
+        });
+      case W::GET_FILE:
+        return read([&](const StoreView& view) {
+          return frontdesk::GetFile(ctx, view, Str(request.getGetFile()), response);
+        });
+      case W::SAVE_CLIENT:
+        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+          return frontdesk::SaveClient(ctx, txn, request.getSaveClient(), out);
+        });
+      case W::RECORD_SALE:
+        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+          return frontdesk::RecordSale(ctx, txn, request.getRecordSale(), out);
+        });
+      case W::REFUND_SALE:
+        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+          return frontdesk::RefundSale(ctx, txn, request.getRefundSale(), out);
+        });
+      case W::RECORD_PAYMENT:
+        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+          return frontdesk::RecordPayment(ctx, txn, request.getRecordPayment(), out);
+        });
+      case W::LOG_INTERACTION:
+        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+          return frontdesk::LogInteraction(ctx, txn, request.getLogInteraction(), out);
+        });
+      case W::ADD_NOTE:
+        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+          return frontdesk::AddNote(ctx, txn, request.getAddNote(), out);
+        });
+      case W::CREATE_TASK:
+        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+          return frontdesk::CreateTask(ctx, txn, request.getCreateTask(), out);
+        });
+      case W::COMPLETE_TASK:
+        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+          return frontdesk::CompleteTask(ctx, txn, IdFromWire(request.getCompleteTask()), out);
+        });
+      case W::RECORD_FEEDBACK:
+        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+          return frontdesk::RecordFeedback(ctx, txn, request.getRecordFeedback(), out);
+        });
+      case W::ATTACH_FILE:
+        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+          return frontdesk::AttachFile(ctx, txn, request.getAttachFile(), out);
+        });
+      case W::SAVE_PRODUCT:
+        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+          return frontdesk::SaveProduct(ctx, txn, request.getSaveProduct(), out);
+        });
+      case W::CREATE_USER:
+        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+          return frontdesk::CreateUser(ctx, txn, request.getCreateUser(), out);
+        });
+    }
+    return ErrorResponse(request_id,
+                         Status::InvalidArgument("request", "unknown operation; is the node older "
+                                                            "than the client?"));
+  } catch (const kj::Exception& e) {
+    return ErrorResponse(request_id, Status::InvalidArgument(
+                                         "request", std::string("malformed request: ") +
+                                                        e.getDescription().cStr()));
+  } catch (const std::exception& e) {
+    return ErrorResponse(request_id, Status::Internal(e.what()));
+  }
+}
+
+}  // namespace crm
+
+namespace crm::frontdesk {
+
+Status CheckText(std::string_view field, std::string_view value, size_t max_bytes, bool required) {
+  if (required && value.find_first_not_of(" \t\n") == std::string_view::npos) {
+    return Status::InvalidArgument(std::string(field), "is required");
+  }
+  if (value.size() > max_bytes) {
+    return Status::InvalidArgument(std::string(field), "is longer than " +
+                                                           std::to_string(max_bytes) + " bytes");
+  }
+  if (!IsCleanUtf8(value)) {
+    return Status::InvalidArgument(std::string(field),
+                                   "is not valid UTF-8 text or holds control characters");
+  }
+  return Status::Ok();
+}
+
+ChangeMessage NewPatch(Context& ctx, EntityKind kind, const Id& id) {
+  return ChangeMessage::Patch(kind, id, ctx.hlc.Now(), ctx.user.user);
+}
+
+ChangeMessage NewEvent(Context& ctx, EntityKind kind, const Id& id) {
+  return ChangeMessage::Event(kind, id, ctx.hlc.Now(), ctx.user.user);
+}
+
+Status ApplyChange(StoreTxn& txn, ChangeMessage& change) {
+  return txn.ApplyLocal(change.change()).status();
+}
+
+Result<Record> Require(const StoreView& view, EntityKind kind, const Id& id,
+                       std::string_view field) {
+  if (id.IsNull()) return Status::InvalidArgument(std::string(field), "is required");
+  auto record = view.Get(kind, id);
+  if (!record.ok() && record.status().code() == StatusCode::kNotFound) {
+    return Status(StatusCode::kNotFound, record.status().message(), std::string(field));
+  }
+  return record;
+}
+
+Result<std::pair<Id, Record>> FindSale(const StoreView& view, std::string_view receipt_or_id,
+                                       std::string_view field) {
+  if (receipt_or_id.empty()) return Status::InvalidArgument(std::string(field), "is required");
+  Id id;
+  auto by_receipt = view.FindByKey(EntityKind::SALE, receipt_or_id);
+  if (by_receipt.ok()) {
+    id = *by_receipt;
+  } else if (auto parsed = Id::Parse(receipt_or_id); parsed.ok()) {
+    id = *parsed;
+  } else {
+    return Status(StatusCode::kNotFound,
+                  "no sale with receipt number '" + std::string(receipt_or_id) + "'",
+                  std::string(field));
+  }
+  CRM_ASSIGN_OR_RETURN(Record record, Require(view, EntityKind::SALE, id, field));
+  return std::make_pair(id, std::move(record));
+}
+
+Status SaveProduct(Context& ctx, StoreTxn& txn, schema::Product::Reader args,
+                   schema::Response::Builder response) {
+  std::string sku = Str(args.getSku());
+  CRM_RETURN_IF_ERROR(CheckText("sku", sku, 64, true));
+  CRM_RETURN_IF_ERROR(CheckText("name", Str(args.getName()), 300, true));
+  CRM_RETURN_IF_ERROR(CheckText("category", Str(args.getCategory()), 100, false));
+  if (args.getPrice() < 0) return Status::InvalidArgument("price", "may not be negative");
+  std::string currency = args.getCurrency().size() ? Str(args.getCurrency()) : ctx.office.currency;
+  if (currency != ctx.office.currency) {
+    return Status::InvalidArgument("currency", "this office sells in " + ctx.office.currency);
+  }
+  auto existing = txn.FindByKey(EntityKind::PRODUCT, sku);
+  Id id = existing.ok() ? *existing : Id::Generate(ctx.wall.NowMillis());
+  ChangeMessage change = NewPatch(ctx, EntityKind::PRODUCT, id);
+  auto product = change.record<schema::Product>();
+  product.setSku(sku);
+  product.setName(args.getName());
+  product.setPrice(args.getPrice());
+  product.setCurrency(currency);
+  product.setCategory(args.getCategory());
+  product.setActive(true);
+  for (const char* f : {"sku", "name", "price", "currency", "category", "active"}) {
+    CRM_RETURN_IF_ERROR(change.Set(f));
+  }
+  CRM_RETURN_IF_ERROR(ApplyChange(txn, change));
+  IdToWire(id, response.initSaved());
+  return Status::Ok();
+}
+
+Status CreateUser(Context& ctx, StoreTxn& txn, schema::NewUser::Reader args,
+                  schema::Response::Builder response) {
+  std::string login = Str(args.getLogin());
+  if (!IsValidLogin(login)) {
+    return Status::InvalidArgument("login", "a login is 3 to 64 letters, digits, '.', '_' or '-'");
+  }
+  CRM_RETURN_IF_ERROR(CheckText("displayName", Str(args.getDisplayName()), 200, false));
+  if (RoleRank(args.getRole()) < 0) return Status::InvalidArgument("role", "unknown role");
+  if (txn.FindByKey(EntityKind::USER, login).ok()) {
+    return Status(StatusCode::kAlreadyExists, "login '" + login + "' is taken", "login");
+  }
+  CRM_ASSIGN_OR_RETURN(std::string hash,
+                       HashPassword(Str(args.getPassword()), ctx.office.password_iterations));
+  Id id = Id::Generate(ctx.wall.NowMillis());
+  ChangeMessage change = NewPatch(ctx, EntityKind::USER, id);
+  auto user = change.record<schema::User>();
+  user.setLogin(login);
+  user.setDisplayName(args.getDisplayName().size() ? Str(args.getDisplayName()) : login);
+  user.setRole(args.getRole());
+  user.setPasswordHash(hash);
+  user.setOffice(ctx.office.code);
+  user.setActive(true);
+  for (const char* f : {"login", "displayName", "role", "passwordHash", "office", "active"}) {
+    CRM_RETURN_IF_ERROR(change.Set(f));
+  }
+  CRM_RETURN_IF_ERROR(ApplyChange(txn, change));
+  IdToWire(id, response.initSaved());
+  return Status::Ok();
+}
+
+}  // namespace crm::frontdesk

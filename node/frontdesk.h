@@ -1,0 +1,81 @@
+// The front desk of an office node: every operation of the front-desk API
+// (schema/frontdesk.capnp) with its validation, role check and idempotent
+// retry, over the store and the group-commit writer. Transport-free: the
+// ZeroMQ server and tests hand it encoded requests and send back what it
+// returns.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "node/store.h"
+#include "node/writer.h"
+#include "schema/frontdesk.capnp.h"
+#include "schema/records.capnp.h"
+#include "sync/clock.h"
+#include "sync/hlc.h"
+#include "sync/status.h"
+
+namespace crm {
+
+struct OfficeConfig {
+  std::string code = "MAIN";                // printed in receipt numbers
+  std::string phone_region = "GB";          // for phones written without a country code
+  std::string currency = "GBP";             // ISO 4217
+  std::string time_zone = "Europe/London";  // IANA
+  size_t max_file_bytes = 10u << 20;
+  int64_t session_idle_ms = 12 * 3600 * 1000;
+  int password_iterations = 600'000;
+
+  // kInvalidArgument naming the first bad setting.
+  Status Validate() const;
+};
+
+// A logged-in user.
+struct SessionUser {
+  Id user;
+  std::string login;
+  std::string display_name;
+  schema::Role role = schema::Role::CASHIER;
+  int64_t last_used_ms = 0;
+};
+
+class FrontDesk {
+ public:
+  // REQUIRES: office.Validate().ok(); the store, writer, clocks outlive this.
+  FrontDesk(Store& store, Writer& writer, Clock& wall, HybridClock& hlc, OfficeConfig office);
+  FrontDesk(const FrontDesk&) = delete;
+  FrontDesk& operator=(const FrontDesk&) = delete;
+
+  // Answers one encoded Request with an encoded Response. Malformed bytes,
+  // unknown operations and failures all become error responses; never throws.
+  // Thread-safe.
+  std::string Handle(std::string_view request_bytes);
+
+  // Creates the first administrator. kAlreadyExists if any user exists.
+  Status BootstrapAdmin(std::string_view login, std::string_view display_name,
+                        std::string_view password);
+
+  const OfficeConfig& office() const { return office_; }
+
+ private:
+  class Operation;
+  friend class Operation;
+
+  // The session of `token`, touched; kUnauthenticated if none or expired.
+  Result<SessionUser> Authenticate(std::string_view token);
+
+  Store& store_;
+  Writer& writer_;
+  Clock& wall_;
+  HybridClock& hlc_;
+  const OfficeConfig office_;
+
+  std::mutex sessions_mutex_;
+  std::unordered_map<std::string, SessionUser> sessions_;  // GUARDED_BY(sessions_mutex_)
+};
+
+}  // namespace crm

@@ -1,0 +1,398 @@
+// Front desk: finding clients, saving them, and the client card.
+#include <capnp/dynamic.h>
+
+#include <algorithm>
+#include <set>
+
+#include "node/contact.h"
+#include "node/frontdesk_internal.h"
+#include "node/local_time.h"
+#include "node/text.h"
+
+namespace crm::frontdesk {
+namespace {
+
+constexpr size_t kMaxName = 200;
+constexpr size_t kMaxElementsPerSave = 50;
+
+// The scalar fields of a client the front desk may set.
+const std::set<std::string>& EditableClientFields() {
+  static const std::set<std::string> fields = {
+      "kind",         "firstName",      "lastName",      "middleName",      "companyName",
+      "company",      "address",        "birthDate",     "gender",          "consentEmail",
+      "consentSms",   "consentPhone",   "consentPost",   "consentMessenger", "loyaltyCard",
+      "acquisitionChannel", "responsible"};
+  return fields;
+}
+
+bool IsLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+Status CheckDate(std::string_view field, schema::Date::Reader date, LocalDate today) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int y = date.getYear(), m = date.getMonth(), d = date.getDay();
+  if (m < 1 || m > 12) return Status::InvalidArgument(std::string(field), "month must be 1 to 12");
+  int days = kDays[m - 1] + (m == 2 && IsLeapYear(y) ? 1 : 0);
+  if (d < 1 || d > days) {
+    return Status::InvalidArgument(std::string(field), "day must be 1 to " + std::to_string(days));
+  }
+  if (y < 1900 || LocalDate{y, m, d} > today) {
+    return Status::InvalidArgument(std::string(field), "must lie between 1900 and today");
+  }
+  return Status::Ok();
+}
+
+Status CheckClientField(Context& ctx, StoreTxn& txn, const std::string& name,
+                        schema::Client::Reader client, const Id& self) {
+  if (name == "firstName" || name == "lastName" || name == "middleName" || name == "companyName") {
+    auto value = capnp::toDynamic(client).get(name).as<capnp::Text>();
+    return CheckText(name, Str(value), kMaxName, false);
+  }
+  if (name == "birthDate" && client.hasBirthDate()) {
+    return CheckDate(name, client.getBirthDate(),
+                     ToLocalDate(ctx.wall.NowMillis(), ctx.office.time_zone));
+  }
+  if (name == "address") {
+    auto a = client.getAddress();
+    for (auto [f, v] : {std::pair{"address.country", a.getCountry()}, {"address.region", a.getRegion()},
+                        {"address.city", a.getCity()}, {"address.street", a.getStreet()},
+                        {"address.postalCode", a.getPostalCode()}}) {
+      CRM_RETURN_IF_ERROR(CheckText(f, Str(v), kMaxName, false));
+    }
+    return Status::Ok();
+  }
+  if (name == "loyaltyCard") {
+    std::string card = Str(client.getLoyaltyCard());
+    CRM_RETURN_IF_ERROR(CheckText(name, card, 64, false));
+    if (!card.empty()) {
+      CRM_ASSIGN_OR_RETURN(std::vector<Id> holders, txn.FindByCard(card));
+      for (const Id& holder : holders) {
+        if (holder != self) {
+          return Status(StatusCode::kAlreadyExists,
+                        "card " + card + " already belongs to client " + holder.ToString(), name);
+        }
+      }
+    }
+    return Status::Ok();
+  }
+  if (name == "acquisitionChannel") {
+    return CheckText(name, Str(client.getAcquisitionChannel()), 64, false);
+  }
+  if (name == "company" && client.hasCompany()) {
+    CRM_ASSIGN_OR_RETURN(Record company,
+                         Require(txn, EntityKind::CLIENT, IdFromWire(client.getCompany()), name));
+    if (company.value<schema::Client>().getKind() != schema::ClientKind::COMPANY) {
+      return Status::InvalidArgument(name, "names a person, not a company");
+    }
+    return Status::Ok();
+  }
+  if (name == "responsible" && client.hasResponsible()) {
+    return Require(txn, EntityKind::USER, IdFromWire(client.getResponsible()), name).status();
+  }
+  return Status::Ok();
+}
+
+void FillSummary(schema::ClientSummary::Builder out, const Id& id, const Record& record) {
+  IdToWire(id, out.initId());
+  out.setClient(record.value<schema::Client>());
+}
+
+template <typename Entry>
+void FillEntry(Entry out, const Id& id) {
+  IdToWire(id, out.initId());
+}
+
+}  // namespace
+
+Status FindClients(Context& ctx, const StoreView& view, schema::FindClients::Reader args,
+                   schema::Response::Builder response) {
+  std::string query = Str(args.getQuery());
+  CRM_RETURN_IF_ERROR(CheckText("query", query, 200, true));
+  size_t limit = std::clamp<size_t>(args.getLimit(), 1, 200);
+
+  std::vector<Id> found;
+  auto add = [&](const std::vector<Id>& ids) {
+    for (const Id& id : ids) {
+      if (found.size() < limit && std::find(found.begin(), found.end(), id) == found.end()) {
+        found.push_back(id);
+      }
+    }
+  };
+  if (query.find('@') != std::string::npos) {
+    auto email = NormalizeEmail(query);
+    if (email.ok()) {
+      CRM_ASSIGN_OR_RETURN(std::vector<Id> ids, view.FindByEmail(*email));
+      add(ids);
+    }
+  }
+  if (LooksLikePhone(query)) {
+    auto phone = NormalizePhone(query, ctx.office.phone_region);
+    if (phone.ok()) {
+      CRM_ASSIGN_OR_RETURN(std::vector<Id> ids, view.FindByPhone(*phone));
+      add(ids);
+    }
+  }
+  std::string trimmed = query.substr(query.find_first_not_of(" \t"));
+  trimmed.erase(trimmed.find_last_not_of(" \t") + 1);
+  CRM_ASSIGN_OR_RETURN(std::vector<Id> by_card, view.FindByCard(trimmed));
+  add(by_card);
+  if (found.size() < limit) {
+    CRM_ASSIGN_OR_RETURN(std::vector<Id> by_name, view.FindByName(query, limit));
+    add(by_name);
+  }
+
+  auto out = response.initClients(static_cast<unsigned>(found.size()));
+  for (unsigned i = 0; i < found.size(); ++i) {
+    CRM_ASSIGN_OR_RETURN(Record record, view.Get(EntityKind::CLIENT, found[i]));
+    FillSummary(out[i], found[i], record);
+  }
+  return Status::Ok();
+}
+
+Status SaveClient(Context& ctx, StoreTxn& txn, schema::SaveClient::Reader args,
+                  schema::Response::Builder response) {
+  const bool create = !args.hasId() || IdFromWire(args.getId()).IsNull();
+  const Id id = create ? Id::Generate(ctx.wall.NowMillis()) : IdFromWire(args.getId());
+  if (!create) CRM_RETURN_IF_ERROR(Require(txn, EntityKind::CLIENT, id, "id").status());
+  auto client = args.getClient();
+  auto dynamic_client = capnp::toDynamic(client);
+
+  // The scalar fields this save sets.
+  std::vector<std::string> fields;
+  for (auto name : args.getFields()) {
+    std::string field = Str(name);
+    if (EditableClientFields().count(field) == 0) {
+      return Status::InvalidArgument(field, "is not a client field the front desk can set");
+    }
+    fields.push_back(field);
+  }
+  if (create && fields.empty()) {
+    for (const std::string& field : EditableClientFields()) {
+      if (dynamic_client.has(field, capnp::HasMode::NON_DEFAULT)) fields.push_back(field);
+    }
+  }
+  for (const std::string& field : fields) {
+    CRM_RETURN_IF_ERROR(CheckClientField(ctx, txn, field, client, id));
+  }
+  if (create) {
+    bool named = client.getFirstName().size() || client.getLastName().size() ||
+                 client.getCompanyName().size();
+    if (!named) return Status::InvalidArgument("name", "a client needs a name or a company name");
+    if (client.getKind() == schema::ClientKind::COMPANY && client.getCompanyName().size() == 0) {
+      return Status::InvalidArgument("companyName", "a company needs its name");
+    }
+  }
+
+  ChangeMessage change = NewPatch(ctx, EntityKind::CLIENT, id);
+  auto record = capnp::toDynamic(change.record<schema::Client>());
+  for (const std::string& field : fields) {
+    if (dynamic_client.has(field, capnp::HasMode::NON_DEFAULT)) {
+      record.set(field, dynamic_client.get(field));
+    }
+    CRM_RETURN_IF_ERROR(change.Set(field));
+  }
+  if (create) {
+    auto typed = change.record<schema::Client>();
+    typed.setHomeOffice(ctx.office.code);
+    typed.setCreatedAt(ctx.wall.NowMillis());
+    CRM_RETURN_IF_ERROR(change.Set("homeOffice"));
+    CRM_RETURN_IF_ERROR(change.Set("createdAt"));
+  }
+
+  size_t element_ops = 0;
+  auto each = [&](auto list, const char* field, auto&& fn) -> Status {
+    for (auto item : list) {
+      if (++element_ops > kMaxElementsPerSave) {
+        return Status::InvalidArgument(field, "too many changes in one save (at most 50)");
+      }
+      CRM_RETURN_IF_ERROR(fn(Str(item)));
+    }
+    return Status::Ok();
+  };
+  auto phone = [&](const std::string& raw) -> Result<std::string> {
+    auto e164 = NormalizePhone(raw, ctx.office.phone_region);
+    if (!e164.ok()) return Status::InvalidArgument("phone", e164.status().message());
+    return e164;
+  };
+  CRM_RETURN_IF_ERROR(each(args.getAddPhones(), "phone", [&](const std::string& raw) -> Status {
+    CRM_ASSIGN_OR_RETURN(std::string e164, phone(raw));
+    return change.AddElement("phones", e164);
+  }));
+  CRM_RETURN_IF_ERROR(each(args.getRemovePhones(), "phone", [&](const std::string& raw) -> Status {
+    CRM_ASSIGN_OR_RETURN(std::string e164, phone(raw));
+    return change.RemoveElement("phones", e164);
+  }));
+  CRM_RETURN_IF_ERROR(each(args.getAddEmails(), "email", [&](const std::string& raw) -> Status {
+    CRM_ASSIGN_OR_RETURN(std::string email, NormalizeEmail(raw));
+    return change.AddElement("emails", email);
+  }));
+  CRM_RETURN_IF_ERROR(each(args.getRemoveEmails(), "email", [&](const std::string& raw) -> Status {
+    CRM_ASSIGN_OR_RETURN(std::string email, NormalizeEmail(raw));
+    return change.RemoveElement("emails", email);
+  }));
+  CRM_RETURN_IF_ERROR(each(args.getAddTags(), "tag", [&](const std::string& tag) -> Status {
+    CRM_RETURN_IF_ERROR(CheckText("tag", tag, 50, true));
+    return change.AddElement("tags", tag);
+  }));
+  CRM_RETURN_IF_ERROR(each(args.getRemoveTags(), "tag", [&](const std::string& tag) {
+    return change.RemoveElement("tags", tag);
+  }));
+  for (auto attribute : args.getSetAttributes()) {
+    if (++element_ops > kMaxElementsPerSave) {
+      return Status::InvalidArgument("attribute", "too many changes in one save (at most 50)");
+    }
+    CRM_RETURN_IF_ERROR(CheckText("attribute", Str(attribute.getKey()), 64, true));
+    CRM_RETURN_IF_ERROR(CheckText("attribute " + Str(attribute.getKey()),
+                                  Str(attribute.getValue()), 1000, false));
+    CRM_RETURN_IF_ERROR(
+        change.AddElement("attributes", Str(attribute.getKey()), Str(attribute.getValue())));
+  }
+  CRM_RETURN_IF_ERROR(each(args.getRemoveAttributes(), "attribute", [&](const std::string& key) {
+    return change.RemoveElement("attributes", key);
+  }));
+  if (!create && fields.empty() && element_ops == 0) {
+    return Status::InvalidArgument("fields", "nothing to change");
+  }
+
+  CRM_RETURN_IF_ERROR(ApplyChange(txn, change));
+  IdToWire(id, response.initSaved());
+  return Status::Ok();
+}
+
+Result<std::vector<RefundedLine>> RefundedLines(const StoreView& view, const Id& sale_id,
+                                                unsigned line_count) {
+  std::vector<RefundedLine> refunded(line_count);
+  CRM_ASSIGN_OR_RETURN(auto links, view.RecordsLinkedTo(sale_id));
+  for (const auto& [kind, id] : links) {
+    if (kind != EntityKind::REFUND) continue;
+    CRM_ASSIGN_OR_RETURN(Record record, view.Get(kind, id));
+    for (auto line : record.value<schema::Refund>().getLines()) {
+      if (line.getLineIndex() < line_count) {
+        refunded[line.getLineIndex()].quantity += line.getQuantity();
+        refunded[line.getLineIndex()].amount += line.getAmount();
+      }
+    }
+  }
+  return refunded;
+}
+
+Result<ClientFigures> ComputeFigures(const StoreView& view, const Id& client,
+                                     std::string_view time_zone) {
+  ClientFigures figures;
+  CRM_ASSIGN_OR_RETURN(auto links, view.RecordsLinkedTo(client));
+  std::set<LocalDate> visit_days;
+  int64_t sales_total = 0, sales_count = 0, refunds = 0, redeemed = 0;
+  auto visit = [&](int64_t time) {
+    visit_days.insert(ToLocalDate(time, time_zone));
+    figures.last_visit = std::max(figures.last_visit, time);
+  };
+  for (const auto& [kind, id] : links) {
+    if (kind != EntityKind::SALE && kind != EntityKind::REFUND && kind != EntityKind::PAYMENT &&
+        kind != EntityKind::INTERACTION) {
+      continue;
+    }
+    CRM_ASSIGN_OR_RETURN(Record record, view.Get(kind, id));
+    switch (kind) {
+      case EntityKind::SALE: {
+        auto sale = record.value<schema::Sale>();
+        sales_total += sale.getTotal();
+        ++sales_count;
+        visit(sale.getTime());
+        for (auto part : sale.getPayments()) {
+          if (part.getMethod() == schema::PaymentMethod::CREDIT) figures.outstanding += part.getAmount();
+          if (part.getMethod() == schema::PaymentMethod::BONUS) redeemed += part.getAmount();
+        }
+        break;
+      }
+      case EntityKind::REFUND: {
+        auto refund = record.value<schema::Refund>();
+        refunds += refund.getAmount();
+        if (refund.getMethod() == schema::PaymentMethod::CREDIT) figures.outstanding -= refund.getAmount();
+        if (refund.getMethod() == schema::PaymentMethod::BONUS) redeemed -= refund.getAmount();
+        break;
+      }
+      case EntityKind::PAYMENT:
+        figures.outstanding -= record.value<schema::Payment>().getAmount();
+        break;
+      case EntityKind::INTERACTION: {
+        auto interaction = record.value<schema::Interaction>();
+        if (interaction.getChannel() == schema::InteractionChannel::VISIT) visit(interaction.getTime());
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  figures.total_spent = sales_total - refunds;
+  figures.visit_count = static_cast<uint32_t>(visit_days.size());
+  figures.average_ticket = sales_count > 0 ? sales_total / sales_count : 0;
+  // One point per whole currency unit spent; a point pays one minor unit.
+  figures.loyalty_balance = std::max<int64_t>(0, figures.total_spent / 100) - redeemed;
+  return figures;
+}
+
+Status GetClientCard(Context& ctx, const StoreView& view, const Id& client_id,
+                     schema::Response::Builder response) {
+  CRM_ASSIGN_OR_RETURN(Record client, Require(view, EntityKind::CLIENT, client_id, "client"));
+  auto card = response.initCard();
+  IdToWire(client_id, card.initId());
+  card.setClient(client.value<schema::Client>());
+  card.setCurrency(ctx.office.currency);
+
+  auto company_id = client.value<schema::Client>().getCompany();
+  if (client.value<schema::Client>().hasCompany() && !IdFromWire(company_id).IsNull()) {
+    auto company = view.Get(EntityKind::CLIENT, IdFromWire(company_id));
+    if (company.ok()) FillSummary(card.initCompany(), IdFromWire(company_id), *company);
+  }
+
+  CRM_ASSIGN_OR_RETURN(auto links, view.RecordsLinkedTo(client_id));
+  std::vector<std::pair<Id, Record>> by_kind[14];
+  for (const auto& [kind, id] : links) {
+    auto raw = static_cast<size_t>(kind);
+    if (raw >= 14) continue;
+    CRM_ASSIGN_OR_RETURN(Record record, view.Get(kind, id));
+    by_kind[raw].emplace_back(id, std::move(record));
+  }
+  auto list = [&](EntityKind kind) -> std::vector<std::pair<Id, Record>>& {
+    return by_kind[static_cast<size_t>(kind)];
+  };
+
+  auto sales = card.initSales(static_cast<unsigned>(list(EntityKind::SALE).size()));
+  for (unsigned i = 0; i < sales.size(); ++i) {
+    auto& [id, record] = list(EntityKind::SALE)[i];
+    auto sale = record.value<schema::Sale>();
+    FillEntry(sales[i], id);
+    sales[i].setSale(sale);
+    CRM_ASSIGN_OR_RETURN(auto refunded, RefundedLines(view, id, sale.getLines().size()));
+    int64_t amount = 0;
+    for (const auto& line : refunded) amount += line.amount;
+    sales[i].setRefunded(amount);
+  }
+#define CRM_CARD_LIST(KIND, INIT, SET, TYPE)                                    \
+  {                                                                             \
+    auto& items = list(EntityKind::KIND);                                       \
+    auto out = card.INIT(static_cast<unsigned>(items.size()));                  \
+    for (unsigned i = 0; i < out.size(); ++i) {                                 \
+      FillEntry(out[i], items[i].first);                                        \
+      out[i].SET(items[i].second.value<schema::TYPE>());                        \
+    }                                                                           \
+  }
+  CRM_CARD_LIST(REFUND, initRefunds, setRefund, Refund)
+  CRM_CARD_LIST(PAYMENT, initPayments, setPayment, Payment)
+  CRM_CARD_LIST(INTERACTION, initInteractions, setInteraction, Interaction)
+  CRM_CARD_LIST(NOTE, initNotes, setNote, Note)
+  CRM_CARD_LIST(TASK, initTasks, setTask, Task)
+  CRM_CARD_LIST(FEEDBACK, initFeedback, setFeedback, Feedback)
+  CRM_CARD_LIST(FILE, initFiles, setFile, FileAttachment)
+#undef CRM_CARD_LIST
+
+  CRM_ASSIGN_OR_RETURN(ClientFigures figures, ComputeFigures(view, client_id, ctx.office.time_zone));
+  card.setTotalSpent(figures.total_spent);
+  card.setVisitCount(figures.visit_count);
+  card.setLastVisit(figures.last_visit);
+  card.setAverageTicket(figures.average_ticket);
+  card.setLoyaltyBalance(figures.loyalty_balance);
+  card.setOutstanding(figures.outstanding);
+  return Status::Ok();
+}
+
+}  // namespace crm::frontdesk

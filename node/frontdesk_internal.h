@@ -1,0 +1,101 @@
+// Shared by the front-desk handler files; not part of the node's interface.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "node/frontdesk.h"
+#include "sync/change_builder.h"
+#include "sync/wire.h"
+
+namespace crm::frontdesk {
+
+// What a handler needs besides its arguments.
+struct Context {
+  const OfficeConfig& office;
+  Clock& wall;
+  HybridClock& hlc;
+  const Store& store;
+  const SessionUser& user;
+};
+
+inline std::string Str(capnp::Text::Reader text) { return std::string(text.cStr(), text.size()); }
+
+// Checks a text input: well-formed UTF-8 without control characters, at most
+// `max_bytes`, non-empty if `required`. Errors name `field`.
+Status CheckText(std::string_view field, std::string_view value, size_t max_bytes, bool required);
+
+// A new change stamped now and authored by the session's user.
+ChangeMessage NewPatch(Context& ctx, EntityKind kind, const Id& id);
+ChangeMessage NewEvent(Context& ctx, EntityKind kind, const Id& id);
+
+// Applies a change made here; the error of a refused change is returned.
+Status ApplyChange(StoreTxn& txn, ChangeMessage& change);
+
+// The record, or kNotFound naming `field` ("client 01H... does not exist").
+Result<Record> Require(const StoreView& view, EntityKind kind, const Id& id, std::string_view field);
+
+// A sale named by receipt number or id.
+Result<std::pair<Id, Record>> FindSale(const StoreView& view, std::string_view receipt_or_id,
+                                       std::string_view field);
+
+// Figures derived from a client's events (see docs/frontdesk.md).
+struct ClientFigures {
+  int64_t total_spent = 0;     // sales minus refunds
+  uint32_t visit_count = 0;    // distinct office-local days with a sale or a visit
+  int64_t last_visit = 0;
+  int64_t average_ticket = 0;  // total of sales / number of sales
+  int64_t loyalty_balance = 0; // points: 1 per whole currency unit spent, minus redeemed
+  int64_t outstanding = 0;     // owed on credit
+};
+Result<ClientFigures> ComputeFigures(const StoreView& view, const Id& client,
+                                     std::string_view time_zone);
+
+// The refunded quantity and amount of each line of a sale so far.
+struct RefundedLine {
+  int64_t quantity = 0;
+  int64_t amount = 0;
+};
+Result<std::vector<RefundedLine>> RefundedLines(const StoreView& view, const Id& sale_id,
+                                                unsigned line_count);
+
+// ---- handlers: reads take a view, writes a transaction --------------------
+
+Status FindClients(Context& ctx, const StoreView& view, schema::FindClients::Reader args,
+                   schema::Response::Builder response);
+Status GetClientCard(Context& ctx, const StoreView& view, const Id& client,
+                     schema::Response::Builder response);
+Status SaveClient(Context& ctx, StoreTxn& txn, schema::SaveClient::Reader args,
+                  schema::Response::Builder response);
+
+Status RecordSale(Context& ctx, StoreTxn& txn, schema::NewSale::Reader args,
+                  schema::Response::Builder response);
+Status GetSale(Context& ctx, const StoreView& view, std::string_view receipt_or_id,
+               schema::Response::Builder response);
+Status RefundSale(Context& ctx, StoreTxn& txn, schema::NewRefund::Reader args,
+                  schema::Response::Builder response);
+Status RecordPayment(Context& ctx, StoreTxn& txn, schema::NewPayment::Reader args,
+                     schema::Response::Builder response);
+
+Status LogInteraction(Context& ctx, StoreTxn& txn, schema::NewInteraction::Reader args,
+                      schema::Response::Builder response);
+Status AddNote(Context& ctx, StoreTxn& txn, schema::NewNote::Reader args,
+               schema::Response::Builder response);
+Status CreateTask(Context& ctx, StoreTxn& txn, schema::NewTask::Reader args,
+                  schema::Response::Builder response);
+Status CompleteTask(Context& ctx, StoreTxn& txn, const Id& task,
+                    schema::Response::Builder response);
+Status RecordFeedback(Context& ctx, StoreTxn& txn, schema::NewFeedback::Reader args,
+                      schema::Response::Builder response);
+Status AttachFile(Context& ctx, StoreTxn& txn, schema::NewFile::Reader args,
+                  schema::Response::Builder response);
+Status GetFile(Context& ctx, const StoreView& view, std::string_view sha256,
+               schema::Response::Builder response);
+
+Status SaveProduct(Context& ctx, StoreTxn& txn, schema::Product::Reader args,
+                   schema::Response::Builder response);
+Status CreateUser(Context& ctx, StoreTxn& txn, schema::NewUser::Reader args,
+                  schema::Response::Builder response);
+
+}  // namespace crm::frontdesk

@@ -1,0 +1,251 @@
+// Front desk: sales, receipts, refunds and payments on credit.
+#include <fmt/format.h>
+
+#include "node/frontdesk_internal.h"
+#include "node/local_time.h"
+
+namespace crm::frontdesk {
+namespace {
+
+constexpr size_t kMaxLines = 200;
+constexpr int32_t kMaxQuantity = 100'000;
+constexpr int64_t kMaxUnitPrice = 10'000'000'000;  // 100 million in major units
+
+bool IsKnownMethod(schema::PaymentMethod method) {
+  return static_cast<uint16_t>(method) <= static_cast<uint16_t>(schema::PaymentMethod::OTHER);
+}
+
+std::string LineField(unsigned i, const char* name) {
+  return fmt::format("lines[{}].{}", i, name);
+}
+
+void FillSaleEntry(schema::SaleEntry::Builder out, const Id& id, schema::Sale::Reader sale,
+                   int64_t refunded) {
+  IdToWire(id, out.initId());
+  out.setSale(sale);
+  out.setRefunded(refunded);
+}
+
+}  // namespace
+
+Status RecordSale(Context& ctx, StoreTxn& txn, schema::NewSale::Reader args,
+                  schema::Response::Builder response) {
+  const bool has_client = args.hasClient() && !IdFromWire(args.getClient()).IsNull();
+  Id client_id;
+  if (has_client) {
+    client_id = IdFromWire(args.getClient());
+    CRM_RETURN_IF_ERROR(Require(txn, EntityKind::CLIENT, client_id, "client").status());
+  }
+  auto lines = args.getLines();
+  if (lines.size() == 0) return Status::InvalidArgument("lines", "a sale needs at least one line");
+  if (lines.size() > kMaxLines) {
+    return Status::InvalidArgument("lines", fmt::format("a sale has at most {} lines", kMaxLines));
+  }
+  CRM_RETURN_IF_ERROR(CheckText("campaignCode", Str(args.getCampaignCode()), 64, false));
+  CRM_RETURN_IF_ERROR(CheckText("channel", Str(args.getChannel()), 32, false));
+
+  const int64_t now = ctx.wall.NowMillis();
+  const Id sale_id = Id::Generate(now);
+  ChangeMessage change = NewEvent(ctx, EntityKind::SALE, sale_id);
+  auto sale = change.record<schema::Sale>();
+  auto out_lines = sale.initLines(lines.size());
+  int64_t total = 0;
+  for (unsigned i = 0; i < lines.size(); ++i) {
+    auto line = lines[i];
+    std::string sku = Str(line.getSku());
+    CRM_RETURN_IF_ERROR(CheckText(LineField(i, "sku"), sku, 64, true));
+    auto product_id = txn.FindByKey(EntityKind::PRODUCT, sku);
+    if (!product_id.ok()) {
+      if (product_id.status().code() != StatusCode::kNotFound) return product_id.status();
+      return Status(StatusCode::kNotFound, "no product with SKU '" + sku + "'", LineField(i, "sku"));
+    }
+    CRM_ASSIGN_OR_RETURN(Record product_record, txn.Get(EntityKind::PRODUCT, *product_id));
+    auto product = product_record.value<schema::Product>();
+    if (line.getQuantity() <= 0 || line.getQuantity() > kMaxQuantity) {
+      return Status::InvalidArgument(LineField(i, "quantity"),
+                                     fmt::format("must be 1 to {}", kMaxQuantity));
+    }
+    int64_t unit_price = line.getUnitPrice() == -1 ? product.getPrice() : line.getUnitPrice();
+    if (unit_price < 0 || unit_price > kMaxUnitPrice) {
+      return Status::InvalidArgument(LineField(i, "unitPrice"), "must be 0 or more");
+    }
+    int64_t gross = unit_price * line.getQuantity();
+    if (line.getDiscount() < 0 || line.getDiscount() > gross) {
+      return Status::InvalidArgument(LineField(i, "discount"),
+                                     "must be between 0 and the line's price");
+    }
+    auto out = out_lines[i];
+    IdToWire(*product_id, out.initProduct());
+    out.setSku(sku);
+    out.setName(product.getName());
+    out.setQuantity(line.getQuantity());
+    out.setUnitPrice(unit_price);
+    out.setDiscount(line.getDiscount());
+    out.setAmount(gross - line.getDiscount());
+    total += gross - line.getDiscount();
+  }
+
+  auto payments = args.getPayments();
+  if (payments.size() == 0) return Status::InvalidArgument("payments", "a sale needs a payment");
+  if (payments.size() > 10) return Status::InvalidArgument("payments", "at most 10 payments");
+  int64_t paid = 0, bonus = 0;
+  for (unsigned i = 0; i < payments.size(); ++i) {
+    auto p = payments[i];
+    std::string field = fmt::format("payments[{}]", i);
+    if (!IsKnownMethod(p.getMethod())) return Status::InvalidArgument(field, "unknown payment method");
+    if (p.getAmount() <= 0 || p.getAmount() > kMaxUnitPrice * kMaxQuantity) {
+      return Status::InvalidArgument(field, "an amount must be positive");
+    }
+    if ((p.getMethod() == schema::PaymentMethod::CREDIT ||
+         p.getMethod() == schema::PaymentMethod::BONUS) && !has_client) {
+      return Status::InvalidArgument(field, "credit and bonus payments need a client");
+    }
+    if (p.getMethod() == schema::PaymentMethod::BONUS) bonus += p.getAmount();
+    paid += p.getAmount();
+  }
+  if (paid < total) {
+    return Status::InvalidArgument(
+        "payments", fmt::format("payments of {} do not cover the total of {}", paid, total));
+  }
+  if (paid > total) {
+    return Status::InvalidArgument(
+        "payments", fmt::format("payments of {} exceed the total of {}; record the amount due, "
+                                "the change is given at the till", paid, total));
+  }
+  if (bonus > 0) {
+    CRM_ASSIGN_OR_RETURN(ClientFigures figures, ComputeFigures(txn, client_id, ctx.office.time_zone));
+    if (bonus > figures.loyalty_balance) {
+      return Status::InvalidArgument(
+          "payments", fmt::format("the client has {} bonus points, not {}", figures.loyalty_balance, bonus));
+    }
+  }
+  sale.setPayments(payments);
+
+  LocalDate today = ToLocalDate(now, ctx.office.time_zone);
+  std::string day = fmt::format("{}-{:04}{:02}{:02}", ctx.office.code, today.year, today.month, today.day);
+  CRM_ASSIGN_OR_RETURN(uint64_t number, txn.NextCounter("receipt/" + day));
+  sale.setReceiptNo(fmt::format("{}-{:04}", day, number));
+  sale.setOffice(ctx.office.code);
+  IdToWire(ctx.user.user, sale.initCashier());
+  if (has_client) IdToWire(client_id, sale.initClient());
+  sale.setTime(now);
+  sale.setCurrency(ctx.office.currency);
+  sale.setTotal(total);
+  sale.setCampaignCode(args.getCampaignCode());
+  sale.setChannel(args.getChannel().size() ? Str(args.getChannel()) : std::string("store"));
+
+  CRM_RETURN_IF_ERROR(ApplyChange(txn, change));
+  FillSaleEntry(response.initReceipt(), sale_id, sale.asReader(), 0);
+  return Status::Ok();
+}
+
+Status GetSale(Context&, const StoreView& view, std::string_view receipt_or_id,
+               schema::Response::Builder response) {
+  CRM_ASSIGN_OR_RETURN(auto found, FindSale(view, receipt_or_id, "sale"));
+  auto sale = found.second.value<schema::Sale>();
+  CRM_ASSIGN_OR_RETURN(auto refunded, RefundedLines(view, found.first, sale.getLines().size()));
+  int64_t amount = 0;
+  for (const auto& line : refunded) amount += line.amount;
+  FillSaleEntry(response.initReceipt(), found.first, sale, amount);
+  return Status::Ok();
+}
+
+Status RefundSale(Context& ctx, StoreTxn& txn, schema::NewRefund::Reader args,
+                  schema::Response::Builder response) {
+  CRM_ASSIGN_OR_RETURN(auto found, FindSale(txn, Str(args.getSale()), "sale"));
+  auto sale = found.second.value<schema::Sale>();
+  auto sale_lines = sale.getLines();
+  CRM_ASSIGN_OR_RETURN(auto refunded, RefundedLines(txn, found.first, sale_lines.size()));
+  CRM_RETURN_IF_ERROR(CheckText("reason", Str(args.getReason()), 500, false));
+  if (!IsKnownMethod(args.getMethod())) return Status::InvalidArgument("method", "unknown payment method");
+  if ((args.getMethod() == schema::PaymentMethod::CREDIT ||
+       args.getMethod() == schema::PaymentMethod::BONUS) && !sale.hasClient()) {
+    return Status::InvalidArgument("method", "an anonymous sale cannot be refunded to an account");
+  }
+  auto lines = args.getLines();
+  if (lines.size() == 0) return Status::InvalidArgument("lines", "name the lines to refund");
+  if (lines.size() > sale_lines.size()) return Status::InvalidArgument("lines", "more lines than the sale has");
+
+  const int64_t now = ctx.wall.NowMillis();
+  const Id refund_id = Id::Generate(now);
+  ChangeMessage change = NewEvent(ctx, EntityKind::REFUND, refund_id);
+  auto refund = change.record<schema::Refund>();
+  auto out_lines = refund.initLines(lines.size());
+  int64_t total = 0;
+  for (unsigned i = 0; i < lines.size(); ++i) {
+    auto line = lines[i];
+    uint32_t index = line.getLineIndex();
+    if (index >= sale_lines.size()) {
+      return Status::InvalidArgument(LineField(i, "lineIndex"),
+                                     fmt::format("the sale has lines 0 to {}", sale_lines.size() - 1));
+    }
+    auto sold = sale_lines[index];
+    RefundedLine& done = refunded[index];
+    int64_t remaining = sold.getQuantity() - done.quantity;
+    if (line.getQuantity() <= 0 || line.getQuantity() > remaining) {
+      return Status::InvalidArgument(
+          LineField(i, "quantity"),
+          fmt::format("{} of line {} can still be refunded", remaining, index));
+    }
+    // Pro rata; the last unit takes what rounding left over, so a fully
+    // refunded line returns exactly what was paid for it.
+    int64_t amount = line.getQuantity() == remaining
+                         ? sold.getAmount() - done.amount
+                         : sold.getAmount() * line.getQuantity() / sold.getQuantity();
+    done.quantity += line.getQuantity();
+    done.amount += amount;
+    out_lines[i].setLineIndex(index);
+    out_lines[i].setQuantity(line.getQuantity());
+    out_lines[i].setAmount(amount);
+    total += amount;
+  }
+  IdToWire(found.first, refund.initSale());
+  refund.setOffice(ctx.office.code);
+  IdToWire(ctx.user.user, refund.initCashier());
+  if (sale.hasClient()) refund.setClient(sale.getClient());
+  refund.setTime(now);
+  refund.setCurrency(sale.getCurrency());
+  refund.setAmount(total);
+  refund.setMethod(args.getMethod());
+  refund.setReason(args.getReason());
+  CRM_RETURN_IF_ERROR(ApplyChange(txn, change));
+
+  auto out = response.initRefund();
+  IdToWire(refund_id, out.initId());
+  out.setRefund(refund.asReader());
+  return Status::Ok();
+}
+
+Status RecordPayment(Context& ctx, StoreTxn& txn, schema::NewPayment::Reader args,
+                     schema::Response::Builder response) {
+  Id client_id = args.hasClient() ? IdFromWire(args.getClient()) : Id{};
+  CRM_RETURN_IF_ERROR(Require(txn, EntityKind::CLIENT, client_id, "client").status());
+  if (!IsKnownMethod(args.getMethod()) || args.getMethod() == schema::PaymentMethod::CREDIT ||
+      args.getMethod() == schema::PaymentMethod::BONUS) {
+    return Status::InvalidArgument("method", "a payment on credit is made in cash, by card or transfer");
+  }
+  if (args.getAmount() <= 0) return Status::InvalidArgument("amount", "must be positive");
+  CRM_RETURN_IF_ERROR(CheckText("comment", Str(args.getComment()), 500, false));
+  CRM_ASSIGN_OR_RETURN(ClientFigures figures, ComputeFigures(txn, client_id, ctx.office.time_zone));
+  if (args.getAmount() > figures.outstanding) {
+    return Status::InvalidArgument(
+        "amount", fmt::format("the client owes {}, less than {}", figures.outstanding, args.getAmount()));
+  }
+  const int64_t now = ctx.wall.NowMillis();
+  const Id id = Id::Generate(now);
+  ChangeMessage change = NewEvent(ctx, EntityKind::PAYMENT, id);
+  auto payment = change.record<schema::Payment>();
+  IdToWire(client_id, payment.initClient());
+  payment.setOffice(ctx.office.code);
+  IdToWire(ctx.user.user, payment.initCashier());
+  payment.setTime(now);
+  payment.setCurrency(ctx.office.currency);
+  payment.setAmount(args.getAmount());
+  payment.setMethod(args.getMethod());
+  payment.setComment(args.getComment());
+  CRM_RETURN_IF_ERROR(ApplyChange(txn, change));
+  IdToWire(id, response.initSaved());
+  return Status::Ok();
+}
+
+}  // namespace crm::frontdesk

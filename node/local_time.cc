@@ -1,0 +1,58 @@
+#include "node/local_time.h"
+
+#include <unicode/calendar.h>
+#include <unicode/timezone.h>
+
+#include <fmt/format.h>
+
+#include <memory>
+
+namespace crm {
+namespace {
+
+std::unique_ptr<icu::Calendar> CalendarAt(int64_t utc_ms, std::string_view time_zone) {
+  icu::TimeZone* zone = icu::TimeZone::createTimeZone(
+      icu::UnicodeString::fromUTF8(icu::StringPiece(time_zone.data(), static_cast<int32_t>(time_zone.size()))));
+  UErrorCode status = U_ZERO_ERROR;
+  // The calendar adopts the zone.
+  std::unique_ptr<icu::Calendar> calendar(
+      icu::Calendar::createInstance(zone, icu::Locale::getRoot(), status));
+  if (U_FAILURE(status)) return nullptr;
+  calendar->setTime(static_cast<UDate>(utc_ms), status);
+  if (U_FAILURE(status)) return nullptr;
+  return calendar;
+}
+
+}  // namespace
+
+Status CheckTimeZone(std::string_view name) {
+  std::unique_ptr<icu::TimeZone> zone(icu::TimeZone::createTimeZone(
+      icu::UnicodeString::fromUTF8(icu::StringPiece(name.data(), static_cast<int32_t>(name.size())))));
+  if (name.empty() || zone == nullptr || *zone == icu::TimeZone::getUnknown()) {
+    return Status::InvalidArgument("time_zone",
+                                   "'" + std::string(name) + "' is not a known IANA time zone");
+  }
+  return Status::Ok();
+}
+
+LocalDate ToLocalDate(int64_t utc_ms, std::string_view time_zone) {
+  auto calendar = CalendarAt(utc_ms, time_zone);
+  if (calendar == nullptr) return LocalDate{1970, 1, 1};
+  UErrorCode status = U_ZERO_ERROR;
+  LocalDate date;
+  date.year = calendar->get(UCAL_YEAR, status);
+  date.month = calendar->get(UCAL_MONTH, status) + 1;
+  date.day = calendar->get(UCAL_DATE, status);
+  return date;
+}
+
+std::string FormatLocalTime(int64_t utc_ms, std::string_view time_zone) {
+  auto calendar = CalendarAt(utc_ms, time_zone);
+  if (calendar == nullptr) return "?";
+  UErrorCode status = U_ZERO_ERROR;
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}", calendar->get(UCAL_YEAR, status),
+                     calendar->get(UCAL_MONTH, status) + 1, calendar->get(UCAL_DATE, status),
+                     calendar->get(UCAL_HOUR_OF_DAY, status), calendar->get(UCAL_MINUTE, status));
+}
+
+}  // namespace crm

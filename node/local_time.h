@@ -1,0 +1,30 @@
+// Office-local calendar time over ICU time zones: receipt numbers and visit
+// days follow the office's own calendar, not UTC.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "sync/status.h"
+
+namespace crm {
+
+struct LocalDate {
+  int year = 0;
+  int month = 0;  // 1..12
+  int day = 0;    // 1..31
+  auto operator<=>(const LocalDate&) const = default;
+};
+
+// kInvalidArgument (field "time_zone") unless `name` is an IANA zone ICU knows.
+Status CheckTimeZone(std::string_view name);
+
+// The date in zone `time_zone` at UTC milliseconds `utc_ms`.
+// REQUIRES: CheckTimeZone(time_zone).ok()
+LocalDate ToLocalDate(int64_t utc_ms, std::string_view time_zone);
+
+// "2026-11-22 14:05" in `time_zone`.
+std::string FormatLocalTime(int64_t utc_ms, std::string_view time_zone);
+
+}  // namespace crm
