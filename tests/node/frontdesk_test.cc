@@ -1,0 +1,526 @@
+// The front desk driven through encoded requests, as the server drives it.
+#include "node/frontdesk.h"
+
+#include <capnp/message.h>
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "sync/codec.h"
+#include "sync/wire.h"
+#include "tests/support/temp_dir.h"
+
+namespace crm {
+namespace {
+
+using schema::Request;
+using schema::Response;
+
+constexpr int64_t kNoon = 1'795'348'800'000;  // 2026-11-22 12:00 UTC
+
+class Desk {
+ public:
+  Desk() {
+    auto opened = Store::Open({dir_.path(), 4u << 20, 1u << 30, true}, wall_);
+    REQUIRE(opened.ok());
+    store_ = std::move(opened).value();
+    hlc_ = std::make_unique<HybridClock>(wall_, store_->node_id(), 60'000);
+    writer_ = std::make_unique<Writer>(*store_);
+    OfficeConfig office;
+    office.code = "LON";
+    office.phone_region = "GB";
+    office.currency = "GBP";
+    office.time_zone = "Europe/London";
+    office.max_file_bytes = 1024;
+    office.password_iterations = 1000;  // fast for tests; production uses 600,000
+    REQUIRE(office.Validate().ok());
+    desk_ = std::make_unique<FrontDesk>(*store_, *writer_, wall_, *hlc_, office);
+    REQUIRE(desk_->BootstrapAdmin("admin", "Admin", "admin-password").ok());
+    admin_ = Login("admin", "admin-password");
+  }
+
+  // Sends one request; `fill` sets the operation. Returns the decoded response.
+  struct Reply {
+    DecodedMessage message;
+    Response::Reader get() const { return message.Root<Response>(); }
+    bool ok() const { return !get().isError(); }
+    // The error's parts; empty (and code INTERNAL) for a success.
+    std::string error_field() const { return ok() ? "" : get().getError().getField().cStr(); }
+    schema::ErrorCode code() const {
+      return ok() ? schema::ErrorCode::INTERNAL : get().getError().getCode();
+    }
+    std::string error() const { return ok() ? "" : get().getError().getMessage().cStr(); }
+  };
+  Reply Call(const std::string& session, const std::function<void(Request::Builder)>& fill,
+             Id request_id = Id{}) {
+    capnp::MallocMessageBuilder message;
+    auto request = message.initRoot<Request>();
+    request.setProtocolVersion(schema::FRONT_DESK_PROTOCOL_VERSION);
+    if (request_id.IsNull()) request_id = Id::Generate(wall_.NowMillis());
+    IdToWire(request_id, request.initRequestId());
+    request.setSession(session);
+    fill(request);
+    auto decoded = DecodedMessage::Decode(desk_->Handle(EncodeMessage(message)));
+    REQUIRE(decoded.ok());
+    return Reply{std::move(decoded).value()};
+  }
+
+  std::string Login(const std::string& login, const std::string& password) {
+    auto reply = Call("", [&](Request::Builder r) {
+      r.initLogin().setLogin(login);
+      r.getLogin().setPassword(password);
+    });
+    INFO(reply.error());
+    REQUIRE(reply.ok());
+    return reply.get().getSession().getToken().cStr();
+  }
+
+  std::string CreateUser(const std::string& login, schema::Role role) {
+    auto reply = Call(admin_, [&](Request::Builder r) {
+      auto user = r.initCreateUser();
+      user.setLogin(login);
+      user.setRole(role);
+      user.setPassword(login + "-password");
+    });
+    INFO(reply.error());
+    REQUIRE(reply.ok());
+    return Login(login, login + "-password");
+  }
+
+  void AddProduct(const std::string& sku, const std::string& name, int64_t price) {
+    auto reply = Call(admin_, [&](Request::Builder r) {
+      auto p = r.initSaveProduct();
+      p.setSku(sku);
+      p.setName(name);
+      p.setPrice(price);
+    });
+    INFO(reply.error());
+    REQUIRE(reply.ok());
+  }
+
+  Id AddClient(const std::string& session, const std::string& first, const std::string& last,
+               const std::string& phone) {
+    auto reply = Call(session, [&](Request::Builder r) {
+      auto save = r.initSaveClient();
+      save.initClient().setFirstName(first);
+      save.getClient().setLastName(last);
+      save.initAddPhones(1).set(0, phone);
+    });
+    INFO(reply.error());
+    REQUIRE(reply.ok());
+    return IdFromWire(reply.get().getSaved());
+  }
+
+  Reply Sale(const std::string& session, const Id& client, int quantity, int64_t paid,
+             schema::PaymentMethod method = schema::PaymentMethod::CARD, Id request_id = Id{}) {
+    return Call(
+        session,
+        [&](Request::Builder r) {
+          auto sale = r.initRecordSale();
+          if (!client.IsNull()) IdToWire(client, sale.initClient());
+          auto line = sale.initLines(1)[0];
+          line.setSku("MUG");
+          line.setQuantity(quantity);
+          auto payment = sale.initPayments(1)[0];
+          payment.setMethod(method);
+          payment.setAmount(paid);
+        },
+        request_id);
+  }
+
+  Reply Card(const std::string& session, const Id& client) {
+    return Call(session, [&](Request::Builder r) { IdToWire(client, r.initGetClientCard()); });
+  }
+
+  const std::string& admin() const { return admin_; }
+  ManualClock& wall() { return wall_; }
+  FrontDesk& desk() { return *desk_; }
+
+ private:
+  testing::TempDir dir_;
+  ManualClock wall_{kNoon};
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<HybridClock> hlc_;
+  std::unique_ptr<Writer> writer_;
+  std::unique_ptr<FrontDesk> desk_;
+  std::string admin_;
+};
+
+TEST_CASE("the first admin is bootstrapped once; logins check the password",
+          "[node][frontdesk][auth]") {
+  Desk d;
+  CHECK(d.desk().BootstrapAdmin("second", "", "another-password").code() ==
+        StatusCode::kAlreadyExists);
+  auto wrong = d.Call("", [](Request::Builder r) {
+    r.initLogin().setLogin("admin");
+    r.getLogin().setPassword("not-the-password");
+  });
+  REQUIRE_FALSE(wrong.ok());
+  CHECK(wrong.code() == schema::ErrorCode::UNAUTHENTICATED);
+  auto unknown = d.Call("", [](Request::Builder r) {
+    r.initLogin().setLogin("nobody");
+    r.getLogin().setPassword("whatever-password");
+  });
+  CHECK(unknown.code() == schema::ErrorCode::UNAUTHENTICATED);
+  CHECK(unknown.error() == wrong.error());  // no hint which part was wrong
+}
+
+TEST_CASE("every request is checked against the caller's session and role",
+          "[node][frontdesk][auth]") {
+  Desk d;
+  auto no_session = d.Call("", [](Request::Builder r) { r.setStatus(); });
+  CHECK(no_session.code() == schema::ErrorCode::UNAUTHENTICATED);
+  auto forged = d.Call("0123456789abcdef", [](Request::Builder r) { r.setStatus(); });
+  CHECK(forged.code() == schema::ErrorCode::UNAUTHENTICATED);
+
+  std::string cashier = d.CreateUser("kate", schema::Role::CASHIER);
+  auto create_user = d.Call(cashier, [](Request::Builder r) {
+    auto user = r.initCreateUser();
+    user.setLogin("mallory");
+    user.setPassword("mallory-password");
+    user.setRole(schema::Role::ADMIN);
+  });
+  CHECK(create_user.code() == schema::ErrorCode::PERMISSION_DENIED);
+  CHECK(create_user.error().find("a cashier may not create a user") != std::string::npos);
+  auto refund = d.Call(cashier, [](Request::Builder r) { r.initRefundSale().setSale("X"); });
+  CHECK(refund.code() == schema::ErrorCode::PERMISSION_DENIED);
+
+  auto logout = d.Call(cashier, [](Request::Builder r) { r.setLogout(); });
+  CHECK(logout.ok());
+  CHECK(d.Call(cashier, [](Request::Builder r) { r.setStatus(); }).code() ==
+        schema::ErrorCode::UNAUTHENTICATED);
+}
+
+TEST_CASE("sessions expire after the idle time", "[node][frontdesk][auth]") {
+  Desk d;
+  std::string cashier = d.CreateUser("kate", schema::Role::CASHIER);
+  d.wall().Advance(13 * 3600 * 1000);
+  CHECK(d.Call(cashier, [](Request::Builder r) { r.setStatus(); }).code() ==
+        schema::ErrorCode::UNAUTHENTICATED);
+}
+
+TEST_CASE("clients are found by phone in any format, email, card and name",
+          "[node][frontdesk][clients]") {
+  Desk d;
+  std::string cashier = d.CreateUser("kate", schema::Role::CASHIER);
+  auto saved = d.Call(cashier, [](Request::Builder r) {
+    auto save = r.initSaveClient();
+    auto c = save.initClient();
+    c.setFirstName("Анна");
+    c.setLastName("Петрова");
+    c.setLoyaltyCard("LON-0001");
+    save.initAddPhones(1).set(0, "+7 (912) 345-67-89");
+    save.initAddEmails(1).set(0, "Anna@Example.com");
+    save.initAddTags(1).set(0, "vip");
+    auto attrs = save.initSetAttributes(1);
+    attrs[0].setKey("car");
+    attrs[0].setValue("Volvo XC60");
+  });
+  INFO(saved.error());
+  REQUIRE(saved.ok());
+  Id anna = IdFromWire(saved.get().getSaved());
+
+  for (const char* query : {"8 912 345 67 89", "+79123456789", "anna@example.com", "LON-0001",
+                            "пет", "АННА", "анна пе"}) {
+    INFO(query);
+    auto found = d.Call(cashier, [&](Request::Builder r) { r.initFindClients().setQuery(query); });
+    REQUIRE(found.ok());
+    auto clients = found.get().getClients();
+    if (std::string(query) == "8 912 345 67 89") {
+      CHECK(clients.size() == 0);  // a Russian trunk prefix means nothing in a GB office
+      continue;
+    }
+    REQUIRE(clients.size() == 1);
+    CHECK(IdFromWire(clients[0].getId()) == anna);
+  }
+  auto card = d.Card(cashier, anna);
+  REQUIRE(card.ok());
+  auto client = card.get().getCard().getClient();
+  CHECK(std::string(client.getPhones()[0].cStr()) == "+79123456789");
+  CHECK(std::string(client.getEmails()[0].cStr()) == "anna@example.com");
+  CHECK(std::string(client.getAttributes()[0].getValue().cStr()) == "Volvo XC60");
+  CHECK(std::string(client.getHomeOffice().cStr()) == "LON");
+}
+
+TEST_CASE("bad client input is refused naming the field, and nothing is stored",
+          "[node][frontdesk][clients]") {
+  Desk d;
+  std::string cashier = d.CreateUser("kate", schema::Role::CASHIER);
+  struct Case {
+    const char* field;
+    std::function<void(schema::SaveClient::Builder)> fill;
+  };
+  std::vector<Case> cases = {
+      {"phone", [](auto s) { s.initClient().setFirstName("A"); s.initAddPhones(1).set(0, "12345"); }},
+      {"email", [](auto s) { s.initClient().setFirstName("A"); s.initAddEmails(1).set(0, "anna@"); }},
+      {"birthDate", [](auto s) {
+         s.initClient().setFirstName("A");
+         auto date = s.getClient().initBirthDate();
+         date.setYear(2001);
+         date.setMonth(2);
+         date.setDay(30);
+       }},
+      {"birthDate", [](auto s) {
+         s.initClient().setFirstName("A");
+         auto date = s.getClient().initBirthDate();
+         date.setYear(2030);
+         date.setMonth(1);
+         date.setDay(1);
+       }},
+      {"firstName", [](auto s) { s.initClient().setFirstName(std::string(500, 'x')); }},
+      {"name", [](auto s) { s.initClient(); }},
+      {"nosuchfield", [](auto s) {
+         s.initClient().setFirstName("A");
+         s.initFields(1).set(0, "nosuchfield");
+       }},
+  };
+  for (const Case& c : cases) {
+    auto reply = d.Call(cashier, [&](Request::Builder r) { c.fill(r.initSaveClient()); });
+    INFO(c.field);
+    REQUIRE_FALSE(reply.ok());
+    CHECK(reply.code() == schema::ErrorCode::INVALID_ARGUMENT);
+    CHECK(reply.error_field() == c.field);
+  }
+  auto status = d.Call(cashier, [](Request::Builder r) { r.setStatus(); });
+  CHECK(status.get().getStatus().getRecords() == 2);  // the two users, no client
+}
+
+TEST_CASE("a sale gets a receipt number; a retry returns it and sells nothing twice",
+          "[node][frontdesk][sales]") {
+  Desk d;
+  d.AddProduct("MUG", "Blue mug", 450);
+  std::string cashier = d.CreateUser("kate", schema::Role::CASHIER);
+  Id anna = d.AddClient(cashier, "Anna", "Smith", "020 7946 0958");
+
+  Id request = Id::Generate(1);
+  auto first = d.Sale(cashier, anna, 2, 900, schema::PaymentMethod::CARD, request);
+  INFO(first.error());
+  REQUIRE(first.ok());
+  auto receipt = first.get().getReceipt().getSale();
+  CHECK(std::string(receipt.getReceiptNo().cStr()) == "LON-20261122-0001");
+  CHECK(receipt.getTotal() == 900);
+  CHECK(std::string(receipt.getLines()[0].getName().cStr()) == "Blue mug");
+
+  auto retry = d.Sale(cashier, anna, 2, 900, schema::PaymentMethod::CARD, request);
+  REQUIRE(retry.ok());
+  CHECK(std::string(retry.get().getReceipt().getSale().getReceiptNo().cStr()) == "LON-20261122-0001");
+  CHECK(IdFromWire(retry.get().getReceipt().getId()) == IdFromWire(first.get().getReceipt().getId()));
+
+  auto second = d.Sale(cashier, anna, 1, 450);
+  REQUIRE(second.ok());
+  CHECK(std::string(second.get().getReceipt().getSale().getReceiptNo().cStr()) == "LON-20261122-0002");
+
+  auto card = d.Card(cashier, anna);
+  REQUIRE(card.ok());
+  CHECK(card.get().getCard().getSales().size() == 2);
+  CHECK(card.get().getCard().getTotalSpent() == 1350);
+  CHECK(card.get().getCard().getAverageTicket() == 675);
+  CHECK(card.get().getCard().getVisitCount() == 1);
+
+  auto by_receipt = d.Call(cashier, [](Request::Builder r) { r.setGetSale("LON-20261122-0002"); });
+  REQUIRE(by_receipt.ok());
+  CHECK(by_receipt.get().getReceipt().getSale().getTotal() == 450);
+}
+
+TEST_CASE("bad sales are refused naming the field", "[node][frontdesk][sales]") {
+  Desk d;
+  d.AddProduct("MUG", "Blue mug", 450);
+  std::string cashier = d.CreateUser("kate", schema::Role::CASHIER);
+  Id anna = d.AddClient(cashier, "Anna", "Smith", "020 7946 0958");
+
+  auto negative = d.Sale(cashier, anna, -1, 450);
+  CHECK(negative.error_field() == "lines[0].quantity");
+  auto short_paid = d.Sale(cashier, anna, 2, 500);
+  CHECK(short_paid.error_field() == "payments");
+  CHECK(short_paid.error().find("do not cover the total of 900") != std::string::npos);
+  auto unknown_client = d.Sale(cashier, Id::Generate(5), 1, 450);
+  CHECK(unknown_client.code() == schema::ErrorCode::NOT_FOUND);
+  CHECK(unknown_client.error_field() == "client");
+  auto anonymous_credit = d.Sale(cashier, Id{}, 1, 450, schema::PaymentMethod::CREDIT);
+  CHECK(anonymous_credit.error_field() == "payments[0]");
+  auto unknown_product = d.Call(cashier, [](Request::Builder r) {
+    auto sale = r.initRecordSale();
+    auto line = sale.initLines(1)[0];
+    line.setSku("NOPE");
+    line.setQuantity(1);
+    sale.initPayments(1)[0].setAmount(1);
+  });
+  CHECK(unknown_product.code() == schema::ErrorCode::NOT_FOUND);
+  CHECK(unknown_product.error_field() == "lines[0].sku");
+
+  auto card = d.Card(cashier, anna);
+  CHECK(card.get().getCard().getSales().size() == 0);
+  // The failed sales used no receipt numbers.
+  auto ok = d.Sale(cashier, anna, 1, 450);
+  CHECK(std::string(ok.get().getReceipt().getSale().getReceiptNo().cStr()) == "LON-20261122-0001");
+}
+
+TEST_CASE("receipt numbers restart each office-local day", "[node][frontdesk][sales]") {
+  Desk d;
+  d.AddProduct("MUG", "Blue mug", 450);
+  std::string cashier = d.CreateUser("kate", schema::Role::CASHIER);
+  CHECK(std::string(d.Sale(cashier, Id{}, 1, 450).get().getReceipt().getSale().getReceiptNo().cStr()) ==
+        "LON-20261122-0001");
+  d.wall().Advance(12 * 3600 * 1000 + 60'000);  // 00:01 next day in London
+  std::string again = d.Login("kate", "kate-password");
+  CHECK(std::string(d.Sale(again, Id{}, 1, 450).get().getReceipt().getSale().getReceiptNo().cStr()) ==
+        "LON-20261123-0001");
+}
+
+TEST_CASE("refunds against a sale, within what was sold", "[node][frontdesk][sales]") {
+  Desk d;
+  d.AddProduct("MUG", "Blue mug", 450);
+  std::string cashier = d.CreateUser("kate", schema::Role::CASHIER);
+  std::string manager = d.CreateUser("olga", schema::Role::OFFICE_MANAGER);
+  Id anna = d.AddClient(cashier, "Anna", "Smith", "020 7946 0958");
+  REQUIRE(d.Sale(cashier, anna, 3, 1350).ok());
+
+  auto refund = [&](uint32_t quantity) {
+    return d.Call(manager, [&](Request::Builder r) {
+      auto args = r.initRefundSale();
+      args.setSale("LON-20261122-0001");
+      auto line = args.initLines(1)[0];
+      line.setLineIndex(0);
+      line.setQuantity(static_cast<int32_t>(quantity));
+      args.setMethod(schema::PaymentMethod::CARD);
+      args.setReason("chipped");
+    });
+  };
+  auto one = refund(1);
+  INFO(one.error());
+  REQUIRE(one.ok());
+  CHECK(one.get().getRefund().getRefund().getAmount() == 450);
+  auto too_many = refund(3);
+  CHECK(too_many.error_field() == "lines[0].quantity");
+  CHECK(too_many.error().find("2 of line 0 can still be refunded") != std::string::npos);
+  REQUIRE(refund(2).ok());
+
+  auto card = d.Card(cashier, anna);
+  CHECK(card.get().getCard().getTotalSpent() == 0);
+  CHECK(card.get().getCard().getRefunds().size() == 2);
+  CHECK(card.get().getCard().getSales()[0].getRefunded() == 1350);
+}
+
+TEST_CASE("a sale on credit leaves a balance that payments reduce", "[node][frontdesk][sales]") {
+  Desk d;
+  d.AddProduct("MUG", "Blue mug", 450);
+  std::string cashier = d.CreateUser("kate", schema::Role::CASHIER);
+  Id anna = d.AddClient(cashier, "Anna", "Smith", "020 7946 0958");
+  REQUIRE(d.Sale(cashier, anna, 2, 900, schema::PaymentMethod::CREDIT).ok());
+  CHECK(d.Card(cashier, anna).get().getCard().getOutstanding() == 900);
+
+  auto pay = [&](int64_t amount) {
+    return d.Call(cashier, [&](Request::Builder r) {
+      auto p = r.initRecordPayment();
+      IdToWire(anna, p.initClient());
+      p.setAmount(amount);
+      p.setMethod(schema::PaymentMethod::CASH);
+    });
+  };
+  REQUIRE(pay(500).ok());
+  CHECK(d.Card(cashier, anna).get().getCard().getOutstanding() == 400);
+  auto over = pay(401);
+  CHECK(over.error_field() == "amount");
+  REQUIRE(pay(400).ok());
+  CHECK(d.Card(cashier, anna).get().getCard().getOutstanding() == 0);
+}
+
+TEST_CASE("interactions, notes, tasks and feedback show on the card", "[node][frontdesk][activity]") {
+  Desk d;
+  std::string cashier = d.CreateUser("kate", schema::Role::CASHIER);
+  Id anna = d.AddClient(cashier, "Anna", "Smith", "020 7946 0958");
+  auto call = d.Call(cashier, [&](Request::Builder r) {
+    auto i = r.initLogInteraction();
+    IdToWire(anna, i.initClient());
+    i.setChannel(schema::InteractionChannel::VISIT);
+    i.setDirection(schema::Direction::INBOUND);
+    i.setSummary("asked about winter tyres");
+  });
+  REQUIRE(call.ok());
+  REQUIRE(d.Call(cashier, [&](Request::Builder r) {
+            auto n = r.initAddNote();
+            IdToWire(anna, n.initClient());
+            n.setText("prefers morning calls");
+          }).ok());
+  auto task = d.Call(cashier, [&](Request::Builder r) {
+    auto t = r.initCreateTask();
+    IdToWire(anna, t.initClient());
+    t.setTitle("call back about tyres");
+    t.setDue(kNoon + 86'400'000);
+  });
+  REQUIRE(task.ok());
+  Id task_id = IdFromWire(task.get().getSaved());
+  REQUIRE(d.Call(cashier, [&](Request::Builder r) { IdToWire(task_id, r.initCompleteTask()); }).ok());
+  auto twice = d.Call(cashier, [&](Request::Builder r) { IdToWire(task_id, r.initCompleteTask()); });
+  CHECK(twice.code() == schema::ErrorCode::CONFLICT);
+  auto bad_score = d.Call(cashier, [&](Request::Builder r) {
+    auto f = r.initRecordFeedback();
+    IdToWire(anna, f.initClient());
+    f.setScore(9);
+  });
+  CHECK(bad_score.error_field() == "score");
+  REQUIRE(d.Call(cashier, [&](Request::Builder r) {
+            auto f = r.initRecordFeedback();
+            IdToWire(anna, f.initClient());
+            f.setScore(5);
+            f.setComment("great service");
+          }).ok());
+  auto no_summary = d.Call(cashier, [&](Request::Builder r) {
+    IdToWire(anna, r.initLogInteraction().initClient());
+  });
+  CHECK(no_summary.error_field() == "summary");
+
+  auto card = d.Card(cashier, anna).get().getCard();
+  CHECK(card.getInteractions().size() == 1);
+  CHECK(card.getVisitCount() == 1);
+  CHECK(card.getNotes().size() == 1);
+  REQUIRE(card.getTasks().size() == 1);
+  CHECK(card.getTasks()[0].getTask().getStatus() == schema::TaskStatus::DONE);
+  CHECK(card.getFeedback()[0].getFeedback().getScore() == 5);
+}
+
+TEST_CASE("files are stored by content hash, within the size limit", "[node][frontdesk][activity]") {
+  Desk d;
+  std::string cashier = d.CreateUser("kate", schema::Role::CASHIER);
+  Id anna = d.AddClient(cashier, "Anna", "Smith", "020 7946 0958");
+  auto attach = [&](const std::string& content) {
+    return d.Call(cashier, [&](Request::Builder r) {
+      auto f = r.initAttachFile();
+      IdToWire(anna, f.initClient());
+      f.setName("passport.txt");
+      f.setContent(kj::arrayPtr(reinterpret_cast<const kj::byte*>(content.data()), content.size()));
+    });
+  };
+  REQUIRE(attach("scan of a passport").ok());
+  auto too_big = attach(std::string(2000, 'x'));
+  CHECK(too_big.code() == schema::ErrorCode::RESOURCE_EXHAUSTED);
+  CHECK(too_big.error_field() == "content");
+
+  auto card = d.Card(cashier, anna).get().getCard();
+  REQUIRE(card.getFiles().size() == 1);
+  std::string sha = card.getFiles()[0].getFile().getSha256().cStr();
+  auto file = d.Call(cashier, [&](Request::Builder r) { r.setGetFile(sha); });
+  REQUIRE(file.ok());
+  auto content = file.get().getFile().getContent();
+  CHECK(std::string(reinterpret_cast<const char*>(content.begin()), content.size()) ==
+        "scan of a passport");
+}
+
+TEST_CASE("garbage and version mismatches get error responses, never a crash",
+          "[node][frontdesk]") {
+  Desk d;
+  for (std::string bytes : {std::string(), std::string("hello"), std::string(64, '\xff')}) {
+    auto decoded = DecodedMessage::Decode(d.desk().Handle(bytes));
+    REQUIRE(decoded.ok());
+    CHECK(decoded->Root<Response>().isError());
+  }
+  capnp::MallocMessageBuilder message;
+  message.initRoot<Request>().setProtocolVersion(99);
+  auto reply = DecodedMessage::Decode(d.desk().Handle(EncodeMessage(message)));
+  CHECK(reply->Root<Response>().getError().getCode() == schema::ErrorCode::VERSION_MISMATCH);
+}
+
+}  // namespace
+}  // namespace crm
