@@ -57,14 +57,15 @@ int RoleRank(schema::Role role) {
   return -1;
 }
 
+// "a cashier", "an office manager" ...
 const char* RoleName(schema::Role role) {
   switch (role) {
-    case schema::Role::CASHIER: return "cashier";
-    case schema::Role::OFFICE_MANAGER: return "office manager";
-    case schema::Role::HQ_MANAGER: return "HQ manager";
-    case schema::Role::ADMIN: return "admin";
+    case schema::Role::CASHIER: return "a cashier";
+    case schema::Role::OFFICE_MANAGER: return "an office manager";
+    case schema::Role::HQ_MANAGER: return "an HQ manager";
+    case schema::Role::ADMIN: return "an admin";
   }
-  return "unknown role";
+  return "an unknown role";
 }
 
 // The least role allowed to run each operation.
@@ -238,6 +239,7 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
       out.setDisplayName(session.display_name);
       out.setRole(session.role);
       out.setOffice(office_.code);
+      out.setCurrency(office_.currency);
       return EncodeMessage(message);
     }
 
@@ -245,8 +247,8 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
     if (!session.ok()) return ErrorResponse(request_id, session.status());
     if (RoleRank(session->role) < RoleRank(MinimumRole(op))) {
       return ErrorResponse(
-          request_id, Status::PermissionDenied(std::string("a ") + RoleName(session->role) +
-                                               " may not " + OperationName(op) + "; it takes a " +
+          request_id, Status::PermissionDenied(std::string(RoleName(session->role)) + " may not " +
+                                               OperationName(op) + "; it takes " +
                                                RoleName(MinimumRole(op))));
     }
     Context ctx{office_, wall_, hlc_, store_, *session};

@@ -88,20 +88,34 @@ Status RecordSale(Context& ctx, StoreTxn& txn, schema::NewSale::Reader args,
   auto payments = args.getPayments();
   if (payments.size() == 0) return Status::InvalidArgument("payments", "a sale needs a payment");
   if (payments.size() > 10) return Status::InvalidArgument("payments", "at most 10 payments");
+  // One payment may leave its amount at 0: it pays whatever the others leave.
+  int64_t stated = 0;
+  int open_amounts = 0;
+  for (auto p : payments) {
+    if (p.getAmount() == 0) ++open_amounts;
+    if (p.getAmount() > 0 && p.getAmount() <= kMaxUnitPrice * kMaxQuantity) stated += p.getAmount();
+  }
+  if (open_amounts > 1) {
+    return Status::InvalidArgument("payments", "only one payment may leave its amount open");
+  }
+  auto out_payments = sale.initPayments(payments.size());
   int64_t paid = 0, bonus = 0;
   for (unsigned i = 0; i < payments.size(); ++i) {
     auto p = payments[i];
     std::string field = fmt::format("payments[{}]", i);
     if (!IsKnownMethod(p.getMethod())) return Status::InvalidArgument(field, "unknown payment method");
-    if (p.getAmount() <= 0 || p.getAmount() > kMaxUnitPrice * kMaxQuantity) {
+    int64_t amount = p.getAmount() == 0 ? total - stated : p.getAmount();
+    if (amount <= 0 || amount > kMaxUnitPrice * kMaxQuantity) {
       return Status::InvalidArgument(field, "an amount must be positive");
     }
+    out_payments[i].setMethod(p.getMethod());
+    out_payments[i].setAmount(amount);
     if ((p.getMethod() == schema::PaymentMethod::CREDIT ||
          p.getMethod() == schema::PaymentMethod::BONUS) && !has_client) {
       return Status::InvalidArgument(field, "credit and bonus payments need a client");
     }
-    if (p.getMethod() == schema::PaymentMethod::BONUS) bonus += p.getAmount();
-    paid += p.getAmount();
+    if (p.getMethod() == schema::PaymentMethod::BONUS) bonus += amount;
+    paid += amount;
   }
   if (paid < total) {
     return Status::InvalidArgument(
@@ -119,7 +133,6 @@ Status RecordSale(Context& ctx, StoreTxn& txn, schema::NewSale::Reader args,
           "payments", fmt::format("the client has {} bonus points, not {}", figures.loyalty_balance, bonus));
     }
   }
-  sale.setPayments(payments);
 
   LocalDate today = ToLocalDate(now, ctx.office.time_zone);
   std::string day = fmt::format("{}-{:04}{:02}{:02}", ctx.office.code, today.year, today.month, today.day);

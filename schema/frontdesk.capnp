@@ -169,6 +169,7 @@ struct Session {
   displayName @3 :Text;
   role @4 :Records.Role;
   office @5 :Text;
+  currency @6 :Text;              # of every amount at this office
 }
 
 struct ClientSummary {

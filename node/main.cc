@@ -1,0 +1,152 @@
+// crm-node: an office node. `crm-node serve` runs the front desk of one office
+// over its local store; `crm-node bootstrap-admin` creates the first
+// administrator of a new node (the password is read from standard input).
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include "node/frontdesk.h"
+#include "node/server.h"
+#include "node/store.h"
+#include "node/writer.h"
+
+namespace crm {
+namespace {
+
+struct NodeFlags {
+  std::string data_dir = "crm-data";
+  OfficeConfig office;
+  ServerOptions server;
+  std::string endpoint_file;
+  int64_t max_skew_ms = 60'000;
+};
+
+void AddOfficeOptions(CLI::App& app, NodeFlags& flags) {
+  app.add_option("--data", flags.data_dir, "store directory")->capture_default_str();
+  app.add_option("--office", flags.office.code, "office code, printed on receipts")
+      ->capture_default_str();
+  app.add_option("--time-zone", flags.office.time_zone, "IANA time zone of the office")
+      ->capture_default_str();
+  app.add_option("--currency", flags.office.currency, "ISO 4217 currency of the office")
+      ->capture_default_str();
+  app.add_option("--phone-region", flags.office.phone_region,
+                 "country of phone numbers written without a country code")
+      ->capture_default_str();
+  app.add_option("--max-file-bytes", flags.office.max_file_bytes, "largest attachment")
+      ->capture_default_str();
+}
+
+// Opens the store and the clock over it; exits with a message on failure.
+struct Node {
+  SystemClock wall;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<HybridClock> hlc;
+  std::unique_ptr<Writer> writer;
+  std::unique_ptr<FrontDesk> desk;
+
+  Status Open(const NodeFlags& flags) {
+    CRM_RETURN_IF_ERROR(flags.office.Validate());
+    CRM_ASSIGN_OR_RETURN(store, Store::Open({flags.data_dir}, wall));
+    hlc = std::make_unique<HybridClock>(wall, store->node_id(), flags.max_skew_ms);
+    {
+      CRM_ASSIGN_OR_RETURN(StoreView view, store->Read());
+      CRM_ASSIGN_OR_RETURN(Stamp high_water, view.HlcHighWater());
+      hlc->Restore(high_water);
+    }
+    writer = std::make_unique<Writer>(*store);
+    desk = std::make_unique<FrontDesk>(*store, *writer, wall, *hlc, flags.office);
+    return Status::Ok();
+  }
+};
+
+int Fail(const Status& status) {
+  spdlog::error("{}", status.ToString());
+  return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+int Serve(const NodeFlags& flags) {
+  // Signals are taken by sigwait below, not by whichever thread they hit.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  Node node;
+  if (Status s = node.Open(flags); !s.ok()) return Fail(s);
+  auto server = FrontDeskServer::Start(*node.desk, flags.server);
+  if (!server.ok()) return Fail(server.status());
+  spdlog::info("crm-node {} (node {}) serving the front desk on {}", flags.office.code,
+               node.store->node_id().ToString(), (*server)->endpoint());
+  if (!flags.endpoint_file.empty()) {
+    std::string tmp = flags.endpoint_file + ".tmp";
+    {
+      std::ofstream out(tmp);
+      out << (*server)->endpoint() << "\n";
+    }
+    std::rename(tmp.c_str(), flags.endpoint_file.c_str());
+  }
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  spdlog::info("signal {}: finishing requests in progress", signal_number);
+  (*server)->Stop();
+  node.desk.reset();
+  node.writer.reset();  // finishes every queued write
+  spdlog::info("crm-node stopped; every acknowledged write is on disk");
+  return 0;
+}
+
+int BootstrapAdmin(const NodeFlags& flags, const std::string& login, const std::string& name) {
+  std::string password;
+  if (isatty(STDIN_FILENO)) std::fprintf(stderr, "Password for %s: ", login.c_str());
+  if (!std::getline(std::cin, password)) {
+    return Fail(Status::InvalidArgument("password", "no password on standard input"));
+  }
+  Node node;
+  if (Status s = node.Open(flags); !s.ok()) return Fail(s);
+  Status created = node.desk->BootstrapAdmin(login, name, password);
+  if (!created.ok()) return Fail(created);
+  spdlog::info("administrator '{}' created", login);
+  return 0;
+}
+
+}  // namespace
+}  // namespace crm
+
+int main(int argc, char** argv) {
+  CLI::App app{"crm-node: an office node of the point-of-sale CRM"};
+  app.set_config("--config", "", "read options from this TOML/INI file");
+  app.require_subcommand(1);
+  crm::NodeFlags flags;
+
+  auto* serve = app.add_subcommand("serve", "serve the front desk");
+  crm::AddOfficeOptions(*serve, flags);
+  serve->add_option("--listen", flags.server.endpoint, "ZeroMQ endpoint for pos clients")
+      ->capture_default_str();
+  serve->add_option("--workers", flags.server.workers, "request threads")->capture_default_str();
+  serve->add_option("--endpoint-file", flags.endpoint_file,
+                    "write the bound endpoint here once listening");
+
+  std::string login = "admin";
+  std::string name;
+  auto* bootstrap = app.add_subcommand("bootstrap-admin",
+                                       "create the first administrator (password on stdin)");
+  crm::AddOfficeOptions(*bootstrap, flags);
+  bootstrap->add_option("--login", login, "login of the administrator")->capture_default_str();
+  bootstrap->add_option("--name", name, "display name");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (*serve) return crm::Serve(flags);
+  return crm::BootstrapAdmin(flags, login, name);
+}

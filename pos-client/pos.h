@@ -1,0 +1,81 @@
+// The pos client: one-shot commands for scripts and an interactive shell for
+// the desk, over the front-desk API of the office node.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pos-client/node_client.h"
+#include "schema/frontdesk.capnp.h"
+
+namespace crm::pos {
+
+// Exit codes, one per kind of failure, for scripts.
+enum ExitCode : int {
+  kOk = 0,
+  kFailed = 1,          // internal error
+  kUsage = 2,           // the command line is wrong
+  kInvalid = 3,         // the node refused the input
+  kNotFound = 4,
+  kDenied = 5,          // not logged in, wrong password, or the role may not
+  kConflict = 6,        // already exists, or contradicts what is stored
+  kUnavailable = 7,     // the node did not answer
+  kTooLarge = 8,        // a size limit, or the node's disk is full
+};
+
+struct Settings {
+  std::string node = "tcp://127.0.0.1:7700";
+  std::string session_file;  // default ~/.config/crm-pos/session
+  bool json = false;
+  int timeout_ms = 5000;
+};
+
+// The saved login (file mode 0600).
+struct SavedSession {
+  std::string token;
+  std::string login;
+  std::string office;
+  std::string currency = "GBP";
+};
+
+class Pos {
+ public:
+  explicit Pos(Settings settings);
+
+  // Runs one command line (without the program name). Returns the exit code;
+  // output goes to stdout, errors to stderr.
+  int Run(const std::vector<std::string>& args);
+
+  // Reads command lines from stdin until "exit" or end of input.
+  int Shell();
+
+ private:
+  using Fill = std::function<void(schema::Request::Builder)>;
+  // Sends a request with the saved session. A write gets a request id
+  // (`request_id` if given) and is retried with it when the node does not
+  // answer, so it happens once. On success returns the response; on failure
+  // prints the error and returns nullopt with `exit_code_` set.
+  std::optional<DecodedMessage> Send(const Fill& fill, bool write, const std::string& request_id = {});
+  int Fail(const Status& status);
+  int FailResponse(schema::Error::Reader error);
+  void Print(const std::string& text);
+  void PrintJson(schema::Response::Reader response);
+
+  bool LoadSession();
+  Status SaveSession();
+
+  void AddCommands(CLI::App& app);
+  Result<int64_t> Money(const std::string& text, const std::string& field);
+
+  Settings settings_;
+  std::unique_ptr<NodeClient> client_;
+  SavedSession session_;
+  int exit_code_ = kOk;
+};
+
+}  // namespace crm::pos
