@@ -1,0 +1,276 @@
+// Front desk end to end: a real crm-node on a temporary directory, driven by
+// the real pos binary, as a cashier at the till would.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace crm {
+namespace {
+
+using nlohmann::json;
+using testing::RunResult;
+
+class Office {
+ public:
+  explicit Office(std::vector<std::string> extra_flags = {}) : flags_(std::move(extra_flags)) {
+    RunResult bootstrap = testing::Run(
+        Flags({CRM_NODE, "bootstrap-admin", "--login", "admin"}), "admin-password\n", {}, dir_.path());
+    INFO(bootstrap.err);
+    REQUIRE(bootstrap.exit_code == 0);
+    Start();
+  }
+
+  void Start() {
+    std::filesystem::remove(endpoint_file());
+    node_ = std::make_unique<testing::Child>(
+        Flags({CRM_NODE, "serve", "--listen", "tcp://127.0.0.1:*", "--endpoint-file",
+               endpoint_file().string(), "--workers", "4"}),
+        dir_.path() / "node.log");
+    endpoint_ = testing::WaitForLine(endpoint_file());
+  }
+
+  // Stops the node with `signal`; returns its exit code.
+  int Stop(int signal) { return node_->Stop(signal); }
+
+  RunResult Pos(const std::vector<std::string>& args, const std::string& input = "") {
+    std::vector<std::string> argv = {CRM_POS};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::Run(argv, input,
+                        {"POS_NODE=" + endpoint_, "POS_SESSION_FILE=" + (dir_.path() / "session").string(),
+                         "POS_TIMEOUT_MS=3000", "TZ=UTC"},
+                        dir_.path());
+  }
+
+  // Runs a pos command that must succeed; returns its stdout.
+  std::string Ok(const std::vector<std::string>& args, const std::string& input = "") {
+    RunResult r = Pos(args, input);
+    INFO("pos " << args[0] << ": " << r.err);
+    REQUIRE(r.exit_code == 0);
+    return r.out;
+  }
+
+  json Json(const std::vector<std::string>& args) {
+    std::vector<std::string> with_json = {"--json"};
+    with_json.insert(with_json.end(), args.begin(), args.end());
+    return json::parse(Ok(with_json));
+  }
+
+  void Login(const std::string& user, const std::string& password) {
+    Ok({"login", user}, password + "\n");
+  }
+
+  // The usual set-up: products, a cashier and a manager; logged in as the cashier.
+  void SetUpDesk() {
+    Login("admin", "admin-password");
+    Ok({"product", "add", "MUG", "--name", "Blue mug", "--price", "4.50"});
+    Ok({"product", "add", "TEA", "--name", "Earl Grey 100g", "--price", "3.20"});
+    Ok({"user", "add", "olga", "--role", "manager"}, "olga-password\n");
+    Ok({"user", "add", "kate", "--role", "cashier", "--name", "Kate Lee"}, "kate-password\n");
+    Login("kate", "kate-password");
+  }
+
+  std::string AddClient(const std::vector<std::string>& options) {
+    std::vector<std::string> args = {"client", "add"};
+    args.insert(args.end(), options.begin(), options.end());
+    return Json(args)["id"];
+  }
+
+  const std::filesystem::path& dir() const { return dir_.path(); }
+
+ private:
+  std::vector<std::string> Flags(std::vector<std::string> args) const {
+    args.insert(args.end(), {"--data", (dir_.path() / "data").string(), "--office", "LON",
+                             "--time-zone", "Europe/London", "--currency", "GBP"});
+    args.insert(args.end(), flags_.begin(), flags_.end());
+    return args;
+  }
+  std::filesystem::path endpoint_file() const { return dir_.path() / "endpoint"; }
+
+  testing::TempDir dir_;
+  std::vector<std::string> flags_;
+  std::unique_ptr<testing::Child> node_;
+  std::string endpoint_;
+};
+
+TEST_CASE("a front-desk day through pos", "[integration][frontdesk]") {
+  Office office;
+  office.SetUpDesk();
+
+  std::string anna = office.AddClient({"--first", "Анна", "--last", "Петрова", "--phone",
+                                       "+7 (912) 345-67-89", "--email", "Anna@Example.com",
+                                       "--card", "LON-0001", "--birth", "1990-05-17", "--attr",
+                                       "car=Volvo XC60", "--consent", "sms=granted"});
+  std::string acme = office.AddClient({"--company", "--company-name", "ACME Ltd", "--phone",
+                                       "020 7946 0958"});
+  office.Ok({"client", "edit", anna, "--member-of", acme, "--phone", "07911 123456", "--tag",
+             "vip", "--remove-email", "anna@example.com", "--email", "anna.p@example.org"});
+
+  // Found in any script and format.
+  for (std::string query : {"+79123456789", "07911 123456", "пет", "АННА", "LON-0001",
+                            "anna.p@example.org"}) {
+    INFO(query);
+    json found = office.Json({"find", query});
+    REQUIRE(found["clients"].size() == 1);
+    CHECK(found["clients"][0]["id"] == anna);
+  }
+  CHECK(office.Pos({"find", "nobody-like-this"}).exit_code == 4);
+
+  // A sale, printed; its retry with the same request id sells nothing twice.
+  std::string sale_text = office.Ok({"sale", "--client", anna, "--line", "MUG:2", "--line",
+                                     "TEA:1::0.20", "--pay", "card", "--request-id",
+                                     "01M82N00000000000000000000"});
+  CHECK(sale_text.find("LON-") != std::string::npos);
+  CHECK(sale_text.find("TOTAL GBP") != std::string::npos);
+  CHECK(sale_text.find("12.00") != std::string::npos);
+  std::string retry = office.Ok({"sale", "--client", anna, "--line", "MUG:2", "--line",
+                                 "TEA:1::0.20", "--pay", "card", "--request-id",
+                                 "01M82N00000000000000000000"});
+  CHECK(retry == sale_text);
+  json credit_sale = office.Json({"sale", "--client", anna, "--line", "MUG:1", "--pay", "credit"});
+  std::string second_receipt = credit_sale["receipt"]["sale"]["receiptNo"];
+
+  // A refund takes a manager; a payment on credit reduces what she owes.
+  json first_card = office.Json({"card", anna});
+  std::string first_receipt = first_card["card"]["sales"][0]["sale"]["receiptNo"];
+  CHECK(office.Pos({"refund", first_receipt, "--line", "1:1"}).exit_code == 5);
+  office.Login("olga", "olga-password");
+  office.Ok({"refund", first_receipt, "--line", "1:1", "--reason", "chipped"});
+  office.Login("kate", "kate-password");
+  office.Ok({"pay", anna, "2.00", "--method", "cash"});
+
+  office.Ok({"log", anna, "--channel", "call", "--direction", "out", "--summary", "winter tyres"});
+  office.Ok({"log", anna, "--channel", "visit", "--summary", "picked up an order"});
+  office.Ok({"note", anna, "prefers morning calls"});
+  std::string task = office.Json({"task", "add", anna, "--title", "call back", "--due",
+                                  "2030-01-15T10:00"})["id"];
+  office.Ok({"task", "done", task});
+  office.Ok({"feedback", anna, "--score", "5", "--comment", "lovely", "--sale", second_receipt});
+
+  std::filesystem::path scan = office.dir() / "passport.txt";
+  std::ofstream(scan) << "scan of a passport";
+  office.Ok({"attach", anna, scan.string(), "--type", "text/plain"});
+
+  json card = office.Json({"card", anna})["card"];
+  CHECK(card["client"]["firstName"] == "Анна");
+  CHECK(card["client"]["phones"].size() == 2);
+  CHECK(card["client"]["emails"] == json::array({"anna.p@example.org"}));
+  CHECK(card["company"]["client"]["companyName"] == "ACME Ltd");
+  CHECK(card["sales"].size() == 2);  // the retry added none
+  CHECK(card["refunds"].size() == 1);
+  CHECK(card["totalSpent"] == "1200");  // 12.00 + 4.50 - 4.50 refunded (Int64 is a JSON string)
+  CHECK(card["outstanding"] == "250");
+  CHECK(card["interactions"].size() == 2);
+  CHECK(card["visitCount"] == 1);
+  CHECK(card["notes"].size() == 1);
+  CHECK(card["tasks"][0]["task"]["status"] == "done");
+  CHECK(card["feedback"][0]["feedback"]["score"] == 5);
+  REQUIRE(card["files"].size() == 1);
+
+  std::filesystem::path copy = office.dir() / "copy.txt";
+  office.Ok({"file", card["files"][0]["file"]["sha256"], "--out", copy.string()});
+  std::ifstream copied(copy);
+  std::string content((std::istreambuf_iterator<char>(copied)), std::istreambuf_iterator<char>());
+  CHECK(content == "scan of a passport");
+
+  // The human card shows the figures a cashier looks for.
+  std::string human = office.Ok({"card", anna});
+  CHECK(human.find("total spent 12.00") != std::string::npos);
+  CHECK(human.find("owes 2.50") != std::string::npos);
+
+  json status = office.Json({"status"})["status"];
+  CHECK(status["office"] == "LON");
+  CHECK(std::stoi(status["unsentChanges"].get<std::string>()) > 10);
+
+  // The interactive shell runs the same commands.
+  RunResult shell = office.Pos({"shell"}, "find пет\nreceipt " + second_receipt + "\nexit\n");
+  CHECK(shell.exit_code == 0);
+  CHECK(shell.out.find("Анна Петрова") != std::string::npos);
+  CHECK(shell.out.find(second_receipt) != std::string::npos);
+}
+
+TEST_CASE("bad input gets a clear error naming the field and a non-zero exit",
+          "[integration][frontdesk]") {
+  Office office({"--max-file-bytes", "1000"});
+  office.SetUpDesk();
+  std::string anna = office.AddClient({"--first", "Anna", "--phone", "020 7946 0958"});
+
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;
+    std::string says;
+  };
+  std::string big = (office.dir() / "big.bin").string();
+  std::ofstream(big) << std::string(5000, 'x');
+  std::vector<Case> cases = {
+      {{"client", "add", "--first", "Bo", "--phone", "12345"}, 3, "phone"},
+      {{"client", "add", "--first", "Bo", "--email", "bo@"}, 3, "email"},
+      {{"client", "add", "--first", "Bo", "--birth", "1990-02-30"}, 3, "birthDate"},
+      {{"client", "add", "--first", std::string(300, 'x')}, 3, "firstName"},
+      {{"sale", "--client", anna, "--line", "MUG:-2", "--pay", "card"}, 3, "lines[0].quantity"},
+      {{"sale", "--client", anna, "--line", "NOPE:1", "--pay", "card"}, 4, "lines[0].sku"},
+      {{"sale", "--client", "01M82N00000000000000000000", "--line", "MUG:1", "--pay", "card"}, 4,
+       "client"},
+      {{"sale", "--client", anna, "--line", "MUG:2", "--pay", "cash:5.00"}, 3,
+       "do not cover the total"},
+      {{"card", "not-an-id"}, 3, "id"},
+      {{"feedback", anna, "--score", "9"}, 3, "score"},
+      {{"attach", anna, big}, 8, "content"},
+      {{"user", "add", "mallory", "--role", "admin"}, 5, "may not create a user"},
+      {{"sale", "--line", "MUG"}, 2, "--pay"},
+  };
+  for (const Case& c : cases) {
+    RunResult r = office.Pos(c.args, "mallory-password\n");
+    INFO(c.args[0] << " " << c.args[1] << " -> " << r.exit_code << ": " << r.err);
+    CHECK(r.exit_code == c.exit_code);
+    CHECK(r.err.find(c.says) != std::string::npos);
+  }
+  // Nothing of the refused writes was stored.
+  json card = office.Json({"card", anna})["card"];
+  CHECK(card["sales"].size() == 0);
+  CHECK(card["files"].size() == 0);
+
+  RunResult wrong_password = office.Pos({"login", "kate"}, "not-her-password\n");
+  CHECK(wrong_password.exit_code == 5);
+  CHECK(wrong_password.err.find("wrong login or password") != std::string::npos);
+  office.Ok({"logout"});
+  RunResult logged_out = office.Pos({"find", "Anna"});
+  CHECK(logged_out.exit_code == 5);
+
+  office.Stop(SIGTERM);
+  RunResult down = office.Pos({"status"});
+  CHECK(down.exit_code == 7);
+  CHECK(down.err.find("did not answer") != std::string::npos);
+}
+
+TEST_CASE("SIGTERM stops the node cleanly; every acknowledged sale is there after a restart",
+          "[integration][frontdesk]") {
+  Office office;
+  office.SetUpDesk();
+  std::vector<std::string> receipts;
+  for (int i = 0; i < 5; ++i) {
+    receipts.push_back(office.Json({"sale", "--line", "TEA:1", "--pay", "cash"})["receipt"]["sale"]
+                           ["receiptNo"]);
+  }
+  CHECK(office.Stop(SIGTERM) == 0);
+  office.Start();
+  office.Login("kate", "kate-password");  // sessions end with the process
+  for (const std::string& receipt : receipts) {
+    INFO(receipt);
+    CHECK(office.Json({"receipt", receipt})["receipt"]["sale"]["receiptNo"] == receipt);
+  }
+  // Numbering goes on after the restart, without reusing a number.
+  std::string next = office.Json({"sale", "--line", "TEA:1", "--pay", "cash"})["receipt"]["sale"]
+                                ["receiptNo"];
+  CHECK(next.substr(next.size() - 4) == "0006");
+}
+
+}  // namespace
+}  // namespace crm
