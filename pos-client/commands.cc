@@ -67,7 +67,7 @@ const char* ChannelName(schema::InteractionChannel channel) {
 
 // The options shared by `client add` and `client edit`.
 struct ClientOptions {
-  std::string first, last, middle, company_name, member_of, birth, gender, card, source;
+  std::string first, last, middle, company_name, member_of, birth, gender, card, source, responsible;
   bool company = false;
   std::string country, region, city, street, postal;
   std::vector<std::string> phones, emails, tags, attributes, consents;
@@ -84,6 +84,7 @@ struct ClientOptions {
     cmd->add_option("--gender", gender, "female, male, other");
     cmd->add_option("--card", card, "loyalty card number");
     cmd->add_option("--source", source, "acquisition channel (walk-in, web, referral ...)");
+    cmd->add_option("--responsible", responsible, "id of the responsible employee (a user)");
     cmd->add_option("--country", country, "address: country code");
     cmd->add_option("--region", region, "address: region");
     cmd->add_option("--city", city, "address: city");
@@ -142,6 +143,12 @@ struct ClientOptions {
     }
     if (given("--card")) { c.setLoyaltyCard(card); fields.push_back("loyaltyCard"); }
     if (given("--source")) { c.setAcquisitionChannel(source); fields.push_back("acquisitionChannel"); }
+    if (given("--responsible")) {
+      auto id = Id::Parse(responsible);
+      if (!id.ok()) return Status::InvalidArgument("--responsible", id.status().message());
+      IdToWire(*id, c.initResponsible());
+      fields.push_back("responsible");
+    }
     if (given("--country") || given("--region") || given("--city") || given("--street") ||
         given("--postal")) {
       auto a = c.initAddress();
@@ -314,11 +321,16 @@ void Pos::AddCommands(CLI::App& app) {
   auto* client_add = client->add_subcommand("add", "add a client");
   add_options->Add(client_add, false);
   client_add->callback([this, add_options, client_add] {
-    Status filled;
+    // Check the options before anything is sent.
+    capnp::MallocMessageBuilder scratch;
+    if (Status filled = add_options->Fill(client_add, scratch.initRoot<schema::SaveClient>());
+        !filled.ok()) {
+      Fail(filled);
+      return;
+    }
     auto reply = Send([&](schema::Request::Builder r) {
-      filled = add_options->Fill(client_add, r.initSaveClient());
+      (void)add_options->Fill(client_add, r.initSaveClient());
     }, true);
-    if (!filled.ok() && !reply) return;
     if (!reply) return;
     Id id = IdFromWire(reply->Root<schema::Response>().getSaved());
     Print(settings_.json ? fmt::format("{{\"id\": \"{}\"}}\n", id.ToString())
@@ -331,11 +343,16 @@ void Pos::AddCommands(CLI::App& app) {
   client_edit->callback([this, edit_options, client_edit, str, parse_id] {
     auto id = parse_id(str("client"), "id");
     if (!id) return;
-    Status filled;
+    capnp::MallocMessageBuilder scratch;
+    if (Status filled = edit_options->Fill(client_edit, scratch.initRoot<schema::SaveClient>());
+        !filled.ok()) {
+      Fail(filled);
+      return;
+    }
     auto reply = Send([&](schema::Request::Builder r) {
       auto save = r.initSaveClient();
       IdToWire(*id, save.initId());
-      filled = edit_options->Fill(client_edit, save);
+      (void)edit_options->Fill(client_edit, save);
     }, true);
     if (!reply) return;
     Print(settings_.json ? fmt::format("{{\"id\": \"{}\"}}\n", id->ToString())
