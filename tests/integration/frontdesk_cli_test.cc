@@ -251,7 +251,7 @@ TEST_CASE("bad input gets a clear error naming the field and a non-zero exit",
   CHECK(down.err.find("did not answer") != std::string::npos);
 }
 
-TEST_CASE("SIGTERM stops the node cleanly; every acknowledged sale is there after a restart",
+TEST_CASE("SIGTERM stops the node cleanly, every acknowledged sale is there after a restart",
           "[integration][frontdesk]") {
   Office office;
   office.SetUpDesk();

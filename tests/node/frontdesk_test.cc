@@ -148,7 +148,7 @@ class Desk {
   std::string admin_;
 };
 
-TEST_CASE("the first admin is bootstrapped once; logins check the password",
+TEST_CASE("the first admin is bootstrapped once, logins check the password",
           "[node][frontdesk][auth]") {
   Desk d;
   CHECK(d.desk().BootstrapAdmin("second", "", "another-password").code() ==
@@ -287,7 +287,7 @@ TEST_CASE("bad client input is refused naming the field, and nothing is stored",
   CHECK(status.get().getStatus().getRecords() == 2);  // the two users, no client
 }
 
-TEST_CASE("a sale gets a receipt number; a retry returns it and sells nothing twice",
+TEST_CASE("a sale gets a receipt number, a retry returns it and sells nothing twice",
           "[node][frontdesk][sales]") {
   Desk d;
   d.AddProduct("MUG", "Blue mug", 450);
