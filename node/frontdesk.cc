@@ -206,27 +206,43 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
       auto args = request.getLogin();
       std::string login = Str(args.getLogin());
       Status denied = Status::Unauthenticated("wrong login or password");
-      auto view = store_.Read();
-      if (!view.ok()) return ErrorResponse(request_id, view.status());
-      auto user_id = view->FindByKey(EntityKind::USER, login);
-      if (!user_id.ok()) {
+      // Copy what the check needs and let the snapshot go before the slow
+      // password hash: an open snapshot holds up a growing map.
+      std::optional<Id> user_id;
+      std::string password_hash;
+      SessionUser session;
+      bool active = false;
+      {
+        auto view = store_.Read();
+        if (!view.ok()) return ErrorResponse(request_id, view.status());
+        auto found = view->FindByKey(EntityKind::USER, login);
+        if (found.ok()) {
+          auto record = view->Get(EntityKind::USER, *found);
+          if (!record.ok()) return ErrorResponse(request_id, record.status());
+          auto user = record->value<schema::User>();
+          user_id = *found;
+          password_hash = Str(user.getPasswordHash());
+          active = user.getActive();
+          session = SessionUser{*found, Str(user.getLogin()), Str(user.getDisplayName()),
+                                user.getRole(), 0};
+        } else if (found.status().code() != StatusCode::kNotFound) {
+          return ErrorResponse(request_id, found.status());
+        }
+      }
+      if (!user_id) {
         // Spend the same time as a real check, so logins cannot be probed.
         (void)VerifyPassword(Str(args.getPassword()),
                              "$pbkdf2-sha256$" + std::to_string(office_.password_iterations) +
                                  "$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
         return ErrorResponse(request_id, denied);
       }
-      auto record = view->Get(EntityKind::USER, *user_id);
-      if (!record.ok()) return ErrorResponse(request_id, record.status());
-      auto user = record->value<schema::User>();
-      if (!VerifyPassword(Str(args.getPassword()), Str(user.getPasswordHash()))) {
+      if (!VerifyPassword(Str(args.getPassword()), password_hash)) {
         return ErrorResponse(request_id, denied);
       }
-      if (!user.getActive()) {
+      if (!active) {
         return ErrorResponse(request_id, Status::PermissionDenied("this user is deactivated"));
       }
-      SessionUser session{*user_id, Str(user.getLogin()), Str(user.getDisplayName()),
-                          user.getRole(), wall_.NowMillis()};
+      session.last_used_ms = wall_.NowMillis();
       std::string token = RandomToken();
       {
         std::lock_guard lock(sessions_mutex_);
