@@ -122,23 +122,26 @@ int BootstrapAdmin(const NodeFlags& flags, const std::string& login, const std::
 
 int main(int argc, char** argv) {
   CLI::App app{"crm-node: an office node of the point-of-sale CRM"};
-  app.set_config("--config", "", "read options from this TOML/INI file");
   app.require_subcommand(1);
   crm::NodeFlags flags;
 
-  auto* serve = app.add_subcommand("serve", "serve the front desk");
-  crm::AddOfficeOptions(*serve, flags);
-  serve->add_option("--listen", flags.server.endpoint, "ZeroMQ endpoint for pos clients")
+  // Node options belong to the program, so one config file (keys named as the
+  // long options) serves every command; fallthrough lets them follow the
+  // command name on the command line too.
+  app.set_config("--config", "", "read options from this TOML/INI file");
+  app.fallthrough();
+  crm::AddOfficeOptions(app, flags);
+  app.add_option("--listen", flags.server.endpoint, "ZeroMQ endpoint for pos clients")
       ->capture_default_str();
-  serve->add_option("--workers", flags.server.workers, "request threads")->capture_default_str();
-  serve->add_option("--endpoint-file", flags.endpoint_file,
-                    "write the bound endpoint here once listening");
+  app.add_option("--workers", flags.server.workers, "request threads")->capture_default_str();
+  app.add_option("--endpoint-file", flags.endpoint_file,
+                 "write the bound endpoint here once listening");
+  auto* serve = app.add_subcommand("serve", "serve the front desk");
 
   std::string login = "admin";
   std::string name;
   auto* bootstrap = app.add_subcommand("bootstrap-admin",
                                        "create the first administrator (password on stdin)");
-  crm::AddOfficeOptions(*bootstrap, flags);
   bootstrap->add_option("--login", login, "login of the administrator")->capture_default_str();
   bootstrap->add_option("--name", name, "display name");
 

@@ -273,5 +273,34 @@ TEST_CASE("SIGTERM stops the node cleanly, every acknowledged sale is there afte
   CHECK(next.substr(next.size() - 4) == "0006");
 }
 
+TEST_CASE("crm-node reads its settings from a config file", "[integration][frontdesk]") {
+  testing::TempDir dir;
+  std::filesystem::path config = dir.path() / "node.toml";
+  std::ofstream(config) << "data = \"" << (dir.path() / "data").string() << "\"\n"
+                        << "office = \"MSK\"\ntime-zone = \"Europe/Moscow\"\n"
+                        << "currency = \"RUB\"\nphone-region = \"RU\"\n"
+                        << "listen = \"tcp://127.0.0.1:*\"\n"
+                        << "endpoint-file = \"" << (dir.path() / "endpoint").string() << "\"\n";
+  RunResult bootstrap = testing::Run({CRM_NODE, "bootstrap-admin", "--config", config.string()},
+                                     "admin-password\n", {}, dir.path());
+  REQUIRE(bootstrap.exit_code == 0);
+  testing::Child node({CRM_NODE, "serve", "--config", config.string()}, dir.path() / "node.log");
+  std::string endpoint = testing::WaitForLine(dir.path() / "endpoint");
+  std::vector<std::string> env = {"POS_NODE=" + endpoint,
+                                  "POS_SESSION_FILE=" + (dir.path() / "session").string()};
+  REQUIRE(testing::Run({CRM_POS, "login", "admin"}, "admin-password\n", env, dir.path()).exit_code == 0);
+  RunResult status = testing::Run({CRM_POS, "--json", "status"}, "", env, dir.path());
+  json parsed = json::parse(status.out);
+  CHECK(parsed["status"]["office"] == "MSK");
+  CHECK(parsed["status"]["currency"] == "RUB");
+  CHECK(parsed["status"]["timeZone"] == "Europe/Moscow");
+  // A phone without a country code is read as Russian here.
+  RunResult added = testing::Run({CRM_POS, "client", "add", "--first", "Пётр", "--phone", "8 912 345 67 89"},
+                                 "", env, dir.path());
+  CHECK(added.exit_code == 0);
+  RunResult found = testing::Run({CRM_POS, "find", "+79123456789"}, "", env, dir.path());
+  CHECK(found.out.find("Пётр") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace crm
