@@ -27,4 +27,19 @@ std::string RandomToken(size_t bytes = 32);
 // The SHA-256 of `data`, as 64 lower-case hex digits.
 std::string Sha256Hex(std::string_view data);
 
+// SHA-256 over data given in pieces.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void Update(std::string_view data);
+  // The digest as 64 lower-case hex digits. Ends the hashing.
+  std::string HexDigest();
+
+ private:
+  void* context_;  // EVP_MD_CTX, kept out of this header
+};
+
 }  // namespace crm

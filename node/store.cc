@@ -23,9 +23,9 @@ constexpr std::string_view kMetaFormat = "format";
 constexpr std::string_view kMetaNodeId = "node_id";
 constexpr std::string_view kMetaInstanceId = "instance_id";
 constexpr std::string_view kMetaLogSeq = "log_seq";
-constexpr std::string_view kMetaOriginSeq = "origin_seq";
 constexpr std::string_view kMetaHlc = "hlc";
-constexpr std::string_view kFormatVersion = "crm-store-2";
+constexpr std::string_view kMetaVersionPrefix = "vv/";
+constexpr std::string_view kFormatVersion = "crm-store-3";
 
 // LMDB keys are at most 511 bytes; longer index values are cut (the same cut
 // applies to lookups, so they still find them).
@@ -238,7 +238,10 @@ Result<std::vector<LogEntry>> StoreView::ReadLog(uint64_t from, size_t limit) co
   CRM_RETURN_IF_ERROR(cursor.Seek(BigEndian64(from)));
   while (cursor.valid() && entries.size() < limit) {
     CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::Decode(cursor.value()));
-    entries.push_back(LogEntry{ReadBigEndian64(cursor.key()), std::move(message)});
+    Id source;
+    auto source_bytes = txn_.Get(store_->tables_.log_source, cursor.key());
+    if (source_bytes.ok() && source_bytes->size() == 16) source = IdFromBytes(*source_bytes);
+    entries.push_back(LogEntry{ReadBigEndian64(cursor.key()), source, std::move(message)});
     CRM_RETURN_IF_ERROR(cursor.Next());
   }
   return entries;
@@ -286,7 +289,53 @@ Result<std::string> StoreView::GetBlob(std::string_view sha256) const {
   return std::string(*bytes);
 }
 
-Result<uint64_t> StoreView::LocalChangeCount() const { return MetaCounter(kMetaOriginSeq); }
+Result<uint64_t> StoreView::LocalChangeCount() const { return OriginSeqOf(store_->node_id_); }
+
+Result<uint64_t> StoreView::OriginSeqOf(const Id& origin) const {
+  return MetaCounter(std::string(kMetaVersionPrefix) + IdBytes(origin));
+}
+
+Result<std::map<Id, uint64_t>> StoreView::VersionVector() const {
+  std::map<Id, uint64_t> vv;
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.meta));
+  CRM_RETURN_IF_ERROR(cursor.Seek(kMetaVersionPrefix));
+  while (cursor.valid() && StartsWith(cursor.key(), kMetaVersionPrefix)) {
+    std::string_view id = cursor.key().substr(kMetaVersionPrefix.size());
+    if (id.size() != 16) return Status::Corruption("malformed version vector entry");
+    vv[IdFromBytes(id)] = ReadBigEndian64(cursor.value());
+    CRM_RETURN_IF_ERROR(cursor.Next());
+  }
+  return vv;
+}
+
+Result<uint64_t> StoreView::Cursor(std::string_view name) const {
+  return MetaCounter("cursor/" + std::string(name));
+}
+
+Result<Id> StoreView::CursorId(std::string_view name) const {
+  auto bytes = txn_.Get(store_->tables_.meta, "cursor-id/" + std::string(name));
+  if (!bytes.ok()) {
+    if (bytes.status().code() == StatusCode::kNotFound) return Id{};
+    return bytes.status();
+  }
+  if (bytes->size() != 16) return Status::Corruption("malformed cursor id");
+  return IdFromBytes(*bytes);
+}
+
+Status StoreView::ForEachRecord(
+    const std::function<Status(EntityKind, const Id&, schema::StoredRecord::Reader)>& fn) const {
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.records));
+  CRM_RETURN_IF_ERROR(cursor.First());
+  while (cursor.valid()) {
+    if (cursor.key().size() != 17) return Status::Corruption("malformed record key");
+    CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::Decode(cursor.value()));
+    auto kind = static_cast<EntityKind>(static_cast<uint8_t>(cursor.key()[0]));
+    CRM_RETURN_IF_ERROR(fn(kind, IdFromBytes(cursor.key().substr(1)),
+                           message.Root<schema::StoredRecord>()));
+    CRM_RETURN_IF_ERROR(cursor.Next());
+  }
+  return Status::Ok();
+}
 
 Result<std::optional<std::string>> StoreView::FindRequest(const Id& request_id) const {
   auto bytes = txn_.Get(store_->tables_.requests, IdBytes(request_id));
@@ -323,14 +372,39 @@ Status StoreTxn::SetMetaCounter(std::string_view name, uint64_t value) {
   return txn_.Put(store_->tables_.meta, name, BigEndian64(value));
 }
 
+Status StoreTxn::SetOriginSeq(const Id& origin, uint64_t seq) {
+  return SetMetaCounter(std::string(kMetaVersionPrefix) + IdBytes(origin), seq);
+}
+
+Status StoreTxn::SetSource(uint64_t seq, const Id& source) {
+  return txn_.Put(store_->tables_.log_source, BigEndian64(seq), IdBytes(source));
+}
+
+Status StoreTxn::SetCursor(std::string_view name, uint64_t value) {
+  return SetMetaCounter("cursor/" + std::string(name), value);
+}
+
+Status StoreTxn::SetCursorId(std::string_view name, const Id& value) {
+  return txn_.Put(store_->tables_.meta, "cursor-id/" + std::string(name), IdBytes(value));
+}
+
+Status StoreTxn::Quarantine(schema::Change::Reader change, std::string_view reason) {
+  std::string key = IdBytes(change.hasOrigin() ? IdFromWire(change.getOrigin()) : Id{}) +
+                    BigEndian64(change.getOriginSeq());
+  std::string value(reason.substr(0, 1000));
+  value += '\0';
+  value += EncodeStruct(change);
+  return txn_.Put(store_->tables_.quarantine, key, value);
+}
+
 Result<Applied> StoreTxn::ApplyLocal(schema::Change::Builder change) {
-  CRM_ASSIGN_OR_RETURN(uint64_t origin_seq, MetaCounter(kMetaOriginSeq));
+  CRM_ASSIGN_OR_RETURN(uint64_t origin_seq, OriginSeqOf(store_->node_id_));
   ++origin_seq;
   IdToWire(store_->node_id_, change.initOrigin());
   change.setOriginSeq(origin_seq);
   CRM_ASSIGN_OR_RETURN(Applied applied, Apply(change.asReader()));
   if (applied.duplicate) return applied;
-  CRM_RETURN_IF_ERROR(SetMetaCounter(kMetaOriginSeq, origin_seq));
+  CRM_RETURN_IF_ERROR(SetOriginSeq(store_->node_id_, origin_seq));
   CRM_RETURN_IF_ERROR(RaiseHlcHighWater(StampFromWire(change.getStamp())));
   return applied;
 }
@@ -526,6 +600,8 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& c
   CRM_ASSIGN_OR_RETURN(t.by_link, store->env_->OpenTable("by_link", true));
   CRM_ASSIGN_OR_RETURN(t.by_key, store->env_->OpenTable("by_key", true));
   CRM_ASSIGN_OR_RETURN(t.blobs, store->env_->OpenTable("blobs", false));
+  CRM_ASSIGN_OR_RETURN(t.log_source, store->env_->OpenTable("log_source", false));
+  CRM_ASSIGN_OR_RETURN(t.quarantine, store->env_->OpenTable("quarantine", false));
   CRM_ASSIGN_OR_RETURN(t.requests, store->env_->OpenTable("requests", false));
 
   CRM_ASSIGN_OR_RETURN(lmdb::Txn txn, store->env_->BeginWrite());
@@ -545,8 +621,10 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& c
     store->instance_id_ = IdFromBytes(instance_id);
     txn.Abort();
   } else if (format.status().code() == StatusCode::kNotFound) {
-    store->node_id_ = Id::Generate(clock.NowMillis());
-    store->instance_id_ = Id::Generate(clock.NowMillis());
+    store->node_id_ =
+        options.new_node_id.IsNull() ? Id::Generate(clock.NowMillis()) : options.new_node_id;
+    store->instance_id_ = options.new_instance_id.IsNull() ? Id::Generate(clock.NowMillis())
+                                                           : options.new_instance_id;
     CRM_RETURN_IF_ERROR(txn.Put(t.meta, kMetaNodeId, IdBytes(store->node_id_)));
     CRM_RETURN_IF_ERROR(txn.Put(t.meta, kMetaInstanceId, IdBytes(store->instance_id_)));
     CRM_RETURN_IF_ERROR(txn.Put(t.meta, kMetaFormat, kFormatVersion));

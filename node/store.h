@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -29,6 +31,9 @@ struct StoreOptions {
   size_t max_map_bytes = size_t{1} << 40;  // writes fail with kResourceExhausted beyond
   // false: commits are not flushed to disk (MDB_NOSYNC). Tests and benchmarks only.
   bool durable = true;
+  // Ids for a new store instead of random ones (deterministic simulations).
+  Id new_node_id = {};
+  Id new_instance_id = {};
 };
 
 // A record read from the store, independent of the transaction it came from.
@@ -49,6 +54,7 @@ class Record {
 // One entry of the change log.
 struct LogEntry {
   uint64_t seq = 0;
+  Id source;  // the peer that delivered it; null if made here
   DecodedMessage message;
   schema::Change::Reader change() const { return message.Root<schema::Change>(); }
 };
@@ -104,6 +110,19 @@ class StoreView {
   // How many changes this node has made itself (its origin seq).
   Result<uint64_t> LocalChangeCount() const;
 
+  // The version vector: for each origin, the highest contiguous origin seq
+  // held (this node's own included).
+  Result<std::map<Id, uint64_t>> VersionVector() const;
+  Result<uint64_t> OriginSeqOf(const Id& origin) const;
+
+  // A named replication cursor (0 if never set).
+  Result<uint64_t> Cursor(std::string_view name) const;
+  Result<Id> CursorId(std::string_view name) const;
+
+  // Calls `fn(kind, id, stored)` for every record, in key order.
+  Status ForEachRecord(
+      const std::function<Status(EntityKind, const Id&, schema::StoredRecord::Reader)>& fn) const;
+
   // The response stored for an earlier request with this id, if any.
   Result<std::optional<std::string>> FindRequest(const Id& request_id) const;
 
@@ -145,6 +164,15 @@ class StoreTxn : public StoreView {
   // Raises the stored HLC high-water mark to `stamp` (for received stamps the
   // clock accepted; see HybridClock::Observe).
   Status RaiseHlcHighWater(const Stamp& stamp);
+
+  // Sets the version vector entry of `origin`.
+  Status SetOriginSeq(const Id& origin, uint64_t seq);
+  // Records which peer delivered log entry `seq`.
+  Status SetSource(uint64_t seq, const Id& source);
+  Status SetCursor(std::string_view name, uint64_t value);
+  Status SetCursorId(std::string_view name, const Id& value);
+  // Keeps a change that was refused, with the reason, for managers to review.
+  Status Quarantine(schema::Change::Reader change, std::string_view reason);
 
   // Remembers the response to a request, so a retry gets the same outcome.
   Status RecordRequest(const Id& request_id, std::string_view response);
@@ -212,6 +240,8 @@ class Store {
     lmdb::Table by_link;     // client or sale id -> kind(1) + id(16) of records naming it
     lmdb::Table by_key;      // kind(1) + login, SKU or receipt number -> ids
     lmdb::Table blobs;       // SHA-256 hex -> file content
+    lmdb::Table log_source;  // seq -> id of the peer that delivered the entry
+    lmdb::Table quarantine;  // origin(16) + origin seq(8) -> reason, 0, Change
     lmdb::Table requests;    // request id -> the response sent for it
   };
   Store() = default;

@@ -1,0 +1,138 @@
+#include "node/replica.h"
+
+#include <capnp/any.h>
+
+#include "node/crypto.h"
+#include "sync/wire.h"
+
+namespace crm {
+
+StoreReplica::StoreReplica(Store& store, Writer& writer, HybridClock& hlc)
+    : store_(store), writer_(writer), hlc_(hlc) {}
+
+Result<VersionVector> StoreReplica::Have() {
+  CRM_ASSIGN_OR_RETURN(StoreView view, store_.Read());
+  return view.VersionVector();
+}
+
+Result<uint64_t> StoreReplica::LogSeq() {
+  CRM_ASSIGN_OR_RETURN(StoreView view, store_.Read());
+  return view.LastSeq();
+}
+
+Result<ApplyReport> StoreReplica::Apply(const std::vector<schema::Change::Reader>& changes,
+                                        const Id& source,
+                                        const std::map<std::string, uint64_t>& cursors) {
+  ApplyReport report;
+  Status status = writer_.Run([&](StoreTxn& txn) -> Status {
+    report = ApplyReport{};  // the writer may run this again after growing the map
+    VersionVector held;
+    for (const schema::Change::Reader& change : changes) {
+      Id origin = change.hasOrigin() ? IdFromWire(change.getOrigin()) : Id{};
+      uint64_t seq = change.getOriginSeq();
+      if (origin.IsNull() || seq == 0) {
+        report.rejected.push_back({origin, seq, "a change needs its origin and origin seq"});
+        continue;
+      }
+      auto known = held.find(origin);
+      if (known == held.end()) {
+        CRM_ASSIGN_OR_RETURN(uint64_t have, txn.OriginSeqOf(origin));
+        known = held.emplace(origin, have).first;
+      }
+      if (seq <= known->second) {
+        ++report.duplicates;
+        continue;
+      }
+      if (seq > known->second + 1) {
+        ++report.gaps;
+        continue;
+      }
+      Stamp stamp = change.hasStamp() ? StampFromWire(change.getStamp()) : Stamp{};
+      bool clock_ok = hlc_.Observe(stamp).ok();
+      if (!clock_ok) ++report.clock_skews;
+      auto applied = txn.Apply(change);
+      if (!applied.ok()) {
+        StatusCode code = applied.status().code();
+        if (code == StatusCode::kResourceExhausted || code == StatusCode::kIOError ||
+            code == StatusCode::kUnavailable || code == StatusCode::kInternal) {
+          return applied.status();  // the store cannot take it now: nothing of the batch is kept
+        }
+        // The change itself is bad: keep it aside, report it, and go on.
+        CRM_RETURN_IF_ERROR(txn.Quarantine(change, applied.status().ToString()));
+        report.rejected.push_back({origin, seq, applied.status().ToString()});
+      } else if (!applied->duplicate) {
+        CRM_RETURN_IF_ERROR(txn.SetSource(applied->seq, source));
+        if (clock_ok) CRM_RETURN_IF_ERROR(txn.RaiseHlcHighWater(stamp));
+        ++report.applied;
+      } else {
+        ++report.duplicates;
+      }
+      known->second = seq;
+      CRM_RETURN_IF_ERROR(txn.SetOriginSeq(origin, seq));
+    }
+    // What is held now for every origin the batch named, duplicates and gaps
+    // included: the sender learns where to resume even if an earlier
+    // acknowledgement was lost.
+    for (const auto& [origin, seq] : held) report.have[origin] = seq;
+    for (const auto& [name, value] : cursors) CRM_RETURN_IF_ERROR(txn.SetCursor(name, value));
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return report;
+}
+
+Result<LogSlice> StoreReplica::ReadLogFor(const Id& peer, uint64_t after, size_t max) {
+  CRM_ASSIGN_OR_RETURN(StoreView view, store_.Read());
+  LogSlice slice;
+  CRM_ASSIGN_OR_RETURN(slice.log_seq, view.LastSeq());
+  slice.through = after;
+  CRM_ASSIGN_OR_RETURN(std::vector<LogEntry> entries, view.ReadLog(after + 1, max));
+  for (LogEntry& entry : entries) {
+    slice.through = entry.seq;
+    auto change = entry.change();
+    Id origin = IdFromWire(change.getOrigin());
+    if (origin == peer || entry.source == peer) continue;
+    uint64_t origin_seq = change.getOriginSeq();
+    slice.entries.push_back(LogSlice::Entry{entry.seq, origin, origin_seq, std::move(entry.message)});
+  }
+  return slice;
+}
+
+Result<uint64_t> StoreReplica::Cursor(const std::string& name) {
+  CRM_ASSIGN_OR_RETURN(StoreView view, store_.Read());
+  return view.Cursor(name);
+}
+
+Result<Id> StoreReplica::CursorId(const std::string& name) {
+  CRM_ASSIGN_OR_RETURN(StoreView view, store_.Read());
+  return view.CursorId(name);
+}
+
+Status StoreReplica::SetCursor(const std::string& name, uint64_t value) {
+  return writer_.Run([&](StoreTxn& txn) { return txn.SetCursor(name, value); });
+}
+
+Status StoreReplica::SetCursorId(const std::string& name, const Id& value) {
+  return writer_.Run([&](StoreTxn& txn) { return txn.SetCursorId(name, value); });
+}
+
+Result<std::string> StateDigest(const Store& store) {
+  CRM_ASSIGN_OR_RETURN(StoreView view, store.Read());
+  Sha256 hash;
+  CRM_RETURN_IF_ERROR(view.ForEachRecord(
+      [&](EntityKind kind, const Id& id, schema::StoredRecord::Reader stored) -> Status {
+        auto key = id.ToBytes();
+        char kind_byte = static_cast<char>(kind);
+        hash.Update(std::string_view(&kind_byte, 1));
+        hash.Update(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+        auto words = capnp::AnyStruct::Reader(stored).canonicalize();
+        auto bytes = words.asBytes();
+        std::string length = std::to_string(bytes.size()) + ":";
+        hash.Update(length);
+        hash.Update(std::string_view(reinterpret_cast<const char*>(bytes.begin()), bytes.size()));
+        return Status::Ok();
+      }));
+  return hash.HexDigest();
+}
+
+}  // namespace crm

@@ -1,0 +1,43 @@
+// The node's side of replication: the Replica interface of sync/ over the
+// LMDB store and its group-commit writer, and the state digest that tells
+// whether two replicas hold the same replicated state.
+#pragma once
+
+#include <string>
+
+#include "node/store.h"
+#include "node/writer.h"
+#include "sync/hlc.h"
+#include "sync/replica.h"
+
+namespace crm {
+
+class StoreReplica final : public Replica {
+ public:
+  // REQUIRES: store, writer and clock outlive this.
+  StoreReplica(Store& store, Writer& writer, HybridClock& hlc);
+
+  Id node_id() const override { return store_.node_id(); }
+  Id instance_id() const override { return store_.instance_id(); }
+  Result<VersionVector> Have() override;
+  Result<uint64_t> LogSeq() override;
+  Result<ApplyReport> Apply(const std::vector<schema::Change::Reader>& changes, const Id& source,
+                            const std::map<std::string, uint64_t>& cursors) override;
+  Result<LogSlice> ReadLogFor(const Id& peer, uint64_t after, size_t max) override;
+  Result<uint64_t> Cursor(const std::string& name) override;
+  Result<Id> CursorId(const std::string& name) override;
+  Status SetCursor(const std::string& name, uint64_t value) override;
+  Status SetCursorId(const std::string& name, const Id& value) override;
+
+ private:
+  Store& store_;
+  Writer& writer_;
+  HybridClock& hlc_;
+};
+
+// A digest of every replicated record (its merged value and the stamps that
+// decide later merges), computed the same way on every node: equal digests
+// mean equal replicated state. 64 hex digits.
+Result<std::string> StateDigest(const Store& store);
+
+}  // namespace crm

@@ -1,0 +1,103 @@
+# The replication protocol between a node and its upstream hub (DESIGN.md,
+# "Log, cursors, protocol"). One SyncMessage per ZeroMQ frame. Delivery is
+# never trusted: every message may be lost, repeated or reordered, and the
+# protocol recovers from the cursors each side keeps.
+#
+# Schema evolution: field numbers (@N) and enumerant numbers never change
+# meaning; new fields and union members take the next free number.
+@0x9e8afa173f8e78bb;
+
+$import "/capnp/c++.capnp".namespace("crm::schema");
+
+using Common = import "/schema/common.capnp";
+using Change = import "/schema/change.capnp".Change;
+using Id = Common.Id;
+
+const syncProtocolVersion :UInt32 = 1;
+# Bumped when records.capnp or change.capnp change in a way old nodes cannot read.
+const syncSchemaVersion :UInt32 = 1;
+
+struct SyncMessage {
+  union {
+    hello @0 :Hello;
+    welcome @1 :Welcome;
+    push @2 :Push;
+    pushAck @3 :PushAck;
+    pull @4 :Pull;
+    entries @5 :Entries;
+    notify @6 :Notify;
+    heartbeat @7 :Void;
+    refused @8 :Refused;
+  }
+}
+
+# Downstream -> upstream, first on every connection.
+struct Hello {
+  node @0 :Id;                 # the downstream node
+  instance @1 :Id;             # its store instance (changes when restored from a backup)
+  protocolVersion @2 :UInt32;
+  schemaVersion @3 :UInt32;
+}
+
+# Upstream -> downstream: where to resume.
+struct Welcome {
+  hub @0 :Id;
+  instance @1 :Id;             # the hub's store instance
+  # For every origin the hub has changes from: the highest contiguous origin
+  # seq it holds. The downstream pushes what lies above these.
+  have @2 :List(OriginSeq);
+  logSeq @3 :UInt64;           # the hub's newest log seq
+  oldestSeq @4 :UInt64;        # the oldest log seq the hub still keeps (log pruning)
+}
+
+struct OriginSeq {
+  origin @0 :Id;
+  seq @1 :UInt64;
+}
+
+# Downstream -> upstream: changes the upstream lacks, in each origin's order.
+struct Push {
+  batch @0 :UInt64;            # the sender's batch number, echoed in the ack
+  changes @1 :List(Change);
+}
+
+# Upstream -> downstream, after the batch is durable.
+struct PushAck {
+  batch @0 :UInt64;
+  have @1 :List(OriginSeq);    # what the hub now holds, for the origins in the batch
+  rejected @2 :List(Rejection);
+}
+
+# A change the hub refused (quarantined); the rest of the batch went on.
+struct Rejection {
+  origin @0 :Id;
+  originSeq @1 :UInt64;
+  reason @2 :Text;
+}
+
+# Downstream -> upstream: send log entries after `after`.
+struct Pull {
+  after @0 :UInt64;
+  max @1 :UInt32;
+}
+
+# Upstream -> downstream: log entries in seq order, without those that came
+# from the puller. `through` is the last seq examined: the puller's cursor
+# moves there even if every entry was skipped.
+struct Entries {
+  changes @0 :List(Change);
+  through @1 :UInt64;
+  logSeq @2 :UInt64;           # the hub's newest seq: more to pull if through < logSeq
+}
+
+# Upstream -> downstream: the log grew to `logSeq`.
+struct Notify {
+  logSeq @0 :UInt64;
+}
+
+struct Refused {
+  reason @0 :Text;
+  # True: the hub will not talk to this node (version, enrollment) until
+  # someone acts. False: it lost track of the node (it restarted); say hello again.
+  final @1 :Bool;
+}

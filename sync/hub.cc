@@ -1,0 +1,186 @@
+#include "sync/hub.h"
+
+#include <capnp/message.h>
+#include <kj/exception.h>
+
+#include "schema/sync.capnp.h"
+#include "sync/wire.h"
+
+namespace crm {
+namespace {
+
+void FillHave(capnp::List<schema::OriginSeq>::Builder out, const VersionVector& have) {
+  unsigned i = 0;
+  for (const auto& [origin, seq] : have) {
+    IdToWire(origin, out[i].initOrigin());
+    out[i].setSeq(seq);
+    ++i;
+  }
+}
+
+}  // namespace
+
+Hub::Hub(Replica& replica, Clock& clock, HubOptions options, Send send, Admit admit)
+    : replica_(replica),
+      clock_(clock),
+      options_(options),
+      send_(std::move(send)),
+      admit_(std::move(admit)) {}
+
+void Hub::Transmit(const std::string& route, capnp::MessageBuilder& message) {
+  send_(route, EncodeMessage(message));
+}
+
+void Hub::Refuse(const std::string& route, const std::string& reason, bool final) {
+  capnp::MallocMessageBuilder message;
+  auto refused = message.initRoot<schema::SyncMessage>().initRefused();
+  refused.setReason(reason);
+  refused.setFinal(final);
+  Transmit(route, message);
+}
+
+void Hub::OnMessage(const std::string& route, std::string_view bytes) {
+  auto decoded = DecodedMessage::Decode(bytes);
+  if (!decoded.ok()) {
+    ++dropped_;
+    return;
+  }
+  try {
+    auto message = decoded->Root<schema::SyncMessage>();
+    if (message.isHello()) {
+      OnHello(route, message.getHello());
+      return;
+    }
+    auto it = peers_.find(route);
+    if (it == peers_.end() || !it->second.welcomed) {
+      Refuse(route, "say hello first", false);
+      return;
+    }
+    Peer& peer = it->second;
+    peer.last_contact_ms = clock_.NowMillis();
+    switch (message.which()) {
+      case schema::SyncMessage::PUSH:
+        OnPush(route, peer, message.getPush());
+        return;
+      case schema::SyncMessage::PULL:
+        OnPull(route, peer, message.getPull());
+        return;
+      case schema::SyncMessage::HEARTBEAT: {
+        capnp::MallocMessageBuilder reply;
+        reply.initRoot<schema::SyncMessage>().setHeartbeat();
+        Transmit(route, reply);
+        return;
+      }
+      default:
+        ++dropped_;
+        return;
+    }
+  } catch (const kj::Exception&) {
+    ++dropped_;
+  }
+}
+
+void Hub::OnHello(const std::string& route, schema::Hello::Reader hello) {
+  if (hello.getProtocolVersion() != schema::SYNC_PROTOCOL_VERSION ||
+      hello.getSchemaVersion() != schema::SYNC_SCHEMA_VERSION) {
+    Refuse(route, "this hub speaks sync protocol " +
+                      std::to_string(schema::SYNC_PROTOCOL_VERSION) + " with schema " +
+                      std::to_string(schema::SYNC_SCHEMA_VERSION) + ", the node " +
+                      std::to_string(hello.getProtocolVersion()) + " with schema " +
+                      std::to_string(hello.getSchemaVersion()) + "; upgrade the older side",
+           true);
+    return;
+  }
+  auto have = replica_.Have();
+  auto log_seq = replica_.LogSeq();
+  if (!have.ok() || !log_seq.ok()) return;  // the node will say hello again
+  Peer& peer = peers_[route];
+  peer.node = IdFromWire(hello.getNode());
+  peer.last_contact_ms = clock_.NowMillis();
+  peer.welcomed = true;
+
+  capnp::MallocMessageBuilder message;
+  auto welcome = message.initRoot<schema::SyncMessage>().initWelcome();
+  IdToWire(replica_.node_id(), welcome.initHub());
+  IdToWire(replica_.instance_id(), welcome.initInstance());
+  FillHave(welcome.initHave(static_cast<unsigned>(have->size())), *have);
+  welcome.setLogSeq(*log_seq);
+  welcome.setOldestSeq(1);
+  Transmit(route, message);
+}
+
+void Hub::OnPush(const std::string& route, Peer& peer, schema::Push::Reader push) {
+  std::vector<schema::Change::Reader> admitted;
+  std::vector<Rejected> refused;
+  for (auto change : push.getChanges()) {
+    Status admit = admit_(peer.node, change);
+    if (admit.ok()) {
+      admitted.push_back(change);
+    } else {
+      refused.push_back({IdFromWire(change.getOrigin()), change.getOriginSeq(), admit.message()});
+    }
+  }
+  auto report = replica_.Apply(admitted, peer.node, {});
+  if (!report.ok()) return;  // nothing stored: no ack, the node resends
+  capnp::MallocMessageBuilder message;
+  auto ack = message.initRoot<schema::SyncMessage>().initPushAck();
+  ack.setBatch(push.getBatch());
+  FillHave(ack.initHave(static_cast<unsigned>(report->have.size())), report->have);
+  std::vector<Rejected> rejected = report->rejected;
+  rejected.insert(rejected.end(), refused.begin(), refused.end());
+  auto out = ack.initRejected(static_cast<unsigned>(rejected.size()));
+  for (unsigned i = 0; i < rejected.size(); ++i) {
+    IdToWire(rejected[i].origin, out[i].initOrigin());
+    out[i].setOriginSeq(rejected[i].origin_seq);
+    out[i].setReason(rejected[i].reason);
+  }
+  peer.rejected += rejected.size();
+  Transmit(route, message);
+  if (report->applied > 0) LogGrew();
+}
+
+void Hub::OnPull(const std::string& route, Peer& peer, schema::Pull::Reader pull) {
+  size_t max = std::min<size_t>(std::max<uint32_t>(pull.getMax(), 1), options_.pull_max);
+  auto slice = replica_.ReadLogFor(peer.node, pull.getAfter(), max);
+  if (!slice.ok()) return;
+  peer.pulled_through = std::max(peer.pulled_through, pull.getAfter());
+  capnp::MallocMessageBuilder message;
+  auto entries = message.initRoot<schema::SyncMessage>().initEntries();
+  auto changes = entries.initChanges(static_cast<unsigned>(slice->entries.size()));
+  for (unsigned i = 0; i < slice->entries.size(); ++i) {
+    changes.setWithCaveats(i, slice->entries[i].change.Root<schema::Change>());
+  }
+  entries.setThrough(slice->through);
+  entries.setLogSeq(slice->log_seq);
+  Transmit(route, message);
+}
+
+void Hub::LogGrew() {
+  auto log_seq = replica_.LogSeq();
+  if (!log_seq.ok()) return;
+  capnp::MallocMessageBuilder message;
+  message.initRoot<schema::SyncMessage>().initNotify().setLogSeq(*log_seq);
+  std::string bytes = EncodeMessage(message);
+  for (const auto& [route, peer] : peers_) {
+    if (peer.welcomed) send_(route, bytes);
+  }
+}
+
+std::vector<PeerStatus> Hub::Peers() const {
+  std::vector<PeerStatus> out;
+  auto have = replica_.Have();
+  for (const auto& [route, peer] : peers_) {
+    PeerStatus s;
+    s.node = peer.node;
+    s.route = route;
+    s.last_contact_ms = peer.last_contact_ms;
+    s.pulled_through = peer.pulled_through;
+    if (have.ok() && have->count(peer.node)) s.held_from_peer = have->at(peer.node);
+    s.rejected = peer.rejected;
+    s.online = clock_.NowMillis() - peer.last_contact_ms < options_.peer_silent_ms;
+    out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace crm

@@ -1,0 +1,74 @@
+// The upstream side of replication: a hub (headquarters, or a regional hub)
+// taking changes from its downstream nodes and serving its log to them.
+// Transport-free and single-threaded: the caller feeds it each received
+// message with the transport's address of the sender ("route"), and it
+// answers through the function it was given.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sync/clock.h"
+#include "schema/sync.capnp.h"
+#include "sync/replica.h"
+
+namespace crm {
+
+struct HubOptions {
+  size_t pull_max = 2000;          // log entries examined per answer to a pull
+  int64_t peer_silent_ms = 5000;   // a peer silent this long is shown as offline
+};
+
+struct PeerStatus {
+  Id node;
+  std::string route;
+  int64_t last_contact_ms = 0;
+  uint64_t pulled_through = 0;     // the hub's log seq the peer has asked beyond
+  uint64_t held_from_peer = 0;     // the peer's own origin seq held here
+  uint64_t rejected = 0;
+  bool online = false;
+};
+
+class Hub {
+ public:
+  using Send = std::function<void(const std::string& route, std::string bytes)>;
+  // Decides whether `peer` may deliver `change` (its origin, HQ-owned data
+  // ...); an error quarantines the change with that reason.
+  using Admit = std::function<Status(const Id& peer, schema::Change::Reader change)>;
+
+  Hub(Replica& replica, Clock& clock, HubOptions options, Send send, Admit admit);
+
+  void OnMessage(const std::string& route, std::string_view bytes);
+  // The log grew (a local write, or changes from upstream): tell the peers.
+  void LogGrew();
+  std::vector<PeerStatus> Peers() const;
+  uint64_t dropped_messages() const { return dropped_; }
+
+ private:
+  struct Peer {
+    Id node;
+    int64_t last_contact_ms = 0;
+    uint64_t pulled_through = 0;
+    uint64_t rejected = 0;
+    bool welcomed = false;
+  };
+  void Transmit(const std::string& route, capnp::MessageBuilder& message);
+  void Refuse(const std::string& route, const std::string& reason, bool final);
+  void OnHello(const std::string& route, schema::Hello::Reader hello);
+  void OnPush(const std::string& route, Peer& peer, schema::Push::Reader push);
+  void OnPull(const std::string& route, Peer& peer, schema::Pull::Reader pull);
+
+  Replica& replica_;
+  Clock& clock_;
+  const HubOptions options_;
+  Send send_;
+  Admit admit_;
+  std::map<std::string, Peer> peers_;  // by route
+  uint64_t dropped_ = 0;
+};
+
+}  // namespace crm

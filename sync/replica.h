@@ -1,0 +1,80 @@
+// What the replication protocol needs from a node's store. The protocol state
+// machines (Uplink, Hub) are written against this interface; node/ implements
+// it over the LMDB store, so sync/ never depends on the storage engine.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "schema/change.capnp.h"
+#include "sync/codec.h"
+#include "sync/id.h"
+#include "sync/status.h"
+
+namespace crm {
+
+using VersionVector = std::map<Id, uint64_t>;
+
+// A change the receiver refused and quarantined; it counts as delivered.
+struct Rejected {
+  Id origin;
+  uint64_t origin_seq = 0;
+  std::string reason;
+};
+
+struct ApplyReport {
+  VersionVector have;             // after the batch, for every origin it named
+  std::vector<Rejected> rejected;
+  size_t applied = 0;             // new changes now in the log
+  size_t duplicates = 0;          // held already
+  size_t gaps = 0;                // skipped: an earlier change of their origin is missing
+  size_t clock_skews = 0;         // stamps beyond the skew bound (accepted, reported)
+};
+
+// A slice of the log.
+struct LogSlice {
+  struct Entry {
+    uint64_t seq = 0;
+    Id origin;
+    uint64_t origin_seq = 0;
+    DecodedMessage change;  // a schema::Change
+  };
+  std::vector<Entry> entries;
+  uint64_t through = 0;  // the last seq examined (entries may have been skipped)
+  uint64_t log_seq = 0;  // the newest seq of the log
+};
+
+class Replica {
+ public:
+  virtual ~Replica() = default;
+
+  virtual Id node_id() const = 0;
+  virtual Id instance_id() const = 0;
+
+  // For every origin, the highest contiguous origin seq held.
+  virtual Result<VersionVector> Have() = 0;
+  virtual Result<uint64_t> LogSeq() = 0;
+
+  // Applies changes delivered by `source`, in order, in one durable
+  // transaction: a change held already is skipped; one whose predecessor from
+  // the same origin is missing is skipped (a gap); one the merge refuses is
+  // quarantined and reported, and the rest go on. `cursors` are stored in the
+  // same transaction. Fails only when nothing could be stored (disk full ...).
+  virtual Result<ApplyReport> Apply(const std::vector<schema::Change::Reader>& changes,
+                                    const Id& source,
+                                    const std::map<std::string, uint64_t>& cursors) = 0;
+
+  // Log entries after `after`, examining at most `max`, without those that
+  // `peer` made or delivered (it has them).
+  virtual Result<LogSlice> ReadLogFor(const Id& peer, uint64_t after, size_t max) = 0;
+
+  // Durable named cursors and the ids they belong to.
+  virtual Result<uint64_t> Cursor(const std::string& name) = 0;
+  virtual Result<Id> CursorId(const std::string& name) = 0;
+  virtual Status SetCursor(const std::string& name, uint64_t value) = 0;
+  virtual Status SetCursorId(const std::string& name, const Id& value) = 0;
+};
+
+}  // namespace crm

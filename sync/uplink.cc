@@ -1,0 +1,319 @@
+#include "sync/uplink.h"
+
+#include <capnp/message.h>
+#include <kj/exception.h>
+
+#include "schema/sync.capnp.h"
+#include "sync/wire.h"
+
+namespace crm {
+namespace {
+
+constexpr const char* kPushCursor = "push";
+constexpr const char* kPullCursor = "pull";
+constexpr const char* kHubInstance = "hub-instance";
+
+void MergeHave(VersionVector& into, capnp::List<schema::OriginSeq>::Reader have) {
+  for (auto entry : have) {
+    uint64_t& seq = into[IdFromWire(entry.getOrigin())];
+    seq = std::max(seq, entry.getSeq());
+  }
+}
+
+}  // namespace
+
+Uplink::Uplink(Replica& replica, Clock& clock, UplinkOptions options, Send send)
+    : replica_(replica), clock_(clock), options_(options), send_(std::move(send)) {}
+
+void Uplink::Transmit(capnp::MessageBuilder& message) {
+  last_sent_ms_ = clock_.NowMillis();
+  send_(EncodeMessage(message));
+}
+
+void Uplink::Connect() {
+  state_ = State::kHandshake;
+  inflight_.clear();
+  pull_outstanding_ = false;
+  hello_sent_ms_ = clock_.NowMillis();
+  capnp::MallocMessageBuilder message;
+  auto hello = message.initRoot<schema::SyncMessage>().initHello();
+  IdToWire(replica_.node_id(), hello.initNode());
+  IdToWire(replica_.instance_id(), hello.initInstance());
+  hello.setProtocolVersion(schema::SYNC_PROTOCOL_VERSION);
+  hello.setSchemaVersion(schema::SYNC_SCHEMA_VERSION);
+  Transmit(message);
+}
+
+void Uplink::OnMessage(std::string_view bytes) {
+  auto decoded = DecodedMessage::Decode(bytes);
+  if (!decoded.ok()) {
+    ++dropped_;
+    return;
+  }
+  try {
+    auto message = decoded->Root<schema::SyncMessage>();
+    last_heard_ms_ = clock_.NowMillis();
+    switch (message.which()) {
+      case schema::SyncMessage::WELCOME:
+        if (state_ == State::kHandshake) OnWelcome(message.getWelcome());
+        return;
+      case schema::SyncMessage::PUSH_ACK:
+        if (state_ == State::kReady) OnPushAck(message.getPushAck());
+        return;
+      case schema::SyncMessage::ENTRIES:
+        if (state_ == State::kReady) OnEntries(message.getEntries());
+        return;
+      case schema::SyncMessage::NOTIFY:
+        hub_log_seq_ = std::max(hub_log_seq_, message.getNotify().getLogSeq());
+        if (state_ == State::kReady && !pull_outstanding_ && hub_log_seq_ > pull_cursor_) SendPull();
+        return;
+      case schema::SyncMessage::HEARTBEAT:
+        return;
+      case schema::SyncMessage::REFUSED:
+        refusal_ = message.getRefused().getReason().cStr();
+        if (message.getRefused().getFinal()) {
+          // The hub will not talk to us (version, enrollment): stay idle
+          // until the operator acts; Tick does not retry.
+          state_ = State::kIdle;
+        } else if (state_ == State::kReady) {
+          Connect();  // the hub restarted and forgot us
+        }
+        return;
+      default:
+        ++dropped_;
+        return;
+    }
+  } catch (const kj::Exception&) {
+    ++dropped_;
+  }
+}
+
+void Uplink::OnWelcome(schema::Welcome::Reader welcome) {
+  hub_ = IdFromWire(welcome.getHub());
+  hub_has_.clear();
+  MergeHave(hub_has_, welcome.getHave());
+  hub_log_seq_ = welcome.getLogSeq();
+
+  // A hub restored from a backup has another instance: its log seqs mean
+  // something else now, so pull it again from the start (duplicates are
+  // skipped by the version vector).
+  Id instance = IdFromWire(welcome.getInstance());
+  auto known = replica_.CursorId(kHubInstance);
+  auto pull = replica_.Cursor(kPullCursor);
+  auto push = replica_.Cursor(kPushCursor);
+  if (!known.ok() || !pull.ok() || !push.ok()) return;  // stays in handshake; Tick retries
+  if (*known != instance) {
+    if (!replica_.SetCursorId(kHubInstance, instance).ok()) return;
+    pull_cursor_ = 0;
+    if (!replica_.SetCursor(kPullCursor, 0).ok()) return;
+  } else {
+    pull_cursor_ = *pull;
+  }
+  push_cursor_ = *push;
+  if (!AdvancePushCursor().ok()) return;
+  send_pos_ = push_cursor_;
+  inflight_.clear();
+  more_to_push_ = true;
+  state_ = State::kReady;
+  Pump();
+  SendPull();
+}
+
+bool Uplink::Held(const Id& origin, uint64_t seq) const {
+  auto it = hub_has_.find(origin);
+  return it != hub_has_.end() && it->second >= seq;
+}
+
+// Moves the durable push cursor over every pushable entry the hub holds.
+Status Uplink::AdvancePushCursor() {
+  uint64_t cursor = push_cursor_;
+  for (;;) {
+    CRM_ASSIGN_OR_RETURN(LogSlice slice,
+                         replica_.ReadLogFor(hub_, cursor, options_.batch_changes));
+    bool stopped = false;
+    for (const auto& entry : slice.entries) {
+      if (!Held(entry.origin, entry.origin_seq)) {
+        stopped = true;
+        break;
+      }
+      cursor = entry.seq;
+    }
+    if (!stopped) cursor = std::max(cursor, slice.through);
+    if (stopped || slice.through >= slice.log_seq || slice.through == 0) break;
+  }
+  if (cursor != push_cursor_) {
+    CRM_RETURN_IF_ERROR(replica_.SetCursor(kPushCursor, cursor));
+    push_cursor_ = cursor;
+  }
+  return Status::Ok();
+}
+
+void Uplink::Pump() {
+  if (state_ != State::kReady) return;
+  while (inflight_.size() < options_.window && more_to_push_) {
+    auto slice = replica_.ReadLogFor(hub_, send_pos_, options_.batch_changes);
+    if (!slice.ok()) return;
+    std::vector<const LogSlice::Entry*> wanted;
+    for (const auto& entry : slice->entries) {
+      if (!Held(entry.origin, entry.origin_seq)) wanted.push_back(&entry);
+    }
+    if (slice->through <= send_pos_) {
+      more_to_push_ = false;
+      return;
+    }
+    send_pos_ = slice->through;
+    more_to_push_ = slice->through < slice->log_seq;
+    if (wanted.empty()) continue;
+
+    Batch batch;
+    batch.number = next_batch_++;
+    batch.through = slice->through;
+    batch.sent_ms = clock_.NowMillis();
+    capnp::MallocMessageBuilder message;
+    auto push = message.initRoot<schema::SyncMessage>().initPush();
+    push.setBatch(batch.number);
+    auto changes = push.initChanges(static_cast<unsigned>(wanted.size()));
+    for (unsigned i = 0; i < wanted.size(); ++i) {
+      changes.setWithCaveats(i, wanted[i]->change.Root<schema::Change>());
+      batch.items.emplace_back(wanted[i]->origin, wanted[i]->origin_seq);
+    }
+    inflight_.push_back(std::move(batch));
+    Transmit(message);
+  }
+}
+
+void Uplink::GoBack() {
+  inflight_.clear();
+  send_pos_ = push_cursor_;
+  more_to_push_ = true;
+}
+
+void Uplink::OnPushAck(schema::PushAck::Reader ack) {
+  MergeHave(hub_has_, ack.getHave());
+  for (auto rejected : ack.getRejected()) {
+    ++rejected_;
+    // Quarantined at the hub: delivered as far as the protocol goes.
+    uint64_t& seq = hub_has_[IdFromWire(rejected.getOrigin())];
+    seq = std::max(seq, rejected.getOriginSeq());
+  }
+  bool acked_incomplete = false;
+  for (const Batch& batch : inflight_) {
+    if (batch.number != ack.getBatch()) continue;
+    for (const auto& [origin, seq] : batch.items) {
+      if (!Held(origin, seq)) acked_incomplete = true;
+    }
+  }
+  // Retire complete batches from the front; the cursor follows.
+  uint64_t through = push_cursor_;
+  while (!inflight_.empty()) {
+    const Batch& front = inflight_.front();
+    bool complete = true;
+    for (const auto& [origin, seq] : front.items) complete = complete && Held(origin, seq);
+    if (!complete) break;
+    through = front.through;
+    inflight_.pop_front();
+  }
+  if (through != push_cursor_ && replica_.SetCursor(kPushCursor, through).ok()) {
+    push_cursor_ = through;
+  }
+  // The hub skipped part of the acknowledged batch: an earlier one was lost.
+  if (acked_incomplete) GoBack();
+  Pump();
+}
+
+void Uplink::SendPull() {
+  if (state_ != State::kReady) return;
+  pull_outstanding_ = true;
+  pull_sent_ms_ = clock_.NowMillis();
+  capnp::MallocMessageBuilder message;
+  auto pull = message.initRoot<schema::SyncMessage>().initPull();
+  pull.setAfter(pull_cursor_);
+  pull.setMax(static_cast<uint32_t>(options_.pull_max));
+  Transmit(message);
+}
+
+void Uplink::OnEntries(schema::Entries::Reader entries) {
+  hub_log_seq_ = std::max(hub_log_seq_, entries.getLogSeq());
+  if (!pull_outstanding_ || entries.getThrough() <= pull_cursor_) return;  // stale or repeated
+  std::vector<schema::Change::Reader> changes;
+  for (auto change : entries.getChanges()) changes.push_back(change);
+  auto report = replica_.Apply(changes, hub_, {{kPullCursor, entries.getThrough()}});
+  if (!report.ok()) {
+    pull_outstanding_ = false;  // try again on the next tick
+    return;
+  }
+  skews_ += report->clock_skews;
+  if (report->gaps > 0) {
+    // Something before these entries is missing here: pull again from the
+    // start; what is held already is skipped.
+    pull_cursor_ = 0;
+    (void)replica_.SetCursor(kPullCursor, 0);
+  } else {
+    pull_cursor_ = entries.getThrough();
+  }
+  pull_outstanding_ = false;
+  if (report->applied > 0 && on_applied_) on_applied_();
+  if (pull_cursor_ < hub_log_seq_) SendPull();
+}
+
+void Uplink::LocalChanges() {
+  more_to_push_ = true;
+  Pump();
+}
+
+void Uplink::Tick() {
+  const int64_t now = clock_.NowMillis();
+  switch (state_) {
+    case State::kIdle:
+      return;
+    case State::kHandshake:
+      if (now - hello_sent_ms_ >= options_.resend_after_ms) Connect();
+      return;
+    case State::kReady:
+      break;
+  }
+  if (now - last_heard_ms_ >= options_.dead_after_ms) {
+    Connect();  // the link is dead: start over from the cursors
+    return;
+  }
+  if (!inflight_.empty() && now - inflight_.front().sent_ms >= options_.resend_after_ms) GoBack();
+  if (pull_outstanding_ && now - pull_sent_ms_ >= options_.resend_after_ms) SendPull();
+  if (!pull_outstanding_ && pull_cursor_ < hub_log_seq_) SendPull();
+  more_to_push_ = true;
+  Pump();
+  if (now - last_sent_ms_ >= options_.heartbeat_ms) {
+    capnp::MallocMessageBuilder message;
+    message.initRoot<schema::SyncMessage>().setHeartbeat();
+    Transmit(message);
+  }
+}
+
+bool Uplink::Idle() const {
+  if (state_ != State::kReady || !inflight_.empty() || pull_outstanding_) return false;
+  if (pull_cursor_ < hub_log_seq_) return false;
+  auto slice = replica_.ReadLogFor(hub_, push_cursor_, options_.batch_changes);
+  if (!slice.ok()) return false;
+  for (const auto& entry : slice->entries) {
+    if (!Held(entry.origin, entry.origin_seq)) return false;
+  }
+  return true;
+}
+
+UplinkStatus Uplink::status() const {
+  UplinkStatus s;
+  s.connected = state_ == State::kReady &&
+                clock_.NowMillis() - last_heard_ms_ < options_.dead_after_ms;
+  s.hub = hub_;
+  s.last_contact_ms = last_heard_ms_;
+  s.pushed_through = push_cursor_;
+  s.pulled_through = pull_cursor_;
+  s.hub_log_seq = hub_log_seq_;
+  s.skews_reported = skews_;
+  s.rejected = rejected_;
+  s.refusal = refusal_;
+  s.batches_in_flight = inflight_.size();
+  s.sent_through = send_pos_;
+  return s;
+}
+
+}  // namespace crm

@@ -1,0 +1,114 @@
+// The downstream side of replication: a node (an office, or a regional hub)
+// keeping its upstream hub up to date and following the hub's log. Transport-
+// free and single-threaded: the caller feeds it received messages and clock
+// ticks, and it sends through the function it was given.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sync/clock.h"
+#include "schema/sync.capnp.h"
+#include "sync/replica.h"
+
+namespace crm {
+
+struct UplinkOptions {
+  size_t batch_changes = 500;      // changes per push batch
+  size_t window = 4;               // push batches sent and not yet acknowledged
+  size_t pull_max = 2000;          // log entries examined per pull
+  int64_t heartbeat_ms = 1000;     // a heartbeat when nothing else was sent
+  int64_t dead_after_ms = 5000;    // silence that means the link is dead
+  int64_t resend_after_ms = 2000;  // an unanswered request is sent again
+};
+
+struct UplinkStatus {
+  bool connected = false;      // welcomed by the hub, and heard from recently
+  Id hub;
+  int64_t last_contact_ms = 0; // 0: never
+  uint64_t pushed_through = 0; // log seq up to which the hub holds every pushable entry
+  uint64_t pulled_through = 0; // hub log seq applied here
+  uint64_t hub_log_seq = 0;    // the hub's newest seq, as last heard
+  uint64_t skews_reported = 0;
+  uint64_t rejected = 0;       // own changes the hub quarantined
+  std::string refusal;         // why the hub refused us last, if it did
+  size_t batches_in_flight = 0;
+  uint64_t sent_through = 0;   // log seq sent in the current window
+};
+
+class Uplink {
+ public:
+  using Send = std::function<void(std::string bytes)>;
+
+  Uplink(Replica& replica, Clock& clock, UplinkOptions options, Send send);
+
+  // Starts (or restarts) the handshake: sends Hello.
+  void Connect();
+  // A message from the hub. Malformed or unexpected messages are dropped (and
+  // counted); the protocol recovers by resending.
+  void OnMessage(std::string_view bytes);
+  // Timers: heartbeats, resends, detection of a dead link.
+  void Tick();
+  // The local log grew: push without waiting for the next tick.
+  void LocalChanges();
+  // Called after changes pulled from the hub were applied here (a regional
+  // hub tells its own downstream nodes).
+  void OnApplied(std::function<void()> callback) { on_applied_ = std::move(callback); }
+
+  UplinkStatus status() const;
+  uint64_t dropped_messages() const { return dropped_; }
+  // Nothing to push, nothing in flight, and the hub's log fully pulled.
+  bool Idle() const;
+
+ private:
+  enum class State { kIdle, kHandshake, kReady };
+  struct Batch {
+    uint64_t number = 0;
+    uint64_t through = 0;  // log seq of the last entry examined for it
+    std::vector<std::pair<Id, uint64_t>> items;  // (origin, origin seq)
+    int64_t sent_ms = 0;
+  };
+
+  void Transmit(capnp::MessageBuilder& message);
+  void Pump();
+  void SendPull();
+  void OnWelcome(schema::Welcome::Reader welcome);
+  void OnPushAck(schema::PushAck::Reader ack);
+  void OnEntries(schema::Entries::Reader entries);
+  bool Held(const Id& origin, uint64_t seq) const;
+  void GoBack();
+  Status AdvancePushCursor();
+
+  Replica& replica_;
+  Clock& clock_;
+  const UplinkOptions options_;
+  Send send_;
+  std::function<void()> on_applied_;
+
+  State state_ = State::kIdle;
+  Id hub_;
+  VersionVector hub_has_;
+  uint64_t push_cursor_ = 0;  // durable: every pushable entry <= it is held by the hub
+  uint64_t send_pos_ = 0;     // entries <= it were sent in the current window
+  std::deque<Batch> inflight_;
+  uint64_t next_batch_ = 1;
+  uint64_t pull_cursor_ = 0;  // durable: hub log applied through here
+  bool pull_outstanding_ = false;
+  int64_t pull_sent_ms_ = 0;
+  uint64_t hub_log_seq_ = 0;
+  int64_t hello_sent_ms_ = 0;
+  int64_t last_heard_ms_ = 0;
+  int64_t last_sent_ms_ = 0;
+  uint64_t dropped_ = 0;
+  uint64_t skews_ = 0;
+  uint64_t rejected_ = 0;
+  std::string refusal_;
+  bool more_to_push_ = true;
+};
+
+}  // namespace crm
