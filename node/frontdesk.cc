@@ -321,10 +321,16 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
           status.setRecords(records);
           CRM_ASSIGN_OR_RETURN(uint64_t seq, view.LastSeq());
           status.setLogSeq(seq);
-          // Until the node has a hub, every change it made is unsent.
-          CRM_ASSIGN_OR_RETURN(uint64_t made, view.LocalChangeCount());
-          status.setUnsentChanges(made);
-          status.setLastHubContact(0);
+          SyncSnapshot sync = sync_status_ ? sync_status_() : SyncSnapshot{};
+          if (sync.configured) {
+            status.setUnsentChanges(sync.unsent);
+            status.setLastHubContact(sync.uplink.last_contact_ms);
+          } else {
+            // A node without a hub has sent nothing it made.
+            CRM_ASSIGN_OR_RETURN(uint64_t made, view.LocalChangeCount());
+            status.setUnsentChanges(made);
+            status.setLastHubContact(0);
+          }
           status.setTimeZone(office_.time_zone);
           status.setCurrency(office_.currency);
           return Status::Ok();

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@
 #include "sync/clock.h"
 #include "sync/hlc.h"
 #include "sync/status.h"
+#include "sync/transport.h"
 
 namespace crm {
 
@@ -61,6 +63,10 @@ class FrontDesk {
 
   const OfficeConfig& office() const { return office_; }
 
+  // Where `status` learns about the link to the hub. REQUIRES: called before
+  // serving requests.
+  void SetSyncStatus(std::function<SyncSnapshot()> provider) { sync_status_ = std::move(provider); }
+
  private:
   class Operation;
   friend class Operation;
@@ -73,6 +79,7 @@ class FrontDesk {
   Clock& wall_;
   HybridClock& hlc_;
   const OfficeConfig office_;
+  std::function<SyncSnapshot()> sync_status_;
 
   std::mutex sessions_mutex_;
   std::unordered_map<std::string, SessionUser> sessions_;  // GUARDED_BY(sessions_mutex_)

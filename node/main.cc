@@ -13,6 +13,7 @@
 #include <string>
 
 #include "node/frontdesk.h"
+#include "node/replica.h"
 #include "node/server.h"
 #include "node/store.h"
 #include "node/writer.h"
@@ -22,6 +23,9 @@ namespace {
 
 struct NodeFlags {
   std::string data_dir = "crm-data";
+  std::string hub;           // endpoint of the upstream hub; empty: none
+  std::string hub_key_file;  // the hub's public key
+  std::string key_file;      // this node's key pair
   OfficeConfig office;
   ServerOptions server;
   std::string endpoint_file;
@@ -50,6 +54,8 @@ struct Node {
   std::unique_ptr<HybridClock> hlc;
   std::unique_ptr<Writer> writer;
   std::unique_ptr<FrontDesk> desk;
+  std::unique_ptr<StoreReplica> replica;
+  std::unique_ptr<UplinkClient> uplink;
 
   Status Open(const NodeFlags& flags) {
     CRM_RETURN_IF_ERROR(flags.office.Validate());
@@ -81,6 +87,24 @@ int Serve(const NodeFlags& flags) {
 
   Node node;
   if (Status s = node.Open(flags); !s.ok()) return Fail(s);
+  if (!flags.hub.empty()) {
+    auto hub_key = ReadPublicKey(flags.hub_key_file);
+    if (!hub_key.ok()) return Fail(hub_key.status());
+    auto keys = ReadKeyFile(flags.key_file);
+    if (!keys.ok()) return Fail(keys.status());
+    node.replica = std::make_unique<StoreReplica>(*node.store, *node.writer, *node.hlc);
+    UplinkClientOptions options;
+    options.hub_endpoint = flags.hub;
+    options.hub_public_key = *hub_key;
+    options.keys = *keys;
+    auto uplink = UplinkClient::Start(*node.replica, node.wall, options,
+                                      [](const std::string& line) { spdlog::warn("{}", line); });
+    if (!uplink.ok()) return Fail(uplink.status());
+    node.uplink = std::move(uplink).value();
+    UplinkClient* client = node.uplink.get();
+    node.desk->SetSyncStatus([client] { return client->Snapshot(); });
+    spdlog::info("replicating to the hub at {}", flags.hub);
+  }
   auto server = FrontDeskServer::Start(*node.desk, flags.server);
   if (!server.ok()) return Fail(server.status());
   spdlog::info("crm-node {} (node {}) serving the front desk on {}", flags.office.code,
@@ -97,6 +121,7 @@ int Serve(const NodeFlags& flags) {
   sigwait(&signals, &signal_number);
   spdlog::info("signal {}: finishing requests in progress", signal_number);
   (*server)->Stop();
+  if (node.uplink) node.uplink->Stop();
   node.desk.reset();
   node.writer.reset();  // finishes every queued write
   spdlog::info("crm-node stopped; every acknowledged write is on disk");
@@ -136,6 +161,9 @@ int main(int argc, char** argv) {
   app.add_option("--workers", flags.server.workers, "request threads")->capture_default_str();
   app.add_option("--endpoint-file", flags.endpoint_file,
                  "write the bound endpoint here once listening");
+  app.add_option("--hub", flags.hub, "the hub to replicate with (tcp://host:port)");
+  app.add_option("--hub-key", flags.hub_key_file, "the hub's public key file (.pub)");
+  app.add_option("--key", flags.key_file, "this node's key file (.key, from crm-admin keygen)");
   auto* serve = app.add_subcommand("serve", "serve the front desk");
 
   std::string login = "admin";

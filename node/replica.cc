@@ -22,7 +22,8 @@ Result<uint64_t> StoreReplica::LogSeq() {
 
 Result<ApplyReport> StoreReplica::Apply(const std::vector<schema::Change::Reader>& changes,
                                         const Id& source,
-                                        const std::map<std::string, uint64_t>& cursors) {
+                                        const std::map<std::string, uint64_t>& cursors,
+                                        Order order, const Admit& admit) {
   ApplyReport report;
   Status status = writer_.Run([&](StoreTxn& txn) -> Status {
     report = ApplyReport{};  // the writer may run this again after growing the map
@@ -43,9 +44,20 @@ Result<ApplyReport> StoreReplica::Apply(const std::vector<schema::Change::Reader
         ++report.duplicates;
         continue;
       }
-      if (seq > known->second + 1) {
+      // A pulled change may skip origin seqs the hub quarantined: the vv then
+      // jumps to it, as the hub's log order is the authority on that path.
+      if (seq > known->second + 1 && order == Order::kContiguous) {
         ++report.gaps;
         continue;
+      }
+      if (admit) {
+        if (Status admitted = admit(change); !admitted.ok()) {
+          CRM_RETURN_IF_ERROR(txn.Quarantine(change, admitted.message()));
+          report.rejected.push_back({origin, seq, admitted.message()});
+          known->second = seq;
+          CRM_RETURN_IF_ERROR(txn.SetOriginSeq(origin, seq));
+          continue;
+        }
       }
       Stamp stamp = change.hasStamp() ? StampFromWire(change.getStamp()) : Stamp{};
       bool clock_ok = hlc_.Observe(stamp).ok();
@@ -121,6 +133,9 @@ Result<std::string> StateDigest(const Store& store) {
   Sha256 hash;
   CRM_RETURN_IF_ERROR(view.ForEachRecord(
       [&](EntityKind kind, const Id& id, schema::StoredRecord::Reader stored) -> Status {
+        // Users and products an office made for itself stay there (headquarters
+        // refuses them), so they are not part of the state every node shares.
+        if (kind == EntityKind::USER || kind == EntityKind::PRODUCT) return Status::Ok();
         auto key = id.ToBytes();
         char kind_byte = static_cast<char>(kind);
         hash.Update(std::string_view(&kind_byte, 1));

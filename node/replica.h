@@ -22,7 +22,8 @@ class StoreReplica final : public Replica {
   Result<VersionVector> Have() override;
   Result<uint64_t> LogSeq() override;
   Result<ApplyReport> Apply(const std::vector<schema::Change::Reader>& changes, const Id& source,
-                            const std::map<std::string, uint64_t>& cursors) override;
+                            const std::map<std::string, uint64_t>& cursors, Order order,
+                            const Admit& admit) override;
   Result<LogSlice> ReadLogFor(const Id& peer, uint64_t after, size_t max) override;
   Result<uint64_t> Cursor(const std::string& name) override;
   Result<Id> CursorId(const std::string& name) override;
@@ -37,7 +38,8 @@ class StoreReplica final : public Replica {
 
 // A digest of every replicated record (its merged value and the stamps that
 // decide later merges), computed the same way on every node: equal digests
-// mean equal replicated state. 64 hex digits.
+// mean equal replicated state. Users and products are left out: an office's
+// own are local to it. 64 hex digits.
 Result<std::string> StateDigest(const Store& store);
 
 }  // namespace crm

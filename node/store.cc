@@ -312,6 +312,21 @@ Result<uint64_t> StoreView::Cursor(std::string_view name) const {
   return MetaCounter("cursor/" + std::string(name));
 }
 
+Status StoreView::ForEachOfKind(
+    EntityKind kind,
+    const std::function<Status(const Id&, schema::StoredRecord::Reader)>& fn) const {
+  std::string prefix(1, static_cast<char>(kind));
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.records));
+  CRM_RETURN_IF_ERROR(cursor.Seek(prefix));
+  while (cursor.valid() && StartsWith(cursor.key(), prefix)) {
+    if (cursor.key().size() != 17) return Status::Corruption("malformed record key");
+    CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::Decode(cursor.value()));
+    CRM_RETURN_IF_ERROR(fn(IdFromBytes(cursor.key().substr(1)), message.Root<schema::StoredRecord>()));
+    CRM_RETURN_IF_ERROR(cursor.Next());
+  }
+  return Status::Ok();
+}
+
 Result<Id> StoreView::CursorId(std::string_view name) const {
   auto bytes = txn_.Get(store_->tables_.meta, "cursor-id/" + std::string(name));
   if (!bytes.ok()) {

@@ -122,6 +122,9 @@ class StoreView {
   // Calls `fn(kind, id, stored)` for every record, in key order.
   Status ForEachRecord(
       const std::function<Status(EntityKind, const Id&, schema::StoredRecord::Reader)>& fn) const;
+  // The same for the records of one kind only.
+  Status ForEachOfKind(EntityKind kind,
+                       const std::function<Status(const Id&, schema::StoredRecord::Reader)>& fn) const;
 
   // The response stored for an earlier request with this id, if any.
   Result<std::optional<std::string>> FindRequest(const Id& request_id) const;

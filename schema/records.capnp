@@ -263,6 +263,8 @@ struct Office {
   currency @3 :Text;
   publicKey @4 :Text;            # Z85 CURVE public key
   revoked @5 :Bool;
+  node @6 :Id;                   # the node id of the office's store
+  parent @7 :Text;               # office code of its regional hub; empty: HQ
 }
 
 # A file attached to a client; the content is stored by its SHA-256.

@@ -20,11 +20,13 @@ void FillHave(capnp::List<schema::OriginSeq>::Builder out, const VersionVector& 
 
 }  // namespace
 
-Hub::Hub(Replica& replica, Clock& clock, HubOptions options, Send send, Admit admit)
+Hub::Hub(Replica& replica, Clock& clock, HubOptions options, Send send, MayRelay may_relay,
+         Admit admit)
     : replica_(replica),
       clock_(clock),
       options_(options),
       send_(std::move(send)),
+      may_relay_(std::move(may_relay)),
       admit_(std::move(admit)) {}
 
 void Hub::Transmit(const std::string& route, capnp::MessageBuilder& message) {
@@ -113,14 +115,15 @@ void Hub::OnPush(const std::string& route, Peer& peer, schema::Push::Reader push
   std::vector<schema::Change::Reader> admitted;
   std::vector<Rejected> refused;
   for (auto change : push.getChanges()) {
-    Status admit = admit_(peer.node, change);
-    if (admit.ok()) {
+    Id origin = change.hasOrigin() ? IdFromWire(change.getOrigin()) : Id{};
+    if (may_relay_(peer.node, origin)) {
       admitted.push_back(change);
     } else {
-      refused.push_back({IdFromWire(change.getOrigin()), change.getOriginSeq(), admit.message()});
+      refused.push_back({origin, change.getOriginSeq(),
+                         "origin " + origin.ToString() + " is not the sending node or below it"});
     }
   }
-  auto report = replica_.Apply(admitted, peer.node, {});
+  auto report = replica_.Apply(admitted, peer.node, {}, Replica::Order::kContiguous, admit_);
   if (!report.ok()) return;  // nothing stored: no ack, the node resends
   capnp::MallocMessageBuilder message;
   auto ack = message.initRoot<schema::SyncMessage>().initPushAck();

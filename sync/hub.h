@@ -36,11 +36,16 @@ struct PeerStatus {
 class Hub {
  public:
   using Send = std::function<void(const std::string& route, std::string bytes)>;
-  // Decides whether `peer` may deliver `change` (its origin, HQ-owned data
-  // ...); an error quarantines the change with that reason.
-  using Admit = std::function<Status(const Id& peer, schema::Change::Reader change)>;
+  // Whether `peer` may deliver changes made at `origin` (itself, or a node
+  // below it). A change from elsewhere is refused and leaves that origin's
+  // history untouched.
+  using MayRelay = std::function<bool(const Id& peer, const Id& origin)>;
+  // Whether a change may be applied here at all (HQ-owned data ...); a
+  // refused change is quarantined and counts as delivered.
+  using Admit = Replica::Admit;
 
-  Hub(Replica& replica, Clock& clock, HubOptions options, Send send, Admit admit);
+  Hub(Replica& replica, Clock& clock, HubOptions options, Send send, MayRelay may_relay,
+      Admit admit = {});
 
   void OnMessage(const std::string& route, std::string_view bytes);
   // The log grew (a local write, or changes from upstream): tell the peers.
@@ -66,6 +71,7 @@ class Hub {
   Clock& clock_;
   const HubOptions options_;
   Send send_;
+  MayRelay may_relay_;
   Admit admit_;
   std::map<std::string, Peer> peers_;  // by route
   uint64_t dropped_ = 0;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -57,14 +58,30 @@ class Replica {
   virtual Result<VersionVector> Have() = 0;
   virtual Result<uint64_t> LogSeq() = 0;
 
+  // Decides whether a change may be applied here (HQ-owned data ...).
+  using Admit = std::function<Status(schema::Change::Reader change)>;
+
+  // How strictly each origin's changes must follow one another.
+  enum class Order {
+    // From the origin's side (a push): a change whose predecessor from the
+    // same origin is missing is skipped as a gap, to be sent again.
+    kContiguous,
+    // From the upstream hub's log (a pull): the hub's log order is the
+    // authority, and a change it quarantined never comes, so later ones of
+    // the same origin are taken.
+    kFollowUpstream,
+  };
+
   // Applies changes delivered by `source`, in order, in one durable
-  // transaction: a change held already is skipped; one whose predecessor from
-  // the same origin is missing is skipped (a gap); one the merge refuses is
-  // quarantined and reported, and the rest go on. `cursors` are stored in the
-  // same transaction. Fails only when nothing could be stored (disk full ...).
+  // transaction: a change held already is skipped; gaps are handled as
+  // `order` says; one that `admit` (if set)
+  // or the merge refuses is quarantined and reported, and counts as held so
+  // the rest go on. `cursors` are stored in the same transaction. Fails only
+  // when nothing could be stored (disk full ...).
   virtual Result<ApplyReport> Apply(const std::vector<schema::Change::Reader>& changes,
                                     const Id& source,
-                                    const std::map<std::string, uint64_t>& cursors) = 0;
+                                    const std::map<std::string, uint64_t>& cursors,
+                                    Order order, const Admit& admit = {}) = 0;
 
   // Log entries after `after`, examining at most `max`, without those that
   // `peer` made or delivered (it has them).

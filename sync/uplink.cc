@@ -234,10 +234,15 @@ void Uplink::SendPull() {
 
 void Uplink::OnEntries(schema::Entries::Reader entries) {
   hub_log_seq_ = std::max(hub_log_seq_, entries.getLogSeq());
-  if (!pull_outstanding_ || entries.getThrough() <= pull_cursor_) return;  // stale or repeated
+  if (!pull_outstanding_ || entries.getThrough() < pull_cursor_) return;  // stale or repeated
+  if (entries.getThrough() == pull_cursor_) {
+    pull_outstanding_ = false;  // nothing new since the last pull
+    return;
+  }
   std::vector<schema::Change::Reader> changes;
   for (auto change : entries.getChanges()) changes.push_back(change);
-  auto report = replica_.Apply(changes, hub_, {{kPullCursor, entries.getThrough()}});
+  auto report = replica_.Apply(changes, hub_, {{kPullCursor, entries.getThrough()}},
+                               Replica::Order::kFollowUpstream);
   if (!report.ok()) {
     pull_outstanding_ = false;  // try again on the next tick
     return;

@@ -61,6 +61,11 @@ class Uplink {
   void OnApplied(std::function<void()> callback) { on_applied_ = std::move(callback); }
 
   UplinkStatus status() const;
+  // The highest origin seq of `origin` the hub is known to hold.
+  uint64_t HubHolds(const Id& origin) const {
+    auto it = hub_has_.find(origin);
+    return it == hub_has_.end() ? 0 : it->second;
+  }
   uint64_t dropped_messages() const { return dropped_; }
   // Nothing to push, nothing in flight, and the hub's log fully pulled.
   bool Idle() const;

@@ -251,12 +251,9 @@ class Simulation {
           [this, self](const std::string& route, std::string bytes) {
             Send(self, std::stoi(route), std::move(bytes));
           },
-          [this](const Id& peer, schema::Change::Reader change) -> Status {
+          [this](const Id& peer, const Id& origin) {
             int peer_index = IndexOf(peer);
-            if (peer_index < 0 || !InSubtree(IdFromWire(change.getOrigin()), peer_index)) {
-              return Status::PermissionDenied("origin is not the sender or below it");
-            }
-            return Status::Ok();
+            return peer_index >= 0 && InSubtree(origin, peer_index);
           });
     }
     if (node.parent >= 0) {

@@ -1,0 +1,161 @@
+// crm-hq: the headquarters hub. `crm-hq serve` accepts enrolled offices over
+// CURVE, takes their changes and fans the log out to every office;
+// `crm-hq status` shows each office's link as the running hub last saw it.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+
+#include "node/offices.h"
+#include "node/replica.h"
+#include "node/store.h"
+#include "node/writer.h"
+#include "sync/transport.h"
+
+namespace crm {
+namespace {
+
+struct HubFlags {
+  std::string data_dir = "hq-data";
+  std::string listen = "tcp://127.0.0.1:7800";
+  std::string key_file = "hq.key";
+  std::string endpoint_file;
+  std::string status_file;
+};
+
+int Fail(const Status& status) {
+  spdlog::error("{}", status.ToString());
+  return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+std::string StatusFile(const HubFlags& flags) {
+  return flags.status_file.empty() ? flags.data_dir + "/hub-status.json" : flags.status_file;
+}
+
+void WriteStatus(const HubFlags& flags, HubServer& server, Store& store, Clock& clock) {
+  nlohmann::json offices = nlohmann::json::array();
+  uint64_t log_seq = 0;
+  if (auto view = store.Read(); view.ok()) log_seq = view->LastSeq().ok() ? *view->LastSeq() : 0;
+  for (const PeerStatus& peer : server.Peers()) {
+    offices.push_back({{"office", peer.route},
+                       {"node", peer.node.ToString()},
+                       {"online", peer.online},
+                       {"last_contact_ms", peer.last_contact_ms},
+                       {"pulled_through", peer.pulled_through},
+                       {"behind", log_seq > peer.pulled_through ? log_seq - peer.pulled_through : 0},
+                       {"held_from_office", peer.held_from_peer},
+                       {"rejected", peer.rejected}});
+  }
+  nlohmann::json status = {{"now_ms", clock.NowMillis()}, {"log_seq", log_seq}, {"offices", offices}};
+  std::string tmp = StatusFile(flags) + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << status.dump(2) << "\n";
+  }
+  std::rename(tmp.c_str(), StatusFile(flags).c_str());
+}
+
+int Serve(const HubFlags& flags) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  SystemClock wall;
+  auto keys = ReadKeyFile(flags.key_file);
+  if (!keys.ok()) return Fail(keys.status());
+  auto store = Store::Open({flags.data_dir}, wall);
+  if (!store.ok()) return Fail(store.status());
+  HybridClock hlc(wall, (*store)->node_id(), 60'000);
+  {
+    auto view = (*store)->Read();
+    if (!view.ok()) return Fail(view.status());
+    auto high_water = view->HlcHighWater();
+    if (!high_water.ok()) return Fail(high_water.status());
+    hlc.Restore(*high_water);
+  }
+  Writer writer(**store);
+  StoreReplica replica(**store, writer, hlc);
+  HubServerOptions options;
+  options.endpoint = flags.listen;
+  options.keys = *keys;
+  Store* raw_store = store->get();
+  auto server = HubServer::Start(
+      replica, wall, options,
+      [raw_store](const std::string& key) { return FindEnrollment(*raw_store, key); },
+      [](schema::Change::Reader change) { return AdmitAtHeadquarters(change); },
+      [](const std::string& line) { spdlog::warn("{}", line); });
+  if (!server.ok()) return Fail(server.status());
+  spdlog::info("crm-hq (node {}) accepting offices on {}", (*store)->node_id().ToString(),
+               (*server)->endpoint());
+  if (!flags.endpoint_file.empty()) {
+    std::string tmp = flags.endpoint_file + ".tmp";
+    {
+      std::ofstream out(tmp);
+      out << (*server)->endpoint() << "\n";
+    }
+    std::rename(tmp.c_str(), flags.endpoint_file.c_str());
+  }
+  timespec second{1, 0};
+  for (;;) {
+    int signal_number = sigtimedwait(&signals, nullptr, &second);
+    WriteStatus(flags, **server, **store, wall);
+    if (signal_number > 0) {
+      spdlog::info("signal {}: stopping", signal_number);
+      break;
+    }
+  }
+  (*server)->Stop();
+  return 0;
+}
+
+int ShowStatus(const HubFlags& flags) {
+  std::ifstream in(StatusFile(flags));
+  if (!in) return Fail(Status::NotFound("no status at " + StatusFile(flags) + "; is crm-hq running?"));
+  nlohmann::json status = nlohmann::json::parse(in, nullptr, false);
+  if (status.is_discarded()) return Fail(Status::Corruption("unreadable " + StatusFile(flags)));
+  int64_t now = status["now_ms"];
+  fmt::print("hub log seq {}\n{:<8} {:<7} {:>10} {:>12} {:>9}  {}\n", status["log_seq"].get<uint64_t>(),
+             "OFFICE", "ONLINE", "BEHIND", "LAST SEEN", "REJECTED", "NODE");
+  for (const auto& office : status["offices"]) {
+    int64_t seen = office["last_contact_ms"];
+    fmt::print("{:<8} {:<7} {:>10} {:>10}s {:>9}  {}\n", office["office"].get<std::string>(),
+               office["online"].get<bool>() ? "yes" : "no", office["behind"].get<uint64_t>(),
+               seen ? (now - seen) / 1000 : -1, office["rejected"].get<uint64_t>(),
+               office["node"].get<std::string>());
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace crm
+
+int main(int argc, char** argv) {
+  CLI::App app{"crm-hq: the headquarters hub of the point-of-sale CRM"};
+  app.set_config("--config", "", "read options from this TOML/INI file");
+  app.fallthrough();
+  app.require_subcommand(1);
+  crm::HubFlags flags;
+  app.add_option("--data", flags.data_dir, "store directory")->capture_default_str();
+  app.add_option("--listen", flags.listen, "ZeroMQ endpoint for offices")->capture_default_str();
+  app.add_option("--key", flags.key_file, "the hub's key file (crm-admin keygen)")->capture_default_str();
+  app.add_option("--endpoint-file", flags.endpoint_file, "write the bound endpoint here");
+  app.add_option("--status-file", flags.status_file, "where serve writes, and status reads, the office links");
+  auto* serve = app.add_subcommand("serve", "accept offices and replicate");
+  app.add_subcommand("status", "the offices' links as the running hub sees them");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (*serve) return crm::Serve(flags);
+  return crm::ShowStatus(flags);
+}

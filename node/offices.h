@@ -1,0 +1,39 @@
+// The hub's registry of offices: which CURVE keys may connect, which node each
+// key speaks for, and which data only headquarters writes.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "node/store.h"
+#include "node/writer.h"
+#include "sync/hlc.h"
+#include "sync/transport.h"
+
+namespace crm {
+
+struct OfficeEnrollment {
+  std::string code;
+  std::string name;
+  Id node;
+  std::string public_key;  // Z85
+  std::string parent;      // regional hub's office code, empty for HQ
+};
+
+// The enrollment of `public_key`, with the nodes a regional hub relays for.
+// nullopt if the key is not enrolled. Thread-safe.
+std::optional<Enrollment> FindEnrollment(const Store& store, const std::string& public_key);
+
+// Adds or replaces the enrollment of an office (an HQ-owned Office record).
+// kInvalidArgument for a malformed code or key; kAlreadyExists if the key
+// belongs to another office.
+Status EnrollOffice(Writer& writer, HybridClock& hlc, const OfficeEnrollment& office);
+
+// Marks an office revoked: its key is refused from the next connection on.
+Status RevokeOffice(Writer& writer, HybridClock& hlc, const std::string& code);
+
+// Products, campaigns, users and offices are written only at headquarters: a
+// change to them from an office is refused there.
+Status AdmitAtHeadquarters(schema::Change::Reader change);
+
+}  // namespace crm

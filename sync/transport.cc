@@ -1,0 +1,410 @@
+#include "sync/transport.h"
+
+#include <sys/stat.h>
+#include <zmq.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <kj/exception.h>
+
+#include "schema/sync.capnp.h"
+#include "sync/wire.h"
+
+namespace crm {
+namespace {
+
+constexpr const char* kZapEndpoint = "inproc://zeromq.zap.01";
+constexpr const char* kZapDomain = "crm";
+
+std::string Z85(const uint8_t* bytes, size_t size) {
+  std::string out(size * 5 / 4 + 1, '\0');
+  if (zmq_z85_encode(out.data(), bytes, size) == nullptr) return {};
+  out.resize(size * 5 / 4);
+  return out;
+}
+
+bool IsZ85Key(const std::string& key) {
+  if (key.size() != 40) return false;
+  uint8_t bytes[32];
+  return zmq_z85_decode(bytes, key.c_str()) != nullptr;
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+// ---- keys -----------------------------------------------------------------
+
+Result<CurveKeys> GenerateCurveKeys() {
+  if (!zmq_has("curve")) return Status::Unavailable("this libzmq was built without CURVE");
+  char public_key[41];
+  char secret_key[41];
+  if (zmq_curve_keypair(public_key, secret_key) != 0) {
+    return Status::Internal("zmq_curve_keypair failed");
+  }
+  return CurveKeys{public_key, secret_key};
+}
+
+Status WriteKeyFiles(const std::filesystem::path& prefix, const CurveKeys& keys) {
+  std::filesystem::path key_file = prefix.string() + ".key";
+  std::filesystem::path pub_file = prefix.string() + ".pub";
+  if (std::filesystem::exists(key_file) || std::filesystem::exists(pub_file)) {
+    return Status::AlreadyExists(key_file.string() + " exists; keys are never overwritten");
+  }
+  mode_t old_mask = ::umask(077);
+  {
+    std::ofstream out(key_file);
+    out << "public=" << keys.public_key << "\nsecret=" << keys.secret_key << "\n";
+    if (!out) {
+      ::umask(old_mask);
+      return Status::IOError("cannot write " + key_file.string());
+    }
+  }
+  ::umask(old_mask);
+  ::chmod(key_file.c_str(), 0600);
+  std::ofstream pub(pub_file);
+  pub << keys.public_key << "\n";
+  if (!pub) return Status::IOError("cannot write " + pub_file.string());
+  return Status::Ok();
+}
+
+Result<CurveKeys> ReadKeyFile(const std::filesystem::path& path) {
+  struct stat info;
+  if (::stat(path.c_str(), &info) != 0) return Status::NotFound("no key file " + path.string());
+  if ((info.st_mode & 077) != 0) {
+    return Status::PermissionDenied(path.string() +
+                                    " may be read by others; chmod 600 it (or make a new key)");
+  }
+  std::ifstream in(path);
+  CurveKeys keys;
+  std::string line;
+  while (std::getline(in, line)) {
+    line = Trim(line);
+    if (line.rfind("public=", 0) == 0) keys.public_key = line.substr(7);
+    if (line.rfind("secret=", 0) == 0) keys.secret_key = line.substr(7);
+  }
+  if (!IsZ85Key(keys.public_key) || !IsZ85Key(keys.secret_key)) {
+    return Status::InvalidArgument("key", path.string() + " is not a key file made by crm-admin keygen");
+  }
+  return keys;
+}
+
+Result<std::string> ReadPublicKey(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("no key file " + path.string());
+  std::string line;
+  while (std::getline(in, line)) {
+    line = Trim(line);
+    if (line.rfind("public=", 0) == 0) line = line.substr(7);
+    if (IsZ85Key(line)) return line;
+  }
+  return Status::InvalidArgument("key", path.string() + " holds no public key");
+}
+
+// ---- hub ------------------------------------------------------------------
+
+struct HubServer::Impl {
+  Replica& replica;
+  Clock& clock;
+  HubServerOptions options;
+  EnrollmentLookup lookup;
+  Replica::Admit admit;
+  LogLine log;
+  zmq::context_t context{1};
+  zmq::socket_t zap{context, zmq::socket_type::rep};
+  zmq::socket_t router{context, zmq::socket_type::router};
+  std::unique_ptr<Hub> hub;
+  std::map<std::string, Enrollment> peers;  // by routing id; hub thread only
+  std::atomic<bool> stopping{false};
+  std::thread zap_thread;
+  std::thread hub_thread;
+  mutable std::mutex status_mutex;
+  std::vector<PeerStatus> peer_status;  // GUARDED_BY(status_mutex)
+
+  Impl(Replica& r, Clock& c, HubServerOptions o, EnrollmentLookup l, Replica::Admit a, LogLine g)
+      : replica(r), clock(c), options(std::move(o)), lookup(std::move(l)), admit(std::move(a)),
+        log(std::move(g)) {}
+
+  // ZAP (RFC 27): answers each CURVE handshake with 200 for an enrolled,
+  // unrevoked key and 400 otherwise. The user id is the public key.
+  void ServeZap() {
+    zmq::pollitem_t items[] = {{zap.handle(), 0, ZMQ_POLLIN, 0}};
+    while (!stopping.load()) {
+      try {
+        zmq::poll(items, 1, std::chrono::milliseconds(100));
+        if ((items[0].revents & ZMQ_POLLIN) == 0) continue;
+        std::vector<zmq::message_t> frames;
+        do {
+          frames.emplace_back();
+          if (!zap.recv(frames.back(), zmq::recv_flags::none)) break;
+        } while (frames.back().more());
+        std::string request_id = frames.size() > 1 ? frames[1].to_string() : "";
+        std::string address = frames.size() > 3 ? frames[3].to_string() : "?";
+        std::string code = "400";
+        std::string text = "unknown key";
+        std::string user;
+        if (frames.size() >= 7 && frames[5].to_string() == "CURVE" && frames[6].size() == 32) {
+          user = Z85(static_cast<const uint8_t*>(frames[6].data()), 32);
+          auto enrolled = lookup(user);
+          if (!enrolled) {
+            text = "the key " + user + " is not enrolled";
+          } else if (enrolled->revoked) {
+            text = "office " + enrolled->office + " is revoked";
+          } else {
+            code = "200";
+            text = "OK";
+          }
+        }
+        if (code != "200") log("refused a connection from " + address + ": " + text);
+        zap.send(zmq::str_buffer("1.0"), zmq::send_flags::sndmore);
+        zap.send(zmq::buffer(request_id), zmq::send_flags::sndmore);
+        zap.send(zmq::buffer(code), zmq::send_flags::sndmore);
+        zap.send(zmq::buffer(text), zmq::send_flags::sndmore);
+        zap.send(zmq::buffer(code == "200" ? user : std::string()), zmq::send_flags::sndmore);
+        zap.send(zmq::str_buffer(""), zmq::send_flags::none);
+      } catch (const zmq::error_t&) {
+        return;
+      }
+    }
+  }
+
+  // Whether the hello's node is the one enrolled with this key.
+  bool CheckHello(const Enrollment& enrolled, std::string_view bytes) {
+    auto decoded = DecodedMessage::Decode(bytes);
+    if (!decoded.ok()) return true;  // the Hub drops it
+    try {
+      auto message = decoded->Root<schema::SyncMessage>();
+      if (!message.isHello()) return true;
+      return IdFromWire(message.getHello().getNode()) == enrolled.node;
+    } catch (const kj::Exception&) {
+      return true;
+    }
+  }
+
+  void ServeHub() {
+    zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}};
+    int64_t last_tick = 0;
+    while (!stopping.load()) {
+      try {
+        zmq::poll(items, 1, std::chrono::milliseconds(options.tick_ms));
+        while (items[0].revents & ZMQ_POLLIN) {
+          zmq::message_t route;
+          zmq::message_t payload;
+          if (!router.recv(route, zmq::recv_flags::dontwait)) break;
+          while (route.more()) {
+            if (!router.recv(payload, zmq::recv_flags::none)) break;
+            if (!payload.more()) break;
+          }
+          const char* user = payload.gets("User-Id");
+          std::string key = user ? user : "";
+          auto enrolled = lookup(key);
+          std::string route_id = route.to_string();
+          if (!enrolled || enrolled->revoked) {
+            log("dropped a message from a key that is no longer enrolled: " + key);
+            continue;
+          }
+          std::string_view bytes(static_cast<const char*>(payload.data()), payload.size());
+          if (!CheckHello(*enrolled, bytes)) {
+            log("office " + enrolled->office + " said hello with another node's id; refused");
+            continue;
+          }
+          peers[route_id] = *enrolled;
+          hub->OnMessage(route_id, bytes);
+        }
+        if (log_grew_flag && log_grew_flag->exchange(false)) hub->LogGrew();
+        int64_t now = clock.NowMillis();
+        if (now - last_tick >= options.tick_ms) {
+          last_tick = now;
+          std::lock_guard lock(status_mutex);
+          peer_status = hub->Peers();
+          for (PeerStatus& peer : peer_status) {
+            auto it = peers.find(peer.route);
+            if (it != peers.end()) peer.route = it->second.office;
+          }
+        }
+      } catch (const zmq::error_t&) {
+        return;
+      }
+    }
+  }
+
+  std::atomic<bool>* log_grew_flag = nullptr;
+};
+
+Result<std::unique_ptr<HubServer>> HubServer::Start(Replica& replica, Clock& clock,
+                                                    HubServerOptions options,
+                                                    EnrollmentLookup lookup,
+                                                    Replica::Admit admit, LogLine log) {
+  if (!zmq_has("curve")) return Status::Unavailable("this libzmq was built without CURVE");
+  std::unique_ptr<HubServer> server(new HubServer());
+  server->impl_ = std::make_unique<Impl>(replica, clock, std::move(options), std::move(lookup),
+                                         std::move(admit), std::move(log));
+  Impl& impl = *server->impl_;
+  impl.log_grew_flag = &server->log_grew_;
+  try {
+    impl.zap.bind(kZapEndpoint);
+    impl.router.set(zmq::sockopt::curve_server, true);
+    impl.router.set(zmq::sockopt::curve_secretkey, impl.options.keys.secret_key);
+    impl.router.set(zmq::sockopt::zap_domain, kZapDomain);
+    impl.router.set(zmq::sockopt::maxmsgsize, impl.options.max_message_bytes);
+    impl.router.set(zmq::sockopt::linger, 0);
+    impl.router.set(zmq::sockopt::router_mandatory, false);
+    impl.router.bind(impl.options.endpoint);
+    server->endpoint_ = impl.router.get(zmq::sockopt::last_endpoint);
+  } catch (const zmq::error_t& e) {
+    return Status::Unavailable("cannot listen on " + impl.options.endpoint + ": " + e.what());
+  }
+  Impl* raw = &impl;
+  raw->hub = std::make_unique<Hub>(
+      replica, clock, raw->options.hub,
+      [raw](const std::string& route, std::string bytes) {
+        try {
+          raw->router.send(zmq::buffer(route), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+          raw->router.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+        } catch (const zmq::error_t&) {
+          // A full or vanished peer: the protocol resends from its cursors.
+        }
+      },
+      [raw](const Id& peer, const Id& origin) {
+        for (const auto& [route, enrolled] : raw->peers) {
+          if (enrolled.node != peer) continue;
+          if (origin == peer || std::find(enrolled.relays_for.begin(), enrolled.relays_for.end(),
+                                          origin) != enrolled.relays_for.end()) {
+            return true;
+          }
+        }
+        raw->log("rejected a change with origin " + origin.ToString() + " from node " +
+                 peer.ToString() + ": a node may only send its own changes");
+        return false;
+      },
+      raw->admit);
+  impl.zap_thread = std::thread([raw] { raw->ServeZap(); });
+  impl.hub_thread = std::thread([raw] { raw->ServeHub(); });
+  return server;
+}
+
+std::vector<PeerStatus> HubServer::Peers() const {
+  std::lock_guard lock(impl_->status_mutex);
+  return impl_->peer_status;
+}
+
+void HubServer::Stop() {
+  if (!impl_ || impl_->stopping.exchange(true)) return;
+  if (impl_->hub_thread.joinable()) impl_->hub_thread.join();
+  if (impl_->zap_thread.joinable()) impl_->zap_thread.join();
+  impl_->router.close();
+  impl_->zap.close();
+}
+
+HubServer::~HubServer() { Stop(); }
+
+// ---- uplink ---------------------------------------------------------------
+
+struct UplinkClient::Impl {
+  Replica& replica;
+  Clock& clock;
+  UplinkClientOptions options;
+  LogLine log;
+  zmq::context_t context{1};
+  zmq::socket_t dealer{context, zmq::socket_type::dealer};
+  std::unique_ptr<Uplink> uplink;
+  std::atomic<bool> stopping{false};
+  std::thread thread;
+  mutable std::mutex status_mutex;
+  SyncSnapshot snapshot;  // GUARDED_BY(status_mutex)
+
+  Impl(Replica& r, Clock& c, UplinkClientOptions o, LogLine l)
+      : replica(r), clock(c), options(std::move(o)), log(std::move(l)) {}
+
+  void Refresh() {
+    SyncSnapshot next;
+    next.configured = true;
+    next.uplink = uplink->status();
+    auto have = replica.Have();
+    if (have.ok()) {
+      uint64_t mine = have->count(replica.node_id()) ? have->at(replica.node_id()) : 0;
+      uint64_t held = uplink->HubHolds(replica.node_id());
+      next.unsent = mine > held ? mine - held : 0;
+    }
+    std::lock_guard lock(status_mutex);
+    snapshot = next;
+  }
+
+  void Run() {
+    uplink->Connect();
+    zmq::pollitem_t items[] = {{dealer.handle(), 0, ZMQ_POLLIN, 0}};
+    std::string last_refusal;
+    while (!stopping.load()) {
+      try {
+        zmq::poll(items, 1, std::chrono::milliseconds(options.tick_ms));
+        while (items[0].revents & ZMQ_POLLIN) {
+          zmq::message_t message;
+          if (!dealer.recv(message, zmq::recv_flags::dontwait)) break;
+          uplink->OnMessage(std::string_view(static_cast<const char*>(message.data()), message.size()));
+        }
+        uplink->Tick();
+        Refresh();
+        std::string refusal = uplink->status().refusal;
+        if (refusal != last_refusal && !refusal.empty()) log("the hub refused: " + refusal);
+        last_refusal = refusal;
+      } catch (const zmq::error_t&) {
+        return;
+      }
+    }
+  }
+};
+
+Result<std::unique_ptr<UplinkClient>> UplinkClient::Start(Replica& replica, Clock& clock,
+                                                          UplinkClientOptions options,
+                                                          LogLine log) {
+  if (!zmq_has("curve")) return Status::Unavailable("this libzmq was built without CURVE");
+  std::unique_ptr<UplinkClient> client(new UplinkClient());
+  client->impl_ = std::make_unique<Impl>(replica, clock, std::move(options), std::move(log));
+  Impl& impl = *client->impl_;
+  try {
+    impl.dealer.set(zmq::sockopt::curve_serverkey, impl.options.hub_public_key);
+    impl.dealer.set(zmq::sockopt::curve_publickey, impl.options.keys.public_key);
+    impl.dealer.set(zmq::sockopt::curve_secretkey, impl.options.keys.secret_key);
+    impl.dealer.set(zmq::sockopt::maxmsgsize, impl.options.max_message_bytes);
+    impl.dealer.set(zmq::sockopt::linger, 0);
+    impl.dealer.connect(impl.options.hub_endpoint);
+  } catch (const zmq::error_t& e) {
+    return Status::InvalidArgument("hub", "cannot connect to " + impl.options.hub_endpoint + ": " +
+                                              e.what());
+  }
+  Impl* raw = &impl;
+  impl.uplink = std::make_unique<Uplink>(replica, clock, impl.options.uplink,
+                                         [raw](std::string bytes) {
+                                           try {
+                                             raw->dealer.send(zmq::buffer(bytes),
+                                                              zmq::send_flags::dontwait);
+                                           } catch (const zmq::error_t&) {
+                                           }
+                                         });
+  if (impl.options.on_applied) impl.uplink->OnApplied(impl.options.on_applied);
+  impl.Refresh();
+  impl.thread = std::thread([raw] { raw->Run(); });
+  return client;
+}
+
+SyncSnapshot UplinkClient::Snapshot() const {
+  std::lock_guard lock(impl_->status_mutex);
+  return impl_->snapshot;
+}
+
+void UplinkClient::Stop() {
+  if (!impl_ || impl_->stopping.exchange(true)) return;
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->dealer.close();
+}
+
+UplinkClient::~UplinkClient() { Stop(); }
+
+}  // namespace crm

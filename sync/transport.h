@@ -1,0 +1,121 @@
+// Replication over ZeroMQ with CURVE: the hub's ROUTER (with a ZAP handler
+// that admits only enrolled office keys) and the node's DEALER, each driving
+// its protocol state machine (Hub, Uplink) on a thread of its own.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sync/clock.h"
+#include "sync/hub.h"
+#include "sync/replica.h"
+#include "sync/uplink.h"
+
+namespace crm {
+
+// A CURVE key pair, both halves as 40 Z85 characters.
+struct CurveKeys {
+  std::string public_key;
+  std::string secret_key;
+};
+
+Result<CurveKeys> GenerateCurveKeys();
+// Writes PREFIX.key (both halves, mode 0600) and PREFIX.pub (the public half).
+// kAlreadyExists rather than overwrite a key.
+Status WriteKeyFiles(const std::filesystem::path& prefix, const CurveKeys& keys);
+// Reads a .key file; kPermissionDenied if others may read it.
+Result<CurveKeys> ReadKeyFile(const std::filesystem::path& path);
+// Reads a .pub file (or a .key file's public half).
+Result<std::string> ReadPublicKey(const std::filesystem::path& path);
+
+// What the hub knows about an enrolled node, found by its public key.
+struct Enrollment {
+  std::string office;          // office code
+  Id node;                     // the node id its store was created with
+  std::vector<Id> relays_for;  // for a regional hub: the nodes below it
+  bool revoked = false;
+};
+using EnrollmentLookup = std::function<std::optional<Enrollment>(const std::string& public_key)>;
+using LogLine = std::function<void(const std::string& line)>;
+
+struct HubServerOptions {
+  std::string endpoint = "tcp://127.0.0.1:7800";
+  CurveKeys keys;
+  HubOptions hub;
+  int tick_ms = 100;
+  int64_t max_message_bytes = 64 << 20;
+};
+
+class HubServer {
+ public:
+  // Binds and starts the hub thread and the ZAP handler. A node may send the
+  // changes of its own origin and of the nodes enrolled below it; `admit` is
+  // asked after that (for example, to keep HQ-owned data at HQ).
+  static Result<std::unique_ptr<HubServer>> Start(Replica& replica, Clock& clock,
+                                                  HubServerOptions options,
+                                                  EnrollmentLookup lookup, Replica::Admit admit,
+                                                  LogLine log);
+  ~HubServer();
+  HubServer(const HubServer&) = delete;
+  HubServer& operator=(const HubServer&) = delete;
+
+  const std::string& endpoint() const { return endpoint_; }
+  // The peers as last seen by the hub thread. Thread-safe.
+  std::vector<PeerStatus> Peers() const;
+  // The log grew through something other than a push (a write at the hub):
+  // tell the peers. Thread-safe.
+  void LogGrew() { log_grew_.store(true); }
+  void Stop();
+
+ private:
+  struct Impl;
+  HubServer() = default;
+  std::unique_ptr<Impl> impl_;
+  std::string endpoint_;
+  std::atomic<bool> log_grew_{false};
+};
+
+struct UplinkClientOptions {
+  std::string hub_endpoint;
+  std::string hub_public_key;
+  CurveKeys keys;
+  UplinkOptions uplink;
+  int tick_ms = 100;
+  int64_t max_message_bytes = 64 << 20;
+  // Runs on the sync thread after changes pulled from the hub were applied.
+  std::function<void()> on_applied;
+};
+
+// What pos status and crm-node show about the link to the hub.
+struct SyncSnapshot {
+  bool configured = false;
+  UplinkStatus uplink;
+  uint64_t unsent = 0;  // changes made here that the hub does not hold yet
+};
+
+class UplinkClient {
+ public:
+  static Result<std::unique_ptr<UplinkClient>> Start(Replica& replica, Clock& clock,
+                                                     UplinkClientOptions options, LogLine log);
+  ~UplinkClient();
+  UplinkClient(const UplinkClient&) = delete;
+  UplinkClient& operator=(const UplinkClient&) = delete;
+
+  // Thread-safe.
+  SyncSnapshot Snapshot() const;
+  void Stop();
+
+ private:
+  struct Impl;
+  UplinkClient() = default;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace crm

@@ -1,0 +1,118 @@
+// crm-admin: keys, office enrollment and store inspection.
+//   crm-admin keygen --out PREFIX           writes PREFIX.key (0600) and PREFIX.pub
+//   crm-admin node-id --data DIR            the node id of a store (created if new)
+//   crm-admin enroll --hub-data DIR ...     lets an office's key connect to the hub
+//   crm-admin revoke --hub-data DIR --office CODE
+//   crm-admin digest --data DIR             the state digest of a store
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "node/offices.h"
+#include "node/replica.h"
+#include "node/store.h"
+#include "node/writer.h"
+#include "sync/transport.h"
+
+namespace crm {
+namespace {
+
+int Fail(const Status& status) {
+  fmt::print(stderr, "crm-admin: {}\n", status.ToString());
+  return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+// A store with its clock and writer, for the commands that write.
+struct OpenStore {
+  SystemClock wall;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<HybridClock> hlc;
+  std::unique_ptr<Writer> writer;
+
+  Status Open(const std::string& dir) {
+    CRM_ASSIGN_OR_RETURN(store, Store::Open({dir}, wall));
+    hlc = std::make_unique<HybridClock>(wall, store->node_id(), 60'000);
+    {
+      CRM_ASSIGN_OR_RETURN(StoreView view, store->Read());
+      CRM_ASSIGN_OR_RETURN(Stamp high_water, view.HlcHighWater());
+      hlc->Restore(high_water);
+    }
+    writer = std::make_unique<Writer>(*store);
+    return Status::Ok();
+  }
+};
+
+}  // namespace
+}  // namespace crm
+
+int main(int argc, char** argv) {
+  CLI::App app{"crm-admin: keys, enrollment and store inspection"};
+  app.require_subcommand(1);
+
+  std::string out;
+  auto* keygen = app.add_subcommand("keygen", "make a CURVE key pair");
+  keygen->add_option("--out", out, "path prefix of the key files")->required();
+
+  std::string data;
+  auto* node_id = app.add_subcommand("node-id", "print the node id of a store (creating it if new)");
+  node_id->add_option("--data", data, "store directory")->required();
+
+  std::string hub_data, office, node, key_file, parent, name;
+  auto* enroll = app.add_subcommand("enroll", "let an office's key connect to the hub");
+  enroll->add_option("--hub-data", hub_data, "the hub's store directory")->required();
+  enroll->add_option("--office", office, "office code")->required();
+  enroll->add_option("--node-id", node, "the office's node id (crm-admin node-id)")->required();
+  enroll->add_option("--public-key", key_file, "the office's .pub file")->required();
+  enroll->add_option("--parent", parent, "office code of its regional hub");
+  enroll->add_option("--name", name, "office name");
+
+  auto* revoke = app.add_subcommand("revoke", "refuse an office's key from now on");
+  revoke->add_option("--hub-data", hub_data, "the hub's store directory")->required();
+  revoke->add_option("--office", office, "office code")->required();
+
+  auto* digest = app.add_subcommand("digest", "print the state digest of a store");
+  digest->add_option("--data", data, "store directory")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  using namespace crm;
+  if (*keygen) {
+    auto keys = GenerateCurveKeys();
+    if (!keys.ok()) return Fail(keys.status());
+    if (Status s = WriteKeyFiles(out, *keys); !s.ok()) return Fail(s);
+    fmt::print("{}.key (secret, mode 0600) and {}.pub written\n", out, out);
+    return 0;
+  }
+  OpenStore opened;
+  if (Status s = opened.Open(*node_id || *digest ? data : hub_data); !s.ok()) return Fail(s);
+  if (*node_id) {
+    fmt::print("{}\n", opened.store->node_id().ToString());
+    return 0;
+  }
+  if (*digest) {
+    auto hex = StateDigest(*opened.store);
+    if (!hex.ok()) return Fail(hex.status());
+    fmt::print("{}\n", *hex);
+    return 0;
+  }
+  if (*enroll) {
+    auto node_parsed = Id::Parse(node);
+    if (!node_parsed.ok()) return Fail(Status::InvalidArgument("node-id", node_parsed.status().message()));
+    auto public_key = ReadPublicKey(key_file);
+    if (!public_key.ok()) return Fail(public_key.status());
+    Status s = EnrollOffice(*opened.writer, *opened.hlc,
+                            OfficeEnrollment{office, name, *node_parsed, *public_key, parent});
+    if (!s.ok()) return Fail(s);
+    fmt::print("office {} enrolled (node {})\n", office, node);
+    return 0;
+  }
+  Status s = RevokeOffice(*opened.writer, *opened.hlc, office);
+  if (!s.ok()) return Fail(s);
+  fmt::print("office {} revoked\n", office);
+  return 0;
+}
