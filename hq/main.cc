@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -139,6 +140,8 @@ int ShowStatus(const HubFlags& flags) {
 }  // namespace crm
 
 int main(int argc, char** argv) {
+  // Logs go to stderr; stdout stays for what a command prints.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("crm-hq"));
   CLI::App app{"crm-hq: the headquarters hub of the point-of-sale CRM"};
   app.set_config("--config", "", "read options from this TOML/INI file");
   app.fallthrough();

@@ -276,7 +276,7 @@ Result<std::vector<RefundedLine>> RefundedLines(const StoreView& view, const Id&
 }
 
 Result<ClientFigures> ComputeFigures(const StoreView& view, const Id& client,
-                                     std::string_view time_zone) {
+                                     std::string_view time_zone, std::string_view currency) {
   ClientFigures figures;
   CRM_ASSIGN_OR_RETURN(auto links, view.RecordsLinkedTo(client));
   std::set<LocalDate> visit_days;
@@ -294,9 +294,10 @@ Result<ClientFigures> ComputeFigures(const StoreView& view, const Id& client,
     switch (kind) {
       case EntityKind::SALE: {
         auto sale = record.value<schema::Sale>();
+        visit(sale.getTime());
+        if (Str(sale.getCurrency()) != currency) break;  // another office's money
         sales_total += sale.getTotal();
         ++sales_count;
-        visit(sale.getTime());
         for (auto part : sale.getPayments()) {
           if (part.getMethod() == schema::PaymentMethod::CREDIT) figures.outstanding += part.getAmount();
           if (part.getMethod() == schema::PaymentMethod::BONUS) redeemed += part.getAmount();
@@ -305,12 +306,14 @@ Result<ClientFigures> ComputeFigures(const StoreView& view, const Id& client,
       }
       case EntityKind::REFUND: {
         auto refund = record.value<schema::Refund>();
+        if (Str(refund.getCurrency()) != currency) break;
         refunds += refund.getAmount();
         if (refund.getMethod() == schema::PaymentMethod::CREDIT) figures.outstanding -= refund.getAmount();
         if (refund.getMethod() == schema::PaymentMethod::BONUS) redeemed -= refund.getAmount();
         break;
       }
       case EntityKind::PAYMENT:
+        if (Str(record.value<schema::Payment>().getCurrency()) != currency) break;
         figures.outstanding -= record.value<schema::Payment>().getAmount();
         break;
       case EntityKind::INTERACTION: {
@@ -385,7 +388,8 @@ Status GetClientCard(Context& ctx, const StoreView& view, const Id& client_id,
   CRM_CARD_LIST(FILE, initFiles, setFile, FileAttachment)
 #undef CRM_CARD_LIST
 
-  CRM_ASSIGN_OR_RETURN(ClientFigures figures, ComputeFigures(view, client_id, ctx.office.time_zone));
+  CRM_ASSIGN_OR_RETURN(ClientFigures figures,
+                       ComputeFigures(view, client_id, ctx.office.time_zone, ctx.office.currency));
   card.setTotalSpent(figures.total_spent);
   card.setVisitCount(figures.visit_count);
   card.setLastVisit(figures.last_visit);

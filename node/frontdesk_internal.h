@@ -40,7 +40,9 @@ Result<Record> Require(const StoreView& view, EntityKind kind, const Id& id, std
 Result<std::pair<Id, Record>> FindSale(const StoreView& view, std::string_view receipt_or_id,
                                        std::string_view field);
 
-// Figures derived from a client's events (see docs/frontdesk.md).
+// Figures derived from a client's events (see docs/frontdesk.md). Money
+// figures count only amounts in `currency` (the office's own); visits count
+// every office.
 struct ClientFigures {
   int64_t total_spent = 0;     // sales minus refunds
   uint32_t visit_count = 0;    // distinct office-local days with a sale or a visit
@@ -50,7 +52,7 @@ struct ClientFigures {
   int64_t outstanding = 0;     // owed on credit
 };
 Result<ClientFigures> ComputeFigures(const StoreView& view, const Id& client,
-                                     std::string_view time_zone);
+                                     std::string_view time_zone, std::string_view currency);
 
 // The refunded quantity and amount of each line of a sale so far.
 struct RefundedLine {

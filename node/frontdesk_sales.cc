@@ -127,7 +127,7 @@ Status RecordSale(Context& ctx, StoreTxn& txn, schema::NewSale::Reader args,
                                 "the change is given at the till", paid, total));
   }
   if (bonus > 0) {
-    CRM_ASSIGN_OR_RETURN(ClientFigures figures, ComputeFigures(txn, client_id, ctx.office.time_zone));
+    CRM_ASSIGN_OR_RETURN(ClientFigures figures, ComputeFigures(txn, client_id, ctx.office.time_zone, ctx.office.currency));
     if (bonus > figures.loyalty_balance) {
       return Status::InvalidArgument(
           "payments", fmt::format("the client has {} bonus points, not {}", figures.loyalty_balance, bonus));
@@ -239,7 +239,7 @@ Status RecordPayment(Context& ctx, StoreTxn& txn, schema::NewPayment::Reader arg
   }
   if (args.getAmount() <= 0) return Status::InvalidArgument("amount", "must be positive");
   CRM_RETURN_IF_ERROR(CheckText("comment", Str(args.getComment()), 500, false));
-  CRM_ASSIGN_OR_RETURN(ClientFigures figures, ComputeFigures(txn, client_id, ctx.office.time_zone));
+  CRM_ASSIGN_OR_RETURN(ClientFigures figures, ComputeFigures(txn, client_id, ctx.office.time_zone, ctx.office.currency));
   if (args.getAmount() > figures.outstanding) {
     return Status::InvalidArgument(
         "amount", fmt::format("the client owes {}, less than {}", figures.outstanding, args.getAmount()));

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -146,6 +147,8 @@ int BootstrapAdmin(const NodeFlags& flags, const std::string& login, const std::
 }  // namespace crm
 
 int main(int argc, char** argv) {
+  // Logs go to stderr; stdout stays for what a command prints.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("crm-node"));
   CLI::App app{"crm-node: an office node of the point-of-sale CRM"};
   app.require_subcommand(1);
   crm::NodeFlags flags;

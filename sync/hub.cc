@@ -96,8 +96,13 @@ void Hub::OnHello(const std::string& route, schema::Hello::Reader hello) {
   auto have = replica_.Have();
   auto log_seq = replica_.LogSeq();
   if (!have.ok() || !log_seq.ok()) return;  // the node will say hello again
+  Id node = IdFromWire(hello.getNode());
+  // A node that reconnected has a new route: forget the old one.
+  for (auto it = peers_.begin(); it != peers_.end();) {
+    it = it->first != route && it->second.node == node ? peers_.erase(it) : std::next(it);
+  }
   Peer& peer = peers_[route];
-  peer.node = IdFromWire(hello.getNode());
+  peer.node = node;
   peer.last_contact_ms = clock_.NowMillis();
   peer.welcomed = true;
 
@@ -146,7 +151,7 @@ void Hub::OnPull(const std::string& route, Peer& peer, schema::Pull::Reader pull
   size_t max = std::min<size_t>(std::max<uint32_t>(pull.getMax(), 1), options_.pull_max);
   auto slice = replica_.ReadLogFor(peer.node, pull.getAfter(), max);
   if (!slice.ok()) return;
-  peer.pulled_through = std::max(peer.pulled_through, pull.getAfter());
+  peer.pulled_through = std::max(peer.pulled_through, slice->through);
   capnp::MallocMessageBuilder message;
   auto entries = message.initRoot<schema::SyncMessage>().initEntries();
   auto changes = entries.initChanges(static_cast<unsigned>(slice->entries.size()));

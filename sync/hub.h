@@ -27,7 +27,7 @@ struct PeerStatus {
   Id node;
   std::string route;
   int64_t last_contact_ms = 0;
-  uint64_t pulled_through = 0;     // the hub's log seq the peer has asked beyond
+  uint64_t pulled_through = 0;     // the hub's log seq the peer was sent up to
   uint64_t held_from_peer = 0;     // the peer's own origin seq held here
   uint64_t rejected = 0;
   bool online = false;
