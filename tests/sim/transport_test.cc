@@ -1,0 +1,200 @@
+// The hub's transport against hostile or confused peers: a real HubServer on
+// loopback, and raw ZeroMQ DEALER sockets playing the offices.
+#include <catch2/catch.hpp>
+#include <zmq.hpp>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "node/replica.h"
+#include "schema/records.capnp.h"
+#include "schema/sync.capnp.h"
+#include "sync/change_builder.h"
+#include "sync/transport.h"
+#include "sync/wire.h"
+#include "tests/support/temp_dir.h"
+
+namespace crm {
+namespace {
+
+class HubFixture {
+ public:
+  HubFixture() {
+    auto store = Store::Open({dir_.path(), 4u << 20, 1u << 30, false}, wall_);
+    REQUIRE(store.ok());
+    store_ = std::move(store).value();
+    hlc_ = std::make_unique<HybridClock>(wall_, store_->node_id(), 60'000);
+    writer_ = std::make_unique<Writer>(*store_);
+    replica_ = std::make_unique<StoreReplica>(*store_, *writer_, *hlc_);
+    hub_keys_ = *GenerateCurveKeys();
+    office_keys_ = *GenerateCurveKeys();
+    HubServerOptions options;
+    options.endpoint = "tcp://127.0.0.1:*";
+    options.keys = hub_keys_;
+    auto server = HubServer::Start(
+        *replica_, wall_, options,
+        [this](const std::string& key) -> std::optional<Enrollment> {
+          if (key == office_keys_.public_key) return Enrollment{"LON", office_node_, {}, false};
+          return std::nullopt;
+        },
+        {}, [this](const std::string& line) {
+          std::lock_guard lock(log_mutex_);
+          log_ += line + "\n";
+        });
+    REQUIRE(server.ok());
+    server_ = std::move(server).value();
+  }
+
+  // A DEALER that speaks CURVE with `keys`.
+  std::unique_ptr<zmq::socket_t> Connect(const CurveKeys& keys) {
+    auto socket = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
+    socket->set(zmq::sockopt::curve_serverkey, hub_keys_.public_key);
+    socket->set(zmq::sockopt::curve_publickey, keys.public_key);
+    socket->set(zmq::sockopt::curve_secretkey, keys.secret_key);
+    socket->set(zmq::sockopt::linger, 0);
+    socket->set(zmq::sockopt::rcvtimeo, 1500);
+    socket->connect(server_->endpoint());
+    return socket;
+  }
+
+  static void Send(zmq::socket_t& socket, capnp::MessageBuilder& message) {
+    std::string bytes = EncodeMessage(message);
+    socket.send(zmq::buffer(bytes), zmq::send_flags::none);
+  }
+
+  // The next message, or nullopt after the receive timeout.
+  static std::optional<DecodedMessage> Receive(zmq::socket_t& socket) {
+    zmq::message_t message;
+    if (!socket.recv(message, zmq::recv_flags::none)) return std::nullopt;
+    auto decoded = DecodedMessage::Decode(
+        std::string_view(static_cast<const char*>(message.data()), message.size()));
+    REQUIRE(decoded.ok());
+    return std::move(decoded).value();
+  }
+
+  static void Hello(zmq::socket_t& socket, const Id& node) {
+    capnp::MallocMessageBuilder message;
+    auto hello = message.initRoot<schema::SyncMessage>().initHello();
+    IdToWire(node, hello.initNode());
+    IdToWire(Id{9, 9}, hello.initInstance());
+    hello.setProtocolVersion(schema::SYNC_PROTOCOL_VERSION);
+    hello.setSchemaVersion(schema::SYNC_SCHEMA_VERSION);
+    Send(socket, message);
+  }
+
+  static void PushClient(capnp::List<schema::Change>::Builder list, unsigned i, const Id& origin,
+                         uint64_t seq, const Id& client) {
+    ChangeMessage change =
+        ChangeMessage::Patch(EntityKind::CLIENT, client, Stamp{1'700'000'000'000, 0, origin}, Id{});
+    change.record<schema::Client>().setFirstName("Someone");
+    REQUIRE(change.Set("firstName").ok());
+    auto built = change.change();
+    IdToWire(origin, built.initOrigin());
+    built.setOriginSeq(seq);
+    list.setWithCaveats(i, built.asReader());
+  }
+
+  std::string Log() {
+    std::lock_guard lock(log_mutex_);
+    return log_;
+  }
+
+  std::mutex log_mutex_;
+  std::string log_;
+  testing::TempDir dir_;
+  SystemClock wall_;
+  zmq::context_t context_{1};
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<HybridClock> hlc_;
+  std::unique_ptr<Writer> writer_;
+  std::unique_ptr<StoreReplica> replica_;
+  CurveKeys hub_keys_;
+  CurveKeys office_keys_;
+  Id office_node_{0x4C4F4E, 1};
+  std::unique_ptr<HubServer> server_;
+};
+
+TEST_CASE("an enrolled office may push only its own changes; a forged origin is rejected",
+          "[replication][transport]") {
+  HubFixture f;
+  auto office = f.Connect(f.office_keys_);
+  HubFixture::Hello(*office, f.office_node_);
+  auto welcome = HubFixture::Receive(*office);
+  REQUIRE(welcome);
+  REQUIRE(welcome->Root<schema::SyncMessage>().isWelcome());
+
+  Id other_office{0x4D534B, 2};
+  Id honest_client{1, 1}, forged_client{2, 2};
+  capnp::MallocMessageBuilder message;
+  auto push = message.initRoot<schema::SyncMessage>().initPush();
+  push.setBatch(1);
+  auto changes = push.initChanges(2);
+  HubFixture::PushClient(changes, 0, other_office, 1, forged_client);
+  HubFixture::PushClient(changes, 1, f.office_node_, 1, honest_client);
+  HubFixture::Send(*office, message);
+
+  auto ack = HubFixture::Receive(*office);
+  REQUIRE(ack);
+  auto reply = ack->Root<schema::SyncMessage>();
+  REQUIRE(reply.isPushAck());
+  REQUIRE(reply.getPushAck().getRejected().size() == 1);
+  CHECK(IdFromWire(reply.getPushAck().getRejected()[0].getOrigin()) == other_office);
+
+  auto view = f.store_->Read();
+  CHECK(view->Get(EntityKind::CLIENT, honest_client).ok());
+  CHECK(view->Get(EntityKind::CLIENT, forged_client).status().code() == StatusCode::kNotFound);
+  CHECK(*view->OriginSeqOf(other_office) == 0);  // the other office's history is untouched
+  CHECK(*view->OriginSeqOf(f.office_node_) == 1);
+}
+
+TEST_CASE("an unenrolled key gets no answer at all", "[replication][transport]") {
+  HubFixture f;
+  CurveKeys stranger = *GenerateCurveKeys();
+  auto socket = f.Connect(stranger);
+  HubFixture::Hello(*socket, Id{7, 7});
+  CHECK_FALSE(HubFixture::Receive(*socket));
+  CHECK(f.Log().find(stranger.public_key + " is not enrolled") != std::string::npos);
+}
+
+TEST_CASE("an enrolled key claiming another node's id is not welcomed", "[replication][transport]") {
+  HubFixture f;
+  auto socket = f.Connect(f.office_keys_);
+  HubFixture::Hello(*socket, Id{0x4D534B, 2});
+  CHECK_FALSE(HubFixture::Receive(*socket));
+  CHECK(f.Log().find("said hello with another node's id") != std::string::npos);
+}
+
+TEST_CASE("garbage frames are dropped and the hub goes on serving", "[replication][transport]") {
+  HubFixture f;
+  auto socket = f.Connect(f.office_keys_);
+  for (std::string garbage : {std::string("hello"), std::string(64, '\xff'), std::string()}) {
+    socket->send(zmq::buffer(garbage), zmq::send_flags::none);
+  }
+  HubFixture::Hello(*socket, f.office_node_);
+  auto welcome = HubFixture::Receive(*socket);
+  REQUIRE(welcome);
+  CHECK(welcome->Root<schema::SyncMessage>().isWelcome());
+}
+
+TEST_CASE("key files are private and checked", "[replication][transport]") {
+  testing::TempDir dir;
+  auto keys = GenerateCurveKeys();
+  REQUIRE(keys.ok());
+  auto prefix = dir.path() / "lon";
+  REQUIRE(WriteKeyFiles(prefix, *keys).ok());
+  CHECK((std::filesystem::status(prefix.string() + ".key").permissions() &
+         (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) ==
+        std::filesystem::perms::none);
+  CHECK(ReadKeyFile(prefix.string() + ".key")->secret_key == keys->secret_key);
+  CHECK(*ReadPublicKey(prefix.string() + ".pub") == keys->public_key);
+  CHECK(WriteKeyFiles(prefix, *keys).code() == StatusCode::kAlreadyExists);
+  std::filesystem::permissions(prefix.string() + ".key", std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  CHECK(ReadKeyFile(prefix.string() + ".key").status().code() == StatusCode::kPermissionDenied);
+}
+
+}  // namespace
+}  // namespace crm
