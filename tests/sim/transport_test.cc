@@ -117,7 +117,7 @@ class HubFixture {
   std::unique_ptr<HubServer> server_;
 };
 
-TEST_CASE("an enrolled office may push only its own changes; a forged origin is rejected",
+TEST_CASE("an enrolled office may push only its own changes, and a forged origin is rejected",
           "[replication][transport]") {
   HubFixture f;
   auto office = f.Connect(f.office_keys_);
