@@ -12,6 +12,7 @@
 #include "node/local_time.h"
 #include "node/text.h"
 #include "sync/codec.h"
+#include "sync/merge.h"
 
 namespace crm {
 
@@ -450,6 +451,12 @@ Result<Record> Require(const StoreView& view, EntityKind kind, const Id& id,
   auto record = view.Get(kind, id);
   if (!record.ok() && record.status().code() == StatusCode::kNotFound) {
     return Status(StatusCode::kNotFound, record.status().message(), std::string(field));
+  }
+  if (record.ok() && !IsLive(record->stored())) {
+    return Status(StatusCode::kNotFound,
+                  std::string(EntityName(kind)) + " " + id.ToString() +
+                      (record->stored().hasErased() ? " was erased" : " was deleted"),
+                  std::string(field));
   }
   return record;
 }

@@ -152,6 +152,14 @@ Status ValidateChange(schema::Change::Reader change) {
                          " is changed by patches");
       }
       return CheckRecordShape(change);
+    case schema::Change::TOMBSTONE:
+    case schema::Change::ERASE:
+      if (event) {
+        return Status::InvalidArgument(
+            "change", std::string("a ") + std::string(EntityName(change.getEntity())) +
+                          " is written once and kept");
+      }
+      return Status::Ok();
   }
   return Status::InvalidArgument("change", "unknown kind of change body");
 }
@@ -472,7 +480,7 @@ Result<Applied> StoreTxn::ApplyInPlace(schema::Change::Reader change) {
       schema::StoredRecord::Reader current;
       if (before) current = before->stored();
       CRM_ASSIGN_OR_RETURN(MergeOutcome outcome,
-                           MergePatch(change, before ? &current : nullptr, out));
+                           MergeChange(change, before ? &current : nullptr, out));
       record_changed = outcome.changed;
     }
 
@@ -501,9 +509,13 @@ Result<Applied> StoreTxn::ApplyInPlace(schema::Change::Reader change) {
 
 Status StoreTxn::UpdateClientIndexes(const Record* before, schema::StoredRecord::Reader after,
                                const Id& id) {
+  // A deleted or erased client is found by nothing.
   ClientIndexKeys old_keys;
-  if (before != nullptr) old_keys = IndexKeysOf(before->value<schema::Client>());
-  ClientIndexKeys new_keys = IndexKeysOf(after.getValue().getAs<schema::Client>());
+  if (before != nullptr && IsLive(before->stored())) {
+    old_keys = IndexKeysOf(before->value<schema::Client>());
+  }
+  ClientIndexKeys new_keys;
+  if (IsLive(after)) new_keys = IndexKeysOf(after.getValue().getAs<schema::Client>());
   // Compare keys as stored (cut), so two long values sharing a stored key
   // never delete each other's entry.
   for (ClientIndexKeys* keys : {&old_keys, &new_keys}) {

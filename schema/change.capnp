@@ -24,6 +24,8 @@ struct Change {
   union {
     patch @6 :Patch;       # sets fields of a mutable record
     event @7 :AnyPointer;  # the whole record of a write-once event, of the entity's type
+    tombstone @8 :Void;    # deletes a mutable record; a later edit brings it back
+    erase @9 :Void;        # right to be forgotten: scrubs the record for good
   }
 }
 
@@ -56,6 +58,8 @@ struct StoredRecord {
   elements @4 :List(ElementState);   # mutable records: every element ever seen
   created @5 :Stamp;                 # stamp of the first change applied
   updated @6 :Stamp;                 # newest stamp applied
+  deleted @7 :Stamp;                 # newest tombstone; null if never deleted
+  erased @8 :Stamp;                  # newest erase; null if not erased (then nothing else is kept)
 }
 
 struct FieldStamp {

@@ -71,6 +71,7 @@ struct Client {
   responsible @20 :Id;           # responsible employee (a user)
   homeOffice @21 :Text;          # office code where the client was created
   createdAt @22 :Int64;
+  mergedInto @23 :Id;            # a duplicate merged into this client (see DESIGN.md)
 }
 
 struct SaleLine {

@@ -38,6 +38,24 @@ ChangeMessage ChangeMessage::Event(EntityKind kind, const Id& id, const Stamp& s
   return m;
 }
 
+ChangeMessage ChangeMessage::Tombstone(EntityKind kind, const Id& id, const Stamp& stamp,
+                                       const Id& author) {
+  ChangeMessage m(kind);
+  auto change = m.message_->initRoot<schema::Change>();
+  FillHeader(change, kind, id, stamp, author);
+  change.setTombstone();
+  return m;
+}
+
+ChangeMessage ChangeMessage::Erase(EntityKind kind, const Id& id, const Stamp& stamp,
+                                   const Id& author) {
+  ChangeMessage m(kind);
+  auto change = m.message_->initRoot<schema::Change>();
+  FillHeader(change, kind, id, stamp, author);
+  change.setErase();
+  return m;
+}
+
 Result<uint16_t> ChangeMessage::Ordinal(std::string_view name, bool list_field) const {
   auto field = RecordSchema(kind_).findFieldByName(kj::StringPtr(std::string(name).c_str()));
   if (field == nullptr) {

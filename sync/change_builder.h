@@ -25,6 +25,11 @@ class ChangeMessage {
   // A write-once event; fill record<T>() completely.
   static ChangeMessage Event(EntityKind kind, const Id& id, const Stamp& stamp, const Id& author);
 
+  // Deletes the mutable record (kind, id); an edit stamped later brings it back.
+  static ChangeMessage Tombstone(EntityKind kind, const Id& id, const Stamp& stamp, const Id& author);
+  // Erases the record for good (right to be forgotten).
+  static ChangeMessage Erase(EntityKind kind, const Id& id, const Stamp& stamp, const Id& author);
+
   ChangeMessage(ChangeMessage&&) noexcept = default;
   ChangeMessage& operator=(ChangeMessage&&) noexcept = default;
 

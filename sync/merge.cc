@@ -172,6 +172,7 @@ Result<MergeOutcome> MergePatch(schema::Change::Reader change,
 
   out.setEntity(kind);
   out.setId(change.getId());
+  if (current != nullptr && current->hasDeleted()) out.setDeleted(current->getDeleted());
   if (current != nullptr) {
     // created and updated are the oldest and newest stamps ever applied, so
     // they too come out the same whatever the order of delivery.
@@ -231,6 +232,7 @@ Status CheckRecordShape(schema::Change::Reader change) {
     if (change.isEvent()) {
       return CheckStruct(change.getEvent().getAs<DynamicStruct>(record_schema), "event", 0);
     }
+    if (!change.isPatch()) return Status::Ok();  // a tombstone or an erase carries no record
     auto patch = change.getPatch();
     CRM_RETURN_IF_ERROR(
         CheckStruct(patch.getRecord().getAs<DynamicStruct>(record_schema), "patch", 0));
@@ -242,6 +244,90 @@ Status CheckRecordShape(schema::Change::Reader change) {
   } catch (const kj::Exception& e) {
     return Status::InvalidArgument("change", std::string("the record does not match its schema: ") +
                                                  e.getDescription().cStr());
+  }
+}
+
+namespace {
+
+// Writes the record of an erased entity: nothing but who it was and when it
+// was erased, so every replica holds the same bytes whatever came before.
+void WriteErased(schema::Change::Reader change, const Stamp& erased,
+                 schema::StoredRecord::Builder out) {
+  out.setEntity(change.getEntity());
+  out.setId(change.getId());
+  out.getValue().initAs<DynamicStruct>(RecordSchema(change.getEntity()));
+  StampToWire(erased, out.initErased());
+  StampToWire(erased, out.initCreated());
+  StampToWire(erased, out.initUpdated());
+}
+
+Result<MergeOutcome> MergeTombstone(schema::Change::Reader change,
+                                    const schema::StoredRecord::Reader* current,
+                                    schema::StoredRecord::Builder out) {
+  const Stamp stamp = StampFromWire(change.getStamp());
+  MergeOutcome outcome;
+  if (current == nullptr) {
+    out.setEntity(change.getEntity());
+    out.setId(change.getId());
+    out.getValue().initAs<DynamicStruct>(RecordSchema(change.getEntity()));
+    StampToWire(stamp, out.initCreated());
+    StampToWire(stamp, out.initUpdated());
+    StampToWire(stamp, out.initDeleted());
+    outcome.changed = true;
+    return outcome;
+  }
+  // Everything stays; only the tombstone and the stamp range move.
+  out.setEntity(current->getEntity());
+  out.setId(current->getId());
+  out.getValue().set(current->getValue());
+  out.setFieldStamps(current->getFieldStamps());
+  out.setElements(current->getElements());
+  Stamp created = StampFromWire(current->getCreated());
+  Stamp updated = StampFromWire(current->getUpdated());
+  Stamp deleted = current->hasDeleted() ? StampFromWire(current->getDeleted()) : Stamp{};
+  outcome.changed = stamp < created || updated < stamp || deleted < stamp;
+  StampToWire(stamp < created ? stamp : created, out.initCreated());
+  StampToWire(updated < stamp ? stamp : updated, out.initUpdated());
+  StampToWire(deleted < stamp ? stamp : deleted, out.initDeleted());
+  return outcome;
+}
+
+}  // namespace
+
+bool IsLive(schema::StoredRecord::Reader stored) {
+  if (stored.hasErased()) return false;
+  if (!stored.hasDeleted()) return true;
+  Stamp deleted = StampFromWire(stored.getDeleted());
+  for (auto fs : stored.getFieldStamps()) {
+    if (deleted < StampFromWire(fs.getStamp())) return true;
+  }
+  for (auto e : stored.getElements()) {
+    if (deleted < StampFromWire(e.getStamp())) return true;
+  }
+  return false;
+}
+
+Result<MergeOutcome> MergeChange(schema::Change::Reader change,
+                                 const schema::StoredRecord::Reader* current,
+                                 schema::StoredRecord::Builder out) {
+  const Stamp stamp = StampFromWire(change.getStamp());
+  if (current != nullptr && current->hasErased()) {
+    // Erasure wins over every write, before or after it.
+    Stamp erased = StampFromWire(current->getErased());
+    bool later_erase = change.isErase() && erased < stamp;
+    WriteErased(change, later_erase ? stamp : erased, out);
+    return MergeOutcome{later_erase};
+  }
+  switch (change.which()) {
+    case schema::Change::PATCH:
+      return MergePatch(change, current, out);
+    case schema::Change::TOMBSTONE:
+      return MergeTombstone(change, current, out);
+    case schema::Change::ERASE:
+      WriteErased(change, stamp, out);
+      return MergeOutcome{true};
+    default:
+      return Status::InvalidArgument("change", "not a change of a mutable record");
   }
 }
 

@@ -35,6 +35,17 @@ Result<MergeOutcome> MergePatch(schema::Change::Reader change,
 // REQUIRES: the change's entity kind is known.
 Status CheckRecordShape(schema::Change::Reader change);
 
+// Merges any change of a mutable record: a patch (as MergePatch), a tombstone
+// (the record is deleted until a later edit brings it back) or an erase (the
+// record is scrubbed, and every write before or after it is ignored).
+// Commutative, associative and idempotent like MergePatch.
+Result<MergeOutcome> MergeChange(schema::Change::Reader change,
+                                 const schema::StoredRecord::Reader* current,
+                                 schema::StoredRecord::Builder out);
+
+// False for an erased record, and for a deleted one no edit came after.
+bool IsLive(schema::StoredRecord::Reader stored);
+
 // Stores a write-once event as a new record.
 // REQUIRES: change is an event.
 void StoreEvent(schema::Change::Reader change, schema::StoredRecord::Builder out);

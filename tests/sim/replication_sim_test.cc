@@ -366,7 +366,13 @@ class Simulation {
       what = kClient;
     } else {
       Id client_id = clients_[static_cast<size_t>(Uniform(0, static_cast<int64_t>(clients_.size()) - 1))];
-      if (kind < 6) {
+      if (kind == 3 && Chance(0.15)) {
+        // Deletions and, rarer, erasures race with the edits.
+        change = std::make_shared<ChangeMessage>(
+            Chance(0.3) ? ChangeMessage::Erase(EntityKind::CLIENT, client_id, node.hlc->Now(), Id{})
+                        : ChangeMessage::Tombstone(EntityKind::CLIENT, client_id, node.hlc->Now(), Id{}));
+        what = kEdit;
+      } else if (kind < 6) {
         // Concurrent edits of the same clients at different nodes.
         change = std::make_shared<ChangeMessage>(
             ChangeMessage::Patch(EntityKind::CLIENT, client_id, node.hlc->Now(), Id{}));

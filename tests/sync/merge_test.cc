@@ -1,10 +1,12 @@
 #include "sync/merge.h"
 
+#include <capnp/any.h>
 #include <capnp/message.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,7 +30,7 @@ class Replica {
     auto out = next->initRoot<schema::StoredRecord>();
     schema::StoredRecord::Reader current;
     if (state_) current = state_->getRoot<schema::StoredRecord>().asReader();
-    auto outcome = MergePatch(m.change().asReader(), state_ ? &current : nullptr, out);
+    auto outcome = MergeChange(m.change().asReader(), state_ ? &current : nullptr, out);
     REQUIRE(outcome.ok());
     last_changed_ = outcome->changed;
     state_ = std::move(next);
@@ -46,6 +48,11 @@ class Replica {
     return state_->getRoot<schema::StoredRecord>().asReader().getValue().getAs<capnp::AnyStruct>().canonicalize();
   }
   bool last_changed() const { return last_changed_; }
+  bool live() { return IsLive(state_->getRoot<schema::StoredRecord>().asReader()); }
+  // The whole stored record, stamps included, in canonical form.
+  kj::Array<capnp::word> CanonicalRecord() {
+    return capnp::AnyStruct::Reader(state_->getRoot<schema::StoredRecord>().asReader()).canonicalize();
+  }
   Stamp Created() {
     return StampFromWire(state_->getRoot<schema::StoredRecord>().asReader().getCreated());
   }
@@ -193,6 +200,66 @@ TEST_CASE("a record field of the wrong type is refused before it is stored", "[s
   REQUIRE_FALSE(shape.ok());
   CHECK(shape.code() == StatusCode::kInvalidArgument);
   CHECK(shape.message().find("does not match its schema") != std::string::npos);
+}
+
+TEST_CASE("a deleted client stays deleted for older edits and comes back with a newer one",
+          "[sync][merge]") {
+  Replica r;
+  auto create = SetName({1000, 0, kOfficeA}, "Anna", "Smith");
+  auto older_edit = SetCard({1500, 0, kOfficeB}, "OLD");
+  auto remove = ChangeMessage::Tombstone(EntityKind::CLIENT, kClient, {2000, 0, kOfficeA}, Id{});
+  auto newer_edit = SetCard({3000, 0, kOfficeB}, "NEW");
+  r.Apply(create);
+  r.Apply(remove);
+  CHECK_FALSE(r.live());
+  r.Apply(older_edit);
+  CHECK_FALSE(r.live());
+  r.Apply(newer_edit);
+  CHECK(r.live());
+  CHECK(std::string(r.client().getLoyaltyCard().cStr()) == "NEW");
+}
+
+TEST_CASE("erasure wins over every write, before or after, in any order", "[sync][merge]") {
+  auto create = SetName({1000, 0, kOfficeA}, "Anna", "Smith");
+  auto phone = ChangeMessage::Patch(EntityKind::CLIENT, kClient, {1100, 0, kOfficeA}, Id{});
+  REQUIRE(phone.AddElement("phones", "+441234567890").ok());
+  auto erase = ChangeMessage::Erase(EntityKind::CLIENT, kClient, {2000, 0, kOfficeB}, Id{});
+  auto later = SetName({9000, 0, kOfficeA}, "Anna", "Again");
+  std::vector<ChangeMessage*> changes = {&create, &phone, &erase, &later};
+  std::vector<kj::Array<capnp::word>> results;
+  std::vector<size_t> order = {0, 1, 2, 3};
+  do {
+    Replica r;
+    for (size_t i : order) r.Apply(*changes[i]);
+    CHECK_FALSE(r.live());
+    CHECK(r.client().getFirstName().size() == 0);
+    CHECK(r.client().getPhones().size() == 0);
+    results.push_back(r.CanonicalRecord());
+  } while (std::next_permutation(order.begin(), order.end()));
+  for (const auto& result : results) CHECK(result.asBytes() == results[0].asBytes());
+}
+
+TEST_CASE("merge is commutative for patches, tombstones and sets together", "[sync][merge]") {
+  auto a = SetName({1000, 0, kOfficeA}, "Anna", "Smith");
+  auto b = SetCard({1000, 1, kOfficeB}, "C-1");
+  auto c = ChangeMessage::Tombstone(EntityKind::CLIENT, kClient, {1500, 0, kOfficeB}, Id{});
+  auto d = ChangeMessage::Patch(EntityKind::CLIENT, kClient, {1200, 0, kOfficeA}, Id{});
+  REQUIRE(d.AddElement("tags", "vip").ok());
+  auto e = ChangeMessage::Patch(EntityKind::CLIENT, kClient, {1800, 0, kOfficeA}, Id{});
+  REQUIRE(e.RemoveElement("tags", "vip").ok());
+  std::vector<ChangeMessage*> changes = {&a, &b, &c, &d, &e};
+  std::vector<size_t> order = {0, 1, 2, 3, 4};
+  std::optional<kj::Array<capnp::word>> first;
+  do {
+    Replica r;
+    for (size_t i : order) r.Apply(*changes[i]);
+    auto bytes = r.CanonicalRecord();
+    if (!first) {
+      first = std::move(bytes);
+    } else {
+      REQUIRE(bytes.asBytes() == first->asBytes());
+    }
+  } while (std::next_permutation(order.begin(), order.end()));
 }
 
 TEST_CASE("a patch naming a field the record lacks is refused", "[sync][merge]") {
