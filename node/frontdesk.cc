@@ -73,7 +73,11 @@ const char* RoleName(schema::Role role) {
 schema::Role MinimumRole(schema::Request::Which op) {
   using W = schema::Request::Which;
   switch (op) {
-    case W::REFUND_SALE: return schema::Role::OFFICE_MANAGER;
+    case W::REFUND_SALE:
+    case W::LIST_DUPLICATES:
+    case W::MERGE_CLIENTS:
+    case W::DELETE_CLIENT:
+    case W::ERASE_CLIENT: return schema::Role::OFFICE_MANAGER;
     case W::SAVE_PRODUCT: return schema::Role::HQ_MANAGER;
     case W::CREATE_USER: return schema::Role::ADMIN;
     default: return schema::Role::CASHIER;
@@ -102,6 +106,10 @@ const char* OperationName(schema::Request::Which op) {
     case W::GET_SALE: return "show a sale";
     case W::SAVE_PRODUCT: return "save a product";
     case W::CREATE_USER: return "create a user";
+    case W::LIST_DUPLICATES: return "list duplicate clients";
+    case W::MERGE_CLIENTS: return "merge clients";
+    case W::DELETE_CLIENT: return "delete a client";
+    case W::ERASE_CLIENT: return "erase a client";
   }
   return "unknown operation";
 }
@@ -322,16 +330,12 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
           status.setRecords(records);
           CRM_ASSIGN_OR_RETURN(uint64_t seq, view.LastSeq());
           status.setLogSeq(seq);
+          // What this node made that the hub is not known to hold (all of
+          // it for a node without a hub).
           SyncSnapshot sync = sync_status_ ? sync_status_() : SyncSnapshot{};
-          if (sync.configured) {
-            status.setUnsentChanges(sync.unsent);
-            status.setLastHubContact(sync.uplink.last_contact_ms);
-          } else {
-            // A node without a hub has sent nothing it made.
-            CRM_ASSIGN_OR_RETURN(uint64_t made, view.LocalChangeCount());
-            status.setUnsentChanges(made);
-            status.setLastHubContact(0);
-          }
+          CRM_ASSIGN_OR_RETURN(uint64_t made, view.LocalChangeCount());
+          status.setUnsentChanges(made > sync.hub_holds_own ? made - sync.hub_holds_own : 0);
+          status.setLastHubContact(sync.configured ? sync.uplink.last_contact_ms : 0);
           status.setTimeZone(office_.time_zone);
           status.setCurrency(office_.currency);
           return Status::Ok();
@@ -400,6 +404,22 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
       case W::CREATE_USER:
         return write([&](StoreTxn& txn, schema::Response::Builder out) {
           return frontdesk::CreateUser(ctx, txn, request.getCreateUser(), out);
+        });
+      case W::LIST_DUPLICATES:
+        return read([&](const StoreView& view) {
+          return frontdesk::ListDuplicates(ctx, view, response);
+        });
+      case W::MERGE_CLIENTS:
+        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+          return frontdesk::MergeClients(ctx, txn, request.getMergeClients(), out);
+        });
+      case W::DELETE_CLIENT:
+        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+          return frontdesk::RemoveClient(ctx, txn, IdFromWire(request.getDeleteClient()), false, out);
+        });
+      case W::ERASE_CLIENT:
+        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+          return frontdesk::RemoveClient(ctx, txn, IdFromWire(request.getEraseClient()), true, out);
         });
     }
     return ErrorResponse(request_id,

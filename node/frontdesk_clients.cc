@@ -8,6 +8,7 @@
 #include "node/frontdesk_internal.h"
 #include "node/local_time.h"
 #include "node/text.h"
+#include "sync/merge.h"
 
 namespace crm::frontdesk {
 namespace {
@@ -140,11 +141,78 @@ Status FindClients(Context& ctx, const StoreView& view, schema::FindClients::Rea
     add(by_name);
   }
 
-  auto out = response.initClients(static_cast<unsigned>(found.size()));
-  for (unsigned i = 0; i < found.size(); ++i) {
-    CRM_ASSIGN_OR_RETURN(Record record, view.Get(EntityKind::CLIENT, found[i]));
-    FillSummary(out[i], found[i], record);
+  // A merged duplicate is shown as the client it was merged into.
+  std::vector<std::pair<Id, Record>> shown;
+  for (const Id& id : found) {
+    CRM_ASSIGN_OR_RETURN(Id survivor, view.ResolveClient(id));
+    bool seen = std::any_of(shown.begin(), shown.end(),
+                            [&](const auto& entry) { return entry.first == survivor; });
+    if (seen) continue;
+    auto record = view.Get(EntityKind::CLIENT, survivor);
+    if (!record.ok() || !IsLive(record->stored())) continue;
+    shown.emplace_back(survivor, std::move(record).value());
   }
+  auto out = response.initClients(static_cast<unsigned>(shown.size()));
+  for (unsigned i = 0; i < shown.size(); ++i) FillSummary(out[i], shown[i].first, shown[i].second);
+  return Status::Ok();
+}
+
+Result<std::vector<Id>> ClientGroup(const StoreView& view, const Id& id) {
+  CRM_ASSIGN_OR_RETURN(Id survivor, view.ResolveClient(id));
+  std::vector<Id> group = {survivor};
+  for (size_t i = 0; i < group.size() && group.size() < 1000; ++i) {
+    CRM_ASSIGN_OR_RETURN(auto links, view.RecordsLinkedTo(group[i]));
+    for (const auto& [kind, linked] : links) {
+      if (kind != EntityKind::CLIENT || std::find(group.begin(), group.end(), linked) != group.end()) {
+        continue;
+      }
+      CRM_ASSIGN_OR_RETURN(Id resolved, view.ResolveClient(linked));
+      if (resolved == survivor) group.push_back(linked);
+    }
+  }
+  return group;
+}
+
+Status ListDuplicates(Context&, const StoreView& view, schema::Response::Builder response) {
+  CRM_ASSIGN_OR_RETURN(auto pairs, view.Duplicates());
+  auto out = response.initDuplicates(static_cast<unsigned>(std::min<size_t>(pairs.size(), 500)));
+  for (unsigned i = 0; i < out.size(); ++i) {
+    CRM_ASSIGN_OR_RETURN(Record first, view.Get(EntityKind::CLIENT, pairs[i].first));
+    CRM_ASSIGN_OR_RETURN(Record second, view.Get(EntityKind::CLIENT, pairs[i].second));
+    FillSummary(out[i].initFirst(), pairs[i].first, first);
+    FillSummary(out[i].initSecond(), pairs[i].second, second);
+    out[i].setShared(pairs[i].shared);
+  }
+  return Status::Ok();
+}
+
+Status MergeClients(Context& ctx, StoreTxn& txn, schema::MergeClients::Reader args,
+                    schema::Response::Builder response) {
+  Id survivor_id = args.hasSurvivor() ? IdFromWire(args.getSurvivor()) : Id{};
+  Id duplicate_id = args.hasDuplicate() ? IdFromWire(args.getDuplicate()) : Id{};
+  CRM_RETURN_IF_ERROR(Require(txn, EntityKind::CLIENT, survivor_id, "survivor").status());
+  CRM_RETURN_IF_ERROR(Require(txn, EntityKind::CLIENT, duplicate_id, "duplicate").status());
+  CRM_ASSIGN_OR_RETURN(Id survivor, txn.ResolveClient(survivor_id));
+  CRM_ASSIGN_OR_RETURN(Id already, txn.ResolveClient(duplicate_id));
+  if (survivor == already) {
+    return Status(StatusCode::kAlreadyExists, "the two clients are one already", "duplicate");
+  }
+  ChangeMessage change = NewPatch(ctx, EntityKind::CLIENT, duplicate_id);
+  IdToWire(survivor, change.record<schema::Client>().initMergedInto());
+  CRM_RETURN_IF_ERROR(change.Set("mergedInto"));
+  CRM_RETURN_IF_ERROR(ApplyChange(txn, change));
+  IdToWire(survivor, response.initSaved());
+  return Status::Ok();
+}
+
+Status RemoveClient(Context& ctx, StoreTxn& txn, const Id& client, bool erase,
+                    schema::Response::Builder response) {
+  CRM_RETURN_IF_ERROR(Require(txn, EntityKind::CLIENT, client, "client").status());
+  ChangeMessage change =
+      erase ? ChangeMessage::Erase(EntityKind::CLIENT, client, ctx.hlc.Now(), ctx.user.user)
+            : ChangeMessage::Tombstone(EntityKind::CLIENT, client, ctx.hlc.Now(), ctx.user.user);
+  CRM_RETURN_IF_ERROR(ApplyChange(txn, change));
+  IdToWire(client, response.initSaved());
   return Status::Ok();
 }
 
@@ -278,7 +346,12 @@ Result<std::vector<RefundedLine>> RefundedLines(const StoreView& view, const Id&
 Result<ClientFigures> ComputeFigures(const StoreView& view, const Id& client,
                                      std::string_view time_zone, std::string_view currency) {
   ClientFigures figures;
-  CRM_ASSIGN_OR_RETURN(auto links, view.RecordsLinkedTo(client));
+  CRM_ASSIGN_OR_RETURN(std::vector<Id> group, ClientGroup(view, client));
+  std::vector<std::pair<EntityKind, Id>> links;
+  for (const Id& member : group) {
+    CRM_ASSIGN_OR_RETURN(auto member_links, view.RecordsLinkedTo(member));
+    links.insert(links.end(), member_links.begin(), member_links.end());
+  }
   std::set<LocalDate> visit_days;
   int64_t sales_total = 0, sales_count = 0, refunds = 0, redeemed = 0;
   auto visit = [&](int64_t time) {
@@ -333,8 +406,11 @@ Result<ClientFigures> ComputeFigures(const StoreView& view, const Id& client,
   return figures;
 }
 
-Status GetClientCard(Context& ctx, const StoreView& view, const Id& client_id,
+Status GetClientCard(Context& ctx, const StoreView& view, const Id& asked_id,
                      schema::Response::Builder response) {
+  if (asked_id.IsNull()) return Status::InvalidArgument("client", "is required");
+  CRM_ASSIGN_OR_RETURN(std::vector<Id> group, ClientGroup(view, asked_id));
+  const Id client_id = group.front();
   CRM_ASSIGN_OR_RETURN(Record client, Require(view, EntityKind::CLIENT, client_id, "client"));
   auto card = response.initCard();
   IdToWire(client_id, card.initId());
@@ -347,11 +423,20 @@ Status GetClientCard(Context& ctx, const StoreView& view, const Id& client_id,
     if (company.ok()) FillSummary(card.initCompany(), IdFromWire(company_id), *company);
   }
 
-  CRM_ASSIGN_OR_RETURN(auto links, view.RecordsLinkedTo(client_id));
+  std::vector<std::pair<EntityKind, Id>> links;
+  for (const Id& member : group) {
+    CRM_ASSIGN_OR_RETURN(auto member_links, view.RecordsLinkedTo(member));
+    links.insert(links.end(), member_links.begin(), member_links.end());
+  }
+  auto merged = card.initMerged(static_cast<unsigned>(group.size() - 1));
+  for (unsigned i = 0; i + 1 < group.size(); ++i) {
+    CRM_ASSIGN_OR_RETURN(Record member, view.Get(EntityKind::CLIENT, group[i + 1]));
+    FillSummary(merged[i], group[i + 1], member);
+  }
   std::vector<std::pair<Id, Record>> by_kind[14];
   for (const auto& [kind, id] : links) {
     auto raw = static_cast<size_t>(kind);
-    if (raw >= 14) continue;
+    if (raw >= 14 || kind == EntityKind::CLIENT) continue;
     CRM_ASSIGN_OR_RETURN(Record record, view.Get(kind, id));
     by_kind[raw].emplace_back(id, std::move(record));
   }

@@ -95,6 +95,16 @@ Status AttachFile(Context& ctx, StoreTxn& txn, schema::NewFile::Reader args,
 Status GetFile(Context& ctx, const StoreView& view, std::string_view sha256,
                schema::Response::Builder response);
 
+Status ListDuplicates(Context& ctx, const StoreView& view, schema::Response::Builder response);
+Status MergeClients(Context& ctx, StoreTxn& txn, schema::MergeClients::Reader args,
+                    schema::Response::Builder response);
+// Deletes (erase false) or erases (erase true) a client.
+Status RemoveClient(Context& ctx, StoreTxn& txn, const Id& client, bool erase,
+                    schema::Response::Builder response);
+
+// The client `id` stands for (after merges) and every client merged into it.
+Result<std::vector<Id>> ClientGroup(const StoreView& view, const Id& id);
+
 Status SaveProduct(Context& ctx, StoreTxn& txn, schema::Product::Reader args,
                    schema::Response::Builder response);
 Status CreateUser(Context& ctx, StoreTxn& txn, schema::NewUser::Reader args,

@@ -79,13 +79,13 @@ Result<Stamp> DecodeStamp(std::string_view bytes) {
   return stamp;
 }
 
-// The ids a record refers to in its `client` and `sale` fields.
+// The ids a record refers to in its `client` and `sale` fields (and a merged
+// client, in `mergedInto`).
 std::vector<Id> LinksOf(EntityKind kind, schema::StoredRecord::Reader stored) {
   std::vector<Id> links;
-  if (kind == EntityKind::CLIENT) return links;
   capnp::StructSchema schema = RecordSchema(kind);
   auto value = stored.getValue().getAs<capnp::DynamicStruct>(schema);
-  for (const char* name : {"client", "sale"}) {
+  for (const char* name : {"client", "sale", "mergedInto"}) {
     KJ_IF_MAYBE(field, schema.findFieldByName(name)) {
       if (!value.has(*field)) continue;
       Id id = IdFromWire(value.get(*field).as<schema::Id>());
@@ -277,6 +277,45 @@ Result<Id> StoreView::FindByKey(EntityKind kind, std::string_view key) const {
     return Status::NotFound("no " + std::string(EntityName(kind)) + " '" + std::string(key) + "'");
   }
   return ids.front();
+}
+
+Result<Id> StoreView::ResolveClient(const Id& id) const {
+  std::vector<Id> path;
+  Id current = id;
+  for (;;) {
+    auto record = Get(EntityKind::CLIENT, current);
+    if (!record.ok()) {
+      if (record.status().code() == StatusCode::kNotFound) return path.empty() ? id : path.back();
+      return record.status();
+    }
+    auto client = record->value<schema::Client>();
+    Id next = client.hasMergedInto() ? IdFromWire(client.getMergedInto()) : Id{};
+    path.push_back(current);
+    if (next.IsNull() || next == current) return current;
+    auto seen = std::find(path.begin(), path.end(), next);
+    if (seen != path.end()) return *std::min_element(seen, path.end());  // a cycle
+    current = next;
+  }
+}
+
+Result<std::vector<StoreView::DuplicatePair>> StoreView::Duplicates() const {
+  std::vector<DuplicatePair> pairs;
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.duplicates));
+  CRM_RETURN_IF_ERROR(cursor.First());
+  while (cursor.valid()) {
+    if (cursor.key().size() != 32) return Status::Corruption("malformed duplicate entry");
+    Id first = IdFromBytes(cursor.key().substr(0, 16));
+    Id second = IdFromBytes(cursor.key().substr(16));
+    CRM_ASSIGN_OR_RETURN(Id a, ResolveClient(first));
+    CRM_ASSIGN_OR_RETURN(Id b, ResolveClient(second));
+    auto one = Get(EntityKind::CLIENT, first);
+    auto two = Get(EntityKind::CLIENT, second);
+    if (a != b && one.ok() && two.ok() && IsLive(one->stored()) && IsLive(two->stored())) {
+      pairs.push_back(DuplicatePair{first, second, std::string(cursor.value())});
+    }
+    CRM_RETURN_IF_ERROR(cursor.Next());
+  }
+  return pairs;
 }
 
 Result<bool> StoreView::AnyRecordOf(EntityKind kind) const {
@@ -542,6 +581,23 @@ Status StoreTxn::UpdateClientIndexes(const Record* before, schema::StoredRecord:
       if (old_set->count(key) == 0) CRM_RETURN_IF_ERROR(txn_.Put(table, key, id_bytes));
     }
   }
+  // Another client with one of these phones, emails or cards: a duplicate
+  // for a manager to look at (the list skips pairs merged since).
+  for (auto [table, set, what] : {std::tuple{t.by_phone, &new_keys.phones, "phone"},
+                                  std::tuple{t.by_email, &new_keys.emails, "email"},
+                                  std::tuple{t.by_card, &new_keys.cards, "card"}}) {
+    for (const std::string& key : *set) {
+      if (old_keys.phones.count(key) || old_keys.emails.count(key) || old_keys.cards.count(key)) {
+        continue;  // known before this change
+      }
+      CRM_ASSIGN_OR_RETURN(std::vector<Id> holders, FindExact(table, key));
+      for (const Id& other : holders) {
+        if (other == id) continue;
+        std::string pair = other < id ? IdBytes(other) + id_bytes : id_bytes + IdBytes(other);
+        CRM_RETURN_IF_ERROR(txn_.Put(t.duplicates, pair, std::string(what) + " " + key));
+      }
+    }
+  }
   return Status::Ok();
 }
 
@@ -629,6 +685,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& c
   CRM_ASSIGN_OR_RETURN(t.blobs, store->env_->OpenTable("blobs", false));
   CRM_ASSIGN_OR_RETURN(t.log_source, store->env_->OpenTable("log_source", false));
   CRM_ASSIGN_OR_RETURN(t.quarantine, store->env_->OpenTable("quarantine", false));
+  CRM_ASSIGN_OR_RETURN(t.duplicates, store->env_->OpenTable("duplicates", false));
   CRM_ASSIGN_OR_RETURN(t.requests, store->env_->OpenTable("requests", false));
 
   CRM_ASSIGN_OR_RETURN(lmdb::Txn txn, store->env_->BeginWrite());

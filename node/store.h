@@ -101,6 +101,19 @@ class StoreView {
   // product by SKU, a sale by receipt number. kNotFound if none.
   Result<Id> FindByKey(EntityKind kind, std::string_view key) const;
 
+  // The client `id` stands for now: its `mergedInto` chain followed to the
+  // end (a cycle resolves to the smallest id in it, the same on every node).
+  Result<Id> ResolveClient(const Id& id) const;
+
+  // Pairs of live clients sharing a phone, email or card that are not merged
+  // into one yet, with what they share.
+  struct DuplicatePair {
+    Id first;
+    Id second;
+    std::string shared;
+  };
+  Result<std::vector<DuplicatePair>> Duplicates() const;
+
   // True if any record of `kind` exists.
   Result<bool> AnyRecordOf(EntityKind kind) const;
 
@@ -245,6 +258,7 @@ class Store {
     lmdb::Table blobs;       // SHA-256 hex -> file content
     lmdb::Table log_source;  // seq -> id of the peer that delivered the entry
     lmdb::Table quarantine;  // origin(16) + origin seq(8) -> reason, 0, Change
+    lmdb::Table duplicates;  // client id(16) + client id(16), smaller first -> what they share
     lmdb::Table requests;    // request id -> the response sent for it
   };
   Store() = default;

@@ -359,6 +359,65 @@ void Pos::AddCommands(CLI::App& app) {
                          : fmt::format("Client {} saved\n", id->ToString()));
   });
 
+  auto* client_delete = client->add_subcommand("delete", "delete a client (office manager)");
+  client_delete->add_option("id", str("client"), "client id")->required();
+  client_delete->callback([this, str, parse_id] {
+    auto id = parse_id(str("client"), "id");
+    if (!id) return;
+    auto reply = Send([&](schema::Request::Builder r) { IdToWire(*id, r.initDeleteClient()); }, true);
+    if (reply && !settings_.json) Print(fmt::format("Client {} deleted\n", id->ToString()));
+  });
+  auto* client_erase = client->add_subcommand(
+      "erase", "erase a client's personal data for good, everywhere (office manager)");
+  client_erase->add_option("id", str("client"), "client id")->required();
+  auto confirmed = std::make_shared<bool>(false);
+  client_erase->add_flag("--yes-erase-for-good", *confirmed, "confirm: this cannot be undone")
+      ->required();
+  client_erase->callback([this, str, parse_id, confirmed] {  // keeps the flag's storage alive
+    auto id = parse_id(str("client"), "id");
+    if (!id) return;
+    auto reply = Send([&](schema::Request::Builder r) { IdToWire(*id, r.initEraseClient()); }, true);
+    if (reply && !settings_.json) Print(fmt::format("Client {} erased\n", id->ToString()));
+  });
+
+  app.add_subcommand("duplicates", "clients that share a phone, email or card (office manager)")
+      ->callback([this, print_or_json] {
+        auto reply = Send([](schema::Request::Builder r) { r.setListDuplicates(); }, false);
+        if (!reply) return;
+        print_or_json(*reply, [&] {
+          auto pairs = reply->Root<schema::Response>().getDuplicates();
+          if (pairs.size() == 0) {
+            Print("No duplicates\n");
+            return;
+          }
+          std::vector<std::vector<std::string>> rows;
+          for (auto pair : pairs) {
+            rows.push_back({IdFromWire(pair.getFirst().getId()).ToString(),
+                            ClientName(pair.getFirst().getClient()),
+                            IdFromWire(pair.getSecond().getId()).ToString(),
+                            ClientName(pair.getSecond().getClient()), Text(pair.getShared())});
+          }
+          Print(Table({"CLIENT", "NAME", "DUPLICATE", "NAME", "SHARED"}, rows));
+        });
+      });
+
+  auto* merge = app.add_subcommand("merge", "merge a duplicate into a client (office manager)");
+  merge->add_option("survivor", str("survivor"), "the client to keep")->required();
+  merge->add_option("duplicate", str("duplicate"), "the duplicate to merge into it")->required();
+  merge->callback([this, str, parse_id] {
+    auto survivor = parse_id(str("survivor"), "survivor");
+    auto duplicate = parse_id(str("duplicate"), "duplicate");
+    if (!survivor || !duplicate) return;
+    auto reply = Send([&](schema::Request::Builder r) {
+      auto args = r.initMergeClients();
+      IdToWire(*survivor, args.initSurvivor());
+      IdToWire(*duplicate, args.initDuplicate());
+    }, true);
+    if (reply && !settings_.json) {
+      Print(fmt::format("Client {} merged into {}\n", duplicate->ToString(), survivor->ToString()));
+    }
+  });
+
   auto* card = app.add_subcommand("card", "the client card");
   card->add_option("id", str("client"), "client id")->required();
   card->callback([this, str, parse_id, print_or_json] {
@@ -384,6 +443,10 @@ void Pos::AddCommands(CLI::App& app) {
                            Text(a.getCity()), Text(a.getCountry()));
       }
       if (c.getTags().size()) out += fmt::format("tags        {}\n", Join(c.getTags()));
+      for (auto merged : card_reader.getMerged()) {
+        out += fmt::format("merged      {} ({})\n", ClientName(merged.getClient()),
+                           IdFromWire(merged.getId()).ToString());
+      }
       for (auto attr : c.getAttributes()) {
         out += fmt::format("{:<11} {}\n", Text(attr.getKey()), Text(attr.getValue()));
       }

@@ -42,7 +42,24 @@ struct Request {
     getSale @19 :Text;       # receipt number or sale id
     saveProduct @20 :Records.Product;
     createUser @21 :NewUser;
+    listDuplicates @22 :Void;
+    mergeClients @23 :MergeClients;
+    deleteClient @24 :Id;
+    eraseClient @25 :Id;
   }
+}
+
+# Merges `duplicate` into `survivor`: every office then shows the duplicate's
+# history on the survivor's card, and finds the survivor for either.
+struct MergeClients {
+  survivor @0 :Id;
+  duplicate @1 :Id;
+}
+
+struct DuplicatePair {
+  first @0 :ClientSummary;
+  second @1 :ClientSummary;
+  shared @2 :Text;                # "phone +79123456789", "email ...", "card ..."
 }
 
 struct Login {
@@ -212,6 +229,7 @@ struct ClientCard {
   loyaltyBalance @15 :Int64;      # points
   outstanding @16 :Int64;         # owed on credit
   company @17 :ClientSummary;     # the company a person belongs to, if any
+  merged @18 :List(ClientSummary); # duplicates merged into this client
 }
 
 struct NodeStatus {
@@ -238,6 +256,7 @@ struct Response {
     file @8 :FileContent;
     done @9 :Void;
     refund @10 :RefundEntry;
+    duplicates @11 :List(DuplicatePair);
   }
 }
 

@@ -327,12 +327,7 @@ struct UplinkClient::Impl {
     SyncSnapshot next;
     next.configured = true;
     next.uplink = uplink->status();
-    auto have = replica.Have();
-    if (have.ok()) {
-      uint64_t mine = have->count(replica.node_id()) ? have->at(replica.node_id()) : 0;
-      uint64_t held = uplink->HubHolds(replica.node_id());
-      next.unsent = mine > held ? mine - held : 0;
-    }
+    next.hub_holds_own = uplink->HubHolds(replica.node_id());
     std::lock_guard lock(status_mutex);
     snapshot = next;
   }

@@ -97,7 +97,7 @@ struct UplinkClientOptions {
 struct SyncSnapshot {
   bool configured = false;
   UplinkStatus uplink;
-  uint64_t unsent = 0;  // changes made here that the hub does not hold yet
+  uint64_t hub_holds_own = 0;  // this node's origin seq the hub is known to hold
 };
 
 class UplinkClient {

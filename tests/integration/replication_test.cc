@@ -180,6 +180,31 @@ TEST_CASE("offices and the hub converge over CURVE, also after edits made offlin
   CHECK(at_msk["emails"] == json::array({"anna@example.com"}));
   REQUIRE(net.Eventually([&] { return net.Json("lon", {"status"})["status"]["unsentChanges"] == "0"; }));
 
+  // The same person registered at both offices while apart: after the link
+  // returns both offices list the pair, a manager merges it at one, and the
+  // other shows one client with both histories.
+  CHECK(net.StopHub(SIGTERM) == 0);
+  std::string zoe_lon = net.Json("lon", {"client", "add", "--first", "Zoe", "--last", "Smith",
+                                        "--phone", "020 7946 0958"})["id"];
+  std::string zoe_msk = net.Json("msk", {"client", "add", "--first", "Zoë", "--last", "Smith",
+                                        "--phone", "+44 20 7946 0958"})["id"];
+  net.Pos("msk", {"sale", "--client", zoe_msk, "--line", "MUG:1", "--pay", "cash"});
+  net.StartHub();
+  REQUIRE(net.Eventually([&] {
+    return net.Json("msk", {"duplicates"})["duplicates"].size() == 1 &&
+           net.Json("lon", {"duplicates"})["duplicates"].size() == 1;
+  }));
+  net.Pos("lon", {"merge", zoe_lon, zoe_msk});
+  REQUIRE(net.Eventually([&] { return net.Json("msk", {"duplicates"})["duplicates"].empty(); }));
+  json merged_card = net.Json("msk", {"card", zoe_msk})["card"];  // the duplicate's id still works
+  CHECK(merged_card["id"] == zoe_lon);
+  CHECK(merged_card["merged"].size() == 1);
+  CHECK(merged_card["sales"].size() == 1);
+  json found = net.Json("msk", {"find", "+442079460958"});
+  REQUIRE(found["clients"].size() == 1);
+  CHECK(found["clients"][0]["id"] == zoe_lon);
+  REQUIRE(net.Eventually([&] { return net.Converged(); }));
+
   // An unenrolled key is refused and its changes stay at home.
   net.Pos("rogue", {"client", "add", "--first", "Mallory", "--phone", "+44 20 7946 0001"});
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));

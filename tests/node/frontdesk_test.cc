@@ -508,6 +508,41 @@ TEST_CASE("files are stored by content hash, within the size limit", "[node][fro
         "scan of a passport");
 }
 
+TEST_CASE("a manager deletes or erases a client, a cashier may not", "[node][frontdesk][clients]") {
+  Desk d;
+  std::string cashier = d.CreateUser("kate", schema::Role::CASHIER);
+  std::string manager = d.CreateUser("olga", schema::Role::OFFICE_MANAGER);
+  Id anna = d.AddClient(cashier, "Anna", "Smith", "020 7946 0958");
+  Id bob = d.AddClient(cashier, "Bob", "Jones", "07911 123456");
+  auto remove = [&](const std::string& session, const Id& id, bool erase) {
+    return d.Call(session, [&](Request::Builder r) {
+      IdToWire(id, erase ? r.initEraseClient() : r.initDeleteClient());
+    });
+  };
+  CHECK(remove(cashier, anna, false).code() == schema::ErrorCode::PERMISSION_DENIED);
+  REQUIRE(remove(manager, anna, false).ok());
+  REQUIRE(remove(manager, bob, true).ok());
+  auto find = [&](const char* query) {
+    return d.Call(cashier, [&](Request::Builder r) { r.initFindClients().setQuery(query); })
+        .get().getClients().size();
+  };
+  CHECK(find("Anna") == 0);
+  CHECK(find("+442079460958") == 0);
+  CHECK(find("Bob") == 0);
+  CHECK(d.Card(cashier, anna).error().find("was deleted") != std::string::npos);
+  CHECK(d.Card(cashier, bob).error().find("was erased") != std::string::npos);
+  // The front desk edits live clients only: neither comes back through it.
+  auto edit = [&](const Id& id) {
+    return d.Call(cashier, [&](Request::Builder r) {
+      auto save = r.initSaveClient();
+      IdToWire(id, save.initId());
+      save.initAddTags(1).set(0, "back");
+    });
+  };
+  CHECK(edit(bob).code() == schema::ErrorCode::NOT_FOUND);
+  CHECK(edit(anna).code() == schema::ErrorCode::NOT_FOUND);
+}
+
 TEST_CASE("garbage and version mismatches get error responses, never a crash",
           "[node][frontdesk]") {
   Desk d;
