@@ -28,6 +28,9 @@ struct SyncMessage {
     notify @6 :Notify;
     heartbeat @7 :Void;
     refused @8 :Refused;
+    # Another SyncMessage, compressed with zstd (senders use it for large
+    # messages: batches and log entries on slow links).
+    compressed @9 :Data;
   }
 }
 

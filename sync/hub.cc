@@ -4,6 +4,7 @@
 #include <kj/exception.h>
 
 #include "schema/sync.capnp.h"
+#include "sync/sync_message.h"
 #include "sync/wire.h"
 
 namespace crm {
@@ -30,7 +31,7 @@ Hub::Hub(Replica& replica, Clock& clock, HubOptions options, Send send, MayRelay
       admit_(std::move(admit)) {}
 
 void Hub::Transmit(const std::string& route, capnp::MessageBuilder& message) {
-  send_(route, EncodeMessage(message));
+  send_(route, EncodeSyncMessage(message));
 }
 
 void Hub::Refuse(const std::string& route, const std::string& reason, bool final) {
@@ -42,7 +43,7 @@ void Hub::Refuse(const std::string& route, const std::string& reason, bool final
 }
 
 void Hub::OnMessage(const std::string& route, std::string_view bytes) {
-  auto decoded = DecodedMessage::Decode(bytes);
+  auto decoded = DecodeSyncMessage(bytes);
   if (!decoded.ok()) {
     ++dropped_;
     return;

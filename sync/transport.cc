@@ -12,6 +12,7 @@
 #include <kj/exception.h>
 
 #include "schema/sync.capnp.h"
+#include "sync/sync_message.h"
 #include "sync/wire.h"
 
 namespace crm {
@@ -177,7 +178,7 @@ struct HubServer::Impl {
 
   // Whether the hello's node is the one enrolled with this key.
   bool CheckHello(const Enrollment& enrolled, std::string_view bytes) {
-    auto decoded = DecodedMessage::Decode(bytes);
+    auto decoded = DecodeSyncMessage(bytes);  // a hello may come compressed too
     if (!decoded.ok()) return true;  // the Hub drops it
     try {
       auto message = decoded->Root<schema::SyncMessage>();

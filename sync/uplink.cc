@@ -4,6 +4,7 @@
 #include <kj/exception.h>
 
 #include "schema/sync.capnp.h"
+#include "sync/sync_message.h"
 #include "sync/wire.h"
 
 namespace crm {
@@ -27,7 +28,7 @@ Uplink::Uplink(Replica& replica, Clock& clock, UplinkOptions options, Send send)
 
 void Uplink::Transmit(capnp::MessageBuilder& message) {
   last_sent_ms_ = clock_.NowMillis();
-  send_(EncodeMessage(message));
+  send_(EncodeSyncMessage(message));
 }
 
 void Uplink::Connect() {
@@ -45,7 +46,7 @@ void Uplink::Connect() {
 }
 
 void Uplink::OnMessage(std::string_view bytes) {
-  auto decoded = DecodedMessage::Decode(bytes);
+  auto decoded = DecodeSyncMessage(bytes);
   if (!decoded.ok()) {
     ++dropped_;
     return;

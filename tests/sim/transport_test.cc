@@ -13,6 +13,8 @@
 #include "schema/records.capnp.h"
 #include "schema/sync.capnp.h"
 #include "sync/change_builder.h"
+#include "sync/compression.h"
+#include "sync/sync_message.h"
 #include "sync/transport.h"
 #include "sync/wire.h"
 #include "tests/support/temp_dir.h"
@@ -165,6 +167,56 @@ TEST_CASE("an enrolled key claiming another node's id is not welcomed", "[replic
   HubFixture::Hello(*socket, Id{0x4D534B, 2});
   CHECK_FALSE(HubFixture::Receive(*socket));
   CHECK(f.Log().find("said hello with another node's id") != std::string::npos);
+}
+
+TEST_CASE("large batches travel compressed", "[replication][transport]") {
+  HubFixture f;
+  auto office = f.Connect(f.office_keys_);
+  HubFixture::Hello(*office, f.office_node_);
+  REQUIRE(HubFixture::Receive(*office));
+  capnp::MallocMessageBuilder message;
+  auto push = message.initRoot<schema::SyncMessage>().initPush();
+  push.setBatch(1);
+  auto changes = push.initChanges(200);
+  for (unsigned i = 0; i < 200; ++i) {
+    HubFixture::PushClient(changes, i, f.office_node_, i + 1, Id{100, i + 1});
+  }
+  std::string plain = EncodeMessage(message);
+  std::string framed = EncodeSyncMessage(message);
+  CHECK(framed.size() * 3 < plain.size());  // repetitive records shrink a lot
+  office->send(zmq::buffer(framed), zmq::send_flags::none);
+  auto ack = HubFixture::Receive(*office);
+  REQUIRE(ack);
+  CHECK(ack->Root<schema::SyncMessage>().isPushAck());
+  CHECK(*f.store_->Read()->OriginSeqOf(f.office_node_) == 200);
+}
+
+TEST_CASE("a compressed hello must carry the enrolled node id too", "[replication][transport]") {
+  HubFixture f;
+  auto socket = f.Connect(f.office_keys_);
+  capnp::MallocMessageBuilder hello;
+  auto body = hello.initRoot<schema::SyncMessage>().initHello();
+  IdToWire(Id{0x4D534B, 2}, body.initNode());
+  body.setProtocolVersion(schema::SYNC_PROTOCOL_VERSION);
+  body.setSchemaVersion(schema::SYNC_SCHEMA_VERSION);
+  std::string inner = EncodeMessage(hello);
+  std::string packed = Compress(inner);
+  capnp::MallocMessageBuilder wrapper;
+  wrapper.initRoot<schema::SyncMessage>().setCompressed(
+      kj::arrayPtr(reinterpret_cast<const kj::byte*>(packed.data()), packed.size()));
+  HubFixture::Send(*socket, wrapper);
+  CHECK_FALSE(HubFixture::Receive(*socket));
+}
+
+TEST_CASE("a decompression bomb is refused", "[replication][transport]") {
+  std::string huge(300u << 20, 'x');
+  std::string bomb = Compress(huge);
+  capnp::MallocMessageBuilder wrapper;
+  wrapper.initRoot<schema::SyncMessage>().setCompressed(
+      kj::arrayPtr(reinterpret_cast<const kj::byte*>(bomb.data()), bomb.size()));
+  auto decoded = DecodeSyncMessage(EncodeMessage(wrapper));
+  REQUIRE_FALSE(decoded.ok());
+  CHECK(decoded.status().code() == StatusCode::kResourceExhausted);
 }
 
 TEST_CASE("garbage frames are dropped and the hub goes on serving", "[replication][transport]") {
