@@ -503,7 +503,11 @@ Result<Applied> StoreTxn::ApplyInPlace(schema::Change::Reader change) {
       return existing.status();
     }
 
-    capnp::MallocMessageBuilder merged;
+    // Sized to fit: the default first segment (8 KiB, zeroed) costs more
+    // than the merge of a typical record.
+    size_t words = change.totalSize().wordCount + 64;
+    if (before) words += before->stored().totalSize().wordCount;
+    capnp::MallocMessageBuilder merged(static_cast<unsigned>(std::min<size_t>(words, 1u << 20)));
     auto out = merged.initRoot<schema::StoredRecord>();
     bool record_changed = true;
     if (change.isEvent()) {

@@ -18,7 +18,7 @@ void FillHeader(schema::Change::Builder change, EntityKind kind, const Id& id, c
 }  // namespace
 
 ChangeMessage::ChangeMessage(EntityKind kind)
-    : kind_(kind), message_(std::make_unique<capnp::MallocMessageBuilder>()) {}
+    : kind_(kind), message_(std::make_unique<capnp::MallocMessageBuilder>(128)) {}
 
 ChangeMessage ChangeMessage::Patch(EntityKind kind, const Id& id, const Stamp& stamp,
                                    const Id& author) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,7 +22,7 @@ using capnp::StructSchema;
 
 enum class FieldMerge { kScalar, kSet, kMap };
 
-FieldMerge MergeKind(StructSchema::Field field) {
+FieldMerge ComputeMergeKind(StructSchema::Field field) {
   capnp::Type type = field.getType();
   if (!type.isList()) return FieldMerge::kScalar;
   capnp::Type element = type.asList().getElementType();
@@ -34,15 +35,37 @@ FieldMerge MergeKind(StructSchema::Field field) {
   return FieldMerge::kScalar;
 }
 
-std::optional<StructSchema::Field> FieldByOrdinal(StructSchema schema, uint16_t ordinal) {
-  for (auto field : schema.getFields()) {
-    auto proto = field.getProto().getOrdinal();
-    if (proto.isExplicit() && proto.getExplicit() == ordinal) return field;
-  }
-  return std::nullopt;
+// What the merge needs to know of each field of a record type, worked out
+// once per type: reflection is slow next to the merge itself.
+struct FieldInfo {
+  StructSchema::Field field;
+  uint16_t ordinal;
+  FieldMerge merge;
+};
+
+const std::vector<FieldInfo>& FieldsOf(EntityKind kind) {
+  static std::once_flag once;
+  static std::vector<std::vector<FieldInfo>> table;
+  std::call_once(once, [] {
+    for (uint16_t raw = 0; IsKnownKind(raw); ++raw) {
+      std::vector<FieldInfo> fields;
+      for (auto field : RecordSchema(static_cast<EntityKind>(raw)).getFields()) {
+        fields.push_back(FieldInfo{field,
+                                   static_cast<uint16_t>(field.getProto().getOrdinal().getExplicit()),
+                                   ComputeMergeKind(field)});
+      }
+      table.push_back(std::move(fields));
+    }
+  });
+  return table[static_cast<size_t>(kind)];
 }
 
-uint16_t OrdinalOf(StructSchema::Field field) { return field.getProto().getOrdinal().getExplicit(); }
+const FieldInfo* FieldByOrdinal(EntityKind kind, uint16_t ordinal) {
+  for (const FieldInfo& info : FieldsOf(kind)) {
+    if (info.ordinal == ordinal) return &info;
+  }
+  return nullptr;
+}
 
 struct ElementValue {
   std::string value;
@@ -78,23 +101,27 @@ Result<MergeOutcome> MergePatch(schema::Change::Reader change,
   }
 
   // Start from the stored value; lists of elements are rebuilt below.
+  const std::vector<FieldInfo>& fields = FieldsOf(kind);
   DynamicStruct::Builder value = out.getValue().initAs<DynamicStruct>(record_schema);
   if (current != nullptr) {
     DynamicStruct::Reader stored = current->getValue().getAs<DynamicStruct>(record_schema);
-    for (auto field : record_schema.getFields()) {
-      if (MergeKind(field) != FieldMerge::kScalar) continue;
-      if (stored.has(field, capnp::HasMode::NON_DEFAULT)) value.set(field, stored.get(field));
+    for (const FieldInfo& info : fields) {
+      if (info.merge != FieldMerge::kScalar) continue;
+      if (stored.has(info.field, capnp::HasMode::NON_DEFAULT)) {
+        value.set(info.field, stored.get(info.field));
+      }
     }
   }
 
   // Scalar fields: the newer stamp wins.
   for (uint16_t ordinal : patch.getFields()) {
-    auto field = FieldByOrdinal(record_schema, ordinal);
-    if (!field) {
+    const FieldInfo* info = FieldByOrdinal(kind, ordinal);
+    if (info == nullptr) {
       return Status::InvalidArgument("fields", "a " + std::string(EntityName(kind)) +
                                                    " has no field number " + std::to_string(ordinal));
     }
-    if (MergeKind(*field) != FieldMerge::kScalar) {
+    const StructSchema::Field* field = &info->field;
+    if (info->merge != FieldMerge::kScalar) {
       return Status::InvalidArgument(field->getProto().getName().cStr(),
                                      "a set or map field is changed element by element");
     }
@@ -111,8 +138,8 @@ Result<MergeOutcome> MergePatch(schema::Change::Reader change,
 
   // Set and map elements: the newer stamp decides, element by element.
   for (auto op : patch.getElements()) {
-    auto field = FieldByOrdinal(record_schema, op.getField());
-    if (!field || MergeKind(*field) == FieldMerge::kScalar) {
+    const FieldInfo* info = FieldByOrdinal(kind, op.getField());
+    if (info == nullptr || info->merge == FieldMerge::kScalar) {
       return Status::InvalidArgument("elements", "a " + std::string(EntityName(kind)) +
                                                      " has no set or map field number " +
                                                      std::to_string(op.getField()));
@@ -125,10 +152,11 @@ Result<MergeOutcome> MergePatch(schema::Change::Reader change,
   }
 
   // Materialize every set and map field from its live elements, oldest first.
-  for (auto field : record_schema.getFields()) {
-    FieldMerge merge = MergeKind(field);
+  for (const FieldInfo& info : fields) {
+    FieldMerge merge = info.merge;
     if (merge == FieldMerge::kScalar) continue;
-    uint16_t ordinal = OrdinalOf(field);
+    StructSchema::Field field = info.field;
+    uint16_t ordinal = info.ordinal;
     std::vector<std::pair<Stamp, const ElementKey*>> live;
     for (auto it = elements.lower_bound({ordinal, std::string()});
          it != elements.end() && it->first.first == ordinal; ++it) {

@@ -28,7 +28,9 @@ Uplink::Uplink(Replica& replica, Clock& clock, UplinkOptions options, Send send)
 
 void Uplink::Transmit(capnp::MessageBuilder& message) {
   last_sent_ms_ = clock_.NowMillis();
-  send_(EncodeSyncMessage(message));
+  std::string bytes = EncodeSyncMessage(message);
+  bytes_sent_ += bytes.size();
+  send_(std::move(bytes));
 }
 
 void Uplink::Connect() {
@@ -46,6 +48,7 @@ void Uplink::Connect() {
 }
 
 void Uplink::OnMessage(std::string_view bytes) {
+  bytes_received_ += bytes.size();
   auto decoded = DecodeSyncMessage(bytes);
   if (!decoded.ok()) {
     ++dropped_;
@@ -319,6 +322,8 @@ UplinkStatus Uplink::status() const {
   s.refusal = refusal_;
   s.batches_in_flight = inflight_.size();
   s.sent_through = send_pos_;
+  s.bytes_sent = bytes_sent_;
+  s.bytes_received = bytes_received_;
   return s;
 }
 

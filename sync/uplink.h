@@ -19,7 +19,7 @@
 namespace crm {
 
 struct UplinkOptions {
-  size_t batch_changes = 500;      // changes per push batch
+  size_t batch_changes = 2000;     // changes per push batch
   size_t window = 4;               // push batches sent and not yet acknowledged
   size_t pull_max = 2000;          // log entries examined per pull
   int64_t heartbeat_ms = 1000;     // a heartbeat when nothing else was sent
@@ -39,6 +39,8 @@ struct UplinkStatus {
   std::string refusal;         // why the hub refused us last, if it did
   size_t batches_in_flight = 0;
   uint64_t sent_through = 0;   // log seq sent in the current window
+  uint64_t bytes_sent = 0;     // frames handed to the transport, all told
+  uint64_t bytes_received = 0;
 };
 
 class Uplink {
@@ -110,6 +112,8 @@ class Uplink {
   int64_t last_heard_ms_ = 0;
   int64_t last_sent_ms_ = 0;
   uint64_t dropped_ = 0;
+  uint64_t bytes_sent_ = 0;
+  uint64_t bytes_received_ = 0;
   uint64_t skews_ = 0;
   uint64_t rejected_ = 0;
   std::string refusal_;
