@@ -14,6 +14,7 @@
 #include <string>
 
 #include "node/frontdesk.h"
+#include "node/offices.h"
 #include "node/replica.h"
 #include "node/server.h"
 #include "node/store.h"
@@ -27,6 +28,8 @@ struct NodeFlags {
   std::string hub;           // endpoint of the upstream hub; empty: none
   std::string hub_key_file;  // the hub's public key
   std::string key_file;      // this node's key pair
+  std::string serve_sync;    // as a regional hub: where downstream offices connect
+  std::string sync_endpoint_file;
   OfficeConfig office;
   ServerOptions server;
   std::string endpoint_file;
@@ -56,6 +59,7 @@ struct Node {
   std::unique_ptr<Writer> writer;
   std::unique_ptr<FrontDesk> desk;
   std::unique_ptr<StoreReplica> replica;
+  std::unique_ptr<HubServer> downstream;
   std::unique_ptr<UplinkClient> uplink;
 
   Status Open(const NodeFlags& flags) {
@@ -88,18 +92,53 @@ int Serve(const NodeFlags& flags) {
 
   Node node;
   if (Status s = node.Open(flags); !s.ok()) return Fail(s);
+  if (!flags.serve_sync.empty() && flags.hub.empty()) {
+    return Fail(Status::InvalidArgument("serve-sync", "a regional hub needs its own --hub"));
+  }
   if (!flags.hub.empty()) {
     auto hub_key = ReadPublicKey(flags.hub_key_file);
     if (!hub_key.ok()) return Fail(hub_key.status());
     auto keys = ReadKeyFile(flags.key_file);
     if (!keys.ok()) return Fail(keys.status());
     node.replica = std::make_unique<StoreReplica>(*node.store, *node.writer, *node.hlc);
+    auto log = [](const std::string& line) { spdlog::warn("{}", line); };
+    if (!flags.serve_sync.empty()) {
+      // A regional hub: offices enrolled at headquarters with this office as
+      // their parent connect here; the enrollments arrive from headquarters.
+      HubServerOptions options;
+      options.endpoint = flags.serve_sync;
+      options.keys = *keys;
+      Store* store = node.store.get();
+      std::string code = flags.office.code;
+      auto downstream = HubServer::Start(
+          *node.replica, node.wall, options,
+          [store, code](const std::string& key) -> std::optional<Enrollment> {
+            auto enrolled = FindEnrollment(*store, key);
+            if (!enrolled || enrolled->parent != code) return std::nullopt;
+            return enrolled;
+          },
+          {}, log);
+      if (!downstream.ok()) return Fail(downstream.status());
+      node.downstream = std::move(downstream).value();
+      spdlog::info("serving downstream offices on {}", node.downstream->endpoint());
+      if (!flags.sync_endpoint_file.empty()) {
+        std::string tmp = flags.sync_endpoint_file + ".tmp";
+        {
+          std::ofstream out(tmp);
+          out << node.downstream->endpoint() << "\n";
+        }
+        std::rename(tmp.c_str(), flags.sync_endpoint_file.c_str());
+      }
+    }
     UplinkClientOptions options;
     options.hub_endpoint = flags.hub;
     options.hub_public_key = *hub_key;
     options.keys = *keys;
-    auto uplink = UplinkClient::Start(*node.replica, node.wall, options,
-                                      [](const std::string& line) { spdlog::warn("{}", line); });
+    if (node.downstream) {
+      HubServer* downstream = node.downstream.get();
+      options.on_applied = [downstream] { downstream->LogGrew(); };
+    }
+    auto uplink = UplinkClient::Start(*node.replica, node.wall, options, log);
     if (!uplink.ok()) return Fail(uplink.status());
     node.uplink = std::move(uplink).value();
     UplinkClient* client = node.uplink.get();
@@ -123,6 +162,7 @@ int Serve(const NodeFlags& flags) {
   spdlog::info("signal {}: finishing requests in progress", signal_number);
   (*server)->Stop();
   if (node.uplink) node.uplink->Stop();
+  if (node.downstream) node.downstream->Stop();
   node.desk.reset();
   node.writer.reset();  // finishes every queued write
   spdlog::info("crm-node stopped; every acknowledged write is on disk");
@@ -167,6 +207,10 @@ int main(int argc, char** argv) {
   app.add_option("--hub", flags.hub, "the hub to replicate with (tcp://host:port)");
   app.add_option("--hub-key", flags.hub_key_file, "the hub's public key file (.pub)");
   app.add_option("--key", flags.key_file, "this node's key file (.key, from crm-admin keygen)");
+  app.add_option("--serve-sync", flags.serve_sync,
+                 "as a regional hub: accept the offices enrolled under this office here");
+  app.add_option("--sync-endpoint-file", flags.sync_endpoint_file,
+                 "write the bound --serve-sync endpoint here");
   auto* serve = app.add_subcommand("serve", "serve the front desk");
 
   std::string login = "admin";

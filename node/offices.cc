@@ -45,7 +45,7 @@ std::optional<Enrollment> FindEnrollment(const Store& store, const std::string& 
   if (!rows.ok()) return std::nullopt;
   for (const OfficeRow& row : *rows) {
     if (row.key != public_key) continue;
-    Enrollment enrollment{row.code, row.node, {}, row.revoked};
+    Enrollment enrollment{row.code, row.parent, row.node, {}, row.revoked};
     for (const OfficeRow& child : *rows) {
       if (child.parent == row.code && !child.node.IsNull()) enrollment.relays_for.push_back(child.node);
     }

@@ -38,6 +38,7 @@ Result<std::string> ReadPublicKey(const std::filesystem::path& path);
 // What the hub knows about an enrolled node, found by its public key.
 struct Enrollment {
   std::string office;          // office code
+  std::string parent;          // office code of the hub it connects to; empty: headquarters
   Id node;                     // the node id its store was created with
   std::vector<Id> relays_for;  // for a regional hub: the nodes below it
   bool revoked = false;

@@ -124,7 +124,7 @@ CatchUp RunCatchUp(size_t changes) {
                          *hub.replica, hub.wall, hub_options,
                          [&](const std::string& key) -> std::optional<Enrollment> {
                            if (key != office_keys.public_key) return std::nullopt;
-                           return Enrollment{"BENCH", office_node, {}, false};
+                           return Enrollment{"BENCH", "", office_node, {}, false};
                          },
                          {}, [](const std::string& line) { fmt::print(stderr, "{}\n", line); }),
                      "hub");

@@ -253,5 +253,84 @@ TEST_CASE("a revoked office is refused from then on", "[integration][replication
   CHECK(net.Log("hq").find("MSK is revoked") != std::string::npos);
 }
 
+TEST_CASE("a regional hub relays between its offices and headquarters", "[integration][replication]") {
+  testing::TempDir dir;
+  auto path = [&](const std::string& name) { return (dir.path() / name).string(); };
+  auto admin = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {CRM_ADMIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunResult r = testing::Run(argv, "", {}, dir.path());
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return r.out.substr(0, r.out.find('\n'));
+  };
+  for (const char* name : {"hq", "reg", "off", "lon"}) admin({"keygen", "--out", path(name)});
+  admin({"enroll", "--hub-data", path("hq-data"), "--office", "REG", "--public-key", path("reg.pub"),
+         "--node-id", admin({"node-id", "--data", path("reg-data")})});
+  admin({"enroll", "--hub-data", path("hq-data"), "--office", "OFF", "--parent", "REG",
+         "--public-key", path("off.pub"), "--node-id", admin({"node-id", "--data", path("off-data")})});
+  admin({"enroll", "--hub-data", path("hq-data"), "--office", "LON", "--public-key", path("lon.pub"),
+         "--node-id", admin({"node-id", "--data", path("lon-data")})});
+
+  testing::Child hq({CRM_HQ, "serve", "--data", path("hq-data"), "--key", path("hq.key"), "--listen",
+                     "tcp://127.0.0.1:*", "--endpoint-file", path("hq.endpoint")},
+                    path("hq.log"));
+  std::string hq_endpoint = testing::WaitForLine(path("hq.endpoint"));
+  auto start = [&](const std::string& office, const std::string& hub, const std::string& hub_key,
+                   bool regional) {
+    std::string upper = office;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    REQUIRE(testing::Run({CRM_NODE, "bootstrap-admin", "--data", path(office + "-data"), "--office",
+                          upper},
+                         "admin-password\n", {}, dir.path())
+                .exit_code == 0);
+    std::vector<std::string> args = {CRM_NODE, "serve", "--data", path(office + "-data"), "--office",
+                                     upper, "--listen", "tcp://127.0.0.1:*", "--endpoint-file",
+                                     path(office + ".endpoint"), "--hub", hub, "--hub-key", hub_key,
+                                     "--key", path(office + ".key")};
+    if (regional) {
+      args.insert(args.end(), {"--serve-sync", "tcp://127.0.0.1:*", "--sync-endpoint-file",
+                               path(office + ".sync")});
+    }
+    auto child = std::make_unique<testing::Child>(args, path(office + ".log"));
+    std::string endpoint = testing::WaitForLine(path(office + ".endpoint"));
+    std::vector<std::string> env = {"POS_NODE=" + endpoint,
+                                    "POS_SESSION_FILE=" + path(office + ".session")};
+    REQUIRE(testing::Run({CRM_POS, "login", "admin"}, "admin-password\n", env, dir.path()).exit_code == 0);
+    return std::make_pair(std::move(child), env);
+  };
+  auto [reg, reg_env] = start("reg", hq_endpoint, path("hq.pub"), true);
+  std::string reg_sync = testing::WaitForLine(path("reg.sync"));
+  auto [off, off_env] = start("off", reg_sync, path("reg.pub"), false);
+  auto [lon, lon_env] = start("lon", hq_endpoint, path("hq.pub"), false);
+
+  auto pos = [&](const std::vector<std::string>& env, const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {CRM_POS, "--json"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return testing::Run(argv, "", env, dir.path());
+  };
+  REQUIRE(pos(off_env, {"client", "add", "--first", "Farida", "--phone", "+98 912 345 6789"}).exit_code == 0);
+  REQUIRE(pos(lon_env, {"client", "add", "--first", "Oliver", "--phone", "020 7946 0958"}).exit_code == 0);
+  auto found = [&](const std::vector<std::string>& env, const std::string& query) {
+    RunResult r = pos(env, {"find", query});
+    return r.exit_code == 0 && !json::parse(r.out)["clients"].empty();
+  };
+  auto eventually = [](const std::function<bool()>& check) {
+    for (int i = 0; i < 200; ++i) {
+      if (check()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  CHECK(eventually([&] { return found(lon_env, "farida"); }));   // office -> region -> HQ -> office
+  CHECK(eventually([&] { return found(off_env, "oliver"); }));   // and back down through the region
+  CHECK(eventually([&] {
+    std::string digest = admin({"digest", "--data", path("hq-data")});
+    return admin({"digest", "--data", path("reg-data")}) == digest &&
+           admin({"digest", "--data", path("off-data")}) == digest &&
+           admin({"digest", "--data", path("lon-data")}) == digest;
+  }));
+}
+
 }  // namespace
 }  // namespace crm

@@ -472,7 +472,8 @@ TEST_CASE("interactions, notes, tasks and feedback show on the card", "[node][fr
   });
   CHECK(no_summary.error_field() == "summary");
 
-  auto card = d.Card(cashier, anna).get().getCard();
+  auto card_reply = d.Card(cashier, anna);  // keeps the message the reader points into
+  auto card = card_reply.get().getCard();
   CHECK(card.getInteractions().size() == 1);
   CHECK(card.getVisitCount() == 1);
   CHECK(card.getNotes().size() == 1);
@@ -498,7 +499,8 @@ TEST_CASE("files are stored by content hash, within the size limit", "[node][fro
   CHECK(too_big.code() == schema::ErrorCode::RESOURCE_EXHAUSTED);
   CHECK(too_big.error_field() == "content");
 
-  auto card = d.Card(cashier, anna).get().getCard();
+  auto card_reply = d.Card(cashier, anna);  // keeps the message the reader points into
+  auto card = card_reply.get().getCard();
   REQUIRE(card.getFiles().size() == 1);
   std::string sha = card.getFiles()[0].getFile().getSha256().cStr();
   auto file = d.Call(cashier, [&](Request::Builder r) { r.setGetFile(sha); });

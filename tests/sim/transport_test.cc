@@ -39,7 +39,7 @@ class HubFixture {
     auto server = HubServer::Start(
         *replica_, wall_, options,
         [this](const std::string& key) -> std::optional<Enrollment> {
-          if (key == office_keys_.public_key) return Enrollment{"LON", office_node_, {}, false};
+          if (key == office_keys_.public_key) return Enrollment{"LON", "", office_node_, {}, false};
           return std::nullopt;
         },
         {}, [this](const std::string& line) {
