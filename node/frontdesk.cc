@@ -255,6 +255,10 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
       std::string token = RandomToken();
       {
         std::lock_guard lock(sessions_mutex_);
+        // Sessions nobody used for the idle time are gone anyway: drop them.
+        std::erase_if(sessions_, [&](const auto& entry) {
+          return session.last_used_ms - entry.second.last_used_ms > office_.session_idle_ms;
+        });
         sessions_[token] = session;
       }
       auto out = response.initSession();
