@@ -16,6 +16,7 @@
 
 #include "node/offices.h"
 #include "node/replica.h"
+#include "node/runtime.h"
 #include "node/store.h"
 #include "node/writer.h"
 #include "sync/transport.h"
@@ -70,32 +71,22 @@ int Serve(const HubFlags& flags) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  SystemClock wall;
   auto keys = ReadKeyFile(flags.key_file);
   if (!keys.ok()) return Fail(keys.status());
-  auto store = Store::Open({flags.data_dir}, wall);
-  if (!store.ok()) return Fail(store.status());
-  HybridClock hlc(wall, (*store)->node_id(), 60'000);
-  {
-    auto view = (*store)->Read();
-    if (!view.ok()) return Fail(view.status());
-    auto high_water = view->HlcHighWater();
-    if (!high_water.ok()) return Fail(high_water.status());
-    hlc.Restore(*high_water);
-  }
-  Writer writer(**store);
-  StoreReplica replica(**store, writer, hlc);
+  StoreRuntime hq;
+  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  StoreReplica replica(*hq.store, *hq.writer, *hq.hlc);
   HubServerOptions options;
   options.endpoint = flags.listen;
   options.keys = *keys;
-  Store* raw_store = store->get();
+  Store* raw_store = hq.store.get();
   auto server = HubServer::Start(
-      replica, wall, options,
+      replica, hq.wall, options,
       [raw_store](const std::string& key) { return FindEnrollment(*raw_store, key); },
       [](schema::Change::Reader change) { return AdmitAtHeadquarters(change); },
       [](const std::string& line) { spdlog::warn("{}", line); });
   if (!server.ok()) return Fail(server.status());
-  spdlog::info("crm-hq (node {}) accepting offices on {}", (*store)->node_id().ToString(),
+  spdlog::info("crm-hq (node {}) accepting offices on {}", hq.store->node_id().ToString(),
                (*server)->endpoint());
   if (!flags.endpoint_file.empty()) {
     std::string tmp = flags.endpoint_file + ".tmp";
@@ -108,7 +99,7 @@ int Serve(const HubFlags& flags) {
   timespec second{1, 0};
   for (;;) {
     int signal_number = sigtimedwait(&signals, nullptr, &second);
-    WriteStatus(flags, **server, **store, wall);
+    WriteStatus(flags, **server, *hq.store, hq.wall);
     if (signal_number > 0) {
       spdlog::info("signal {}: stopping", signal_number);
       break;

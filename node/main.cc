@@ -16,6 +16,7 @@
 #include "node/frontdesk.h"
 #include "node/offices.h"
 #include "node/replica.h"
+#include "node/runtime.h"
 #include "node/server.h"
 #include "node/store.h"
 #include "node/writer.h"
@@ -51,12 +52,9 @@ void AddOfficeOptions(CLI::App& app, NodeFlags& flags) {
       ->capture_default_str();
 }
 
-// Opens the store and the clock over it; exits with a message on failure.
+// Everything a serving node owns, torn down in reverse order.
 struct Node {
-  SystemClock wall;
-  std::unique_ptr<Store> store;
-  std::unique_ptr<HybridClock> hlc;
-  std::unique_ptr<Writer> writer;
+  StoreRuntime runtime;
   std::unique_ptr<FrontDesk> desk;
   std::unique_ptr<StoreReplica> replica;
   std::unique_ptr<HubServer> downstream;
@@ -64,15 +62,9 @@ struct Node {
 
   Status Open(const NodeFlags& flags) {
     CRM_RETURN_IF_ERROR(flags.office.Validate());
-    CRM_ASSIGN_OR_RETURN(store, Store::Open({flags.data_dir}, wall));
-    hlc = std::make_unique<HybridClock>(wall, store->node_id(), flags.max_skew_ms);
-    {
-      CRM_ASSIGN_OR_RETURN(StoreView view, store->Read());
-      CRM_ASSIGN_OR_RETURN(Stamp high_water, view.HlcHighWater());
-      hlc->Restore(high_water);
-    }
-    writer = std::make_unique<Writer>(*store);
-    desk = std::make_unique<FrontDesk>(*store, *writer, wall, *hlc, flags.office);
+    CRM_RETURN_IF_ERROR(runtime.Open({flags.data_dir}, flags.max_skew_ms));
+    desk = std::make_unique<FrontDesk>(*runtime.store, *runtime.writer, runtime.wall, *runtime.hlc,
+                                       flags.office);
     return Status::Ok();
   }
 };
@@ -100,7 +92,8 @@ int Serve(const NodeFlags& flags) {
     if (!hub_key.ok()) return Fail(hub_key.status());
     auto keys = ReadKeyFile(flags.key_file);
     if (!keys.ok()) return Fail(keys.status());
-    node.replica = std::make_unique<StoreReplica>(*node.store, *node.writer, *node.hlc);
+    node.replica = std::make_unique<StoreReplica>(*node.runtime.store, *node.runtime.writer,
+                                                  *node.runtime.hlc);
     auto log = [](const std::string& line) { spdlog::warn("{}", line); };
     if (!flags.serve_sync.empty()) {
       // A regional hub: offices enrolled at headquarters with this office as
@@ -108,10 +101,10 @@ int Serve(const NodeFlags& flags) {
       HubServerOptions options;
       options.endpoint = flags.serve_sync;
       options.keys = *keys;
-      Store* store = node.store.get();
+      Store* store = node.runtime.store.get();
       std::string code = flags.office.code;
       auto downstream = HubServer::Start(
-          *node.replica, node.wall, options,
+          *node.replica, node.runtime.wall, options,
           [store, code](const std::string& key) -> std::optional<Enrollment> {
             auto enrolled = FindEnrollment(*store, key);
             if (!enrolled || enrolled->parent != code) return std::nullopt;
@@ -138,7 +131,7 @@ int Serve(const NodeFlags& flags) {
       HubServer* downstream = node.downstream.get();
       options.on_applied = [downstream] { downstream->LogGrew(); };
     }
-    auto uplink = UplinkClient::Start(*node.replica, node.wall, options, log);
+    auto uplink = UplinkClient::Start(*node.replica, node.runtime.wall, options, log);
     if (!uplink.ok()) return Fail(uplink.status());
     node.uplink = std::move(uplink).value();
     UplinkClient* client = node.uplink.get();
@@ -148,7 +141,7 @@ int Serve(const NodeFlags& flags) {
   auto server = FrontDeskServer::Start(*node.desk, flags.server);
   if (!server.ok()) return Fail(server.status());
   spdlog::info("crm-node {} (node {}) serving the front desk on {}", flags.office.code,
-               node.store->node_id().ToString(), (*server)->endpoint());
+               node.runtime.store->node_id().ToString(), (*server)->endpoint());
   if (!flags.endpoint_file.empty()) {
     std::string tmp = flags.endpoint_file + ".tmp";
     {
@@ -164,7 +157,7 @@ int Serve(const NodeFlags& flags) {
   if (node.uplink) node.uplink->Stop();
   if (node.downstream) node.downstream->Stop();
   node.desk.reset();
-  node.writer.reset();  // finishes every queued write
+  node.runtime.writer.reset();  // finishes every queued write
   spdlog::info("crm-node stopped; every acknowledged write is on disk");
   return 0;
 }

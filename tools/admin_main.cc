@@ -11,6 +11,7 @@
 
 #include "node/offices.h"
 #include "node/replica.h"
+#include "node/runtime.h"
 #include "node/store.h"
 #include "node/writer.h"
 #include "sync/transport.h"
@@ -22,26 +23,6 @@ int Fail(const Status& status) {
   fmt::print(stderr, "crm-admin: {}\n", status.ToString());
   return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
 }
-
-// A store with its clock and writer, for the commands that write.
-struct OpenStore {
-  SystemClock wall;
-  std::unique_ptr<Store> store;
-  std::unique_ptr<HybridClock> hlc;
-  std::unique_ptr<Writer> writer;
-
-  Status Open(const std::string& dir) {
-    CRM_ASSIGN_OR_RETURN(store, Store::Open({dir}, wall));
-    hlc = std::make_unique<HybridClock>(wall, store->node_id(), 60'000);
-    {
-      CRM_ASSIGN_OR_RETURN(StoreView view, store->Read());
-      CRM_ASSIGN_OR_RETURN(Stamp high_water, view.HlcHighWater());
-      hlc->Restore(high_water);
-    }
-    writer = std::make_unique<Writer>(*store);
-    return Status::Ok();
-  }
-};
 
 }  // namespace
 }  // namespace crm
@@ -88,8 +69,8 @@ int main(int argc, char** argv) {
     fmt::print("{}.key (secret, mode 0600) and {}.pub written\n", out, out);
     return 0;
   }
-  OpenStore opened;
-  if (Status s = opened.Open(*node_id || *digest ? data : hub_data); !s.ok()) return Fail(s);
+  StoreRuntime opened;
+  if (Status s = opened.Open({*node_id || *digest ? data : hub_data}); !s.ok()) return Fail(s);
   if (*node_id) {
     fmt::print("{}\n", opened.store->node_id().ToString());
     return 0;

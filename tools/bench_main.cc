@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "node/replica.h"
+#include "node/runtime.h"
 #include "node/store.h"
 #include "node/writer.h"
 #include "schema/records.capnp.h"
@@ -57,20 +58,15 @@ T Must(Result<T> result, const std::string& what) {
 }
 
 struct Node {
-  SystemClock wall;
-  std::unique_ptr<Store> store;
-  std::unique_ptr<HybridClock> hlc;
-  std::unique_ptr<Writer> writer;
+  StoreRuntime runtime;
   std::unique_ptr<StoreReplica> replica;
 
   explicit Node(const std::filesystem::path& dir) {
     StoreOptions options;
     options.dir = dir;
     options.initial_map_bytes = size_t{1} << 30;
-    store = Must(Store::Open(options, wall), "open store");
-    hlc = std::make_unique<HybridClock>(wall, store->node_id(), 60'000);
-    writer = std::make_unique<Writer>(*store);
-    replica = std::make_unique<StoreReplica>(*store, *writer, *hlc);
+    if (Status s = runtime.Open(options); !s.ok()) Die("open store", s);
+    replica = std::make_unique<StoreReplica>(*runtime.store, *runtime.writer, *runtime.hlc);
   }
 };
 
@@ -80,11 +76,11 @@ void FillBacklog(Node& office, size_t count) {
   const size_t per_txn = 5000;
   for (size_t done = 0; done < count;) {
     size_t n = std::min(per_txn, count - done);
-    Status status = office.writer->Run([&](StoreTxn& txn) -> Status {
+    Status status = office.runtime.writer->Run([&](StoreTxn& txn) -> Status {
       for (size_t i = 0; i < n; ++i) {
         size_t k = done + i;
         ChangeMessage change = ChangeMessage::Patch(
-            EntityKind::CLIENT, Id::Generate(office.wall.NowMillis()), office.hlc->Now(), Id{});
+            EntityKind::CLIENT, Id::Generate(office.runtime.wall.NowMillis()), office.runtime.hlc->Now(), Id{});
         auto client = change.record<schema::Client>();
         client.setFirstName(fmt::format("Client{}", k % 9973));
         client.setLastName(fmt::format("Office{}", k % 17));
@@ -116,12 +112,12 @@ CatchUp RunCatchUp(size_t changes) {
 
   CurveKeys hub_keys = Must(GenerateCurveKeys(), "keys");
   CurveKeys office_keys = Must(GenerateCurveKeys(), "keys");
-  Id office_node = office.store->node_id();
+  Id office_node = office.runtime.store->node_id();
   HubServerOptions hub_options;
   hub_options.endpoint = "tcp://127.0.0.1:*";
   hub_options.keys = hub_keys;
   auto server = Must(HubServer::Start(
-                         *hub.replica, hub.wall, hub_options,
+                         *hub.replica, hub.runtime.wall, hub_options,
                          [&](const std::string& key) -> std::optional<Enrollment> {
                            if (key != office_keys.public_key) return std::nullopt;
                            return Enrollment{"BENCH", "", office_node, {}, false};
@@ -134,7 +130,7 @@ CatchUp RunCatchUp(size_t changes) {
   uplink_options.keys = office_keys;
   uplink_options.tick_ms = 5;
   auto start = std::chrono::steady_clock::now();
-  auto client = Must(UplinkClient::Start(*office.replica, office.wall, uplink_options,
+  auto client = Must(UplinkClient::Start(*office.replica, office.runtime.wall, uplink_options,
                                          [](const std::string& line) { fmt::print(stderr, "{}\n", line); }),
                      "uplink");
   for (;;) {
