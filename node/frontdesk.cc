@@ -338,7 +338,22 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
           // it for a node without a hub).
           SyncSnapshot sync = sync_status_ ? sync_status_() : SyncSnapshot{};
           CRM_ASSIGN_OR_RETURN(uint64_t made, view.LocalChangeCount());
-          status.setUnsentChanges(made > sync.hub_holds_own ? made - sync.hub_holds_own : 0);
+          uint64_t unsent = made > sync.hub_holds_own ? made - sync.hub_holds_own : 0;
+          status.setUnsentChanges(unsent);
+          if (unsent > 0) {
+            // The first change of this node's own after what the hub is known
+            // to hold: its stamp tells how long it has waited.
+            uint64_t after = sync.configured ? sync.uplink.pushed_through : 0;
+            CRM_ASSIGN_OR_RETURN(std::vector<LogEntry> entries, view.ReadLog(after + 1, 2000));
+            for (const LogEntry& entry : entries) {
+              auto change = entry.change();
+              if (IdFromWire(change.getOrigin()) == store_.node_id() &&
+                  change.getOriginSeq() > sync.hub_holds_own) {
+                status.setOldestUnsent(change.getStamp().getPhysical());
+                break;
+              }
+            }
+          }
           status.setLastHubContact(sync.configured ? sync.uplink.last_contact_ms : 0);
           status.setTimeZone(office_.time_zone);
           status.setCurrency(office_.currency);

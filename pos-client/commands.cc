@@ -274,10 +274,11 @@ void Pos::AddCommands(CLI::App& app) {
           auto st = reply->Root<schema::Response>().getStatus();
           Print(fmt::format(
               "node             {}\noffice           {}\nrecords          {}\nlog seq          {}\n"
-              "unsent changes   {}\nlast hub contact {}\ntime zone        {}\ncurrency         {}\n"
-              "safe to close shift: {}\n",
+              "unsent changes   {}\noldest unsent    {}\nlast hub contact {}\ntime zone        {}\n"
+              "currency         {}\nsafe to close shift: {}\n",
               IdFromWire(st.getNodeId()).ToString(), Text(st.getOffice()), st.getRecords(),
               st.getLogSeq(), st.getUnsentChanges(),
+              st.getOldestUnsent() ? FormatTime(st.getOldestUnsent()) : "-",
               st.getLastHubContact() ? FormatTime(st.getLastHubContact()) : "never",
               Text(st.getTimeZone()), Text(st.getCurrency()),
               st.getUnsentChanges() == 0 ? "yes" : "no, changes wait for the hub"));

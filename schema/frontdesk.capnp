@@ -241,6 +241,7 @@ struct NodeStatus {
   lastHubContact @5 :Int64;       # 0: never
   timeZone @6 :Text;
   currency @7 :Text;
+  oldestUnsent @8 :Int64;         # when the oldest change not yet at the hub was made; 0: none
 }
 
 struct Response {

@@ -169,6 +169,7 @@ TEST_CASE("offices and the hub converge over CURVE, also after edits made offlin
   net.Pos("msk", {"client", "edit", anna, "--email", "anna@example.com"});
   json offline = net.Json("lon", {"status"})["status"];
   CHECK(offline["unsentChanges"] != "0");
+  CHECK(std::stoll(offline["oldestUnsent"].get<std::string>()) > 0);  // when the waiting edit was made
   net.StartHub();
   REQUIRE(net.Eventually([&] {
     auto client = net.Json("lon", {"card", anna})["card"]["client"];
