@@ -2,6 +2,7 @@
 #include <capnp/dynamic.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "node/contact.h"
@@ -343,28 +344,38 @@ Result<std::vector<RefundedLine>> RefundedLines(const StoreView& view, const Id&
   return refunded;
 }
 
+Result<ClientHistory> LoadClientHistory(const StoreView& view, const Id& client) {
+  ClientHistory history;
+  CRM_ASSIGN_OR_RETURN(history.group, ClientGroup(view, client));
+  for (const Id& member : history.group) {
+    CRM_ASSIGN_OR_RETURN(auto links, view.RecordsLinkedTo(member));
+    for (const auto& [kind, id] : links) {
+      if (kind == EntityKind::CLIENT || !IsKnownKind(static_cast<uint16_t>(kind))) continue;
+      CRM_ASSIGN_OR_RETURN(Record record, view.Get(kind, id));
+      history.records.push_back(LinkedRecord{kind, id, std::move(record)});
+    }
+  }
+  return history;
+}
+
 Result<ClientFigures> ComputeFigures(const StoreView& view, const Id& client,
                                      std::string_view time_zone, std::string_view currency) {
+  CRM_ASSIGN_OR_RETURN(ClientHistory history, LoadClientHistory(view, client));
+  return FiguresOf(history, time_zone, currency);
+}
+
+ClientFigures FiguresOf(const ClientHistory& history, std::string_view time_zone,
+                        std::string_view currency) {
   ClientFigures figures;
-  CRM_ASSIGN_OR_RETURN(std::vector<Id> group, ClientGroup(view, client));
-  std::vector<std::pair<EntityKind, Id>> links;
-  for (const Id& member : group) {
-    CRM_ASSIGN_OR_RETURN(auto member_links, view.RecordsLinkedTo(member));
-    links.insert(links.end(), member_links.begin(), member_links.end());
-  }
   std::set<LocalDate> visit_days;
   int64_t sales_total = 0, sales_count = 0, refunds = 0, redeemed = 0;
   auto visit = [&](int64_t time) {
     visit_days.insert(ToLocalDate(time, time_zone));
     figures.last_visit = std::max(figures.last_visit, time);
   };
-  for (const auto& [kind, id] : links) {
-    if (kind != EntityKind::SALE && kind != EntityKind::REFUND && kind != EntityKind::PAYMENT &&
-        kind != EntityKind::INTERACTION) {
-      continue;
-    }
-    CRM_ASSIGN_OR_RETURN(Record record, view.Get(kind, id));
-    switch (kind) {
+  for (const LinkedRecord& linked : history.records) {
+    const Record& record = linked.record;
+    switch (linked.kind) {
       case EntityKind::SALE: {
         auto sale = record.value<schema::Sale>();
         visit(sale.getTime());
@@ -409,7 +420,9 @@ Result<ClientFigures> ComputeFigures(const StoreView& view, const Id& client,
 Status GetClientCard(Context& ctx, const StoreView& view, const Id& asked_id,
                      schema::Response::Builder response) {
   if (asked_id.IsNull()) return Status::InvalidArgument("client", "is required");
-  CRM_ASSIGN_OR_RETURN(std::vector<Id> group, ClientGroup(view, asked_id));
+  // One read of everything the card shows; the figures come from the same records.
+  CRM_ASSIGN_OR_RETURN(ClientHistory history, LoadClientHistory(view, asked_id));
+  const std::vector<Id>& group = history.group;
   const Id client_id = group.front();
   CRM_ASSIGN_OR_RETURN(Record client, Require(view, EntityKind::CLIENT, client_id, "client"));
   auto card = response.initCard();
@@ -423,45 +436,39 @@ Status GetClientCard(Context& ctx, const StoreView& view, const Id& asked_id,
     if (company.ok()) FillSummary(card.initCompany(), IdFromWire(company_id), *company);
   }
 
-  std::vector<std::pair<EntityKind, Id>> links;
-  for (const Id& member : group) {
-    CRM_ASSIGN_OR_RETURN(auto member_links, view.RecordsLinkedTo(member));
-    links.insert(links.end(), member_links.begin(), member_links.end());
-  }
   auto merged = card.initMerged(static_cast<unsigned>(group.size() - 1));
   for (unsigned i = 0; i + 1 < group.size(); ++i) {
     CRM_ASSIGN_OR_RETURN(Record member, view.Get(EntityKind::CLIENT, group[i + 1]));
     FillSummary(merged[i], group[i + 1], member);
   }
-  std::vector<std::pair<Id, Record>> by_kind[14];
-  for (const auto& [kind, id] : links) {
-    auto raw = static_cast<size_t>(kind);
-    if (raw >= 14 || kind == EntityKind::CLIENT) continue;
-    CRM_ASSIGN_OR_RETURN(Record record, view.Get(kind, id));
-    by_kind[raw].emplace_back(id, std::move(record));
+  std::vector<const LinkedRecord*> by_kind[14];
+  std::map<Id, int64_t> refunded;  // by sale
+  for (const LinkedRecord& linked : history.records) {
+    by_kind[static_cast<size_t>(linked.kind)].push_back(&linked);
+    if (linked.kind == EntityKind::REFUND) {
+      auto refund = linked.record.value<schema::Refund>();
+      refunded[IdFromWire(refund.getSale())] += refund.getAmount();
+    }
   }
-  auto list = [&](EntityKind kind) -> std::vector<std::pair<Id, Record>>& {
+  auto list = [&](EntityKind kind) -> const std::vector<const LinkedRecord*>& {
     return by_kind[static_cast<size_t>(kind)];
   };
 
   auto sales = card.initSales(static_cast<unsigned>(list(EntityKind::SALE).size()));
   for (unsigned i = 0; i < sales.size(); ++i) {
-    auto& [id, record] = list(EntityKind::SALE)[i];
-    auto sale = record.value<schema::Sale>();
-    FillEntry(sales[i], id);
-    sales[i].setSale(sale);
-    CRM_ASSIGN_OR_RETURN(auto refunded, RefundedLines(view, id, sale.getLines().size()));
-    int64_t amount = 0;
-    for (const auto& line : refunded) amount += line.amount;
-    sales[i].setRefunded(amount);
+    const LinkedRecord& entry = *list(EntityKind::SALE)[i];
+    FillEntry(sales[i], entry.id);
+    sales[i].setSale(entry.record.value<schema::Sale>());
+    auto it = refunded.find(entry.id);
+    sales[i].setRefunded(it == refunded.end() ? 0 : it->second);
   }
 #define CRM_CARD_LIST(KIND, INIT, SET, TYPE)                                    \
   {                                                                             \
     auto& items = list(EntityKind::KIND);                                       \
     auto out = card.INIT(static_cast<unsigned>(items.size()));                  \
     for (unsigned i = 0; i < out.size(); ++i) {                                 \
-      FillEntry(out[i], items[i].first);                                        \
-      out[i].SET(items[i].second.value<schema::TYPE>());                        \
+      FillEntry(out[i], items[i]->id);                                          \
+      out[i].SET(items[i]->record.value<schema::TYPE>());                       \
     }                                                                           \
   }
   CRM_CARD_LIST(REFUND, initRefunds, setRefund, Refund)
@@ -473,8 +480,7 @@ Status GetClientCard(Context& ctx, const StoreView& view, const Id& asked_id,
   CRM_CARD_LIST(FILE, initFiles, setFile, FileAttachment)
 #undef CRM_CARD_LIST
 
-  CRM_ASSIGN_OR_RETURN(ClientFigures figures,
-                       ComputeFigures(view, client_id, ctx.office.time_zone, ctx.office.currency));
+  ClientFigures figures = FiguresOf(history, ctx.office.time_zone, ctx.office.currency);
   card.setTotalSpent(figures.total_spent);
   card.setVisitCount(figures.visit_count);
   card.setLastVisit(figures.last_visit);

@@ -54,6 +54,20 @@ struct ClientFigures {
 Result<ClientFigures> ComputeFigures(const StoreView& view, const Id& client,
                                      std::string_view time_zone, std::string_view currency);
 
+// Everything linked to a client and to the duplicates merged into it.
+struct LinkedRecord {
+  EntityKind kind;
+  Id id;
+  Record record;
+};
+struct ClientHistory {
+  std::vector<Id> group;  // the client first, then the clients merged into it
+  std::vector<LinkedRecord> records;
+};
+Result<ClientHistory> LoadClientHistory(const StoreView& view, const Id& client);
+ClientFigures FiguresOf(const ClientHistory& history, std::string_view time_zone,
+                        std::string_view currency);
+
 // The refunded quantity and amount of each line of a sale so far.
 struct RefundedLine {
   int64_t quantity = 0;

@@ -5,54 +5,42 @@
 #include "sync/wire.h"
 
 namespace crm {
-namespace {
 
-void FillHeader(schema::Change::Builder change, EntityKind kind, const Id& id, const Stamp& stamp,
-                const Id& author) {
+ChangeMessage::ChangeMessage(EntityKind kind, const Id& id, const Stamp& stamp, const Id& author)
+    : kind_(kind), message_(std::make_unique<capnp::MallocMessageBuilder>(128)) {
+  auto change = message_->initRoot<schema::Change>();
   change.setEntity(kind);
   IdToWire(id, change.initId());
   StampToWire(stamp, change.initStamp());
   if (!author.IsNull()) IdToWire(author, change.initAuthor());
 }
 
-}  // namespace
-
-ChangeMessage::ChangeMessage(EntityKind kind)
-    : kind_(kind), message_(std::make_unique<capnp::MallocMessageBuilder>(128)) {}
-
 ChangeMessage ChangeMessage::Patch(EntityKind kind, const Id& id, const Stamp& stamp,
                                    const Id& author) {
-  ChangeMessage m(kind);
-  auto change = m.message_->initRoot<schema::Change>();
-  FillHeader(change, kind, id, stamp, author);
-  change.initPatch().getRecord().initAs<capnp::DynamicStruct>(RecordSchema(kind));
+  ChangeMessage m(kind, id, stamp, author);
+  m.message_->getRoot<schema::Change>().initPatch().getRecord().initAs<capnp::DynamicStruct>(
+      RecordSchema(kind));
   return m;
 }
 
 ChangeMessage ChangeMessage::Event(EntityKind kind, const Id& id, const Stamp& stamp,
                                    const Id& author) {
-  ChangeMessage m(kind);
-  auto change = m.message_->initRoot<schema::Change>();
-  FillHeader(change, kind, id, stamp, author);
-  change.initEvent().initAs<capnp::DynamicStruct>(RecordSchema(kind));
+  ChangeMessage m(kind, id, stamp, author);
+  m.message_->getRoot<schema::Change>().initEvent().initAs<capnp::DynamicStruct>(RecordSchema(kind));
   return m;
 }
 
 ChangeMessage ChangeMessage::Tombstone(EntityKind kind, const Id& id, const Stamp& stamp,
                                        const Id& author) {
-  ChangeMessage m(kind);
-  auto change = m.message_->initRoot<schema::Change>();
-  FillHeader(change, kind, id, stamp, author);
-  change.setTombstone();
+  ChangeMessage m(kind, id, stamp, author);
+  m.message_->getRoot<schema::Change>().setTombstone();
   return m;
 }
 
 ChangeMessage ChangeMessage::Erase(EntityKind kind, const Id& id, const Stamp& stamp,
                                    const Id& author) {
-  ChangeMessage m(kind);
-  auto change = m.message_->initRoot<schema::Change>();
-  FillHeader(change, kind, id, stamp, author);
-  change.setErase();
+  ChangeMessage m(kind, id, stamp, author);
+  m.message_->getRoot<schema::Change>().setErase();
   return m;
 }
 

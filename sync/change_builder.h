@@ -59,7 +59,8 @@ class ChangeMessage {
     std::string value;
     bool removed;
   };
-  explicit ChangeMessage(EntityKind kind);
+  // Writes the header every change shares; the factories add the body.
+  ChangeMessage(EntityKind kind, const Id& id, const Stamp& stamp, const Id& author);
   Result<uint16_t> Ordinal(std::string_view name, bool list_field) const;
 
   EntityKind kind_;
