@@ -228,6 +228,13 @@ Status Txn::Put(Table table, std::string_view key, std::string_view value) {
   return Check(mdb_put(txn_, table.dbi, &k, &v, 0), "put");
 }
 
+Status Txn::Append(Table table, std::string_view key, std::string_view value) {
+  if (txn_ == nullptr) return Ended();
+  MDB_val k = ToVal(key);
+  MDB_val v = ToVal(value);
+  return Check(mdb_put(txn_, table.dbi, &k, &v, MDB_APPEND), "append");
+}
+
 Status Txn::Delete(Table table, std::string_view key, std::string_view value) {
   if (txn_ == nullptr) return Ended();
   MDB_val k = ToVal(key);

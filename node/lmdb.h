@@ -123,6 +123,9 @@ class Txn {
 
   // Stores `value` under `key` (adds it to the key's set in a multi table).
   Status Put(Table table, std::string_view key, std::string_view value);
+  // Put for a key greater than every key of `table` (cheaper: no search).
+  // kAlreadyExists (MDB_KEYEXIST) if it is not. REQUIRES: `table` is not multi.
+  Status Append(Table table, std::string_view key, std::string_view value);
   // Removes `key` (in a multi table: only the pair key/value). kNotFound if absent.
   Status Delete(Table table, std::string_view key, std::string_view value = {});
 

@@ -73,7 +73,10 @@ Result<ApplyReport> StoreReplica::Apply(const std::vector<schema::Change::Reader
         CRM_RETURN_IF_ERROR(txn.Quarantine(change, applied.status().ToString()));
         report.rejected.push_back({origin, seq, applied.status().ToString()});
       } else if (!applied->duplicate) {
-        CRM_RETURN_IF_ERROR(txn.SetSource(applied->seq, source));
+        // The source is kept only when it is not the origin itself (a relay):
+        // a pull skips what the puller made or delivered, and for a change
+        // its origin delivered those are the same.
+        if (source != origin) CRM_RETURN_IF_ERROR(txn.SetSource(applied->seq, source));
         if (clock_ok) CRM_RETURN_IF_ERROR(txn.RaiseHlcHighWater(stamp));
         ++report.applied;
       } else {

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <string_view>
 
+#include "sync/thread_name.h"
+
 namespace crm {
 namespace {
 
@@ -44,6 +46,7 @@ Result<std::unique_ptr<FrontDeskServer>> FrontDeskServer::Start(FrontDesk& desk,
   }
   FrontDeskServer* raw = server.get();
   server->proxy_ = std::thread([raw] {
+    NameThisThread("crm-desk-proxy");
     Sockets& sockets = *raw->sockets_;
     try {
       zmq::proxy_steerable(sockets.frontend, sockets.backend, zmq::socket_ref(),
@@ -53,7 +56,10 @@ Result<std::unique_ptr<FrontDeskServer>> FrontDeskServer::Start(FrontDesk& desk,
     }
   });
   for (int i = 0; i < server->options_.workers; ++i) {
-    server->workers_.emplace_back([raw] { raw->Worker(); });
+    server->workers_.emplace_back([raw] {
+      NameThisThread("crm-desk");
+      raw->Worker();
+    });
   }
   return server;
 }

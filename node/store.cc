@@ -79,18 +79,53 @@ Result<Stamp> DecodeStamp(std::string_view bytes) {
   return stamp;
 }
 
+// The first segment of a merged record: most records fit, and a bigger first
+// segment costs more to clear than the merge of a typical record.
+constexpr unsigned kSmallRecordWords = 256;
+
+// A write of the second phase of Apply failed: the store cannot take it, and
+// the whole transaction must go (see StoreTxn::Apply).
+Status AsStoreFailure(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kResourceExhausted:
+    case StatusCode::kIOError:
+    case StatusCode::kUnavailable:
+    case StatusCode::kInternal:
+      return status;
+    default:
+      return Status::Internal("writing a change failed: " + status.ToString());
+  }
+}
+
+// The fields of each record type that name another record: `client`, `sale`
+// and (of a merged client) `mergedInto`. Looked up once.
+const std::vector<capnp::StructSchema::Field>& LinkFieldsOf(EntityKind kind) {
+  static const std::vector<std::vector<capnp::StructSchema::Field>> table = [] {
+    std::vector<std::vector<capnp::StructSchema::Field>> all;
+    for (uint16_t raw = 0; IsKnownKind(raw); ++raw) {
+      capnp::StructSchema schema = RecordSchema(static_cast<EntityKind>(raw));
+      std::vector<capnp::StructSchema::Field> fields;
+      for (const char* name : {"client", "sale", "mergedInto"}) {
+        KJ_IF_MAYBE(field, schema.findFieldByName(name)) { fields.push_back(*field); }
+      }
+      all.push_back(std::move(fields));
+    }
+    return all;
+  }();
+  return table[static_cast<size_t>(kind)];
+}
+
 // The ids a record refers to in its `client` and `sale` fields (and a merged
 // client, in `mergedInto`).
 std::vector<Id> LinksOf(EntityKind kind, schema::StoredRecord::Reader stored) {
   std::vector<Id> links;
-  capnp::StructSchema schema = RecordSchema(kind);
-  auto value = stored.getValue().getAs<capnp::DynamicStruct>(schema);
-  for (const char* name : {"client", "sale", "mergedInto"}) {
-    KJ_IF_MAYBE(field, schema.findFieldByName(name)) {
-      if (!value.has(*field)) continue;
-      Id id = IdFromWire(value.get(*field).as<schema::Id>());
-      if (!id.IsNull()) links.push_back(id);
-    }
+  const auto& fields = LinkFieldsOf(kind);
+  if (fields.empty()) return links;
+  auto value = stored.getValue().getAs<capnp::DynamicStruct>(RecordSchema(kind));
+  for (const capnp::StructSchema::Field& field : fields) {
+    if (!value.has(field)) continue;
+    Id id = IdFromWire(value.get(field).as<schema::Id>());
+    if (!id.IsNull()) links.push_back(id);
   }
   return links;
 }
@@ -478,24 +513,21 @@ Status StoreTxn::RaiseHlcHighWater(const Stamp& stamp) {
 }
 
 Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
-  // Everything of one change happens in a nested transaction, so a change
-  // refused halfway leaves nothing behind even inside a larger batch.
-  CRM_ASSIGN_OR_RETURN(lmdb::Txn child, txn_.BeginChild());
-  StoreTxn nested(*store_, std::move(child));
-  Result<Applied> applied = nested.ApplyInPlace(change);
-  if (!applied.ok() || applied->duplicate) return applied;  // the child aborts
-  CRM_RETURN_IF_ERROR(nested.Commit());
-  return applied;
-}
-
-Result<Applied> StoreTxn::ApplyInPlace(schema::Change::Reader change) {
+  // Two phases. The first only reads: it validates the change, merges it and
+  // works out every index entry to add or remove, so a change refused there
+  // leaves nothing behind, even inside a larger batch. The second only
+  // writes, and fails only when the store cannot take the writes (map full,
+  // I/O); the caller must then drop the whole transaction, so those errors
+  // come back as kResourceExhausted, kIOError or kInternal.
+  std::optional<Record> before;
+  capnp::MallocMessageBuilder merged(kSmallRecordWords);
+  IndexWrites writes;
+  bool record_changed = false;
   try {
     CRM_RETURN_IF_ERROR(ValidateChange(change));
     const EntityKind kind = change.getEntity();
     const Id id = IdFromWire(change.getId());
-    const std::string key = RecordKey(kind, id);
 
-    std::optional<Record> before;
     auto existing = Get(kind, id);
     if (existing.ok()) {
       before.emplace(std::move(existing).value());
@@ -503,22 +535,15 @@ Result<Applied> StoreTxn::ApplyInPlace(schema::Change::Reader change) {
       return existing.status();
     }
 
-    // Sized to fit: the default first segment (8 KiB, zeroed) costs more
-    // than the merge of a typical record.
-    size_t words = change.totalSize().wordCount + 64;
-    if (before) words += before->stored().totalSize().wordCount;
-    capnp::MallocMessageBuilder merged(static_cast<unsigned>(std::min<size_t>(words, 1u << 20)));
     auto out = merged.initRoot<schema::StoredRecord>();
-    bool record_changed = true;
     if (change.isEvent()) {
       if (before) {
-        if (SameEvent(before->stored(), change)) {
-          return Applied{0, change.getOriginSeq(), true};
-        }
+        if (SameEvent(before->stored(), change)) return Applied{0, change.getOriginSeq(), true};
         return Status::Conflict(std::string(EntityName(kind)) + " " + id.ToString() +
                                 " already exists with different content");
       }
       StoreEvent(change, out);
+      record_changed = true;
     } else {
       schema::StoredRecord::Reader current;
       if (before) current = before->stored();
@@ -526,36 +551,61 @@ Result<Applied> StoreTxn::ApplyInPlace(schema::Change::Reader change) {
                            MergeChange(change, before ? &current : nullptr, out));
       record_changed = outcome.changed;
     }
-
     // A patch that changes nothing here (every value lost to a newer one) is
     // still logged: it is part of its origin's history and others may need it.
     if (record_changed) {
-      CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.records, key, EncodeMessage(merged)));
-      const Record* old_record = before ? &*before : nullptr;
-      if (kind == EntityKind::CLIENT) {
-        CRM_RETURN_IF_ERROR(UpdateClientIndexes(old_record, out.asReader(), id));
+      const schema::StoredRecord::Reader* old_stored = nullptr;
+      schema::StoredRecord::Reader old_reader;
+      if (before) {
+        old_reader = before->stored();
+        old_stored = &old_reader;
       }
-      CRM_RETURN_IF_ERROR(UpdateLinkIndexes(kind, old_record, out.asReader(), id));
-      CRM_RETURN_IF_ERROR(UpdateKeyIndex(kind, old_record, out.asReader(), id));
+      auto after = out.asReader();
+      if (kind == EntityKind::CLIENT) {
+        CRM_RETURN_IF_ERROR(PlanClientIndexes(old_stored, after, id, writes));
+      }
+      PlanLinkIndexes(kind, old_stored, after, id, writes);
+      PlanKeyIndex(kind, old_stored, after, id, writes);
     }
-
-    CRM_ASSIGN_OR_RETURN(uint64_t seq, LastSeq());
-    ++seq;
-    CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.log, BigEndian64(seq), EncodeStruct(change)));
-    CRM_RETURN_IF_ERROR(SetMetaCounter(kMetaLogSeq, seq));
-    return Applied{seq, change.getOriginSeq(), false};
   } catch (const kj::Exception& e) {
     // Malformed pointers inside a received change surface while reading it.
     return Status::Corruption(std::string("malformed change: ") + e.getDescription().cStr());
   }
+
+  Status written = [&]() -> Status {
+    const EntityKind kind = change.getEntity();
+    if (record_changed) {
+      CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.records,
+                                   RecordKey(kind, IdFromWire(change.getId())),
+                                   EncodeMessage(merged)));
+    }
+    for (const IndexWrite& write : writes) {
+      if (write.add) {
+        CRM_RETURN_IF_ERROR(txn_.Put(write.table, write.key, write.value));
+      } else {
+        Status s = txn_.Delete(write.table, write.key, write.value);
+        if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+      }
+    }
+    return Status::Ok();
+  }();
+  if (!written.ok()) return AsStoreFailure(written);
+  CRM_ASSIGN_OR_RETURN(uint64_t seq, LastSeq());
+  ++seq;
+  if (Status s = txn_.Append(store_->tables_.log, BigEndian64(seq), EncodeStruct(change)); !s.ok()) {
+    return AsStoreFailure(s);
+  }
+  if (Status s = SetMetaCounter(kMetaLogSeq, seq); !s.ok()) return AsStoreFailure(s);
+  return Applied{seq, change.getOriginSeq(), false};
 }
 
-Status StoreTxn::UpdateClientIndexes(const Record* before, schema::StoredRecord::Reader after,
-                               const Id& id) {
+Status StoreTxn::PlanClientIndexes(const schema::StoredRecord::Reader* before,
+                                   schema::StoredRecord::Reader after, const Id& id,
+                                   IndexWrites& writes) const {
   // A deleted or erased client is found by nothing.
   ClientIndexKeys old_keys;
-  if (before != nullptr && IsLive(before->stored())) {
-    old_keys = IndexKeysOf(before->value<schema::Client>());
+  if (before != nullptr && IsLive(*before)) {
+    old_keys = IndexKeysOf(before->getValue().getAs<schema::Client>());
   }
   ClientIndexKeys new_keys;
   if (IsLive(after)) new_keys = IndexKeysOf(after.getValue().getAs<schema::Client>());
@@ -563,6 +613,10 @@ Status StoreTxn::UpdateClientIndexes(const Record* before, schema::StoredRecord:
   // never delete each other's entry.
   for (ClientIndexKeys* keys : {&old_keys, &new_keys}) {
     for (std::set<std::string>* set : {&keys->phones, &keys->emails, &keys->cards, &keys->names}) {
+      if (std::none_of(set->begin(), set->end(),
+                       [](const std::string& key) { return key.size() > kMaxIndexKey; })) {
+        continue;
+      }
       std::set<std::string> cut;
       for (const std::string& key : *set) cut.emplace(IndexKey(key));
       *set = std::move(cut);
@@ -576,13 +630,10 @@ Status StoreTxn::UpdateClientIndexes(const Record* before, schema::StoredRecord:
         std::tuple{t.by_card, &old_keys.cards, &new_keys.cards},
         std::tuple{t.by_name, &old_keys.names, &new_keys.names}}) {
     for (const std::string& key : *old_set) {
-      if (new_set->count(key) == 0) {
-        Status s = txn_.Delete(table, key, id_bytes);
-        if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
-      }
+      if (new_set->count(key) == 0) writes.push_back({table, key, id_bytes, false});
     }
     for (const std::string& key : *new_set) {
-      if (old_set->count(key) == 0) CRM_RETURN_IF_ERROR(txn_.Put(table, key, id_bytes));
+      if (old_set->count(key) == 0) writes.push_back({table, key, id_bytes, true});
     }
   }
   // Another client with one of these phones, emails or cards: a duplicate
@@ -598,45 +649,44 @@ Status StoreTxn::UpdateClientIndexes(const Record* before, schema::StoredRecord:
       for (const Id& other : holders) {
         if (other == id) continue;
         std::string pair = other < id ? IdBytes(other) + id_bytes : id_bytes + IdBytes(other);
-        CRM_RETURN_IF_ERROR(txn_.Put(t.duplicates, pair, std::string(what) + " " + key));
+        writes.push_back({t.duplicates, std::move(pair), std::string(what) + " " + key, true});
       }
     }
   }
   return Status::Ok();
 }
 
-Status StoreTxn::UpdateLinkIndexes(EntityKind kind, const Record* before,
-                                   schema::StoredRecord::Reader after, const Id& id) {
-  std::string link = std::string(1, static_cast<char>(kind)) + IdBytes(id);
+void StoreTxn::PlanLinkIndexes(EntityKind kind, const schema::StoredRecord::Reader* before,
+                               schema::StoredRecord::Reader after, const Id& id,
+                               IndexWrites& writes) const {
   std::vector<Id> old_links;
-  if (before) old_links = LinksOf(kind, before->stored());
+  if (before != nullptr) old_links = LinksOf(kind, *before);
   std::vector<Id> new_links = LinksOf(kind, after);
+  if (old_links == new_links) return;
+  std::string link = std::string(1, static_cast<char>(kind)) + IdBytes(id);
   for (const Id& target : old_links) {
     if (std::find(new_links.begin(), new_links.end(), target) != new_links.end()) continue;
-    Status s = txn_.Delete(store_->tables_.by_link, IdBytes(target), link);
-    if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+    writes.push_back({store_->tables_.by_link, IdBytes(target), link, false});
   }
   for (const Id& target : new_links) {
     if (std::find(old_links.begin(), old_links.end(), target) != old_links.end()) continue;
-    CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.by_link, IdBytes(target), link));
+    writes.push_back({store_->tables_.by_link, IdBytes(target), link, true});
   }
-  return Status::Ok();
 }
 
-Status StoreTxn::UpdateKeyIndex(EntityKind kind, const Record* before,
-                                schema::StoredRecord::Reader after, const Id& id) {
-  std::string old_key = before ? UniqueKeyOf(kind, before->stored()) : std::string();
+void StoreTxn::PlanKeyIndex(EntityKind kind, const schema::StoredRecord::Reader* before,
+                            schema::StoredRecord::Reader after, const Id& id,
+                            IndexWrites& writes) const {
+  std::string old_key = before != nullptr ? UniqueKeyOf(kind, *before) : std::string();
   std::string new_key = UniqueKeyOf(kind, after);
-  if (old_key == new_key) return Status::Ok();
+  if (old_key == new_key) return;
   std::string id_bytes = IdBytes(id);
   if (!old_key.empty()) {
-    Status s = txn_.Delete(store_->tables_.by_key, IndexKey(old_key), id_bytes);
-    if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+    writes.push_back({store_->tables_.by_key, std::string(IndexKey(old_key)), id_bytes, false});
   }
   if (!new_key.empty()) {
-    CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.by_key, IndexKey(new_key), id_bytes));
+    writes.push_back({store_->tables_.by_key, std::string(IndexKey(new_key)), id_bytes, true});
   }
-  return Status::Ok();
 }
 
 Status StoreTxn::PutBlob(std::string_view sha256, std::string_view content) {

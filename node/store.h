@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 #include <string_view>
 #include <vector>
@@ -183,7 +184,8 @@ class StoreTxn : public StoreView {
 
   // Sets the version vector entry of `origin`.
   Status SetOriginSeq(const Id& origin, uint64_t seq);
-  // Records which peer delivered log entry `seq`.
+  // Records which peer delivered log entry `seq` (ReadLog reports a null
+  // source for an entry without one).
   Status SetSource(uint64_t seq, const Id& source);
   Status SetCursor(std::string_view name, uint64_t value);
   Status SetCursorId(std::string_view name, const Id& value);
@@ -208,13 +210,21 @@ class StoreTxn : public StoreView {
  private:
   friend class Store;
   using StoreView::StoreView;
-  Result<Applied> ApplyInPlace(schema::Change::Reader change);
-  Status UpdateClientIndexes(const Record* before, schema::StoredRecord::Reader after,
-                             const Id& id);
-  Status UpdateLinkIndexes(EntityKind kind, const Record* before,
-                           schema::StoredRecord::Reader after, const Id& id);
-  Status UpdateKeyIndex(EntityKind kind, const Record* before, schema::StoredRecord::Reader after,
-                        const Id& id);
+  // An index entry a change adds or removes, worked out before writing.
+  struct IndexWrite {
+    lmdb::Table table;
+    std::string key;
+    std::string value;
+    bool add = true;
+  };
+  using IndexWrites = std::vector<IndexWrite>;
+  Status PlanClientIndexes(const schema::StoredRecord::Reader* before,
+                           schema::StoredRecord::Reader after, const Id& id,
+                           IndexWrites& writes) const;
+  void PlanLinkIndexes(EntityKind kind, const schema::StoredRecord::Reader* before,
+                       schema::StoredRecord::Reader after, const Id& id, IndexWrites& writes) const;
+  void PlanKeyIndex(EntityKind kind, const schema::StoredRecord::Reader* before,
+                    schema::StoredRecord::Reader after, const Id& id, IndexWrites& writes) const;
   Status SetMetaCounter(std::string_view name, uint64_t value);
 };
 

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "sync/thread_name.h"
+
 namespace crm {
 namespace {
 
@@ -30,7 +32,10 @@ Status RunNested(StoreTxn& parent, const Writer::Work& work) {
 }  // namespace
 
 Writer::Writer(Store& store, WriterOptions options)
-    : store_(store), options_(options), thread_([this] { Loop(); }) {
+    : store_(store), options_(options), thread_([this] {
+        NameThisThread("crm-writer");
+        Loop();
+      }) {
   if (options_.max_batch == 0) throw std::invalid_argument("WriterOptions::max_batch must be > 0");
 }
 

@@ -219,29 +219,70 @@ Result<MergeOutcome> MergePatch(schema::Change::Reader change,
 
 namespace {
 
-Status CheckValue(const capnp::DynamicValue::Reader& value, const std::string& path, int depth);
-
-Status CheckStruct(const DynamicStruct::Reader& record, const std::string& path, int depth) {
-  if (depth > 16) return Status::InvalidArgument(path, "is nested too deeply");
-  for (auto field : record.getSchema().getNonUnionFields()) {
-    if (!record.has(field)) continue;
-    CRM_RETURN_IF_ERROR(CheckValue(record.get(field),
-                                   path + "." + field.getProto().getName().cStr(), depth + 1));
+// The fields of a struct type that hold pointers (text, data, structs,
+// lists): the only ones whose reading can fail. Worked out once per type.
+const std::vector<StructSchema::Field>& PointerFieldsOf(StructSchema schema) {
+  static std::mutex mutex;
+  static std::map<uint64_t, std::vector<StructSchema::Field>> cache;  // GUARDED_BY(mutex)
+  std::lock_guard lock(mutex);
+  auto [it, inserted] = cache.try_emplace(schema.getProto().getId());
+  if (inserted) {
+    for (auto field : schema.getFields()) {
+      if (field.getProto().isGroup()) {
+        it->second.push_back(field);
+        continue;
+      }
+      capnp::Type type = field.getType();
+      if (type.isText() || type.isData() || type.isStruct() || type.isList()) {
+        it->second.push_back(field);
+      }
+    }
   }
-  KJ_IF_MAYBE(active, record.which()) {
-    CRM_RETURN_IF_ERROR(
-        CheckValue(record.get(*active), path + "." + active->getProto().getName().cStr(), depth + 1));
+  return it->second;
+}
+
+// Where in the record the check is, for the error message.
+using ShapePath = std::vector<const char*>;
+
+std::string PathString(const ShapePath& path) {
+  std::string out;
+  for (const char* part : path) {
+    if (!out.empty() && part[0] != '[') out += '.';
+    out += part;
+  }
+  return out;
+}
+
+Status CheckValue(const capnp::DynamicValue::Reader& value, ShapePath& path, int depth);
+
+Status CheckStruct(const DynamicStruct::Reader& record, ShapePath& path, int depth) {
+  if (depth > 16) return Status::InvalidArgument(PathString(path), "is nested too deeply");
+  std::optional<StructSchema::Field> active;
+  KJ_IF_MAYBE(field, record.which()) { active = *field; }
+  for (const StructSchema::Field& field : PointerFieldsOf(record.getSchema())) {
+    bool in_union = field.getProto().getDiscriminantValue() != capnp::schema::Field::NO_DISCRIMINANT;
+    if (in_union && (!active || *active != field)) continue;
+    if (!record.has(field)) continue;
+    path.push_back(field.getProto().getName().cStr());
+    CRM_RETURN_IF_ERROR(CheckValue(record.get(field), path, depth + 1));
+    path.pop_back();
   }
   return Status::Ok();
 }
 
-Status CheckValue(const capnp::DynamicValue::Reader& value, const std::string& path, int depth) {
+Status CheckValue(const capnp::DynamicValue::Reader& value, ShapePath& path, int depth) {
   switch (value.getType()) {
     case capnp::DynamicValue::STRUCT:
       return CheckStruct(value.as<DynamicStruct>(), path, depth);
     case capnp::DynamicValue::LIST: {
       auto list = value.as<capnp::DynamicList>();
-      for (auto element : list) CRM_RETURN_IF_ERROR(CheckValue(element, path + "[]", depth + 1));
+      capnp::Type element = list.getSchema().getElementType();
+      if (!element.isText() && !element.isData() && !element.isStruct() && !element.isList()) {
+        return Status::Ok();  // numbers, bools, enums: nothing to follow
+      }
+      path.push_back("[]");
+      for (auto item : list) CRM_RETURN_IF_ERROR(CheckValue(item, path, depth + 1));
+      path.pop_back();
       return Status::Ok();
     }
     case capnp::DynamicValue::TEXT:
@@ -258,12 +299,13 @@ Status CheckRecordShape(schema::Change::Reader change) {
   const StructSchema record_schema = RecordSchema(change.getEntity());
   try {
     if (change.isEvent()) {
-      return CheckStruct(change.getEvent().getAs<DynamicStruct>(record_schema), "event", 0);
+      ShapePath path{"event"};
+      return CheckStruct(change.getEvent().getAs<DynamicStruct>(record_schema), path, 0);
     }
     if (!change.isPatch()) return Status::Ok();  // a tombstone or an erase carries no record
     auto patch = change.getPatch();
-    CRM_RETURN_IF_ERROR(
-        CheckStruct(patch.getRecord().getAs<DynamicStruct>(record_schema), "patch", 0));
+    ShapePath path{"patch"};
+    CRM_RETURN_IF_ERROR(CheckStruct(patch.getRecord().getAs<DynamicStruct>(record_schema), path, 0));
     for (auto op : patch.getElements()) {
       (void)op.getElement();
       (void)op.getValue();

@@ -13,6 +13,7 @@
 
 #include "schema/sync.capnp.h"
 #include "sync/sync_message.h"
+#include "sync/thread_name.h"
 #include "sync/wire.h"
 
 namespace crm {
@@ -286,8 +287,14 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(Replica& replica, Clock& clo
         return false;
       },
       raw->admit);
-  impl.zap_thread = std::thread([raw] { raw->ServeZap(); });
-  impl.hub_thread = std::thread([raw] { raw->ServeHub(); });
+  impl.zap_thread = std::thread([raw] {
+    NameThisThread("crm-zap");
+    raw->ServeZap();
+  });
+  impl.hub_thread = std::thread([raw] {
+    NameThisThread("crm-hub");
+    raw->ServeHub();
+  });
   return server;
 }
 
@@ -386,7 +393,10 @@ Result<std::unique_ptr<UplinkClient>> UplinkClient::Start(Replica& replica, Cloc
                                          });
   if (impl.options.on_applied) impl.uplink->OnApplied(impl.options.on_applied);
   impl.Refresh();
-  impl.thread = std::thread([raw] { raw->Run(); });
+  impl.thread = std::thread([raw] {
+    NameThisThread("crm-uplink");
+    raw->Run();
+  });
   return client;
 }
 
