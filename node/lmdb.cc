@@ -25,6 +25,7 @@ std::string_view FromVal(const MDB_val& val) {
 // The error policy: every LMDB or errno code becomes one Status code, with a
 // message naming the operation. See docs/storage.md.
 Status Translate(int rc, const char* what) {
+  if (rc == MDB_SUCCESS) return Status::Ok();
   std::string message = std::string(what) + ": " + mdb_strerror(rc);
   switch (rc) {
     case MDB_SUCCESS:

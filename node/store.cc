@@ -25,7 +25,7 @@ constexpr std::string_view kMetaInstanceId = "instance_id";
 constexpr std::string_view kMetaLogSeq = "log_seq";
 constexpr std::string_view kMetaHlc = "hlc";
 constexpr std::string_view kMetaVersionPrefix = "vv/";
-constexpr std::string_view kFormatVersion = "crm-store-3";
+constexpr std::string_view kFormatVersion = "crm-store-4";
 
 // LMDB keys are at most 511 bytes; longer index values are cut (the same cut
 // applies to lookups, so they still find them).
@@ -212,7 +212,7 @@ Result<Record> StoreView::Get(EntityKind kind, const Id& id) const {
     }
     return bytes.status();
   }
-  CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::Decode(*bytes));
+  CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::DecodePacked(*bytes));
   return Record(std::move(message));
 }
 
@@ -280,7 +280,7 @@ Result<std::vector<LogEntry>> StoreView::ReadLog(uint64_t from, size_t limit) co
   CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.log));
   CRM_RETURN_IF_ERROR(cursor.Seek(BigEndian64(from)));
   while (cursor.valid() && entries.size() < limit) {
-    CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::Decode(cursor.value()));
+    CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::DecodePacked(cursor.value()));
     Id source;
     auto source_bytes = txn_.Get(store_->tables_.log_source, cursor.key());
     if (source_bytes.ok() && source_bytes->size() == 16) source = IdFromBytes(*source_bytes);
@@ -402,7 +402,7 @@ Status StoreView::ForEachOfKind(
   CRM_RETURN_IF_ERROR(cursor.Seek(prefix));
   while (cursor.valid() && StartsWith(cursor.key(), prefix)) {
     if (cursor.key().size() != 17) return Status::Corruption("malformed record key");
-    CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::Decode(cursor.value()));
+    CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::DecodePacked(cursor.value()));
     CRM_RETURN_IF_ERROR(fn(IdFromBytes(cursor.key().substr(1)), message.Root<schema::StoredRecord>()));
     CRM_RETURN_IF_ERROR(cursor.Next());
   }
@@ -425,7 +425,7 @@ Status StoreView::ForEachRecord(
   CRM_RETURN_IF_ERROR(cursor.First());
   while (cursor.valid()) {
     if (cursor.key().size() != 17) return Status::Corruption("malformed record key");
-    CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::Decode(cursor.value()));
+    CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::DecodePacked(cursor.value()));
     auto kind = static_cast<EntityKind>(static_cast<uint8_t>(cursor.key()[0]));
     CRM_RETURN_IF_ERROR(fn(kind, IdFromBytes(cursor.key().substr(1)),
                            message.Root<schema::StoredRecord>()));
@@ -490,7 +490,7 @@ Status StoreTxn::Quarantine(schema::Change::Reader change, std::string_view reas
                     BigEndian64(change.getOriginSeq());
   std::string value(reason.substr(0, 1000));
   value += '\0';
-  value += EncodeStruct(change);
+  value += EncodePackedStruct(change);
   return txn_.Put(store_->tables_.quarantine, key, value);
 }
 
@@ -577,7 +577,7 @@ Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
     if (record_changed) {
       CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.records,
                                    RecordKey(kind, IdFromWire(change.getId())),
-                                   EncodeMessage(merged)));
+                                   EncodePackedMessage(merged)));
     }
     for (const IndexWrite& write : writes) {
       if (write.add) {
@@ -592,7 +592,7 @@ Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
   if (!written.ok()) return AsStoreFailure(written);
   CRM_ASSIGN_OR_RETURN(uint64_t seq, LastSeq());
   ++seq;
-  if (Status s = txn_.Append(store_->tables_.log, BigEndian64(seq), EncodeStruct(change)); !s.ok()) {
+  if (Status s = txn_.Append(store_->tables_.log, BigEndian64(seq), EncodePackedStruct(change)); !s.ok()) {
     return AsStoreFailure(s);
   }
   if (Status s = SetMetaCounter(kMetaLogSeq, seq); !s.ok()) return AsStoreFailure(s);

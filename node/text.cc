@@ -73,11 +73,51 @@ void CutAtBoundary(std::string& s, size_t max) {
   s.resize(cut);
 }
 
+bool IsAscii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool IsAsciiAlnum(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// Fold and SearchTokens for ASCII text, where NFKC case folding is lower
+// case and nothing decomposes: the same result without ICU (most names).
+std::vector<std::string> AsciiSearchTokens(std::string_view ascii) {
+  std::vector<std::string> tokens;
+  std::string token;
+  auto flush = [&] {
+    if (token.empty()) return;
+    CutAtBoundary(token, kMaxTokenBytes);
+    if (std::find(tokens.begin(), tokens.end(), token) == tokens.end()) tokens.push_back(token);
+    token.clear();
+  };
+  for (char c : ascii) {
+    if (IsAsciiAlnum(c)) {
+      token += AsciiLower(c);
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return tokens;
+}
+
 }  // namespace
 
-std::string FoldForSearch(std::string_view utf8) { return ToUtf8(Fold(utf8)); }
+std::string FoldForSearch(std::string_view utf8) {
+  if (IsAscii(utf8)) {
+    std::string out(utf8);
+    std::transform(out.begin(), out.end(), out.begin(), AsciiLower);
+    return out;
+  }
+  return ToUtf8(Fold(utf8));
+}
 
 std::vector<std::string> SearchTokens(std::string_view utf8) {
+  if (IsAscii(utf8)) return AsciiSearchTokens(utf8);
   icu::UnicodeString folded = Fold(utf8);
   std::vector<std::string> tokens;
   icu::UnicodeString token;

@@ -2,6 +2,7 @@
 
 #include <kj/exception.h>
 
+#include <chrono>
 #include <exception>
 #include <stdexcept>
 #include <string>
@@ -27,6 +28,10 @@ Status RunNested(StoreTxn& parent, const Writer::Work& work) {
   }
   if (!status.ok()) return status;  // the child aborts as it goes out of scope
   return child.Commit();
+}
+
+int64_t Micros(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
 }
 
 }  // namespace
@@ -92,16 +97,22 @@ std::vector<Status> Writer::RunBatch(std::vector<Request>& batch) {
     bool map_full = false;
     Status commit;
     {
+      auto started = std::chrono::steady_clock::now();
       auto txn = store_.BeginWrite();
       if (!txn.ok()) return std::vector<Status>(batch.size(), txn.status());
       for (size_t i = 0; i < batch.size() && !map_full; ++i) {
         outcomes[i] = RunNested(*txn, batch[i].work);
         map_full = txn->map_full();
       }
+      auto worked = std::chrono::steady_clock::now();
       if (!map_full) {
         commit = txn->Commit();
         map_full = txn->map_full();
       }
+      auto committed = std::chrono::steady_clock::now();
+      std::lock_guard lock(mutex_);
+      stats_.work_micros += Micros(worked - started);
+      stats_.commit_micros += Micros(committed - worked);
     }  // an uncommitted transaction aborts here, before the map may grow
     if (map_full) {
       Status grown = store_.GrowMap();

@@ -27,6 +27,8 @@ struct WriterStats {
   uint64_t requests = 0;
   uint64_t commits = 0;
   uint64_t map_grows = 0;
+  int64_t work_micros = 0;    // running requests inside transactions
+  int64_t commit_micros = 0;  // committing them (writing and flushing to disk)
 };
 
 class Writer {

@@ -21,6 +21,10 @@ capnp::ReaderOptions BoundedReaderOptions();
 // The message as one flat, unpacked byte string (a whole number of words).
 std::string EncodeMessage(capnp::MessageBuilder& message);
 
+// The message packed (Cap'n Proto's zero-byte packing): how the store keeps
+// records and log entries, at about half the size.
+std::string EncodePackedMessage(capnp::MessageBuilder& message);
+
 // A decoded message. It owns a word-aligned copy of the bytes (LMDB values and
 // network frames carry no alignment guarantee), so it outlives the transaction
 // or frame it came from. Move-only.
@@ -28,6 +32,8 @@ class DecodedMessage {
  public:
   // kCorruption if `bytes` is not a well-formed message within the limits.
   static Result<DecodedMessage> Decode(std::string_view bytes);
+  // The same for bytes from EncodePackedMessage.
+  static Result<DecodedMessage> DecodePacked(std::string_view bytes);
 
   template <typename T>
   typename T::Reader Root() const {
@@ -37,7 +43,7 @@ class DecodedMessage {
  private:
   DecodedMessage() = default;
   kj::Array<capnp::word> words_;
-  std::unique_ptr<capnp::FlatArrayMessageReader> reader_;
+  std::unique_ptr<capnp::MessageReader> reader_;
 };
 
 }  // namespace crm
@@ -51,6 +57,15 @@ std::string EncodeStruct(Reader reader) {
       static_cast<unsigned>(reader.totalSize().wordCount + 8));
   message.setRoot(reader);
   return EncodeMessage(message);
+}
+
+// EncodeStruct, packed.
+template <typename Reader>
+std::string EncodePackedStruct(Reader reader) {
+  capnp::MallocMessageBuilder message(
+      static_cast<unsigned>(reader.totalSize().wordCount + 8));
+  message.setRoot(reader);
+  return EncodePackedMessage(message);
 }
 
 }  // namespace crm

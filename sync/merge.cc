@@ -303,9 +303,17 @@ Status CheckRecordShape(schema::Change::Reader change) {
       return CheckStruct(change.getEvent().getAs<DynamicStruct>(record_schema), path, 0);
     }
     if (!change.isPatch()) return Status::Ok();  // a tombstone or an erase carries no record
+    // Only the fields the patch names are read (MergePatch ignores the rest).
     auto patch = change.getPatch();
+    auto record = patch.getRecord().getAs<DynamicStruct>(record_schema);
     ShapePath path{"patch"};
-    CRM_RETURN_IF_ERROR(CheckStruct(patch.getRecord().getAs<DynamicStruct>(record_schema), path, 0));
+    for (uint16_t ordinal : patch.getFields()) {
+      const FieldInfo* info = FieldByOrdinal(change.getEntity(), ordinal);
+      if (info == nullptr || !record.has(info->field)) continue;  // MergePatch names the error
+      path.push_back(info->field.getProto().getName().cStr());
+      CRM_RETURN_IF_ERROR(CheckValue(record.get(info->field), path, 1));
+      path.pop_back();
+    }
     for (auto op : patch.getElements()) {
       (void)op.getElement();
       (void)op.getValue();

@@ -28,10 +28,10 @@ Result<MergeOutcome> MergePatch(schema::Change::Reader change,
                                 const schema::StoredRecord::Reader* current,
                                 schema::StoredRecord::Builder out);
 
-// Reads every field of the record a change carries (the whole event, or the
-// whole patch record and its element operations), so that a field of the
-// wrong type is refused here (kInvalidArgument) rather than stored, relayed,
-// and found broken by every later reader.
+// Reads every field of the record a change carries that will be kept (the
+// whole event; of a patch, the fields it names and its element operations),
+// so that a field of the wrong type is refused here (kInvalidArgument) rather
+// than stored, relayed, and found broken by every later reader.
 // REQUIRES: the change's entity kind is known.
 Status CheckRecordShape(schema::Change::Reader change);
 

@@ -37,6 +37,10 @@ class ScratchDir {
     path_ = pattern;
   }
   ~ScratchDir() {
+    if (std::getenv("CRM_BENCH_KEEP_DATA") != nullptr) {
+      fmt::print(stderr, "kept the stores in {}\n", path_.string());
+      return;
+    }
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }
@@ -143,6 +147,9 @@ CatchUp RunCatchUp(size_t changes) {
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   SyncSnapshot snapshot = client->Snapshot();
+  WriterStats hub_writer = hub.runtime.writer->stats();
+  fmt::print(stderr, "hub writer: {} commits, {:.2f} s in requests, {:.2f} s committing\n",
+             hub_writer.commits, hub_writer.work_micros / 1e6, hub_writer.commit_micros / 1e6);
   client->Stop();
   server->Stop();
   CatchUp result;

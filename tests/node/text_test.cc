@@ -29,6 +29,22 @@ TEST_CASE("tokens are folded words, without repeats", "[node][text]") {
   CHECK(SearchTokens(" ,.- ").empty());
 }
 
+TEST_CASE("plain ASCII folds as the full Unicode folding does", "[node][text]") {
+  // ASCII text takes a shortcut past ICU; a trailing non-ASCII word sends the
+  // same text through ICU, and the tokens before it must agree.
+  const std::string long_word(200, 'Q');
+  for (std::string ascii : {"Anna-Maria O'Neil", "  MIXED case\tWith\ttabs 42x ", "a_b c.d@e",
+                            "~!#$%^&*()[]{}|;:,<>?/`", long_word.c_str(), "ZZ top 0099"}) {
+    Tokens shortcut = SearchTokens(ascii);
+    Tokens through_icu = SearchTokens(ascii + " Ж");
+    REQUIRE(!through_icu.empty());
+    CHECK(through_icu.back() == "ж");
+    through_icu.pop_back();
+    CHECK(shortcut == through_icu);
+    CHECK(FoldForSearch(ascii) + "ж" == FoldForSearch(ascii + "Ж"));
+  }
+}
+
 TEST_CASE("long tokens are cut at a character boundary", "[node][text]") {
   std::string long_name;
   for (int i = 0; i < 100; ++i) long_name += "ж";  // 2 bytes each
