@@ -75,6 +75,7 @@ schema::Role MinimumRole(schema::Request::Which op) {
   switch (op) {
     case W::REFUND_SALE:
     case W::LIST_DUPLICATES:
+    case W::LIST_CONFLICTS:
     case W::MERGE_CLIENTS:
     case W::DELETE_CLIENT:
     case W::ERASE_CLIENT: return schema::Role::OFFICE_MANAGER;
@@ -107,6 +108,7 @@ const char* OperationName(schema::Request::Which op) {
     case W::SAVE_PRODUCT: return "save a product";
     case W::CREATE_USER: return "create a user";
     case W::LIST_DUPLICATES: return "list duplicate clients";
+    case W::LIST_CONFLICTS: return "list conflicting edits";
     case W::MERGE_CLIENTS: return "merge clients";
     case W::DELETE_CLIENT: return "delete a client";
     case W::ERASE_CLIENT: return "erase a client";
@@ -427,6 +429,10 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
       case W::LIST_DUPLICATES:
         return read([&](const StoreView& view) {
           return frontdesk::ListDuplicates(ctx, view, response);
+        });
+      case W::LIST_CONFLICTS:
+        return read([&](const StoreView& view) {
+          return frontdesk::ListConflicts(ctx, view, response);
         });
       case W::MERGE_CLIENTS:
         return write([&](StoreTxn& txn, schema::Response::Builder out) {

@@ -434,6 +434,18 @@ Status StoreView::ForEachRecord(
   return Status::Ok();
 }
 
+Result<std::vector<DecodedMessage>> StoreView::Conflicts(size_t limit) const {
+  std::vector<DecodedMessage> found;
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.conflicts));
+  CRM_RETURN_IF_ERROR(cursor.Last());
+  while (cursor.valid() && found.size() < limit) {
+    CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::DecodePacked(cursor.value()));
+    found.push_back(std::move(message));
+    CRM_RETURN_IF_ERROR(cursor.Prev());
+  }
+  return found;
+}
+
 Result<std::optional<std::string>> StoreView::FindRequest(const Id& request_id) const {
   auto bytes = txn_.Get(store_->tables_.requests, IdBytes(request_id));
   if (!bytes.ok()) {
@@ -495,6 +507,9 @@ Status StoreTxn::Quarantine(schema::Change::Reader change, std::string_view reas
 }
 
 Result<Applied> StoreTxn::ApplyLocal(schema::Change::Builder change) {
+  if (change.isPatch() && change.getPatch().getFields().size() > 0 && change.hasId()) {
+    CRM_RETURN_IF_ERROR(FillBases(change));
+  }
   CRM_ASSIGN_OR_RETURN(uint64_t origin_seq, OriginSeqOf(store_->node_id_));
   ++origin_seq;
   IdToWire(store_->node_id_, change.initOrigin());
@@ -504,6 +519,23 @@ Result<Applied> StoreTxn::ApplyLocal(schema::Change::Builder change) {
   CRM_RETURN_IF_ERROR(SetOriginSeq(store_->node_id_, origin_seq));
   CRM_RETURN_IF_ERROR(RaiseHlcHighWater(StampFromWire(change.getStamp())));
   return applied;
+}
+
+Status StoreTxn::FillBases(schema::Change::Builder change) {
+  auto patch = change.getPatch();
+  auto fields = patch.getFields();
+  auto bases = patch.initBases(fields.size());
+  auto existing = Get(change.getEntity(), IdFromWire(change.getId()));
+  if (!existing.ok()) {
+    return existing.status().code() == StatusCode::kNotFound ? Status::Ok() : existing.status();
+  }
+  auto stamps = existing->stored().getFieldStamps();
+  for (unsigned i = 0; i < fields.size(); ++i) {
+    for (auto fs : stamps) {
+      if (fs.getField() == fields[i]) bases.setWithCaveats(i, fs.getStamp());
+    }
+  }
+  return Status::Ok();
 }
 
 Status StoreTxn::RaiseHlcHighWater(const Stamp& stamp) {
@@ -522,6 +554,7 @@ Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
   std::optional<Record> before;
   capnp::MallocMessageBuilder merged(kSmallRecordWords);
   IndexWrites writes;
+  std::vector<FieldConflict> conflicts;
   bool record_changed = false;
   try {
     CRM_RETURN_IF_ERROR(ValidateChange(change));
@@ -550,6 +583,7 @@ Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
       CRM_ASSIGN_OR_RETURN(MergeOutcome outcome,
                            MergeChange(change, before ? &current : nullptr, out));
       record_changed = outcome.changed;
+      conflicts = std::move(outcome.conflicts);
     }
     // A patch that changes nothing here (every value lost to a newer one) is
     // still logged: it is part of its origin's history and others may need it.
@@ -566,6 +600,13 @@ Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
       }
       PlanLinkIndexes(kind, old_stored, after, id, writes);
       PlanKeyIndex(kind, old_stored, after, id, writes);
+    }
+    for (FieldConflict& conflict : conflicts) {
+      std::string key = RecordKey(kind, id);
+      key += static_cast<char>(conflict.field >> 8);
+      key += static_cast<char>(conflict.field & 0xFF);
+      key += EncodeStamp(conflict.lost);
+      writes.push_back({store_->tables_.conflicts, std::move(key), std::move(conflict.message), true});
     }
   } catch (const kj::Exception& e) {
     // Malformed pointers inside a received change surface while reading it.
@@ -741,6 +782,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& c
   CRM_ASSIGN_OR_RETURN(t.quarantine, store->env_->OpenTable("quarantine", false));
   CRM_ASSIGN_OR_RETURN(t.duplicates, store->env_->OpenTable("duplicates", false));
   CRM_ASSIGN_OR_RETURN(t.requests, store->env_->OpenTable("requests", false));
+  CRM_ASSIGN_OR_RETURN(t.conflicts, store->env_->OpenTable("conflicts", false));
 
   CRM_ASSIGN_OR_RETURN(lmdb::Txn txn, store->env_->BeginWrite());
   auto format = txn.Get(t.meta, kMetaFormat);

@@ -115,6 +115,10 @@ class StoreView {
   };
   Result<std::vector<DuplicatePair>> Duplicates() const;
 
+  // Values per-field last-writer-wins overwrote concurrently (each a
+  // schema::Conflict), at most `limit`, the last record in key order first.
+  Result<std::vector<DecodedMessage>> Conflicts(size_t limit) const;
+
   // True if any record of `kind` exists.
   Result<bool> AnyRecordOf(EntityKind kind) const;
 
@@ -168,12 +172,14 @@ class StoreTxn : public StoreView {
   StoreTxn& operator=(StoreTxn&&) noexcept = default;
 
   // Applies a change made on this node: stamps it with this node as origin and
-  // the next origin seq, applies it as Apply does, and raises the HLC
+  // the next origin seq, records for a patch the stamps of the values it
+  // replaces (Patch.bases), applies it as Apply does, and raises the HLC
   // high-water mark to its stamp.
   Result<Applied> ApplyLocal(schema::Change::Builder change);
 
   // Applies a change (local or received): checks its shape, merges it into
-  // its record, updates the indexes and appends it to the log, all or nothing.
+  // its record, updates the indexes, keeps the conflicts the merge found and
+  // appends the change to the log, all or nothing.
   // A write-once event seen before with the same content is a duplicate
   // (nothing written); with other content it is kConflict.
   Result<Applied> Apply(schema::Change::Reader change);
@@ -226,6 +232,7 @@ class StoreTxn : public StoreView {
   void PlanKeyIndex(EntityKind kind, const schema::StoredRecord::Reader* before,
                     schema::StoredRecord::Reader after, const Id& id, IndexWrites& writes) const;
   Status SetMetaCounter(std::string_view name, uint64_t value);
+  Status FillBases(schema::Change::Builder change);
 };
 
 class Store {
@@ -270,6 +277,7 @@ class Store {
     lmdb::Table quarantine;  // origin(16) + origin seq(8) -> reason, 0, Change
     lmdb::Table duplicates;  // client id(16) + client id(16), smaller first -> what they share
     lmdb::Table requests;    // request id -> the response sent for it
+    lmdb::Table conflicts;   // kind(1) + id(16) + field(2) + losing stamp(28) -> Conflict
   };
   Store() = default;
 

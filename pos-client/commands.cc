@@ -402,6 +402,31 @@ void Pos::AddCommands(CLI::App& app) {
         });
       });
 
+  app.add_subcommand("conflicts",
+                     "values that lost to a concurrent edit at another office (office manager)")
+      ->callback([this, print_or_json] {
+        auto reply = Send([](schema::Request::Builder r) { r.setListConflicts(); }, false);
+        if (!reply) return;
+        print_or_json(*reply, [&] {
+          auto conflicts = reply->Root<schema::Response>().getConflicts();
+          if (conflicts.size() == 0) {
+            Print("No conflicting edits\n");
+            return;
+          }
+          std::vector<std::vector<std::string>> rows;
+          for (auto c : conflicts) {
+            std::string record = Text(c.getEntity()) + " " + IdFromWire(c.getId()).ToString();
+            if (c.getLabel().size() > 0) record += " (" + Text(c.getLabel()) + ")";
+            rows.push_back({record, Text(c.getField()),
+                            Text(c.getLostValue()) + " @" + Text(c.getLostOffice()) + " " +
+                                FormatTime(c.getLostAt()),
+                            Text(c.getWonValue()) + " @" + Text(c.getWonOffice()) + " " +
+                                FormatTime(c.getWonAt())});
+          }
+          Print(Table({"RECORD", "FIELD", "LOST", "KEPT"}, rows));
+        });
+      });
+
   auto* merge = app.add_subcommand("merge", "merge a duplicate into a client (office manager)");
   merge->add_option("survivor", str("survivor"), "the client to keep")->required();
   merge->add_option("duplicate", str("duplicate"), "the duplicate to merge into it")->required();

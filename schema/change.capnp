@@ -39,6 +39,12 @@ struct Patch {
   # Additions and removals of elements of List(Text) fields (sets) and of
   # List(Attribute) fields (maps, keyed by Attribute.key).
   elements @2 :List(ElementOp);
+
+  # For each field of `fields`, in the same order: the stamp of the value the
+  # change replaced where it was made (a null stamp if the field was unset).
+  # A receiver tells an edit made over another value from a concurrent one
+  # by it (see Conflict). The store fills it in for changes made locally.
+  bases @3 :List(Stamp);
 }
 
 struct ElementOp {
@@ -65,6 +71,23 @@ struct StoredRecord {
 struct FieldStamp {
   field @0 :UInt16;
   stamp @1 :Stamp;
+  base @2 :Stamp;       # what the winning write replaced where it was made (Patch.bases)
+}
+
+# A value per-field last-writer-wins overwrote although neither write had
+# seen the other (each one's base is older than the other's stamp): kept so
+# that managers can review it; nothing disappears silently. Each node keeps
+# the conflicts it saw itself (not replicated); the hub sees every one.
+struct Conflict {
+  entity @0 :EntityKind;
+  id @1 :Id;
+  field @2 :UInt16;        # the field's ordinal in the entity's records.capnp type
+  lost @3 :Stamp;          # stamp of the value that lost
+  won @4 :Stamp;           # stamp of the value that won
+  # Records of the entity's type holding only that field: the losing value
+  # and the winning one.
+  lostValue @5 :AnyPointer;
+  wonValue @6 :AnyPointer;
 }
 
 struct ElementState {

@@ -46,6 +46,7 @@ struct Request {
     mergeClients @23 :MergeClients;
     deleteClient @24 :Id;
     eraseClient @25 :Id;
+    listConflicts @26 :Void;
   }
 }
 
@@ -60,6 +61,21 @@ struct DuplicatePair {
   first @0 :ClientSummary;
   second @1 :ClientSummary;
   shared @2 :Text;                # "phone +79123456789", "email ...", "card ..."
+}
+
+# A value that lost to a concurrent edit (see change.capnp, Conflict), as a
+# manager reviews it.
+struct ConflictEntry {
+  entity @0 :Text;                # "client", "task" ...
+  id @1 :Id;
+  label @2 :Text;                 # the client's name; empty for other records
+  field @3 :Text;                 # the field's name in records.capnp
+  lostValue @4 :Text;
+  wonValue @5 :Text;
+  lostAt @6 :Int64;               # when each value was written (UTC ms)
+  wonAt @7 :Int64;
+  lostOffice @8 :Text;            # office code of the node that wrote it (its node id if unknown)
+  wonOffice @9 :Text;
 }
 
 struct Login {
@@ -258,6 +274,7 @@ struct Response {
     done @9 :Void;
     refund @10 :RefundEntry;
     duplicates @11 :List(DuplicatePair);
+    conflicts @12 :List(ConflictEntry);
   }
 }
 

@@ -1,6 +1,8 @@
 #include "sync/merge.h"
 
+#include <capnp/any.h>
 #include <capnp/dynamic.h>
+#include <capnp/serialize.h>
 #include <kj/exception.h>
 
 #include <algorithm>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "schema/common.capnp.h"
+#include "sync/codec.h"
 #include "sync/entities.h"
 #include "sync/wire.h"
 
@@ -75,6 +78,44 @@ struct ElementValue {
 
 using ElementKey = std::pair<uint16_t, std::string>;
 
+struct FieldState {
+  Stamp stamp;
+  Stamp base;
+};
+
+// The conflict between the value `lost_from` holds in `field` and the one
+// `won_from` holds, packed; empty if the two values are the same.
+std::string ConflictMessage(schema::Change::Reader change, StructSchema schema,
+                            const FieldInfo& info, DynamicStruct::Reader lost_from,
+                            const Stamp& lost, DynamicStruct::Reader won_from, const Stamp& won) {
+  capnp::MallocMessageBuilder lost_value(64);
+  lost_value.initRoot<DynamicStruct>(schema);
+  capnp::MallocMessageBuilder won_value(64);
+  won_value.initRoot<DynamicStruct>(schema);
+  auto lost_record = lost_value.getRoot<DynamicStruct>(schema);
+  auto won_record = won_value.getRoot<DynamicStruct>(schema);
+  if (lost_from.has(info.field, capnp::HasMode::NON_DEFAULT)) {
+    lost_record.set(info.field, lost_from.get(info.field));
+  }
+  if (won_from.has(info.field, capnp::HasMode::NON_DEFAULT)) {
+    won_record.set(info.field, won_from.get(info.field));
+  }
+  auto lost_canonical = capnp::AnyStruct::Reader(lost_record.asReader()).canonicalize();
+  auto won_canonical = capnp::AnyStruct::Reader(won_record.asReader()).canonicalize();
+  if (lost_canonical.asBytes() == won_canonical.asBytes()) return {};
+
+  capnp::MallocMessageBuilder message;
+  auto conflict = message.initRoot<schema::Conflict>();
+  conflict.setEntity(change.getEntity());
+  conflict.setId(change.getId());
+  conflict.setField(info.ordinal);
+  StampToWire(lost, conflict.initLost());
+  StampToWire(won, conflict.initWon());
+  conflict.getLostValue().setAs<DynamicStruct>(lost_record.asReader());
+  conflict.getWonValue().setAs<DynamicStruct>(won_record.asReader());
+  return EncodePackedMessage(message);
+}
+
 }  // namespace
 
 Result<MergeOutcome> MergePatch(schema::Change::Reader change,
@@ -87,12 +128,18 @@ Result<MergeOutcome> MergePatch(schema::Change::Reader change,
   const DynamicStruct::Reader incoming = patch.getRecord().getAs<DynamicStruct>(record_schema);
   MergeOutcome outcome;
 
+  const auto bases = patch.getBases();
+  if (bases.size() != 0 && bases.size() != patch.getFields().size()) {
+    return Status::InvalidArgument("bases", "a patch names a base for each field it sets, or none");
+  }
+
   // Gather the stored stamps.
-  std::map<uint16_t, Stamp> field_stamps;
+  std::map<uint16_t, FieldState> field_stamps;
   std::map<ElementKey, ElementValue> elements;
   if (current != nullptr) {
     for (auto fs : current->getFieldStamps()) {
-      field_stamps[fs.getField()] = StampFromWire(fs.getStamp());
+      field_stamps[fs.getField()] = FieldState{StampFromWire(fs.getStamp()),
+                                               fs.hasBase() ? StampFromWire(fs.getBase()) : Stamp{}};
     }
     for (auto e : current->getElements()) {
       elements[{e.getField(), e.getElement()}] =
@@ -113,8 +160,13 @@ Result<MergeOutcome> MergePatch(schema::Change::Reader change,
     }
   }
 
-  // Scalar fields: the newer stamp wins.
-  for (uint16_t ordinal : patch.getFields()) {
+  // Scalar fields: the newer stamp wins. A write that had not seen the value
+  // it meets, and had not been seen by it, leaves a conflict behind.
+  std::optional<DynamicStruct::Reader> stored;
+  if (current != nullptr) stored = current->getValue().getAs<DynamicStruct>(record_schema);
+  for (unsigned f = 0; f < patch.getFields().size(); ++f) {
+    const uint16_t ordinal = patch.getFields()[f];
+    const Stamp base = bases.size() != 0 ? StampFromWire(bases[f]) : Stamp{};
     const FieldInfo* info = FieldByOrdinal(kind, ordinal);
     if (info == nullptr) {
       return Status::InvalidArgument("fields", "a " + std::string(EntityName(kind)) +
@@ -126,13 +178,31 @@ Result<MergeOutcome> MergePatch(schema::Change::Reader change,
                                      "a set or map field is changed element by element");
     }
     auto it = field_stamps.find(ordinal);
-    if (it != field_stamps.end() && !(it->second < stamp)) continue;
+    if (it != field_stamps.end() && !(it->second.stamp < stamp)) {
+      // The stored value wins. Its write had not seen this one if its base is older.
+      if (it->second.stamp != stamp && it->second.base < stamp && stored) {
+        std::string conflict = ConflictMessage(change, record_schema, *info, incoming, stamp,
+                                               *stored, it->second.stamp);
+        if (!conflict.empty()) {
+          outcome.conflicts.push_back({ordinal, stamp, it->second.stamp, std::move(conflict)});
+        }
+      }
+      continue;
+    }
+    if (it != field_stamps.end() && base < it->second.stamp && stored) {
+      // This write wins over a value it had not seen.
+      std::string conflict = ConflictMessage(change, record_schema, *info, *stored,
+                                             it->second.stamp, incoming, stamp);
+      if (!conflict.empty()) {
+        outcome.conflicts.push_back({ordinal, it->second.stamp, stamp, std::move(conflict)});
+      }
+    }
     if (incoming.has(*field, capnp::HasMode::NON_DEFAULT)) {
       value.set(*field, incoming.get(*field));
     } else {
       value.clear(*field);
     }
-    field_stamps[ordinal] = stamp;
+    field_stamps[ordinal] = FieldState{stamp, base};
     outcome.changed = true;
   }
 
@@ -182,9 +252,10 @@ Result<MergeOutcome> MergePatch(schema::Change::Reader change,
   // Stamps for the next merge.
   auto out_stamps = out.initFieldStamps(static_cast<unsigned>(field_stamps.size()));
   unsigned i = 0;
-  for (const auto& [ordinal, field_stamp] : field_stamps) {
+  for (const auto& [ordinal, state] : field_stamps) {
     out_stamps[i].setField(ordinal);
-    StampToWire(field_stamp, out_stamps[i].initStamp());
+    StampToWire(state.stamp, out_stamps[i].initStamp());
+    if (!state.base.IsZero()) StampToWire(state.base, out_stamps[i].initBase());
     ++i;
   }
   auto out_elements = out.initElements(static_cast<unsigned>(elements.size()));
@@ -394,7 +465,7 @@ Result<MergeOutcome> MergeChange(schema::Change::Reader change,
     Stamp erased = StampFromWire(current->getErased());
     bool later_erase = change.isErase() && erased < stamp;
     WriteErased(change, later_erase ? stamp : erased, out);
-    return MergeOutcome{later_erase};
+    return MergeOutcome{later_erase, {}};
   }
   switch (change.which()) {
     case schema::Change::PATCH:
@@ -403,7 +474,7 @@ Result<MergeOutcome> MergeChange(schema::Change::Reader change,
       return MergeTombstone(change, current, out);
     case schema::Change::ERASE:
       WriteErased(change, stamp, out);
-      return MergeOutcome{true};
+      return MergeOutcome{true, {}};
     default:
       return Status::InvalidArgument("change", "not a change of a mutable record");
   }

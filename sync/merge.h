@@ -4,15 +4,32 @@
 // storage, so every replica applies exactly the same rules.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "schema/change.capnp.h"
+#include "sync/hlc.h"
 #include "sync/status.h"
 
 namespace crm {
+
+// A concurrent value that per-field last-writer-wins overwrote (see
+// schema::Conflict).
+struct FieldConflict {
+  uint16_t field = 0;
+  Stamp lost;
+  Stamp won;
+  std::string message;  // the packed schema::Conflict
+};
 
 struct MergeOutcome {
   // False if the change was already contained in the stored state (applying
   // it again is a no-op).
   bool changed = false;
+  // Values lost to a write that had not seen them, and had not been seen by
+  // it, with different content. Which replica reports a conflict depends on
+  // the order changes arrive in; the merged record does not.
+  std::vector<FieldConflict> conflicts;
 };
 
 // Merges a patch change into `current` (null for a new record), writing the
@@ -20,7 +37,9 @@ struct MergeOutcome {
 // - each scalar field named in the patch is last-writer-wins by stamp;
 // - List(Text) fields are last-writer-wins element sets and List(Attribute)
 //   fields last-writer-wins maps, element by element.
-// Merging is commutative, associative and idempotent.
+// Merging is commutative, associative and idempotent. A field's stamp keeps
+// the base (Patch.bases) of its winning write, so a later merge can tell
+// whether a write had seen the value it meets.
 // kInvalidArgument if the patch names a field its entity does not have, or
 // uses a list field as a scalar (or the reverse).
 // REQUIRES: change is a patch of a mutable entity kind.

@@ -163,10 +163,12 @@ TEST_CASE("offices and the hub converge over CURVE, also after edits made offlin
     return net.Json("lon", {"card", anna})["card"]["sales"].size() == 1;
   }));
 
-  // Both offices edit her while the hub is down: LON her phone, MSK her email.
+  // Both offices edit her while the hub is down: LON her phone, MSK her
+  // email, and both her last name.
+  CHECK(net.Json("lon", {"conflicts"})["conflicts"].empty());
   CHECK(net.StopHub(SIGTERM) == 0);
-  net.Pos("lon", {"client", "edit", anna, "--phone", "07911 123456"});
-  net.Pos("msk", {"client", "edit", anna, "--email", "anna@example.com"});
+  net.Pos("lon", {"client", "edit", anna, "--phone", "07911 123456", "--last", "Петрова-Смит"});
+  net.Pos("msk", {"client", "edit", anna, "--email", "anna@example.com", "--last", "Иванова"});
   json offline = net.Json("lon", {"status"})["status"];
   CHECK(offline["unsentChanges"] != "0");
   CHECK(std::stoll(offline["oldestUnsent"].get<std::string>()) > 0);  // when the waiting edit was made
@@ -180,6 +182,18 @@ TEST_CASE("offices and the hub converge over CURVE, also after edits made offlin
   CHECK(at_msk["phones"].size() == 2);
   CHECK(at_msk["emails"] == json::array({"anna@example.com"}));
   REQUIRE(net.Eventually([&] { return net.Json("lon", {"status"})["status"]["unsentChanges"] == "0"; }));
+  // One last name won everywhere; the other is in each office's conflict log.
+  std::string kept = at_msk["lastName"];
+  CHECK(net.Json("lon", {"card", anna})["card"]["client"]["lastName"] == kept);
+  for (const char* office : {"lon", "msk"}) {
+    json conflicts = net.Json(office, {"conflicts"})["conflicts"];
+    INFO(office << ": " << conflicts.dump());
+    REQUIRE(conflicts.size() == 1);
+    CHECK(conflicts[0]["field"] == "lastName");
+    CHECK(conflicts[0]["wonValue"] == kept);
+    CHECK(conflicts[0]["lostValue"] == (kept == "Иванова" ? "Петрова-Смит" : "Иванова"));
+    CHECK(conflicts[0]["label"] == "Анна " + kept);
+  }
 
   // The same person registered at both offices while apart: after the link
   // returns both offices list the pair, a manager merges it at one, and the

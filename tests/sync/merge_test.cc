@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <memory>
@@ -13,6 +14,7 @@
 
 #include "schema/records.capnp.h"
 #include "sync/change_builder.h"
+#include "sync/codec.h"
 #include "sync/wire.h"
 
 namespace crm {
@@ -33,6 +35,7 @@ class Replica {
     auto outcome = MergeChange(m.change().asReader(), state_ ? &current : nullptr, out);
     REQUIRE(outcome.ok());
     last_changed_ = outcome->changed;
+    for (FieldConflict& conflict : outcome->conflicts) conflicts_.push_back(std::move(conflict));
     state_ = std::move(next);
   }
   schema::Client::Reader client() {
@@ -48,6 +51,7 @@ class Replica {
     return state_->getRoot<schema::StoredRecord>().asReader().getValue().getAs<capnp::AnyStruct>().canonicalize();
   }
   bool last_changed() const { return last_changed_; }
+  const std::vector<FieldConflict>& conflicts() const { return conflicts_; }
   bool live() { return IsLive(state_->getRoot<schema::StoredRecord>().asReader()); }
   // The whole stored record, stamps included, in canonical form.
   kj::Array<capnp::word> CanonicalRecord() {
@@ -60,7 +64,18 @@ class Replica {
  private:
   std::unique_ptr<capnp::MallocMessageBuilder> state_;
   bool last_changed_ = false;
+  std::vector<FieldConflict> conflicts_;
 };
+
+// SetCard made over the value stamped `base` (as the store fills it in).
+ChangeMessage SetCardOver(const Stamp& stamp, const char* card, const Stamp& base) {
+  auto m = ChangeMessage::Patch(EntityKind::CLIENT, kClient, stamp, Id{});
+  m.record<schema::Client>().setLoyaltyCard(card);
+  REQUIRE(m.Set("loyaltyCard").ok());
+  auto bases = m.change().getPatch().initBases(1);
+  if (!base.IsZero()) StampToWire(base, bases[0]);
+  return m;
+}
 
 ChangeMessage SetName(const Stamp& stamp, const char* first, const char* last) {
   auto m = ChangeMessage::Patch(EntityKind::CLIENT, kClient, stamp, Id{});
@@ -276,6 +291,88 @@ TEST_CASE("a patch naming a field the record lacks is refused", "[sync][merge]")
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.status().code() == StatusCode::kInvalidArgument);
   CHECK(bad.status().message().find("no field number 999") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace crm
+
+namespace crm {
+namespace {
+
+std::string LostCard(const FieldConflict& conflict) {
+  auto decoded = DecodedMessage::DecodePacked(conflict.message);
+  REQUIRE(decoded.ok());
+  return decoded->Root<schema::Conflict>().getLostValue().getAs<schema::Client>().getLoyaltyCard().cStr();
+}
+
+TEST_CASE("a concurrent value lost to a newer one is reported as a conflict, in either order",
+          "[sync][merge][conflict]") {
+  const Stamp created{1000, 0, kOfficeA};
+  const Stamp at_a{2000, 0, kOfficeA};
+  const Stamp at_b{2500, 0, kOfficeB};  // newer: B wins
+  for (bool a_first : {true, false}) {
+    INFO("A's edit arrives " << (a_first ? "first" : "second"));
+    Replica replica;
+    auto create = SetCardOver(created, "C-1", Stamp{});
+    replica.Apply(create);
+    // Both offices edit the card over the value they both had.
+    auto edit_a = SetCardOver(at_a, "C-A", created);
+    auto edit_b = SetCardOver(at_b, "C-B", created);
+    replica.Apply(a_first ? edit_a : edit_b);
+    replica.Apply(a_first ? edit_b : edit_a);
+    CHECK(std::string(replica.client().getLoyaltyCard().cStr()) == "C-B");
+    REQUIRE(replica.conflicts().size() == 1);
+    const FieldConflict& conflict = replica.conflicts()[0];
+    CHECK(conflict.lost == at_a);
+    CHECK(conflict.won == at_b);
+    CHECK(LostCard(conflict) == "C-A");
+  }
+}
+
+TEST_CASE("an edit made over the value it replaces is no conflict, in either order",
+          "[sync][merge][conflict]") {
+  const Stamp at_a{2000, 0, kOfficeA};
+  const Stamp at_b{3000, 0, kOfficeB};
+  for (bool a_first : {true, false}) {
+    Replica replica;
+    auto edit_a = SetCardOver(at_a, "C-A", Stamp{});
+    auto edit_b = SetCardOver(at_b, "C-B", at_a);  // B saw A's card and changed it
+    replica.Apply(a_first ? edit_a : edit_b);
+    replica.Apply(a_first ? edit_b : edit_a);
+    CHECK(std::string(replica.client().getLoyaltyCard().cStr()) == "C-B");
+    CHECK(replica.conflicts().empty());
+  }
+}
+
+TEST_CASE("concurrent edits that set the same value are no conflict", "[sync][merge][conflict]") {
+  Replica replica;
+  auto edit_a = SetCardOver(Stamp{2000, 0, kOfficeA}, "C-SAME", Stamp{});
+  auto edit_b = SetCardOver(Stamp{2100, 0, kOfficeB}, "C-SAME", Stamp{});
+  replica.Apply(edit_a);
+  replica.Apply(edit_b);
+  CHECK(replica.conflicts().empty());
+}
+
+TEST_CASE("the stored state is the same whatever order concurrent edits with bases arrive in",
+          "[sync][merge][conflict]") {
+  auto one = SetCardOver(Stamp{2000, 0, kOfficeA}, "C-A", Stamp{});
+  auto two = SetCardOver(Stamp{2500, 0, kOfficeB}, "C-B", Stamp{});
+  auto three = SetCardOver(Stamp{2600, 0, kOfficeA}, "C-A2", Stamp{2000, 0, kOfficeA});
+  std::vector<ChangeMessage*> changes{&one, &two, &three};
+  std::optional<std::vector<capnp::word>> first;
+  std::sort(changes.begin(), changes.end());
+  do {
+    Replica replica;
+    for (ChangeMessage* change : changes) replica.Apply(*change);
+    auto canonical = replica.CanonicalRecord();
+    std::vector<capnp::word> words(canonical.begin(), canonical.end());
+    if (!first) first = words;
+    CHECK(words.size() == first->size());
+    CHECK(std::equal(words.begin(), words.end(), first->begin(), first->end(),
+                     [](const capnp::word& a, const capnp::word& b) {
+                       return std::memcmp(&a, &b, sizeof(capnp::word)) == 0;
+                     }));
+  } while (std::next_permutation(changes.begin(), changes.end()));
 }
 
 }  // namespace
