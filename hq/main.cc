@@ -30,6 +30,8 @@ struct HubFlags {
   std::string key_file = "hq.key";
   std::string endpoint_file;
   std::string status_file;
+  uint64_t log_keep = 100'000;
+  int64_t prune_every_ms = 10'000;
 };
 
 int Fail(const Status& status) {
@@ -44,7 +46,11 @@ std::string StatusFile(const HubFlags& flags) {
 void WriteStatus(const HubFlags& flags, HubServer& server, Store& store, Clock& clock) {
   nlohmann::json offices = nlohmann::json::array();
   uint64_t log_seq = 0;
-  if (auto view = store.Read(); view.ok()) log_seq = view->LastSeq().ok() ? *view->LastSeq() : 0;
+  uint64_t oldest_seq = 1;
+  if (auto view = store.Read(); view.ok()) {
+    log_seq = view->LastSeq().ok() ? *view->LastSeq() : 0;
+    oldest_seq = view->LogFloor().ok() ? *view->LogFloor() : 1;
+  }
   for (const PeerStatus& peer : server.Peers()) {
     offices.push_back({{"office", peer.route},
                        {"node", peer.node.ToString()},
@@ -52,10 +58,15 @@ void WriteStatus(const HubFlags& flags, HubServer& server, Store& store, Clock& 
                        {"last_contact_ms", peer.last_contact_ms},
                        {"pulled_through", peer.pulled_through},
                        {"behind", log_seq > peer.pulled_through ? log_seq - peer.pulled_through : 0},
+                       {"applied_through", peer.applied_through},
+                       {"in_snapshot", peer.in_snapshot},
                        {"held_from_office", peer.held_from_peer},
                        {"rejected", peer.rejected}});
   }
-  nlohmann::json status = {{"now_ms", clock.NowMillis()}, {"log_seq", log_seq}, {"offices", offices}};
+  nlohmann::json status = {{"now_ms", clock.NowMillis()},
+                           {"log_seq", log_seq},
+                           {"oldest_seq", oldest_seq},
+                           {"offices", offices}};
   std::string tmp = StatusFile(flags) + ".tmp";
   {
     std::ofstream out(tmp);
@@ -79,6 +90,11 @@ int Serve(const HubFlags& flags) {
   HubServerOptions options;
   options.endpoint = flags.listen;
   options.keys = *keys;
+  // The log goes once every office heard from lately has pulled it; an
+  // office away for longer takes a snapshot when it returns.
+  LogRetention retention({"downstream"}, flags.log_keep);
+  options.prune.retention = &retention;
+  options.prune.every_ms = flags.prune_every_ms;
   Store* raw_store = hq.store.get();
   auto server = HubServer::Start(
       replica, hq.wall, options,
@@ -142,6 +158,11 @@ int main(int argc, char** argv) {
   app.add_option("--listen", flags.listen, "ZeroMQ endpoint for offices")->capture_default_str();
   app.add_option("--key", flags.key_file, "the hub's key file (crm-admin keygen)")->capture_default_str();
   app.add_option("--endpoint-file", flags.endpoint_file, "write the bound endpoint here");
+  app.add_option("--log-keep", flags.log_keep,
+                 "newest log entries kept even once every office has them")
+      ->capture_default_str();
+  app.add_option("--prune-every-ms", flags.prune_every_ms, "how often the log is pruned")
+      ->capture_default_str();
   app.add_option("--status-file", flags.status_file, "where serve writes, and status reads, the office links");
   auto* serve = app.add_subcommand("serve", "accept offices and replicate");
   app.add_subcommand("status", "the offices' links as the running hub sees them");

@@ -35,6 +35,8 @@ struct NodeFlags {
   ServerOptions server;
   std::string endpoint_file;
   int64_t max_skew_ms = 60'000;
+  uint64_t log_keep = 100'000;   // newest log entries never pruned
+  int64_t prune_every_ms = 10'000;
 };
 
 void AddOfficeOptions(CLI::App& app, NodeFlags& flags) {
@@ -59,6 +61,7 @@ struct Node {
   std::unique_ptr<StoreReplica> replica;
   std::unique_ptr<HubServer> downstream;
   std::unique_ptr<UplinkClient> uplink;
+  std::unique_ptr<LogRetention> retention;
 
   Status Open(const NodeFlags& flags) {
     CRM_RETURN_IF_ERROR(flags.office.Validate());
@@ -95,12 +98,21 @@ int Serve(const NodeFlags& flags) {
     node.replica = std::make_unique<StoreReplica>(*node.runtime.store, *node.runtime.writer,
                                                   *node.runtime.hlc);
     auto log = [](const std::string& line) { spdlog::warn("{}", line); };
+    // The log goes once the hub holds this node's changes and, for a
+    // regional hub, its offices have pulled them.
+    std::vector<std::string> parties = {"upstream"};
+    if (!flags.serve_sync.empty()) parties.push_back("downstream");
+    node.retention = std::make_unique<LogRetention>(parties, flags.log_keep);
+    PruneOptions prune;
+    prune.retention = node.retention.get();
+    prune.every_ms = flags.prune_every_ms;
     if (!flags.serve_sync.empty()) {
       // A regional hub: offices enrolled at headquarters with this office as
       // their parent connect here; the enrollments arrive from headquarters.
       HubServerOptions options;
       options.endpoint = flags.serve_sync;
       options.keys = *keys;
+      options.prune = prune;
       Store* store = node.runtime.store.get();
       std::string code = flags.office.code;
       auto downstream = HubServer::Start(
@@ -127,6 +139,7 @@ int Serve(const NodeFlags& flags) {
     options.hub_endpoint = flags.hub;
     options.hub_public_key = *hub_key;
     options.keys = *keys;
+    options.prune = prune;
     if (node.downstream) {
       HubServer* downstream = node.downstream.get();
       options.on_applied = [downstream] { downstream->LogGrew(); };
@@ -204,6 +217,11 @@ int main(int argc, char** argv) {
                  "as a regional hub: accept the offices enrolled under this office here");
   app.add_option("--sync-endpoint-file", flags.sync_endpoint_file,
                  "write the bound --serve-sync endpoint here");
+  app.add_option("--log-keep", flags.log_keep,
+                 "newest log entries kept even once every peer has them")
+      ->capture_default_str();
+  app.add_option("--prune-every-ms", flags.prune_every_ms, "how often the log is pruned")
+      ->capture_default_str();
   auto* serve = app.add_subcommand("serve", "serve the front desk");
 
   std::string login = "admin";

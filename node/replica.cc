@@ -102,8 +102,11 @@ Result<LogSlice> StoreReplica::ReadLogFor(const Id& peer, uint64_t after, size_t
   CRM_ASSIGN_OR_RETURN(slice.log_seq, view.LastSeq());
   slice.through = after;
   CRM_ASSIGN_OR_RETURN(std::vector<LogEntry> entries, view.ReadLog(after + 1, max));
+  // Fewer than asked for: the rest of the log was examined (seqs without
+  // an entry included).
+  if (entries.size() < max) slice.through = std::max(after, slice.log_seq);
   for (LogEntry& entry : entries) {
-    slice.through = entry.seq;
+    if (entries.size() >= max) slice.through = entry.seq;
     auto change = entry.change();
     Id origin = IdFromWire(change.getOrigin());
     if (origin == peer || entry.source == peer) continue;
@@ -111,6 +114,55 @@ Result<LogSlice> StoreReplica::ReadLogFor(const Id& peer, uint64_t after, size_t
     slice.entries.push_back(LogSlice::Entry{entry.seq, origin, origin_seq, std::move(entry.message)});
   }
   return slice;
+}
+
+Result<uint64_t> StoreReplica::OldestSeq() {
+  CRM_ASSIGN_OR_RETURN(StoreView view, store_.Read());
+  return view.LogFloor();
+}
+
+Result<SnapshotSlice> StoreReplica::ReadSnapshot(const std::string& after, size_t max) {
+  CRM_ASSIGN_OR_RETURN(StoreView view, store_.Read());
+  SnapshotSlice slice;
+  CRM_ASSIGN_OR_RETURN(slice.log_seq, view.LastSeq());
+  CRM_ASSIGN_OR_RETURN(slice.have, view.VersionVector());
+  CRM_ASSIGN_OR_RETURN(auto records, view.ReadRecords(after, max));
+  slice.done = records.size() < max;
+  slice.last_key = records.empty() ? after : records.back().first;
+  for (auto& [key, record] : records) slice.records.push_back(std::move(record));
+  return slice;
+}
+
+Status StoreReplica::InstallSnapshot(const std::vector<schema::StoredRecord::Reader>& records,
+                                     const SnapshotEnd* end) {
+  return writer_.Run([&](StoreTxn& txn) -> Status {
+    for (const schema::StoredRecord::Reader& record : records) {
+      CRM_RETURN_IF_ERROR(txn.InstallRecord(record).status());
+    }
+    if (end == nullptr) return Status::Ok();
+    for (const auto& [origin, seq] : end->have) {
+      if (origin == store_.node_id()) continue;  // only this node knows its own history
+      CRM_ASSIGN_OR_RETURN(uint64_t held, txn.OriginSeqOf(origin));
+      if (seq > held) CRM_RETURN_IF_ERROR(txn.SetOriginSeq(origin, seq));
+    }
+    for (const auto& [name, value] : end->cursors) CRM_RETURN_IF_ERROR(txn.SetCursor(name, value));
+    // The state changed without log entries: a puller of this log that
+    // pulled through its last seq lacks it, and one that takes a snapshot
+    // from now on has it. A seq without an entry tells them apart.
+    CRM_ASSIGN_OR_RETURN(uint64_t installed_at, txn.SkipLogSeq());
+    return txn.SetLogFloor(installed_at + 1);
+  });
+}
+
+Result<uint64_t> StoreReplica::PruneLog(uint64_t below) {
+  constexpr size_t kMaxPrunedPerCall = 20000;  // keeps the writer responsive
+  uint64_t removed = 0;
+  Status status = writer_.Run([&](StoreTxn& txn) -> Status {
+    CRM_ASSIGN_OR_RETURN(removed, txn.PruneLog(below, kMaxPrunedPerCall));
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return removed;
 }
 
 Result<uint64_t> StoreReplica::Cursor(const std::string& name) {

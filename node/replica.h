@@ -25,6 +25,11 @@ class StoreReplica final : public Replica {
                             const std::map<std::string, uint64_t>& cursors, Order order,
                             const Admit& admit) override;
   Result<LogSlice> ReadLogFor(const Id& peer, uint64_t after, size_t max) override;
+  Result<uint64_t> OldestSeq() override;
+  Result<SnapshotSlice> ReadSnapshot(const std::string& after, size_t max) override;
+  Status InstallSnapshot(const std::vector<schema::StoredRecord::Reader>& records,
+                         const SnapshotEnd* end) override;
+  Result<uint64_t> PruneLog(uint64_t below) override;
   Result<uint64_t> Cursor(const std::string& name) override;
   Result<Id> CursorId(const std::string& name) override;
   Status SetCursor(const std::string& name, uint64_t value) override;

@@ -24,6 +24,7 @@ constexpr std::string_view kMetaNodeId = "node_id";
 constexpr std::string_view kMetaInstanceId = "instance_id";
 constexpr std::string_view kMetaLogSeq = "log_seq";
 constexpr std::string_view kMetaHlc = "hlc";
+constexpr std::string_view kMetaLogFloor = "log_floor";
 constexpr std::string_view kMetaVersionPrefix = "vv/";
 constexpr std::string_view kFormatVersion = "crm-store-4";
 
@@ -466,6 +467,29 @@ Result<uint64_t> StoreView::MetaCounter(std::string_view name) const {
 
 Result<uint64_t> StoreView::LastSeq() const { return MetaCounter(kMetaLogSeq); }
 
+Result<uint64_t> StoreView::LogFloor() const {
+  CRM_ASSIGN_OR_RETURN(uint64_t floor, MetaCounter(kMetaLogFloor));
+  return std::max<uint64_t>(floor, 1);
+}
+
+Result<std::vector<std::pair<std::string, DecodedMessage>>> StoreView::ReadRecords(
+    std::string_view after, size_t limit) const {
+  std::vector<std::pair<std::string, DecodedMessage>> records;
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.records));
+  if (after.empty()) {
+    CRM_RETURN_IF_ERROR(cursor.First());
+  } else {
+    CRM_RETURN_IF_ERROR(cursor.Seek(after));
+    if (cursor.valid() && cursor.key() == after) CRM_RETURN_IF_ERROR(cursor.Next());
+  }
+  while (cursor.valid() && records.size() < limit) {
+    CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::DecodePacked(cursor.value()));
+    records.emplace_back(std::string(cursor.key()), std::move(message));
+    CRM_RETURN_IF_ERROR(cursor.Next());
+  }
+  return records;
+}
+
 Result<Stamp> StoreView::HlcHighWater() const {
   auto bytes = txn_.Get(store_->tables_.meta, kMetaHlc);
   if (!bytes.ok()) {
@@ -613,24 +637,11 @@ Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
     return Status::Corruption(std::string("malformed change: ") + e.getDescription().cStr());
   }
 
-  Status written = [&]() -> Status {
-    const EntityKind kind = change.getEntity();
-    if (record_changed) {
-      CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.records,
-                                   RecordKey(kind, IdFromWire(change.getId())),
-                                   EncodePackedMessage(merged)));
-    }
-    for (const IndexWrite& write : writes) {
-      if (write.add) {
-        CRM_RETURN_IF_ERROR(txn_.Put(write.table, write.key, write.value));
-      } else {
-        Status s = txn_.Delete(write.table, write.key, write.value);
-        if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
-      }
-    }
-    return Status::Ok();
-  }();
-  if (!written.ok()) return AsStoreFailure(written);
+  if (record_changed) {
+    Status written = WritePlanned(RecordKey(change.getEntity(), IdFromWire(change.getId())),
+                                  merged, writes);
+    if (!written.ok()) return AsStoreFailure(written);
+  }
   CRM_ASSIGN_OR_RETURN(uint64_t seq, LastSeq());
   ++seq;
   if (Status s = txn_.Append(store_->tables_.log, BigEndian64(seq), EncodePackedStruct(change)); !s.ok()) {
@@ -638,6 +649,101 @@ Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
   }
   if (Status s = SetMetaCounter(kMetaLogSeq, seq); !s.ok()) return AsStoreFailure(s);
   return Applied{seq, change.getOriginSeq(), false};
+}
+
+Status StoreTxn::WritePlanned(const std::string& key, capnp::MessageBuilder& record,
+                              const IndexWrites& writes) {
+  CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.records, key, EncodePackedMessage(record)));
+  for (const IndexWrite& write : writes) {
+    if (write.add) {
+      CRM_RETURN_IF_ERROR(txn_.Put(write.table, write.key, write.value));
+    } else {
+      Status s = txn_.Delete(write.table, write.key, write.value);
+      if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+    }
+  }
+  return Status::Ok();
+}
+
+Result<bool> StoreTxn::InstallRecord(schema::StoredRecord::Reader incoming) {
+  CRM_RETURN_IF_ERROR(CheckStoredShape(incoming));
+  const EntityKind kind = incoming.getEntity();
+  const Id id = IdFromWire(incoming.getId());
+  std::optional<Record> before;
+  auto existing = Get(kind, id);
+  if (existing.ok()) {
+    before.emplace(std::move(existing).value());
+  } else if (existing.status().code() != StatusCode::kNotFound) {
+    return existing.status();
+  }
+  capnp::MallocMessageBuilder merged(kSmallRecordWords);
+  IndexWrites writes;
+  try {
+    auto out = merged.initRoot<schema::StoredRecord>();
+    if (before) {
+      CRM_ASSIGN_OR_RETURN(MergeOutcome outcome, MergeStored(before->stored(), incoming, out));
+      if (!outcome.changed) return false;
+    } else {
+      merged.setRoot(incoming);
+    }
+    auto after = merged.getRoot<schema::StoredRecord>().asReader();
+    schema::StoredRecord::Reader old_reader;
+    const schema::StoredRecord::Reader* old_stored = nullptr;
+    if (before) {
+      old_reader = before->stored();
+      old_stored = &old_reader;
+    }
+    if (kind == EntityKind::CLIENT) {
+      CRM_RETURN_IF_ERROR(PlanClientIndexes(old_stored, after, id, writes));
+    }
+    PlanLinkIndexes(kind, old_stored, after, id, writes);
+    PlanKeyIndex(kind, old_stored, after, id, writes);
+  } catch (const kj::Exception& e) {
+    return Status::Corruption(std::string("malformed record: ") + e.getDescription().cStr());
+  }
+  Status written = WritePlanned(RecordKey(kind, id), merged, writes);
+  if (!written.ok()) return AsStoreFailure(written);
+  return true;
+}
+
+Result<uint64_t> StoreTxn::PruneLog(uint64_t below, size_t max) {
+  CRM_ASSIGN_OR_RETURN(uint64_t floor, LogFloor());
+  CRM_ASSIGN_OR_RETURN(uint64_t last, LastSeq());
+  below = std::min(below, last + 1);
+  if (below <= floor) return uint64_t{0};
+  uint64_t removed = 0;
+  uint64_t seq = floor;
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.log));
+  CRM_RETURN_IF_ERROR(cursor.Seek(BigEndian64(floor)));
+  std::vector<std::string> keys;
+  while (cursor.valid() && removed < max) {
+    seq = ReadBigEndian64(cursor.key());
+    if (seq >= below) break;
+    keys.emplace_back(cursor.key());
+    ++removed;
+    CRM_RETURN_IF_ERROR(cursor.Next());
+  }
+  for (const std::string& key : keys) {
+    CRM_RETURN_IF_ERROR(txn_.Delete(store_->tables_.log, key));
+    Status s = txn_.Delete(store_->tables_.log_source, key);
+    if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+  }
+  uint64_t new_floor = removed < max ? below : seq + 1;
+  CRM_RETURN_IF_ERROR(SetLogFloor(new_floor));
+  return removed;
+}
+
+Result<uint64_t> StoreTxn::SkipLogSeq() {
+  CRM_ASSIGN_OR_RETURN(uint64_t seq, LastSeq());
+  ++seq;
+  CRM_RETURN_IF_ERROR(SetMetaCounter(kMetaLogSeq, seq));
+  return seq;
+}
+
+Status StoreTxn::SetLogFloor(uint64_t seq) {
+  CRM_ASSIGN_OR_RETURN(uint64_t floor, LogFloor());
+  if (seq <= floor) return Status::Ok();
+  return SetMetaCounter(kMetaLogFloor, seq);
 }
 
 Status StoreTxn::PlanClientIndexes(const schema::StoredRecord::Reader* before,

@@ -152,6 +152,14 @@ class StoreView {
 
   // The seq of the newest log entry (0 for an empty log).
   Result<uint64_t> LastSeq() const;
+  // The oldest seq the log can still serve: entries below it were pruned, or
+  // came before a snapshot this node installed (1 if neither happened).
+  Result<uint64_t> LogFloor() const;
+
+  // Records in key order after the key `after` (from the first if empty),
+  // at most `limit`, each with its key: pages of a snapshot.
+  Result<std::vector<std::pair<std::string, DecodedMessage>>> ReadRecords(std::string_view after,
+                                                                          size_t limit) const;
   // The newest HLC stamp any committed change carried.
   Result<Stamp> HlcHighWater() const;
 
@@ -183,6 +191,20 @@ class StoreTxn : public StoreView {
   // A write-once event seen before with the same content is a duplicate
   // (nothing written); with other content it is kConflict.
   Result<Applied> Apply(schema::Change::Reader change);
+
+  // Merges a record of another replica's state (a snapshot page) into this
+  // one, indexes included; it is not logged. Returns whether anything
+  // changed. kInvalidArgument for a malformed record.
+  Result<bool> InstallRecord(schema::StoredRecord::Reader record);
+
+  // Deletes log entries below seq `below` (at most `max` of them) and raises
+  // the log floor past them. Returns how many went.
+  Result<uint64_t> PruneLog(uint64_t below, size_t max);
+  // Raises the log floor to `seq` (after installing a snapshot, the log no
+  // longer tells the whole story below it).
+  Status SetLogFloor(uint64_t seq);
+  // Takes the next log seq without writing an entry under it; returns it.
+  Result<uint64_t> SkipLogSeq();
 
   // Raises the stored HLC high-water mark to `stamp` (for received stamps the
   // clock accepted; see HybridClock::Observe).
@@ -232,6 +254,8 @@ class StoreTxn : public StoreView {
   void PlanKeyIndex(EntityKind kind, const schema::StoredRecord::Reader* before,
                     schema::StoredRecord::Reader after, const Id& id, IndexWrites& writes) const;
   Status SetMetaCounter(std::string_view name, uint64_t value);
+  Status WritePlanned(const std::string& key, capnp::MessageBuilder& record,
+                      const IndexWrites& writes);
   Status FillBases(schema::Change::Builder change);
 };
 
@@ -264,7 +288,7 @@ class Store {
   friend class StoreTxn;
   struct Tables {
     lmdb::Table records;     // kind(1) + id(16) -> StoredRecord
-    lmdb::Table log;         // seq (8, big-endian) -> Change
+    lmdb::Table log;         // seq (8, big-endian) -> Change, from the log floor on
     lmdb::Table meta;        // name -> value
     lmdb::Table by_phone;    // E.164 -> client ids
     lmdb::Table by_email;    // email -> client ids

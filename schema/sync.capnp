@@ -11,6 +11,7 @@ $import "/capnp/c++.capnp".namespace("crm::schema");
 
 using Common = import "/schema/common.capnp";
 using Change = import "/schema/change.capnp".Change;
+using StoredRecord = import "/schema/change.capnp".StoredRecord;
 using Id = Common.Id;
 
 const syncProtocolVersion :UInt32 = 1;
@@ -31,6 +32,8 @@ struct SyncMessage {
     # Another SyncMessage, compressed with zstd (senders use it for large
     # messages: batches and log entries on slow links).
     compressed @9 :Data;
+    snapshotRequest @10 :SnapshotRequest;
+    snapshotPage @11 :SnapshotPage;
   }
 }
 
@@ -91,6 +94,29 @@ struct Entries {
   changes @0 :List(Change);
   through @1 :UInt64;
   logSeq @2 :UInt64;           # the hub's newest seq: more to pull if through < logSeq
+  # The oldest seq the hub can still serve. Above `after + 1`, the entries the
+  # puller needs are gone (pruned): it takes a snapshot instead.
+  oldestSeq @3 :UInt64;
+}
+
+# Downstream -> upstream: the next page of a snapshot of the hub's records,
+# for a node whose pull cursor lies below the hub's oldest seq (a new office,
+# or one offline for longer than the hub keeps its log).
+struct SnapshotRequest {
+  after @0 :Data;              # the key of the last record received; empty: from the first
+  max @1 :UInt32;              # records per page
+}
+
+# Upstream -> downstream. Each page is read in one consistent view; the node
+# merges the records into its own (record states merge like changes do) and,
+# after the last page, follows the log from the first page's logSeq.
+struct SnapshotPage {
+  after @0 :Data;              # echoes the request
+  records @1 :List(StoredRecord);
+  last @2 :Data;               # the key of the last record in this page
+  done @3 :Bool;               # nothing after this page
+  logSeq @4 :UInt64;           # the hub's log seq when the page was read
+  have @5 :List(OriginSeq);    # the hub's version vector then
 }
 
 # Upstream -> downstream: the log grew to `logSeq`.

@@ -68,6 +68,9 @@ void Hub::OnMessage(const std::string& route, std::string_view bytes) {
       case schema::SyncMessage::PULL:
         OnPull(route, peer, message.getPull());
         return;
+      case schema::SyncMessage::SNAPSHOT_REQUEST:
+        OnSnapshotRequest(route, peer, message.getSnapshotRequest());
+        return;
       case schema::SyncMessage::HEARTBEAT: {
         capnp::MallocMessageBuilder reply;
         reply.initRoot<schema::SyncMessage>().setHeartbeat();
@@ -96,7 +99,8 @@ void Hub::OnHello(const std::string& route, schema::Hello::Reader hello) {
   }
   auto have = replica_.Have();
   auto log_seq = replica_.LogSeq();
-  if (!have.ok() || !log_seq.ok()) return;  // the node will say hello again
+  auto oldest = replica_.OldestSeq();
+  if (!have.ok() || !log_seq.ok() || !oldest.ok()) return;  // the node will say hello again
   Id node = IdFromWire(hello.getNode());
   // A node that reconnected has a new route: forget the old one.
   for (auto it = peers_.begin(); it != peers_.end();) {
@@ -113,7 +117,7 @@ void Hub::OnHello(const std::string& route, schema::Hello::Reader hello) {
   IdToWire(replica_.instance_id(), welcome.initInstance());
   FillHave(welcome.initHave(static_cast<unsigned>(have->size())), *have);
   welcome.setLogSeq(*log_seq);
-  welcome.setOldestSeq(1);
+  welcome.setOldestSeq(*oldest);
   Transmit(route, message);
 }
 
@@ -150,11 +154,25 @@ void Hub::OnPush(const std::string& route, Peer& peer, schema::Push::Reader push
 
 void Hub::OnPull(const std::string& route, Peer& peer, schema::Pull::Reader pull) {
   size_t max = std::min<size_t>(std::max<uint32_t>(pull.getMax(), 1), options_.pull_max);
+  peer.applied_through = pull.getAfter();
+  peer.in_snapshot = false;
+  auto oldest = replica_.OldestSeq();
+  if (!oldest.ok()) return;
+  capnp::MallocMessageBuilder message;
+  auto entries = message.initRoot<schema::SyncMessage>().initEntries();
+  entries.setOldestSeq(*oldest);
+  if (pull.getAfter() + 1 < *oldest) {
+    // What the peer needs next is gone: it takes a snapshot instead.
+    auto log_seq = replica_.LogSeq();
+    if (!log_seq.ok()) return;
+    entries.setThrough(pull.getAfter());
+    entries.setLogSeq(*log_seq);
+    Transmit(route, message);
+    return;
+  }
   auto slice = replica_.ReadLogFor(peer.node, pull.getAfter(), max);
   if (!slice.ok()) return;
   peer.pulled_through = std::max(peer.pulled_through, slice->through);
-  capnp::MallocMessageBuilder message;
-  auto entries = message.initRoot<schema::SyncMessage>().initEntries();
   auto changes = entries.initChanges(static_cast<unsigned>(slice->entries.size()));
   for (unsigned i = 0; i < slice->entries.size(); ++i) {
     changes.setWithCaveats(i, slice->entries[i].change.Root<schema::Change>());
@@ -162,6 +180,42 @@ void Hub::OnPull(const std::string& route, Peer& peer, schema::Pull::Reader pull
   entries.setThrough(slice->through);
   entries.setLogSeq(slice->log_seq);
   Transmit(route, message);
+}
+
+void Hub::OnSnapshotRequest(const std::string& route, Peer& peer,
+                            schema::SnapshotRequest::Reader request) {
+  size_t max = std::min<size_t>(std::max<uint32_t>(request.getMax(), 1), options_.snapshot_page_max);
+  std::string after(reinterpret_cast<const char*>(request.getAfter().begin()),
+                    request.getAfter().size());
+  auto slice = replica_.ReadSnapshot(after, max);
+  if (!slice.ok()) return;  // the peer asks again
+  peer.in_snapshot = !slice->done;
+  capnp::MallocMessageBuilder message;
+  auto page = message.initRoot<schema::SyncMessage>().initSnapshotPage();
+  page.setAfter(request.getAfter());
+  auto records = page.initRecords(static_cast<unsigned>(slice->records.size()));
+  for (unsigned i = 0; i < slice->records.size(); ++i) {
+    records.setWithCaveats(i, slice->records[i].Root<schema::StoredRecord>());
+  }
+  page.setLast(kj::arrayPtr(reinterpret_cast<const kj::byte*>(slice->last_key.data()),
+                            slice->last_key.size()));
+  page.setDone(slice->done);
+  page.setLogSeq(slice->log_seq);
+  FillHave(page.initHave(static_cast<unsigned>(slice->have.size())), slice->have);
+  Transmit(route, message);
+}
+
+uint64_t Hub::NeededFrom(int64_t remember_ms) const {
+  const int64_t now = clock_.NowMillis();
+  uint64_t needed = 0;
+  bool any = false;
+  for (const auto& [route, peer] : peers_) {
+    if (!peer.welcomed || now - peer.last_contact_ms > remember_ms) continue;
+    uint64_t from = peer.applied_through + 1;
+    needed = any ? std::min(needed, from) : from;
+    any = true;
+  }
+  return any ? needed : 0;
 }
 
 void Hub::LogGrew() {
@@ -184,6 +238,8 @@ std::vector<PeerStatus> Hub::Peers() const {
     s.route = route;
     s.last_contact_ms = peer.last_contact_ms;
     s.pulled_through = peer.pulled_through;
+    s.applied_through = peer.applied_through;
+    s.in_snapshot = peer.in_snapshot;
     if (have.ok() && have->count(peer.node)) s.held_from_peer = have->at(peer.node);
     s.rejected = peer.rejected;
     s.online = clock_.NowMillis() - peer.last_contact_ms < options_.peer_silent_ms;

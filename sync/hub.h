@@ -20,6 +20,7 @@ namespace crm {
 
 struct HubOptions {
   size_t pull_max = 2000;          // log entries examined per answer to a pull
+  size_t snapshot_page_max = 1000; // records per snapshot page
   int64_t peer_silent_ms = 5000;   // a peer silent this long is shown as offline
 };
 
@@ -28,6 +29,8 @@ struct PeerStatus {
   std::string route;
   int64_t last_contact_ms = 0;
   uint64_t pulled_through = 0;     // the hub's log seq the peer was sent up to
+  uint64_t applied_through = 0;    // the hub's log seq the peer applied (its pull cursor)
+  bool in_snapshot = false;        // the peer is taking a snapshot
   uint64_t held_from_peer = 0;     // the peer's own origin seq held here
   uint64_t rejected = 0;
   bool online = false;
@@ -51,6 +54,9 @@ class Hub {
   // The log grew (a local write, or changes from upstream): tell the peers.
   void LogGrew();
   std::vector<PeerStatus> Peers() const;
+  // The lowest log seq a peer heard from within `remember_ms` still has to
+  // pull; 0 if no peer was heard from (nothing may be pruned then).
+  uint64_t NeededFrom(int64_t remember_ms) const;
   uint64_t dropped_messages() const { return dropped_; }
 
  private:
@@ -58,6 +64,8 @@ class Hub {
     Id node;
     int64_t last_contact_ms = 0;
     uint64_t pulled_through = 0;
+    uint64_t applied_through = 0;
+    bool in_snapshot = false;
     uint64_t rejected = 0;
     bool welcomed = false;
   };
@@ -66,6 +74,8 @@ class Hub {
   void OnHello(const std::string& route, schema::Hello::Reader hello);
   void OnPush(const std::string& route, Peer& peer, schema::Push::Reader push);
   void OnPull(const std::string& route, Peer& peer, schema::Pull::Reader pull);
+  void OnSnapshotRequest(const std::string& route, Peer& peer,
+                         schema::SnapshotRequest::Reader request);
 
   Replica& replica_;
   Clock& clock_;

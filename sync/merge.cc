@@ -83,6 +83,62 @@ struct FieldState {
   Stamp base;
 };
 
+// Materializes every set and map field of `value` from its live elements
+// (oldest first) and writes the stamps a later merge needs.
+void WriteElementsAndStamps(EntityKind kind, DynamicStruct::Builder value,
+                            const std::map<uint16_t, FieldState>& field_stamps,
+                            const std::map<ElementKey, ElementValue>& elements,
+                            schema::StoredRecord::Builder out) {
+  // Materialize every set and map field from its live elements, oldest first.
+  for (const FieldInfo& info : FieldsOf(kind)) {
+    FieldMerge merge = info.merge;
+    if (merge == FieldMerge::kScalar) continue;
+    StructSchema::Field field = info.field;
+    uint16_t ordinal = info.ordinal;
+    std::vector<std::pair<Stamp, const ElementKey*>> live;
+    for (auto it = elements.lower_bound({ordinal, std::string()});
+         it != elements.end() && it->first.first == ordinal; ++it) {
+      if (!it->second.removed) live.emplace_back(it->second.stamp, &it->first);
+    }
+    std::sort(live.begin(), live.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first < b.first : a.second->second < b.second->second;
+    });
+    if (live.empty()) continue;
+    auto list = value.init(field, static_cast<unsigned>(live.size())).as<capnp::DynamicList>();
+    for (unsigned i = 0; i < live.size(); ++i) {
+      const std::string& key = live[i].second->second;
+      if (merge == FieldMerge::kSet) {
+        list.set(i, capnp::Text::Reader(key.c_str(), key.size()));
+      } else {
+        auto attribute = list[i].as<DynamicStruct>().as<schema::Attribute>();
+        attribute.setKey(key);
+        attribute.setValue(elements.at(*live[i].second).value);
+      }
+    }
+  }
+
+  // Stamps for the next merge.
+  auto out_stamps = out.initFieldStamps(static_cast<unsigned>(field_stamps.size()));
+  unsigned i = 0;
+  for (const auto& [ordinal, state] : field_stamps) {
+    out_stamps[i].setField(ordinal);
+    StampToWire(state.stamp, out_stamps[i].initStamp());
+    if (!state.base.IsZero()) StampToWire(state.base, out_stamps[i].initBase());
+    ++i;
+  }
+  auto out_elements = out.initElements(static_cast<unsigned>(elements.size()));
+  i = 0;
+  for (const auto& [key, element] : elements) {
+    auto e = out_elements[i++];
+    e.setField(key.first);
+    e.setElement(key.second);
+    e.setValue(element.value);
+    e.setRemoved(element.removed);
+    StampToWire(element.stamp, e.initStamp());
+  }
+
+}
+
 // The conflict between the value `lost_from` holds in `field` and the one
 // `won_from` holds, packed; empty if the two values are the same.
 std::string ConflictMessage(schema::Change::Reader change, StructSchema schema,
@@ -221,53 +277,7 @@ Result<MergeOutcome> MergePatch(schema::Change::Reader change,
     outcome.changed = true;
   }
 
-  // Materialize every set and map field from its live elements, oldest first.
-  for (const FieldInfo& info : fields) {
-    FieldMerge merge = info.merge;
-    if (merge == FieldMerge::kScalar) continue;
-    StructSchema::Field field = info.field;
-    uint16_t ordinal = info.ordinal;
-    std::vector<std::pair<Stamp, const ElementKey*>> live;
-    for (auto it = elements.lower_bound({ordinal, std::string()});
-         it != elements.end() && it->first.first == ordinal; ++it) {
-      if (!it->second.removed) live.emplace_back(it->second.stamp, &it->first);
-    }
-    std::sort(live.begin(), live.end(), [](const auto& a, const auto& b) {
-      return a.first != b.first ? a.first < b.first : a.second->second < b.second->second;
-    });
-    if (live.empty()) continue;
-    auto list = value.init(field, static_cast<unsigned>(live.size())).as<capnp::DynamicList>();
-    for (unsigned i = 0; i < live.size(); ++i) {
-      const std::string& key = live[i].second->second;
-      if (merge == FieldMerge::kSet) {
-        list.set(i, capnp::Text::Reader(key.c_str(), key.size()));
-      } else {
-        auto attribute = list[i].as<DynamicStruct>().as<schema::Attribute>();
-        attribute.setKey(key);
-        attribute.setValue(elements.at(*live[i].second).value);
-      }
-    }
-  }
-
-  // Stamps for the next merge.
-  auto out_stamps = out.initFieldStamps(static_cast<unsigned>(field_stamps.size()));
-  unsigned i = 0;
-  for (const auto& [ordinal, state] : field_stamps) {
-    out_stamps[i].setField(ordinal);
-    StampToWire(state.stamp, out_stamps[i].initStamp());
-    if (!state.base.IsZero()) StampToWire(state.base, out_stamps[i].initBase());
-    ++i;
-  }
-  auto out_elements = out.initElements(static_cast<unsigned>(elements.size()));
-  i = 0;
-  for (const auto& [key, element] : elements) {
-    auto e = out_elements[i++];
-    e.setField(key.first);
-    e.setElement(key.second);
-    e.setValue(element.value);
-    e.setRemoved(element.removed);
-    StampToWire(element.stamp, e.initStamp());
-  }
+  WriteElementsAndStamps(kind, value, field_stamps, elements, out);
 
   out.setEntity(kind);
   out.setId(change.getId());
@@ -492,6 +502,116 @@ bool SameEvent(schema::StoredRecord::Reader stored, schema::Change::Reader chang
   auto stored_words = stored.getValue().getAs<capnp::AnyStruct>().canonicalize();
   auto incoming_words = change.getEvent().getAs<capnp::AnyStruct>().canonicalize();
   return stored_words.asBytes() == incoming_words.asBytes();
+}
+
+Result<MergeOutcome> MergeStored(schema::StoredRecord::Reader local,
+                                 schema::StoredRecord::Reader incoming,
+                                 schema::StoredRecord::Builder out) {
+  const EntityKind kind = local.getEntity();
+  if (incoming.getEntity() != kind || IdFromWire(incoming.getId()) != IdFromWire(local.getId())) {
+    return Status::InvalidArgument("record", "two different records cannot merge");
+  }
+  auto stamp_of = [](bool has, schema::Stamp::Reader wire) { return has ? StampFromWire(wire) : Stamp{}; };
+  auto max_of = [](const Stamp& a, const Stamp& b) { return a < b ? b : a; };
+  MergeOutcome outcome;
+
+  if (local.hasErased() || incoming.hasErased()) {
+    Stamp erased = max_of(stamp_of(local.hasErased(), local.getErased()),
+                          stamp_of(incoming.hasErased(), incoming.getErased()));
+    out.setEntity(kind);
+    out.setId(local.getId());
+    out.getValue().initAs<DynamicStruct>(RecordSchema(kind));
+    StampToWire(erased, out.initErased());
+    StampToWire(erased, out.initCreated());
+    StampToWire(erased, out.initUpdated());
+  } else if (IsEventKind(kind)) {
+    out.setEntity(kind);
+    out.setId(local.getId());
+    out.getValue().set(local.getValue());
+    out.setCreated(local.getCreated());
+    out.setUpdated(local.getUpdated());
+  } else {
+    const StructSchema record_schema = RecordSchema(kind);
+    const DynamicStruct::Reader values[2] = {local.getValue().getAs<DynamicStruct>(record_schema),
+                                             incoming.getValue().getAs<DynamicStruct>(record_schema)};
+    // Per field, the newer write; per element, the newer operation.
+    std::map<uint16_t, std::pair<FieldState, int>> winners;  // state, side it comes from
+    std::map<ElementKey, ElementValue> elements;
+    int side = 0;
+    for (schema::StoredRecord::Reader stored : {local, incoming}) {
+      for (auto fs : stored.getFieldStamps()) {
+        FieldState state{StampFromWire(fs.getStamp()), stamp_of(fs.hasBase(), fs.getBase())};
+        auto it = winners.find(fs.getField());
+        if (it == winners.end() || it->second.first.stamp < state.stamp) {
+          winners[fs.getField()] = {state, side};
+        }
+      }
+      for (auto e : stored.getElements()) {
+        ElementKey key{e.getField(), e.getElement()};
+        Stamp stamp = StampFromWire(e.getStamp());
+        auto it = elements.find(key);
+        if (it == elements.end() || it->second.stamp < stamp) {
+          elements[key] = ElementValue{e.getValue(), e.getRemoved(), stamp};
+        }
+      }
+      ++side;
+    }
+    DynamicStruct::Builder value = out.getValue().initAs<DynamicStruct>(record_schema);
+    std::map<uint16_t, FieldState> field_stamps;
+    for (const auto& [ordinal, winner] : winners) {
+      const FieldInfo* info = FieldByOrdinal(kind, ordinal);
+      if (info == nullptr || info->merge != FieldMerge::kScalar) {
+        return Status::InvalidArgument("fieldStamps", "a " + std::string(EntityName(kind)) +
+                                                          " has no scalar field number " +
+                                                          std::to_string(ordinal));
+      }
+      const DynamicStruct::Reader& from = values[winner.second];
+      if (from.has(info->field, capnp::HasMode::NON_DEFAULT)) {
+        value.set(info->field, from.get(info->field));
+      }
+      field_stamps[ordinal] = winner.first;
+    }
+    WriteElementsAndStamps(kind, value, field_stamps, elements, out);
+    out.setEntity(kind);
+    out.setId(local.getId());
+    Stamp created = std::min(StampFromWire(local.getCreated()), StampFromWire(incoming.getCreated()));
+    StampToWire(created, out.initCreated());
+    StampToWire(max_of(StampFromWire(local.getUpdated()), StampFromWire(incoming.getUpdated())),
+                out.initUpdated());
+    if (local.hasDeleted() || incoming.hasDeleted()) {
+      StampToWire(max_of(stamp_of(local.hasDeleted(), local.getDeleted()),
+                         stamp_of(incoming.hasDeleted(), incoming.getDeleted())),
+                  out.initDeleted());
+    }
+  }
+  auto before = capnp::AnyStruct::Reader(local).canonicalize();
+  auto after = capnp::AnyStruct::Reader(out.asReader()).canonicalize();
+  outcome.changed = before.asBytes() != after.asBytes();
+  return outcome;
+}
+
+Status CheckStoredShape(schema::StoredRecord::Reader stored) {
+  auto raw_kind = static_cast<uint16_t>(stored.getEntity());
+  if (!IsKnownKind(raw_kind)) {
+    return Status::InvalidArgument("entity", "unknown entity kind " + std::to_string(raw_kind));
+  }
+  if (!stored.hasId() || IdFromWire(stored.getId()).IsNull()) {
+    return Status::InvalidArgument("id", "a stored record needs its id");
+  }
+  try {
+    ShapePath path{"record"};
+    CRM_RETURN_IF_ERROR(
+        CheckStruct(stored.getValue().getAs<DynamicStruct>(RecordSchema(stored.getEntity())), path, 0));
+    for (auto e : stored.getElements()) {
+      (void)e.getElement();
+      (void)e.getValue();
+    }
+    (void)stored.getFieldStamps().size();
+    return Status::Ok();
+  } catch (const kj::Exception& e) {
+    return Status::InvalidArgument("record", std::string("the record does not match its schema: ") +
+                                                 e.getDescription().cStr());
+  }
 }
 
 }  // namespace crm

@@ -62,6 +62,21 @@ Result<MergeOutcome> MergeChange(schema::Change::Reader change,
                                  const schema::StoredRecord::Reader* current,
                                  schema::StoredRecord::Builder out);
 
+// Merges two stored states of one record (a snapshot from upstream into the
+// local state): the state both histories of changes lead to together. Events
+// keep the local content. Commutative (but for events with different content
+// under one id), associative and idempotent; `changed` tells whether `out`
+// differs from `local`. Conflicts are not reported on this path.
+// kInvalidArgument if the two are not the same record.
+Result<MergeOutcome> MergeStored(schema::StoredRecord::Reader local,
+                                 schema::StoredRecord::Reader incoming,
+                                 schema::StoredRecord::Builder out);
+
+// Checks a stored record received from elsewhere (a snapshot) the way
+// CheckRecordShape checks a change: known kind, id, and a value of the kind's
+// type that reads without error.
+Status CheckStoredShape(schema::StoredRecord::Reader stored);
+
 // False for an erased record, and for a deleted one no edit came after.
 bool IsLive(schema::StoredRecord::Reader stored);
 

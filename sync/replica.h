@@ -47,6 +47,21 @@ struct LogSlice {
   uint64_t log_seq = 0;  // the newest seq of the log
 };
 
+// A page of a snapshot of a replica's records (see SnapshotPage in sync.capnp).
+struct SnapshotSlice {
+  std::vector<DecodedMessage> records;  // each a schema::StoredRecord
+  std::string last_key;                 // resume after it
+  bool done = false;
+  uint64_t log_seq = 0;
+  VersionVector have;
+};
+
+// The end of an installed snapshot: what the upstream held when it began.
+struct SnapshotEnd {
+  VersionVector have;
+  std::map<std::string, uint64_t> cursors;  // stored with it (the pull cursor)
+};
+
 class Replica {
  public:
   virtual ~Replica() = default;
@@ -82,6 +97,26 @@ class Replica {
                                     const Id& source,
                                     const std::map<std::string, uint64_t>& cursors,
                                     Order order, const Admit& admit = {}) = 0;
+
+  // The oldest log seq this replica can serve to a puller; a puller whose
+  // cursor lies below it needs a snapshot.
+  virtual Result<uint64_t> OldestSeq() = 0;
+
+  // A page of at most `max` records after the record key `after` (from the
+  // first if empty), read in one consistent view.
+  virtual Result<SnapshotSlice> ReadSnapshot(const std::string& after, size_t max) = 0;
+
+  // Merges records of an upstream snapshot into this replica, in one durable
+  // transaction. With `end`: also raises this replica's version vector to
+  // `end->have` (its own origin excepted), stores `end->cursors`, and raises
+  // its log floor past its log (its own pullers need a snapshot too now).
+  // A malformed record fails the whole page (kInvalidArgument).
+  virtual Status InstallSnapshot(const std::vector<schema::StoredRecord::Reader>& records,
+                                 const SnapshotEnd* end) = 0;
+
+  // Deletes log entries below `below` (a bounded number per call); returns
+  // how many went.
+  virtual Result<uint64_t> PruneLog(uint64_t below) = 0;
 
   // Log entries after `after`, examining at most `max`, without those that
   // `peer` made or delivered (it has them).

@@ -40,6 +40,28 @@ std::string Trim(std::string s) {
   return s;
 }
 
+// Deletes what no one needs of the log any more (see LogRetention).
+void PruneLog(Replica& replica, const PruneOptions& options, const LogLine& log) {
+  auto log_seq = replica.LogSeq();
+  auto oldest = replica.OldestSeq();
+  if (!log_seq.ok() || !oldest.ok()) return;
+  uint64_t below = options.retention->PrunableBelow(*log_seq);
+  if (below <= *oldest) return;
+  uint64_t removed = 0;
+  for (int round = 0; round < 10; ++round) {
+    auto pruned = replica.PruneLog(below);
+    if (!pruned.ok()) {
+      log("pruning the log failed: " + pruned.status().ToString());
+      return;
+    }
+    removed += *pruned;
+    if (*pruned == 0) break;
+  }
+  if (removed > 0) {
+    log("pruned " + std::to_string(removed) + " log entries below seq " + std::to_string(below));
+  }
+}
+
 }  // namespace
 
 // ---- keys -----------------------------------------------------------------
@@ -193,6 +215,7 @@ struct HubServer::Impl {
   void ServeHub() {
     zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}};
     int64_t last_tick = 0;
+    int64_t last_prune = clock.NowMillis();
     while (!stopping.load()) {
       try {
         zmq::poll(items, 1, std::chrono::milliseconds(options.tick_ms));
@@ -229,6 +252,14 @@ struct HubServer::Impl {
           for (PeerStatus& peer : peer_status) {
             auto it = peers.find(peer.route);
             if (it != peers.end()) peer.route = it->second.office;
+          }
+        }
+        if (options.prune.retention != nullptr) {
+          options.prune.retention->Needs("downstream",
+                                         hub->NeededFrom(options.prune.remember_peers_ms));
+          if (now - last_prune >= options.prune.every_ms) {
+            last_prune = now;
+            PruneLog(replica, options.prune, log);
           }
         }
       } catch (const zmq::error_t&) {
@@ -344,6 +375,7 @@ struct UplinkClient::Impl {
     uplink->Connect();
     zmq::pollitem_t items[] = {{dealer.handle(), 0, ZMQ_POLLIN, 0}};
     std::string last_refusal;
+    int64_t last_prune = clock.NowMillis();
     while (!stopping.load()) {
       try {
         zmq::poll(items, 1, std::chrono::milliseconds(options.tick_ms));
@@ -357,6 +389,14 @@ struct UplinkClient::Impl {
         std::string refusal = uplink->status().refusal;
         if (refusal != last_refusal && !refusal.empty()) log("the hub refused: " + refusal);
         last_refusal = refusal;
+        if (options.prune.retention != nullptr) {
+          options.prune.retention->Needs("upstream", uplink->NeededFrom());
+          int64_t now = clock.NowMillis();
+          if (now - last_prune >= options.prune.every_ms) {
+            last_prune = now;
+            PruneLog(replica, options.prune, log);
+          }
+        }
       } catch (const zmq::error_t&) {
         return;
       }

@@ -15,6 +15,7 @@
 
 #include "sync/clock.h"
 #include "sync/hub.h"
+#include "sync/log_retention.h"
 #include "sync/replica.h"
 #include "sync/uplink.h"
 
@@ -46,12 +47,23 @@ struct Enrollment {
 using EnrollmentLookup = std::function<std::optional<Enrollment>(const std::string& public_key)>;
 using LogLine = std::function<void(const std::string& line)>;
 
+// How a node prunes its log (see LogRetention). The hub side reports for
+// party "downstream", the uplink for party "upstream".
+struct PruneOptions {
+  LogRetention* retention = nullptr;  // null: never prune
+  int64_t every_ms = 10'000;
+  // A downstream node not heard from for this long no longer holds the log
+  // back; when it returns, it takes a snapshot.
+  int64_t remember_peers_ms = int64_t{7} * 24 * 3600 * 1000;
+};
+
 struct HubServerOptions {
   std::string endpoint = "tcp://127.0.0.1:7800";
   CurveKeys keys;
   HubOptions hub;
   int tick_ms = 100;
   int64_t max_message_bytes = 64 << 20;
+  PruneOptions prune;
 };
 
 class HubServer {
@@ -92,6 +104,7 @@ struct UplinkClientOptions {
   int64_t max_message_bytes = 64 << 20;
   // Runs on the sync thread after changes pulled from the hub were applied.
   std::function<void()> on_applied;
+  PruneOptions prune;
 };
 
 // What pos status and crm-node show about the link to the hub.

@@ -67,9 +67,15 @@ void Uplink::OnMessage(std::string_view bytes) {
       case schema::SyncMessage::ENTRIES:
         if (state_ == State::kReady) OnEntries(message.getEntries());
         return;
+      case schema::SyncMessage::SNAPSHOT_PAGE:
+        if (state_ == State::kReady) OnSnapshotPage(message.getSnapshotPage());
+        return;
       case schema::SyncMessage::NOTIFY:
         hub_log_seq_ = std::max(hub_log_seq_, message.getNotify().getLogSeq());
-        if (state_ == State::kReady && !pull_outstanding_ && hub_log_seq_ > pull_cursor_) SendPull();
+        if (state_ == State::kReady && !pull_outstanding_ && !in_snapshot_ &&
+            hub_log_seq_ > pull_cursor_) {
+          SendPull();
+        }
         return;
       case schema::SyncMessage::HEARTBEAT:
         return;
@@ -120,6 +126,62 @@ void Uplink::OnWelcome(schema::Welcome::Reader welcome) {
   more_to_push_ = true;
   state_ = State::kReady;
   Pump();
+  if (welcome.getOldestSeq() > pull_cursor_ + 1) {
+    StartSnapshot();  // what this node would pull next is pruned at the hub
+  } else {
+    in_snapshot_ = false;
+    SendPull();
+  }
+}
+
+void Uplink::StartSnapshot() {
+  in_snapshot_ = true;
+  snapshot_after_.clear();
+  snapshot_started_ = false;
+  snapshot_have_.clear();
+  pull_outstanding_ = false;
+  RequestSnapshotPage();
+}
+
+void Uplink::RequestSnapshotPage() {
+  snapshot_sent_ms_ = clock_.NowMillis();
+  capnp::MallocMessageBuilder message;
+  auto request = message.initRoot<schema::SyncMessage>().initSnapshotRequest();
+  request.setAfter(kj::arrayPtr(reinterpret_cast<const kj::byte*>(snapshot_after_.data()),
+                                snapshot_after_.size()));
+  request.setMax(static_cast<uint32_t>(options_.snapshot_page));
+  Transmit(message);
+}
+
+void Uplink::OnSnapshotPage(schema::SnapshotPage::Reader page) {
+  std::string after(reinterpret_cast<const char*>(page.getAfter().begin()), page.getAfter().size());
+  if (!in_snapshot_ || after != snapshot_after_) return;  // stale or repeated
+  if (!snapshot_started_) {
+    // The first page's view is the snapshot's point in the hub's log: every
+    // later page holds at least that, and the log from there on follows.
+    snapshot_seq_ = page.getLogSeq();
+    snapshot_have_.clear();
+    MergeHave(snapshot_have_, page.getHave());
+  }
+  std::vector<schema::StoredRecord::Reader> records;
+  for (auto record : page.getRecords()) records.push_back(record);
+  SnapshotEnd end{snapshot_have_, {{kPullCursor, snapshot_seq_}}};
+  Status installed = replica_.InstallSnapshot(records, page.getDone() ? &end : nullptr);
+  if (!installed.ok()) {
+    refusal_ = "cannot install the hub's snapshot: " + installed.ToString();
+    return;  // asked again on a tick
+  }
+  snapshot_started_ = true;
+  snapshot_records_ += records.size();
+  if (!page.getDone()) {
+    snapshot_after_.assign(reinterpret_cast<const char*>(page.getLast().begin()),
+                           page.getLast().size());
+    RequestSnapshotPage();
+    return;
+  }
+  in_snapshot_ = false;
+  pull_cursor_ = snapshot_seq_;
+  if (on_applied_) on_applied_();
   SendPull();
 }
 
@@ -226,7 +288,7 @@ void Uplink::OnPushAck(schema::PushAck::Reader ack) {
 }
 
 void Uplink::SendPull() {
-  if (state_ != State::kReady) return;
+  if (state_ != State::kReady || in_snapshot_) return;
   pull_outstanding_ = true;
   pull_sent_ms_ = clock_.NowMillis();
   capnp::MallocMessageBuilder message;
@@ -239,6 +301,10 @@ void Uplink::SendPull() {
 void Uplink::OnEntries(schema::Entries::Reader entries) {
   hub_log_seq_ = std::max(hub_log_seq_, entries.getLogSeq());
   if (!pull_outstanding_ || entries.getThrough() < pull_cursor_) return;  // stale or repeated
+  if (entries.getOldestSeq() > pull_cursor_ + 1) {
+    StartSnapshot();  // the hub pruned what this node would pull next
+    return;
+  }
   if (entries.getThrough() == pull_cursor_) {
     pull_outstanding_ = false;  // nothing new since the last pull
     return;
@@ -286,6 +352,7 @@ void Uplink::Tick() {
     return;
   }
   if (!inflight_.empty() && now - inflight_.front().sent_ms >= options_.resend_after_ms) GoBack();
+  if (in_snapshot_ && now - snapshot_sent_ms_ >= options_.resend_after_ms) RequestSnapshotPage();
   if (pull_outstanding_ && now - pull_sent_ms_ >= options_.resend_after_ms) SendPull();
   if (!pull_outstanding_ && pull_cursor_ < hub_log_seq_) SendPull();
   more_to_push_ = true;
@@ -298,7 +365,9 @@ void Uplink::Tick() {
 }
 
 bool Uplink::Idle() const {
-  if (state_ != State::kReady || !inflight_.empty() || pull_outstanding_) return false;
+  if (state_ != State::kReady || !inflight_.empty() || pull_outstanding_ || in_snapshot_) {
+    return false;
+  }
   if (pull_cursor_ < hub_log_seq_) return false;
   auto slice = replica_.ReadLogFor(hub_, push_cursor_, options_.batch_changes);
   if (!slice.ok()) return false;
@@ -324,6 +393,8 @@ UplinkStatus Uplink::status() const {
   s.sent_through = send_pos_;
   s.bytes_sent = bytes_sent_;
   s.bytes_received = bytes_received_;
+  s.in_snapshot = in_snapshot_;
+  s.snapshot_records = snapshot_records_;
   return s;
 }
 

@@ -22,6 +22,7 @@ struct UplinkOptions {
   size_t batch_changes = 2000;     // changes per push batch
   size_t window = 4;               // push batches sent and not yet acknowledged
   size_t pull_max = 2000;          // log entries examined per pull
+  size_t snapshot_page = 1000;     // records asked for per snapshot page
   int64_t heartbeat_ms = 1000;     // a heartbeat when nothing else was sent
   int64_t dead_after_ms = 5000;    // silence that means the link is dead
   int64_t resend_after_ms = 2000;  // an unanswered request is sent again
@@ -41,6 +42,8 @@ struct UplinkStatus {
   uint64_t sent_through = 0;   // log seq sent in the current window
   uint64_t bytes_sent = 0;     // frames handed to the transport, all told
   uint64_t bytes_received = 0;
+  bool in_snapshot = false;        // taking a snapshot from the hub
+  uint64_t snapshot_records = 0;   // records received in snapshots, all told
 };
 
 class Uplink {
@@ -71,6 +74,9 @@ class Uplink {
   uint64_t dropped_messages() const { return dropped_; }
   // Nothing to push, nothing in flight, and the hub's log fully pulled.
   bool Idle() const;
+  // The lowest seq of this node's log the uplink still needs (to push); 0
+  // before the first welcome.
+  uint64_t NeededFrom() const { return state_ == State::kReady ? push_cursor_ + 1 : 0; }
 
  private:
   enum class State { kIdle, kHandshake, kReady };
@@ -87,6 +93,9 @@ class Uplink {
   void OnWelcome(schema::Welcome::Reader welcome);
   void OnPushAck(schema::PushAck::Reader ack);
   void OnEntries(schema::Entries::Reader entries);
+  void StartSnapshot();
+  void RequestSnapshotPage();
+  void OnSnapshotPage(schema::SnapshotPage::Reader page);
   bool Held(const Id& origin, uint64_t seq) const;
   void GoBack();
   Status AdvancePushCursor();
@@ -118,6 +127,15 @@ class Uplink {
   uint64_t rejected_ = 0;
   std::string refusal_;
   bool more_to_push_ = true;
+  // A snapshot in progress (not durable: after a restart it begins again;
+  // installing a page twice changes nothing).
+  bool in_snapshot_ = false;
+  std::string snapshot_after_;     // key of the last record installed
+  bool snapshot_started_ = false;  // the first page arrived
+  uint64_t snapshot_seq_ = 0;      // the hub's log seq at the first page
+  VersionVector snapshot_have_;    // the hub's version vector then
+  int64_t snapshot_sent_ms_ = 0;
+  uint64_t snapshot_records_ = 0;
 };
 
 }  // namespace crm
