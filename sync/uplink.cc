@@ -328,7 +328,9 @@ void Uplink::OnEntries(schema::Entries::Reader entries) {
   }
   pull_outstanding_ = false;
   if (report->applied > 0 && on_applied_) on_applied_();
-  if (pull_cursor_ < hub_log_seq_) SendPull();
+  // Pull until an answer brings nothing new: that last pull also tells the
+  // hub how far this node got, so the hub may prune its log up to there.
+  SendPull();
 }
 
 void Uplink::LocalChanges() {

@@ -27,7 +27,8 @@ using testing::RunResult;
 
 class Network {
  public:
-  Network() {
+  // `hub_flags`: extra options for crm-hq serve.
+  explicit Network(std::vector<std::string> hub_flags = {}) : hub_flags_(std::move(hub_flags)) {
     for (const char* name : {"hq", "lon", "msk", "rogue"}) {
       REQUIRE(Admin({"keygen", "--out", Path(name).string()}).exit_code == 0);
     }
@@ -57,6 +58,7 @@ class Network {
                                      Path("hq.endpoint").string()};
     if (!hub_endpoint_.empty()) args.insert(args.end(), {"--listen", hub_endpoint_});
     else args.insert(args.end(), {"--listen", "tcp://127.0.0.1:*"});
+    args.insert(args.end(), hub_flags_.begin(), hub_flags_.end());
     hub_ = std::make_unique<testing::Child>(args, Path("hq.log"));
     hub_endpoint_ = testing::WaitForLine(Path("hq.endpoint"));
   }
@@ -74,6 +76,27 @@ class Network {
     endpoints_[office] = testing::WaitForLine(Path(office + ".endpoint"));
   }
   int StopOffice(const std::string& office, int signal) { return nodes_[office]->Stop(signal); }
+
+  // A new office: its keys, its enrollment at the hub, its first admin, and
+  // its node started and logged in.
+  void AddOffice(const std::string& office) {
+    REQUIRE(Admin({"keygen", "--out", Path(office).string()}).exit_code == 0);
+    std::string node = Trim(Admin({"node-id", "--data", Data(office)}).out);
+    REQUIRE(Admin({"enroll", "--hub-data", Data("hq"), "--office", Upper(office), "--node-id", node,
+                   "--public-key", Path(office).string() + ".pub"})
+                .exit_code == 0);
+    REQUIRE(testing::Run({CRM_NODE, "bootstrap-admin", "--data", Data(office), "--office",
+                          Upper(office)},
+                         "admin-password\n", {}, dir_.path())
+                .exit_code == 0);
+    StartOffice(office);
+    Pos(office, {"login", "admin"}, "admin-password\n");
+  }
+  json HubStatus() {
+    std::ifstream in(Data("hq") + "/hub-status.json");
+    json status = json::parse(in, nullptr, false);
+    return status.is_discarded() ? json::object() : status;
+  }
 
   RunResult Try(const std::string& office, const std::vector<std::string>& args,
                 const std::string& input = "") {
@@ -140,6 +163,7 @@ class Network {
  private:
 
   testing::TempDir dir_;
+  std::vector<std::string> hub_flags_;
   std::string hub_endpoint_;
   std::unique_ptr<testing::Child> hub_;
   std::map<std::string, std::unique_ptr<testing::Child>> nodes_;
@@ -226,6 +250,36 @@ TEST_CASE("offices and the hub converge over CURVE, also after edits made offlin
   CHECK(net.Log("hq").find("is not enrolled") != std::string::npos);
   CHECK_FALSE(Found(net, "lon", "mallory"));
   CHECK(net.Json("rogue", {"status"})["status"]["lastHubContact"] == "0");
+}
+
+TEST_CASE("the hub prunes its log, and an office enrolled later starts from a snapshot",
+          "[integration][replication][snapshot]") {
+  Network net({"--log-keep", "0", "--prune-every-ms", "200"});
+  std::vector<std::string> clients;
+  for (int i = 0; i < 30; ++i) {
+    clients.push_back(net.Json(i % 2 ? "lon" : "msk",
+                               {"client", "add", "--first", "Client" + std::to_string(i), "--last",
+                                i % 2 ? "London" : "Moscow", "--phone",
+                                "+44 20 7946 " + std::to_string(1000 + i)})["id"]);
+  }
+  net.Pos("lon", {"sale", "--client", clients[0], "--line", "MUG:3", "--pay", "cash"});
+  REQUIRE(net.Eventually([&] { return net.Converged(); }));
+  // Both offices have pulled everything: the hub's log goes.
+  REQUIRE(net.Eventually([&] {
+    json status = net.HubStatus();
+    return status.contains("oldest_seq") && status["oldest_seq"].get<uint64_t>() > 30;
+  }));
+
+  net.AddOffice("nyc");
+  REQUIRE(net.Eventually([&] { return Found(net, "nyc", "client29"); }));
+  REQUIRE(net.Eventually([&] {
+    return net.Json("nyc", {"card", clients[0]})["card"]["sales"].size() == 1;
+  }));
+  // It follows the log from there: a client made at LON now reaches it too.
+  net.Pos("lon", {"client", "add", "--first", "Late", "--last", "Comer"});
+  REQUIRE(net.Eventually([&] { return Found(net, "nyc", "comer"); }));
+  REQUIRE(net.Eventually([&] { return net.Converged() && net.Digest("nyc") == net.Digest("hq"); }));
+  CHECK(net.Log("nyc").find("refused") == std::string::npos);
 }
 
 TEST_CASE("kill -9 of an office mid-push and of the hub mid-apply loses nothing acknowledged",
