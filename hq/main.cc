@@ -57,9 +57,13 @@ void WriteStatus(const HubFlags& flags, HubServer& server, Store& store, Clock& 
                        {"online", peer.online},
                        {"last_contact_ms", peer.last_contact_ms},
                        {"pulled_through", peer.pulled_through},
-                       {"behind", log_seq > peer.pulled_through ? log_seq - peer.pulled_through : 0},
+                       {"behind", log_seq > peer.applied_through ? log_seq - peer.applied_through : 0},
                        {"applied_through", peer.applied_through},
                        {"in_snapshot", peer.in_snapshot},
+                       {"reported", peer.reported},
+                       {"unsent", peer.unsent},
+                       {"oldest_unsent_ms", peer.oldest_unsent_ms},
+                       {"safe_to_close", peer.reported && peer.unsent == 0},
                        {"held_from_office", peer.held_from_peer},
                        {"rejected", peer.rejected}});
   }
@@ -130,15 +134,22 @@ int ShowStatus(const HubFlags& flags) {
   if (!in) return Fail(Status::NotFound("no status at " + StatusFile(flags) + "; is crm-hq running?"));
   nlohmann::json status = nlohmann::json::parse(in, nullptr, false);
   if (status.is_discarded()) return Fail(Status::Corruption("unreadable " + StatusFile(flags)));
-  int64_t now = status["now_ms"];
-  fmt::print("hub log seq {}\n{:<8} {:<7} {:>10} {:>12} {:>9}  {}\n", status["log_seq"].get<uint64_t>(),
-             "OFFICE", "ONLINE", "BEHIND", "LAST SEEN", "REJECTED", "NODE");
+  int64_t now = status.value("now_ms", int64_t{0});
+  auto ago = [now](int64_t ms) { return ms > 0 ? fmt::format("{}s ago", (now - ms) / 1000) : "-"; };
+  fmt::print("hub log seq {} (kept from {})\n", status.value("log_seq", uint64_t{0}),
+             status.value("oldest_seq", uint64_t{1}));
+  fmt::print("{:<8} {:<7} {:>8} {:>8} {:>14} {:>12} {:>9} {:>14}  {}\n", "OFFICE", "ONLINE", "BEHIND",
+             "UNSENT", "OLDEST UNSENT", "LAST SEEN", "REJECTED", "SAFE TO CLOSE", "NODE");
   for (const auto& office : status["offices"]) {
-    int64_t seen = office["last_contact_ms"];
-    fmt::print("{:<8} {:<7} {:>10} {:>10}s {:>9}  {}\n", office["office"].get<std::string>(),
-               office["online"].get<bool>() ? "yes" : "no", office["behind"].get<uint64_t>(),
-               seen ? (now - seen) / 1000 : -1, office["rejected"].get<uint64_t>(),
-               office["node"].get<std::string>());
+    bool reported = office.value("reported", false);
+    fmt::print("{:<8} {:<7} {:>8} {:>8} {:>14} {:>12} {:>9} {:>14}  {}\n",
+               office.value("office", std::string("?")), office.value("online", false) ? "yes" : "no",
+               office.value("behind", uint64_t{0}),
+               reported ? std::to_string(office.value("unsent", uint64_t{0})) : "?",
+               ago(office.value("oldest_unsent_ms", int64_t{0})),
+               ago(office.value("last_contact_ms", int64_t{0})), office.value("rejected", uint64_t{0}),
+               !reported ? "unknown" : office.value("safe_to_close", false) ? "yes" : "no",
+               office.value("node", std::string()));
   }
   return 0;
 }

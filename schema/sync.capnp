@@ -34,6 +34,7 @@ struct SyncMessage {
     compressed @9 :Data;
     snapshotRequest @10 :SnapshotRequest;
     snapshotPage @11 :SnapshotPage;
+    officeStatus @12 :OfficeStatus;
   }
 }
 
@@ -97,6 +98,13 @@ struct Entries {
   # The oldest seq the hub can still serve. Above `after + 1`, the entries the
   # puller needs are gone (pruned): it takes a snapshot instead.
   oldestSeq @3 :UInt64;
+}
+
+# Downstream -> upstream, every few seconds: what the node has not delivered
+# yet, for the hub's view of its offices (crm-hq status).
+struct OfficeStatus {
+  unsent @0 :UInt64;           # changes the hub does not hold yet
+  oldestUnsent @1 :Int64;      # when the oldest of them was made (UTC ms); 0: none
 }
 
 # Downstream -> upstream: the next page of a snapshot of the hub's records,

@@ -71,6 +71,13 @@ void Hub::OnMessage(const std::string& route, std::string_view bytes) {
       case schema::SyncMessage::SNAPSHOT_REQUEST:
         OnSnapshotRequest(route, peer, message.getSnapshotRequest());
         return;
+      case schema::SyncMessage::OFFICE_STATUS: {
+        auto status = message.getOfficeStatus();
+        peer.reported = true;
+        peer.unsent = status.getUnsent();
+        peer.oldest_unsent_ms = status.getOldestUnsent();
+        return;
+      }
       case schema::SyncMessage::HEARTBEAT: {
         capnp::MallocMessageBuilder reply;
         reply.initRoot<schema::SyncMessage>().setHeartbeat();
@@ -240,6 +247,9 @@ std::vector<PeerStatus> Hub::Peers() const {
     s.pulled_through = peer.pulled_through;
     s.applied_through = peer.applied_through;
     s.in_snapshot = peer.in_snapshot;
+    s.reported = peer.reported;
+    s.unsent = peer.unsent;
+    s.oldest_unsent_ms = peer.oldest_unsent_ms;
     if (have.ok() && have->count(peer.node)) s.held_from_peer = have->at(peer.node);
     s.rejected = peer.rejected;
     s.online = clock_.NowMillis() - peer.last_contact_ms < options_.peer_silent_ms;

@@ -31,6 +31,9 @@ struct PeerStatus {
   uint64_t pulled_through = 0;     // the hub's log seq the peer was sent up to
   uint64_t applied_through = 0;    // the hub's log seq the peer applied (its pull cursor)
   bool in_snapshot = false;        // the peer is taking a snapshot
+  bool reported = false;           // the peer sent its OfficeStatus
+  uint64_t unsent = 0;             // its changes the hub lacks, as it last said
+  int64_t oldest_unsent_ms = 0;    // when the oldest of them was made; 0: none
   uint64_t held_from_peer = 0;     // the peer's own origin seq held here
   uint64_t rejected = 0;
   bool online = false;
@@ -66,6 +69,9 @@ class Hub {
     uint64_t pulled_through = 0;
     uint64_t applied_through = 0;
     bool in_snapshot = false;
+    bool reported = false;
+    uint64_t unsent = 0;
+    int64_t oldest_unsent_ms = 0;
     uint64_t rejected = 0;
     bool welcomed = false;
   };

@@ -310,7 +310,14 @@ void Uplink::OnEntries(schema::Entries::Reader entries) {
     return;
   }
   std::vector<schema::Change::Reader> changes;
-  for (auto change : entries.getChanges()) changes.push_back(change);
+  for (auto change : entries.getChanges()) {
+    changes.push_back(change);
+    // What the hub sent, it holds.
+    if (change.hasOrigin()) {
+      uint64_t& held = hub_has_[IdFromWire(change.getOrigin())];
+      held = std::max(held, change.getOriginSeq());
+    }
+  }
   auto report = replica_.Apply(changes, hub_, {{kPullCursor, entries.getThrough()}},
                                Replica::Order::kFollowUpstream);
   if (!report.ok()) {
@@ -331,6 +338,33 @@ void Uplink::OnEntries(schema::Entries::Reader entries) {
   // Pull until an answer brings nothing new: that last pull also tells the
   // hub how far this node got, so the hub may prune its log up to there.
   SendPull();
+}
+
+void Uplink::SendOfficeStatus() {
+  last_status_ms_ = clock_.NowMillis();
+  auto have = replica_.Have();
+  if (!have.ok()) return;
+  uint64_t unsent = 0;
+  for (const auto& [origin, seq] : *have) {
+    uint64_t held = HubHolds(origin);
+    if (seq > held) unsent += seq - held;
+  }
+  int64_t oldest = 0;
+  if (unsent > 0) {
+    auto slice = replica_.ReadLogFor(hub_, push_cursor_, options_.batch_changes);
+    if (slice.ok()) {
+      for (const auto& entry : slice->entries) {
+        if (Held(entry.origin, entry.origin_seq)) continue;
+        oldest = entry.change.Root<schema::Change>().getStamp().getPhysical();
+        break;
+      }
+    }
+  }
+  capnp::MallocMessageBuilder message;
+  auto status = message.initRoot<schema::SyncMessage>().initOfficeStatus();
+  status.setUnsent(unsent);
+  status.setOldestUnsent(oldest);
+  Transmit(message);
 }
 
 void Uplink::LocalChanges() {
@@ -359,6 +393,7 @@ void Uplink::Tick() {
   if (!pull_outstanding_ && pull_cursor_ < hub_log_seq_) SendPull();
   more_to_push_ = true;
   Pump();
+  if (now - last_status_ms_ >= options_.status_every_ms) SendOfficeStatus();
   if (now - last_sent_ms_ >= options_.heartbeat_ms) {
     capnp::MallocMessageBuilder message;
     message.initRoot<schema::SyncMessage>().setHeartbeat();

@@ -26,6 +26,7 @@ struct UplinkOptions {
   int64_t heartbeat_ms = 1000;     // a heartbeat when nothing else was sent
   int64_t dead_after_ms = 5000;    // silence that means the link is dead
   int64_t resend_after_ms = 2000;  // an unanswered request is sent again
+  int64_t status_every_ms = 5000;  // how often the hub hears what is unsent here
 };
 
 struct UplinkStatus {
@@ -96,6 +97,7 @@ class Uplink {
   void StartSnapshot();
   void RequestSnapshotPage();
   void OnSnapshotPage(schema::SnapshotPage::Reader page);
+  void SendOfficeStatus();
   bool Held(const Id& origin, uint64_t seq) const;
   void GoBack();
   Status AdvancePushCursor();
@@ -120,6 +122,7 @@ class Uplink {
   int64_t hello_sent_ms_ = 0;
   int64_t last_heard_ms_ = 0;
   int64_t last_sent_ms_ = 0;
+  int64_t last_status_ms_ = 0;
   uint64_t dropped_ = 0;
   uint64_t bytes_sent_ = 0;
   uint64_t bytes_received_ = 0;

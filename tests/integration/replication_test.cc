@@ -92,6 +92,12 @@ class Network {
     StartOffice(office);
     Pos(office, {"login", "admin"}, "admin-password\n");
   }
+  RunResult Hq(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {CRM_HQ};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--data", Data("hq")});
+    return testing::Run(argv, "", {}, dir_.path());
+  }
   json HubStatus() {
     std::ifstream in(Data("hq") + "/hub-status.json");
     json status = json::parse(in, nullptr, false);
@@ -280,6 +286,23 @@ TEST_CASE("the hub prunes its log, and an office enrolled later starts from a sn
   REQUIRE(net.Eventually([&] { return Found(net, "nyc", "comer"); }));
   REQUIRE(net.Eventually([&] { return net.Converged() && net.Digest("nyc") == net.Digest("hq"); }));
   CHECK(net.Log("nyc").find("refused") == std::string::npos);
+
+  // The hub shows each office's own view of what it has not delivered.
+  REQUIRE(net.Eventually([&] {
+    json offices = net.HubStatus().value("offices", json::array());
+    int safe = 0;
+    for (const json& office : offices) {
+      if (office.value("reported", false) && office.value("unsent", 1) == 0 &&
+          office.value("safe_to_close", false)) {
+        ++safe;
+      }
+    }
+    return safe == 3;
+  }));
+  RunResult shown = net.Hq({"status"});
+  CHECK(shown.exit_code == 0);
+  CHECK(shown.out.find("SAFE TO CLOSE") != std::string::npos);
+  CHECK(shown.out.find("NYC") != std::string::npos);
 }
 
 TEST_CASE("kill -9 of an office mid-push and of the hub mid-apply loses nothing acknowledged",
