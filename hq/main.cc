@@ -14,11 +14,13 @@
 #include <fstream>
 #include <iostream>
 
+#include "hq/report.h"
 #include "node/offices.h"
 #include "node/replica.h"
 #include "node/runtime.h"
 #include "node/store.h"
 #include "node/writer.h"
+#include "sync/money.h"
 #include "sync/transport.h"
 
 namespace crm {
@@ -129,6 +131,36 @@ int Serve(const HubFlags& flags) {
   return 0;
 }
 
+int ReportSales(const HubFlags& flags, bool json) {
+  StoreRuntime hq;
+  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  auto rows = SalesByOffice(*hq.store);
+  if (!rows.ok()) return Fail(rows.status());
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const OfficeSales& r : *rows) {
+      out.push_back({{"office", r.office},
+                     {"currency", r.currency},
+                     {"sales", r.sales},
+                     {"revenue_minor", r.revenue},
+                     {"refunded_minor", r.refunded},
+                     {"clients", r.clients}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  fmt::print("{:<8} {:<4} {:>7} {:>14} {:>12} {:>14} {:>12} {:>8}\n", "OFFICE", "CUR", "SALES",
+             "REVENUE", "REFUNDED", "NET", "AVG TICKET", "CLIENTS");
+  for (const OfficeSales& r : *rows) {
+    int64_t average = r.sales ? r.revenue / static_cast<int64_t>(r.sales) : 0;
+    fmt::print("{:<8} {:<4} {:>7} {:>14} {:>12} {:>14} {:>12} {:>8}\n", r.office, r.currency, r.sales,
+               FormatMoney(r.revenue, r.currency), FormatMoney(r.refunded, r.currency),
+               FormatMoney(r.revenue - r.refunded, r.currency), FormatMoney(average, r.currency),
+               r.clients);
+  }
+  return 0;
+}
+
 int ShowStatus(const HubFlags& flags) {
   std::ifstream in(StatusFile(flags));
   if (!in) return Fail(Status::NotFound("no status at " + StatusFile(flags) + "; is crm-hq running?"));
@@ -177,11 +209,17 @@ int main(int argc, char** argv) {
   app.add_option("--status-file", flags.status_file, "where serve writes, and status reads, the office links");
   auto* serve = app.add_subcommand("serve", "accept offices and replicate");
   app.add_subcommand("status", "the offices' links as the running hub sees them");
+  auto* report = app.add_subcommand("report", "managers' reports over the hub's store");
+  report->require_subcommand(1);
+  bool json = false;
+  auto* sales = report->add_subcommand("sales", "sales by office: count, revenue, refunds, average ticket");
+  sales->add_flag("--json", json, "print JSON");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   if (*serve) return crm::Serve(flags);
+  if (*sales) return crm::ReportSales(flags, json);
   return crm::ShowStatus(flags);
 }

@@ -6,20 +6,10 @@
 #include <string_view>
 #include <vector>
 
+#include "sync/money.h"
 #include "sync/status.h"
 
 namespace crm::pos {
-
-// Digits after the decimal point in `currency` (ISO 4217): 0 for JPY, 3 for
-// KWD, 2 for most.
-int MinorDigits(std::string_view currency);
-
-// 1234 GBP -> "12.34"; -50 -> "-0.50".
-std::string FormatMoney(int64_t minor, std::string_view currency);
-
-// "12.34" -> 1234 in GBP. kInvalidArgument (naming `field`) for anything else,
-// including more decimals than the currency has.
-Result<int64_t> ParseMoney(std::string_view text, std::string_view currency, std::string_view field);
 
 // UTC milliseconds as local time of this machine: "2026-11-22 14:05".
 std::string FormatTime(int64_t utc_ms);

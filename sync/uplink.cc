@@ -13,6 +13,8 @@ namespace {
 constexpr const char* kPushCursor = "push";
 constexpr const char* kPullCursor = "pull";
 constexpr const char* kHubInstance = "hub-instance";
+// Office status reports come at most this often, even when one is due early.
+constexpr int64_t kMinStatusGapMs = 250;
 
 void MergeHave(VersionVector& into, capnp::List<schema::OriginSeq>::Reader have) {
   for (auto entry : have) {
@@ -285,6 +287,8 @@ void Uplink::OnPushAck(schema::PushAck::Reader ack) {
   // The hub skipped part of the acknowledged batch: an earlier one was lost.
   if (acked_incomplete) GoBack();
   Pump();
+  // Caught up: let the hub's view of this office say so soon.
+  if (inflight_.empty()) status_due_ = true;
 }
 
 void Uplink::SendPull() {
@@ -342,6 +346,7 @@ void Uplink::OnEntries(schema::Entries::Reader entries) {
 
 void Uplink::SendOfficeStatus() {
   last_status_ms_ = clock_.NowMillis();
+  status_due_ = false;
   auto have = replica_.Have();
   if (!have.ok()) return;
   uint64_t unsent = 0;
@@ -393,7 +398,10 @@ void Uplink::Tick() {
   if (!pull_outstanding_ && pull_cursor_ < hub_log_seq_) SendPull();
   more_to_push_ = true;
   Pump();
-  if (now - last_status_ms_ >= options_.status_every_ms) SendOfficeStatus();
+  if (now - last_status_ms_ >= options_.status_every_ms ||
+      (status_due_ && now - last_status_ms_ >= kMinStatusGapMs)) {
+    SendOfficeStatus();
+  }
   if (now - last_sent_ms_ >= options_.heartbeat_ms) {
     capnp::MallocMessageBuilder message;
     message.initRoot<schema::SyncMessage>().setHeartbeat();

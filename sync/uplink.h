@@ -123,6 +123,7 @@ class Uplink {
   int64_t last_heard_ms_ = 0;
   int64_t last_sent_ms_ = 0;
   int64_t last_status_ms_ = 0;
+  bool status_due_ = false;  // the push caught up since the last status report
   uint64_t dropped_ = 0;
   uint64_t bytes_sent_ = 0;
   uint64_t bytes_received_ = 0;

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job: a headquarters hub and two offices (LON, MSK) on loopback with
 # the real binaries. A day of front-desk work at both, MSK cut off from the
-# hub for part of it, both offices editing the same client while apart; then
-# convergence, and a state digest of every node, which must all be equal.
+# hub for part of it, both offices editing the same client while apart and
+# registering the same new client twice; then convergence, the conflict log,
+# the duplicate merged, a sales report, and a state digest of every node,
+# which must all be equal.
 set -euo pipefail
 build="${1:?usage: demo_session.sh BUILD_DIR}"
 work="$build/demo"
@@ -110,8 +112,14 @@ stop msk
 start_msk offline
 echo "admin-password" | quiet_at MSK login admin >/dev/null
 at MSK log "$anna" --channel call --direction out --summary "звонок: ждёт новые фонари"
-at MSK client edit "$anna" --email anna@example.ru
-at LON client edit "$anna" --phone "07911 123456" --tag vip
+at MSK client edit "$anna" --email anna@example.ru --last Петрова-Иванова
+at LON client edit "$anna" --phone "07911 123456" --tag vip --last Petrova
+say "The same walk-in registers at both offices while they are apart"
+zoe_lon="$(quiet_at LON --json client add --first Zoe --last Smith --phone "020 7946 0958" | id_of)"
+zoe_msk="$(quiet_at MSK --json client add --first Zoë --last Smith --phone "+44 20 7946 0958" | id_of)"
+echo "LON registered her as $zoe_lon, MSK as $zoe_msk"
+at LON sale --client "$zoe_lon" --line 85123A:1 --pay cash | tail -1
+at MSK sale --client "$zoe_msk" --line 71053:2 --pay card | tail -1
 at MSK status | grep -E "unsent|safe"
 
 say "The link comes back: MSK catches up, both edits survive"
@@ -125,7 +133,27 @@ done
 sleep 1
 at LON card "$anna" | head -8
 at MSK status | grep -E "unsent|safe"
+
+say "Both offices edited her last name: one edit won everywhere, the other is in the conflict log"
+at LON conflicts
+
+say "The double registration shows up as a duplicate; a manager merges it"
+for _ in $(seq 1 100); do
+  quiet_at LON --json duplicates | grep -q '"shared"' && break
+  sleep 0.1
+done
+at LON duplicates
+at LON merge "$zoe_lon" "$zoe_msk"
+for _ in $(seq 1 100); do
+  quiet_at MSK --json duplicates | grep -q '"shared"' || break
+  sleep 0.1
+done
+at MSK card "$zoe_msk" | head -6
+sleep 2
 "$hq_bin" status --data "$work/hq-data"
+
+say "Headquarters: sales by office"
+"$hq_bin" report sales --data "$work/hq-data"
 
 say "Every node holds the same state"
 sleep 1
