@@ -250,6 +250,19 @@ TEST_CASE("offices and the hub converge over CURVE, also after edits made offlin
   CHECK(found["clients"][0]["id"] == zoe_lon);
   REQUIRE(net.Eventually([&] { return net.Converged(); }));
 
+  // Headquarters' sales report: MSK's two sales of mugs (4.50 each), to two
+  // clients once the duplicate is merged; nothing sold at LON.
+  RunResult report = net.Hq({"report", "sales", "--json"});
+  INFO(report.err);
+  REQUIRE(report.exit_code == 0);
+  json rows = json::parse(report.out);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0]["office"] == "MSK");
+  CHECK(rows[0]["sales"] == 2);
+  CHECK(rows[0]["revenue_minor"] == 3 * 450);
+  CHECK(rows[0]["refunded_minor"] == 0);
+  CHECK(rows[0]["clients"] == 2);
+
   // An unenrolled key is refused and its changes stay at home.
   net.Pos("rogue", {"client", "add", "--first", "Mallory", "--phone", "+44 20 7946 0001"});
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
