@@ -63,7 +63,7 @@ void Hub::OnMessage(const std::string& route, std::string_view bytes) {
     peer.last_contact_ms = clock_.NowMillis();
     switch (message.which()) {
       case schema::SyncMessage::PUSH:
-        OnPush(route, peer, message.getPush());
+        OnPush(route, peer, std::move(decoded).value());
         return;
       case schema::SyncMessage::PULL:
         OnPull(route, peer, message.getPull());
@@ -128,35 +128,70 @@ void Hub::OnHello(const std::string& route, schema::Hello::Reader hello) {
   Transmit(route, message);
 }
 
-void Hub::OnPush(const std::string& route, Peer& peer, schema::Push::Reader push) {
-  std::vector<schema::Change::Reader> admitted;
-  std::vector<Rejected> refused;
+void Hub::OnPush(const std::string& route, Peer& peer, DecodedMessage message) {
+  PendingPush pending{route, peer.node, 0, std::move(message), {}, {}};
+  auto push = pending.message.Root<schema::SyncMessage>().getPush();
+  pending.batch = push.getBatch();
   for (auto change : push.getChanges()) {
     Id origin = change.hasOrigin() ? IdFromWire(change.getOrigin()) : Id{};
     if (may_relay_(peer.node, origin)) {
-      admitted.push_back(change);
+      pending.admitted.push_back(change);
     } else {
-      refused.push_back({origin, change.getOriginSeq(),
-                         "origin " + origin.ToString() + " is not the sending node or below it"});
+      pending.refused.push_back({origin, change.getOriginSeq(),
+                                 "origin " + origin.ToString() + " is not the sending node or below it"});
     }
   }
-  auto report = replica_.Apply(admitted, peer.node, {}, Replica::Order::kContiguous, admit_);
-  if (!report.ok()) return;  // nothing stored: no ack, the node resends
-  capnp::MallocMessageBuilder message;
-  auto ack = message.initRoot<schema::SyncMessage>().initPushAck();
-  ack.setBatch(push.getBatch());
-  FillHave(ack.initHave(static_cast<unsigned>(report->have.size())), report->have);
-  std::vector<Rejected> rejected = report->rejected;
-  rejected.insert(rejected.end(), refused.begin(), refused.end());
-  auto out = ack.initRejected(static_cast<unsigned>(rejected.size()));
-  for (unsigned i = 0; i < rejected.size(); ++i) {
-    IdToWire(rejected[i].origin, out[i].initOrigin());
-    out[i].setOriginSeq(rejected[i].origin_seq);
-    out[i].setReason(rejected[i].reason);
+  pending_.push_back(std::move(pending));
+}
+
+void Hub::Flush() {
+  if (pending_.empty()) return;
+  std::vector<PendingPush> pushes = std::move(pending_);
+  pending_.clear();
+  // One transaction per delivering peer (the log records who delivered what),
+  // in the order the pushes came.
+  std::map<Id, std::vector<schema::Change::Reader>> by_peer;
+  std::vector<Id> order;
+  for (const PendingPush& push : pushes) {
+    auto [it, inserted] = by_peer.try_emplace(push.node);
+    if (inserted) order.push_back(push.node);
+    it->second.insert(it->second.end(), push.admitted.begin(), push.admitted.end());
   }
-  peer.rejected += rejected.size();
-  Transmit(route, message);
-  if (report->applied > 0) LogGrew();
+  bool grew = false;
+  for (const Id& node : order) {
+    auto report = replica_.Apply(by_peer[node], node, {}, Replica::Order::kContiguous, admit_);
+    if (!report.ok()) continue;  // nothing stored: no ack, the node resends
+    grew = grew || report->applied > 0;
+    for (const PendingPush& push : pushes) {
+      if (push.node != node) continue;
+      auto peer = peers_.find(push.route);
+      capnp::MallocMessageBuilder message;
+      auto ack = message.initRoot<schema::SyncMessage>().initPushAck();
+      ack.setBatch(push.batch);
+      FillHave(ack.initHave(static_cast<unsigned>(report->have.size())), report->have);
+      // The rejections of this batch's changes, and the changes refused before applying.
+      std::vector<Rejected> rejected;
+      for (const Rejected& r : report->rejected) {
+        for (const auto& change : push.admitted) {
+          Id origin = change.hasOrigin() ? IdFromWire(change.getOrigin()) : Id{};
+          if (change.getOriginSeq() == r.origin_seq && origin == r.origin) {
+            rejected.push_back(r);
+            break;
+          }
+        }
+      }
+      rejected.insert(rejected.end(), push.refused.begin(), push.refused.end());
+      auto out = ack.initRejected(static_cast<unsigned>(rejected.size()));
+      for (unsigned i = 0; i < rejected.size(); ++i) {
+        IdToWire(rejected[i].origin, out[i].initOrigin());
+        out[i].setOriginSeq(rejected[i].origin_seq);
+        out[i].setReason(rejected[i].reason);
+      }
+      if (peer != peers_.end()) peer->second.rejected += rejected.size();
+      Transmit(push.route, message);
+    }
+  }
+  if (grew) LogGrew();
 }
 
 void Hub::OnPull(const std::string& route, Peer& peer, schema::Pull::Reader pull) {

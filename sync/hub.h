@@ -53,7 +53,14 @@ class Hub {
   Hub(Replica& replica, Clock& clock, HubOptions options, Send send, MayRelay may_relay,
       Admit admit = {});
 
+  // A message from a peer. Pushes are held until Flush; the rest are
+  // answered at once.
   void OnMessage(const std::string& route, std::string_view bytes);
+  // Applies every push received since the last call in one durable
+  // transaction (a hub that falls behind thus takes bigger transactions,
+  // which cost less per change), then acknowledges each. Call after each
+  // group of OnMessage calls.
+  void Flush();
   // The log grew (a local write, or changes from upstream): tell the peers.
   void LogGrew();
   std::vector<PeerStatus> Peers() const;
@@ -78,7 +85,16 @@ class Hub {
   void Transmit(const std::string& route, capnp::MessageBuilder& message);
   void Refuse(const std::string& route, const std::string& reason, bool final);
   void OnHello(const std::string& route, schema::Hello::Reader hello);
-  void OnPush(const std::string& route, Peer& peer, schema::Push::Reader push);
+  // A push waiting for Flush: the message it came in, what was admitted.
+  struct PendingPush {
+    std::string route;
+    Id node;
+    uint64_t batch = 0;
+    DecodedMessage message;
+    std::vector<schema::Change::Reader> admitted;
+    std::vector<Rejected> refused;
+  };
+  void OnPush(const std::string& route, Peer& peer, DecodedMessage message);
   void OnPull(const std::string& route, Peer& peer, schema::Pull::Reader pull);
   void OnSnapshotRequest(const std::string& route, Peer& peer,
                          schema::SnapshotRequest::Reader request);
@@ -90,6 +106,7 @@ class Hub {
   MayRelay may_relay_;
   Admit admit_;
   std::map<std::string, Peer> peers_;  // by route
+  std::vector<PendingPush> pending_;
   uint64_t dropped_ = 0;
 };
 

@@ -243,6 +243,7 @@ struct HubServer::Impl {
           peers[route_id] = *enrolled;
           hub->OnMessage(route_id, bytes);
         }
+        hub->Flush();  // every push that arrived, in one transaction
         if (log_grew_flag && log_grew_flag->exchange(false)) hub->LogGrew();
         int64_t now = clock.NowMillis();
         if (now - last_tick >= options.tick_ms) {

@@ -185,6 +185,7 @@ std::string Machine() {
 
 int main(int argc, char** argv) {
   CLI::App app{"crm-bench: the CRM's performance, measured"};
+  app.fallthrough();  // options may follow the scenario's name
   bool quick = false;
   size_t changes = 1'000'000;
   int runs = 3;

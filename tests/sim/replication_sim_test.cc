@@ -382,9 +382,14 @@ class Simulation {
         if (to.uplink) to.uplink->OnMessage(message.bytes);
       } else if (to.hub) {
         to.hub->OnMessage(std::to_string(message.from), message.bytes);
-        // Changes a regional hub took from below go on up.
-        if (to.uplink) to.uplink->LocalChanges();
       }
+    }
+    // Pushes that arrived together are applied together.
+    for (auto& node : nodes_) {
+      if (!node->up || !node->hub) continue;
+      node->hub->Flush();
+      // Changes a regional hub took from below go on up.
+      if (node->uplink) node->uplink->LocalChanges();
     }
   }
 
