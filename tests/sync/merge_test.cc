@@ -256,15 +256,24 @@ TEST_CASE("erasure wins over every write, before or after, in any order", "[sync
   for (const auto& result : results) CHECK(result.asBytes() == results[0].asBytes());
 }
 
+// Edits of every kind by two offices: a name, a card, a tombstone, a tag
+// added and removed again.
+std::vector<ChangeMessage> MixedHistory() {
+  std::vector<ChangeMessage> history;
+  history.push_back(SetName({1000, 0, kOfficeA}, "Anna", "Smith"));
+  history.push_back(SetCard({1000, 1, kOfficeB}, "C-1"));
+  history.push_back(ChangeMessage::Tombstone(EntityKind::CLIENT, kClient, {1500, 0, kOfficeB}, Id{}));
+  history.push_back(ChangeMessage::Patch(EntityKind::CLIENT, kClient, {1200, 0, kOfficeA}, Id{}));
+  REQUIRE(history.back().AddElement("tags", "vip").ok());
+  history.push_back(ChangeMessage::Patch(EntityKind::CLIENT, kClient, {1800, 0, kOfficeA}, Id{}));
+  REQUIRE(history.back().RemoveElement("tags", "vip").ok());
+  return history;
+}
+
 TEST_CASE("merge is commutative for patches, tombstones and sets together", "[sync][merge]") {
-  auto a = SetName({1000, 0, kOfficeA}, "Anna", "Smith");
-  auto b = SetCard({1000, 1, kOfficeB}, "C-1");
-  auto c = ChangeMessage::Tombstone(EntityKind::CLIENT, kClient, {1500, 0, kOfficeB}, Id{});
-  auto d = ChangeMessage::Patch(EntityKind::CLIENT, kClient, {1200, 0, kOfficeA}, Id{});
-  REQUIRE(d.AddElement("tags", "vip").ok());
-  auto e = ChangeMessage::Patch(EntityKind::CLIENT, kClient, {1800, 0, kOfficeA}, Id{});
-  REQUIRE(e.RemoveElement("tags", "vip").ok());
-  std::vector<ChangeMessage*> changes = {&a, &b, &c, &d, &e};
+  std::vector<ChangeMessage> history = MixedHistory();
+  std::vector<ChangeMessage*> changes;
+  for (ChangeMessage& change : history) changes.push_back(&change);
   std::vector<size_t> order = {0, 1, 2, 3, 4};
   std::optional<kj::Array<capnp::word>> first;
   do {
@@ -295,11 +304,6 @@ TEST_CASE("a patch naming a field the record lacks is refused", "[sync][merge]")
   CHECK(bad.status().message().find("no field number 999") != std::string::npos);
 }
 
-}  // namespace
-}  // namespace crm
-
-namespace crm {
-namespace {
 
 std::string LostCard(const FieldConflict& conflict) {
   auto decoded = DecodedMessage::DecodePacked(conflict.message);
@@ -377,23 +381,13 @@ TEST_CASE("the stored state is the same whatever order concurrent edits with bas
   } while (std::next_permutation(changes.begin(), changes.end()));
 }
 
-}  // namespace
-}  // namespace crm
-
-namespace crm {
-namespace {
 
 TEST_CASE("merging two stored states gives the state of applying both histories",
           "[sync][merge][snapshot]") {
-  auto a = SetName({1000, 0, kOfficeA}, "Anna", "Smith");
-  auto b = SetCard({1000, 1, kOfficeB}, "C-1");
-  auto c = ChangeMessage::Tombstone(EntityKind::CLIENT, kClient, {1500, 0, kOfficeB}, Id{});
-  auto d = ChangeMessage::Patch(EntityKind::CLIENT, kClient, {1200, 0, kOfficeA}, Id{});
-  REQUIRE(d.AddElement("tags", "vip").ok());
-  auto e = ChangeMessage::Patch(EntityKind::CLIENT, kClient, {1800, 0, kOfficeA}, Id{});
-  REQUIRE(e.RemoveElement("tags", "vip").ok());
-  auto f = SetName({1900, 0, kOfficeB}, "Anne", "Smith");
-  std::vector<ChangeMessage*> changes = {&a, &b, &c, &d, &e, &f};
+  std::vector<ChangeMessage> history = MixedHistory();
+  history.push_back(SetName({1900, 0, kOfficeB}, "Anne", "Smith"));
+  std::vector<ChangeMessage*> changes;
+  for (ChangeMessage& change : history) changes.push_back(&change);
   Replica all;
   for (ChangeMessage* change : changes) all.Apply(*change);
   auto expected = all.CanonicalRecord();
