@@ -148,48 +148,31 @@ void Hub::Flush() {
   if (pending_.empty()) return;
   std::vector<PendingPush> pushes = std::move(pending_);
   pending_.clear();
-  // One transaction per delivering peer (the log records who delivered what),
-  // in the order the pushes came.
-  std::map<Id, std::vector<schema::Change::Reader>> by_peer;
-  std::vector<Id> order;
+  // Groups of whole pushes from one delivering peer (the log records who
+  // delivered what), in the order they came, each one transaction.
+  struct Group {
+    Id node;
+    std::vector<const PendingPush*> pushes;
+    size_t changes = 0;
+  };
+  std::vector<Group> groups;
+  std::map<Id, size_t> open_group;  // peer -> its group still taking pushes
   for (const PendingPush& push : pushes) {
-    auto [it, inserted] = by_peer.try_emplace(push.node);
-    if (inserted) order.push_back(push.node);
-    it->second.insert(it->second.end(), push.admitted.begin(), push.admitted.end());
+    auto it = open_group.find(push.node);
+    if (it == open_group.end() ||
+        groups[it->second].changes + push.admitted.size() > options_.max_changes_per_apply) {
+      groups.push_back(Group{push.node, {}, 0});
+      it = open_group.insert_or_assign(push.node, groups.size() - 1).first;
+    }
+    Group& group = groups[it->second];
+    group.pushes.push_back(&push);
+    group.changes += push.admitted.size();
   }
   bool grew = false;
-  for (const Id& node : order) {
-    auto report = replica_.Apply(by_peer[node], node, {}, Replica::Order::kContiguous, admit_);
-    if (!report.ok()) continue;  // nothing stored: no ack, the node resends
-    grew = grew || report->applied > 0;
-    for (const PendingPush& push : pushes) {
-      if (push.node != node) continue;
-      auto peer = peers_.find(push.route);
-      capnp::MallocMessageBuilder message;
-      auto ack = message.initRoot<schema::SyncMessage>().initPushAck();
-      ack.setBatch(push.batch);
-      FillHave(ack.initHave(static_cast<unsigned>(report->have.size())), report->have);
-      // The rejections of this batch's changes, and the changes refused before applying.
-      std::vector<Rejected> rejected;
-      for (const Rejected& r : report->rejected) {
-        for (const auto& change : push.admitted) {
-          Id origin = change.hasOrigin() ? IdFromWire(change.getOrigin()) : Id{};
-          if (change.getOriginSeq() == r.origin_seq && origin == r.origin) {
-            rejected.push_back(r);
-            break;
-          }
-        }
-      }
-      rejected.insert(rejected.end(), push.refused.begin(), push.refused.end());
-      auto out = ack.initRejected(static_cast<unsigned>(rejected.size()));
-      for (unsigned i = 0; i < rejected.size(); ++i) {
-        IdToWire(rejected[i].origin, out[i].initOrigin());
-        out[i].setOriginSeq(rejected[i].origin_seq);
-        out[i].setReason(rejected[i].reason);
-      }
-      if (peer != peers_.end()) peer->second.rejected += rejected.size();
-      Transmit(push.route, message);
-    }
+  for (const Group& group : groups) {
+    if (ApplyPushes(group.node, group.pushes, grew) || group.pushes.size() == 1) continue;
+    // Too much for one transaction (or the store is full): one push at a time.
+    for (const PendingPush* push : group.pushes) ApplyPushes(group.node, {push}, grew);
   }
   if (grew) LogGrew();
 }
@@ -222,6 +205,45 @@ void Hub::OnPull(const std::string& route, Peer& peer, schema::Pull::Reader pull
   entries.setThrough(slice->through);
   entries.setLogSeq(slice->log_seq);
   Transmit(route, message);
+}
+
+bool Hub::ApplyPushes(const Id& node, const std::vector<const PendingPush*>& pushes, bool& grew) {
+  std::vector<schema::Change::Reader> changes;
+  for (const PendingPush* push : pushes) {
+    changes.insert(changes.end(), push->admitted.begin(), push->admitted.end());
+  }
+  auto report = replica_.Apply(changes, node, {}, Replica::Order::kContiguous, admit_);
+  if (!report.ok()) return false;  // nothing stored: no ack, the node resends
+  grew = grew || report->applied > 0;
+  for (const PendingPush* pending : pushes) {
+    const PendingPush& push = *pending;
+    auto peer = peers_.find(push.route);
+    capnp::MallocMessageBuilder message;
+    auto ack = message.initRoot<schema::SyncMessage>().initPushAck();
+    ack.setBatch(push.batch);
+    FillHave(ack.initHave(static_cast<unsigned>(report->have.size())), report->have);
+    // The rejections of this batch's changes, and the changes refused before applying.
+    std::vector<Rejected> rejected;
+    for (const Rejected& r : report->rejected) {
+      for (const auto& change : push.admitted) {
+        Id origin = change.hasOrigin() ? IdFromWire(change.getOrigin()) : Id{};
+        if (change.getOriginSeq() == r.origin_seq && origin == r.origin) {
+          rejected.push_back(r);
+          break;
+        }
+      }
+    }
+    rejected.insert(rejected.end(), push.refused.begin(), push.refused.end());
+    auto out = ack.initRejected(static_cast<unsigned>(rejected.size()));
+    for (unsigned i = 0; i < rejected.size(); ++i) {
+      IdToWire(rejected[i].origin, out[i].initOrigin());
+      out[i].setOriginSeq(rejected[i].origin_seq);
+      out[i].setReason(rejected[i].reason);
+    }
+    if (peer != peers_.end()) peer->second.rejected += rejected.size();
+    Transmit(push.route, message);
+  }
+  return true;
 }
 
 void Hub::OnSnapshotRequest(const std::string& route, Peer& peer,

@@ -21,6 +21,11 @@ namespace crm {
 struct HubOptions {
   size_t pull_max = 2000;          // log entries examined per answer to a pull
   size_t snapshot_page_max = 1000; // records per snapshot page
+  // The most changes Flush applies in one transaction: bigger ones cost less
+  // per change (fewer distinct index pages written per change), but LMDB
+  // bounds the pages one transaction may dirty (a group it refuses is
+  // applied again push by push).
+  size_t max_changes_per_apply = 32768;
   int64_t peer_silent_ms = 5000;   // a peer silent this long is shown as offline
 };
 
@@ -95,6 +100,9 @@ class Hub {
     std::vector<Rejected> refused;
   };
   void OnPush(const std::string& route, Peer& peer, DecodedMessage message);
+  // Applies the pushes of one peer in one transaction and acknowledges each;
+  // false if nothing could be stored.
+  bool ApplyPushes(const Id& node, const std::vector<const PendingPush*>& pushes, bool& grew);
   void OnPull(const std::string& route, Peer& peer, schema::Pull::Reader pull);
   void OnSnapshotRequest(const std::string& route, Peer& peer,
                          schema::SnapshotRequest::Reader request);

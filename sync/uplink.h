@@ -20,7 +20,7 @@ namespace crm {
 
 struct UplinkOptions {
   size_t batch_changes = 2000;     // changes per push batch
-  size_t window = 4;               // push batches sent and not yet acknowledged
+  size_t window = 32;              // push batches sent and not yet acknowledged
   size_t pull_max = 2000;          // log entries examined per pull
   size_t snapshot_page = 1000;     // records asked for per snapshot page
   int64_t heartbeat_ms = 1000;     // a heartbeat when nothing else was sent
