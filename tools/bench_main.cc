@@ -8,6 +8,8 @@
 //     sync-catch-up [--changes N]: an office's backlog reaching the hub over CURVE
 //     sale-commit: 1, 8 and 32 front-desk clients ringing up durable sales,
 //                  this node against SQLite
+//     client-lookup [--clients N]: searches by phone, card, email and name
+//                  prefix among N clients, this node against SQLite
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -74,6 +76,34 @@ nlohmann::json SaleCommit(bool quick, int runs) {
   return out;
 }
 
+nlohmann::json ClientLookup(size_t clients, int lookups, int runs) {
+  std::vector<LatencyFigures> ours;
+  std::vector<LatencyFigures> base;
+  for (int i = 0; i < runs; ++i) {
+    ours.push_back(RunClientLookup(clients, lookups));
+    base.push_back(RunSqliteClientLookup(clients, lookups));
+  }
+  auto ops = [](const LatencyFigures& f) { return f.ops_per_s; };
+  auto p50 = [](const LatencyFigures& f) { return f.p50_us; };
+  auto p99 = [](const LatencyFigures& f) { return f.p99_us; };
+  double ratio = Median(base, ops) > 0 ? Median(ours, ops) / Median(base, ops) : 0;
+  fmt::print("{:<14} {:>9} {:>10} {:>9} {:>9} {:>12} {:>9} {:>9} {:>7}\n", "scenario", "clients",
+             "lookups/s", "p50 us", "p99 us", "SQLite/s", "p50 us", "p99 us", "ratio");
+  fmt::print("{:<14} {:>9} {:>10.0f} {:>9.0f} {:>9.0f} {:>12.0f} {:>9.0f} {:>9.0f} {:>7.2f}\n\n",
+             "client-lookup", clients, Median(ours, ops), Median(ours, p50), Median(ours, p99),
+             Median(base, ops), Median(base, p50), Median(base, p99), ratio);
+  return {{"name", "client-lookup"},
+          {"clients", clients},
+          {"ops_per_s", Median(ours, ops)},
+          {"p50_us", Median(ours, p50)},
+          {"p99_us", Median(ours, p99)},
+          {"peak_rss_kb", PeakRssKb()},
+          {"baseline",
+           {{"ops_per_s", Median(base, ops)}, {"p50_us", Median(base, p50)}, {"p99_us", Median(base, p99)}}},
+          {"ratio", ratio},
+          {"runs", runs}};
+}
+
 }  // namespace
 }  // namespace crm::bench
 
@@ -89,21 +119,30 @@ int main(int argc, char** argv) {
   app.add_option("--runs", runs, "runs per scenario (the median is reported)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
+  size_t lookup_clients = 1'000'000;
+  app.add_option("--clients", lookup_clients, "clients in the store for client-lookup")
+      ->capture_default_str();
   app.add_option("--json", json_file, "also write the results here");
   auto* catch_up = app.add_subcommand("sync-catch-up", "an office's backlog catching up with the hub");
   auto* sale_commit =
       app.add_subcommand("sale-commit", "front-desk clients ringing up durable sales, and SQLite");
-  app.require_subcommand(0, 2);
+  auto* client_lookup =
+      app.add_subcommand("client-lookup", "searches among many clients, and SQLite");
+  app.require_subcommand(0, 3);
   CLI11_PARSE(app, argc, argv);
   if (quick) {
     changes = std::min<size_t>(changes, 20'000);
+    lookup_clients = std::min<size_t>(lookup_clients, 20'000);
     runs = 1;
   }
-  bool all = !*catch_up && !*sale_commit;
+  bool all = !*catch_up && !*sale_commit && !*client_lookup;
 
   nlohmann::json scenarios = nlohmann::json::array();
   if (all || *sale_commit) {
     for (auto& entry : crm::bench::SaleCommit(quick, runs)) scenarios.push_back(entry);
+  }
+  if (all || *client_lookup) {
+    scenarios.push_back(crm::bench::ClientLookup(lookup_clients, quick ? 400 : 20'000, runs));
   }
   if (all || *catch_up) scenarios.push_back(crm::bench::CatchUp(changes, runs));
   fmt::print("medians of {} run(s) on {}; peak RSS {} kB\n", runs, crm::bench::Machine(),

@@ -82,6 +82,7 @@ TEST_CASE("every acknowledged write survives kill -9 in the middle of writes",
     // Reopen after the crash: every acknowledged client is there, whole.
     SystemClock wall;
     auto store = Store::Open({dir.path()}, wall);
+    INFO(store.status().ToString());
     REQUIRE(store.ok());
     auto view = (*store)->Read();
     REQUIRE(view.ok());

@@ -28,4 +28,28 @@ LatencyFigures RunSaleCommit(int clients, int sales_each);
 // client, prepared statements) with the same records and indexes.
 LatencyFigures RunSqliteSaleCommit(int clients, int sales_each);
 
+// client-lookup: a store of `clients` clients (Latin and Cyrillic names,
+// phones, emails, cards); `lookups` searches through the node's API, in turn
+// by phone in a random common format, by card, by email and by a two-letter
+// name prefix.
+LatencyFigures RunClientLookup(size_t clients, int lookups);
+// The same clients and searches in SQLite (indexed columns, a name-prefix
+// range scan on a folded name column).
+LatencyFigures RunSqliteClientLookup(size_t clients, int lookups);
+
+// What the lookup scenarios search for: client k's contact data, the same in
+// both stores.
+struct BenchClient {
+  std::string first_name;
+  std::string last_name;
+  std::string folded_last_name;  // lower case, for the SQLite prefix scan
+  std::string phone_e164;
+  std::string email;
+  std::string card;
+};
+BenchClient ClientNumber(size_t k);
+// Lookup number `i` of client `k`: phone (in one of several formats), card,
+// email or a two-letter name prefix, in turn.
+std::string LookupQuery(size_t k, int i);
+
 }  // namespace crm::bench

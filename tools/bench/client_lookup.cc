@@ -1,0 +1,151 @@
+// client-lookup on this project's node: see scenarios.h.
+#include <random>
+
+#include "node/frontdesk.h"
+#include "node/runtime.h"
+#include "node/server.h"
+#include "pos-client/node_client.h"
+#include "schema/frontdesk.capnp.h"
+#include "schema/records.capnp.h"
+#include "sync/change_builder.h"
+#include "sync/wire.h"
+#include "tools/bench/scenarios.h"
+
+namespace crm::bench {
+namespace {
+
+constexpr const char* kLatinFirst[] = {"Anna", "Oliver", "Amelia", "George", "Isla", "Harry", "Ava", "Jack"};
+constexpr const char* kLatinLast[] = {"Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson",
+                                      "Johnson", "Davies", "Patel", "Wright"};
+constexpr const char* kCyrillicFirst[] = {"Анна", "Мария", "Иван", "Дмитрий", "Елена", "Сергей"};
+constexpr const char* kCyrillicLast[] = {"Петрова", "Иванов", "Смирнова", "Кузнецов", "Попова",
+                                         "Соколов", "Лебедева", "Козлов"};
+// Lower case of the Cyrillic last names (the SQLite baseline folds by hand).
+constexpr const char* kCyrillicLastFolded[] = {"петрова", "иванов", "смирнова", "кузнецов",
+                                               "попова", "соколов", "лебедева", "козлов"};
+
+}  // namespace
+
+BenchClient ClientNumber(size_t k) {
+  BenchClient c;
+  bool cyrillic = k % 3 == 0;
+  // A suffix makes most last names distinct while keeping common prefixes.
+  std::string suffix = std::to_string(k % 997);
+  if (cyrillic) {
+    c.first_name = kCyrillicFirst[k % std::size(kCyrillicFirst)];
+    c.last_name = std::string(kCyrillicLast[(k / 3) % std::size(kCyrillicLast)]) + suffix;
+    c.folded_last_name = std::string(kCyrillicLastFolded[(k / 3) % std::size(kCyrillicLast)]) + suffix;
+  } else {
+    c.first_name = kLatinFirst[k % std::size(kLatinFirst)];
+    c.last_name = std::string(kLatinLast[(k / 3) % std::size(kLatinLast)]) + suffix;
+    c.folded_last_name = c.last_name;
+    for (char& ch : c.folded_last_name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  c.phone_e164 = fmt::format("+447700{:06}", k % 1'000'000);
+  c.email = fmt::format("client{}@example.com", k);
+  c.card = fmt::format("CARD-{:08}", k);
+  return c;
+}
+
+std::string LookupQuery(size_t k, int i) {
+  BenchClient c = ClientNumber(k);
+  std::string national = c.phone_e164.substr(3);  // 7700NNNNNN
+  switch (i % 4) {
+    case 0:
+      switch ((i / 4) % 3) {
+        case 0: return "0" + national.substr(0, 4) + " " + national.substr(4);  // 07700 900123
+        case 1: return "+44 " + national.substr(0, 4) + " " + national.substr(4, 3) + " " + national.substr(7);
+        default: return "(0" + national.substr(0, 4) + ") " + national.substr(4, 3) + "-" + national.substr(7);
+      }
+    case 1: return c.card;
+    case 2: return c.email;
+    default: {
+      // The first two letters of the last name (two UTF-8 bytes each in Cyrillic).
+      size_t bytes = static_cast<unsigned char>(c.last_name[0]) >= 0x80 ? 4 : 2;
+      return c.last_name.substr(0, bytes);
+    }
+  }
+}
+
+LatencyFigures RunClientLookup(size_t clients, int lookups) {
+  ScratchDir dir;
+  StoreRuntime node;
+  StoreOptions store_options;
+  store_options.dir = dir.path() / "node";
+  store_options.initial_map_bytes = size_t{1} << 30;
+  Must(node.Open(store_options), "open store");
+  // The clients go straight into the store, as replication would bring them.
+  for (size_t done = 0; done < clients;) {
+    size_t n = std::min<size_t>(5000, clients - done);
+    Must(node.writer->Run([&](StoreTxn& txn) -> Status {
+           for (size_t k = done; k < done + n; ++k) {
+             BenchClient c = ClientNumber(k);
+             ChangeMessage change = ChangeMessage::Patch(
+                 EntityKind::CLIENT, Id::Generate(node.wall.NowMillis()), node.hlc->Now(), Id{});
+             auto client = change.record<schema::Client>();
+             client.setFirstName(c.first_name);
+             client.setLastName(c.last_name);
+             client.setLoyaltyCard(c.card);
+             CRM_RETURN_IF_ERROR(change.Set("firstName"));
+             CRM_RETURN_IF_ERROR(change.Set("lastName"));
+             CRM_RETURN_IF_ERROR(change.Set("loyaltyCard"));
+             CRM_RETURN_IF_ERROR(change.AddElement("phones", c.phone_e164));
+             CRM_RETURN_IF_ERROR(change.AddElement("emails", c.email));
+             CRM_RETURN_IF_ERROR(txn.ApplyLocal(change.change()).status());
+           }
+           return Status::Ok();
+         }),
+         "filling the store");
+    done += n;
+  }
+  OfficeConfig office;
+  office.code = "BENCH";
+  office.password_iterations = 1000;  // logging in is not what is measured
+  FrontDesk desk(*node.store, *node.writer, node.wall, *node.hlc, office);
+  Must(desk.BootstrapAdmin("admin", "Bench Admin", "bench-password-1"), "bootstrap admin");
+  ServerOptions server_options;
+  server_options.endpoint = "tcp://127.0.0.1:*";
+  auto server = Must(FrontDeskServer::Start(desk, server_options), "front-desk server");
+  pos::NodeClient till(server->endpoint(), 30'000);
+  auto call = [&](const std::string& what, auto fill) {
+    capnp::MallocMessageBuilder message;
+    auto request = message.initRoot<schema::Request>();
+    request.setProtocolVersion(schema::FRONT_DESK_PROTOCOL_VERSION);
+    IdToWire(Id::Generate(0), request.initRequestId());
+    fill(request);
+    DecodedMessage reply = Must(till.Call(message), what);
+    if (reply.Root<schema::Response>().isError()) {
+      Die(what, Status::Internal(reply.Root<schema::Response>().getError().getMessage().cStr()));
+    }
+    return reply;
+  };
+  DecodedMessage login = call("login", [](schema::Request::Builder r) {
+    r.initLogin().setLogin("admin");
+    r.getLogin().setPassword("bench-password-1");
+  });
+  std::string session = login.Root<schema::Response>().getSession().getToken().cStr();
+
+  std::mt19937_64 random(7);
+  std::vector<double> latencies;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < lookups; ++i) {
+    size_t k = random() % clients;
+    std::string query = LookupQuery(k, i);
+    auto begun = std::chrono::steady_clock::now();
+    DecodedMessage reply = call("find a client", [&](schema::Request::Builder r) {
+      r.setSession(session);
+      auto find = r.initFindClients();
+      find.setQuery(query);
+      find.setLimit(20);
+    });
+    latencies.push_back(MicrosSince(begun));
+    if (reply.Root<schema::Response>().getClients().size() == 0) {
+      Die("find a client", Status::NotFound("nothing found for '" + query + "'"));
+    }
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  server->Stop();
+  return Summarize(std::move(latencies), seconds);
+}
+
+}  // namespace crm::bench
