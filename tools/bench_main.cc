@@ -45,7 +45,7 @@ nlohmann::json SaleCommit(bool quick, int runs) {
   fmt::print("{:<12} {:>7} {:>10} {:>9} {:>9} {:>12} {:>9} {:>9} {:>7}\n", "scenario", "clients",
              "sales/s", "p50 us", "p99 us", "SQLite/s", "p50 us", "p99 us", "ratio");
   for (int clients : {1, 8, 32}) {
-    int sales_each = quick ? std::max(2, 64 / clients) : std::max(20, 4000 / clients);
+    int sales_each = quick ? std::max(2, 64 / clients) : std::max(20, 2000 / clients);
     std::vector<LatencyFigures> ours;
     std::vector<LatencyFigures> base;
     for (int i = 0; i < runs; ++i) {

@@ -111,7 +111,7 @@ class Network {
     return testing::Run(argv, input,
                         {"POS_NODE=" + endpoints_[office],
                          "POS_SESSION_FILE=" + Path(office + ".session").string(),
-                         "POS_TIMEOUT_MS=3000"},
+                         "POS_TIMEOUT_MS=10000"},
                         dir_.path());
   }
   std::string Pos(const std::string& office, const std::vector<std::string>& args,
