@@ -41,7 +41,7 @@ BenchClient ClientNumber(size_t k) {
     c.folded_last_name = c.last_name;
     for (char& ch : c.folded_last_name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   }
-  c.phone_e164 = fmt::format("+447700{:06}", k % 1'000'000);
+  c.phone_e164 = fmt::format("+447400{:06}", k % 1'000'000);  // valid for every last six digits
   c.email = fmt::format("client{}@example.com", k);
   c.card = fmt::format("CARD-{:08}", k);
   return c;
@@ -49,11 +49,11 @@ BenchClient ClientNumber(size_t k) {
 
 std::string LookupQuery(size_t k, int i) {
   BenchClient c = ClientNumber(k);
-  std::string national = c.phone_e164.substr(3);  // 7700NNNNNN
+  std::string national = c.phone_e164.substr(3);  // 7400NNNNNN
   switch (i % 4) {
     case 0:
       switch ((i / 4) % 3) {
-        case 0: return "0" + national.substr(0, 4) + " " + national.substr(4);  // 07700 900123
+        case 0: return "0" + national.substr(0, 4) + " " + national.substr(4);  // 07400 123456
         case 1: return "+44 " + national.substr(0, 4) + " " + national.substr(4, 3) + " " + national.substr(7);
         default: return "(0" + national.substr(0, 4) + ") " + national.substr(4, 3) + "-" + national.substr(7);
       }
