@@ -707,14 +707,14 @@ Result<bool> StoreTxn::InstallRecord(schema::StoredRecord::Reader incoming) {
 }
 
 Result<uint64_t> StoreTxn::PruneLog(uint64_t below, size_t max) {
-  CRM_ASSIGN_OR_RETURN(uint64_t floor, LogFloor());
   CRM_ASSIGN_OR_RETURN(uint64_t last, LastSeq());
   below = std::min(below, last + 1);
-  if (below <= floor) return uint64_t{0};
   uint64_t removed = 0;
-  uint64_t seq = floor;
+  uint64_t seq = 0;
+  // From the first entry: a snapshot may have raised the floor above
+  // entries still kept.
   CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.log));
-  CRM_RETURN_IF_ERROR(cursor.Seek(BigEndian64(floor)));
+  CRM_RETURN_IF_ERROR(cursor.First());
   std::vector<std::string> keys;
   while (cursor.valid() && removed < max) {
     seq = ReadBigEndian64(cursor.key());

@@ -43,10 +43,9 @@ std::string Trim(std::string s) {
 // Deletes what no one needs of the log any more (see LogRetention).
 void PruneLog(Replica& replica, const PruneOptions& options, const LogLine& log) {
   auto log_seq = replica.LogSeq();
-  auto oldest = replica.OldestSeq();
-  if (!log_seq.ok() || !oldest.ok()) return;
+  if (!log_seq.ok()) return;
   uint64_t below = options.retention->PrunableBelow(*log_seq);
-  if (below <= *oldest) return;
+  if (below == 0) return;
   uint64_t removed = 0;
   for (int round = 0; round < 10; ++round) {
     auto pruned = replica.PruneLog(below);

@@ -10,6 +10,8 @@
 //                  this node against SQLite
 //     client-lookup [--clients N]: searches by phone, card, email and name
 //                  prefix among N clients, this node against SQLite
+//     client-card: the full card of a client with 200 events, this node
+//                  against SQLite
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -76,24 +78,28 @@ nlohmann::json SaleCommit(bool quick, int runs) {
   return out;
 }
 
-nlohmann::json ClientLookup(size_t clients, int lookups, int runs) {
+// Runs a read scenario and its SQLite baseline `runs` times each; prints and
+// returns the medians. `size` is what the scenario's first column shows.
+template <typename Ours, typename Base>
+nlohmann::json ReadScenario(const std::string& name, const std::string& size_label, size_t size,
+                            int runs, Ours ours_run, Base base_run) {
   std::vector<LatencyFigures> ours;
   std::vector<LatencyFigures> base;
   for (int i = 0; i < runs; ++i) {
-    ours.push_back(RunClientLookup(clients, lookups));
-    base.push_back(RunSqliteClientLookup(clients, lookups));
+    ours.push_back(ours_run());
+    base.push_back(base_run());
   }
   auto ops = [](const LatencyFigures& f) { return f.ops_per_s; };
   auto p50 = [](const LatencyFigures& f) { return f.p50_us; };
   auto p99 = [](const LatencyFigures& f) { return f.p99_us; };
   double ratio = Median(base, ops) > 0 ? Median(ours, ops) / Median(base, ops) : 0;
-  fmt::print("{:<14} {:>9} {:>10} {:>9} {:>9} {:>12} {:>9} {:>9} {:>7}\n", "scenario", "clients",
-             "lookups/s", "p50 us", "p99 us", "SQLite/s", "p50 us", "p99 us", "ratio");
+  fmt::print("{:<14} {:>9} {:>10} {:>9} {:>9} {:>12} {:>9} {:>9} {:>7}\n", "scenario", size_label,
+             "ops/s", "p50 us", "p99 us", "SQLite/s", "p50 us", "p99 us", "ratio");
   fmt::print("{:<14} {:>9} {:>10.0f} {:>9.0f} {:>9.0f} {:>12.0f} {:>9.0f} {:>9.0f} {:>7.2f}\n\n",
-             "client-lookup", clients, Median(ours, ops), Median(ours, p50), Median(ours, p99),
+             name, size, Median(ours, ops), Median(ours, p50), Median(ours, p99),
              Median(base, ops), Median(base, p50), Median(base, p99), ratio);
-  return {{"name", "client-lookup"},
-          {"clients", clients},
+  return {{"name", name},
+          {size_label, size},
           {"ops_per_s", Median(ours, ops)},
           {"p50_us", Median(ours, p50)},
           {"p99_us", Median(ours, p99)},
@@ -128,21 +134,33 @@ int main(int argc, char** argv) {
       app.add_subcommand("sale-commit", "front-desk clients ringing up durable sales, and SQLite");
   auto* client_lookup =
       app.add_subcommand("client-lookup", "searches among many clients, and SQLite");
-  app.require_subcommand(0, 3);
+  auto* client_card =
+      app.add_subcommand("client-card", "the full card of a client with 200 events, and SQLite");
+  app.require_subcommand(0, 4);
   CLI11_PARSE(app, argc, argv);
   if (quick) {
     changes = std::min<size_t>(changes, 20'000);
     lookup_clients = std::min<size_t>(lookup_clients, 20'000);
     runs = 1;
   }
-  bool all = !*catch_up && !*sale_commit && !*client_lookup;
+  bool all = !*catch_up && !*sale_commit && !*client_lookup && !*client_card;
 
   nlohmann::json scenarios = nlohmann::json::array();
   if (all || *sale_commit) {
     for (auto& entry : crm::bench::SaleCommit(quick, runs)) scenarios.push_back(entry);
   }
   if (all || *client_lookup) {
-    scenarios.push_back(crm::bench::ClientLookup(lookup_clients, quick ? 400 : 20'000, runs));
+    int lookups = quick ? 400 : 20'000;
+    scenarios.push_back(crm::bench::ReadScenario(
+        "client-lookup", "clients", lookup_clients, runs,
+        [&] { return crm::bench::RunClientLookup(lookup_clients, lookups); },
+        [&] { return crm::bench::RunSqliteClientLookup(lookup_clients, lookups); }));
+  }
+  if (all || *client_card) {
+    int opens = quick ? 50 : 2'000;
+    scenarios.push_back(crm::bench::ReadScenario(
+        "client-card", "events", 200, runs, [&] { return crm::bench::RunClientCard(opens); },
+        [&] { return crm::bench::RunSqliteClientCard(opens); }));
   }
   if (all || *catch_up) scenarios.push_back(crm::bench::CatchUp(changes, runs));
   fmt::print("medians of {} run(s) on {}; peak RSS {} kB\n", runs, crm::bench::Machine(),

@@ -209,6 +209,40 @@ TEST_CASE("every change goes to the log with this node as origin, in order", "[n
   CHECK(view.ReadLog(3, 10)->empty());
 }
 
+TEST_CASE("pruning deletes the log below a seq and the floor follows, also under a snapshot's floor",
+          "[node][store][log]") {
+  StoreFixture f;
+  for (int i = 0; i < 10; ++i) f.AddClient({"Client" + std::to_string(i), "Pruned"});
+  {
+    auto txn = f.store().BeginWrite();
+    REQUIRE(txn.ok());
+    REQUIRE(*txn->PruneLog(4, 1000) == 3);  // entries 1, 2 and 3
+    // A snapshot installed now: the floor goes past the log's end, and a
+    // seq is taken without an entry.
+    auto skipped = txn->SkipLogSeq();
+    REQUIRE(skipped.ok());
+    CHECK(*skipped == 11);
+    REQUIRE(txn->SetLogFloor(12).ok());
+    REQUIRE(txn->Commit().ok());
+  }
+  CHECK(*f.View().LogFloor() == 12);
+  CHECK(f.View().ReadLog(1, 100)->size() == 7);  // 4..10 are still there
+  {
+    auto txn = f.store().BeginWrite();
+    REQUIRE(txn.ok());
+    // Entries below the snapshot's floor go too once nobody needs them.
+    REQUIRE(*txn->PruneLog(9, 2) == 2);    // at most 2 a call: 4 and 5
+    REQUIRE(*txn->PruneLog(9, 100) == 3);  // 6, 7 and 8
+    REQUIRE(txn->Commit().ok());
+  }
+  auto left = f.View().ReadLog(1, 100);
+  REQUIRE(left->size() == 2);
+  CHECK((*left)[0].seq == 9);
+  CHECK(*f.View().LogFloor() == 12);  // never lowered
+  // Records are untouched by pruning.
+  CHECK(f.ByName("pruned").size() == 10);
+}
+
 TEST_CASE("the HLC high-water mark is stored with the data and survives a restart",
           "[node][store][hlc]") {
   StoreFixture f;

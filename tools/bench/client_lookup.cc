@@ -1,14 +1,10 @@
 // client-lookup on this project's node: see scenarios.h.
 #include <random>
 
-#include "node/frontdesk.h"
-#include "node/runtime.h"
-#include "node/server.h"
-#include "pos-client/node_client.h"
-#include "schema/frontdesk.capnp.h"
 #include "schema/records.capnp.h"
 #include "sync/change_builder.h"
 #include "sync/wire.h"
+#include "tools/bench/bench_node.h"
 #include "tools/bench/scenarios.h"
 
 namespace crm::bench {
@@ -68,63 +64,33 @@ std::string LookupQuery(size_t k, int i) {
 }
 
 LatencyFigures RunClientLookup(size_t clients, int lookups) {
-  ScratchDir dir;
-  StoreRuntime node;
-  StoreOptions store_options;
-  store_options.dir = dir.path() / "node";
-  store_options.initial_map_bytes = size_t{1} << 30;
-  Must(node.Open(store_options), "open store");
   // The clients go straight into the store, as replication would bring them.
-  for (size_t done = 0; done < clients;) {
-    size_t n = std::min<size_t>(5000, clients - done);
-    Must(node.writer->Run([&](StoreTxn& txn) -> Status {
-           for (size_t k = done; k < done + n; ++k) {
-             BenchClient c = ClientNumber(k);
-             ChangeMessage change = ChangeMessage::Patch(
-                 EntityKind::CLIENT, Id::Generate(node.wall.NowMillis()), node.hlc->Now(), Id{});
-             auto client = change.record<schema::Client>();
-             client.setFirstName(c.first_name);
-             client.setLastName(c.last_name);
-             client.setLoyaltyCard(c.card);
-             CRM_RETURN_IF_ERROR(change.Set("firstName"));
-             CRM_RETURN_IF_ERROR(change.Set("lastName"));
-             CRM_RETURN_IF_ERROR(change.Set("loyaltyCard"));
-             CRM_RETURN_IF_ERROR(change.AddElement("phones", c.phone_e164));
-             CRM_RETURN_IF_ERROR(change.AddElement("emails", c.email));
-             CRM_RETURN_IF_ERROR(txn.ApplyLocal(change.change()).status());
-           }
-           return Status::Ok();
-         }),
-         "filling the store");
-    done += n;
-  }
-  OfficeConfig office;
-  office.code = "BENCH";
-  office.password_iterations = 1000;  // logging in is not what is measured
-  FrontDesk desk(*node.store, *node.writer, node.wall, *node.hlc, office);
-  Must(desk.BootstrapAdmin("admin", "Bench Admin", "bench-password-1"), "bootstrap admin");
-  ServerOptions server_options;
-  server_options.endpoint = "tcp://127.0.0.1:*";
-  auto server = Must(FrontDeskServer::Start(desk, server_options), "front-desk server");
-  pos::NodeClient till(server->endpoint(), 30'000);
-  auto call = [&](const std::string& what, auto fill) {
-    capnp::MallocMessageBuilder message;
-    auto request = message.initRoot<schema::Request>();
-    request.setProtocolVersion(schema::FRONT_DESK_PROTOCOL_VERSION);
-    IdToWire(Id::Generate(0), request.initRequestId());
-    fill(request);
-    DecodedMessage reply = Must(till.Call(message), what);
-    if (reply.Root<schema::Response>().isError()) {
-      Die(what, Status::Internal(reply.Root<schema::Response>().getError().getMessage().cStr()));
+  BenchNode node(4, [clients](StoreRuntime& runtime) {
+    for (size_t done = 0; done < clients;) {
+      size_t n = std::min<size_t>(5000, clients - done);
+      Must(runtime.writer->Run([&](StoreTxn& txn) -> Status {
+             for (size_t k = done; k < done + n; ++k) {
+               BenchClient c = ClientNumber(k);
+               ChangeMessage change = ChangeMessage::Patch(
+                   EntityKind::CLIENT, Id::Generate(runtime.wall.NowMillis()), runtime.hlc->Now(), Id{});
+               auto client = change.record<schema::Client>();
+               client.setFirstName(c.first_name);
+               client.setLastName(c.last_name);
+               client.setLoyaltyCard(c.card);
+               CRM_RETURN_IF_ERROR(change.Set("firstName"));
+               CRM_RETURN_IF_ERROR(change.Set("lastName"));
+               CRM_RETURN_IF_ERROR(change.Set("loyaltyCard"));
+               CRM_RETURN_IF_ERROR(change.AddElement("phones", c.phone_e164));
+               CRM_RETURN_IF_ERROR(change.AddElement("emails", c.email));
+               CRM_RETURN_IF_ERROR(txn.ApplyLocal(change.change()).status());
+             }
+             return Status::Ok();
+           }),
+           "filling the store");
+      done += n;
     }
-    return reply;
-  };
-  DecodedMessage login = call("login", [](schema::Request::Builder r) {
-    r.initLogin().setLogin("admin");
-    r.getLogin().setPassword("bench-password-1");
   });
-  std::string session = login.Root<schema::Response>().getSession().getToken().cStr();
-
+  Till till = node.NewTill();
   std::mt19937_64 random(7);
   std::vector<double> latencies;
   auto start = std::chrono::steady_clock::now();
@@ -132,8 +98,7 @@ LatencyFigures RunClientLookup(size_t clients, int lookups) {
     size_t k = random() % clients;
     std::string query = LookupQuery(k, i);
     auto begun = std::chrono::steady_clock::now();
-    DecodedMessage reply = call("find a client", [&](schema::Request::Builder r) {
-      r.setSession(session);
+    DecodedMessage reply = till.Call("find a client", [&](schema::Request::Builder r) {
       auto find = r.initFindClients();
       find.setQuery(query);
       find.setLimit(20);
@@ -144,7 +109,6 @@ LatencyFigures RunClientLookup(size_t clients, int lookups) {
     }
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  server->Stop();
   return Summarize(std::move(latencies), seconds);
 }
 

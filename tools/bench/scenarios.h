@@ -37,6 +37,18 @@ LatencyFigures RunClientLookup(size_t clients, int lookups);
 // range scan on a folded name column).
 LatencyFigures RunSqliteClientLookup(size_t clients, int lookups);
 
+// client-card: a client with 200 events (kCardSales sales of 3 lines,
+// kCardInteractions interactions, kCardNotes notes) among kOtherSales sales
+// of other clients; her full card opened `opens` times through the API.
+inline constexpr int kCardSales = 100;
+inline constexpr int kCardInteractions = 60;
+inline constexpr int kCardNotes = 40;
+inline constexpr int kOtherSales = 2000;
+LatencyFigures RunClientCard(int opens);
+// The same card from SQLite: the client, her sales with their lines and
+// payments, interactions and notes, by indexed client columns.
+LatencyFigures RunSqliteClientCard(int opens);
+
 // What the lookup scenarios search for: client k's contact data, the same in
 // both stores.
 struct BenchClient {

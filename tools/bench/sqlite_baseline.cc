@@ -294,4 +294,94 @@ LatencyFigures RunSqliteClientLookup(size_t clients, int lookups) {
   return Summarize(std::move(latencies), seconds);
 }
 
+LatencyFigures RunSqliteClientCard(int opens) {
+  ScratchDir dir;
+  std::string path = (dir.path() / "card.sqlite").string();
+  Connection db(path);
+  db.Exec(kSchema);
+  db.Exec(R"sql(
+    CREATE TABLE interactions (id BLOB PRIMARY KEY, client BLOB, time INTEGER, channel INTEGER,
+                               direction INTEGER, summary TEXT) WITHOUT ROWID;
+    CREATE INDEX interactions_client ON interactions (client, time);
+    CREATE TABLE notes (id BLOB PRIMARY KEY, client BLOB, time INTEGER, text TEXT) WITHOUT ROWID;
+    CREATE INDEX notes_client ON notes (client, time);
+  )sql");
+  std::string body(320, 'x');
+  Id anna{0xA11A, 1};
+  sqlite3_stmt* add_client =
+      db.Prepare("INSERT INTO clients VALUES (?, 'Anna', 'Card', NULL, NULL, NULL)");
+  BindId(add_client, 1, anna);
+  db.Step(add_client);
+  // Her sales and everyone else's, the same counts as the node gets.
+  {
+    SqliteTill till(path);
+    for (int i = 0; i < kCardSales; ++i) till.Sale(anna, i, body);
+    for (int t = 0; t < 8; ++t) {
+      Id other{0x07E4, static_cast<uint64_t>(t)};
+      BindId(add_client, 1, other);
+      db.Step(add_client);
+      for (int i = 0; i < kOtherSales / 8; ++i) till.Sale(other, i, body);
+    }
+  }
+  sqlite3_stmt* add_interaction = db.Prepare("INSERT INTO interactions VALUES (?, ?, ?, ?, 0, ?)");
+  sqlite3_stmt* add_note = db.Prepare("INSERT INTO notes VALUES (?, ?, ?, ?)");
+  db.Exec("BEGIN");
+  for (int i = 0; i < kCardInteractions; ++i) {
+    BindId(add_interaction, 1, Id{0x1A7E, static_cast<uint64_t>(i)});
+    BindId(add_interaction, 2, anna);
+    sqlite3_bind_int64(add_interaction, 3, i);
+    sqlite3_bind_int(add_interaction, 4, i % 2);
+    std::string summary = fmt::format("asked about lanterns, visit {}", i);
+    sqlite3_bind_text(add_interaction, 5, summary.c_str(), -1, SQLITE_TRANSIENT);
+    db.Step(add_interaction);
+  }
+  for (int i = 0; i < kCardNotes; ++i) {
+    BindId(add_note, 1, Id{0x0707, static_cast<uint64_t>(i)});
+    BindId(add_note, 2, anna);
+    sqlite3_bind_int64(add_note, 3, i);
+    std::string text = fmt::format("prefers the white lanterns ({})", i);
+    sqlite3_bind_text(add_note, 4, text.c_str(), -1, SQLITE_TRANSIENT);
+    db.Step(add_note);
+  }
+  db.Exec("COMMIT");
+
+  // The card: the client, her sales with lines and payments, her
+  // interactions and notes; every column read, the total summed.
+  sqlite3_stmt* queries[] = {
+      db.Prepare("SELECT * FROM clients WHERE id = ?1"),
+      db.Prepare("SELECT id, receipt, office, time, currency, total FROM sales WHERE client = ?1 "
+                 "ORDER BY time"),
+      db.Prepare("SELECT l.sale, l.line, l.sku, l.quantity, l.unit_price, l.amount FROM sales s "
+                 "JOIN sale_lines l ON l.sale = s.id WHERE s.client = ?1"),
+      db.Prepare("SELECT p.sale, p.method, p.amount FROM sales s JOIN payments p ON p.sale = s.id "
+                 "WHERE s.client = ?1"),
+      db.Prepare("SELECT * FROM interactions WHERE client = ?1 ORDER BY time"),
+      db.Prepare("SELECT * FROM notes WHERE client = ?1 ORDER BY time"),
+  };
+  std::vector<double> latencies;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < opens; ++i) {
+    auto begun = std::chrono::steady_clock::now();
+    int64_t total = 0;
+    int rows = 0;
+    for (sqlite3_stmt* query : queries) {
+      BindId(query, 1, anna);
+      while (sqlite3_step(query) == SQLITE_ROW) {
+        for (int column = 0; column < sqlite3_column_count(query); ++column) {
+          (void)sqlite3_column_blob(query, column);
+        }
+        if (query == queries[1]) total += sqlite3_column_int64(query, 5);
+        ++rows;
+      }
+      sqlite3_reset(query);
+    }
+    latencies.push_back(MicrosSince(begun));
+    if (total <= 0 || rows < kCardSales + kCardInteractions + kCardNotes) {
+      Die("sqlite card", Status::Internal("the card is incomplete"));
+    }
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return Summarize(std::move(latencies), seconds);
+}
+
 }  // namespace crm::bench

@@ -1,0 +1,64 @@
+// A node for the front-desk scenarios: a store in a scratch directory, its
+// group-commit writer, the front desk and its ZeroMQ server on loopback, an
+// administrator logged in; and tills talking to it through the API.
+#pragma once
+
+#include <capnp/message.h>
+
+#include <memory>
+#include <string>
+
+#include "node/frontdesk.h"
+#include "node/runtime.h"
+#include "node/server.h"
+#include "pos-client/node_client.h"
+#include "schema/frontdesk.capnp.h"
+#include "tools/bench/common.h"
+
+namespace crm::bench {
+
+// One front-desk connection and the session it works in.
+class Till {
+ public:
+  Till(const std::string& endpoint, std::string session);
+
+  // Sends the request `fill` builds (with a fresh request id) and returns the
+  // response; an error reply ends the benchmark.
+  template <typename Fill>
+  DecodedMessage Call(const std::string& what, Fill fill) {
+    capnp::MallocMessageBuilder message;
+    auto request = message.initRoot<schema::Request>();
+    Prepare(request);
+    fill(request);
+    return Send(what, message);
+  }
+
+ private:
+  void Prepare(schema::Request::Builder request);
+  DecodedMessage Send(const std::string& what, capnp::MessageBuilder& message);
+
+  pos::NodeClient client_;
+  std::string session_;
+};
+
+class BenchNode {
+ public:
+  // `workers`: front-desk request threads. `fill`, if set, writes into the
+  // store before the front desk opens (clients a scenario starts with).
+  explicit BenchNode(int workers, const std::function<void(StoreRuntime&)>& fill = {});
+  ~BenchNode();
+
+  const std::string& endpoint() const { return server_->endpoint(); }
+  const std::string& session() const { return session_; }
+  // A till of the logged-in administrator.
+  Till NewTill() const { return Till(endpoint(), session_); }
+
+ private:
+  ScratchDir dir_;
+  StoreRuntime runtime_;
+  std::unique_ptr<FrontDesk> desk_;
+  std::unique_ptr<FrontDeskServer> server_;
+  std::string session_;
+};
+
+}  // namespace crm::bench
