@@ -625,13 +625,6 @@ Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
       PlanLinkIndexes(kind, old_stored, after, id, writes);
       PlanKeyIndex(kind, old_stored, after, id, writes);
     }
-    for (FieldConflict& conflict : conflicts) {
-      std::string key = RecordKey(kind, id);
-      key += static_cast<char>(conflict.field >> 8);
-      key += static_cast<char>(conflict.field & 0xFF);
-      key += EncodeStamp(conflict.lost);
-      writes.push_back({store_->tables_.conflicts, std::move(key), std::move(conflict.message), true});
-    }
   } catch (const kj::Exception& e) {
     // Malformed pointers inside a received change surface while reading it.
     return Status::Corruption(std::string("malformed change: ") + e.getDescription().cStr());
@@ -641,6 +634,17 @@ Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
     Status written = WritePlanned(RecordKey(change.getEntity(), IdFromWire(change.getId())),
                                   merged, writes);
     if (!written.ok()) return AsStoreFailure(written);
+  }
+  // A change that lost every field it set leaves the record as it was, but
+  // what it lost is kept all the same.
+  for (const FieldConflict& conflict : conflicts) {
+    std::string key = RecordKey(change.getEntity(), IdFromWire(change.getId()));
+    key += static_cast<char>(conflict.field >> 8);
+    key += static_cast<char>(conflict.field & 0xFF);
+    key += EncodeStamp(conflict.lost);
+    if (Status s = txn_.Put(store_->tables_.conflicts, key, conflict.message); !s.ok()) {
+      return AsStoreFailure(s);
+    }
   }
   CRM_ASSIGN_OR_RETURN(uint64_t seq, LastSeq());
   ++seq;

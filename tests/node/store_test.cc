@@ -243,6 +243,46 @@ TEST_CASE("pruning deletes the log below a seq and the floor follows, also under
   CHECK(f.ByName("pruned").size() == 10);
 }
 
+TEST_CASE("a received edit that loses every field it sets still leaves its conflict",
+          "[node][store][conflict]") {
+  StoreFixture f;
+  const Id client = Id::Generate(1'700'000'000'000);
+  const Id office_a{0xA, 1};
+  const Id office_b{0xB, 2};
+  auto received = [&](const Id& origin, uint64_t seq, int64_t physical, const char* field,
+                      const char* value) {
+    auto change = ChangeMessage::Patch(EntityKind::CLIENT, client, Stamp{physical, 0, origin}, Id{});
+    if (std::string(field) == "loyaltyCard") {
+      change.record<schema::Client>().setLoyaltyCard(value);
+    } else {
+      change.record<schema::Client>().setFirstName(value);
+    }
+    REQUIRE(change.Set(field).ok());
+    change.change().getPatch().initBases(1);  // made over an unset field
+    IdToWire(origin, change.change().initOrigin());
+    change.change().setOriginSeq(seq);
+    auto txn = f.store().BeginWrite();
+    REQUIRE(txn.ok());
+    auto applied = txn->Apply(change.change().asReader());
+    INFO(applied.status().ToString());
+    REQUIRE(applied.ok());
+    REQUIRE(txn->Commit().ok());
+  };
+  received(office_b, 1, 500, "firstName", "Anna");
+  received(office_b, 2, 2'000, "loyaltyCard", "CARD-B");  // the newer card arrives first
+  // The older card, stamped between the record's first and last write, loses
+  // its only field: the record stays as it was.
+  received(office_a, 1, 1'000, "loyaltyCard", "CARD-A");
+  CHECK(Text(f.View().Get(EntityKind::CLIENT, client)->value<schema::Client>().getLoyaltyCard()) ==
+        "CARD-B");
+  auto conflicts = f.View().Conflicts(10);
+  REQUIRE(conflicts.ok());
+  REQUIRE(conflicts->size() == 1);
+  auto conflict = (*conflicts)[0].Root<schema::Conflict>();
+  CHECK(Text(conflict.getLostValue().getAs<schema::Client>().getLoyaltyCard()) == "CARD-A");
+  CHECK(Text(conflict.getWonValue().getAs<schema::Client>().getLoyaltyCard()) == "CARD-B");
+}
+
 TEST_CASE("the HLC high-water mark is stored with the data and survives a restart",
           "[node][store][hlc]") {
   StoreFixture f;
