@@ -526,7 +526,7 @@ Status StoreTxn::Quarantine(schema::Change::Reader change, std::string_view reas
                     BigEndian64(change.getOriginSeq());
   std::string value(reason.substr(0, 1000));
   value += '\0';
-  value += EncodePackedStruct(change);
+  value += EncodeStruct(change, Packing::kPacked);
   return txn_.Put(store_->tables_.quarantine, key, value);
 }
 
@@ -648,7 +648,7 @@ Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
   }
   CRM_ASSIGN_OR_RETURN(uint64_t seq, LastSeq());
   ++seq;
-  if (Status s = txn_.Append(store_->tables_.log, BigEndian64(seq), EncodePackedStruct(change)); !s.ok()) {
+  if (Status s = txn_.Append(store_->tables_.log, BigEndian64(seq), EncodeStruct(change, Packing::kPacked)); !s.ok()) {
     return AsStoreFailure(s);
   }
   if (Status s = SetMetaCounter(kMetaLogSeq, seq); !s.ok()) return AsStoreFailure(s);

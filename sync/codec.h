@@ -50,22 +50,15 @@ class DecodedMessage {
 
 namespace crm {
 
+enum class Packing { kFlat, kPacked };
+
 // Encodes a struct that lives inside another message as a message of its own.
 template <typename Reader>
-std::string EncodeStruct(Reader reader) {
+std::string EncodeStruct(Reader reader, Packing packing = Packing::kFlat) {
   capnp::MallocMessageBuilder message(
       static_cast<unsigned>(reader.totalSize().wordCount + 8));
   message.setRoot(reader);
-  return EncodeMessage(message);
-}
-
-// EncodeStruct, packed.
-template <typename Reader>
-std::string EncodePackedStruct(Reader reader) {
-  capnp::MallocMessageBuilder message(
-      static_cast<unsigned>(reader.totalSize().wordCount + 8));
-  message.setRoot(reader);
-  return EncodePackedMessage(message);
+  return packing == Packing::kPacked ? EncodePackedMessage(message) : EncodeMessage(message);
 }
 
 }  // namespace crm

@@ -410,11 +410,11 @@ namespace {
 
 // Writes the record of an erased entity: nothing but who it was and when it
 // was erased, so every replica holds the same bytes whatever came before.
-void WriteErased(schema::Change::Reader change, const Stamp& erased,
+void WriteErased(EntityKind kind, schema::Id::Reader id, const Stamp& erased,
                  schema::StoredRecord::Builder out) {
-  out.setEntity(change.getEntity());
-  out.setId(change.getId());
-  out.getValue().initAs<DynamicStruct>(RecordSchema(change.getEntity()));
+  out.setEntity(kind);
+  out.setId(id);
+  out.getValue().initAs<DynamicStruct>(RecordSchema(kind));
   StampToWire(erased, out.initErased());
   StampToWire(erased, out.initCreated());
   StampToWire(erased, out.initUpdated());
@@ -474,7 +474,7 @@ Result<MergeOutcome> MergeChange(schema::Change::Reader change,
     // Erasure wins over every write, before or after it.
     Stamp erased = StampFromWire(current->getErased());
     bool later_erase = change.isErase() && erased < stamp;
-    WriteErased(change, later_erase ? stamp : erased, out);
+    WriteErased(change.getEntity(), change.getId(), later_erase ? stamp : erased, out);
     return MergeOutcome{later_erase, {}};
   }
   switch (change.which()) {
@@ -483,7 +483,7 @@ Result<MergeOutcome> MergeChange(schema::Change::Reader change,
     case schema::Change::TOMBSTONE:
       return MergeTombstone(change, current, out);
     case schema::Change::ERASE:
-      WriteErased(change, stamp, out);
+      WriteErased(change.getEntity(), change.getId(), stamp, out);
       return MergeOutcome{true, {}};
     default:
       return Status::InvalidArgument("change", "not a change of a mutable record");
@@ -516,14 +516,10 @@ Result<MergeOutcome> MergeStored(schema::StoredRecord::Reader local,
   MergeOutcome outcome;
 
   if (local.hasErased() || incoming.hasErased()) {
-    Stamp erased = max_of(stamp_of(local.hasErased(), local.getErased()),
-                          stamp_of(incoming.hasErased(), incoming.getErased()));
-    out.setEntity(kind);
-    out.setId(local.getId());
-    out.getValue().initAs<DynamicStruct>(RecordSchema(kind));
-    StampToWire(erased, out.initErased());
-    StampToWire(erased, out.initCreated());
-    StampToWire(erased, out.initUpdated());
+    WriteErased(kind, local.getId(),
+                max_of(stamp_of(local.hasErased(), local.getErased()),
+                       stamp_of(incoming.hasErased(), incoming.getErased())),
+                out);
   } else if (IsEventKind(kind)) {
     out.setEntity(kind);
     out.setId(local.getId());

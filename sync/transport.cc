@@ -42,6 +42,7 @@ std::string Trim(std::string s) {
 
 // Deletes what no one needs of the log any more (see LogRetention).
 void PruneLog(Replica& replica, const PruneOptions& options, const LogLine& log) {
+  if (options.retention == nullptr) return;
   auto log_seq = replica.LogSeq();
   if (!log_seq.ok()) return;
   uint64_t below = options.retention->PrunableBelow(*log_seq);
@@ -60,6 +61,33 @@ void PruneLog(Replica& replica, const PruneOptions& options, const LogLine& log)
     log("pruned " + std::to_string(removed) + " log entries below seq " + std::to_string(below));
   }
 }
+
+// One side's share of pruning, on its thread's tick: says from which seq
+// on it needs the log, and prunes every `every_ms`.
+class LogPruner {
+ public:
+  LogPruner(Replica& replica, const PruneOptions& options, std::string party, Clock& clock,
+            LogLine log)
+      : replica_(replica), options_(options), party_(std::move(party)), clock_(clock),
+        log_(std::move(log)), last_prune_ms_(clock.NowMillis()) {}
+
+  void Tick(uint64_t needed_from) {
+    if (options_.retention == nullptr) return;
+    options_.retention->Needs(party_, needed_from);
+    int64_t now = clock_.NowMillis();
+    if (now - last_prune_ms_ < options_.every_ms) return;
+    last_prune_ms_ = now;
+    PruneLog(replica_, options_, log_);
+  }
+
+ private:
+  Replica& replica_;
+  const PruneOptions options_;
+  const std::string party_;
+  Clock& clock_;
+  LogLine log_;
+  int64_t last_prune_ms_;
+};
 
 }  // namespace
 
@@ -214,7 +242,7 @@ struct HubServer::Impl {
   void ServeHub() {
     zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}};
     int64_t last_tick = 0;
-    int64_t last_prune = clock.NowMillis();
+    LogPruner pruner(replica, options.prune, "downstream", clock, log);
     while (!stopping.load()) {
       try {
         zmq::poll(items, 1, std::chrono::milliseconds(options.tick_ms));
@@ -254,14 +282,7 @@ struct HubServer::Impl {
             if (it != peers.end()) peer.route = it->second.office;
           }
         }
-        if (options.prune.retention != nullptr) {
-          options.prune.retention->Needs("downstream",
-                                         hub->NeededFrom(options.prune.remember_peers_ms));
-          if (now - last_prune >= options.prune.every_ms) {
-            last_prune = now;
-            PruneLog(replica, options.prune, log);
-          }
-        }
+        pruner.Tick(hub->NeededFrom(options.prune.remember_peers_ms));
       } catch (const zmq::error_t&) {
         return;
       }
@@ -375,7 +396,7 @@ struct UplinkClient::Impl {
     uplink->Connect();
     zmq::pollitem_t items[] = {{dealer.handle(), 0, ZMQ_POLLIN, 0}};
     std::string last_refusal;
-    int64_t last_prune = clock.NowMillis();
+    LogPruner pruner(replica, options.prune, "upstream", clock, log);
     while (!stopping.load()) {
       try {
         zmq::poll(items, 1, std::chrono::milliseconds(options.tick_ms));
@@ -389,14 +410,7 @@ struct UplinkClient::Impl {
         std::string refusal = uplink->status().refusal;
         if (refusal != last_refusal && !refusal.empty()) log("the hub refused: " + refusal);
         last_refusal = refusal;
-        if (options.prune.retention != nullptr) {
-          options.prune.retention->Needs("upstream", uplink->NeededFrom());
-          int64_t now = clock.NowMillis();
-          if (now - last_prune >= options.prune.every_ms) {
-            last_prune = now;
-            PruneLog(replica, options.prune, log);
-          }
-        }
+        pruner.Tick(uplink->NeededFrom());
       } catch (const zmq::error_t&) {
         return;
       }

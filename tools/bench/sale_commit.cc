@@ -1,7 +1,4 @@
 // sale-commit on this project's node: see scenarios.h.
-#include <atomic>
-#include <thread>
-
 #include "sync/wire.h"
 #include "tools/bench/bench_node.h"
 #include "tools/bench/scenarios.h"
@@ -36,18 +33,10 @@ LatencyFigures RunSaleCommit(int clients, int sales_each) {
   });
   Id client_id = IdFromWire(saved.Root<schema::Response>().getSaved());
 
-  std::vector<std::vector<double>> latencies(static_cast<size_t>(clients));
-  std::vector<std::thread> threads;
-  std::atomic<int> ready{0};
-  std::atomic<bool> go{false};
-  for (int c = 0; c < clients; ++c) {
-    threads.emplace_back([&, c] {
-      Till own = node.NewTill();
-      ++ready;
-      while (!go.load()) std::this_thread::yield();
-      for (int s = 0; s < sales_each; ++s) {
-        auto begun = std::chrono::steady_clock::now();
-        own.Call("ring up a sale", [&](schema::Request::Builder r) {
+  return RunClosedLoop(
+      clients, sales_each, [&] { return node.NewTill(); },
+      [&](Till& till_of_client, int s) {
+        till_of_client.Call("ring up a sale", [&](schema::Request::Builder r) {
           auto sale = r.initRecordSale();
           IdToWire(client_id, sale.initClient());
           auto lines = sale.initLines(3);
@@ -57,18 +46,7 @@ LatencyFigures RunSaleCommit(int clients, int sales_each) {
           }
           sale.initPayments(1)[0].setMethod(schema::PaymentMethod::CARD);
         });
-        latencies[static_cast<size_t>(c)].push_back(MicrosSince(begun));
-      }
-    });
-  }
-  while (ready.load() < clients) std::this_thread::yield();
-  auto start = std::chrono::steady_clock::now();
-  go = true;
-  for (std::thread& t : threads) t.join();
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::vector<double> all;
-  for (const auto& per_client : latencies) all.insert(all.end(), per_client.begin(), per_client.end());
-  return Summarize(std::move(all), seconds);
+      });
 }
 
 }  // namespace crm::bench

@@ -6,10 +6,8 @@
 // that calls SQLite.
 #include <sqlite3.h>
 
-#include <atomic>
 #include <memory>
 #include <random>
-#include <thread>
 
 #include "sync/id.h"
 #include "tools/bench/scenarios.h"
@@ -199,30 +197,9 @@ LatencyFigures RunSqliteSaleCommit(int clients, int sales_each) {
   std::mt19937 random(1);
   for (char& c : body) c = static_cast<char>(random());
 
-  std::vector<std::vector<double>> latencies(static_cast<size_t>(clients));
-  std::vector<std::thread> threads;
-  std::atomic<int> ready{0};
-  std::atomic<bool> go{false};
-  for (int c = 0; c < clients; ++c) {
-    threads.emplace_back([&, c] {
-      SqliteTill till(path);
-      ++ready;
-      while (!go.load()) std::this_thread::yield();
-      for (int s = 0; s < sales_each; ++s) {
-        auto begun = std::chrono::steady_clock::now();
-        till.Sale(client, s, body);
-        latencies[static_cast<size_t>(c)].push_back(MicrosSince(begun));
-      }
-    });
-  }
-  while (ready.load() < clients) std::this_thread::yield();
-  auto start = std::chrono::steady_clock::now();
-  go = true;
-  for (std::thread& t : threads) t.join();
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::vector<double> all;
-  for (const auto& per_client : latencies) all.insert(all.end(), per_client.begin(), per_client.end());
-  return Summarize(std::move(all), seconds);
+  return RunClosedLoop(
+      clients, sales_each, [&] { return std::make_unique<SqliteTill>(path); },
+      [&](std::unique_ptr<SqliteTill>& till, int s) { till->Sale(client, s, body); });
 }
 
 LatencyFigures RunSqliteClientLookup(size_t clients, int lookups) {
