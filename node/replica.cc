@@ -2,6 +2,10 @@
 
 #include <capnp/any.h>
 
+#include <atomic>
+#include <future>
+#include <optional>
+
 #include "node/crypto.h"
 #include "sync/wire.h"
 
@@ -24,11 +28,26 @@ Result<ApplyReport> StoreReplica::Apply(const std::vector<schema::Change::Reader
                                         const Id& source,
                                         const std::map<std::string, uint64_t>& cursors,
                                         Order order, const Admit& admit) {
+  // This thread prepares the changes (checks, log entries, new records) while
+  // the writer applies those prepared before: change i waits until `ready`
+  // passes it. Preparing never waits on the writer, so the two cannot block
+  // each other.
+  std::vector<PreparedChange> prepared(changes.size());
+  std::atomic<size_t> ready{0};
+  auto wait_for = [&ready](size_t i) {
+    for (size_t now = ready.load(std::memory_order_acquire); now <= i;
+         now = ready.load(std::memory_order_acquire)) {
+      ready.wait(now, std::memory_order_acquire);
+    }
+  };
   ApplyReport report;
-  Status status = writer_.Run([&](StoreTxn& txn) -> Status {
+  std::future<Status> done = writer_.Submit([&](StoreTxn& txn) -> Status {
     report = ApplyReport{};  // the writer may run this again after growing the map
-    VersionVector held;
-    for (const schema::Change::Reader& change : changes) {
+    VersionVector held;      // per origin named: the highest seq held, as the batch goes
+    VersionVector stored;    // the same as the store had it before the batch
+    std::optional<Stamp> newest;
+    for (size_t i = 0; i < changes.size(); ++i) {
+      const schema::Change::Reader& change = changes[i];
       Id origin = change.hasOrigin() ? IdFromWire(change.getOrigin()) : Id{};
       uint64_t seq = change.getOriginSeq();
       if (origin.IsNull() || seq == 0) {
@@ -39,6 +58,7 @@ Result<ApplyReport> StoreReplica::Apply(const std::vector<schema::Change::Reader
       if (known == held.end()) {
         CRM_ASSIGN_OR_RETURN(uint64_t have, txn.OriginSeqOf(origin));
         known = held.emplace(origin, have).first;
+        stored.emplace(origin, have);
       }
       if (seq <= known->second) {
         ++report.duplicates;
@@ -55,14 +75,14 @@ Result<ApplyReport> StoreReplica::Apply(const std::vector<schema::Change::Reader
           CRM_RETURN_IF_ERROR(txn.Quarantine(change, admitted.message()));
           report.rejected.push_back({origin, seq, admitted.message()});
           known->second = seq;
-          CRM_RETURN_IF_ERROR(txn.SetOriginSeq(origin, seq));
           continue;
         }
       }
       Stamp stamp = change.hasStamp() ? StampFromWire(change.getStamp()) : Stamp{};
       bool clock_ok = hlc_.Observe(stamp).ok();
       if (!clock_ok) ++report.clock_skews;
-      auto applied = txn.Apply(change);
+      wait_for(i);
+      auto applied = txn.Apply(prepared[i]);
       if (!applied.ok()) {
         StatusCode code = applied.status().code();
         if (code == StatusCode::kResourceExhausted || code == StatusCode::kIOError ||
@@ -77,14 +97,19 @@ Result<ApplyReport> StoreReplica::Apply(const std::vector<schema::Change::Reader
         // a pull skips what the puller made or delivered, and for a change
         // its origin delivered those are the same.
         if (source != origin) CRM_RETURN_IF_ERROR(txn.SetSource(applied->seq, source));
-        if (clock_ok) CRM_RETURN_IF_ERROR(txn.RaiseHlcHighWater(stamp));
+        if (clock_ok && (!newest || *newest < stamp)) newest = stamp;
         ++report.applied;
       } else {
         ++report.duplicates;
       }
       known->second = seq;
-      CRM_RETURN_IF_ERROR(txn.SetOriginSeq(origin, seq));
     }
+    // The version vector and the HLC high-water mark move once per batch, in
+    // the same transaction as the changes.
+    for (const auto& [origin, seq] : held) {
+      if (seq != stored[origin]) CRM_RETURN_IF_ERROR(txn.SetOriginSeq(origin, seq));
+    }
+    if (newest) CRM_RETURN_IF_ERROR(txn.RaiseHlcHighWater(*newest));
     // What is held now for every origin the batch named, duplicates and gaps
     // included: the sender learns where to resume even if an earlier
     // acknowledgement was lost.
@@ -92,6 +117,21 @@ Result<ApplyReport> StoreReplica::Apply(const std::vector<schema::Change::Reader
     for (const auto& [name, value] : cursors) CRM_RETURN_IF_ERROR(txn.SetCursor(name, value));
     return Status::Ok();
   });
+  try {
+    for (size_t i = 0; i < changes.size(); ++i) {
+      prepared[i] = store_.Prepare(changes[i], Store::Fresh::kPrepare);
+      ready.store(i + 1, std::memory_order_release);
+      ready.notify_one();
+    }
+  } catch (...) {
+    // What is left stays unprepared, which fails the batch; the writer must
+    // be done with `prepared` before it goes.
+    ready.store(changes.size(), std::memory_order_release);
+    ready.notify_one();
+    done.wait();
+    throw;
+  }
+  Status status = done.get();
   if (!status.ok()) return status;
   return report;
 }

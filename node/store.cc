@@ -569,22 +569,74 @@ Status StoreTxn::RaiseHlcHighWater(const Stamp& stamp) {
 }
 
 Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
-  // Two phases. The first only reads: it validates the change, merges it and
-  // works out every index entry to add or remove, so a change refused there
-  // leaves nothing behind, even inside a larger batch. The second only
-  // writes, and fails only when the store cannot take the writes (map full,
-  // I/O); the caller must then drop the whole transaction, so those errors
-  // come back as kResourceExhausted, kIOError or kInternal.
-  std::optional<Record> before;
-  capnp::MallocMessageBuilder merged(kSmallRecordWords);
-  IndexWrites writes;
-  std::vector<FieldConflict> conflicts;
-  bool record_changed = false;
-  try {
-    CRM_RETURN_IF_ERROR(ValidateChange(change));
-    const EntityKind kind = change.getEntity();
-    const Id id = IdFromWire(change.getId());
+  return Apply(store_->Prepare(change, Store::Fresh::kSkip));
+}
 
+PreparedChange Store::Prepare(schema::Change::Reader change, Fresh fresh) const {
+  PreparedChange prepared;
+  prepared.change_ = change;
+  try {
+    prepared.valid_ = ValidateChange(change);
+    if (!prepared.valid_.ok()) return prepared;
+    prepared.log_entry_ = EncodeStruct(change, Packing::kPacked);
+    if (fresh == Fresh::kSkip) return prepared;
+    capnp::MallocMessageBuilder merged(kSmallRecordWords);
+    auto out = merged.initRoot<schema::StoredRecord>();
+    if (change.isEvent()) {
+      StoreEvent(change, out);
+      prepared.fresh_changed_ = true;
+    } else {
+      auto outcome = MergeChange(change, nullptr, out);
+      if (!outcome.ok()) {
+        prepared.valid_ = outcome.status();
+        return prepared;
+      }
+      prepared.fresh_changed_ = outcome->changed;
+      prepared.fresh_conflicts_ = std::move(outcome->conflicts);
+    }
+    if (prepared.fresh_changed_) {
+      const Id id = IdFromWire(change.getId());
+      Status planned = PlanIndexes(change.getEntity(), nullptr, out.asReader(), id,
+                                   prepared.fresh_plan_);
+      if (!planned.ok()) {
+        prepared.valid_ = planned;
+        return prepared;
+      }
+      prepared.fresh_record_ = EncodePackedMessage(merged);
+    }
+    prepared.has_fresh_ = true;
+  } catch (const kj::Exception& e) {
+    // Malformed pointers inside a received change surface while reading it.
+    prepared.valid_ =
+        Status::Corruption(std::string("malformed change: ") + e.getDescription().cStr());
+  } catch (const std::exception& e) {
+    // Out of memory, say: the node, not the change, is at fault.
+    prepared.valid_ = Status::Internal(std::string("preparing a change failed: ") + e.what());
+  }
+  return prepared;
+}
+
+Result<Applied> StoreTxn::Apply(const PreparedChange& prepared) {
+  // Two phases. The first only reads: it merges the change and works out
+  // every index entry to add or remove, so a change refused there leaves
+  // nothing behind, even inside a larger batch. The second only writes, and
+  // fails only when the store cannot take the writes (map full, I/O); the
+  // caller must then drop the whole transaction, so those errors come back as
+  // kResourceExhausted, kIOError or kInternal.
+  if (!prepared.valid_.ok()) return prepared.valid_;
+  const schema::Change::Reader change = prepared.change_;
+  capnp::MallocMessageBuilder merged(kSmallRecordWords);
+  std::string merged_bytes;
+  std::string_view record = prepared.fresh_record_;
+  IndexPlan plan;
+  const IndexPlan* planned = &plan;
+  const std::vector<FieldConflict>* conflicts = &prepared.fresh_conflicts_;
+  std::vector<FieldConflict> merge_conflicts;
+  bool record_changed = false;
+  const EntityKind kind = change.getEntity();
+  const Id id = IdFromWire(change.getId());
+  try {
+    std::optional<Record> before;
     auto existing = Get(kind, id);
     if (existing.ok()) {
       before.emplace(std::move(existing).value());
@@ -592,78 +644,86 @@ Result<Applied> StoreTxn::Apply(schema::Change::Reader change) {
       return existing.status();
     }
 
-    auto out = merged.initRoot<schema::StoredRecord>();
-    if (change.isEvent()) {
-      if (before) {
-        if (SameEvent(before->stored(), change)) return Applied{0, change.getOriginSeq(), true};
-        return Status::Conflict(std::string(EntityName(kind)) + " " + id.ToString() +
-                                " already exists with different content");
-      }
-      StoreEvent(change, out);
-      record_changed = true;
+    if (!before && prepared.has_fresh_) {
+      // The record is new: Prepare merged it already.
+      record_changed = prepared.fresh_changed_;
+      planned = &prepared.fresh_plan_;
     } else {
-      schema::StoredRecord::Reader current;
-      if (before) current = before->stored();
-      CRM_ASSIGN_OR_RETURN(MergeOutcome outcome,
-                           MergeChange(change, before ? &current : nullptr, out));
-      record_changed = outcome.changed;
-      conflicts = std::move(outcome.conflicts);
-    }
-    // A patch that changes nothing here (every value lost to a newer one) is
-    // still logged: it is part of its origin's history and others may need it.
-    if (record_changed) {
-      const schema::StoredRecord::Reader* old_stored = nullptr;
-      schema::StoredRecord::Reader old_reader;
-      if (before) {
-        old_reader = before->stored();
-        old_stored = &old_reader;
+      auto out = merged.initRoot<schema::StoredRecord>();
+      conflicts = &merge_conflicts;
+      if (change.isEvent()) {
+        if (before) {
+          if (SameEvent(before->stored(), change)) return Applied{0, change.getOriginSeq(), true};
+          return Status::Conflict(std::string(EntityName(kind)) + " " + id.ToString() +
+                                  " already exists with different content");
+        }
+        StoreEvent(change, out);
+        record_changed = true;
+      } else {
+        schema::StoredRecord::Reader current;
+        if (before) current = before->stored();
+        CRM_ASSIGN_OR_RETURN(MergeOutcome outcome,
+                             MergeChange(change, before ? &current : nullptr, out));
+        record_changed = outcome.changed;
+        merge_conflicts = std::move(outcome.conflicts);
       }
-      auto after = out.asReader();
-      if (kind == EntityKind::CLIENT) {
-        CRM_RETURN_IF_ERROR(PlanClientIndexes(old_stored, after, id, writes));
+      // A patch that changes nothing here (every value lost to a newer one)
+      // is still logged: it is part of its origin's history and others may
+      // need it.
+      if (record_changed) {
+        schema::StoredRecord::Reader old_reader;
+        if (before) old_reader = before->stored();
+        CRM_RETURN_IF_ERROR(store_->PlanIndexes(kind, before ? &old_reader : nullptr,
+                                                out.asReader(), id, plan));
+        merged_bytes = EncodePackedMessage(merged);
+        record = merged_bytes;
       }
-      PlanLinkIndexes(kind, old_stored, after, id, writes);
-      PlanKeyIndex(kind, old_stored, after, id, writes);
     }
   } catch (const kj::Exception& e) {
-    // Malformed pointers inside a received change surface while reading it.
     return Status::Corruption(std::string("malformed change: ") + e.getDescription().cStr());
   }
 
+  const std::string key = RecordKey(kind, id);
   if (record_changed) {
-    Status written = WritePlanned(RecordKey(change.getEntity(), IdFromWire(change.getId())),
-                                  merged, writes);
+    // Duplicates depend on the other clients stored now, so they are looked
+    // for here even when Prepare planned the rest.
+    IndexWrites duplicates;
+    if (kind == EntityKind::CLIENT) CRM_RETURN_IF_ERROR(PlanDuplicates(id, *planned, duplicates));
+    Status written = WritePlanned(key, record, planned->writes, duplicates);
     if (!written.ok()) return AsStoreFailure(written);
   }
   // A change that lost every field it set leaves the record as it was, but
   // what it lost is kept all the same.
-  for (const FieldConflict& conflict : conflicts) {
-    std::string key = RecordKey(change.getEntity(), IdFromWire(change.getId()));
-    key += static_cast<char>(conflict.field >> 8);
-    key += static_cast<char>(conflict.field & 0xFF);
-    key += EncodeStamp(conflict.lost);
-    if (Status s = txn_.Put(store_->tables_.conflicts, key, conflict.message); !s.ok()) {
+  for (const FieldConflict& conflict : *conflicts) {
+    std::string conflict_key = key;
+    conflict_key += static_cast<char>(conflict.field >> 8);
+    conflict_key += static_cast<char>(conflict.field & 0xFF);
+    conflict_key += EncodeStamp(conflict.lost);
+    if (Status s = txn_.Put(store_->tables_.conflicts, conflict_key, conflict.message); !s.ok()) {
       return AsStoreFailure(s);
     }
   }
   CRM_ASSIGN_OR_RETURN(uint64_t seq, LastSeq());
   ++seq;
-  if (Status s = txn_.Append(store_->tables_.log, BigEndian64(seq), EncodeStruct(change, Packing::kPacked)); !s.ok()) {
+  if (Status s = txn_.Append(store_->tables_.log, BigEndian64(seq), prepared.log_entry_);
+      !s.ok()) {
     return AsStoreFailure(s);
   }
   if (Status s = SetMetaCounter(kMetaLogSeq, seq); !s.ok()) return AsStoreFailure(s);
   return Applied{seq, change.getOriginSeq(), false};
 }
 
-Status StoreTxn::WritePlanned(const std::string& key, capnp::MessageBuilder& record,
-                              const IndexWrites& writes) {
-  CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.records, key, EncodePackedMessage(record)));
-  for (const IndexWrite& write : writes) {
-    if (write.add) {
-      CRM_RETURN_IF_ERROR(txn_.Put(write.table, write.key, write.value));
-    } else {
-      Status s = txn_.Delete(write.table, write.key, write.value);
-      if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+Status StoreTxn::WritePlanned(const std::string& key, std::string_view record,
+                              const IndexWrites& writes, const IndexWrites& duplicates) {
+  CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.records, key, record));
+  for (const IndexWrites* list : {&writes, &duplicates}) {
+    for (const IndexWrite& write : *list) {
+      if (write.add) {
+        CRM_RETURN_IF_ERROR(txn_.Put(write.table, write.key, write.value));
+      } else {
+        Status s = txn_.Delete(write.table, write.key, write.value);
+        if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+      }
     }
   }
   return Status::Ok();
@@ -681,7 +741,8 @@ Result<bool> StoreTxn::InstallRecord(schema::StoredRecord::Reader incoming) {
     return existing.status();
   }
   capnp::MallocMessageBuilder merged(kSmallRecordWords);
-  IndexWrites writes;
+  IndexPlan plan;
+  IndexWrites duplicates;
   try {
     auto out = merged.initRoot<schema::StoredRecord>();
     if (before) {
@@ -692,20 +753,15 @@ Result<bool> StoreTxn::InstallRecord(schema::StoredRecord::Reader incoming) {
     }
     auto after = merged.getRoot<schema::StoredRecord>().asReader();
     schema::StoredRecord::Reader old_reader;
-    const schema::StoredRecord::Reader* old_stored = nullptr;
-    if (before) {
-      old_reader = before->stored();
-      old_stored = &old_reader;
-    }
-    if (kind == EntityKind::CLIENT) {
-      CRM_RETURN_IF_ERROR(PlanClientIndexes(old_stored, after, id, writes));
-    }
-    PlanLinkIndexes(kind, old_stored, after, id, writes);
-    PlanKeyIndex(kind, old_stored, after, id, writes);
+    if (before) old_reader = before->stored();
+    CRM_RETURN_IF_ERROR(
+        store_->PlanIndexes(kind, before ? &old_reader : nullptr, after, id, plan));
+    if (kind == EntityKind::CLIENT) CRM_RETURN_IF_ERROR(PlanDuplicates(id, plan, duplicates));
   } catch (const kj::Exception& e) {
     return Status::Corruption(std::string("malformed record: ") + e.getDescription().cStr());
   }
-  Status written = WritePlanned(RecordKey(kind, id), merged, writes);
+  Status written = WritePlanned(RecordKey(kind, id), EncodePackedMessage(merged), plan.writes,
+                                duplicates);
   if (!written.ok()) return AsStoreFailure(written);
   return true;
 }
@@ -750,45 +806,83 @@ Status StoreTxn::SetLogFloor(uint64_t seq) {
   return SetMetaCounter(kMetaLogFloor, seq);
 }
 
-Status StoreTxn::PlanClientIndexes(const schema::StoredRecord::Reader* before,
-                                   schema::StoredRecord::Reader after, const Id& id,
-                                   IndexWrites& writes) const {
-  // A deleted or erased client is found by nothing.
-  ClientIndexKeys old_keys;
-  if (before != nullptr && IsLive(*before)) {
-    old_keys = IndexKeysOf(before->getValue().getAs<schema::Client>());
-  }
-  ClientIndexKeys new_keys;
-  if (IsLive(after)) new_keys = IndexKeysOf(after.getValue().getAs<schema::Client>());
-  // Compare keys as stored (cut), so two long values sharing a stored key
-  // never delete each other's entry.
-  for (ClientIndexKeys* keys : {&old_keys, &new_keys}) {
-    for (std::set<std::string>* set : {&keys->phones, &keys->emails, &keys->cards, &keys->names}) {
-      if (std::none_of(set->begin(), set->end(),
-                       [](const std::string& key) { return key.size() > kMaxIndexKey; })) {
-        continue;
-      }
-      std::set<std::string> cut;
-      for (const std::string& key : *set) cut.emplace(IndexKey(key));
-      *set = std::move(cut);
-    }
-  }
+Status Store::PlanIndexes(EntityKind kind, const schema::StoredRecord::Reader* before,
+                          schema::StoredRecord::Reader after, const Id& id,
+                          IndexPlan& plan) const {
   const std::string id_bytes = IdBytes(id);
-  const auto& t = store_->tables_;
-  for (auto [table, old_set, new_set] :
-       {std::tuple{t.by_phone, &old_keys.phones, &new_keys.phones},
-        std::tuple{t.by_email, &old_keys.emails, &new_keys.emails},
-        std::tuple{t.by_card, &old_keys.cards, &new_keys.cards},
-        std::tuple{t.by_name, &old_keys.names, &new_keys.names}}) {
-    for (const std::string& key : *old_set) {
-      if (new_set->count(key) == 0) writes.push_back({table, key, id_bytes, false});
+  const Tables& t = tables_;
+  if (kind == EntityKind::CLIENT) {
+    // A deleted or erased client is found by nothing.
+    ClientIndexKeys& old_keys = plan.old_client_keys;
+    ClientIndexKeys& new_keys = plan.new_client_keys;
+    if (before != nullptr && IsLive(*before)) {
+      old_keys = IndexKeysOf(before->getValue().getAs<schema::Client>());
     }
-    for (const std::string& key : *new_set) {
-      if (old_set->count(key) == 0) writes.push_back({table, key, id_bytes, true});
+    if (IsLive(after)) new_keys = IndexKeysOf(after.getValue().getAs<schema::Client>());
+    // Compare keys as stored (cut), so two long values sharing a stored key
+    // never delete each other's entry.
+    for (ClientIndexKeys* keys : {&old_keys, &new_keys}) {
+      for (std::set<std::string>* set : {&keys->phones, &keys->emails, &keys->cards, &keys->names}) {
+        if (std::none_of(set->begin(), set->end(),
+                         [](const std::string& key) { return key.size() > kMaxIndexKey; })) {
+          continue;
+        }
+        std::set<std::string> cut;
+        for (const std::string& key : *set) cut.emplace(IndexKey(key));
+        *set = std::move(cut);
+      }
+    }
+    for (auto [table, old_set, new_set] :
+         {std::tuple{t.by_phone, &old_keys.phones, &new_keys.phones},
+          std::tuple{t.by_email, &old_keys.emails, &new_keys.emails},
+          std::tuple{t.by_card, &old_keys.cards, &new_keys.cards},
+          std::tuple{t.by_name, &old_keys.names, &new_keys.names}}) {
+      for (const std::string& key : *old_set) {
+        if (new_set->count(key) == 0) plan.writes.push_back({table, key, id_bytes, false});
+      }
+      for (const std::string& key : *new_set) {
+        if (old_set->count(key) == 0) plan.writes.push_back({table, key, id_bytes, true});
+      }
     }
   }
+
+  // Links from a record to the client or sale it belongs to.
+  std::vector<Id> old_links;
+  if (before != nullptr) old_links = LinksOf(kind, *before);
+  std::vector<Id> new_links = LinksOf(kind, after);
+  if (old_links != new_links) {
+    std::string link = std::string(1, static_cast<char>(kind)) + id_bytes;
+    for (const Id& target : old_links) {
+      if (std::find(new_links.begin(), new_links.end(), target) != new_links.end()) continue;
+      plan.writes.push_back({t.by_link, IdBytes(target), link, false});
+    }
+    for (const Id& target : new_links) {
+      if (std::find(old_links.begin(), old_links.end(), target) != old_links.end()) continue;
+      plan.writes.push_back({t.by_link, IdBytes(target), link, true});
+    }
+  }
+
+  // The unique key: a user's login, a product's SKU, a sale's receipt number.
+  std::string old_key = before != nullptr ? UniqueKeyOf(kind, *before) : std::string();
+  std::string new_key = UniqueKeyOf(kind, after);
+  if (old_key != new_key) {
+    if (!old_key.empty()) {
+      plan.writes.push_back({t.by_key, std::string(IndexKey(old_key)), id_bytes, false});
+    }
+    if (!new_key.empty()) {
+      plan.writes.push_back({t.by_key, std::string(IndexKey(new_key)), id_bytes, true});
+    }
+  }
+  return Status::Ok();
+}
+
+Status StoreTxn::PlanDuplicates(const Id& id, const IndexPlan& plan, IndexWrites& writes) const {
   // Another client with one of these phones, emails or cards: a duplicate
   // for a manager to look at (the list skips pairs merged since).
+  const std::string id_bytes = IdBytes(id);
+  const auto& t = store_->tables_;
+  const ClientIndexKeys& old_keys = plan.old_client_keys;
+  const ClientIndexKeys& new_keys = plan.new_client_keys;
   for (auto [table, set, what] : {std::tuple{t.by_phone, &new_keys.phones, "phone"},
                                   std::tuple{t.by_email, &new_keys.emails, "email"},
                                   std::tuple{t.by_card, &new_keys.cards, "card"}}) {
@@ -805,39 +899,6 @@ Status StoreTxn::PlanClientIndexes(const schema::StoredRecord::Reader* before,
     }
   }
   return Status::Ok();
-}
-
-void StoreTxn::PlanLinkIndexes(EntityKind kind, const schema::StoredRecord::Reader* before,
-                               schema::StoredRecord::Reader after, const Id& id,
-                               IndexWrites& writes) const {
-  std::vector<Id> old_links;
-  if (before != nullptr) old_links = LinksOf(kind, *before);
-  std::vector<Id> new_links = LinksOf(kind, after);
-  if (old_links == new_links) return;
-  std::string link = std::string(1, static_cast<char>(kind)) + IdBytes(id);
-  for (const Id& target : old_links) {
-    if (std::find(new_links.begin(), new_links.end(), target) != new_links.end()) continue;
-    writes.push_back({store_->tables_.by_link, IdBytes(target), link, false});
-  }
-  for (const Id& target : new_links) {
-    if (std::find(old_links.begin(), old_links.end(), target) != old_links.end()) continue;
-    writes.push_back({store_->tables_.by_link, IdBytes(target), link, true});
-  }
-}
-
-void StoreTxn::PlanKeyIndex(EntityKind kind, const schema::StoredRecord::Reader* before,
-                            schema::StoredRecord::Reader after, const Id& id,
-                            IndexWrites& writes) const {
-  std::string old_key = before != nullptr ? UniqueKeyOf(kind, *before) : std::string();
-  std::string new_key = UniqueKeyOf(kind, after);
-  if (old_key == new_key) return;
-  std::string id_bytes = IdBytes(id);
-  if (!old_key.empty()) {
-    writes.push_back({store_->tables_.by_key, std::string(IndexKey(old_key)), id_bytes, false});
-  }
-  if (!new_key.empty()) {
-    writes.push_back({store_->tables_.by_key, std::string(IndexKey(new_key)), id_bytes, true});
-  }
 }
 
 Status StoreTxn::PutBlob(std::string_view sha256, std::string_view content) {

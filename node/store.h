@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "node/client_index.h"
 #include "node/lmdb.h"
 #include "schema/change.capnp.h"
 #include "sync/clock.h"
@@ -22,6 +23,7 @@
 #include "sync/entities.h"
 #include "sync/hlc.h"
 #include "sync/id.h"
+#include "sync/merge.h"
 #include "sync/status.h"
 
 namespace crm {
@@ -68,6 +70,50 @@ struct Applied {
 };
 
 class Store;
+
+// An index entry a change adds or removes, worked out before writing.
+struct IndexWrite {
+  lmdb::Table table;
+  std::string key;
+  std::string value;
+  bool add = true;
+};
+using IndexWrites = std::vector<IndexWrite>;
+
+// What a record's new state asks of the indexes, worked out from the record
+// alone (see Store::PlanIndexes); looking for duplicate clients, which needs
+// the store, comes later.
+struct IndexPlan {
+  IndexWrites writes;
+  // The client's phone, email and card keys before and after, as stored.
+  ClientIndexKeys old_client_keys;
+  ClientIndexKeys new_client_keys;
+};
+
+// The part of applying a change that reads nothing from the store: its
+// checks, its log entry and, when asked for, what it makes of a record that
+// does not exist yet. Store::Prepare makes one on any thread, so a caller
+// can prepare the next changes while the writer applies earlier ones.
+// Borrows the change: the message must outlive it.
+class PreparedChange {
+ public:
+  schema::Change::Reader change() const { return change_; }
+
+ private:
+  friend class Store;
+  friend class StoreTxn;
+  schema::Change::Reader change_;
+  // The shape check; nothing below is set unless OK.
+  Status valid_ = Status::Internal("the change was not prepared");
+  std::string log_entry_;  // the change, packed, as the log keeps it
+  // Its record if none exists yet: the record (packed), whether the change
+  // makes one at all, the conflicts met on the way and the index plan.
+  bool has_fresh_ = false;
+  bool fresh_changed_ = false;
+  std::string fresh_record_;
+  std::vector<FieldConflict> fresh_conflicts_;
+  IndexPlan fresh_plan_;
+};
 
 // Queries over one consistent snapshot. Move-only; holds a transaction, so
 // keep it short-lived. Thread-compatible: one thread at a time.
@@ -191,6 +237,8 @@ class StoreTxn : public StoreView {
   // A write-once event seen before with the same content is a duplicate
   // (nothing written); with other content it is kConflict.
   Result<Applied> Apply(schema::Change::Reader change);
+  // The same for a change Store::Prepare made ready.
+  Result<Applied> Apply(const PreparedChange& prepared);
 
   // Merges a record of another replica's state (a snapshot page) into this
   // one, indexes included; it is not logged. Returns whether anything
@@ -238,24 +286,13 @@ class StoreTxn : public StoreView {
  private:
   friend class Store;
   using StoreView::StoreView;
-  // An index entry a change adds or removes, worked out before writing.
-  struct IndexWrite {
-    lmdb::Table table;
-    std::string key;
-    std::string value;
-    bool add = true;
-  };
-  using IndexWrites = std::vector<IndexWrite>;
-  Status PlanClientIndexes(const schema::StoredRecord::Reader* before,
-                           schema::StoredRecord::Reader after, const Id& id,
-                           IndexWrites& writes) const;
-  void PlanLinkIndexes(EntityKind kind, const schema::StoredRecord::Reader* before,
-                       schema::StoredRecord::Reader after, const Id& id, IndexWrites& writes) const;
-  void PlanKeyIndex(EntityKind kind, const schema::StoredRecord::Reader* before,
-                    schema::StoredRecord::Reader after, const Id& id, IndexWrites& writes) const;
+  // Adds to `writes` a duplicate-list entry for every other client holding
+  // one of the client's new phone, email or card keys in `plan`.
+  Status PlanDuplicates(const Id& id, const IndexPlan& plan, IndexWrites& writes) const;
   Status SetMetaCounter(std::string_view name, uint64_t value);
-  Status WritePlanned(const std::string& key, capnp::MessageBuilder& record,
-                      const IndexWrites& writes);
+  // Puts the record and then every planned index write.
+  Status WritePlanned(const std::string& key, std::string_view record, const IndexWrites& writes,
+                      const IndexWrites& duplicates);
   Status FillBases(schema::Change::Builder change);
 };
 
@@ -283,6 +320,12 @@ class Store {
   // The number of records of all kinds.
   Result<uint64_t> CountRecords() const;
 
+  enum class Fresh { kSkip, kPrepare };
+  // Checks `change` and encodes its log entry; with Fresh::kPrepare also
+  // merges it as if its record did not exist yet (what StoreTxn::Apply then
+  // uses if that is so). Reads nothing from the store. Any thread.
+  PreparedChange Prepare(schema::Change::Reader change, Fresh fresh) const;
+
  private:
   friend class StoreView;
   friend class StoreTxn;
@@ -304,6 +347,10 @@ class Store {
     lmdb::Table conflicts;   // kind(1) + id(16) + field(2) + losing stamp(28) -> Conflict
   };
   Store() = default;
+  // The index writes taking a record of `kind` from `before` (null if it is
+  // new) to `after`. Pure: no store reads.
+  Status PlanIndexes(EntityKind kind, const schema::StoredRecord::Reader* before,
+                     schema::StoredRecord::Reader after, const Id& id, IndexPlan& plan) const;
 
   std::unique_ptr<lmdb::Env> env_;
   Tables tables_;

@@ -2,20 +2,49 @@
 
 #include <kj/exception.h>
 
+#include <bit>
+#include <cstdint>
+#include <vector>
+
 #include "schema/sync.capnp.h"
 #include "sync/compression.h"
 
 namespace crm {
 
+static_assert(std::endian::native == std::endian::little, "capnp's framing is little-endian");
+
 std::string EncodeSyncMessage(capnp::MessageBuilder& message) {
-  std::string bytes = EncodeMessage(message);
-  if (bytes.size() < kCompressAbove) return bytes;
-  std::string packed = Compress(bytes);
-  if (packed.empty() || packed.size() + 64 >= bytes.size()) return bytes;
-  capnp::MallocMessageBuilder wrapper;
-  wrapper.initRoot<schema::SyncMessage>().setCompressed(
-      kj::arrayPtr(reinterpret_cast<const kj::byte*>(packed.data()), packed.size()));
-  return EncodeMessage(wrapper);
+  auto segments = message.getSegmentsForOutput();
+  // Capnp's flat framing: the segment count less one, each segment's size in
+  // words, padded to a whole word; then the segments.
+  std::vector<uint32_t> table(segments.size() + 1 + (segments.size() + 1) % 2, 0);
+  table[0] = static_cast<uint32_t>(segments.size() - 1);
+  size_t total = table.size() * sizeof(uint32_t);
+  for (size_t i = 0; i < segments.size(); ++i) {
+    table[i + 1] = static_cast<uint32_t>(segments[i].size());
+    total += segments[i].asBytes().size();
+  }
+  std::vector<std::string_view> pieces;
+  pieces.reserve(segments.size() + 1);
+  pieces.emplace_back(reinterpret_cast<const char*>(table.data()), table.size() * sizeof(uint32_t));
+  for (auto segment : segments) {
+    auto bytes = segment.asBytes();
+    pieces.emplace_back(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  }
+  if (total >= kCompressAbove) {
+    std::string packed = Compress(pieces);
+    if (!packed.empty() && packed.size() + 64 < total) {
+      capnp::MallocMessageBuilder wrapper(
+          static_cast<unsigned>(packed.size() / sizeof(capnp::word) + 16));
+      wrapper.initRoot<schema::SyncMessage>().setCompressed(
+          kj::arrayPtr(reinterpret_cast<const kj::byte*>(packed.data()), packed.size()));
+      return EncodeMessage(wrapper);
+    }
+  }
+  std::string flat;
+  flat.reserve(total);
+  for (std::string_view piece : pieces) flat.append(piece);
+  return flat;
 }
 
 Result<DecodedMessage> DecodeSyncMessage(std::string_view bytes) {
