@@ -221,6 +221,12 @@ Result<std::vector<Id>> StoreView::FindExact(lmdb::Table table, std::string_view
   std::vector<Id> ids;
   key = IndexKey(key);
   if (key.empty()) return ids;
+  // Most keys asked about are held by nobody: one lookup settles those.
+  auto first = txn_.Get(table, key);
+  if (!first.ok()) {
+    if (first.status().code() == StatusCode::kNotFound) return ids;
+    return first.status();
+  }
   CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(table));
   CRM_RETURN_IF_ERROR(cursor.Seek(key));
   while (cursor.valid() && cursor.key() == key) {
@@ -703,13 +709,11 @@ Result<Applied> StoreTxn::Apply(const PreparedChange& prepared) {
       return AsStoreFailure(s);
     }
   }
-  CRM_ASSIGN_OR_RETURN(uint64_t seq, LastSeq());
-  ++seq;
+  CRM_ASSIGN_OR_RETURN(uint64_t seq, NextLogSeq());
   if (Status s = txn_.Append(store_->tables_.log, BigEndian64(seq), prepared.log_entry_);
       !s.ok()) {
     return AsStoreFailure(s);
   }
-  if (Status s = SetMetaCounter(kMetaLogSeq, seq); !s.ok()) return AsStoreFailure(s);
   return Applied{seq, change.getOriginSeq(), false};
 }
 
@@ -793,11 +797,17 @@ Result<uint64_t> StoreTxn::PruneLog(uint64_t below, size_t max) {
   return removed;
 }
 
-Result<uint64_t> StoreTxn::SkipLogSeq() {
+Result<uint64_t> StoreTxn::SkipLogSeq() { return NextLogSeq(); }
+
+Result<uint64_t> StoreTxn::LastSeq() const {
+  if (taken_log_seq_ != 0) return taken_log_seq_;
+  return StoreView::LastSeq();
+}
+
+Result<uint64_t> StoreTxn::NextLogSeq() {
   CRM_ASSIGN_OR_RETURN(uint64_t seq, LastSeq());
-  ++seq;
-  CRM_RETURN_IF_ERROR(SetMetaCounter(kMetaLogSeq, seq));
-  return seq;
+  taken_log_seq_ = seq + 1;
+  return taken_log_seq_;
 }
 
 Status StoreTxn::SetLogFloor(uint64_t seq) {
@@ -921,11 +931,22 @@ Result<uint64_t> StoreTxn::NextCounter(std::string_view name) {
 }
 
 Result<StoreTxn> StoreTxn::BeginChild() {
+  // The child reads the log seq from the meta table, and what it takes
+  // reaches this transaction through the same table when it commits.
+  if (taken_log_seq_ != 0) {
+    CRM_RETURN_IF_ERROR(SetMetaCounter(kMetaLogSeq, taken_log_seq_));
+    taken_log_seq_ = 0;
+  }
   CRM_ASSIGN_OR_RETURN(lmdb::Txn child, txn_.BeginChild());
   return StoreTxn(*store_, std::move(child));
 }
 
-Status StoreTxn::Commit() { return txn_.Commit(); }
+Status StoreTxn::Commit() {
+  if (taken_log_seq_ != 0) {
+    if (Status s = SetMetaCounter(kMetaLogSeq, taken_log_seq_); !s.ok()) return AsStoreFailure(s);
+  }
+  return txn_.Commit();
+}
 
 // ---- Store ----------------------------------------------------------------
 

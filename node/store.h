@@ -277,6 +277,9 @@ class StoreTxn : public StoreView {
   // Increments the named counter (created at 0) and returns its new value.
   Result<uint64_t> NextCounter(std::string_view name);
 
+  // The seq of the newest log entry, this transaction's included.
+  Result<uint64_t> LastSeq() const;
+
   // A nested transaction: its writes vanish if it is dropped uncommitted.
   Result<StoreTxn> BeginChild();
   Status Commit();
@@ -294,6 +297,12 @@ class StoreTxn : public StoreView {
   Status WritePlanned(const std::string& key, std::string_view record, const IndexWrites& writes,
                       const IndexWrites& duplicates);
   Status FillBases(schema::Change::Builder change);
+  // Takes the next log seq; Commit stores the last one taken.
+  Result<uint64_t> NextLogSeq();
+
+  // The last log seq this transaction took, once it took one: kept here
+  // rather than rewritten in the meta table for every change.
+  uint64_t taken_log_seq_ = 0;
 };
 
 class Store {

@@ -183,13 +183,13 @@ void Hub::OnPull(const std::string& route, Peer& peer, schema::Pull::Reader pull
   peer.in_snapshot = false;
   auto oldest = replica_.OldestSeq();
   if (!oldest.ok()) return;
-  capnp::MallocMessageBuilder message;
-  auto entries = message.initRoot<schema::SyncMessage>().initEntries();
-  entries.setOldestSeq(*oldest);
   if (pull.getAfter() + 1 < *oldest) {
     // What the peer needs next is gone: it takes a snapshot instead.
     auto log_seq = replica_.LogSeq();
     if (!log_seq.ok()) return;
+    capnp::MallocMessageBuilder message;
+    auto entries = message.initRoot<schema::SyncMessage>().initEntries();
+    entries.setOldestSeq(*oldest);
     entries.setThrough(pull.getAfter());
     entries.setLogSeq(*log_seq);
     Transmit(route, message);
@@ -198,6 +198,14 @@ void Hub::OnPull(const std::string& route, Peer& peer, schema::Pull::Reader pull
   auto slice = replica_.ReadLogFor(peer.node, pull.getAfter(), max);
   if (!slice.ok()) return;
   peer.pulled_through = std::max(peer.pulled_through, slice->through);
+  // One segment, sized to fit: pointers within it are cheaper to follow.
+  size_t words = 64;
+  for (const LogSlice::Entry& entry : slice->entries) {
+    words += entry.change.Root<schema::Change>().totalSize().wordCount + 1;
+  }
+  capnp::MallocMessageBuilder message(static_cast<unsigned>(words));
+  auto entries = message.initRoot<schema::SyncMessage>().initEntries();
+  entries.setOldestSeq(*oldest);
   auto changes = entries.initChanges(static_cast<unsigned>(slice->entries.size()));
   for (unsigned i = 0; i < slice->entries.size(); ++i) {
     changes.setWithCaveats(i, slice->entries[i].change.Root<schema::Change>());

@@ -237,7 +237,12 @@ void Uplink::Pump() {
     batch.number = next_batch_++;
     batch.through = slice->through;
     batch.sent_ms = clock_.NowMillis();
-    capnp::MallocMessageBuilder message;
+    // One segment, sized to fit: pointers within it are cheaper to follow.
+    size_t words = 64;
+    for (const LogSlice::Entry* entry : wanted) {
+      words += entry->change.Root<schema::Change>().totalSize().wordCount + 1;
+    }
+    capnp::MallocMessageBuilder message(static_cast<unsigned>(words));
     auto push = message.initRoot<schema::SyncMessage>().initPush();
     push.setBatch(batch.number);
     auto changes = push.initChanges(static_cast<unsigned>(wanted.size()));

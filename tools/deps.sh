@@ -14,6 +14,7 @@ crm_packages=(
   libphonenumber-dev libprotobuf-dev libicu-dev
   libzstd-dev nlohmann-json3-dev
   libsqlite3-dev sqlite3
+  libgoogle-perftools-dev
 )
 
 crm_install_missing() {
