@@ -25,13 +25,16 @@ Result<uint64_t> StoreReplica::LogSeq() {
 }
 
 Result<ApplyReport> StoreReplica::Apply(const std::vector<schema::Change::Reader>& changes,
-                                        const Id& source,
+                                        const std::vector<Id>& sources,
                                         const std::map<std::string, uint64_t>& cursors,
                                         Order order, const Admit& admit) {
   // This thread prepares the changes (checks, log entries, new records) while
   // the writer applies those prepared before: change i waits until `ready`
   // passes it. Preparing never waits on the writer, so the two cannot block
   // each other.
+  if (sources.size() != 1 && sources.size() != changes.size()) {
+    return Status::InvalidArgument("sources", "one source, or one per change");
+  }
   std::vector<PreparedChange> prepared(changes.size());
   std::atomic<size_t> ready{0};
   auto wait_for = [&ready](size_t i) {
@@ -96,6 +99,7 @@ Result<ApplyReport> StoreReplica::Apply(const std::vector<schema::Change::Reader
         // The source is kept only when it is not the origin itself (a relay):
         // a pull skips what the puller made or delivered, and for a change
         // its origin delivered those are the same.
+        const Id& source = sources.size() == 1 ? sources[0] : sources[i];
         if (source != origin) CRM_RETURN_IF_ERROR(txn.SetSource(applied->seq, source));
         if (clock_ok && (!newest || *newest < stamp)) newest = stamp;
         ++report.applied;

@@ -21,7 +21,8 @@ class StoreReplica final : public Replica {
   Id instance_id() const override { return store_.instance_id(); }
   Result<VersionVector> Have() override;
   Result<uint64_t> LogSeq() override;
-  Result<ApplyReport> Apply(const std::vector<schema::Change::Reader>& changes, const Id& source,
+  Result<ApplyReport> Apply(const std::vector<schema::Change::Reader>& changes,
+                            const std::vector<Id>& sources,
                             const std::map<std::string, uint64_t>& cursors, Order order,
                             const Admit& admit) override;
   Result<LogSlice> ReadLogFor(const Id& peer, uint64_t after, size_t max) override;

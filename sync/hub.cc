@@ -35,7 +35,7 @@ void Hub::Transmit(const std::string& route, capnp::MessageBuilder& message) {
 }
 
 void Hub::Refuse(const std::string& route, const std::string& reason, bool final) {
-  capnp::MallocMessageBuilder message;
+  capnp::MallocMessageBuilder message(kControlMessageWords);
   auto refused = message.initRoot<schema::SyncMessage>().initRefused();
   refused.setReason(reason);
   refused.setFinal(final);
@@ -118,7 +118,7 @@ void Hub::OnHello(const std::string& route, schema::Hello::Reader hello) {
   peer.last_contact_ms = clock_.NowMillis();
   peer.welcomed = true;
 
-  capnp::MallocMessageBuilder message;
+  capnp::MallocMessageBuilder message(kControlMessageWords);
   auto welcome = message.initRoot<schema::SyncMessage>().initWelcome();
   IdToWire(replica_.node_id(), welcome.initHub());
   IdToWire(replica_.instance_id(), welcome.initInstance());
@@ -148,31 +148,26 @@ void Hub::Flush() {
   if (pending_.empty()) return;
   std::vector<PendingPush> pushes = std::move(pending_);
   pending_.clear();
-  // Groups of whole pushes from one delivering peer (the log records who
-  // delivered what), in the order they came, each one transaction.
-  struct Group {
-    Id node;
-    std::vector<const PendingPush*> pushes;
-    size_t changes = 0;
-  };
-  std::vector<Group> groups;
-  std::map<Id, size_t> open_group;  // peer -> its group still taking pushes
+  // Whole pushes, from any peer, in the order they came, in transactions of
+  // at most max_changes_per_apply changes: one flush to disk serves every
+  // office heard from since the last.
+  std::vector<std::vector<const PendingPush*>> groups;
+  size_t in_group = 0;
   for (const PendingPush& push : pushes) {
-    auto it = open_group.find(push.node);
-    if (it == open_group.end() ||
-        groups[it->second].changes + push.admitted.size() > options_.max_changes_per_apply) {
-      groups.push_back(Group{push.node, {}, 0});
-      it = open_group.insert_or_assign(push.node, groups.size() - 1).first;
+    if (groups.empty() ||
+        (!groups.back().empty() &&
+         in_group + push.admitted.size() > options_.max_changes_per_apply)) {
+      groups.emplace_back();
+      in_group = 0;
     }
-    Group& group = groups[it->second];
-    group.pushes.push_back(&push);
-    group.changes += push.admitted.size();
+    groups.back().push_back(&push);
+    in_group += push.admitted.size();
   }
   bool grew = false;
-  for (const Group& group : groups) {
-    if (ApplyPushes(group.node, group.pushes, grew) || group.pushes.size() == 1) continue;
+  for (const auto& group : groups) {
+    if (ApplyPushes(group, grew) || group.size() == 1) continue;
     // Too much for one transaction (or the store is full): one push at a time.
-    for (const PendingPush* push : group.pushes) ApplyPushes(group.node, {push}, grew);
+    for (const PendingPush* push : group) ApplyPushes({push}, grew);
   }
   if (grew) LogGrew();
 }
@@ -187,7 +182,7 @@ void Hub::OnPull(const std::string& route, Peer& peer, schema::Pull::Reader pull
     // What the peer needs next is gone: it takes a snapshot instead.
     auto log_seq = replica_.LogSeq();
     if (!log_seq.ok()) return;
-    capnp::MallocMessageBuilder message;
+    capnp::MallocMessageBuilder message(kControlMessageWords);
     auto entries = message.initRoot<schema::SyncMessage>().initEntries();
     entries.setOldestSeq(*oldest);
     entries.setThrough(pull.getAfter());
@@ -215,21 +210,30 @@ void Hub::OnPull(const std::string& route, Peer& peer, schema::Pull::Reader pull
   Transmit(route, message);
 }
 
-bool Hub::ApplyPushes(const Id& node, const std::vector<const PendingPush*>& pushes, bool& grew) {
+bool Hub::ApplyPushes(const std::vector<const PendingPush*>& pushes, bool& grew) {
   std::vector<schema::Change::Reader> changes;
+  std::vector<Id> sources;
   for (const PendingPush* push : pushes) {
     changes.insert(changes.end(), push->admitted.begin(), push->admitted.end());
+    sources.insert(sources.end(), push->admitted.size(), push->node);
   }
-  auto report = replica_.Apply(changes, node, {}, Replica::Order::kContiguous, admit_);
+  auto report = replica_.Apply(changes, sources, {}, Replica::Order::kContiguous, admit_);
   if (!report.ok()) return false;  // nothing stored: no ack, the node resends
   grew = grew || report->applied > 0;
   for (const PendingPush* pending : pushes) {
     const PendingPush& push = *pending;
     auto peer = peers_.find(push.route);
-    capnp::MallocMessageBuilder message;
+    // What the hub holds now of the origins this push carried.
+    VersionVector have;
+    for (const auto& change : push.admitted) {
+      Id origin = change.hasOrigin() ? IdFromWire(change.getOrigin()) : Id{};
+      auto held = report->have.find(origin);
+      if (held != report->have.end()) have.emplace(origin, held->second);
+    }
+    capnp::MallocMessageBuilder message(kControlMessageWords);
     auto ack = message.initRoot<schema::SyncMessage>().initPushAck();
     ack.setBatch(push.batch);
-    FillHave(ack.initHave(static_cast<unsigned>(report->have.size())), report->have);
+    FillHave(ack.initHave(static_cast<unsigned>(have.size())), have);
     // The rejections of this batch's changes, and the changes refused before applying.
     std::vector<Rejected> rejected;
     for (const Rejected& r : report->rejected) {
@@ -262,7 +266,7 @@ void Hub::OnSnapshotRequest(const std::string& route, Peer& peer,
   auto slice = replica_.ReadSnapshot(after, max);
   if (!slice.ok()) return;  // the peer asks again
   peer.in_snapshot = !slice->done;
-  capnp::MallocMessageBuilder message;
+  capnp::MallocMessageBuilder message(kControlMessageWords);
   auto page = message.initRoot<schema::SyncMessage>().initSnapshotPage();
   page.setAfter(request.getAfter());
   auto records = page.initRecords(static_cast<unsigned>(slice->records.size()));
@@ -293,7 +297,7 @@ uint64_t Hub::NeededFrom(int64_t remember_ms) const {
 void Hub::LogGrew() {
   auto log_seq = replica_.LogSeq();
   if (!log_seq.ok()) return;
-  capnp::MallocMessageBuilder message;
+  capnp::MallocMessageBuilder message(kControlMessageWords);
   message.initRoot<schema::SyncMessage>().initNotify().setLogSeq(*log_seq);
   std::string bytes = EncodeMessage(message);
   for (const auto& [route, peer] : peers_) {

@@ -19,7 +19,7 @@
 namespace crm {
 
 struct HubOptions {
-  size_t pull_max = 2000;          // log entries examined per answer to a pull
+  size_t pull_max = 10000;         // log entries examined per answer to a pull
   size_t snapshot_page_max = 1000; // records per snapshot page
   // The most changes Flush applies in one transaction: bigger ones cost less
   // per change (fewer distinct index pages written per change), but LMDB
@@ -100,9 +100,9 @@ class Hub {
     std::vector<Rejected> refused;
   };
   void OnPush(const std::string& route, Peer& peer, DecodedMessage message);
-  // Applies the pushes of one peer in one transaction and acknowledges each;
+  // Applies pushes (of any peers) in one transaction and acknowledges each;
   // false if nothing could be stored.
-  bool ApplyPushes(const Id& node, const std::vector<const PendingPush*>& pushes, bool& grew);
+  bool ApplyPushes(const std::vector<const PendingPush*>& pushes, bool& grew);
   void OnPull(const std::string& route, Peer& peer, schema::Pull::Reader pull);
   void OnSnapshotRequest(const std::string& route, Peer& peer,
                          schema::SnapshotRequest::Reader request);

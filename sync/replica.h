@@ -87,14 +87,14 @@ class Replica {
     kFollowUpstream,
   };
 
-  // Applies changes delivered by `source`, in order, in one durable
-  // transaction: a change held already is skipped; gaps are handled as
+  // Applies changes, in order, in one durable transaction; `sources[i]` is
+  // the peer that delivered `changes[i]` (one entry: it delivered them all): a change held already is skipped; gaps are handled as
   // `order` says; one that `admit` (if set)
   // or the merge refuses is quarantined and reported, and counts as held so
   // the rest go on. `cursors` are stored in the same transaction. Fails only
   // when nothing could be stored (disk full ...).
   virtual Result<ApplyReport> Apply(const std::vector<schema::Change::Reader>& changes,
-                                    const Id& source,
+                                    const std::vector<Id>& sources,
                                     const std::map<std::string, uint64_t>& cursors,
                                     Order order, const Admit& admit = {}) = 0;
 

@@ -15,6 +15,10 @@ namespace crm {
 // The largest message a compressed frame may expand to.
 inline constexpr size_t kMaxSyncMessageBytes = 256u << 20;
 
+// The first segment of a control message (ack, pull, heartbeat ...): small,
+// since capnp clears it on allocation, and it grows if needed.
+inline constexpr unsigned kControlMessageWords = 128;
+
 std::string EncodeSyncMessage(capnp::MessageBuilder& message);
 
 // A SyncMessage, decompressed if it came compressed (once: a compressed

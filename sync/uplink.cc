@@ -10,9 +10,6 @@
 namespace crm {
 namespace {
 
-constexpr const char* kPushCursor = "push";
-constexpr const char* kPullCursor = "pull";
-constexpr const char* kHubInstance = "hub-instance";
 // Office status reports come at most this often, even when one is due early.
 constexpr int64_t kMinStatusGapMs = 250;
 
@@ -40,7 +37,7 @@ void Uplink::Connect() {
   inflight_.clear();
   pull_outstanding_ = false;
   hello_sent_ms_ = clock_.NowMillis();
-  capnp::MallocMessageBuilder message;
+  capnp::MallocMessageBuilder message(kControlMessageWords);
   auto hello = message.initRoot<schema::SyncMessage>().initHello();
   IdToWire(replica_.node_id(), hello.initNode());
   IdToWire(replica_.instance_id(), hello.initInstance());
@@ -110,14 +107,14 @@ void Uplink::OnWelcome(schema::Welcome::Reader welcome) {
   // something else now, so pull it again from the start (duplicates are
   // skipped by the version vector).
   Id instance = IdFromWire(welcome.getInstance());
-  auto known = replica_.CursorId(kHubInstance);
-  auto pull = replica_.Cursor(kPullCursor);
-  auto push = replica_.Cursor(kPushCursor);
+  auto known = replica_.CursorId(kUplinkHubInstance);
+  auto pull = replica_.Cursor(kUplinkPullCursor);
+  auto push = replica_.Cursor(kUplinkPushCursor);
   if (!known.ok() || !pull.ok() || !push.ok()) return;  // stays in handshake; Tick retries
   if (*known != instance) {
-    if (!replica_.SetCursorId(kHubInstance, instance).ok()) return;
+    if (!replica_.SetCursorId(kUplinkHubInstance, instance).ok()) return;
     pull_cursor_ = 0;
-    if (!replica_.SetCursor(kPullCursor, 0).ok()) return;
+    if (!replica_.SetCursor(kUplinkPullCursor, 0).ok()) return;
   } else {
     pull_cursor_ = *pull;
   }
@@ -147,7 +144,7 @@ void Uplink::StartSnapshot() {
 
 void Uplink::RequestSnapshotPage() {
   snapshot_sent_ms_ = clock_.NowMillis();
-  capnp::MallocMessageBuilder message;
+  capnp::MallocMessageBuilder message(kControlMessageWords);
   auto request = message.initRoot<schema::SyncMessage>().initSnapshotRequest();
   request.setAfter(kj::arrayPtr(reinterpret_cast<const kj::byte*>(snapshot_after_.data()),
                                 snapshot_after_.size()));
@@ -167,7 +164,7 @@ void Uplink::OnSnapshotPage(schema::SnapshotPage::Reader page) {
   }
   std::vector<schema::StoredRecord::Reader> records;
   for (auto record : page.getRecords()) records.push_back(record);
-  SnapshotEnd end{snapshot_have_, {{kPullCursor, snapshot_seq_}}};
+  SnapshotEnd end{snapshot_have_, {{kUplinkPullCursor, snapshot_seq_}}};
   Status installed = replica_.InstallSnapshot(records, page.getDone() ? &end : nullptr);
   if (!installed.ok()) {
     refusal_ = "cannot install the hub's snapshot: " + installed.ToString();
@@ -210,7 +207,7 @@ Status Uplink::AdvancePushCursor() {
     if (stopped || slice.through >= slice.log_seq || slice.through == 0) break;
   }
   if (cursor != push_cursor_) {
-    CRM_RETURN_IF_ERROR(replica_.SetCursor(kPushCursor, cursor));
+    CRM_RETURN_IF_ERROR(replica_.SetCursor(kUplinkPushCursor, cursor));
     push_cursor_ = cursor;
   }
   return Status::Ok();
@@ -286,7 +283,7 @@ void Uplink::OnPushAck(schema::PushAck::Reader ack) {
     through = front.through;
     inflight_.pop_front();
   }
-  if (through != push_cursor_ && replica_.SetCursor(kPushCursor, through).ok()) {
+  if (through != push_cursor_ && replica_.SetCursor(kUplinkPushCursor, through).ok()) {
     push_cursor_ = through;
   }
   // The hub skipped part of the acknowledged batch: an earlier one was lost.
@@ -300,7 +297,7 @@ void Uplink::SendPull() {
   if (state_ != State::kReady || in_snapshot_) return;
   pull_outstanding_ = true;
   pull_sent_ms_ = clock_.NowMillis();
-  capnp::MallocMessageBuilder message;
+  capnp::MallocMessageBuilder message(kControlMessageWords);
   auto pull = message.initRoot<schema::SyncMessage>().initPull();
   pull.setAfter(pull_cursor_);
   pull.setMax(static_cast<uint32_t>(options_.pull_max));
@@ -327,7 +324,7 @@ void Uplink::OnEntries(schema::Entries::Reader entries) {
       held = std::max(held, change.getOriginSeq());
     }
   }
-  auto report = replica_.Apply(changes, hub_, {{kPullCursor, entries.getThrough()}},
+  auto report = replica_.Apply(changes, {hub_}, {{kUplinkPullCursor, entries.getThrough()}},
                                Replica::Order::kFollowUpstream);
   if (!report.ok()) {
     pull_outstanding_ = false;  // try again on the next tick
@@ -338,7 +335,7 @@ void Uplink::OnEntries(schema::Entries::Reader entries) {
     // Something before these entries is missing here: pull again from the
     // start; what is held already is skipped.
     pull_cursor_ = 0;
-    (void)replica_.SetCursor(kPullCursor, 0);
+    (void)replica_.SetCursor(kUplinkPullCursor, 0);
   } else {
     pull_cursor_ = entries.getThrough();
   }
@@ -370,7 +367,7 @@ void Uplink::SendOfficeStatus() {
       }
     }
   }
-  capnp::MallocMessageBuilder message;
+  capnp::MallocMessageBuilder message(kControlMessageWords);
   auto status = message.initRoot<schema::SyncMessage>().initOfficeStatus();
   status.setUnsent(unsent);
   status.setOldestUnsent(oldest);
@@ -408,7 +405,7 @@ void Uplink::Tick() {
     SendOfficeStatus();
   }
   if (now - last_sent_ms_ >= options_.heartbeat_ms) {
-    capnp::MallocMessageBuilder message;
+    capnp::MallocMessageBuilder message(kControlMessageWords);
     message.initRoot<schema::SyncMessage>().setHeartbeat();
     Transmit(message);
   }

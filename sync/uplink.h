@@ -18,10 +18,18 @@
 
 namespace crm {
 
+// The durable cursors an uplink keeps in its replica (Replica::Cursor):
+// its own log is pushed and held by the hub through this seq;
+inline constexpr const char* kUplinkPushCursor = "push";
+// the hub's log is applied here through this seq;
+inline constexpr const char* kUplinkPullCursor = "pull";
+// and these seqs are those of the hub store with this instance id.
+inline constexpr const char* kUplinkHubInstance = "hub-instance";
+
 struct UplinkOptions {
   size_t batch_changes = 2000;     // changes per push batch
   size_t window = 32;              // push batches sent and not yet acknowledged
-  size_t pull_max = 2000;          // log entries examined per pull
+  size_t pull_max = 10000;         // log entries examined per pull
   size_t snapshot_page = 1000;     // records asked for per snapshot page
   int64_t heartbeat_ms = 1000;     // a heartbeat when nothing else was sent
   int64_t dead_after_ms = 5000;    // silence that means the link is dead

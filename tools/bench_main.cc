@@ -12,6 +12,10 @@
 //                  prefix among N clients, this node against SQLite
 //     client-card: the full card of a client with 200 events, this node
 //                  against SQLite
+//     fan-in [--offices N] [--sales-per-s R] [--seconds S]: N offices each
+//                  ringing up R sales/s and pushing them to one hub; the
+//                  hub's apply rate and the delay until another office
+//                  sees a sale
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -40,6 +44,32 @@ nlohmann::json CatchUp(size_t changes, int runs) {
   return {{"name", "sync-catch-up"},   {"changes", changes},       {"ops_per_s", per_s},
           {"bytes_per_change", bytes}, {"seconds", seconds},       {"hub_work_s", work},
           {"hub_commit_s", commit},    {"runs", runs},             {"peak_rss_kb", PeakRssKb()}};
+}
+
+nlohmann::json FanIn(int offices, int sales_per_s, double seconds, int runs) {
+  std::vector<FanInFigures> results;
+  for (int i = 0; i < runs; ++i) results.push_back(RunFanIn(offices, sales_per_s, seconds));
+  auto offered = Median(results, [](const FanInFigures& r) { return r.offered_per_s; });
+  auto applied = Median(results, [](const FanInFigures& r) { return r.hub_applied_per_s; });
+  auto per_commit = Median(results, [](const FanInFigures& r) { return r.sales_per_commit; });
+  auto p50 = Median(results, [](const FanInFigures& r) { return r.p50_ms; });
+  auto p99 = Median(results, [](const FanInFigures& r) { return r.p99_ms; });
+  fmt::print("{:<10} {:>8} {:>8} {:>8} {:>10} {:>14} {:>11} {:>8} {:>8}\n", "scenario", "offices",
+             "each/s", "seconds", "offered/s", "hub applied/s", "per commit", "p50 ms", "p99 ms");
+  fmt::print("{:<10} {:>8} {:>8} {:>8.0f} {:>10.0f} {:>14.0f} {:>11.1f} {:>8.0f} {:>8.0f}\n\n",
+             "fan-in", offices, sales_per_s, seconds, offered, applied, per_commit, p50, p99);
+  return {{"name", "fan-in"},
+          {"clients", offices},
+          {"sales_per_s_each", sales_per_s},
+          {"seconds", seconds},
+          {"ops_per_s", applied},
+          {"offered_per_s", offered},
+          {"sales_per_commit", per_commit},
+          {"p50_us", p50 * 1000},
+          {"p99_us", p99 * 1000},
+          {"peak_rss_kb", PeakRssKb()},
+          {"baseline", nullptr},
+          {"runs", runs}};
 }
 
 nlohmann::json SaleCommit(bool quick, int runs) {
@@ -129,6 +159,18 @@ int main(int argc, char** argv) {
   app.add_option("--clients", lookup_clients, "clients in the store for client-lookup")
       ->capture_default_str();
   app.add_option("--json", json_file, "also write the results here");
+  int offices = 200;
+  int office_sales_per_s = 50;
+  double fan_in_seconds = 60;
+  app.add_option("--offices", offices, "offices pushing to the hub in fan-in")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--sales-per-s", office_sales_per_s, "sales per second at each office in fan-in")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  app.add_option("--seconds", fan_in_seconds, "how long fan-in runs")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 3600.0));
   auto* catch_up = app.add_subcommand("sync-catch-up", "an office's backlog catching up with the hub");
   auto* sale_commit =
       app.add_subcommand("sale-commit", "front-desk clients ringing up durable sales, and SQLite");
@@ -136,14 +178,17 @@ int main(int argc, char** argv) {
       app.add_subcommand("client-lookup", "searches among many clients, and SQLite");
   auto* client_card =
       app.add_subcommand("client-card", "the full card of a client with 200 events, and SQLite");
-  app.require_subcommand(0, 4);
+  auto* fan_in = app.add_subcommand("fan-in", "many offices pushing sales to one hub");
+  app.require_subcommand(0, 5);
   CLI11_PARSE(app, argc, argv);
   if (quick) {
     changes = std::min<size_t>(changes, 20'000);
     lookup_clients = std::min<size_t>(lookup_clients, 20'000);
+    offices = std::min(offices, 10);
+    fan_in_seconds = std::min(fan_in_seconds, 2.0);
     runs = 1;
   }
-  bool all = !*catch_up && !*sale_commit && !*client_lookup && !*client_card;
+  bool all = !*catch_up && !*sale_commit && !*client_lookup && !*client_card && !*fan_in;
 
   nlohmann::json scenarios = nlohmann::json::array();
   if (all || *sale_commit) {
@@ -163,6 +208,7 @@ int main(int argc, char** argv) {
         [&] { return crm::bench::RunSqliteClientCard(opens); }));
   }
   if (all || *catch_up) scenarios.push_back(crm::bench::CatchUp(changes, runs));
+  if (all || *fan_in) scenarios.push_back(crm::bench::FanIn(offices, office_sales_per_s, fan_in_seconds, runs));
   fmt::print("medians of {} run(s) on {}; peak RSS {} kB\n", runs, crm::bench::Machine(),
              crm::bench::PeakRssKb());
   if (!json_file.empty()) {

@@ -19,6 +19,20 @@ struct CatchUpFigures {
 };
 CatchUpFigures RunCatchUp(size_t changes);
 
+// fan-in: `offices` offices each ring up `sales_per_s` sales a second for
+// `seconds`, each pushing them to one hub over CURVE; one more office pulls
+// everything from the hub. The delay is from a sale's commit at its office
+// to its arrival at that other office.
+struct FanInFigures {
+  uint64_t sales = 0;
+  double offered_per_s = 0;      // sales committed at the offices
+  double hub_applied_per_s = 0;  // changes the hub applied in that time
+  double sales_per_commit = 0;   // changes per hub transaction (one flush each)
+  double p50_ms = 0;
+  double p99_ms = 0;
+};
+FanInFigures RunFanIn(int offices, int sales_per_s, double seconds);
+
 // sale-commit: `clients` front-desk clients at once ring up `sales_each`
 // sales each (3 lines, 1 payment, a known client) through the node's ZeroMQ
 // API; each is acknowledged only once durable.

@@ -1,0 +1,271 @@
+// fan-in: see scenarios.h.
+#include <sys/resource.h>
+
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "node/replica.h"
+#include "node/runtime.h"
+#include "node/store.h"
+#include "node/writer.h"
+#include "schema/records.capnp.h"
+#include "sync/change_builder.h"
+#include "sync/transport.h"
+#include "sync/uplink.h"
+#include "tools/bench/scenarios.h"
+
+namespace crm::bench {
+namespace {
+
+// An office of the scenario: its own store (not flushed to disk: the hub's
+// disk is what is measured) and the real uplink over CURVE, which takes
+// nothing back from the hub. Two hundred offices all pulling every sale of
+// the others would measure the fan-out to 200 offices instead (two million
+// changes a second); one observer office pulls, as every office would.
+class PushOnlyReplica final : public Replica {
+ public:
+  PushOnlyReplica(StoreReplica& inner, const Id& hub_instance)
+      : inner_(inner), hub_instance_(hub_instance) {}
+
+  Id node_id() const override { return inner_.node_id(); }
+  Id instance_id() const override { return inner_.instance_id(); }
+  Result<VersionVector> Have() override { return inner_.Have(); }
+  Result<uint64_t> LogSeq() override { return inner_.LogSeq(); }
+  Result<ApplyReport> Apply(const std::vector<schema::Change::Reader>& changes,
+                            const std::vector<Id>& sources,
+                            const std::map<std::string, uint64_t>& cursors, Order order,
+                            const Admit& admit) override {
+    return inner_.Apply(changes, sources, cursors, order, admit);
+  }
+  Result<LogSlice> ReadLogFor(const Id& peer, uint64_t after, size_t max) override {
+    return inner_.ReadLogFor(peer, after, max);
+  }
+  Result<uint64_t> OldestSeq() override { return inner_.OldestSeq(); }
+  Result<SnapshotSlice> ReadSnapshot(const std::string& after, size_t max) override {
+    return inner_.ReadSnapshot(after, max);
+  }
+  Status InstallSnapshot(const std::vector<schema::StoredRecord::Reader>& records,
+                         const SnapshotEnd* end) override {
+    return inner_.InstallSnapshot(records, end);
+  }
+  Result<uint64_t> PruneLog(uint64_t below) override { return inner_.PruneLog(below); }
+  // The hub's log counts as pulled already, whatever it grows to.
+  Result<uint64_t> Cursor(const std::string& name) override {
+    if (name == kUplinkPullCursor) return uint64_t{1} << 62;
+    return inner_.Cursor(name);
+  }
+  Result<Id> CursorId(const std::string& name) override {
+    if (name == kUplinkHubInstance) return hub_instance_;
+    return inner_.CursorId(name);
+  }
+  Status SetCursor(const std::string& name, uint64_t value) override {
+    if (name == kUplinkPullCursor) return Status::Ok();
+    return inner_.SetCursor(name, value);
+  }
+  Status SetCursorId(const std::string& name, const Id& value) override {
+    return inner_.SetCursorId(name, value);
+  }
+
+ private:
+  StoreReplica& inner_;
+  const Id hub_instance_;
+};
+
+struct Node {
+  StoreRuntime runtime;
+  std::unique_ptr<StoreReplica> replica;
+
+  Node(const std::filesystem::path& dir, bool durable, size_t map_bytes) {
+    StoreOptions options;
+    options.dir = dir;
+    options.durable = durable;
+    options.initial_map_bytes = map_bytes;
+    Must(runtime.Open(options), "open store");
+    replica = std::make_unique<StoreReplica>(*runtime.store, *runtime.writer, *runtime.hlc);
+  }
+};
+
+struct Office {
+  std::unique_ptr<Node> node;
+  std::unique_ptr<PushOnlyReplica> replica;
+  CurveKeys keys;
+  std::string code;
+  std::unique_ptr<UplinkClient> uplink;
+  uint64_t sales = 0;
+};
+
+// One sale as a till writes it: three lines and one payment.
+Status RingUp(Office& office, StoreTxn& txn) {
+  StoreRuntime& rt = office.node->runtime;
+  const int64_t now = rt.wall.NowMillis();
+  ChangeMessage change =
+      ChangeMessage::Event(EntityKind::SALE, Id::Generate(now), rt.hlc->Now(), Id{});
+  auto sale = change.record<schema::Sale>();
+  sale.setOffice(office.code);
+  sale.setReceiptNo(fmt::format("{}-{:08}", office.code, ++office.sales));
+  sale.setTime(now);
+  sale.setCurrency("EUR");
+  auto lines = sale.initLines(3);
+  int64_t total = 0;
+  for (unsigned i = 0; i < 3; ++i) {
+    lines[i].setSku(fmt::format("SKU-{}", (office.sales * 7 + i) % 500));
+    lines[i].setName("Article");
+    lines[i].setQuantity(1 + static_cast<int32_t>(i));
+    lines[i].setUnitPrice(250 + 100 * i);
+    lines[i].setAmount((1 + i) * (250 + 100 * i));
+    total += lines[i].getAmount();
+  }
+  auto payment = sale.initPayments(1)[0];
+  payment.setMethod(schema::PaymentMethod::CARD);
+  payment.setAmount(total);
+  sale.setTotal(total);
+  sale.setChannel("store");
+  return txn.ApplyLocal(change.change()).status();
+}
+
+}  // namespace
+
+FanInFigures RunFanIn(int offices, int sales_per_s, double seconds) {
+  // Every office holds a few sockets and a store: more descriptors than the
+  // usual soft limit.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
+  ScratchDir dir;
+  Node hub(dir.path() / "hub", true, size_t{1} << 30);
+  Node observer(dir.path() / "observer", true, size_t{256} << 20);
+  CurveKeys hub_keys = Must(GenerateCurveKeys(), "keys");
+  CurveKeys observer_keys = Must(GenerateCurveKeys(), "keys");
+
+  std::vector<Office> sites(static_cast<size_t>(offices));
+  std::map<std::string, Enrollment> enrolled;
+  for (int i = 0; i < offices; ++i) {
+    Office& office = sites[static_cast<size_t>(i)];
+    office.code = fmt::format("O{:03}", i);
+    office.node = std::make_unique<Node>(dir.path() / office.code, false, size_t{64} << 20);
+    office.replica =
+        std::make_unique<PushOnlyReplica>(*office.node->replica, hub.runtime.store->instance_id());
+    office.keys = Must(GenerateCurveKeys(), "keys");
+    enrolled[office.keys.public_key] =
+        Enrollment{office.code, "", office.node->runtime.store->node_id(), {}, false};
+  }
+  enrolled[observer_keys.public_key] =
+      Enrollment{"OBS", "", observer.runtime.store->node_id(), {}, false};
+
+  auto log = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
+  HubServerOptions hub_options;
+  hub_options.endpoint = "tcp://127.0.0.1:*";
+  hub_options.keys = hub_keys;
+  auto server = Must(HubServer::Start(
+                         *hub.replica, hub.runtime.wall, hub_options,
+                         [&](const std::string& key) -> std::optional<Enrollment> {
+                           auto it = enrolled.find(key);
+                           if (it == enrolled.end()) return std::nullopt;
+                           return it->second;
+                         },
+                         {}, log),
+                     "hub");
+  auto connect = [&](Replica& replica, Clock& clock, const CurveKeys& keys) {
+    UplinkClientOptions options;  // the product's tick and window
+    options.hub_endpoint = server->endpoint();
+    options.hub_public_key = hub_keys.public_key;
+    options.keys = keys;
+    return Must(UplinkClient::Start(replica, clock, options, log), "uplink");
+  };
+  auto observer_link = connect(*observer.replica, observer.runtime.wall, observer_keys);
+  for (Office& office : sites) {
+    office.uplink = connect(*office.replica, office.node->runtime.wall, office.keys);
+  }
+
+  // The observer's log, read as it grows: each sale's delay from its
+  // office's commit (its stamp) to its arrival here.
+  std::vector<double> delays_ms;
+  std::atomic<bool> watching{true};
+  std::thread watcher([&] {
+    uint64_t next = 1;
+    while (watching.load()) {
+      auto view = Must(observer.runtime.store->Read(), "observer view");
+      auto entries = Must(view.ReadLog(next, 20'000), "observer log");
+      const int64_t now = observer.runtime.wall.NowMillis();
+      for (const LogEntry& entry : entries) {
+        auto change = entry.change();
+        if (change.getEntity() == EntityKind::SALE) {
+          delays_ms.push_back(static_cast<double>(now - change.getStamp().getPhysical()));
+        }
+        next = entry.seq + 1;
+      }
+      if (entries.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+
+  // The tills: each office rings up a sale every 1/sales_per_s seconds,
+  // the offices spread evenly over that interval.
+  const auto interval = std::chrono::nanoseconds(1'000'000'000 / sales_per_s);
+  const auto start = std::chrono::steady_clock::now();
+  const auto until = start + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::duration<double>(seconds));
+  const uint64_t hub_seq_before = Must(hub.replica->LogSeq(), "hub log seq");
+  std::deque<std::future<Status>> pending;
+  uint64_t offered = 0;
+  for (auto due = start; due < until; due += interval) {
+    for (int i = 0; i < offices; ++i) {
+      std::this_thread::sleep_until(due + interval * i / offices);
+      Office& office = sites[static_cast<size_t>(i)];
+      pending.push_back(office.node->runtime.writer->Submit(
+          [&office](StoreTxn& txn) { return RingUp(office, txn); }));
+      ++offered;
+      while (!pending.empty() &&
+             pending.front().wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        Must(pending.front().get(), "ringing up a sale");
+        pending.pop_front();
+      }
+    }
+  }
+  for (auto& done : pending) Must(done.get(), "ringing up a sale");
+  const double sent_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const uint64_t hub_applied = Must(hub.replica->LogSeq(), "hub log seq") - hub_seq_before;
+
+  // Every sale must reach the observer; the last ones are timed too.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  for (;;) {
+    auto view = Must(observer.runtime.store->Read(), "observer view");
+    uint64_t arrived = 0;
+    for (const auto& [origin, seq] : Must(view.VersionVector(), "observer vv")) {
+      if (origin != observer.runtime.store->node_id()) arrived += seq;
+    }
+    if (arrived >= offered) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      Die("fan-in", Status::Unavailable(fmt::format(
+                        "{} of {} sales reached the observer office in time", arrived, offered)));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  watching = false;
+  watcher.join();
+  WriterStats hub_writer = hub.runtime.writer->stats();
+
+  for (Office& office : sites) office.uplink->Stop();
+  observer_link->Stop();
+  server->Stop();
+
+  FanInFigures figures;
+  figures.offered_per_s = static_cast<double>(offered) / sent_s;
+  figures.hub_applied_per_s = static_cast<double>(hub_applied) / sent_s;
+  figures.sales_per_commit =
+      hub_writer.commits == 0
+          ? 0
+          : static_cast<double>(hub_applied) / static_cast<double>(hub_writer.commits);
+  LatencyFigures delay = Summarize(delays_ms, sent_s);
+  figures.p50_ms = delay.p50_us;  // Summarize takes whatever unit it is given
+  figures.p99_ms = delay.p99_us;
+  figures.sales = offered;
+  return figures;
+}
+
+}  // namespace crm::bench
