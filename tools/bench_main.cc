@@ -16,6 +16,9 @@
 //                  ringing up R sales/s and pushing them to one hub; the
 //                  hub's apply rate and the delay until another office
 //                  sees a sale
+//     cold-start [--clients N]: from starting crm-node over N clients (out of
+//                  the page cache) to its first lookup answered, against a
+//                  sqlite3 process answering the same query
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -69,6 +72,28 @@ nlohmann::json FanIn(int offices, int sales_per_s, double seconds, int runs) {
           {"p99_us", p99 * 1000},
           {"peak_rss_kb", PeakRssKb()},
           {"baseline", nullptr},
+          {"runs", runs}};
+}
+
+nlohmann::json ColdStart(size_t clients, int runs) {
+  std::vector<ColdStartFigures> results;
+  for (int i = 0; i < runs; ++i) results.push_back(RunColdStart(clients));
+  double ready = Median(results, [](const ColdStartFigures& r) { return r.ready_ms; });
+  double first = Median(results, [](const ColdStartFigures& r) { return r.first_lookup_ms; });
+  double sqlite = Median(results, [](const ColdStartFigures& r) { return r.sqlite_ms; });
+  double ratio = first > 0 ? sqlite / first : 0;
+  fmt::print("{:<12} {:>9} {:>12} {:>18} {:>14} {:>7}\n", "scenario", "clients", "ready ms",
+             "first lookup ms", "sqlite3 ms", "ratio");
+  fmt::print("{:<12} {:>9} {:>12.1f} {:>18.1f} {:>14.1f} {:>7.2f}\n\n", "cold-start", clients,
+             ready, first, sqlite, ratio);
+  return {{"name", "cold-start"},
+          {"clients", clients},
+          {"ready_ms", ready},
+          {"first_lookup_ms", first},
+          {"p50_us", first * 1000},
+          {"peak_rss_kb", PeakRssKb()},
+          {"baseline", {{"first_lookup_ms", sqlite}, {"p50_us", sqlite * 1000}}},
+          {"ratio", ratio},
           {"runs", runs}};
 }
 
@@ -156,7 +181,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
   size_t lookup_clients = 1'000'000;
-  app.add_option("--clients", lookup_clients, "clients in the store for client-lookup")
+  app.add_option("--clients", lookup_clients, "clients in the store for client-lookup and cold-start")
       ->capture_default_str();
   app.add_option("--json", json_file, "also write the results here");
   int offices = 200;
@@ -179,7 +204,9 @@ int main(int argc, char** argv) {
   auto* client_card =
       app.add_subcommand("client-card", "the full card of a client with 200 events, and SQLite");
   auto* fan_in = app.add_subcommand("fan-in", "many offices pushing sales to one hub");
-  app.require_subcommand(0, 5);
+  auto* cold_start = app.add_subcommand(
+      "cold-start", "from starting crm-node to its first lookup, and a sqlite3 process");
+  app.require_subcommand(0, 6);
   CLI11_PARSE(app, argc, argv);
   if (quick) {
     changes = std::min<size_t>(changes, 20'000);
@@ -188,7 +215,8 @@ int main(int argc, char** argv) {
     fan_in_seconds = std::min(fan_in_seconds, 2.0);
     runs = 1;
   }
-  bool all = !*catch_up && !*sale_commit && !*client_lookup && !*client_card && !*fan_in;
+  bool all = !*catch_up && !*sale_commit && !*client_lookup && !*client_card && !*fan_in &&
+             !*cold_start;
 
   nlohmann::json scenarios = nlohmann::json::array();
   if (all || *sale_commit) {
@@ -208,6 +236,7 @@ int main(int argc, char** argv) {
         [&] { return crm::bench::RunSqliteClientCard(opens); }));
   }
   if (all || *catch_up) scenarios.push_back(crm::bench::CatchUp(changes, runs));
+  if (all || *cold_start) scenarios.push_back(crm::bench::ColdStart(lookup_clients, runs));
   if (all || *fan_in) scenarios.push_back(crm::bench::FanIn(offices, office_sales_per_s, fan_in_seconds, runs));
   fmt::print("medians of {} run(s) on {}; peak RSS {} kB\n", runs, crm::bench::Machine(),
              crm::bench::PeakRssKb());

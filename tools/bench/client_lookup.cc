@@ -63,33 +63,35 @@ std::string LookupQuery(size_t k, int i) {
   }
 }
 
+void FillClients(StoreRuntime& runtime, size_t clients) {
+  for (size_t done = 0; done < clients;) {
+    size_t n = std::min<size_t>(5000, clients - done);
+    Must(runtime.writer->Run([&](StoreTxn& txn) -> Status {
+           for (size_t k = done; k < done + n; ++k) {
+             BenchClient c = ClientNumber(k);
+             ChangeMessage change = ChangeMessage::Patch(
+                 EntityKind::CLIENT, Id::Generate(runtime.wall.NowMillis()), runtime.hlc->Now(), Id{});
+             auto client = change.record<schema::Client>();
+             client.setFirstName(c.first_name);
+             client.setLastName(c.last_name);
+             client.setLoyaltyCard(c.card);
+             CRM_RETURN_IF_ERROR(change.Set("firstName"));
+             CRM_RETURN_IF_ERROR(change.Set("lastName"));
+             CRM_RETURN_IF_ERROR(change.Set("loyaltyCard"));
+             CRM_RETURN_IF_ERROR(change.AddElement("phones", c.phone_e164));
+             CRM_RETURN_IF_ERROR(change.AddElement("emails", c.email));
+             CRM_RETURN_IF_ERROR(txn.ApplyLocal(change.change()).status());
+           }
+           return Status::Ok();
+         }),
+         "filling the store");
+    done += n;
+  }
+}
+
 LatencyFigures RunClientLookup(size_t clients, int lookups) {
   // The clients go straight into the store, as replication would bring them.
-  BenchNode node(4, [clients](StoreRuntime& runtime) {
-    for (size_t done = 0; done < clients;) {
-      size_t n = std::min<size_t>(5000, clients - done);
-      Must(runtime.writer->Run([&](StoreTxn& txn) -> Status {
-             for (size_t k = done; k < done + n; ++k) {
-               BenchClient c = ClientNumber(k);
-               ChangeMessage change = ChangeMessage::Patch(
-                   EntityKind::CLIENT, Id::Generate(runtime.wall.NowMillis()), runtime.hlc->Now(), Id{});
-               auto client = change.record<schema::Client>();
-               client.setFirstName(c.first_name);
-               client.setLastName(c.last_name);
-               client.setLoyaltyCard(c.card);
-               CRM_RETURN_IF_ERROR(change.Set("firstName"));
-               CRM_RETURN_IF_ERROR(change.Set("lastName"));
-               CRM_RETURN_IF_ERROR(change.Set("loyaltyCard"));
-               CRM_RETURN_IF_ERROR(change.AddElement("phones", c.phone_e164));
-               CRM_RETURN_IF_ERROR(change.AddElement("emails", c.email));
-               CRM_RETURN_IF_ERROR(txn.ApplyLocal(change.change()).status());
-             }
-             return Status::Ok();
-           }),
-           "filling the store");
-      done += n;
-    }
-  });
+  BenchNode node(4, [clients](StoreRuntime& runtime) { FillClients(runtime, clients); });
   Till till = node.NewTill();
   std::mt19937_64 random(7);
   std::vector<double> latencies;

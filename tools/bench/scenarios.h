@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
+#include "node/runtime.h"
 #include "tools/bench/common.h"
 
 namespace crm::bench {
@@ -74,6 +76,21 @@ struct BenchClient {
   std::string card;
 };
 BenchClient ClientNumber(size_t k);
+// Writes clients 0 .. clients-1 into a store, as replication would bring them.
+void FillClients(StoreRuntime& runtime, size_t clients);
+// The same clients in a new SQLite file at `path`, with the same indexes.
+void FillSqliteClients(const std::string& path, size_t clients);
+
+// cold-start: a node's store of `clients` clients, out of the page cache;
+// the time from starting crm-node to its answer to the first lookup (after
+// a login), and the same for a sqlite3 process answering the query from a
+// file of the same clients.
+struct ColdStartFigures {
+  double ready_ms = 0;         // crm-node listening
+  double first_lookup_ms = 0;  // crm-node's first answer
+  double sqlite_ms = 0;        // sqlite3's answer
+};
+ColdStartFigures RunColdStart(size_t clients);
 // Lookup number `i` of client `k`: phone (in one of several formats), card,
 // email or a two-letter name prefix, in turn.
 std::string LookupQuery(size_t k, int i);

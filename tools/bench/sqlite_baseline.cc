@@ -202,9 +202,7 @@ LatencyFigures RunSqliteSaleCommit(int clients, int sales_each) {
       [&](std::unique_ptr<SqliteTill>& till, int s) { till->Sale(client, s, body); });
 }
 
-LatencyFigures RunSqliteClientLookup(size_t clients, int lookups) {
-  ScratchDir dir;
-  std::string path = (dir.path() / "lookup.sqlite").string();
+void FillSqliteClients(const std::string& path, size_t clients) {
   Connection db(path);
   db.Exec(R"sql(
     CREATE TABLE clients (id BLOB PRIMARY KEY, first_name TEXT, last_name TEXT, last_folded TEXT,
@@ -228,6 +226,13 @@ LatencyFigures RunSqliteClientLookup(size_t clients, int lookups) {
     db.Step(insert);
   }
   db.Exec("COMMIT");
+}
+
+LatencyFigures RunSqliteClientLookup(size_t clients, int lookups) {
+  ScratchDir dir;
+  std::string path = (dir.path() / "lookup.sqlite").string();
+  FillSqliteClients(path, clients);
+  Connection db(path);
   const char* columns = "SELECT id, first_name, last_name, phone, email, card FROM clients ";
   sqlite3_stmt* by[4] = {
       db.Prepare((std::string(columns) + "WHERE phone = ?1 LIMIT 20").c_str()),
