@@ -230,19 +230,18 @@ FanInFigures RunFanIn(int offices, int sales_per_s, double seconds) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const uint64_t hub_applied = Must(hub.replica->LogSeq(), "hub log seq") - hub_seq_before;
 
-  // Every sale must reach the observer; the last ones are timed too.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  // Every sale should reach the observer; the last ones are timed too. One
+  // that has not after a minute counts as a minute late (a lower bound).
+  const auto wait_started = std::chrono::steady_clock::now();
+  const auto deadline = wait_started + std::chrono::minutes(1);
+  uint64_t arrived = 0;
   for (;;) {
     auto view = Must(observer.runtime.store->Read(), "observer view");
-    uint64_t arrived = 0;
+    arrived = 0;
     for (const auto& [origin, seq] : Must(view.VersionVector(), "observer vv")) {
       if (origin != observer.runtime.store->node_id()) arrived += seq;
     }
-    if (arrived >= offered) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      Die("fan-in", Status::Unavailable(fmt::format(
-                        "{} of {} sales reached the observer office in time", arrived, offered)));
-    }
+    if (arrived >= offered || std::chrono::steady_clock::now() > deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -261,10 +260,17 @@ FanInFigures RunFanIn(int offices, int sales_per_s, double seconds) {
       hub_writer.commits == 0
           ? 0
           : static_cast<double>(hub_applied) / static_cast<double>(hub_writer.commits);
+  if (arrived < offered) {
+    const double late_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wait_started)
+            .count();
+    delays_ms.insert(delays_ms.end(), offered - arrived, late_ms);
+  }
   LatencyFigures delay = Summarize(delays_ms, sent_s);
   figures.p50_ms = delay.p50_us;  // Summarize takes whatever unit it is given
   figures.p99_ms = delay.p99_us;
   figures.sales = offered;
+  figures.arrived = arrived;
   return figures;
 }
 

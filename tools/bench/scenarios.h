@@ -24,9 +24,11 @@ CatchUpFigures RunCatchUp(size_t changes);
 // fan-in: `offices` offices each ring up `sales_per_s` sales a second for
 // `seconds`, each pushing them to one hub over CURVE; one more office pulls
 // everything from the hub. The delay is from a sale's commit at its office
-// to its arrival at that other office.
+// to its arrival at that other office; a sale that has not arrived a minute
+// after the last one was made counts as a minute late.
 struct FanInFigures {
   uint64_t sales = 0;
+  uint64_t arrived = 0;          // at the other office, a minute after the last sale at most
   double offered_per_s = 0;      // sales committed at the offices
   double hub_applied_per_s = 0;  // changes the hub applied in that time
   double sales_per_commit = 0;   // changes per hub transaction (one flush each)
