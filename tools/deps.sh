@@ -15,6 +15,7 @@ crm_packages=(
   libzstd-dev nlohmann-json3-dev
   libsqlite3-dev sqlite3
   libgoogle-perftools-dev
+  clang libclang-rt-14-dev
 )
 
 crm_install_missing() {

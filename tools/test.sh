@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing (Debian 12), builds, and runs
-# every test through CTest.
+# The whole test suite: installs what is missing (Debian 12), builds, runs
+# every test through CTest, then a short fuzz run of the decoders
+# (tools/fuzz.sh; CRM_FUZZ_SECONDS per target, 30 by default).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/tools/deps.sh"
 source "$root/tools/build.sh"
+source "$root/tools/fuzz.sh"
 
 crm_install_missing
 crm_build "$root"
 jobs="$(nproc 2>/dev/null || echo 2)"
 ctest --test-dir "$root/build" --output-on-failure --parallel "$jobs" --timeout 600
+crm_fuzz "$root"

@@ -1,0 +1,167 @@
+// Writes the seed corpus of the fuzz targets: well-formed inputs of every
+// kind each target reads, so fuzzing starts from deep inside the decoders.
+// Usage: crm-fuzz-seeds DIR (writes DIR/<target>/<name>).
+#include <capnp/message.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "schema/frontdesk.capnp.h"
+#include "schema/sync.capnp.h"
+#include "sync/codec.h"
+#include "sync/merge.h"
+#include "sync/sync_message.h"
+#include "sync/wire.h"
+#include "tests/support/clients.h"
+
+namespace crm {
+namespace {
+
+std::filesystem::path root;
+
+void Write(const std::string& target, const std::string& name, const std::string& bytes) {
+  std::filesystem::create_directories(root / target);
+  std::ofstream out(root / target / name, std::ios::binary);
+  out << bytes;
+}
+
+const Id kOffice{0x0FF1CE, 1};
+const Id kHub{0x4B, 2};
+
+ChangeMessage Client(uint64_t seq, const std::string& first, const std::string& phone) {
+  ChangeMessage change = testing::NewClientChange(
+      Id{1'700'000'000'000ull << 16 | seq, seq}, Stamp{1'700'000'000'000 + static_cast<int64_t>(seq), 0, kOffice},
+      {first, "Petrova", {phone}, {first + "@example.com"}, "CARD-" + std::to_string(seq)});
+  IdToWire(kOffice, change.change().initOrigin());
+  change.change().setOriginSeq(seq);
+  return change;
+}
+
+void SyncSeeds() {
+  {
+    capnp::MallocMessageBuilder m;
+    auto hello = m.initRoot<schema::SyncMessage>().initHello();
+    IdToWire(kOffice, hello.initNode());
+    IdToWire(Id{7, 7}, hello.initInstance());
+    hello.setProtocolVersion(schema::SYNC_PROTOCOL_VERSION);
+    hello.setSchemaVersion(schema::SYNC_SCHEMA_VERSION);
+    Write("sync_message", "hello", EncodeSyncMessage(m));
+  }
+  {
+    capnp::MallocMessageBuilder m;
+    auto welcome = m.initRoot<schema::SyncMessage>().initWelcome();
+    IdToWire(kHub, welcome.initHub());
+    IdToWire(Id{8, 8}, welcome.initInstance());
+    auto have = welcome.initHave(1);
+    IdToWire(kOffice, have[0].initOrigin());
+    have[0].setSeq(1);
+    welcome.setLogSeq(3);
+    welcome.setOldestSeq(1);
+    Write("sync_message", "welcome", EncodeSyncMessage(m));
+  }
+  for (unsigned n : {2u, 60u}) {  // 60 changes: large enough to travel compressed
+    capnp::MallocMessageBuilder m;
+    auto push = m.initRoot<schema::SyncMessage>().initPush();
+    push.setBatch(1);
+    auto changes = push.initChanges(n);
+    for (unsigned i = 0; i < n; ++i) {
+      ChangeMessage change = Client(i + 1, i % 2 ? "Anna" : "Иван", "+4474000000" + std::to_string(10 + i % 5));
+      changes.setWithCaveats(i, change.change().asReader());
+    }
+    Write("sync_message", "push-" + std::to_string(n), EncodeSyncMessage(m));
+    capnp::MallocMessageBuilder e;
+    auto entries = e.initRoot<schema::SyncMessage>().initEntries();
+    entries.setChanges(changes.asReader());
+    entries.setThrough(n);
+    entries.setLogSeq(n);
+    entries.setOldestSeq(1);
+    Write("sync_message", "entries-" + std::to_string(n), EncodeSyncMessage(e));
+  }
+  {
+    capnp::MallocMessageBuilder m;
+    auto pull = m.initRoot<schema::SyncMessage>().initPull();
+    pull.setAfter(0);
+    pull.setMax(100);
+    Write("sync_message", "pull", EncodeSyncMessage(m));
+  }
+  {
+    capnp::MallocMessageBuilder m;
+    m.initRoot<schema::SyncMessage>().initNotify().setLogSeq(5);
+    Write("sync_message", "notify", EncodeSyncMessage(m));
+  }
+}
+
+void Request(const std::string& name, const std::function<void(schema::Request::Builder)>& fill) {
+  capnp::MallocMessageBuilder m;
+  auto request = m.initRoot<schema::Request>();
+  request.setProtocolVersion(schema::FRONT_DESK_PROTOCOL_VERSION);
+  IdToWire(Id{0xABC, static_cast<uint64_t>(name.size())}, request.initRequestId());
+  fill(request);
+  Write("frontdesk_request", name, EncodeMessage(m));
+}
+
+void FrontDeskSeeds() {
+  Request("login", [](schema::Request::Builder r) {
+    auto login = r.initLogin();
+    login.setLogin("admin");
+    login.setPassword("fuzz-password-1");
+  });
+  Request("find", [](schema::Request::Builder r) {
+    auto find = r.initFindClients();
+    find.setQuery("+44 7400 000010");
+    find.setLimit(20);
+  });
+  Request("save-client", [](schema::Request::Builder r) {
+    auto args = r.initSaveClient();
+    args.getClient().setFirstName("Anna");
+    args.getClient().setLastName("Petrova");
+    auto fields = args.initFields(2);
+    fields.set(0, "firstName");
+    fields.set(1, "lastName");
+    args.initAddPhones(1).set(0, "+7 912 345 67 89");
+  });
+  Request("save-product", [](schema::Request::Builder r) {
+    auto product = r.initSaveProduct();
+    product.setSku("SKU-1");
+    product.setName("Product");
+    product.setPrice(255);
+    product.setActive(true);
+  });
+  Request("sale", [](schema::Request::Builder r) {
+    auto sale = r.initRecordSale();
+    auto lines = sale.initLines(1);
+    lines[0].setSku("SKU-1");
+    lines[0].setQuantity(2);
+    sale.initPayments(1)[0].setMethod(schema::PaymentMethod::CARD);
+  });
+}
+
+void StoredRecordSeeds() {
+  for (uint64_t seq : {1u, 2u}) {
+    ChangeMessage change = Client(seq, seq == 1 ? "Anna" : "Мария", "+447400000010");
+    capnp::MallocMessageBuilder m;
+    auto outcome = MergeChange(change.change().asReader(), nullptr, m.initRoot<schema::StoredRecord>());
+    if (!outcome.ok()) {
+      std::fprintf(stderr, "merge failed: %s\n", outcome.status().ToString().c_str());
+      std::exit(1);
+    }
+    Write("stored_record", "client-" + std::to_string(seq), EncodePackedMessage(m));
+  }
+}
+
+}  // namespace
+}  // namespace crm
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s DIR\n", argv[0]);
+    return 2;
+  }
+  crm::root = argv[1];
+  crm::SyncSeeds();
+  crm::FrontDeskSeeds();
+  crm::StoredRecordSeeds();
+  return 0;
+}
