@@ -63,6 +63,10 @@ void Hub::OnMessage(const std::string& route, std::string_view bytes) {
     peer.last_contact_ms = clock_.NowMillis();
     switch (message.which()) {
       case schema::SyncMessage::PUSH:
+        if (message.getPush().getChanges().size() > options_.max_push_changes) {
+          ++dropped_;
+          return;
+        }
         OnPush(route, peer, std::move(decoded).value());
         return;
       case schema::SyncMessage::PULL:

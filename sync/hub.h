@@ -27,6 +27,10 @@ struct HubOptions {
   // applied again push by push).
   size_t max_changes_per_apply = 32768;
   int64_t peer_silent_ms = 5000;   // a peer silent this long is shown as offline
+  // A push carrying more changes is dropped unread (offices send batches of
+  // 2,000): a list of empty structs costs its sender almost nothing per
+  // element, and the hub must not size its work by a count it did not check.
+  size_t max_push_changes = 10000;
 };
 
 struct PeerStatus {

@@ -12,6 +12,9 @@ namespace {
 
 // Office status reports come at most this often, even when one is due early.
 constexpr int64_t kMinStatusGapMs = 250;
+// More origins than any network of offices has: a longer version vector from
+// the hub is refused.
+constexpr size_t kMaxOrigins = 100'000;
 
 void MergeHave(VersionVector& into, capnp::List<schema::OriginSeq>::Reader have) {
   for (auto entry : have) {
@@ -55,6 +58,10 @@ void Uplink::OnMessage(std::string_view bytes) {
   }
   try {
     auto message = decoded->Root<schema::SyncMessage>();
+    if (!WithinBounds(message)) {
+      ++dropped_;
+      return;
+    }
     last_heard_ms_ = clock_.NowMillis();
     switch (message.which()) {
       case schema::SyncMessage::WELCOME:
@@ -94,6 +101,25 @@ void Uplink::OnMessage(std::string_view bytes) {
     }
   } catch (const kj::Exception&) {
     ++dropped_;
+  }
+}
+
+bool Uplink::WithinBounds(schema::SyncMessage::Reader message) const {
+  // Lists of empty structs cost the sender almost nothing per element: no
+  // work here is sized by a count larger than this node asked for.
+  switch (message.which()) {
+    case schema::SyncMessage::WELCOME:
+      return message.getWelcome().getHave().size() <= kMaxOrigins;
+    case schema::SyncMessage::PUSH_ACK:
+      return message.getPushAck().getHave().size() <= kMaxOrigins &&
+             message.getPushAck().getRejected().size() <= options_.batch_changes;
+    case schema::SyncMessage::ENTRIES:
+      return message.getEntries().getChanges().size() <= options_.pull_max;
+    case schema::SyncMessage::SNAPSHOT_PAGE:
+      return message.getSnapshotPage().getRecords().size() <= options_.snapshot_page &&
+             message.getSnapshotPage().getHave().size() <= kMaxOrigins;
+    default:
+      return true;
   }
 }
 

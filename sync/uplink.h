@@ -99,6 +99,9 @@ class Uplink {
   void Transmit(capnp::MessageBuilder& message);
   void Pump();
   void SendPull();
+  // False if a list in `message` is longer than this node asked for or
+  // than any real network needs.
+  bool WithinBounds(schema::SyncMessage::Reader message) const;
   void OnWelcome(schema::Welcome::Reader welcome);
   void OnPushAck(schema::PushAck::Reader ack);
   void OnEntries(schema::Entries::Reader entries);

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing (Debian 12), builds, runs
-# every test through CTest, then a short fuzz run of the decoders
-# (tools/fuzz.sh; CRM_FUZZ_SECONDS per target, 30 by default).
+# every test through CTest, then the sanitizer build (tools/sanitize.sh): the
+# unit tests under ASan and UBSan and a short fuzz run of the decoders
+# (CRM_FUZZ_SECONDS per target, 30 by default).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/tools/deps.sh"
 source "$root/tools/build.sh"
-source "$root/tools/fuzz.sh"
+source "$root/tools/sanitize.sh"
 
 crm_install_missing
 crm_build "$root"
 jobs="$(nproc 2>/dev/null || echo 2)"
 ctest --test-dir "$root/build" --output-on-failure --parallel "$jobs" --timeout 600
-crm_fuzz "$root"
+crm_sanitize "$root"

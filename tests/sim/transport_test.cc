@@ -231,6 +231,37 @@ TEST_CASE("garbage frames are dropped and the hub goes on serving", "[replicatio
   CHECK(welcome->Root<schema::SyncMessage>().isWelcome());
 }
 
+TEST_CASE("a push of more changes than the hub takes is dropped unread, and the hub goes on",
+          "[replication][transport]") {
+  HubFixture f;
+  auto office = f.Connect(f.office_keys_);
+  HubFixture::Hello(*office, f.office_node_);
+  auto welcome = HubFixture::Receive(*office);
+  REQUIRE(welcome);
+  REQUIRE(welcome->Root<schema::SyncMessage>().isWelcome());
+  {
+    // Found by fuzz_sync_message: empty changes compress to nearly nothing,
+    // so a small frame can list millions, and the hub sized its work (and
+    // memory) by that count. Its limit is 10,000 per push.
+    capnp::MallocMessageBuilder message;
+    auto push = message.initRoot<schema::SyncMessage>().initPush();
+    push.setBatch(1);
+    push.initChanges(50'000);
+    HubFixture::Send(*office, message);
+  }
+  // No ack for it; the next, honest push is acknowledged as usual.
+  capnp::MallocMessageBuilder message;
+  auto push = message.initRoot<schema::SyncMessage>().initPush();
+  push.setBatch(2);
+  HubFixture::PushClient(push.initChanges(1), 0, f.office_node_, 1, Id{1, 1});
+  HubFixture::Send(*office, message);
+  auto ack = HubFixture::Receive(*office);
+  REQUIRE(ack);
+  REQUIRE(ack->Root<schema::SyncMessage>().isPushAck());
+  CHECK(ack->Root<schema::SyncMessage>().getPushAck().getBatch() == 2);
+  CHECK(*f.store_->Read()->OriginSeqOf(f.office_node_) == 1);
+}
+
 TEST_CASE("key files are private and checked", "[replication][transport]") {
   testing::TempDir dir;
   auto keys = GenerateCurveKeys();

@@ -365,19 +365,16 @@ TEST_CASE("the stored state is the same whatever order concurrent edits with bas
   auto two = SetCardOver(Stamp{2500, 0, kOfficeB}, "C-B", Stamp{});
   auto three = SetCardOver(Stamp{2600, 0, kOfficeA}, "C-A2", Stamp{2000, 0, kOfficeA});
   std::vector<ChangeMessage*> changes{&one, &two, &three};
-  std::optional<std::vector<capnp::word>> first;
+  std::optional<std::string> first;
   std::sort(changes.begin(), changes.end());
   do {
     Replica replica;
     for (ChangeMessage* change : changes) replica.Apply(*change);
-    auto canonical = replica.CanonicalRecord();
-    std::vector<capnp::word> words(canonical.begin(), canonical.end());
-    if (!first) first = words;
-    CHECK(words.size() == first->size());
-    CHECK(std::equal(words.begin(), words.end(), first->begin(), first->end(),
-                     [](const capnp::word& a, const capnp::word& b) {
-                       return std::memcmp(&a, &b, sizeof(capnp::word)) == 0;
-                     }));
+    kj::Array<capnp::word> record = replica.CanonicalRecord();
+    auto canonical = record.asBytes();
+    std::string bytes(reinterpret_cast<const char*>(canonical.begin()), canonical.size());
+    if (!first) first = bytes;
+    CHECK(bytes == *first);
   } while (std::next_permutation(changes.begin(), changes.end()));
 }
 
