@@ -148,30 +148,62 @@ TEST_CASE("the map grows when full instead of failing writes", "[node][writer]")
   CHECK(*view->LastSeq() == ids.size());
 }
 
-TEST_CASE("a store at its size limit refuses writes with a clear error and keeps serving reads",
+TEST_CASE("a store at its size limit refuses writes with a clear error, keeps serving reads, "
+          "loses nothing and takes writes again once it may grow",
           "[node][writer]") {
   TempDir dir;
   ManualClock wall(1);
-  auto opened = Store::Open({dir.path(), 64u << 10, 128u << 10, true}, wall);
-  REQUIRE(opened.ok());
-  Store& store = **opened;
-  HybridClock hlc(wall, store.node_id(), 60'000);
-  Writer writer(store);
-  Id first = Id::Generate(1);
-  auto change = std::make_shared<ChangeMessage>(NewClientChange(first, hlc.Now(), {"First", "Client"}));
-  REQUIRE(writer.Run([change](StoreTxn& txn) { return txn.ApplyLocal(change->change()).status(); }).ok());
-  Status full;
-  for (int n = 0; n < 5000 && full.ok(); ++n) {
-    auto c = std::make_shared<ChangeMessage>(
-        NewClientChange(Id::Generate(n + 2), hlc.Now(), {"Client", PhoneFor(n), {PhoneFor(n)}}));
-    full = writer.Run([c](StoreTxn& txn) { return txn.ApplyLocal(c->change()).status(); });
+  std::vector<Id> stored;
+  Id refused;
+  {
+    auto opened = Store::Open({dir.path(), 64u << 10, 128u << 10, true}, wall);
+    REQUIRE(opened.ok());
+    Store& store = **opened;
+    HybridClock hlc(wall, store.node_id(), 60'000);
+    Writer writer(store);
+    Status full;
+    for (int n = 0; n < 5000 && full.ok(); ++n) {
+      Id id = Id::Generate(static_cast<int64_t>(n + 1));
+      auto c = std::make_shared<ChangeMessage>(
+          NewClientChange(id, hlc.Now(), {"Client", PhoneFor(n), {PhoneFor(n)}}));
+      full = writer.Run([c](StoreTxn& txn) { return txn.ApplyLocal(c->change()).status(); });
+      if (full.ok()) {
+        stored.push_back(id);
+      } else {
+        refused = id;
+      }
+    }
+    REQUIRE_FALSE(full.ok());
+    CHECK(full.code() == StatusCode::kResourceExhausted);
+    CHECK(full.message().find("store is full") != std::string::npos);
+    REQUIRE(stored.size() > 10);
+    auto view = store.Read();
+    REQUIRE(view.ok());
+    CHECK(view->Get(EntityKind::CLIENT, stored.front()).ok());
+    // The refused write left nothing behind: no record, no log entry.
+    CHECK(view->Get(EntityKind::CLIENT, refused).status().code() == StatusCode::kNotFound);
+    CHECK(*view->LastSeq() == stored.size());
   }
-  REQUIRE_FALSE(full.ok());
-  CHECK(full.code() == StatusCode::kResourceExhausted);
-  CHECK(full.message().find("store is full") != std::string::npos);
+  // The operator allows a bigger store (or frees disk): the node goes on
+  // where it stopped, with everything it had acknowledged.
+  auto reopened = Store::Open({dir.path(), 64u << 10, 8u << 20, true}, wall);
+  REQUIRE(reopened.ok());
+  Store& store = **reopened;
+  HybridClock hlc(wall, store.node_id(), 60'000);
+  {
+    auto view = store.Read();
+    REQUIRE(view.ok());
+    hlc.Restore(*view->HlcHighWater());
+  }
+  Writer writer(store);
+  auto again = std::make_shared<ChangeMessage>(
+      NewClientChange(refused, hlc.Now(), {"Client", "again", {PhoneFor(9999)}}));
+  REQUIRE(writer.Run([again](StoreTxn& txn) { return txn.ApplyLocal(again->change()).status(); }).ok());
   auto view = store.Read();
   REQUIRE(view.ok());
-  CHECK(view->Get(EntityKind::CLIENT, first).ok());
+  for (const Id& id : stored) REQUIRE(view->Get(EntityKind::CLIENT, id).ok());
+  CHECK(view->Get(EntityKind::CLIENT, refused).ok());
+  CHECK(*view->LastSeq() == stored.size() + 1);
 }
 
 TEST_CASE("work submitted before shutdown is finished and durable", "[node][writer]") {
