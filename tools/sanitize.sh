@@ -8,7 +8,8 @@
 # crash, leak or sanitizer report fails; a fuzz input that caused one is kept
 # in build-sanitize/findings/ (reproduce with build-sanitize/tests/fuzz/fuzz_<target>
 # FILE). New inputs go to build-sanitize/corpus/, never into the repository's
-# corpus. Sourced by tools/test.sh; runs on its own too.
+# corpus. Then ThreadSanitizer over the concurrent code (crm_thread_sanitize).
+# Sourced by tools/test.sh; runs on its own too.
 set -euo pipefail
 
 crm_sanitize() {
@@ -43,9 +44,29 @@ crm_sanitize() {
   done
 }
 
+# ThreadSanitizer: the node and sync unit tests (the group-commit writer, the
+# prepared apply) and the transport tests (hub, uplink, ZAP threads over real
+# sockets), in build-tsan/. Any report fails.
+crm_thread_sanitize() {
+  local root="$1"
+  local out="$root/build-tsan"
+  local jobs
+  jobs="$(nproc 2>/dev/null || echo 2)"
+  CC=clang CXX=clang++ cmake -S "$root" -B "$out" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCRM_WARNINGS_AS_ERRORS=OFF -DCMAKE_CXX_FLAGS="-fsanitize=thread"
+  cmake --build "$out" --parallel "$jobs" --target node_tests sync_tests sim_tests crash_writer
+  echo "unit and transport tests under ThreadSanitizer"
+  export TSAN_OPTIONS="suppressions=$root/tests/tsan-suppressions.txt second_deadlock_stack=1"
+  "$out/tests/sync_tests" -w NoTests
+  "$out/tests/node_tests" -w NoTests
+  "$out/tests/sim_tests" -w NoTests "[transport]"
+  unset TSAN_OPTIONS
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
   source "$root/tools/deps.sh"
   crm_install_missing
   crm_sanitize "$root"
+  crm_thread_sanitize "$root"
 fi

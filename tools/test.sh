@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing (Debian 12), builds, runs
-# every test through CTest, then the sanitizer build (tools/sanitize.sh): the
-# unit tests under ASan and UBSan and a short fuzz run of the decoders
-# (CRM_FUZZ_SECONDS per target, 30 by default).
+# every test through CTest, then the sanitizer builds (tools/sanitize.sh): the
+# unit tests under ASan and UBSan, a short fuzz run of the decoders
+# (CRM_FUZZ_SECONDS per target, 30 by default), and the unit and transport
+# tests under ThreadSanitizer.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/tools/deps.sh"
@@ -14,3 +15,4 @@ crm_build "$root"
 jobs="$(nproc 2>/dev/null || echo 2)"
 ctest --test-dir "$root/build" --output-on-failure --parallel "$jobs" --timeout 600
 crm_sanitize "$root"
+crm_thread_sanitize "$root"
