@@ -5,8 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "node/frontdesk.h"
 #include "tools/bench/bench_node.h"
