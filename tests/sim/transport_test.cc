@@ -87,6 +87,14 @@ class HubFixture {
     Send(socket, message);
   }
 
+  // Says hello as `node` and requires the hub's welcome.
+  static void Welcomed(zmq::socket_t& socket, const Id& node) {
+    Hello(socket, node);
+    auto welcome = Receive(socket);
+    REQUIRE(welcome);
+    REQUIRE(welcome->Root<schema::SyncMessage>().isWelcome());
+  }
+
   static void PushClient(capnp::List<schema::Change>::Builder list, unsigned i, const Id& origin,
                          uint64_t seq, const Id& client) {
     ChangeMessage change =
@@ -123,10 +131,7 @@ TEST_CASE("an enrolled office may push only its own changes, and a forged origin
           "[replication][transport]") {
   HubFixture f;
   auto office = f.Connect(f.office_keys_);
-  HubFixture::Hello(*office, f.office_node_);
-  auto welcome = HubFixture::Receive(*office);
-  REQUIRE(welcome);
-  REQUIRE(welcome->Root<schema::SyncMessage>().isWelcome());
+  HubFixture::Welcomed(*office, f.office_node_);
 
   Id other_office{0x4D534B, 2};
   Id honest_client{1, 1}, forged_client{2, 2};
@@ -172,8 +177,7 @@ TEST_CASE("an enrolled key claiming another node's id is not welcomed", "[replic
 TEST_CASE("large batches travel compressed", "[replication][transport]") {
   HubFixture f;
   auto office = f.Connect(f.office_keys_);
-  HubFixture::Hello(*office, f.office_node_);
-  REQUIRE(HubFixture::Receive(*office));
+  HubFixture::Welcomed(*office, f.office_node_);
   capnp::MallocMessageBuilder message;
   auto push = message.initRoot<schema::SyncMessage>().initPush();
   push.setBatch(1);
@@ -235,10 +239,7 @@ TEST_CASE("a push of more changes than the hub takes is dropped unread, and the 
           "[replication][transport]") {
   HubFixture f;
   auto office = f.Connect(f.office_keys_);
-  HubFixture::Hello(*office, f.office_node_);
-  auto welcome = HubFixture::Receive(*office);
-  REQUIRE(welcome);
-  REQUIRE(welcome->Root<schema::SyncMessage>().isWelcome());
+  HubFixture::Welcomed(*office, f.office_node_);
   {
     // Found by fuzz_sync_message: empty changes compress to nearly nothing,
     // so a small frame can list millions, and the hub sized its work (and
