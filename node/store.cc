@@ -471,7 +471,10 @@ Result<uint64_t> StoreView::MetaCounter(std::string_view name) const {
   return ReadBigEndian64(*bytes);
 }
 
-Result<uint64_t> StoreView::LastSeq() const { return MetaCounter(kMetaLogSeq); }
+Result<uint64_t> StoreView::LastSeq() const {
+  if (taken_log_seq_ != 0) return taken_log_seq_;
+  return MetaCounter(kMetaLogSeq);
+}
 
 Result<uint64_t> StoreView::LogFloor() const {
   CRM_ASSIGN_OR_RETURN(uint64_t floor, MetaCounter(kMetaLogFloor));
@@ -798,11 +801,6 @@ Result<uint64_t> StoreTxn::PruneLog(uint64_t below, size_t max) {
 }
 
 Result<uint64_t> StoreTxn::SkipLogSeq() { return NextLogSeq(); }
-
-Result<uint64_t> StoreTxn::LastSeq() const {
-  if (taken_log_seq_ != 0) return taken_log_seq_;
-  return StoreView::LastSeq();
-}
 
 Result<uint64_t> StoreTxn::NextLogSeq() {
   CRM_ASSIGN_OR_RETURN(uint64_t seq, LastSeq());

@@ -196,7 +196,8 @@ class StoreView {
   // Log entries with seq >= `from`, in order, at most `limit`.
   Result<std::vector<LogEntry>> ReadLog(uint64_t from, size_t limit) const;
 
-  // The seq of the newest log entry (0 for an empty log).
+  // The seq of the newest log entry (0 for an empty log), in a write
+  // transaction its own included.
   Result<uint64_t> LastSeq() const;
   // The oldest seq the log can still serve: entries below it were pruned, or
   // came before a snapshot this node installed (1 if neither happened).
@@ -217,6 +218,10 @@ class StoreView {
 
   const Store* store_;
   lmdb::Txn txn_;
+  // In a write transaction, the last log seq it took, once it took one:
+  // kept here rather than rewritten in the meta table for every change, and
+  // stored at commit (0 in a read view).
+  uint64_t taken_log_seq_ = 0;
 };
 
 // The write transaction. Only the writer thread holds one (see Writer).
@@ -277,9 +282,6 @@ class StoreTxn : public StoreView {
   // Increments the named counter (created at 0) and returns its new value.
   Result<uint64_t> NextCounter(std::string_view name);
 
-  // The seq of the newest log entry, this transaction's included.
-  Result<uint64_t> LastSeq() const;
-
   // A nested transaction: its writes vanish if it is dropped uncommitted.
   Result<StoreTxn> BeginChild();
   Status Commit();
@@ -299,10 +301,6 @@ class StoreTxn : public StoreView {
   Status FillBases(schema::Change::Builder change);
   // Takes the next log seq; Commit stores the last one taken.
   Result<uint64_t> NextLogSeq();
-
-  // The last log seq this transaction took, once it took one: kept here
-  // rather than rewritten in the meta table for every change.
-  uint64_t taken_log_seq_ = 0;
 };
 
 class Store {
