@@ -7,6 +7,7 @@
 #include <cctype>
 #include <functional>
 
+#include "node/audit.h"
 #include "node/crypto.h"
 #include "node/frontdesk_internal.h"
 #include "node/local_time.h"
@@ -186,8 +187,28 @@ Status FrontDesk::BootstrapAdmin(std::string_view login, std::string_view displa
     for (const char* f : {"login", "displayName", "role", "passwordHash", "office", "active"}) {
       CRM_RETURN_IF_ERROR(change.Set(f));
     }
-    return frontdesk::ApplyChange(txn, change);
+    CRM_RETURN_IF_ERROR(frontdesk::ApplyChange(txn, change));
+    AuditEvent event = AuditOf(system, "create the first admin");
+    event.detail = std::string(login);
+    event.subjects.emplace_back(EntityKind::USER, id);
+    return AppendAudit(txn, event);
   });
+}
+
+AuditEvent FrontDesk::AuditOf(const SessionUser& user, std::string action) const {
+  AuditEvent event;
+  event.time_ms = wall_.NowMillis();
+  event.user = user.user;
+  event.login = user.login;
+  event.role = user.role;
+  event.action = std::move(action);
+  return event;
+}
+
+void FrontDesk::AuditLater(AuditEvent event) {
+  // Not waited for: the answer does not depend on it. A failure is rare (the
+  // store full) and the caller's answer already says what happened.
+  (void)writer_.Submit([event = std::move(event)](StoreTxn& txn) { return AppendAudit(txn, event); });
 }
 
 std::string FrontDesk::Handle(std::string_view request_bytes) {
@@ -240,19 +261,29 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
           return ErrorResponse(request_id, found.status());
         }
       }
+      // Every attempt is audited; the login as typed is cut to a bounded length.
+      AuditEvent attempt = AuditOf(session, "log in");
+      if (!user_id) attempt.login = login.substr(0, 64);
+      auto refuse = [&](Status status, std::string why) {
+        attempt.refused = true;
+        attempt.detail = std::move(why);
+        AuditLater(std::move(attempt));
+        return ErrorResponse(request_id, status);
+      };
       if (!user_id) {
         // Spend the same time as a real check, so logins cannot be probed.
         (void)VerifyPassword(Str(args.getPassword()),
                              "$pbkdf2-sha256$" + std::to_string(office_.password_iterations) +
                                  "$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
-        return ErrorResponse(request_id, denied);
+        return refuse(denied, "no such login");
       }
       if (!VerifyPassword(Str(args.getPassword()), password_hash)) {
-        return ErrorResponse(request_id, denied);
+        return refuse(denied, "wrong password");
       }
       if (!active) {
-        return ErrorResponse(request_id, Status::PermissionDenied("this user is deactivated"));
+        return refuse(Status::PermissionDenied("this user is deactivated"), "the user is deactivated");
       }
+      AuditLater(std::move(attempt));
       session.last_used_ms = wall_.NowMillis();
       std::string token = RandomToken();
       {
@@ -277,10 +308,15 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
     auto session = Authenticate(Str(request.getSession()));
     if (!session.ok()) return ErrorResponse(request_id, session.status());
     if (RoleRank(session->role) < RoleRank(MinimumRole(op))) {
-      return ErrorResponse(
-          request_id, Status::PermissionDenied(std::string(RoleName(session->role)) + " may not " +
-                                               OperationName(op) + "; it takes " +
-                                               RoleName(MinimumRole(op))));
+      Status refused = Status::PermissionDenied(std::string(RoleName(session->role)) + " may not " +
+                                                OperationName(op) + "; it takes " +
+                                                RoleName(MinimumRole(op)));
+      AuditEvent event = AuditOf(*session, OperationName(op));
+      event.request_id = request_id;
+      event.refused = true;
+      event.detail = refused.message();
+      AuditLater(std::move(event));
+      return ErrorResponse(request_id, refused);
     }
     Context ctx{office_, wall_, hlc_, store_, *session};
 
@@ -309,9 +345,21 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
         capnp::MallocMessageBuilder fresh;
         auto out = fresh.initRoot<schema::Response>();
         IdToWire(request_id, out.initRequestId());
+        CRM_ASSIGN_OR_RETURN(uint64_t log_before, txn.LastSeq());
         CRM_RETURN_IF_ERROR(handler(txn, out));
         outcome = EncodeMessage(fresh);
-        return txn.RecordRequest(request_id, outcome);
+        CRM_RETURN_IF_ERROR(txn.RecordRequest(request_id, outcome));
+        // The audit entry commits with the write it tells of.
+        AuditEvent event = AuditOf(*session, OperationName(op));
+        event.request_id = request_id;
+        CRM_ASSIGN_OR_RETURN(uint64_t log_after, txn.LastSeq());
+        CRM_ASSIGN_OR_RETURN(std::vector<LogEntry> written,
+                             txn.ReadLog(log_before + 1, log_after - log_before));
+        for (const LogEntry& entry : written) {
+          event.subjects.emplace_back(entry.change().getEntity(),
+                                      IdFromWire(entry.change().getId()));
+        }
+        return AppendAudit(txn, event);
       });
       if (!status.ok()) return ErrorResponse(request_id, status);
       return outcome;

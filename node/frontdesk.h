@@ -12,6 +12,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "node/audit.h"
 #include "node/store.h"
 #include "node/writer.h"
 #include "schema/frontdesk.capnp.h"
@@ -73,6 +74,10 @@ class FrontDesk {
 
   // The session of `token`, touched; kUnauthenticated if none or expired.
   Result<SessionUser> Authenticate(std::string_view token);
+  // An audit entry of `action` by `user`, stamped now.
+  AuditEvent AuditOf(const SessionUser& user, std::string action) const;
+  // Appends `event` to the audit log in a transaction of its own, soon.
+  void AuditLater(AuditEvent event);
 
   Store& store_;
   Writer& writer_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "node/audit.h"
 #include "schema/records.capnp.h"
 #include "sync/change_builder.h"
 #include "sync/wire.h"
@@ -33,6 +34,19 @@ Result<std::vector<OfficeRow>> AllOffices(const StoreView& view) {
         return Status::Ok();
       }));
   return rows;
+}
+
+// An audit entry for what the operator did with crm-admin on this store.
+AuditEvent OperatorEvent(HybridClock& hlc, std::string action, const std::string& code,
+                         const Id& office) {
+  AuditEvent event;
+  event.time_ms = hlc.Now().physical;
+  event.login = "crm-admin";
+  event.role = schema::Role::ADMIN;
+  event.action = std::move(action);
+  event.detail = code;
+  event.subjects.emplace_back(EntityKind::OFFICE, office);
+  return event;
 }
 
 }  // namespace
@@ -85,7 +99,8 @@ Status EnrollOffice(Writer& writer, HybridClock& hlc, const OfficeEnrollment& of
     for (const char* f : {"code", "name", "publicKey", "revoked", "node", "parent"}) {
       CRM_RETURN_IF_ERROR(change.Set(f));
     }
-    return txn.ApplyLocal(change.change()).status();
+    CRM_RETURN_IF_ERROR(txn.ApplyLocal(change.change()).status());
+    return AppendAudit(txn, OperatorEvent(hlc, "enroll an office", office.code, id));
   });
 }
 
@@ -97,7 +112,8 @@ Status RevokeOffice(Writer& writer, HybridClock& hlc, const std::string& code) {
       ChangeMessage change = ChangeMessage::Patch(EntityKind::OFFICE, row.id, hlc.Now(), Id{});
       change.record<schema::Office>().setRevoked(true);
       CRM_RETURN_IF_ERROR(change.Set("revoked"));
-      return txn.ApplyLocal(change.change()).status();
+      CRM_RETURN_IF_ERROR(txn.ApplyLocal(change.change()).status());
+      return AppendAudit(txn, OperatorEvent(hlc, "revoke an office", code, row.id));
     }
     return Status::NotFound("no office " + code + " is enrolled");
   });

@@ -23,6 +23,7 @@ constexpr std::string_view kMetaFormat = "format";
 constexpr std::string_view kMetaNodeId = "node_id";
 constexpr std::string_view kMetaInstanceId = "instance_id";
 constexpr std::string_view kMetaLogSeq = "log_seq";
+constexpr std::string_view kMetaAuditHead = "audit_head";
 constexpr std::string_view kMetaHlc = "hlc";
 constexpr std::string_view kMetaLogFloor = "log_floor";
 constexpr std::string_view kMetaVersionPrefix = "vv/";
@@ -295,6 +296,28 @@ Result<std::vector<LogEntry>> StoreView::ReadLog(uint64_t from, size_t limit) co
     CRM_RETURN_IF_ERROR(cursor.Next());
   }
   return entries;
+}
+
+Result<std::vector<std::pair<uint64_t, std::string>>> StoreView::ReadAudit(uint64_t from,
+                                                                           size_t limit) const {
+  std::vector<std::pair<uint64_t, std::string>> entries;
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.audit));
+  CRM_RETURN_IF_ERROR(cursor.Seek(BigEndian64(from)));
+  while (cursor.valid() && entries.size() < limit) {
+    if (cursor.key().size() != 8) return Status::Corruption("malformed audit log key");
+    entries.emplace_back(ReadBigEndian64(cursor.key()), std::string(cursor.value()));
+    CRM_RETURN_IF_ERROR(cursor.Next());
+  }
+  return entries;
+}
+
+Result<std::string> StoreView::AuditHead() const {
+  auto head = txn_.Get(store_->tables_.meta, kMetaAuditHead);
+  if (!head.ok()) {
+    if (head.status().code() == StatusCode::kNotFound) return std::string();
+    return head.status();
+  }
+  return std::string(*head);
 }
 
 Result<std::vector<std::pair<EntityKind, Id>>> StoreView::RecordsLinkedTo(const Id& id) const {
@@ -916,6 +939,11 @@ Status StoreTxn::PutBlob(std::string_view sha256, std::string_view content) {
   return txn_.Put(store_->tables_.blobs, sha256, content);
 }
 
+Status StoreTxn::PutAudit(uint64_t seq, std::string_view entry, std::string_view head) {
+  CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.audit, BigEndian64(seq), entry));
+  return txn_.Put(store_->tables_.meta, kMetaAuditHead, head);
+}
+
 Status StoreTxn::RecordRequest(const Id& request_id, std::string_view response) {
   return txn_.Put(store_->tables_.requests, IdBytes(request_id), response);
 }
@@ -973,6 +1001,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& c
   CRM_ASSIGN_OR_RETURN(t.duplicates, store->env_->OpenTable("duplicates", false));
   CRM_ASSIGN_OR_RETURN(t.requests, store->env_->OpenTable("requests", false));
   CRM_ASSIGN_OR_RETURN(t.conflicts, store->env_->OpenTable("conflicts", false));
+  CRM_ASSIGN_OR_RETURN(t.audit, store->env_->OpenTable("audit", false));
 
   CRM_ASSIGN_OR_RETURN(lmdb::Txn txn, store->env_->BeginWrite());
   auto format = txn.Get(t.meta, kMetaFormat);

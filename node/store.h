@@ -210,6 +210,13 @@ class StoreView {
   // The newest HLC stamp any committed change carried.
   Result<Stamp> HlcHighWater() const;
 
+  // The audit log as stored (node/audit.h gives it meaning): entries with
+  // seq >= `from`, in seq order, at most `limit`, each (seq, stored bytes).
+  Result<std::vector<std::pair<uint64_t, std::string>>> ReadAudit(uint64_t from,
+                                                                  size_t limit) const;
+  // What the last append left as the head of the audit log (empty if none).
+  Result<std::string> AuditHead() const;
+
  protected:
   friend class Store;
   StoreView(const Store& store, lmdb::Txn txn) : store_(&store), txn_(std::move(txn)) {}
@@ -272,6 +279,9 @@ class StoreTxn : public StoreView {
   Status SetCursorId(std::string_view name, const Id& value);
   // Keeps a change that was refused, with the reason, for managers to review.
   Status Quarantine(schema::Change::Reader change, std::string_view reason);
+
+  // Stores audit entry `seq` and the new head of the audit log together.
+  Status PutAudit(uint64_t seq, std::string_view entry, std::string_view head);
 
   // Remembers the response to a request, so a retry gets the same outcome.
   Status RecordRequest(const Id& request_id, std::string_view response);
@@ -352,6 +362,7 @@ class Store {
     lmdb::Table duplicates;  // client id(16) + client id(16), smaller first -> what they share
     lmdb::Table requests;    // request id -> the response sent for it
     lmdb::Table conflicts;   // kind(1) + id(16) + field(2) + losing stamp(28) -> Conflict
+    lmdb::Table audit;       // seq (8, big-endian) -> hash + AuditEntry (node/audit.h)
   };
   Store() = default;
   // The index writes taking a record of `kind` from `before` (null if it is

@@ -4,11 +4,17 @@
 //   crm-admin enroll --hub-data DIR ...     lets an office's key connect to the hub
 //   crm-admin revoke --hub-data DIR --office CODE
 //   crm-admin digest --data DIR             the state digest of a store
+//   crm-admin audit verify --data DIR       checks the audit log's hash chain
+//   crm-admin audit list --data DIR         the newest audit entries
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 
+#include "node/audit.h"
+#include "node/local_time.h"
 #include "node/offices.h"
 #include "node/replica.h"
 #include "node/runtime.h"
@@ -22,6 +28,45 @@ namespace {
 int Fail(const Status& status) {
   fmt::print(stderr, "crm-admin: {}\n", status.ToString());
   return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+// Prints the newest `count` audit entries, oldest first.
+int ListAudit(const Store& store, size_t count) {
+  auto view = store.Read();
+  if (!view.ok()) return Fail(view.status());
+  auto head = view->AuditHead();
+  if (!head.ok()) return Fail(head.status());
+  uint64_t last = std::strtoull(head->c_str(), nullptr, 10);
+  uint64_t from = last > count ? last - count + 1 : 1;
+  auto records = ReadAuditLog(*view, from, count);
+  if (!records.ok()) return Fail(records.status());
+  for (const AuditRecord& record : *records) {
+    const AuditEvent& e = record.event;
+    std::string subjects;
+    for (const auto& [kind, id] : e.subjects) {
+      subjects += fmt::format(" {} {}", EntityName(kind), id.ToString());
+    }
+    fmt::print("{:>6}  {}  {:<12} {}{}{}{}\n", record.seq, FormatLocalTime(e.time_ms, "UTC"),
+               e.login.empty() ? "-" : e.login, e.refused ? "REFUSED " : "", e.action,
+               e.detail.empty() ? "" : " (" + e.detail + ")", subjects);
+  }
+  return 0;
+}
+
+// Checks the chain; exit 0 if intact, 1 naming the first broken entry.
+int VerifyAuditChain(const Store& store, const std::string& dir) {
+  auto view = store.Read();
+  if (!view.ok()) return Fail(view.status());
+  auto verdict = VerifyAudit(*view);
+  if (!verdict.ok()) return Fail(verdict.status());
+  if (verdict->intact()) {
+    fmt::print("audit log of {} is intact: {} entries, head {}\n", dir, verdict->entries,
+               verdict->head.empty() ? "(empty)" : verdict->head);
+    return 0;
+  }
+  fmt::print(stderr, "crm-admin: audit log of {} is broken at entry {}: {} ({} entries before it are intact)\n",
+             dir, verdict->broken_at, verdict->reason, verdict->broken_at - 1);
+  return 1;
 }
 
 }  // namespace
@@ -55,6 +100,15 @@ int main(int argc, char** argv) {
   auto* digest = app.add_subcommand("digest", "print the state digest of a store");
   digest->add_option("--data", data, "store directory")->required();
 
+  size_t audit_count = 50;
+  auto* audit = app.add_subcommand("audit", "the audit log of a store");
+  audit->require_subcommand(1);
+  auto* audit_verify = audit->add_subcommand("verify", "check the audit log's hash chain");
+  audit_verify->add_option("--data", data, "store directory")->required();
+  auto* audit_list = audit->add_subcommand("list", "print the newest audit entries");
+  audit_list->add_option("--data", data, "store directory")->required();
+  audit_list->add_option("--last", audit_count, "how many")->check(CLI::Range(1, 100000));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -69,8 +123,15 @@ int main(int argc, char** argv) {
     fmt::print("{}.key (secret, mode 0600) and {}.pub written\n", out, out);
     return 0;
   }
+  if ((*audit || *digest) && !std::filesystem::exists(std::filesystem::path(data) / "data.mdb")) {
+    return Fail(Status::NotFound("there is no store in " + data));
+  }
   StoreRuntime opened;
-  if (Status s = opened.Open({*node_id || *digest ? data : hub_data}); !s.ok()) return Fail(s);
+  if (Status s = opened.Open({*node_id || *digest || *audit ? data : hub_data}); !s.ok()) {
+    return Fail(s);
+  }
+  if (*audit_verify) return VerifyAuditChain(*opened.store, data);
+  if (*audit_list) return ListAudit(*opened.store, audit_count);
   if (*node_id) {
     fmt::print("{}\n", opened.store->node_id().ToString());
     return 0;

@@ -194,6 +194,19 @@ TEST_CASE("a front-desk day through pos", "[integration][frontdesk]") {
   CHECK(shell.exit_code == 0);
   CHECK(shell.out.find("Анна Петрова") != std::string::npos);
   CHECK(shell.out.find(second_receipt) != std::string::npos);
+
+  // The audit log, read while the node runs: its chain verifies, and it
+  // names who rang up the sales.
+  std::string data = (office.dir() / "data").string();
+  RunResult verify = testing::Run({CRM_ADMIN, "audit", "verify", "--data", data}, "", {}, office.dir());
+  INFO(verify.err);
+  CHECK(verify.exit_code == 0);
+  CHECK(verify.out.find("is intact") != std::string::npos);
+  RunResult list =
+      testing::Run({CRM_ADMIN, "audit", "list", "--data", data, "--last", "500"}, "", {}, office.dir());
+  CHECK(list.exit_code == 0);
+  CHECK(list.out.find("kate         record a sale") != std::string::npos);
+  CHECK(list.out.find("admin        create a user") != std::string::npos);
 }
 
 TEST_CASE("bad input gets a clear error naming the field and a non-zero exit",

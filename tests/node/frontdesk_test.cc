@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "node/audit.h"
 #include "sync/codec.h"
 #include "sync/wire.h"
 #include "tests/support/temp_dir.h"
@@ -137,6 +138,8 @@ class Desk {
   const std::string& admin() const { return admin_; }
   ManualClock& wall() { return wall_; }
   FrontDesk& desk() { return *desk_; }
+  Store& store() { return *store_; }
+  Writer& writer() { return *writer_; }
 
  private:
   testing::TempDir dir_;
@@ -191,6 +194,50 @@ TEST_CASE("every request is checked against the caller's session and role",
   CHECK(logout.ok());
   CHECK(d.Call(cashier, [](Request::Builder r) { r.setStatus(); }).code() ==
         schema::ErrorCode::UNAUTHENTICATED);
+}
+
+TEST_CASE("the audit log tells who did what, refusals and failed logins included",
+          "[node][frontdesk][auth][audit]") {
+  Desk d;
+  d.AddProduct("MUG", "Blue mug", 450);
+  std::string cashier = d.CreateUser("kate", schema::Role::CASHIER);
+  Id client = d.AddClient(cashier, "Anna", "Petrova", "+44 7911 123456");
+  REQUIRE(d.Sale(cashier, client, 1, 450).ok());
+  CHECK(d.Call(cashier, [](Request::Builder r) { r.initRefundSale().setSale("X"); }).code() ==
+        schema::ErrorCode::PERMISSION_DENIED);
+  CHECK_FALSE(d.Call("", [](Request::Builder r) {
+                 r.initLogin().setLogin("kate");
+                 r.getLogin().setPassword("guessed-password");
+               }).ok());
+  // Refusals are appended by the writer after the answer: one more write
+  // through it, and they are in.
+  REQUIRE(d.writer().Run([](StoreTxn&) { return Status::Ok(); }).ok());
+
+  auto view = d.store().Read();
+  REQUIRE(view.ok());
+  auto verdict = VerifyAudit(*view);
+  REQUIRE(verdict.ok());
+  CHECK(verdict->intact());
+  auto records = ReadAuditLog(*view, 1, 100);
+  REQUIRE(records.ok());
+  std::vector<std::string> lines;
+  for (const AuditRecord& r : *records) {
+    lines.push_back(r.event.login + (r.event.refused ? " REFUSED " : " ") + r.event.action);
+  }
+  CHECK(lines == std::vector<std::string>{
+                     "bootstrap create the first admin", "admin log in", "admin save a product",
+                     "admin create a user", "kate log in", "kate save a client",
+                     "kate record a sale", "kate REFUSED refund a sale", "kate REFUSED log in"});
+  // The sale names what it wrote, with its author.
+  const AuditEvent& sale = (*records)[6].event;
+  CHECK(sale.role == schema::Role::CASHIER);
+  CHECK_FALSE(sale.user.IsNull());
+  CHECK_FALSE(sale.request_id.IsNull());
+  bool names_sale = false;
+  for (const auto& [kind, id] : sale.subjects) names_sale |= kind == EntityKind::SALE;
+  CHECK(names_sale);
+  CHECK((*records)[7].event.detail.find("it takes an office manager") != std::string::npos);
+  CHECK((*records)[8].event.detail == "wrong password");
 }
 
 TEST_CASE("sessions expire after the idle time", "[node][frontdesk][auth]") {
