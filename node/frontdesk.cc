@@ -342,6 +342,12 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
           outcome = std::move(*earlier);
           return Status::Ok();
         }
+        CRM_ASSIGN_OR_RETURN(bool restored, txn.AwaitingOwnHistory());
+        if (restored) {
+          return Status::Unavailable(
+              "this office's store was restored from a backup: it takes changes again once the "
+              "hub has sent back what the office made after the backup (is the hub reachable?)");
+        }
         capnp::MallocMessageBuilder fresh;
         auto out = fresh.initRoot<schema::Response>();
         IdToWire(request_id, out.initRequestId());

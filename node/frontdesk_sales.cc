@@ -136,8 +136,17 @@ Status RecordSale(Context& ctx, StoreTxn& txn, schema::NewSale::Reader args,
 
   LocalDate today = ToLocalDate(now, ctx.office.time_zone);
   std::string day = fmt::format("{}-{:04}{:02}{:02}", ctx.office.code, today.year, today.month, today.day);
-  CRM_ASSIGN_OR_RETURN(uint64_t number, txn.NextCounter("receipt/" + day));
-  sale.setReceiptNo(fmt::format("{}-{:04}", day, number));
+  // The counter is the usual answer; a number some sale already holds (the
+  // store was restored from a backup taken before it) is skipped.
+  std::string receipt;
+  for (;;) {
+    CRM_ASSIGN_OR_RETURN(uint64_t number, txn.NextCounter("receipt/" + day));
+    receipt = fmt::format("{}-{:04}", day, number);
+    auto taken = txn.FindByKey(EntityKind::SALE, receipt);
+    if (!taken.ok() && taken.status().code() == StatusCode::kNotFound) break;
+    CRM_RETURN_IF_ERROR(taken.status());
+  }
+  sale.setReceiptNo(receipt);
   sale.setOffice(ctx.office.code);
   IdToWire(ctx.user.user, sale.initCashier());
   if (has_client) IdToWire(client_id, sale.initClient());

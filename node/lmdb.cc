@@ -179,6 +179,23 @@ Result<uint64_t> Env::Count(Table table) {
 
 Status Env::Sync() { return Translate(mdb_env_sync(env_, 1), "mdb_env_sync"); }
 
+Status Env::CopyCompacted(const std::filesystem::path& dir) {
+  CRM_RETURN_IF_ERROR(Translate(mdb_env_copy2(env_, dir.c_str(), MDB_CP_COMPACT), "mdb_env_copy2"));
+  std::filesystem::path file = dir / "data.mdb";
+  std::error_code error;
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               error);
+  if (error) return Status::Internal("cannot make " + file.string() + " private: " + error.message());
+  int fd = ::open(file.c_str(), O_RDONLY);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    int saved = errno;
+    if (fd >= 0) ::close(fd);
+    return Status::Internal("cannot flush " + file.string() + ": " + std::strerror(saved));
+  }
+  ::close(fd);
+  return Status::Ok();
+}
+
 // ---- Txn ------------------------------------------------------------------
 
 Txn::Txn(MDB_txn* txn, ResizeGate* gate, std::shared_ptr<SharedState> state)

@@ -97,6 +97,11 @@ class Env {
   // Flushes to disk; needed only when durable is false.
   Status Sync();
 
+  // Writes a compacted copy of the environment, as of one read snapshot, to
+  // `dir`/data.mdb (owner-only, flushed to disk). Writers go on meanwhile,
+  // in this process or another. REQUIRES: `dir` exists and has no data.mdb.
+  Status CopyCompacted(const std::filesystem::path& dir);
+
  private:
   Env() = default;
   Result<Txn> Begin(bool write);

@@ -185,7 +185,8 @@ Status StoreReplica::InstallSnapshot(const std::vector<schema::StoredRecord::Rea
     }
     if (end == nullptr) return Status::Ok();
     for (const auto& [origin, seq] : end->have) {
-      if (origin == store_.node_id()) continue;  // only this node knows its own history
+      // Only this node knows its own history, unless it lost some of it.
+      if (origin == store_.node_id() && !end->own_history) continue;
       CRM_ASSIGN_OR_RETURN(uint64_t held, txn.OriginSeqOf(origin));
       if (seq > held) CRM_RETURN_IF_ERROR(txn.SetOriginSeq(origin, seq));
     }
@@ -225,6 +226,13 @@ Status StoreReplica::SetCursor(const std::string& name, uint64_t value) {
 
 Status StoreReplica::SetCursorId(const std::string& name, const Id& value) {
   return writer_.Run([&](StoreTxn& txn) { return txn.SetCursorId(name, value); });
+}
+
+Status StoreReplica::SetAwaitingOwnHistory(bool awaiting) {
+  return writer_.Run([&](StoreTxn& txn) -> Status {
+    CRM_ASSIGN_OR_RETURN(bool now, txn.AwaitingOwnHistory());
+    return now == awaiting ? Status::Ok() : txn.SetAwaitingOwnHistory(awaiting);
+  });
 }
 
 Result<std::string> StateDigest(const Store& store) {

@@ -35,6 +35,7 @@ class StoreReplica final : public Replica {
   Result<Id> CursorId(const std::string& name) override;
   Status SetCursor(const std::string& name, uint64_t value) override;
   Status SetCursorId(const std::string& name, const Id& value) override;
+  Status SetAwaitingOwnHistory(bool awaiting) override;
 
  private:
   Store& store_;

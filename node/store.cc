@@ -24,6 +24,7 @@ constexpr std::string_view kMetaNodeId = "node_id";
 constexpr std::string_view kMetaInstanceId = "instance_id";
 constexpr std::string_view kMetaLogSeq = "log_seq";
 constexpr std::string_view kMetaAuditHead = "audit_head";
+constexpr std::string_view kMetaAwaitingOwnHistory = "awaiting_own_history";
 constexpr std::string_view kMetaHlc = "hlc";
 constexpr std::string_view kMetaLogFloor = "log_floor";
 constexpr std::string_view kMetaVersionPrefix = "vv/";
@@ -318,6 +319,13 @@ Result<std::string> StoreView::AuditHead() const {
     return head.status();
   }
   return std::string(*head);
+}
+
+Result<bool> StoreView::AwaitingOwnHistory() const {
+  auto flag = txn_.Get(store_->tables_.meta, kMetaAwaitingOwnHistory);
+  if (flag.ok()) return true;
+  if (flag.status().code() == StatusCode::kNotFound) return false;
+  return flag.status();
 }
 
 Result<std::vector<std::pair<EntityKind, Id>>> StoreView::RecordsLinkedTo(const Id& id) const {
@@ -939,6 +947,12 @@ Status StoreTxn::PutBlob(std::string_view sha256, std::string_view content) {
   return txn_.Put(store_->tables_.blobs, sha256, content);
 }
 
+Status StoreTxn::SetAwaitingOwnHistory(bool awaiting) {
+  if (awaiting) return txn_.Put(store_->tables_.meta, kMetaAwaitingOwnHistory, "1");
+  Status deleted = txn_.Delete(store_->tables_.meta, kMetaAwaitingOwnHistory);
+  return deleted.code() == StatusCode::kNotFound ? Status::Ok() : deleted;
+}
+
 Status StoreTxn::PutAudit(uint64_t seq, std::string_view entry, std::string_view head) {
   CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.audit, BigEndian64(seq), entry));
   return txn_.Put(store_->tables_.meta, kMetaAuditHead, head);
@@ -1032,6 +1046,51 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& c
     return format.status();
   }
   return store;
+}
+
+Status Store::Backup(const std::filesystem::path& dir) const {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (fs::exists(dir / "data.mdb", error)) {
+    return Status::AlreadyExists(dir.string() + " already holds a store; back up to a new directory");
+  }
+  fs::create_directories(dir, error);
+  if (error) return Status::Internal("cannot create " + dir.string() + ": " + error.message());
+  fs::permissions(dir, fs::perms::owner_all, error);
+  return env_->CopyCompacted(dir);
+}
+
+Status Store::RestoreBackup(const std::filesystem::path& backup, const std::filesystem::path& dir,
+                            Clock& clock) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (!fs::exists(backup / "data.mdb", error)) {
+    return Status::NotFound("there is no backup in " + backup.string());
+  }
+  if (fs::exists(dir / "data.mdb", error)) {
+    return Status::AlreadyExists(dir.string() +
+                                 " already holds a store; move it aside before restoring into it");
+  }
+  fs::create_directories(dir, error);
+  if (error) return Status::Internal("cannot create " + dir.string() + ": " + error.message());
+  fs::permissions(dir, fs::perms::owner_all, error);
+  // Copied under a temporary name and renamed: an interrupted restore leaves
+  // no half-copied store behind to be opened by mistake.
+  fs::path partial = dir / "data.mdb.restoring";
+  fs::copy_file(backup / "data.mdb", partial, fs::copy_options::overwrite_existing, error);
+  if (error) return Status::Internal("cannot copy the backup: " + error.message());
+  fs::permissions(partial, fs::perms::owner_read | fs::perms::owner_write, error);
+  fs::rename(partial, dir / "data.mdb", error);
+  if (error) return Status::Internal("cannot move the restored store in place: " + error.message());
+
+  StoreOptions options;
+  options.dir = dir;
+  CRM_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Open(options, clock));
+  CRM_ASSIGN_OR_RETURN(StoreTxn txn, store->BeginWrite());
+  Id instance = Id::Generate(clock.NowMillis());
+  CRM_RETURN_IF_ERROR(txn.txn_.Put(store->tables_.meta, kMetaInstanceId, IdBytes(instance)));
+  CRM_RETURN_IF_ERROR(txn.SetAwaitingOwnHistory(true));
+  return txn.Commit();
 }
 
 Result<StoreView> Store::Read() const {

@@ -217,6 +217,11 @@ class StoreView {
   // What the last append left as the head of the audit log (empty if none).
   Result<std::string> AuditHead() const;
 
+  // True while a store restored from a backup waits for the hub to send back
+  // what this node made after the backup was taken (see Store::RestoreBackup):
+  // until then a change made here could reuse an origin seq the hub holds.
+  Result<bool> AwaitingOwnHistory() const;
+
  protected:
   friend class Store;
   StoreView(const Store& store, lmdb::Txn txn) : store_(&store), txn_(std::move(txn)) {}
@@ -280,6 +285,9 @@ class StoreTxn : public StoreView {
   // Keeps a change that was refused, with the reason, for managers to review.
   Status Quarantine(schema::Change::Reader change, std::string_view reason);
 
+  // Sets or clears what AwaitingOwnHistory reports.
+  Status SetAwaitingOwnHistory(bool awaiting);
+
   // Stores audit entry `seq` and the new head of the audit log together.
   Status PutAudit(uint64_t seq, std::string_view entry, std::string_view head);
 
@@ -325,6 +333,18 @@ class Store {
   const Id& node_id() const { return node_id_; }
   // Changes when a store is restored from a backup (see DESIGN.md).
   const Id& instance_id() const { return instance_id_; }
+
+  // Writes a compacted copy of the store, as of one consistent snapshot, to
+  // `dir` (created owner-only; it must not hold a store already). The node
+  // goes on serving meanwhile; this may run in another process.
+  Status Backup(const std::filesystem::path& dir) const;
+
+  // Makes `dir` a store again from a copy Backup wrote to `backup`. The store
+  // keeps its node id, gets a new instance id (its peers see it was restored)
+  // and awaits its own history (AwaitingOwnHistory) until its uplink has
+  // fetched what the hub holds of it. REQUIRES: `dir` holds no store.
+  static Status RestoreBackup(const std::filesystem::path& backup, const std::filesystem::path& dir,
+                              Clock& clock);
 
   // A read snapshot. Any thread.
   Result<StoreView> Read() const;

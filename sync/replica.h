@@ -60,6 +60,10 @@ struct SnapshotSlice {
 struct SnapshotEnd {
   VersionVector have;
   std::map<std::string, uint64_t> cursors;  // stored with it (the pull cursor)
+  // Raise this node's own origin seq to what the upstream holds of it too:
+  // the node lost some of its own history (restored from a backup), and the
+  // snapshot brings it back.
+  bool own_history = false;
 };
 
 class Replica {
@@ -108,7 +112,7 @@ class Replica {
 
   // Merges records of an upstream snapshot into this replica, in one durable
   // transaction. With `end`: also raises this replica's version vector to
-  // `end->have` (its own origin excepted), stores `end->cursors`, and raises
+  // `end->have` (its own origin excepted unless end->own_history), stores `end->cursors`, and raises
   // its log floor past its log (its own pullers need a snapshot too now).
   // A malformed record fails the whole page (kInvalidArgument).
   virtual Status InstallSnapshot(const std::vector<schema::StoredRecord::Reader>& records,
@@ -121,6 +125,11 @@ class Replica {
   // Log entries after `after`, examining at most `max`, without those that
   // `peer` made or delivered (it has them).
   virtual Result<LogSlice> ReadLogFor(const Id& peer, uint64_t after, size_t max) = 0;
+
+  // Marks (or clears) that this node lacks part of its own history, which
+  // the upstream holds: while marked, the node makes no changes of its own,
+  // so none reuses an origin seq the upstream already has.
+  virtual Status SetAwaitingOwnHistory(bool awaiting) = 0;
 
   // Durable named cursors and the ids they belong to.
   virtual Result<uint64_t> Cursor(const std::string& name) = 0;

@@ -138,20 +138,37 @@ void Uplink::OnWelcome(schema::Welcome::Reader welcome) {
   auto push = replica_.Cursor(kUplinkPushCursor);
   if (!known.ok() || !pull.ok() || !push.ok()) return;  // stays in handshake; Tick retries
   if (*known != instance) {
-    if (!replica_.SetCursorId(kUplinkHubInstance, instance).ok()) return;
+    // Nor does the hub hold what this node pushed to its old instance: the
+    // push cursor starts over too, and what the hub holds is skipped.
+    if (!replica_.SetCursor(kUplinkPullCursor, 0).ok() ||
+        !replica_.SetCursor(kUplinkPushCursor, 0).ok() ||
+        !replica_.SetCursorId(kUplinkHubInstance, instance).ok()) {
+      return;
+    }
     pull_cursor_ = 0;
-    if (!replica_.SetCursor(kUplinkPullCursor, 0).ok()) return;
+    push_cursor_ = 0;
   } else {
     pull_cursor_ = *pull;
+    push_cursor_ = *push;
   }
-  push_cursor_ = *push;
+
+  // The hub holds more of this node's own changes than this node: its store
+  // was restored from a backup. Making changes now would reuse origin seqs
+  // the hub has, so none are made until a snapshot brings the rest back.
+  auto have = replica_.Have();
+  if (!have.ok()) return;
+  uint64_t own_here = 0;
+  if (auto it = have->find(replica_.node_id()); it != have->end()) own_here = it->second;
+  recovering_own_ = HubHolds(replica_.node_id()) > own_here;
+  if (!replica_.SetAwaitingOwnHistory(recovering_own_).ok()) return;
+
   if (!AdvancePushCursor().ok()) return;
   send_pos_ = push_cursor_;
   inflight_.clear();
   more_to_push_ = true;
   state_ = State::kReady;
   Pump();
-  if (welcome.getOldestSeq() > pull_cursor_ + 1) {
+  if (recovering_own_ || welcome.getOldestSeq() > pull_cursor_ + 1) {
     StartSnapshot();  // what this node would pull next is pruned at the hub
   } else {
     in_snapshot_ = false;
@@ -190,7 +207,7 @@ void Uplink::OnSnapshotPage(schema::SnapshotPage::Reader page) {
   }
   std::vector<schema::StoredRecord::Reader> records;
   for (auto record : page.getRecords()) records.push_back(record);
-  SnapshotEnd end{snapshot_have_, {{kUplinkPullCursor, snapshot_seq_}}};
+  SnapshotEnd end{snapshot_have_, {{kUplinkPullCursor, snapshot_seq_}}, recovering_own_};
   Status installed = replica_.InstallSnapshot(records, page.getDone() ? &end : nullptr);
   if (!installed.ok()) {
     refusal_ = "cannot install the hub's snapshot: " + installed.ToString();
@@ -206,6 +223,11 @@ void Uplink::OnSnapshotPage(schema::SnapshotPage::Reader page) {
   }
   in_snapshot_ = false;
   pull_cursor_ = snapshot_seq_;
+  if (recovering_own_) {
+    // The snapshot raised this node's origin seq to what the hub held.
+    if (!replica_.SetAwaitingOwnHistory(false).ok()) return;  // the next welcome tries again
+    recovering_own_ = false;
+  }
   if (on_applied_) on_applied_();
   SendPull();
 }

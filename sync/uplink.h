@@ -142,6 +142,10 @@ class Uplink {
   uint64_t rejected_ = 0;
   std::string refusal_;
   bool more_to_push_ = true;
+  // This node lacks part of its own history, which the hub holds (its store
+  // was restored from a backup): it is fetched with a snapshot, and until
+  // then the node makes no changes (Replica::SetAwaitingOwnHistory).
+  bool recovering_own_ = false;
   // A snapshot in progress (not durable: after a restart it begins again;
   // installing a page twice changes nothing).
   bool in_snapshot_ = false;

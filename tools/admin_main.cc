@@ -6,6 +6,8 @@
 //   crm-admin digest --data DIR             the state digest of a store
 //   crm-admin audit verify --data DIR       checks the audit log's hash chain
 //   crm-admin audit list --data DIR         the newest audit entries
+//   crm-admin backup --data DIR --out DIR   a compacted copy of a store, also of a live one
+//   crm-admin restore --from DIR --data DIR a store again from a backup
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -109,6 +111,15 @@ int main(int argc, char** argv) {
   audit_list->add_option("--data", data, "store directory")->required();
   audit_list->add_option("--last", audit_count, "how many")->check(CLI::Range(1, 100000));
 
+  std::string backup_dir;
+  auto* backup = app.add_subcommand("backup", "copy a store, compacted, while its node runs");
+  backup->add_option("--data", data, "store directory")->required();
+  backup->add_option("--out", backup_dir, "a new directory for the copy")->required();
+  auto* restore = app.add_subcommand(
+      "restore", "make a store again from a backup; the node then fetches from the hub what it made since");
+  restore->add_option("--from", backup_dir, "the backup's directory")->required();
+  restore->add_option("--data", data, "the store directory to create")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -123,12 +134,25 @@ int main(int argc, char** argv) {
     fmt::print("{}.key (secret, mode 0600) and {}.pub written\n", out, out);
     return 0;
   }
-  if ((*audit || *digest) && !std::filesystem::exists(std::filesystem::path(data) / "data.mdb")) {
+  if (*restore) {
+    SystemClock clock;
+    if (Status s = Store::RestoreBackup(backup_dir, data, clock); !s.ok()) return Fail(s);
+    fmt::print("{} restored from {}. Start the node: it takes changes again once the hub has sent "
+               "back what it made after the backup.\n",
+               data, backup_dir);
+    return 0;
+  }
+  if ((*audit || *digest || *backup) && !std::filesystem::exists(std::filesystem::path(data) / "data.mdb")) {
     return Fail(Status::NotFound("there is no store in " + data));
   }
   StoreRuntime opened;
-  if (Status s = opened.Open({*node_id || *digest || *audit ? data : hub_data}); !s.ok()) {
+  if (Status s = opened.Open({*node_id || *digest || *audit || *backup ? data : hub_data}); !s.ok()) {
     return Fail(s);
+  }
+  if (*backup) {
+    if (Status s = opened.store->Backup(backup_dir); !s.ok()) return Fail(s);
+    fmt::print("{} backed up to {}\n", data, backup_dir);
+    return 0;
   }
   if (*audit_verify) return VerifyAuditChain(*opened.store, data);
   if (*audit_list) return ListAudit(*opened.store, audit_count);

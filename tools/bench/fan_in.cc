@@ -39,6 +39,9 @@ class PushOnlyReplica final : public Replica {
                             const Admit& admit) override {
     return inner_.Apply(changes, sources, cursors, order, admit);
   }
+  Status SetAwaitingOwnHistory(bool awaiting) override {
+    return inner_.SetAwaitingOwnHistory(awaiting);
+  }
   Result<LogSlice> ReadLogFor(const Id& peer, uint64_t after, size_t max) override {
     return inner_.ReadLogFor(peer, after, max);
   }
