@@ -87,6 +87,9 @@ int Serve(const HubFlags& flags) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A file that may grow no more (a file size limit) must fail the write
+  // that hit it, like a full disk, not kill the server.
+  signal(SIGXFSZ, SIG_IGN);
 
   auto keys = ReadKeyFile(flags.key_file);
   if (!keys.ok()) return Fail(keys.status());

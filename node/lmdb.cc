@@ -2,7 +2,9 @@
 
 #include <lmdb.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -37,9 +39,12 @@ Status Translate(int rc, const char* what) {
     case MDB_MAP_FULL:
     case MDB_TXN_FULL:
     case MDB_DBS_FULL:
+      return Status::ResourceExhausted(std::move(message));
     case ENOSPC:
     case EDQUOT:
-      return Status::ResourceExhausted(std::move(message));
+    case EFBIG:
+      // Nothing of the transaction is kept; the store is as before it.
+      return Status::ResourceExhausted("the disk is full (" + message + "); free space, then retry");
     case MDB_READERS_FULL:
     case EAGAIN:
       return Status::Unavailable(std::move(message));
@@ -276,10 +281,33 @@ Result<Txn> Txn::BeginChild() {
   return Txn(child, nullptr, state_);
 }
 
+namespace {
+
+// LMDB reports a short write as EIO, and a write that ran out of disk (or
+// into the file size limit) is short. Tells those apart from a failing disk.
+int CauseOfShortWrite(MDB_env* env) {
+  constexpr uint64_t kSlack = 1u << 20;  // less than this left counts as full
+  mdb_filehandle_t fd;
+  if (mdb_env_get_fd(env, &fd) != MDB_SUCCESS) return EIO;
+  struct statvfs disk;
+  if (fstatvfs(fd, &disk) == 0 && uint64_t{disk.f_bavail} * disk.f_frsize < kSlack) return ENOSPC;
+  struct rlimit limit;
+  struct stat file;
+  if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      fstat(fd, &file) == 0 && static_cast<uint64_t>(file.st_size) + kSlack >= limit.rlim_cur) {
+    return EFBIG;
+  }
+  return EIO;
+}
+
+}  // namespace
+
 Status Txn::Commit() {
   if (txn_ == nullptr) return Ended();
+  MDB_env* env = mdb_txn_env(txn_);
   int rc = mdb_txn_commit(txn_);  // frees the transaction even when it fails
   End();
+  if (rc == EIO) rc = CauseOfShortWrite(env);
   return Check(rc, "commit");
 }
 

@@ -84,6 +84,9 @@ int Serve(const NodeFlags& flags) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A file that may grow no more (a file size limit) must fail the write
+  // that hit it, like a full disk, not kill the server.
+  signal(SIGXFSZ, SIG_IGN);
 
   Node node;
   if (Status s = node.Open(flags); !s.ok()) return Fail(s);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <random>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -28,13 +29,20 @@ class Office {
     Start();
   }
 
-  void Start() {
+  // Starts the node; `launcher` (a program and its arguments) runs it, if given.
+  void Start(std::vector<std::string> launcher = {}) {
     std::filesystem::remove(endpoint_file());
-    node_ = std::make_unique<testing::Child>(
-        Flags({CRM_NODE, "serve", "--listen", "tcp://127.0.0.1:*", "--endpoint-file",
-               endpoint_file().string(), "--workers", "4"}),
-        dir_.path() / "node.log");
+    std::vector<std::string> args = Flags({CRM_NODE, "serve", "--listen", "tcp://127.0.0.1:*",
+                                           "--endpoint-file", endpoint_file().string(),
+                                           "--workers", "4"});
+    launcher.insert(launcher.end(), args.begin(), args.end());
+    node_ = std::make_unique<testing::Child>(launcher, dir_.path() / "node.log");
     endpoint_ = testing::WaitForLine(endpoint_file());
+  }
+  pid_t pid() const { return node_->pid(); }
+  std::string Log() const {
+    std::ifstream in(dir_.path() / "node.log");
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   }
 
   // Stops the node with `signal`; returns its exit code.
@@ -284,6 +292,67 @@ TEST_CASE("SIGTERM stops the node cleanly, every acknowledged sale is there afte
   std::string next = office.Json({"sale", "--line", "TEA:1", "--pay", "cash"})["receipt"]["sale"]
                                 ["receiptNo"];
   CHECK(next.substr(next.size() - 4) == "0006");
+}
+
+TEST_CASE("a node whose disk fills refuses changes with a clear error, serves reads, loses nothing and goes on when space returns",
+          "[integration][frontdesk][faults]") {
+  Office office;
+  office.SetUpDesk();
+  std::string anna = office.AddClient({"--first", "Anna", "--last", "Petrova"});
+  std::filesystem::path store = office.dir() / "data" / "data.mdb";
+  CHECK(office.Stop(SIGTERM) == 0);
+
+  // The store's file may grow by 2 MiB more: the disk is full after that
+  // (a file size limit: the write fails with EFBIG, as with ENOSPC).
+  uintmax_t limit = std::filesystem::file_size(store) + (2u << 20);
+  office.Start({"/usr/bin/prlimit", "--fsize=" + std::to_string(limit) + ":unlimited"});
+  office.Login("kate", "kate-password");
+  std::mt19937 random(7);
+  auto scan = [&](int i) {
+    std::filesystem::path path = office.dir() / ("scan-" + std::to_string(i) + ".bin");
+    std::string bytes(256u << 10, '\0');
+    for (char& c : bytes) c = static_cast<char>(random());
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path.string();
+  };
+  size_t acknowledged = 0;
+  RunResult refused;
+  std::string refused_file;
+  for (int i = 0; i < 40 && refused.exit_code != 1; ++i) {
+    std::string file = scan(i);
+    RunResult r = office.Pos({"attach", anna, file});
+    if (r.exit_code == 0) {
+      ++acknowledged;
+    } else {
+      refused = r;
+      refused_file = file;
+      break;
+    }
+  }
+  REQUIRE_FALSE(refused_file.empty());  // the disk filled
+  CHECK(acknowledged >= 3);
+  INFO(refused.err);
+  CHECK(refused.err.find("the disk is full") != std::string::npos);
+
+  // Reads go on, and show exactly what was acknowledged.
+  CHECK(office.Json({"card", anna})["card"]["files"].size() == acknowledged);
+  CHECK(office.Json({"find", "Petrova"})["clients"].size() == 1);
+
+  // Space returns: the same node takes the refused file now.
+  RunResult freed = testing::Run(
+      {"/usr/bin/prlimit", "--pid", std::to_string(office.pid()), "--fsize=unlimited"}, "", {},
+      office.dir());
+  INFO(freed.err << office.Log());
+  REQUIRE(freed.exit_code == 0);
+  RunResult again = office.Pos({"attach", anna, refused_file});
+  INFO(again.err);
+  CHECK(again.exit_code == 0);
+
+  // Nothing acknowledged is lost, even with a kill -9 now.
+  CHECK(office.Stop(SIGKILL) == -SIGKILL);
+  office.Start();
+  office.Login("kate", "kate-password");
+  CHECK(office.Json({"card", anna})["card"]["files"].size() == acknowledged + 1);
 }
 
 TEST_CASE("crm-node reads its settings from a config file", "[integration][frontdesk]") {

@@ -88,6 +88,9 @@ class Child {
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
 
+  // The process id; 0 once it was stopped.
+  pid_t pid() const { return pid_; }
+
   // Sends `signal` and waits up to 10 s for the exit (then SIGKILL). Returns
   // the exit code, or -signal if it died of a signal.
   int Stop(int signal) {
