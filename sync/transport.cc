@@ -178,6 +178,7 @@ struct HubServer::Impl {
   std::thread hub_thread;
   mutable std::mutex status_mutex;
   std::vector<PeerStatus> peer_status;  // GUARDED_BY(status_mutex)
+  uint64_t dropped_messages = 0;        // GUARDED_BY(status_mutex)
 
   Impl(Replica& r, Clock& c, HubServerOptions o, EnrollmentLookup l, Replica::Admit a, LogLine g)
       : replica(r), clock(c), options(std::move(o)), lookup(std::move(l)), admit(std::move(a)),
@@ -277,6 +278,7 @@ struct HubServer::Impl {
           last_tick = now;
           std::lock_guard lock(status_mutex);
           peer_status = hub->Peers();
+          dropped_messages = hub->dropped_messages();
           for (PeerStatus& peer : peer_status) {
             auto it = peers.find(peer.route);
             if (it != peers.end()) peer.route = it->second.office;
@@ -338,7 +340,15 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(Replica& replica, Clock& clo
                  peer.ToString() + ": a node may only send its own changes");
         return false;
       },
-      raw->admit);
+      raw->admit ? Replica::Admit([raw](schema::Change::Reader change) {
+        Status admitted = raw->admit(change);
+        if (!admitted.ok()) {
+          raw->log("rejected a change of origin " + IdFromWire(change.getOrigin()).ToString() +
+                   " (kept in quarantine): " + admitted.ToString());
+        }
+        return admitted;
+      })
+                 : Replica::Admit());
   impl.zap_thread = std::thread([raw] {
     NameThisThread("crm-zap");
     raw->ServeZap();
@@ -353,6 +363,11 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(Replica& replica, Clock& clo
 std::vector<PeerStatus> HubServer::Peers() const {
   std::lock_guard lock(impl_->status_mutex);
   return impl_->peer_status;
+}
+
+uint64_t HubServer::DroppedMessages() const {
+  std::lock_guard lock(impl_->status_mutex);
+  return impl_->dropped_messages;
 }
 
 void HubServer::Stop() {

@@ -82,6 +82,9 @@ class HubServer {
   const std::string& endpoint() const { return endpoint_; }
   // The peers as last seen by the hub thread. Thread-safe.
   std::vector<PeerStatus> Peers() const;
+  // Messages the hub dropped as malformed or unexpected, as of its last tick.
+  // Thread-safe.
+  uint64_t DroppedMessages() const;
   // The log grew through something other than a push (a write at the hub):
   // tell the peers. Thread-safe.
   void LogGrew() { log_grew_.store(true); }
