@@ -46,6 +46,26 @@ LocalDate ToLocalDate(int64_t utc_ms, std::string_view time_zone) {
   return date;
 }
 
+Result<int64_t> LocalToUtc(const LocalDateTime& local, std::string_view time_zone) {
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const LocalDate& d = local.date;
+  bool leap = (d.year % 4 == 0 && d.year % 100 != 0) || d.year % 400 == 0;
+  if (d.year < 1900 || d.year > 9999 || d.month < 1 || d.month > 12 || d.day < 1 ||
+      d.day > kDays[d.month - 1] || (d.month == 2 && d.day == 29 && !leap) || local.hour < 0 ||
+      local.hour > 23 || local.minute < 0 || local.minute > 59 || local.second < 0 ||
+      local.second > 59) {
+    return Status::InvalidArgument("time", "not a valid date and time");
+  }
+  auto calendar = CalendarAt(0, time_zone);
+  if (calendar == nullptr) return Status::InvalidArgument("time_zone", "unknown time zone");
+  calendar->clear();
+  calendar->set(d.year, d.month - 1, d.day, local.hour, local.minute, local.second);
+  UErrorCode status = U_ZERO_ERROR;
+  UDate utc = calendar->getTime(status);
+  if (U_FAILURE(status)) return Status::InvalidArgument("time", "not a valid date and time");
+  return static_cast<int64_t>(utc);
+}
+
 std::string FormatLocalTime(int64_t utc_ms, std::string_view time_zone) {
   auto calendar = CalendarAt(utc_ms, time_zone);
   if (calendar == nullptr) return "?";

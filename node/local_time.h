@@ -24,6 +24,20 @@ Status CheckTimeZone(std::string_view name);
 // REQUIRES: CheckTimeZone(time_zone).ok()
 LocalDate ToLocalDate(int64_t utc_ms, std::string_view time_zone);
 
+// A wall-clock time in some zone.
+struct LocalDateTime {
+  LocalDate date;
+  int hour = 0;    // 0..23
+  int minute = 0;  // 0..59
+  int second = 0;  // 0..59
+};
+
+// The UTC milliseconds of `local` in `time_zone` (a time skipped or repeated
+// by a clock change resolves as ICU's lenient calendar does: to the later
+// offset). kInvalidArgument for a date or time that does not exist.
+// REQUIRES: CheckTimeZone(time_zone).ok()
+Result<int64_t> LocalToUtc(const LocalDateTime& local, std::string_view time_zone);
+
 // "2026-11-22 14:05" in `time_zone`.
 std::string FormatLocalTime(int64_t utc_ms, std::string_view time_zone);
 

@@ -8,14 +8,19 @@
 //   crm-admin audit list --data DIR         the newest audit entries
 //   crm-admin backup --data DIR --out DIR   a compacted copy of a store, also of a live one
 //   crm-admin restore --from DIR --data DIR a store again from a backup
+//   crm-admin import sales --data DIR --file CSV   sales history, with its clients and products
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <fstream>
 #include <cstdlib>
 #include <filesystem>
 
 #include "node/audit.h"
+#include "node/importer.h"
 #include "node/local_time.h"
 #include "node/offices.h"
 #include "node/replica.h"
@@ -71,6 +76,47 @@ int VerifyAuditChain(const Store& store, const std::string& dir) {
   return 1;
 }
 
+// Imports a sales CSV into the store; prints what happened, writes the
+// rejected lines to `rejects_file` (if given). Exit 0 even with rejected
+// lines: they are reported, the rest is in.
+int ImportSalesCsv(StoreRuntime& opened, const std::string& file, ImportOptions options,
+                   const std::string& rejects_file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Fail(Status::NotFound("cannot open " + file));
+  if (isatty(STDERR_FILENO)) {
+    options.progress = [](size_t lines, size_t sales) {
+      fmt::print(stderr, "\r{} lines read, {} sales written", lines, sales);
+    };
+  }
+  auto report = ImportSales(*opened.writer, *opened.hlc, in, options);
+  if (isatty(STDERR_FILENO)) fmt::print(stderr, "\n");
+  if (!report.ok()) return Fail(report.status());
+  fmt::print("{} lines read, {} imported, {} rejected\n", report->lines, report->lines_imported,
+             report->rejected.size());
+  fmt::print("sales    {} written, {} already there\n", report->sales_written, report->sales_present);
+  fmt::print("clients  {} written, {} already there\n", report->clients_written, report->clients_present);
+  fmt::print("products {} written, {} already there\n", report->products_written, report->products_present);
+  if (!rejects_file.empty()) {
+    std::ofstream out(rejects_file, std::ios::trunc);
+    out << "line,reason\n";
+    for (const ImportRejection& r : report->rejected) {
+      std::string reason = r.reason;
+      for (size_t at = reason.find('"'); at != std::string::npos; at = reason.find('"', at + 2)) {
+        reason.insert(at, 1, '"');
+      }
+      out << r.line << ",\"" << reason << "\"\n";
+    }
+    if (!out) return Fail(Status::IOError("cannot write " + rejects_file));
+    fmt::print("rejected lines with their reasons: {}\n", rejects_file);
+  } else {
+    for (size_t i = 0; i < report->rejected.size() && i < 10; ++i) {
+      fmt::print("  line {}: {}\n", report->rejected[i].line, report->rejected[i].reason);
+    }
+    if (report->rejected.size() > 10) fmt::print("  ... (--rejects FILE lists them all)\n");
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace crm
 
@@ -120,6 +166,24 @@ int main(int argc, char** argv) {
   restore->add_option("--from", backup_dir, "the backup's directory")->required();
   restore->add_option("--data", data, "the store directory to create")->required();
 
+  std::string csv_file, rejects_file;
+  std::vector<std::string> mappings;
+  crm::ImportOptions import_options;
+  auto* import = app.add_subcommand("import", "import records from a CSV file");
+  import->require_subcommand(1);
+  auto* import_sales = import->add_subcommand(
+      "sales", "sales history, one row per receipt line, with its clients and products");
+  import_sales->add_option("--data", data, "store directory")->required();
+  import_sales->add_option("--file", csv_file, "the CSV file")->required();
+  import_sales->add_option("--office", import_options.office, "office code the sales belong to");
+  import_sales->add_option("--currency", import_options.currency, "ISO 4217 code of the prices");
+  import_sales->add_option("--time-zone", import_options.time_zone, "IANA zone of the times");
+  import_sales->add_option("--channel", import_options.channel, "sales channel if no column says");
+  import_sales->add_option("--map", mappings,
+                           "FIELD=COLUMN: read FIELD (receipt, sku, name, quantity, time, price, "
+                           "client, country, channel, campaign) from the column headed COLUMN");
+  import_sales->add_option("--rejects", rejects_file, "write the rejected lines and why to this CSV");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -142,11 +206,18 @@ int main(int argc, char** argv) {
                data, backup_dir);
     return 0;
   }
+  for (const std::string& mapping : mappings) {
+    size_t eq = mapping.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Fail(Status::InvalidArgument("map", "'" + mapping + "' is not FIELD=COLUMN"));
+    }
+    import_options.columns[mapping.substr(0, eq)] = mapping.substr(eq + 1);
+  }
   if ((*audit || *digest || *backup) && !std::filesystem::exists(std::filesystem::path(data) / "data.mdb")) {
     return Fail(Status::NotFound("there is no store in " + data));
   }
   StoreRuntime opened;
-  if (Status s = opened.Open({*node_id || *digest || *audit || *backup ? data : hub_data}); !s.ok()) {
+  if (Status s = opened.Open({*node_id || *digest || *audit || *backup || *import ? data : hub_data}); !s.ok()) {
     return Fail(s);
   }
   if (*backup) {
@@ -154,6 +225,7 @@ int main(int argc, char** argv) {
     fmt::print("{} backed up to {}\n", data, backup_dir);
     return 0;
   }
+  if (*import_sales) return ImportSalesCsv(opened, csv_file, import_options, rejects_file);
   if (*audit_verify) return VerifyAuditChain(*opened.store, data);
   if (*audit_list) return ListAudit(*opened.store, audit_count);
   if (*node_id) {

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <string>
 
+#include "node/crypto.h"
+#include "schema/audit.capnp.h"
 #include "schema/frontdesk.capnp.h"
 #include "schema/sync.capnp.h"
 #include "sync/codec.h"
@@ -151,6 +153,26 @@ void StoredRecordSeeds() {
   }
 }
 
+// The first entry of an audit log as the store keeps it: its hash, then the
+// packed entry (node/audit.h).
+void AuditSeeds() {
+  capnp::MallocMessageBuilder m;
+  auto entry = m.initRoot<schema::AuditEntry>();
+  entry.setSeq(1);
+  entry.setTime(1'795'348'800'000);
+  IdToWire(Id{0x5A1E, 7}, entry.initUser());
+  entry.setLogin("kate");
+  entry.setRole(schema::Role::CASHIER);
+  entry.setAction("record a sale");
+  entry.setDetail("LON-20261122-0001");
+  IdToWire(Id{0x5E0, 1}, entry.initRequestId());
+  auto subject = entry.initSubjects(1)[0];
+  subject.setKind(EntityKind::SALE);
+  IdToWire(Id{0x5A1E, 8}, subject.initId());
+  std::string bytes = EncodePackedMessage(m);
+  Write("audit_entry", "sale", Sha256Hex(bytes) + bytes);
+}
+
 }  // namespace
 }  // namespace crm
 
@@ -163,5 +185,6 @@ int main(int argc, char** argv) {
   crm::SyncSeeds();
   crm::FrontDeskSeeds();
   crm::StoredRecordSeeds();
+  crm::AuditSeeds();
   return 0;
 }

@@ -1,0 +1,393 @@
+#include "node/importer.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <optional>
+#include <unordered_map>
+
+#include "node/crypto.h"
+#include "node/csv.h"
+#include "node/local_time.h"
+#include "schema/records.capnp.h"
+#include "sync/change_builder.h"
+#include "sync/wire.h"
+
+namespace crm {
+namespace {
+
+constexpr size_t kMaxText = 512;            // bytes in any imported text field
+constexpr int64_t kMaxQuantity = 1'000'000;
+constexpr int64_t kMaxPriceMinor = 1'000'000'000'000;  // 10^10 in major units
+
+// An id that is a function of `key` alone, so a re-run finds what it wrote:
+// the top 48 bits are `millis` (ids sort by time, as generated ones do), the
+// rest come from the SHA-256 of the key.
+Id DerivedId(const std::string& key, int64_t millis) {
+  std::string hex = Sha256Hex(key);
+  uint64_t a = std::stoull(hex.substr(0, 16), nullptr, 16);
+  uint64_t b = std::stoull(hex.substr(16, 16), nullptr, 16);
+  return Id{(static_cast<uint64_t>(millis) << 16) | (a & 0xffff), b};
+}
+
+bool ParseInt(std::string_view text, int64_t& out) {
+  if (text.empty()) return false;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return error == std::errc() && end == text.data() + text.size();
+}
+
+// "2.55" -> 255 minor units. At most 2 decimals; no sign, no exponent.
+std::optional<int64_t> ParsePrice(std::string_view text, std::string& why) {
+  size_t dot = text.find('.');
+  std::string_view whole = text.substr(0, dot);
+  std::string_view cents = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+  int64_t units = 0, fraction = 0;
+  if (whole.empty() || !ParseInt(whole, units) || units < 0 || whole[0] == '+' ||
+      (!cents.empty() && (!ParseInt(cents, fraction) || cents[0] == '-' || cents[0] == '+'))) {
+    why = "price '" + std::string(text) + "' is not a non-negative amount like 2.55";
+    return std::nullopt;
+  }
+  if (cents.size() > 2) {
+    why = "price '" + std::string(text) + "' has more than 2 decimals (money is kept in minor units)";
+    return std::nullopt;
+  }
+  if (units > kMaxPriceMinor / 100) {
+    why = "price '" + std::string(text) + "' is too large";
+    return std::nullopt;
+  }
+  if (cents.size() == 1) fraction *= 10;
+  return units * 100 + fraction;
+}
+
+// "2010-12-01 08:26:00", "2010-12-01 08:26", "12/1/2010 8:26".
+std::optional<LocalDateTime> ParseTime(std::string_view text) {
+  LocalDateTime t;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  char tail = 0;
+  std::string copy(text);
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2d %2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail) == 6 ||
+      (s = 0, std::sscanf(copy.c_str(), "%4d-%2d-%2d %2d:%2d%c", &y, &mo, &d, &h, &mi, &tail) == 5) ||
+      (s = 0, std::sscanf(copy.c_str(), "%2d/%2d/%4d %2d:%2d%c", &mo, &d, &y, &h, &mi, &tail) == 5)) {
+    t.date = LocalDate{y, mo, d};
+    t.hour = h;
+    t.minute = mi;
+    t.second = s;
+    return t;
+  }
+  return std::nullopt;
+}
+
+struct DraftLine {
+  std::string sku;
+  std::string name;
+  int32_t quantity = 0;
+  int64_t unit_price = 0;
+};
+
+struct DraftSale {
+  std::string receipt;
+  int64_t time = 0;
+  std::string client;  // the client's number in the file; empty if anonymous
+  std::string channel;
+  std::string campaign;
+  std::vector<DraftLine> lines;
+};
+
+struct DraftClient {
+  std::string country;
+  int64_t first_seen = 0;
+};
+
+struct DraftProduct {
+  std::string name;
+  int64_t price = 0;  // the last price seen
+};
+
+// Reads and checks every line; what is good is grouped into drafts.
+class Reader {
+ public:
+  Reader(const ImportOptions& options, ImportReport& report) : options_(options), report_(report) {}
+
+  Status Read(std::istream& csv) {
+    CsvReader reader(csv);
+    std::vector<std::string> fields;
+    auto header = reader.Next(fields);
+    if (!header.ok()) return header.status();
+    if (!*header) return Status::InvalidArgument("file", "the file is empty: a header line is needed");
+    CRM_RETURN_IF_ERROR(MapColumns(fields));
+    for (;;) {
+      auto more = reader.Next(fields);
+      if (!more.ok()) {
+        ++report_.lines;
+        Reject(reader.line(), std::string(more.status().message()));
+        continue;
+      }
+      if (!*more) break;
+      ++report_.lines;
+      if (fields.size() == 1 && fields[0].empty()) {
+        --report_.lines;  // a blank line
+        continue;
+      }
+      if (std::string why = Take(fields, reader.line()); !why.empty()) Reject(reader.line(), why);
+      if (options_.progress && report_.lines % options_.progress_every == 0) {
+        options_.progress(report_.lines, 0);
+      }
+    }
+    return Status::Ok();
+  }
+
+  std::vector<DraftSale> sales;  // in the order their first line came
+  std::unordered_map<std::string, DraftClient> clients;
+  std::unordered_map<std::string, DraftProduct> products;
+  std::vector<std::pair<size_t, size_t>> line_of_sale;  // (sale index, file line) per accepted line
+
+ private:
+  Status MapColumns(const std::vector<std::string>& header) {
+    std::map<std::string, std::string> wanted = DefaultSalesColumns();
+    for (const auto& [field, column] : options_.columns) {
+      if (!wanted.count(field)) {
+        return Status::InvalidArgument("map", "unknown field '" + field +
+                                                  "'; the fields are receipt, sku, name, quantity, "
+                                                  "time, price, client, country, channel, campaign");
+      }
+      wanted[field] = column;
+    }
+    for (const auto& [field, column] : wanted) {
+      for (size_t i = 0; i < header.size(); ++i) {
+        if (!column.empty() && header[i] == column) column_[field] = i;
+      }
+    }
+    for (const char* required : {"receipt", "sku", "quantity", "time", "price"}) {
+      if (!column_.count(required)) {
+        return Status::InvalidArgument(
+            "map", std::string("the header has no column '") + wanted[required] + "' for the " +
+                       required + " (map it with --map " + required + "=COLUMN)");
+      }
+    }
+    width_ = header.size();
+    return Status::Ok();
+  }
+
+  std::string Field(const std::vector<std::string>& fields, const char* name) const {
+    auto it = column_.find(name);
+    if (it == column_.end() || it->second >= fields.size()) return {};
+    return fields[it->second];
+  }
+
+  // Takes one line; returns why not, or "" if taken.
+  std::string Take(const std::vector<std::string>& fields, size_t line) {
+    if (fields.size() != width_) {
+      return "it has " + std::to_string(fields.size()) + " fields, the header " +
+             std::to_string(width_);
+    }
+    for (const std::string& f : fields) {
+      if (f.size() > kMaxText) return "a field is longer than " + std::to_string(kMaxText) + " bytes";
+    }
+    std::string receipt = Field(fields, "receipt");
+    if (receipt.empty()) return "the receipt number is empty";
+    if (receipt[0] == 'C' || receipt[0] == 'c') {
+      return "receipt " + receipt + " is a cancellation: refunds are not imported";
+    }
+    std::string sku = Field(fields, "sku");
+    if (sku.empty()) return "the SKU is empty";
+    int64_t quantity = 0;
+    std::string quantity_text = Field(fields, "quantity");
+    if (!ParseInt(quantity_text, quantity)) return "quantity '" + quantity_text + "' is not a whole number";
+    if (quantity <= 0) return "quantity " + quantity_text + " is not positive (an adjustment, not a sale)";
+    if (quantity > kMaxQuantity) return "quantity " + quantity_text + " is too large";
+    std::string why;
+    auto price = ParsePrice(Field(fields, "price"), why);
+    if (!price) return why;
+    std::string time_text = Field(fields, "time");
+    auto local = ParseTime(time_text);
+    if (!local) return "time '" + time_text + "' is not like 2010-12-01 08:26:00";
+    auto time = LocalToUtc(*local, options_.time_zone);
+    if (!time.ok()) return "time '" + time_text + "' does not exist";
+    std::string client = Field(fields, "client");
+    if (client.size() > 2 && client.compare(client.size() - 2, 2, ".0") == 0) {
+      client.resize(client.size() - 2);
+    }
+
+    auto [it, fresh] = sale_index_.try_emplace(receipt, sales.size());
+    if (fresh) {
+      DraftSale sale;
+      sale.receipt = receipt;
+      sale.time = *time;
+      sale.client = client;
+      sale.channel = Field(fields, "channel");
+      if (sale.channel.empty()) sale.channel = options_.channel;
+      sale.campaign = Field(fields, "campaign");
+      sales.push_back(std::move(sale));
+    } else if (sales[it->second].client != client) {
+      return "receipt " + receipt + " names client '" + client + "' here and '" +
+             sales[it->second].client + "' on an earlier line";
+    }
+    DraftSale& sale = sales[it->second];
+    std::string name = Field(fields, "name");
+    sale.lines.push_back(DraftLine{sku, name, static_cast<int32_t>(quantity), *price});
+    line_of_sale.emplace_back(it->second, line);
+    if (!client.empty()) {
+      DraftClient& c = clients[client];
+      if (c.first_seen == 0 || *time < c.first_seen) c.first_seen = *time;
+      std::string country = Field(fields, "country");
+      if (!country.empty()) c.country = country;
+    }
+    DraftProduct& product = products[sku];
+    if (!name.empty()) product.name = name;
+    product.price = *price;
+    return {};
+  }
+
+  void Reject(size_t line, std::string reason) {
+    report_.rejected.push_back(ImportRejection{line, std::move(reason)});
+  }
+
+  const ImportOptions& options_;
+  ImportReport& report_;
+  std::map<std::string, size_t> column_;
+  size_t width_ = 0;
+  std::unordered_map<std::string, size_t> sale_index_;
+};
+
+Id ClientId(const ImportOptions& o, const std::string& number) {
+  return DerivedId("import/client/" + o.office + "/" + number, 0);
+}
+Id ProductId(const std::string& sku) { return DerivedId("import/product/" + sku, 0); }
+Id SaleId(const ImportOptions& o, const DraftSale& sale) {
+  return DerivedId("import/sale/" + o.office + "/" + sale.receipt, sale.time);
+}
+
+// Applies `change` unless its record exists; true if it was written.
+Result<bool> WriteOnce(StoreTxn& txn, ChangeMessage& change, EntityKind kind, const Id& id) {
+  auto existing = txn.Get(kind, id);
+  if (existing.ok()) return false;
+  if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+  CRM_RETURN_IF_ERROR(txn.ApplyLocal(change.change()).status());
+  return true;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> DefaultSalesColumns() {
+  return {{"receipt", "InvoiceNo"}, {"sku", "StockCode"},    {"name", "Description"},
+          {"quantity", "Quantity"}, {"time", "InvoiceDate"}, {"price", "UnitPrice"},
+          {"client", "CustomerID"}, {"country", "Country"},  {"channel", ""},
+          {"campaign", ""}};
+}
+
+Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream& csv,
+                                 const ImportOptions& options) {
+  CRM_RETURN_IF_ERROR(CheckTimeZone(options.time_zone));
+  if (options.office.empty() || options.currency.size() != 3 || options.sales_per_transaction == 0) {
+    return Status::InvalidArgument("options", "an office, a 3-letter currency and a batch size are needed");
+  }
+  ImportReport report;
+  Reader reader(options, report);
+  CRM_RETURN_IF_ERROR(reader.Read(csv));
+  report.lines_imported = reader.line_of_sale.size();
+
+  // Products and clients first, so every sale finds what it names.
+  std::vector<std::pair<std::string, DraftProduct>> products(reader.products.begin(),
+                                                             reader.products.end());
+  std::vector<std::pair<std::string, DraftClient>> clients(reader.clients.begin(),
+                                                           reader.clients.end());
+  const size_t batch = options.sales_per_transaction;
+  for (size_t from = 0; from < products.size(); from += batch) {
+    size_t written = 0, present = 0;
+    CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
+      written = present = 0;
+      for (size_t i = from; i < std::min(products.size(), from + batch); ++i) {
+        const auto& [sku, draft] = products[i];
+        Id id = ProductId(sku);
+        ChangeMessage change = ChangeMessage::Patch(EntityKind::PRODUCT, id, hlc.Now(), Id{});
+        auto product = change.record<schema::Product>();
+        product.setSku(sku);
+        product.setName(draft.name.empty() ? sku : draft.name);
+        product.setPrice(draft.price);
+        product.setCurrency(options.currency);
+        product.setActive(true);
+        for (const char* f : {"sku", "name", "price", "currency", "active"}) {
+          CRM_RETURN_IF_ERROR(change.Set(f));
+        }
+        CRM_ASSIGN_OR_RETURN(bool fresh, WriteOnce(txn, change, EntityKind::PRODUCT, id));
+        ++(fresh ? written : present);
+      }
+      return Status::Ok();
+    }));
+    report.products_written += written;
+    report.products_present += present;
+  }
+  for (size_t from = 0; from < clients.size(); from += batch) {
+    size_t written = 0, present = 0;
+    CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
+      written = present = 0;
+      for (size_t i = from; i < std::min(clients.size(), from + batch); ++i) {
+        const auto& [number, draft] = clients[i];
+        Id id = ClientId(options, number);
+        ChangeMessage change = ChangeMessage::Patch(EntityKind::CLIENT, id, hlc.Now(), Id{});
+        auto client = change.record<schema::Client>();
+        client.setLoyaltyCard(number);
+        client.setAcquisitionChannel("import");
+        client.setHomeOffice(options.office);
+        client.setCreatedAt(draft.first_seen);
+        for (const char* f : {"loyaltyCard", "acquisitionChannel", "homeOffice", "createdAt"}) {
+          CRM_RETURN_IF_ERROR(change.Set(f));
+        }
+        if (!draft.country.empty()) {
+          CRM_RETURN_IF_ERROR(change.AddElement("attributes", "country", draft.country));
+        }
+        CRM_ASSIGN_OR_RETURN(bool fresh, WriteOnce(txn, change, EntityKind::CLIENT, id));
+        ++(fresh ? written : present);
+      }
+      return Status::Ok();
+    }));
+    report.clients_written += written;
+    report.clients_present += present;
+  }
+  for (size_t from = 0; from < reader.sales.size(); from += batch) {
+    size_t written = 0, present = 0;
+    CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
+      written = present = 0;
+      for (size_t i = from; i < std::min(reader.sales.size(), from + batch); ++i) {
+        const DraftSale& draft = reader.sales[i];
+        Id id = SaleId(options, draft);
+        ChangeMessage change = ChangeMessage::Event(EntityKind::SALE, id, hlc.Now(), Id{});
+        auto sale = change.record<schema::Sale>();
+        sale.setOffice(options.office);
+        sale.setReceiptNo(draft.receipt);
+        if (!draft.client.empty()) IdToWire(ClientId(options, draft.client), sale.initClient());
+        sale.setTime(draft.time);
+        sale.setCurrency(options.currency);
+        auto lines = sale.initLines(static_cast<unsigned>(draft.lines.size()));
+        int64_t total = 0;
+        for (unsigned l = 0; l < draft.lines.size(); ++l) {
+          const DraftLine& line = draft.lines[l];
+          IdToWire(ProductId(line.sku), lines[l].initProduct());
+          lines[l].setSku(line.sku);
+          lines[l].setName(line.name);
+          lines[l].setQuantity(line.quantity);
+          lines[l].setUnitPrice(line.unit_price);
+          lines[l].setAmount(line.quantity * line.unit_price);
+          total += line.quantity * line.unit_price;
+        }
+        auto payment = sale.initPayments(1)[0];
+        payment.setMethod(schema::PaymentMethod::OTHER);  // how they paid is not in the file
+        payment.setAmount(total);
+        sale.setTotal(total);
+        sale.setCampaignCode(draft.campaign);
+        sale.setChannel(draft.channel);
+        CRM_ASSIGN_OR_RETURN(bool fresh, WriteOnce(txn, change, EntityKind::SALE, id));
+        ++(fresh ? written : present);
+      }
+      return Status::Ok();
+    }));
+    report.sales_written += written;
+    report.sales_present += present;
+    if (options.progress) options.progress(report.lines, report.sales_written + report.sales_present);
+  }
+  std::sort(report.rejected.begin(), report.rejected.end(),
+            [](const ImportRejection& a, const ImportRejection& b) { return a.line < b.line; });
+  return report;
+}
+
+}  // namespace crm
