@@ -15,6 +15,7 @@
 #include <iostream>
 
 #include "hq/report.h"
+#include "node/local_time.h"
 #include "node/offices.h"
 #include "node/replica.h"
 #include "node/runtime.h"
@@ -65,7 +66,8 @@ void WriteStatus(const HubFlags& flags, HubServer& server, Store& store, Clock& 
                        {"reported", peer.reported},
                        {"unsent", peer.unsent},
                        {"oldest_unsent_ms", peer.oldest_unsent_ms},
-                       {"safe_to_close", peer.reported && peer.unsent == 0},
+                       // Only an office online now can say nothing is left to send.
+                       {"safe_to_close", peer.online && peer.reported && peer.unsent == 0},
                        {"held_from_office", peer.held_from_peer},
                        {"rejected", peer.rejected}});
   }
@@ -134,32 +136,97 @@ int Serve(const HubFlags& flags) {
   return 0;
 }
 
-int ReportSales(const HubFlags& flags, bool json) {
+struct SalesReportFlags {
+  std::string by = "office";
+  std::string from;  // YYYY-MM-DD, in time_zone
+  std::string to;    // YYYY-MM-DD, exclusive
+  std::string time_zone = "UTC";
+  bool json = false;
+  bool csv = false;
+  size_t top = 0;  // 0: every row
+};
+
+// "2011-03-01" -> UTC ms of its midnight in `time_zone`.
+Result<int64_t> DayStart(const std::string& text, const std::string& time_zone, const char* field) {
+  LocalDateTime day;
+  char tail = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &day.date.year, &day.date.month, &day.date.day,
+                  &tail) != 3) {
+    return Status::InvalidArgument(field, "'" + text + "' is not a date like 2011-03-01");
+  }
+  auto ms = LocalToUtc(day, time_zone);
+  if (!ms.ok()) return Status::InvalidArgument(field, "'" + text + "' is not a date");
+  return ms;
+}
+
+int ReportSales(const HubFlags& flags, const SalesReportFlags& report) {
+  auto dimension = DimensionFromName(report.by);
+  if (!dimension) {
+    return Fail(Status::InvalidArgument(
+        "by", "'" + report.by + "': a sales report is by office, month, employee, channel, product or campaign"));
+  }
+  SalesFilter filter;
+  filter.time_zone = report.time_zone;
+  if (Status zone = CheckTimeZone(report.time_zone); !zone.ok()) return Fail(zone);
+  if (!report.from.empty()) {
+    auto from = DayStart(report.from, report.time_zone, "from");
+    if (!from.ok()) return Fail(from.status());
+    filter.from_ms = *from;
+  }
+  if (!report.to.empty()) {
+    auto to = DayStart(report.to, report.time_zone, "to");
+    if (!to.ok()) return Fail(to.status());
+    filter.to_ms = *to;
+  }
   StoreRuntime hq;
   if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
-  auto rows = SalesByOffice(*hq.store);
+  auto rows = SalesBy(*hq.store, *dimension, filter);
   if (!rows.ok()) return Fail(rows.status());
-  if (json) {
+  if (report.top > 0 && rows->size() > report.top) rows->resize(report.top);
+  const char* by = DimensionName(*dimension);
+  if (report.json) {
     nlohmann::json out = nlohmann::json::array();
-    for (const OfficeSales& r : *rows) {
-      out.push_back({{"office", r.office},
-                     {"currency", r.currency},
-                     {"sales", r.sales},
-                     {"revenue_minor", r.revenue},
-                     {"refunded_minor", r.refunded},
-                     {"clients", r.clients}});
+    for (const SalesRow& r : *rows) {
+      nlohmann::json row = {{by, r.key},
+                            {"currency", r.currency},
+                            {"sales", r.sales},
+                            {"units", r.units},
+                            {"revenue_minor", r.revenue},
+                            {"refunded_minor", r.refunded},
+                            {"clients", r.clients}};
+      if (!r.label.empty()) row["name"] = r.label;
+      out.push_back(row);
     }
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
-  fmt::print("{:<8} {:<4} {:>7} {:>14} {:>12} {:>14} {:>12} {:>8}\n", "OFFICE", "CUR", "SALES",
-             "REVENUE", "REFUNDED", "NET", "AVG TICKET", "CLIENTS");
-  for (const OfficeSales& r : *rows) {
+  if (report.csv) {
+    fmt::print("{},name,currency,sales,units,revenue,refunded,net,average_ticket,clients\n", by);
+    auto quoted = [](const std::string& text) {
+      std::string out = "\"";
+      for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+      return out + "\"";
+    };
+    for (const SalesRow& r : *rows) {
+      int64_t average = r.sales ? r.revenue / static_cast<int64_t>(r.sales) : 0;
+      fmt::print("{},{},{},{},{},{},{},{},{},{}\n", quoted(r.key), quoted(r.label), r.currency, r.sales,
+                 r.units, FormatMoney(r.revenue, r.currency), FormatMoney(r.refunded, r.currency),
+                 FormatMoney(r.revenue - r.refunded, r.currency), FormatMoney(average, r.currency),
+                 r.clients);
+    }
+    return 0;
+  }
+  std::string header = by;
+  for (char& c : header) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  fmt::print("{:<12} {:<4} {:>7} {:>9} {:>14} {:>12} {:>14} {:>12} {:>8}  {}\n", header, "CUR", "SALES",
+             "UNITS", "REVENUE", "REFUNDED", "NET", "AVG TICKET", "CLIENTS",
+             *dimension == SalesDimension::kProduct ? "NAME" : "");
+  for (const SalesRow& r : *rows) {
     int64_t average = r.sales ? r.revenue / static_cast<int64_t>(r.sales) : 0;
-    fmt::print("{:<8} {:<4} {:>7} {:>14} {:>12} {:>14} {:>12} {:>8}\n", r.office, r.currency, r.sales,
-               FormatMoney(r.revenue, r.currency), FormatMoney(r.refunded, r.currency),
+    fmt::print("{:<12} {:<4} {:>7} {:>9} {:>14} {:>12} {:>14} {:>12} {:>8}  {}\n", r.key, r.currency,
+               r.sales, r.units, FormatMoney(r.revenue, r.currency), FormatMoney(r.refunded, r.currency),
                FormatMoney(r.revenue - r.refunded, r.currency), FormatMoney(average, r.currency),
-               r.clients);
+               r.clients, r.label);
   }
   return 0;
 }
@@ -214,15 +281,25 @@ int main(int argc, char** argv) {
   app.add_subcommand("status", "the offices' links as the running hub sees them");
   auto* report = app.add_subcommand("report", "managers' reports over the hub's store");
   report->require_subcommand(1);
-  bool json = false;
-  auto* sales = report->add_subcommand("sales", "sales by office: count, revenue, refunds, average ticket");
-  sales->add_flag("--json", json, "print JSON");
+  crm::SalesReportFlags sales_flags;
+  auto* sales = report->add_subcommand(
+      "sales", "sales by office, month, employee, channel, product or campaign: count, units, "
+               "revenue, refunds, average ticket, clients");
+  sales->add_option("--by", sales_flags.by, "office, month, employee, channel, product or campaign")
+      ->capture_default_str();
+  sales->add_option("--from", sales_flags.from, "first day, YYYY-MM-DD");
+  sales->add_option("--to", sales_flags.to, "the day after the last, YYYY-MM-DD");
+  sales->add_option("--time-zone", sales_flags.time_zone, "IANA zone of days and months")
+      ->capture_default_str();
+  sales->add_option("--top", sales_flags.top, "only the first N rows (biggest revenue first)");
+  sales->add_flag("--json", sales_flags.json, "print JSON");
+  sales->add_flag("--csv", sales_flags.csv, "print CSV");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   if (*serve) return crm::Serve(flags);
-  if (*sales) return crm::ReportSales(flags, json);
+  if (*sales) return crm::ReportSales(flags, sales_flags);
   return crm::ShowStatus(flags);
 }

@@ -1,54 +1,184 @@
 #include "hq/report.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <utility>
 
+#include <fmt/format.h>
+
+#include "node/local_time.h"
 #include "schema/records.capnp.h"
 #include "sync/merge.h"
 #include "sync/wire.h"
 
 namespace crm {
 
-Result<std::vector<OfficeSales>> SalesByOffice(const Store& store) {
+const char* DimensionName(SalesDimension dimension) {
+  switch (dimension) {
+    case SalesDimension::kOffice: return "office";
+    case SalesDimension::kMonth: return "month";
+    case SalesDimension::kEmployee: return "employee";
+    case SalesDimension::kChannel: return "channel";
+    case SalesDimension::kProduct: return "product";
+    case SalesDimension::kCampaign: return "campaign";
+  }
+  return "?";
+}
+
+std::optional<SalesDimension> DimensionFromName(std::string_view name) {
+  for (SalesDimension d : {SalesDimension::kOffice, SalesDimension::kMonth, SalesDimension::kEmployee,
+                           SalesDimension::kChannel, SalesDimension::kProduct, SalesDimension::kCampaign}) {
+    if (name == DimensionName(d)) return d;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+std::string TextOr(capnp::Text::Reader text, const char* none) {
+  return text.size() ? std::string(text.cStr(), text.size()) : std::string(none);
+}
+
+// Groups, and what each group has seen.
+class SalesGroups {
+ public:
+  SalesRow& Row(const std::string& key, const std::string& currency) {
+    SalesRow& row = rows_[{key, currency}];
+    row.key = key;
+    row.currency = currency;
+    return row;
+  }
+  void Buyer(const std::string& key, const std::string& currency, const Id& client) {
+    buyers_[{key, currency}].insert(client);
+  }
+  std::vector<SalesRow> Take() {
+    std::vector<SalesRow> out;
+    for (auto& [k, row] : rows_) {
+      row.clients = buyers_[k].size();
+      out.push_back(std::move(row));
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const SalesRow& a, const SalesRow& b) { return a.revenue > b.revenue; });
+    return out;
+  }
+
+ private:
+  std::map<std::pair<std::string, std::string>, SalesRow> rows_;
+  std::map<std::pair<std::string, std::string>, std::set<Id>> buyers_;
+};
+
+}  // namespace
+
+Result<std::vector<SalesRow>> SalesBy(const Store& store, SalesDimension dimension,
+                                      const SalesFilter& filter) {
+  CRM_RETURN_IF_ERROR(CheckTimeZone(filter.time_zone));
   CRM_ASSIGN_OR_RETURN(StoreView view, store.Read());
-  using Key = std::pair<std::string, std::string>;  // office, currency
-  std::map<Key, OfficeSales> rows;
-  std::map<Key, std::set<Id>> buyers;
-  auto row = [&](capnp::Text::Reader office, capnp::Text::Reader currency) -> OfficeSales& {
-    Key key{office.cStr(), currency.cStr()};
-    OfficeSales& r = rows[key];
-    r.office = key.first;
-    r.currency = key.second;
-    return r;
+  SalesGroups groups;
+  std::unordered_map<Id, std::string, IdHash> logins;  // cashier id -> login
+  std::unordered_map<int64_t, std::string> months;     // quarter hour -> "YYYY-MM"
+  auto login_of = [&](const Id& user) -> Result<std::string> {
+    if (user.IsNull()) return std::string("(none)");
+    auto it = logins.find(user);
+    if (it != logins.end()) return it->second;
+    auto record = view.Get(EntityKind::USER, user);
+    std::string login = record.ok() ? TextOr(record->value<schema::User>().getLogin(), "(unknown)")
+                                    : user.ToString();
+    if (!record.ok() && record.status().code() != StatusCode::kNotFound) return record.status();
+    logins.emplace(user, login);
+    return login;
   };
+  // The group of a sale (all dimensions but product).
+  auto key_of = [&](schema::Sale::Reader sale) -> Result<std::string> {
+    switch (dimension) {
+      case SalesDimension::kOffice: return TextOr(sale.getOffice(), "(none)");
+      case SalesDimension::kMonth: {
+        // Every zone's offset is a whole number of quarter hours, so a
+        // quarter hour lies in one month: one ICU conversion per quarter hour.
+        int64_t quarter = sale.getTime() / (15 * 60 * 1000);
+        auto [it, fresh] = months.try_emplace(quarter);
+        if (fresh) {
+          LocalDate date = ToLocalDate(sale.getTime(), filter.time_zone);
+          it->second = fmt::format("{:04}-{:02}", date.year, date.month);
+        }
+        return it->second;
+      }
+      case SalesDimension::kEmployee:
+        return login_of(sale.hasCashier() ? IdFromWire(sale.getCashier()) : Id{});
+      case SalesDimension::kChannel: return TextOr(sale.getChannel(), "(none)");
+      case SalesDimension::kCampaign: return TextOr(sale.getCampaignCode(), "(none)");
+      case SalesDimension::kProduct: break;
+    }
+    return std::string();
+  };
+  std::map<std::string, std::string> product_names;
+
   CRM_RETURN_IF_ERROR(view.ForEachOfKind(
       EntityKind::SALE, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
         if (!IsLive(stored)) return Status::Ok();
         auto sale = stored.getValue().getAs<schema::Sale>();
-        OfficeSales& r = row(sale.getOffice(), sale.getCurrency());
-        ++r.sales;
-        r.revenue += sale.getTotal();
-        Id client = sale.hasClient() ? IdFromWire(sale.getClient()) : Id{};
-        if (!client.IsNull()) {
-          CRM_ASSIGN_OR_RETURN(Id resolved, view.ResolveClient(client));
-          buyers[{r.office, r.currency}].insert(resolved);
+        if (sale.getTime() < filter.from_ms || sale.getTime() >= filter.to_ms) return Status::Ok();
+        std::string currency = sale.getCurrency();
+        Id client;
+        if (sale.hasClient() && !IdFromWire(sale.getClient()).IsNull()) {
+          CRM_ASSIGN_OR_RETURN(client, view.ResolveClient(IdFromWire(sale.getClient())));
         }
+        if (dimension == SalesDimension::kProduct) {
+          std::set<std::string> skus;
+          for (auto line : sale.getLines()) {
+            std::string sku = TextOr(line.getSku(), "(none)");
+            SalesRow& row = groups.Row(sku, currency);
+            row.units += static_cast<uint64_t>(std::max(line.getQuantity(), 0));
+            row.revenue += line.getAmount();
+            if (skus.insert(sku).second) ++row.sales;
+            if (!client.IsNull()) groups.Buyer(sku, currency, client);
+            if (line.getName().size()) product_names[sku] = line.getName();
+          }
+          return Status::Ok();
+        }
+        CRM_ASSIGN_OR_RETURN(std::string key, key_of(sale));
+        SalesRow& row = groups.Row(key, currency);
+        ++row.sales;
+        row.revenue += sale.getTotal();
+        for (auto line : sale.getLines()) row.units += static_cast<uint64_t>(std::max(line.getQuantity(), 0));
+        if (!client.IsNull()) groups.Buyer(key, currency, client);
         return Status::Ok();
       }));
+
+  // Refunds count against the group of the sale they refund.
   CRM_RETURN_IF_ERROR(view.ForEachOfKind(
       EntityKind::REFUND, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
         if (!IsLive(stored)) return Status::Ok();
         auto refund = stored.getValue().getAs<schema::Refund>();
-        row(refund.getOffice(), refund.getCurrency()).refunded += refund.getAmount();
+        auto sale_record = view.Get(EntityKind::SALE, IdFromWire(refund.getSale()));
+        if (!sale_record.ok()) {
+          if (sale_record.status().code() == StatusCode::kNotFound) return Status::Ok();
+          return sale_record.status();
+        }
+        auto sale = sale_record->value<schema::Sale>();
+        if (sale.getTime() < filter.from_ms || sale.getTime() >= filter.to_ms) return Status::Ok();
+        std::string currency = refund.getCurrency();
+        if (dimension == SalesDimension::kProduct) {
+          auto lines = sale.getLines();
+          for (auto refunded : refund.getLines()) {
+            if (refunded.getLineIndex() >= lines.size()) continue;
+            groups.Row(TextOr(lines[refunded.getLineIndex()].getSku(), "(none)"), currency).refunded +=
+                refunded.getAmount();
+          }
+          return Status::Ok();
+        }
+        CRM_ASSIGN_OR_RETURN(std::string key, key_of(sale));
+        groups.Row(key, currency).refunded += refund.getAmount();
         return Status::Ok();
       }));
-  std::vector<OfficeSales> out;
-  for (auto& [key, r] : rows) {
-    r.clients = buyers[key].size();
-    out.push_back(r);
+
+  std::vector<SalesRow> rows = groups.Take();
+  if (dimension == SalesDimension::kProduct) {
+    for (SalesRow& row : rows) row.label = product_names[row.key];
   }
-  return out;
+  return rows;
 }
 
 }  // namespace crm
+

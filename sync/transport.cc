@@ -312,6 +312,9 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(Replica& replica, Clock& clo
     impl.router.set(zmq::sockopt::maxmsgsize, impl.options.max_message_bytes);
     impl.router.set(zmq::sockopt::linger, 0);
     impl.router.set(zmq::sockopt::router_mandatory, false);
+    // Connections the network forgot are closed, not kept for ever.
+    impl.router.set(zmq::sockopt::heartbeat_ivl, 2000);
+    impl.router.set(zmq::sockopt::heartbeat_timeout, 10000);
     impl.router.bind(impl.options.endpoint);
     server->endpoint_ = impl.router.get(zmq::sockopt::last_endpoint);
   } catch (const zmq::error_t& e) {
@@ -446,6 +449,14 @@ Result<std::unique_ptr<UplinkClient>> UplinkClient::Start(Replica& replica, Cloc
     impl.dealer.set(zmq::sockopt::curve_secretkey, impl.options.keys.secret_key);
     impl.dealer.set(zmq::sockopt::maxmsgsize, impl.options.max_message_bytes);
     impl.dealer.set(zmq::sockopt::linger, 0);
+    // ZMTP heartbeats: a connection the network forgot (a NAT or firewall
+    // that dropped its state, a silent partition) is closed after the same
+    // silence that makes the uplink call the link dead, and libzmq then opens
+    // a new one. Without them the uplink said hello into the dead connection
+    // until the kernel gave up, some 15 minutes later.
+    impl.dealer.set(zmq::sockopt::heartbeat_ivl, static_cast<int>(impl.options.uplink.heartbeat_ms));
+    impl.dealer.set(zmq::sockopt::heartbeat_timeout,
+                    static_cast<int>(impl.options.uplink.dead_after_ms));
     impl.dealer.connect(impl.options.hub_endpoint);
   } catch (const zmq::error_t& e) {
     return Status::InvalidArgument("hub", "cannot connect to " + impl.options.hub_endpoint + ": " +
