@@ -15,6 +15,7 @@
 #include <iostream>
 
 #include "hq/report.h"
+#include "hq/segment_report.h"
 #include "node/local_time.h"
 #include "node/offices.h"
 #include "node/replica.h"
@@ -294,6 +295,30 @@ int main(int argc, char** argv) {
   sales->add_option("--top", sales_flags.top, "only the first N rows (biggest revenue first)");
   sales->add_flag("--json", sales_flags.json, "print JSON");
   sales->add_flag("--csv", sales_flags.csv, "print CSV");
+
+  crm::SegmentReportFlags segment_flags;
+  bool segment_json = false, segment_csv = false;
+  auto segment_options = [&](CLI::App* command) {
+    command->add_option("--currency", segment_flags.currency, "ISO 4217 code")->capture_default_str();
+    command->add_flag("--json", segment_json, "print JSON");
+    command->add_flag("--csv", segment_csv, "print CSV");
+  };
+  auto* rfm = report->add_subcommand("rfm", "recency, frequency and monetary scores, and client segments");
+  segment_options(rfm);
+  rfm->add_option("--as-of", segment_flags.as_of, "the day to measure recency to (default: after the last sale)");
+  rfm->add_option("--time-zone", segment_flags.time_zone, "IANA zone of --as-of")->capture_default_str();
+  rfm->add_flag("--clients", segment_flags.clients, "one row per client instead of per segment");
+  auto* abc = report->add_subcommand("abc", "ABC analysis: products or clients by their share of revenue");
+  segment_options(abc);
+  abc->add_option("--of", segment_flags.of, "products or clients")->capture_default_str();
+  abc->add_option("--top", segment_flags.top, "only the first N rows");
+  auto* xyz = report->add_subcommand("xyz", "XYZ analysis: products by the variation of monthly demand");
+  segment_options(xyz);
+  xyz->add_option("--time-zone", segment_flags.time_zone, "IANA zone of months")->capture_default_str();
+  xyz->add_option("--top", segment_flags.top, "only the first N rows");
+  auto* abc_xyz = report->add_subcommand("abc-xyz", "the ABC-XYZ matrix of products");
+  segment_options(abc_xyz);
+  abc_xyz->add_option("--time-zone", segment_flags.time_zone, "IANA zone of months")->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -301,5 +326,13 @@ int main(int argc, char** argv) {
   }
   if (*serve) return crm::Serve(flags);
   if (*sales) return crm::ReportSales(flags, sales_flags);
+  segment_flags.data_dir = flags.data_dir;
+  segment_flags.output = segment_json  ? crm::Output::kJson
+                         : segment_csv ? crm::Output::kCsv
+                                       : crm::Output::kTable;
+  if (*rfm) return crm::ReportRfm(segment_flags);
+  if (*abc) return crm::ReportAbc(segment_flags);
+  if (*xyz) return crm::ReportXyz(segment_flags);
+  if (*abc_xyz) return crm::ReportAbcXyz(segment_flags);
   return crm::ShowStatus(flags);
 }

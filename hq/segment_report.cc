@@ -1,0 +1,244 @@
+#include "hq/segment_report.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <map>
+
+#include "hq/segments.h"
+#include "node/local_time.h"
+#include "node/runtime.h"
+#include "sync/money.h"
+
+namespace crm {
+namespace {
+
+int Fail(const Status& status) {
+  fmt::print(stderr, "crm-hq: {}\n", status.ToString());
+  return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+std::string Quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+// The segments in the order a manager reads them: best first.
+const char* const kSegments[] = {"champions",      "loyal",       "potential loyalists", "new",
+                                 "promising",      "need attention", "about to sleep",   "cannot lose",
+                                 "at risk",        "hibernating"};
+
+}  // namespace
+
+int ReportRfm(const SegmentReportFlags& flags) {
+  if (Status zone = CheckTimeZone(flags.time_zone); !zone.ok()) return Fail(zone);
+  int64_t as_of = 0;
+  if (!flags.as_of.empty()) {
+    LocalDateTime day;
+    char tail = 0;
+    if (std::sscanf(flags.as_of.c_str(), "%4d-%2d-%2d%c", &day.date.year, &day.date.month,
+                    &day.date.day, &tail) != 3) {
+      return Fail(Status::InvalidArgument("as-of", "'" + flags.as_of + "' is not a date like 2011-12-10"));
+    }
+    auto ms = LocalToUtc(day, flags.time_zone);
+    if (!ms.ok()) return Fail(Status::InvalidArgument("as-of", "'" + flags.as_of + "' is not a date"));
+    as_of = *ms;
+  }
+  StoreRuntime hq;
+  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  auto report = Rfm(*hq.store, as_of, flags.currency);
+  if (!report.ok()) return Fail(report.status());
+  const auto& rows = report->clients;
+
+  if (flags.clients) {
+    if (flags.output == Output::kJson) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const RfmRow& r : rows) {
+        out.push_back({{"client", r.client.ToString()}, {"card", r.card}, {"recency_days", r.recency_days},
+                       {"frequency", r.frequency}, {"monetary_minor", r.monetary}, {"r", r.r},
+                       {"f", r.f}, {"m", r.m}, {"segment", r.segment}});
+      }
+      fmt::print("{}\n", out.dump(2));
+      return 0;
+    }
+    const char* format = flags.output == Output::kCsv ? "{},{},{},{},{},{},{},{},{}\n"
+                                                      : "{:<26} {:<10} {:>7} {:>9} {:>14} {} {} {}  {}\n";
+    fmt::print(fmt::runtime(format), "client", "card", "recency", "frequency", "monetary", "R", "F", "M",
+               "segment");
+    for (const RfmRow& r : rows) {
+      fmt::print(fmt::runtime(format), r.client.ToString(),
+                 flags.output == Output::kCsv ? Quoted(r.card) : r.card, r.recency_days, r.frequency,
+                 FormatMoney(r.monetary, flags.currency), r.r, r.f, r.m,
+                 flags.output == Output::kCsv ? Quoted(r.segment) : r.segment);
+    }
+    return 0;
+  }
+
+  struct Summary {
+    uint64_t clients = 0;
+    uint64_t recency = 0;
+    uint64_t frequency = 0;
+    int64_t monetary = 0;
+  };
+  std::map<std::string, Summary> segments;
+  for (const RfmRow& r : rows) {
+    Summary& s = segments[r.segment];
+    ++s.clients;
+    s.recency += r.recency_days;
+    s.frequency += r.frequency;
+    s.monetary += r.monetary;
+  }
+  if (flags.output == Output::kJson) {
+    nlohmann::json out = {{"as_of", FormatLocalTime(report->as_of_ms, "UTC")}, {"clients", rows.size()}};
+    out["segments"] = nlohmann::json::array();
+    for (const char* name : kSegments) {
+      const Summary& s = segments[name];
+      out["segments"].push_back({{"segment", name}, {"clients", s.clients},
+                                 {"recency_days_total", s.recency}, {"frequency_total", s.frequency},
+                                 {"monetary_minor", s.monetary}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  if (flags.output == Output::kTable) {
+    fmt::print("RFM as of {} UTC, {} clients who bought in {}\n", FormatLocalTime(report->as_of_ms, "UTC"),
+               rows.size(), flags.currency);
+  }
+  const char* format = flags.output == Output::kCsv ? "{},{},{},{},{},{},{}\n"
+                                                    : "{:<20} {:>8} {:>6} {:>12} {:>10} {:>14} {:>16}\n";
+  fmt::print(fmt::runtime(format), "segment", "clients", "share", "avg recency", "avg freq", "avg monetary",
+             "revenue");
+  for (const char* name : kSegments) {
+    const Summary& s = segments[name];
+    uint64_t n = s.clients ? s.clients : 1;
+    fmt::print(fmt::runtime(format), flags.output == Output::kCsv ? Quoted(name) : std::string(name),
+               s.clients, fmt::format("{:.1f}%", rows.empty() ? 0.0 : 100.0 * static_cast<double>(s.clients) / static_cast<double>(rows.size())),
+               fmt::format("{}d", s.recency / n), fmt::format("{:.1f}", static_cast<double>(s.frequency) / static_cast<double>(n)),
+               FormatMoney(s.monetary / static_cast<int64_t>(n), flags.currency),
+               FormatMoney(s.monetary, flags.currency));
+  }
+  return 0;
+}
+
+int ReportAbc(const SegmentReportFlags& flags) {
+  AbcOf of;
+  if (flags.of == "products") {
+    of = AbcOf::kProducts;
+  } else if (flags.of == "clients") {
+    of = AbcOf::kClients;
+  } else {
+    return Fail(Status::InvalidArgument("of", "'" + flags.of + "': ABC is of products or of clients"));
+  }
+  StoreRuntime hq;
+  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  auto rows = Abc(*hq.store, of, flags.currency);
+  if (!rows.ok()) return Fail(rows.status());
+  std::map<char, std::pair<uint64_t, int64_t>> classes;  // items, revenue
+  for (const AbcRow& r : *rows) {
+    classes[r.abc].first += 1;
+    classes[r.abc].second += r.revenue;
+  }
+  size_t shown = flags.top ? std::min(flags.top, rows->size()) : rows->size();
+  if (flags.output == Output::kJson) {
+    nlohmann::json out = {{"of", flags.of}, {"currency", flags.currency}};
+    out["classes"] = nlohmann::json::array();
+    for (char c : {'A', 'B', 'C'}) {
+      out["classes"].push_back({{"class", std::string(1, c)}, {"items", classes[c].first},
+                                {"revenue_minor", classes[c].second}});
+    }
+    out["items"] = nlohmann::json::array();
+    for (size_t i = 0; i < shown; ++i) {
+      const AbcRow& r = (*rows)[i];
+      out["items"].push_back({{"key", r.key}, {"label", r.label}, {"revenue_minor", r.revenue},
+                              {"class", std::string(1, r.abc)}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  const char* format = flags.output == Output::kCsv ? "{},{},{},{},{},{}\n"
+                                                    : "{:<28} {:>14} {:>7} {:>7}  {:<5} {}\n";
+  if (flags.output == Output::kTable) {
+    for (char c : {'A', 'B', 'C'}) {
+      fmt::print("class {}: {} {}, revenue {}\n", c, classes[c].first, flags.of,
+                 FormatMoney(classes[c].second, flags.currency));
+    }
+  }
+  fmt::print(fmt::runtime(format), flags.of == "products" ? "sku" : "client", "revenue", "share",
+             "cumul.", "class", flags.of == "products" ? "name" : "card");
+  for (size_t i = 0; i < shown; ++i) {
+    const AbcRow& r = (*rows)[i];
+    fmt::print(fmt::runtime(format), flags.output == Output::kCsv ? Quoted(r.key) : r.key,
+               FormatMoney(r.revenue, flags.currency), fmt::format("{:.2f}%", 100 * r.share),
+               fmt::format("{:.1f}%", 100 * r.cumulative), std::string(1, r.abc),
+               flags.output == Output::kCsv ? Quoted(r.label) : r.label);
+  }
+  return 0;
+}
+
+int ReportXyz(const SegmentReportFlags& flags) {
+  StoreRuntime hq;
+  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  auto rows = Xyz(*hq.store, flags.time_zone);
+  if (!rows.ok()) return Fail(rows.status());
+  size_t shown = flags.top ? std::min(flags.top, rows->size()) : rows->size();
+  if (flags.output == Output::kJson) {
+    nlohmann::json out = nlohmann::json::array();
+    for (size_t i = 0; i < shown; ++i) {
+      const XyzRow& r = (*rows)[i];
+      out.push_back({{"sku", r.sku}, {"name", r.name}, {"monthly_units", r.monthly_units},
+                     {"variation", r.variation}, {"class", std::string(1, r.xyz)}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  const char* format = flags.output == Output::kCsv ? "{},{},{},{},{}\n" : "{:<14} {:>10} {:>9} {:<5} {}\n";
+  fmt::print(fmt::runtime(format), "sku", "avg/month", "variation", "class", "name");
+  for (size_t i = 0; i < shown; ++i) {
+    const XyzRow& r = (*rows)[i];
+    fmt::print(fmt::runtime(format), flags.output == Output::kCsv ? Quoted(r.sku) : r.sku,
+               fmt::format("{:.1f}", r.mean), fmt::format("{:.2f}", r.variation), std::string(1, r.xyz),
+               flags.output == Output::kCsv ? Quoted(r.name) : r.name);
+  }
+  return 0;
+}
+
+int ReportAbcXyz(const SegmentReportFlags& flags) {
+  StoreRuntime hq;
+  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  auto abc = Abc(*hq.store, AbcOf::kProducts, flags.currency);
+  if (!abc.ok()) return Fail(abc.status());
+  auto xyz = Xyz(*hq.store, flags.time_zone);
+  if (!xyz.ok()) return Fail(xyz.status());
+  std::map<std::string, char> xyz_of;
+  for (const XyzRow& r : *xyz) xyz_of[r.sku] = r.xyz;
+  std::map<std::string, std::pair<uint64_t, int64_t>> cells;  // "AX" -> products, revenue
+  for (const AbcRow& r : *abc) {
+    auto it = xyz_of.find(r.key);
+    std::string cell = std::string(1, r.abc) + (it == xyz_of.end() ? 'Z' : it->second);
+    cells[cell].first += 1;
+    cells[cell].second += r.revenue;
+  }
+  if (flags.output == Output::kJson) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const char* cell : {"AX", "AY", "AZ", "BX", "BY", "BZ", "CX", "CY", "CZ"}) {
+      out.push_back({{"cell", cell}, {"products", cells[cell].first}, {"revenue_minor", cells[cell].second}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  fmt::print("products (revenue) by ABC class (revenue share) and XYZ class (steadiness of monthly demand)\n");
+  fmt::print("{:<3} {:>24} {:>24} {:>24}\n", "", "X (steady)", "Y (varying)", "Z (erratic)");
+  for (char a : {'A', 'B', 'C'}) {
+    fmt::print("{:<3}", std::string(1, a));
+    for (char x : {'X', 'Y', 'Z'}) {
+      const auto& cell = cells[std::string(1, a) + x];
+      fmt::print(" {:>24}", fmt::format("{} ({})", cell.first, FormatMoney(cell.second, flags.currency)));
+    }
+    fmt::print("\n");
+  }
+  return 0;
+}
+
+}  // namespace crm

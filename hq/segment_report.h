@@ -1,0 +1,29 @@
+// crm-hq report rfm | abc | xyz | abc-xyz: the segmentation reports printed
+// as a terminal table, CSV or JSON (see hq/segments.h for the definitions).
+#pragma once
+
+#include <string>
+
+namespace crm {
+
+enum class Output { kTable, kCsv, kJson };
+
+struct SegmentReportFlags {
+  std::string data_dir;
+  std::string currency = "GBP";
+  std::string time_zone = "UTC";  // of months (xyz) and of --as-of
+  std::string as_of;              // rfm: YYYY-MM-DD; empty: the day after the last sale
+  std::string of = "products";    // abc: products or clients
+  bool clients = false;           // rfm: one row per client, not per segment
+  size_t top = 0;                 // abc, xyz: only the first N rows
+  Output output = Output::kTable;
+};
+
+// Each prints its report to stdout; returns the process exit code (errors
+// go to stderr).
+int ReportRfm(const SegmentReportFlags& flags);
+int ReportAbc(const SegmentReportFlags& flags);
+int ReportXyz(const SegmentReportFlags& flags);
+int ReportAbcXyz(const SegmentReportFlags& flags);
+
+}  // namespace crm
