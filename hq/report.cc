@@ -1,5 +1,7 @@
 #include "hq/report.h"
 
+#include "hq/client_resolver.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -75,6 +77,7 @@ Result<std::vector<SalesRow>> SalesBy(const Store& store, SalesDimension dimensi
                                       const SalesFilter& filter) {
   CRM_RETURN_IF_ERROR(CheckTimeZone(filter.time_zone));
   CRM_ASSIGN_OR_RETURN(StoreView view, store.Read());
+  ClientResolver clients(view);
   SalesGroups groups;
   std::unordered_map<Id, std::string, IdHash> logins;  // cashier id -> login
   std::unordered_map<int64_t, std::string> months;     // quarter hour -> "YYYY-MM"
@@ -122,7 +125,7 @@ Result<std::vector<SalesRow>> SalesBy(const Store& store, SalesDimension dimensi
         std::string currency = sale.getCurrency();
         Id client;
         if (sale.hasClient() && !IdFromWire(sale.getClient()).IsNull()) {
-          CRM_ASSIGN_OR_RETURN(client, view.ResolveClient(IdFromWire(sale.getClient())));
+          CRM_ASSIGN_OR_RETURN(client, clients.Resolve(IdFromWire(sale.getClient())));
         }
         if (dimension == SalesDimension::kProduct) {
           std::set<std::string> skus;

@@ -1,5 +1,7 @@
 #include "hq/segments.h"
 
+#include "hq/client_resolver.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -54,6 +56,7 @@ std::string Segment(int r, int f) {
 
 Result<RfmReport> Rfm(const Store& store, int64_t as_of_ms, const std::string& currency) {
   CRM_ASSIGN_OR_RETURN(StoreView view, store.Read());
+  ClientResolver clients(view);
   const bool to_end = as_of_ms <= 0;
   if (to_end) as_of_ms = INT64_MAX;
   int64_t latest = 0;
@@ -67,7 +70,7 @@ Result<RfmReport> Rfm(const Store& store, int64_t as_of_ms, const std::string& c
         }
         Id raw = IdFromWire(sale.getClient());
         if (raw.IsNull()) return Status::Ok();
-        CRM_ASSIGN_OR_RETURN(Id client, view.ResolveClient(raw));
+        CRM_ASSIGN_OR_RETURN(Id client, clients.Resolve(raw));
         latest = std::max(latest, sale.getTime());
         RfmRow& row = by_client[client];
         row.client = client;
@@ -107,6 +110,7 @@ Result<RfmReport> Rfm(const Store& store, int64_t as_of_ms, const std::string& c
 
 Result<std::vector<AbcRow>> Abc(const Store& store, AbcOf of, const std::string& currency) {
   CRM_ASSIGN_OR_RETURN(StoreView view, store.Read());
+  ClientResolver clients(view);
   std::map<std::string, AbcRow> items;
   CRM_RETURN_IF_ERROR(view.ForEachOfKind(
       EntityKind::SALE, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
@@ -124,7 +128,7 @@ Result<std::vector<AbcRow>> Abc(const Store& store, AbcOf of, const std::string&
         }
         Id raw = sale.hasClient() ? IdFromWire(sale.getClient()) : Id{};
         if (raw.IsNull()) return Status::Ok();
-        CRM_ASSIGN_OR_RETURN(Id client, view.ResolveClient(raw));
+        CRM_ASSIGN_OR_RETURN(Id client, clients.Resolve(raw));
         AbcRow& row = items[client.ToString()];
         if (row.key.empty()) {
           row.key = client.ToString();

@@ -103,6 +103,31 @@ nlohmann::json ColdStart(size_t clients, int runs) {
           {"runs", runs}};
 }
 
+nlohmann::json Reports(size_t sales, int runs) {
+  std::vector<ReportsFigures> results;
+  for (int i = 0; i < runs; ++i) results.push_back(RunReports(sales));
+  auto median = [&](double ReportsFigures::*field) {
+    return Median(results, [field](const ReportsFigures& r) { return r.*field; });
+  };
+  double import = median(&ReportsFigures::import_s), month = median(&ReportsFigures::by_month_s),
+         product = median(&ReportsFigures::by_product_s), rfm = median(&ReportsFigures::rfm_s),
+         abc = median(&ReportsFigures::abc_s), xyz = median(&ReportsFigures::xyz_s);
+  fmt::print("{:<10} {:>9} {:>9} {:>10} {:>11} {:>7} {:>7} {:>7}   (seconds)\n", "scenario", "sales",
+             "import", "by month", "by product", "rfm", "abc", "xyz");
+  fmt::print("{:<10} {:>9} {:>9.2f} {:>10.2f} {:>11.2f} {:>7.2f} {:>7.2f} {:>7.2f}\n\n", "reports", sales,
+             import, month, product, rfm, abc, xyz);
+  return {{"name", "reports"},
+          {"clients", sales},
+          {"sales", sales},
+          {"import_s", import},
+          {"seconds", {{"sales_by_month", month}, {"sales_by_product", product}, {"rfm", rfm},
+                       {"abc_clients", abc}, {"xyz_products", xyz}}},
+          {"p50_us", (month + product + rfm + abc + xyz) * 1e6},
+          {"peak_rss_kb", PeakRssKb()},
+          {"baseline", nullptr},
+          {"runs", runs}};
+}
+
 nlohmann::json SaleCommit(bool quick, int runs) {
   nlohmann::json out = nlohmann::json::array();
   fmt::print("{:<12} {:>7} {:>10} {:>9} {:>9} {:>12} {:>9} {:>9} {:>7}\n", "scenario", "clients",
@@ -212,17 +237,21 @@ int main(int argc, char** argv) {
   auto* fan_in = app.add_subcommand("fan-in", "many offices pushing sales to one hub");
   auto* cold_start = app.add_subcommand(
       "cold-start", "from starting crm-node to its first lookup, and a sqlite3 process");
-  app.require_subcommand(0, 6);
+  size_t report_sales = 1'000'000;
+  auto* reports = app.add_subcommand("reports", "HQ reports over a year of imported sales");
+  reports->add_option("--sales", report_sales, "receipts imported")->capture_default_str();
+  app.require_subcommand(0, 7);
   CLI11_PARSE(app, argc, argv);
   if (quick) {
     changes = std::min<size_t>(changes, 20'000);
     lookup_clients = std::min<size_t>(lookup_clients, 20'000);
     offices = std::min(offices, 10);
     fan_in_seconds = std::min(fan_in_seconds, 2.0);
+    report_sales = std::min<size_t>(report_sales, 20'000);
     runs = 1;
   }
   bool all = !*catch_up && !*sale_commit && !*client_lookup && !*client_card && !*fan_in &&
-             !*cold_start;
+             !*cold_start && !*reports;
 
   nlohmann::json scenarios = nlohmann::json::array();
   if (all || *sale_commit) {
@@ -243,6 +272,7 @@ int main(int argc, char** argv) {
   }
   if (all || *catch_up) scenarios.push_back(crm::bench::CatchUp(changes, runs));
   if (all || *cold_start) scenarios.push_back(crm::bench::ColdStart(lookup_clients, runs));
+  if (all || *reports) scenarios.push_back(crm::bench::Reports(report_sales, runs));
   if (all || *fan_in) scenarios.push_back(crm::bench::FanIn(offices, office_sales_per_s, fan_in_seconds, runs));
   fmt::print("medians of {} run(s) on {}; peak RSS {} kB\n", runs, crm::bench::Machine(),
              crm::bench::PeakRssKb());

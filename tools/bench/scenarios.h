@@ -37,6 +37,20 @@ struct FanInFigures {
 };
 FanInFigures RunFanIn(int offices, int sales_per_s, double seconds);
 
+// reports: `sales` receipts of two lines over a year (a fifth of them
+// anonymous, the rest from sales / 5 clients) imported from CSV, then timed:
+// sales by month and by product, RFM, ABC of clients, XYZ of products.
+struct ReportsFigures {
+  size_t sales = 0;
+  double import_s = 0;
+  double by_month_s = 0;
+  double by_product_s = 0;
+  double rfm_s = 0;
+  double abc_s = 0;
+  double xyz_s = 0;
+};
+ReportsFigures RunReports(size_t sales);
+
 // sale-commit: `clients` front-desk clients at once ring up `sales_each`
 // sales each (3 lines, 1 payment, a known client) through the node's ZeroMQ
 // API; each is acknowledged only once durable.
