@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "hq/html_report.h"
 #include "hq/report.h"
 #include "hq/segment_report.h"
 #include "node/local_time.h"
@@ -232,6 +233,23 @@ int ReportSales(const HubFlags& flags, const SalesReportFlags& report) {
   return 0;
 }
 
+int WriteHtmlReport(const HubFlags& flags, const HtmlReportOptions& options, const std::string& out) {
+  if (Status zone = CheckTimeZone(options.time_zone); !zone.ok()) return Fail(zone);
+  StoreRuntime hq;
+  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  auto page = HtmlReport(*hq.store, options);
+  if (!page.ok()) return Fail(page.status());
+  if (out.empty()) {
+    fmt::print("{}", *page);
+    return 0;
+  }
+  std::ofstream file(out, std::ios::trunc);
+  file << *page;
+  if (!file) return Fail(Status::IOError("cannot write " + out));
+  fmt::print("{} written\n", out);
+  return 0;
+}
+
 int ShowStatus(const HubFlags& flags) {
   std::ifstream in(StatusFile(flags));
   if (!in) return Fail(Status::NotFound("no status at " + StatusFile(flags) + "; is crm-hq running?"));
@@ -319,6 +337,14 @@ int main(int argc, char** argv) {
   auto* abc_xyz = report->add_subcommand("abc-xyz", "the ABC-XYZ matrix of products");
   segment_options(abc_xyz);
   abc_xyz->add_option("--time-zone", segment_flags.time_zone, "IANA zone of months")->capture_default_str();
+  crm::HtmlReportOptions html_options;
+  std::string html_out;
+  auto* html = report->add_subcommand(
+      "html", "one self-contained HTML page with charts: months, best sellers, segments, ABC-XYZ");
+  html->add_option("--out", html_out, "write it here (default: standard output)");
+  html->add_option("--title", html_options.title, "the page's title")->capture_default_str();
+  html->add_option("--currency", html_options.currency, "ISO 4217 code")->capture_default_str();
+  html->add_option("--time-zone", html_options.time_zone, "IANA zone of months")->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -334,5 +360,6 @@ int main(int argc, char** argv) {
   if (*abc) return crm::ReportAbc(segment_flags);
   if (*xyz) return crm::ReportXyz(segment_flags);
   if (*abc_xyz) return crm::ReportAbcXyz(segment_flags);
+  if (*html) return crm::WriteHtmlReport(flags, html_options, html_out);
   return crm::ShowStatus(flags);
 }

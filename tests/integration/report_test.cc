@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <string>
@@ -159,6 +161,17 @@ class RetailReports {
     return rows;
   }
 
+  // crm-hq report html, as written to its file.
+  std::string Html() {
+    std::string out = (dir_.path() / "report.html").string();
+    RunResult r = Run({CRM_HQ, "report", "html", "--data", Hq(), "--out", out, "--time-zone",
+                       "Europe/London"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    std::ifstream in(out);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+
   // crm-hq report ARGS --data ... as JSON.
   json Hq(std::vector<std::string> args) {
     std::vector<std::string> argv = {CRM_HQ, "report"};
@@ -294,6 +307,20 @@ TEST_CASE("sales reports on the imported real data set match sqlite3's figures f
     }
     CHECK(ours.size() > 100);
     CHECK(Differences(ours, reports.Classes(std::string(kCleanLines) + kXyzSql)) == "");
+  }
+  {
+    INFO("the HTML report: self-contained, and its monthly figures are sqlite3's");
+    std::string html = reports.Html();
+    CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
+    CHECK(html.find("<script") == std::string::npos);
+    CHECK(html.find("src=") == std::string::npos);
+    CHECK(html.find("href=") == std::string::npos);
+    for (const auto& [month, figures] : reports.Theirs("substr(time, 1, 7)")) {
+      int64_t revenue = std::get<2>(figures);
+      std::string bar = "<title>" + month + ": " + std::to_string(revenue / 100) + "." +
+                        (revenue % 100 < 10 ? "0" : "") + std::to_string(revenue % 100) + "</title>";
+      CHECK(html.find(bar) != std::string::npos);
+    }
   }
 }
 
