@@ -15,6 +15,7 @@
 #include <iostream>
 
 #include "hq/html_report.h"
+#include "hq/reminders.h"
 #include "hq/report.h"
 #include "hq/segment_report.h"
 #include "node/local_time.h"
@@ -250,6 +251,48 @@ int WriteHtmlReport(const HubFlags& flags, const HtmlReportOptions& options, con
   return 0;
 }
 
+int Remind(const HubFlags& flags, const std::string& as_of_text, const std::string& zone, int within_days,
+           bool make_tasks, bool json) {
+  if (Status checked = CheckTimeZone(zone); !checked.ok()) return Fail(checked);
+  int64_t as_of = 0;
+  if (!as_of_text.empty()) {
+    auto day = DayStart(as_of_text, zone, "as-of");
+    if (!day.ok()) return Fail(day.status());
+    as_of = *day;
+  }
+  StoreRuntime hq;
+  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  auto due = RepurchaseReminders(*hq.store, as_of, int64_t{within_days} * 86'400'000);
+  if (!due.ok()) return Fail(due.status());
+  size_t made = 0;
+  if (make_tasks) {
+    auto tasks = MakeReminderTasks(*hq.writer, *hq.hlc, *due, hq.wall.NowMillis());
+    if (!tasks.ok()) return Fail(tasks.status());
+    made = *tasks;
+  }
+  if (json) {
+    nlohmann::json out = {{"as_of", FormatLocalTime(as_of, "UTC")}, {"tasks_made", made}};
+    out["clients"] = nlohmann::json::array();
+    for (const Reminder& r : *due) {
+      out["clients"].push_back({{"client", r.client.ToString()}, {"card", r.card}, {"office", r.office},
+                                {"receipts", r.receipts}, {"last_sale_ms", r.last_sale},
+                                {"interval_ms", r.interval_ms}, {"due_ms", r.due_ms}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  fmt::print("{} clients overdue to buy again as of {} UTC\n", due->size(), FormatLocalTime(as_of, "UTC"));
+  fmt::print("{:<26} {:<10} {:<8} {:>8} {:>10} {:>17} {:>17}\n", "CLIENT", "CARD", "OFFICE", "RECEIPTS",
+             "EVERY", "LAST", "DUE");
+  for (const Reminder& r : *due) {
+    fmt::print("{:<26} {:<10} {:<8} {:>8} {:>9}d {:>17} {:>17}\n", r.client.ToString(), r.card, r.office,
+               r.receipts, r.interval_ms / 86'400'000, FormatLocalTime(r.last_sale, "UTC"),
+               FormatLocalTime(r.due_ms, "UTC"));
+  }
+  if (make_tasks) fmt::print("{} new tasks for the offices ({} made on an earlier run)\n", made, due->size() - made);
+  return 0;
+}
+
 int ShowStatus(const HubFlags& flags) {
   std::ifstream in(StatusFile(flags));
   if (!in) return Fail(Status::NotFound("no status at " + StatusFile(flags) + "; is crm-hq running?"));
@@ -337,6 +380,19 @@ int main(int argc, char** argv) {
   auto* abc_xyz = report->add_subcommand("abc-xyz", "the ABC-XYZ matrix of products");
   segment_options(abc_xyz);
   abc_xyz->add_option("--time-zone", segment_flags.time_zone, "IANA zone of months")->capture_default_str();
+  std::string remind_as_of, remind_zone = "UTC";
+  int remind_within_days = 90;
+  bool remind_tasks = false, remind_json = false;
+  auto* reminders = app.add_subcommand(
+      "reminders", "clients overdue to buy again by their own rhythm; --make-tasks sends them to offices");
+  reminders->add_option("--as-of", remind_as_of, "the day to judge by (default: after the last sale)");
+  reminders->add_option("--time-zone", remind_zone, "IANA zone of --as-of")->capture_default_str();
+  reminders->add_option("--within", remind_within_days, "only clients due at most this many days ago (0: all)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  reminders->add_flag("--make-tasks", remind_tasks,
+                      "make an open task for each, for the office of the client's last purchase");
+  reminders->add_flag("--json", remind_json, "print JSON");
   crm::HtmlReportOptions html_options;
   std::string html_out;
   auto* html = report->add_subcommand(
@@ -361,5 +417,8 @@ int main(int argc, char** argv) {
   if (*xyz) return crm::ReportXyz(segment_flags);
   if (*abc_xyz) return crm::ReportAbcXyz(segment_flags);
   if (*html) return crm::WriteHtmlReport(flags, html_options, html_out);
+  if (*reminders) {
+    return crm::Remind(flags, remind_as_of, remind_zone, remind_within_days, remind_tasks, remind_json);
+  }
   return crm::ShowStatus(flags);
 }

@@ -106,6 +106,13 @@ std::string RandomToken(size_t bytes) {
   return Hex(raw.data(), raw.size());
 }
 
+Id DerivedId(std::string_view key, int64_t millis) {
+  std::string hex = Sha256Hex(key);
+  uint64_t a = std::stoull(hex.substr(0, 16), nullptr, 16);
+  uint64_t b = std::stoull(hex.substr(16, 16), nullptr, 16);
+  return Id{(static_cast<uint64_t>(millis) << 16) | (a & 0xffff), b};
+}
+
 std::string Sha256Hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "sync/id.h"
+
 #include "sync/status.h"
 
 namespace crm {
@@ -26,6 +28,12 @@ std::string RandomToken(size_t bytes = 32);
 
 // The SHA-256 of `data`, as 64 lower-case hex digits.
 std::string Sha256Hex(std::string_view data);
+
+// An id that is a function of `key` alone, so whoever makes it again (a
+// re-run import, a second reminder run) finds what was made: the top 48 bits
+// are `millis` (ids sort by time, as generated ones do), the other 80 come
+// from the SHA-256 of the key.
+Id DerivedId(std::string_view key, int64_t millis);
 
 // SHA-256 over data given in pieces.
 class Sha256 {

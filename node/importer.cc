@@ -20,16 +20,6 @@ constexpr size_t kMaxText = 512;            // bytes in any imported text field
 constexpr int64_t kMaxQuantity = 1'000'000;
 constexpr int64_t kMaxPriceMinor = 1'000'000'000'000;  // 10^10 in major units
 
-// An id that is a function of `key` alone, so a re-run finds what it wrote:
-// the top 48 bits are `millis` (ids sort by time, as generated ones do), the
-// rest come from the SHA-256 of the key.
-Id DerivedId(const std::string& key, int64_t millis) {
-  std::string hex = Sha256Hex(key);
-  uint64_t a = std::stoull(hex.substr(0, 16), nullptr, 16);
-  uint64_t b = std::stoull(hex.substr(16, 16), nullptr, 16);
-  return Id{(static_cast<uint64_t>(millis) << 16) | (a & 0xffff), b};
-}
-
 bool ParseInt(std::string_view text, int64_t& out) {
   if (text.empty()) return false;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);

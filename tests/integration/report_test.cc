@@ -76,6 +76,17 @@ SELECT *, CASE
     ELSE 'hibernating' END AS segment
 FROM scored)";
 
+// Repurchase reminders: clients with two receipts or more whose last one
+// plus their mean interval (in whole ms) falls before :as_of, at most 90
+// days before.
+const std::string kRemindersSql = std::string(kReceipts) + R"(,
+stamped AS (SELECT client, CAST(strftime('%s', utc) AS INTEGER) * 1000 AS ms FROM receipts WHERE client IS NOT NULL),
+per AS (SELECT client, count(*) AS n, min(ms) AS first, max(ms) AS last FROM stamped GROUP BY client HAVING n >= 2),
+due AS (SELECT client, last + (last - first) / (n - 1) AS due_ms FROM per)
+SELECT client AS card, due_ms FROM due
+WHERE due_ms < CAST(strftime('%s', :as_of) AS INTEGER) * 1000
+  AND CAST(strftime('%s', :as_of) AS INTEGER) * 1000 - due_ms <= 90 * 86400000)";
+
 // ABC: ranked by revenue, ties by key; A while what ranks before is under
 // 80% of the total, B under 95%.
 std::string AbcSql(const std::string& items) {
@@ -172,9 +183,10 @@ class RetailReports {
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   }
 
-  // crm-hq report ARGS --data ... as JSON.
-  json Hq(std::vector<std::string> args) {
-    std::vector<std::string> argv = {CRM_HQ, "report"};
+  // crm-hq report ARGS --data ... (crm-hq ARGS if not `report`) as JSON.
+  json Hq(std::vector<std::string> args, bool report = true) {
+    std::vector<std::string> argv = {CRM_HQ};
+    if (report) argv.push_back("report");
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--data", Hq()});
     RunResult r = Run(argv);
@@ -307,6 +319,23 @@ TEST_CASE("sales reports on the imported real data set match sqlite3's figures f
     }
     CHECK(ours.size() > 100);
     CHECK(Differences(ours, reports.Classes(std::string(kCleanLines) + kXyzSql)) == "");
+  }
+  {
+    INFO("repurchase reminders: each client due by their own rhythm within 90 days, once as tasks");
+    std::map<std::string, std::string> ours, theirs;
+    json due = reports.Hq({"reminders", "--json", "--as-of", reports.AsOf(), "--time-zone", "Europe/London"}, false);
+    for (const json& c : due["clients"]) ours[c["card"]] = std::to_string(c["due_ms"].get<int64_t>());
+    for (const json& c : reports.Sql(std::string(kCleanLines) + kRemindersSql, {{"as_of", reports.AsOf()}})) {
+      theirs[c["card"]] = std::to_string(c["due_ms"].get<int64_t>());
+    }
+    CHECK(ours.size() > 5);
+    CHECK(Differences(ours, theirs) == "");
+    json first = reports.Hq({"reminders", "--json", "--make-tasks", "--as-of", reports.AsOf(),
+                             "--time-zone", "Europe/London"}, false);
+    CHECK(first["tasks_made"] == ours.size());
+    json again = reports.Hq({"reminders", "--json", "--make-tasks", "--as-of", reports.AsOf(),
+                             "--time-zone", "Europe/London"}, false);
+    CHECK(again["tasks_made"] == 0);
   }
   {
     INFO("the HTML report: self-contained, and its monthly figures are sqlite3's");

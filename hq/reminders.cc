@@ -1,0 +1,105 @@
+#include "hq/reminders.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "hq/client_resolver.h"
+#include "node/crypto.h"
+#include "node/local_time.h"
+#include "schema/records.capnp.h"
+#include "sync/change_builder.h"
+#include "sync/merge.h"
+#include "sync/wire.h"
+
+namespace crm {
+namespace {
+
+constexpr int64_t kDayMs = 86'400'000;
+
+}  // namespace
+
+Result<std::vector<Reminder>> RepurchaseReminders(const Store& store, int64_t& as_of_ms,
+                                                  int64_t within_ms) {
+  CRM_ASSIGN_OR_RETURN(StoreView view, store.Read());
+  ClientResolver clients(view);
+  const bool to_end = as_of_ms <= 0;
+  const int64_t until = to_end ? INT64_MAX : as_of_ms;
+  int64_t latest = 0;
+  std::unordered_map<Id, Reminder, IdHash> by_client;
+  CRM_RETURN_IF_ERROR(view.ForEachOfKind(
+      EntityKind::SALE, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
+        if (!IsLive(stored)) return Status::Ok();
+        auto sale = stored.getValue().getAs<schema::Sale>();
+        if (sale.getTime() >= until) return Status::Ok();
+        latest = std::max(latest, sale.getTime());
+        Id raw = sale.hasClient() ? IdFromWire(sale.getClient()) : Id{};
+        if (raw.IsNull()) return Status::Ok();
+        CRM_ASSIGN_OR_RETURN(Id client, clients.Resolve(raw));
+        Reminder& r = by_client[client];
+        r.client = client;
+        if (r.receipts == 0 || sale.getTime() < r.first_sale) r.first_sale = sale.getTime();
+        if (r.receipts == 0 || sale.getTime() >= r.last_sale) {
+          r.last_sale = sale.getTime();
+          r.office = sale.getOffice();
+        }
+        ++r.receipts;
+        return Status::Ok();
+      }));
+  if (to_end) as_of_ms = (latest / kDayMs + 1) * kDayMs;
+  std::vector<Reminder> due;
+  for (auto& [id, r] : by_client) {
+    if (r.receipts < 2) continue;
+    r.interval_ms = (r.last_sale - r.first_sale) / static_cast<int64_t>(r.receipts - 1);
+    r.due_ms = r.last_sale + r.interval_ms;
+    if (r.due_ms >= as_of_ms || (within_ms > 0 && as_of_ms - r.due_ms > within_ms)) continue;
+    auto record = view.Get(EntityKind::CLIENT, id);
+    if (record.ok()) r.card = record->value<schema::Client>().getLoyaltyCard();
+    due.push_back(std::move(r));
+  }
+  std::sort(due.begin(), due.end(), [](const Reminder& a, const Reminder& b) {
+    return a.due_ms != b.due_ms ? a.due_ms > b.due_ms : a.client < b.client;
+  });
+  return due;
+}
+
+Result<size_t> MakeReminderTasks(Writer& writer, HybridClock& hlc, const std::vector<Reminder>& reminders,
+                                 int64_t now_ms) {
+  size_t made = 0;
+  constexpr size_t kBatch = 1000;
+  for (size_t from = 0; from < reminders.size(); from += kBatch) {
+    size_t batch_made = 0;
+    CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
+      batch_made = 0;
+      for (size_t i = from; i < std::min(reminders.size(), from + kBatch); ++i) {
+        const Reminder& r = reminders[i];
+        // The same client and due day give the same id on every run.
+        Id id = DerivedId(fmt::format("reminder/{}/{}", r.client.ToString(), r.due_ms / kDayMs), r.due_ms);
+        auto existing = txn.Get(EntityKind::TASK, id);
+        if (existing.ok()) continue;
+        if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+        ChangeMessage change = ChangeMessage::Patch(EntityKind::TASK, id, hlc.Now(), Id{});
+        auto task = change.record<schema::Task>();
+        IdToWire(r.client, task.initClient());
+        task.setTitle(fmt::format("Repurchase reminder: buys about every {} days, last on {}, {} receipts",
+                                  std::max<int64_t>(1, r.interval_ms / kDayMs),
+                                  FormatLocalTime(r.last_sale, "UTC").substr(0, 10), r.receipts));
+        task.setDue(now_ms);
+        task.setStatus(schema::TaskStatus::OPEN);
+        task.setOffice(r.office);
+        task.setCreatedAt(now_ms);
+        for (const char* f : {"client", "title", "due", "status", "office", "createdAt"}) {
+          CRM_RETURN_IF_ERROR(change.Set(f));
+        }
+        CRM_RETURN_IF_ERROR(txn.ApplyLocal(change.change()).status());
+        ++batch_made;
+      }
+      return Status::Ok();
+    }));
+    made += batch_made;
+  }
+  return made;
+}
+
+}  // namespace crm
