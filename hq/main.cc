@@ -393,6 +393,16 @@ int main(int argc, char** argv) {
   reminders->add_flag("--make-tasks", remind_tasks,
                       "make an open task for each, for the office of the client's last purchase");
   reminders->add_flag("--json", remind_json, "print JSON");
+  auto* forecast = report->add_subcommand(
+      "forecast", "units per product for the next months, with the method's error on held-out months");
+  segment_options(forecast);
+  forecast->add_option("--time-zone", segment_flags.time_zone, "IANA zone of months")->capture_default_str();
+  forecast->add_option("--window", segment_flags.window, "months averaged")->capture_default_str()->check(CLI::Range(1, 24));
+  forecast->add_option("--held-out", segment_flags.held_out, "last months kept out to measure the error")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 24));
+  forecast->add_option("--ahead", segment_flags.ahead, "months forecast")->capture_default_str()->check(CLI::Range(1, 24));
+  forecast->add_option("--top", segment_flags.top, "only the N products with the biggest forecast");
   crm::HtmlReportOptions html_options;
   std::string html_out;
   auto* html = report->add_subcommand(
@@ -416,6 +426,7 @@ int main(int argc, char** argv) {
   if (*abc) return crm::ReportAbc(segment_flags);
   if (*xyz) return crm::ReportXyz(segment_flags);
   if (*abc_xyz) return crm::ReportAbcXyz(segment_flags);
+  if (*forecast) return crm::ReportForecast(segment_flags);
   if (*html) return crm::WriteHtmlReport(flags, html_options, html_out);
   if (*reminders) {
     return crm::Remind(flags, remind_as_of, remind_zone, remind_within_days, remind_tasks, remind_json);

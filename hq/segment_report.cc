@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 
+#include "hq/forecast.h"
 #include "hq/segments.h"
 #include "node/local_time.h"
 #include "node/runtime.h"
@@ -237,6 +238,56 @@ int ReportAbcXyz(const SegmentReportFlags& flags) {
       fmt::print(" {:>24}", fmt::format("{} ({})", cell.first, FormatMoney(cell.second, flags.currency)));
     }
     fmt::print("\n");
+  }
+  return 0;
+}
+
+int ReportForecast(const SegmentReportFlags& flags) {
+  StoreRuntime hq;
+  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  ForecastOptions options;
+  options.time_zone = flags.time_zone;
+  options.window = flags.window;
+  options.held_out = flags.held_out;
+  options.ahead = flags.ahead;
+  auto forecasts = ForecastDemand(*hq.store, options);
+  if (!forecasts.ok()) return Fail(forecasts.status());
+  std::vector<const ProductForecast*> rows;
+  for (const ProductForecast& p : forecasts->products) rows.push_back(&p);
+  std::stable_sort(rows.begin(), rows.end(), [](const ProductForecast* a, const ProductForecast* b) {
+    return a->forecast > b->forecast;
+  });
+  if (flags.top && rows.size() > flags.top) rows.resize(flags.top);
+  const std::vector<std::string>& months = forecasts->months;
+  if (flags.output == Output::kJson) {
+    nlohmann::json out = {{"months", months}, {"ahead", forecasts->ahead}, {"wape", forecasts->wape}};
+    out["products"] = nlohmann::json::array();
+    for (const ProductForecast* p : rows) {
+      out["products"].push_back({{"sku", p->sku}, {"name", p->name}, {"history", p->history},
+                                 {"forecast_per_month", p->forecast}, {"backtest", p->backtest},
+                                 {"mae", p->mae}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  size_t h = static_cast<size_t>(flags.held_out);
+  if (flags.output == Output::kTable) {
+    fmt::print("Forecast for {} to {}: the mean of the last {} months. Tried on {} to {} (forecast from the {} "
+               "months before): error {:.1f}% of units (WAPE).\n",
+               forecasts->ahead.front(), forecasts->ahead.back(), flags.window, months[months.size() - h],
+               months.back(), flags.window, 100 * forecasts->wape);
+  }
+  const char* format = flags.output == Output::kCsv ? "{},{},{},{},{},{}\n"
+                                                    : "{:<12} {:>12} {:>22} {:>14} {:>10}  {}\n";
+  fmt::print(fmt::runtime(format), "sku", "per month", "held-out actual", "held-out fcst", "MAE", "name");
+  for (const ProductForecast* p : rows) {
+    std::string actual;
+    for (size_t i = p->history.size() - h; i < p->history.size(); ++i) {
+      actual += (actual.empty() ? "" : " ") + std::to_string(p->history[i]);
+    }
+    fmt::print(fmt::runtime(format), flags.output == Output::kCsv ? Quoted(p->sku) : p->sku,
+               fmt::format("{:.1f}", p->forecast), actual, fmt::format("{:.1f}", p->backtest.front()),
+               fmt::format("{:.1f}", p->mae), flags.output == Output::kCsv ? Quoted(p->name) : p->name);
   }
   return 0;
 }

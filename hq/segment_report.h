@@ -1,5 +1,6 @@
-// crm-hq report rfm | abc | xyz | abc-xyz: the segmentation reports printed
-// as a terminal table, CSV or JSON (see hq/segments.h for the definitions).
+// crm-hq report rfm | abc | xyz | abc-xyz | forecast: the segmentation and
+// forecast reports printed as a terminal table, CSV or JSON (see
+// hq/segments.h and hq/forecast.h for the definitions).
 #pragma once
 
 #include <string>
@@ -15,7 +16,10 @@ struct SegmentReportFlags {
   std::string as_of;              // rfm: YYYY-MM-DD; empty: the day after the last sale
   std::string of = "products";    // abc: products or clients
   bool clients = false;           // rfm: one row per client, not per segment
-  size_t top = 0;                 // abc, xyz: only the first N rows
+  size_t top = 0;                 // abc, xyz, forecast: only the first N rows
+  int window = 3;                 // forecast: months averaged
+  int held_out = 3;               // forecast: months kept out to measure the error
+  int ahead = 3;                  // forecast: months forecast
   Output output = Output::kTable;
 };
 
@@ -25,5 +29,6 @@ int ReportRfm(const SegmentReportFlags& flags);
 int ReportAbc(const SegmentReportFlags& flags);
 int ReportXyz(const SegmentReportFlags& flags);
 int ReportAbcXyz(const SegmentReportFlags& flags);
+int ReportForecast(const SegmentReportFlags& flags);
 
 }  // namespace crm

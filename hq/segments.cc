@@ -144,8 +144,13 @@ Result<std::vector<AbcRow>> Abc(const Store& store, AbcOf of, const std::string&
     total += row.revenue;
     rows.push_back(std::move(row));
   }
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const AbcRow& a, const AbcRow& b) { return a.revenue > b.revenue; });
+  // Ties go by SKU, or for clients by loyalty card, which a manager's own
+  // tally would use too (then by id).
+  std::sort(rows.begin(), rows.end(), [of](const AbcRow& a, const AbcRow& b) {
+    if (a.revenue != b.revenue) return a.revenue > b.revenue;
+    if (of == AbcOf::kClients && a.label != b.label) return a.label < b.label;
+    return a.key < b.key;
+  });
   int64_t before = 0;
   for (AbcRow& row : rows) {
     // Compared in integers: before / total < 80% <=> 100 * before < 80 * total.

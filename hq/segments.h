@@ -47,7 +47,8 @@ struct AbcRow {
 
 enum class AbcOf { kProducts, kClients };
 
-// Ranks by revenue (biggest first, ties by key) and classes: A while the
+// Ranks by revenue (biggest first; ties by SKU, for clients by loyalty card
+// then id) and classes: A while the
 // revenue ranked before an item is under 80% of the total, B under 95%, C
 // after. One currency.
 Result<std::vector<AbcRow>> Abc(const Store& store, AbcOf of, const std::string& currency);
