@@ -11,6 +11,7 @@
 #include "node/local_time.h"
 #include "schema/records.capnp.h"
 #include "sync/change_builder.h"
+#include "sync/merge.h"
 #include "sync/wire.h"
 
 namespace crm {
@@ -378,6 +379,71 @@ Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream&
   std::sort(report.rejected.begin(), report.rejected.end(),
             [](const ImportRejection& a, const ImportRejection& b) { return a.line < b.line; });
   return report;
+}
+
+namespace {
+
+// A CSV field: quoted when it holds a comma, a quote or a line break.
+std::string CsvField(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+// Minor units as "2.55" (no currency symbol, no grouping).
+std::string MajorUnits(int64_t minor) {
+  std::string sign = minor < 0 ? "-" : "";
+  uint64_t value = minor < 0 ? static_cast<uint64_t>(-(minor + 1)) + 1 : static_cast<uint64_t>(minor);
+  return sign + std::to_string(value / 100) + "." + (value % 100 < 10 ? "0" : "") + std::to_string(value % 100);
+}
+
+}  // namespace
+
+Result<size_t> ExportSales(const Store& store, std::ostream& csv, const std::string& time_zone) {
+  CRM_RETURN_IF_ERROR(CheckTimeZone(time_zone));
+  CRM_ASSIGN_OR_RETURN(StoreView view, store.Read());
+  // A client's card and country, looked up once.
+  std::unordered_map<Id, std::pair<std::string, std::string>, IdHash> clients;
+  auto client_of = [&](const Id& id) -> Result<std::pair<std::string, std::string>> {
+    auto it = clients.find(id);
+    if (it != clients.end()) return it->second;
+    CRM_ASSIGN_OR_RETURN(Id resolved, view.ResolveClient(id));
+    std::pair<std::string, std::string> found{resolved.ToString(), ""};
+    auto record = view.Get(EntityKind::CLIENT, resolved);
+    if (record.ok()) {
+      auto client = record->value<schema::Client>();
+      if (client.getLoyaltyCard().size()) found.first = client.getLoyaltyCard();
+      for (auto attribute : client.getAttributes()) {
+        if (attribute.getKey() == "country") found.second = attribute.getValue();
+      }
+    }
+    clients.emplace(id, found);
+    return found;
+  };
+  csv << "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country,Office,Channel,Campaign\n";
+  size_t written = 0;
+  CRM_RETURN_IF_ERROR(view.ForEachOfKind(
+      EntityKind::SALE, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
+        if (!IsLive(stored)) return Status::Ok();
+        auto sale = stored.getValue().getAs<schema::Sale>();
+        std::pair<std::string, std::string> client;
+        if (sale.hasClient() && !IdFromWire(sale.getClient()).IsNull()) {
+          CRM_ASSIGN_OR_RETURN(client, client_of(IdFromWire(sale.getClient())));
+        }
+        std::string time = FormatLocalSeconds(sale.getTime(), time_zone);
+        std::string tail = "," + CsvField(client.first) + "," + CsvField(client.second) + "," +
+                           CsvField(sale.getOffice().cStr()) + "," + CsvField(sale.getChannel().cStr()) + "," +
+                           CsvField(sale.getCampaignCode().cStr()) + "\n";
+        for (auto line : sale.getLines()) {
+          csv << CsvField(sale.getReceiptNo().cStr()) << ',' << CsvField(line.getSku().cStr()) << ','
+              << CsvField(line.getName().cStr()) << ',' << line.getQuantity() << ',' << time << ','
+              << MajorUnits(line.getUnitPrice()) << tail;
+        }
+        ++written;
+        return csv ? Status::Ok() : Status::IOError("cannot write the CSV");
+      }));
+  return written;
 }
 
 }  // namespace crm

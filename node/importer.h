@@ -14,10 +14,12 @@
 #include <cstdint>
 #include <functional>
 #include <istream>
+#include <ostream>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "node/store.h"
 #include "node/writer.h"
 #include "sync/hlc.h"
 #include "sync/status.h"
@@ -75,5 +77,12 @@ struct ImportReport {
 // rejected is written with the rest (each rejected line is reported).
 Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream& csv,
                                  const ImportOptions& options);
+
+// Writes every sale in `store` as CSV, one row per line, in the columns
+// ImportSales reads by default (InvoiceNo, StockCode, Description, Quantity,
+// InvoiceDate in `time_zone`, UnitPrice in major units, CustomerID as the
+// client's loyalty card or else id, Country) plus Office, Channel and
+// Campaign; receipts in id order. Returns how many sales were written.
+Result<size_t> ExportSales(const Store& store, std::ostream& csv, const std::string& time_zone);
 
 }  // namespace crm

@@ -66,6 +66,16 @@ Result<int64_t> LocalToUtc(const LocalDateTime& local, std::string_view time_zon
   return static_cast<int64_t>(utc);
 }
 
+std::string FormatLocalSeconds(int64_t utc_ms, std::string_view time_zone) {
+  auto calendar = CalendarAt(utc_ms, time_zone);
+  if (calendar == nullptr) return "?";
+  UErrorCode status = U_ZERO_ERROR;
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", calendar->get(UCAL_YEAR, status),
+                     calendar->get(UCAL_MONTH, status) + 1, calendar->get(UCAL_DATE, status),
+                     calendar->get(UCAL_HOUR_OF_DAY, status), calendar->get(UCAL_MINUTE, status),
+                     calendar->get(UCAL_SECOND, status));
+}
+
 std::string FormatLocalTime(int64_t utc_ms, std::string_view time_zone) {
   auto calendar = CalendarAt(utc_ms, time_zone);
   if (calendar == nullptr) return "?";

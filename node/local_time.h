@@ -38,6 +38,9 @@ struct LocalDateTime {
 // REQUIRES: CheckTimeZone(time_zone).ok()
 Result<int64_t> LocalToUtc(const LocalDateTime& local, std::string_view time_zone);
 
+// "2026-11-22 14:05:09" in `time_zone`.
+std::string FormatLocalSeconds(int64_t utc_ms, std::string_view time_zone);
+
 // "2026-11-22 14:05" in `time_zone`.
 std::string FormatLocalTime(int64_t utc_ms, std::string_view time_zone);
 

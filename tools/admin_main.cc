@@ -9,6 +9,7 @@
 //   crm-admin backup --data DIR --out DIR   a compacted copy of a store, also of a live one
 //   crm-admin restore --from DIR --data DIR a store again from a backup
 //   crm-admin import sales --data DIR --file CSV   sales history, with its clients and products
+//   crm-admin export sales --data DIR [--out CSV]  every sale, in the columns import reads
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -16,6 +17,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <cstdlib>
 #include <filesystem>
 
@@ -184,6 +186,14 @@ int main(int argc, char** argv) {
                            "client, country, channel, campaign) from the column headed COLUMN");
   import_sales->add_option("--rejects", rejects_file, "write the rejected lines and why to this CSV");
 
+  std::string export_out, export_zone = "UTC";
+  auto* exporting = app.add_subcommand("export", "write records as CSV");
+  exporting->require_subcommand(1);
+  auto* export_sales = exporting->add_subcommand("sales", "every sale, one row per line, as import reads it");
+  export_sales->add_option("--data", data, "store directory")->required();
+  export_sales->add_option("--out", export_out, "the CSV file (default: standard output)");
+  export_sales->add_option("--time-zone", export_zone, "IANA zone of the times written")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -213,11 +223,11 @@ int main(int argc, char** argv) {
     }
     import_options.columns[mapping.substr(0, eq)] = mapping.substr(eq + 1);
   }
-  if ((*audit || *digest || *backup) && !std::filesystem::exists(std::filesystem::path(data) / "data.mdb")) {
+  if ((*audit || *digest || *backup || *exporting) && !std::filesystem::exists(std::filesystem::path(data) / "data.mdb")) {
     return Fail(Status::NotFound("there is no store in " + data));
   }
   StoreRuntime opened;
-  if (Status s = opened.Open({*node_id || *digest || *audit || *backup || *import ? data : hub_data}); !s.ok()) {
+  if (Status s = opened.Open({*node_id || *digest || *audit || *backup || *import || *exporting ? data : hub_data}); !s.ok()) {
     return Fail(s);
   }
   if (*backup) {
@@ -226,6 +236,18 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*import_sales) return ImportSalesCsv(opened, csv_file, import_options, rejects_file);
+  if (*export_sales) {
+    std::ofstream file;
+    if (!export_out.empty()) file.open(export_out, std::ios::trunc | std::ios::binary);
+    std::ostream& sink = export_out.empty() ? std::cout : file;
+    if (!export_out.empty() && !file) return Fail(Status::IOError("cannot write " + export_out));
+    auto written = ExportSales(*opened.store, sink, export_zone);
+    if (!written.ok()) return Fail(written.status());
+    sink.flush();
+    if (!sink) return Fail(Status::IOError("cannot write " + (export_out.empty() ? "the output" : export_out)));
+    if (!export_out.empty()) fmt::print("{} sales written to {}\n", *written, export_out);
+    return 0;
+  }
   if (*audit_verify) return VerifyAuditChain(*opened.store, data);
   if (*audit_list) return ListAudit(*opened.store, audit_count);
   if (*node_id) {
