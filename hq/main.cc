@@ -18,6 +18,7 @@
 #include "hq/reminders.h"
 #include "hq/report.h"
 #include "hq/segment_report.h"
+#include "node/csv.h"
 #include "node/local_time.h"
 #include "node/offices.h"
 #include "node/replica.h"
@@ -205,14 +206,9 @@ int ReportSales(const HubFlags& flags, const SalesReportFlags& report) {
   }
   if (report.csv) {
     fmt::print("{},name,currency,sales,units,revenue,refunded,net,average_ticket,clients\n", by);
-    auto quoted = [](const std::string& text) {
-      std::string out = "\"";
-      for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-      return out + "\"";
-    };
     for (const SalesRow& r : *rows) {
       int64_t average = r.sales ? r.revenue / static_cast<int64_t>(r.sales) : 0;
-      fmt::print("{},{},{},{},{},{},{},{},{},{}\n", quoted(r.key), quoted(r.label), r.currency, r.sales,
+      fmt::print("{},{},{},{},{},{},{},{},{},{}\n", CsvField(r.key), CsvField(r.label), r.currency, r.sales,
                  r.units, FormatMoney(r.revenue, r.currency), FormatMoney(r.refunded, r.currency),
                  FormatMoney(r.revenue - r.refunded, r.currency), FormatMoney(average, r.currency),
                  r.clients);

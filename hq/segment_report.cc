@@ -8,6 +8,7 @@
 
 #include "hq/forecast.h"
 #include "hq/segments.h"
+#include "node/csv.h"
 #include "node/local_time.h"
 #include "node/runtime.h"
 #include "sync/money.h"
@@ -18,12 +19,6 @@ namespace {
 int Fail(const Status& status) {
   fmt::print(stderr, "crm-hq: {}\n", status.ToString());
   return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
-}
-
-std::string Quoted(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 // The segments in the order a manager reads them: best first.
@@ -70,9 +65,9 @@ int ReportRfm(const SegmentReportFlags& flags) {
                "segment");
     for (const RfmRow& r : rows) {
       fmt::print(fmt::runtime(format), r.client.ToString(),
-                 flags.output == Output::kCsv ? Quoted(r.card) : r.card, r.recency_days, r.frequency,
+                 flags.output == Output::kCsv ? CsvField(r.card) : r.card, r.recency_days, r.frequency,
                  FormatMoney(r.monetary, flags.currency), r.r, r.f, r.m,
-                 flags.output == Output::kCsv ? Quoted(r.segment) : r.segment);
+                 flags.output == Output::kCsv ? CsvField(r.segment) : r.segment);
     }
     return 0;
   }
@@ -114,7 +109,7 @@ int ReportRfm(const SegmentReportFlags& flags) {
   for (const char* name : kSegments) {
     const Summary& s = segments[name];
     uint64_t n = s.clients ? s.clients : 1;
-    fmt::print(fmt::runtime(format), flags.output == Output::kCsv ? Quoted(name) : std::string(name),
+    fmt::print(fmt::runtime(format), flags.output == Output::kCsv ? CsvField(name) : std::string(name),
                s.clients, fmt::format("{:.1f}%", rows.empty() ? 0.0 : 100.0 * static_cast<double>(s.clients) / static_cast<double>(rows.size())),
                fmt::format("{}d", s.recency / n), fmt::format("{:.1f}", static_cast<double>(s.frequency) / static_cast<double>(n)),
                FormatMoney(s.monetary / static_cast<int64_t>(n), flags.currency),
@@ -170,10 +165,10 @@ int ReportAbc(const SegmentReportFlags& flags) {
              "cumul.", "class", flags.of == "products" ? "name" : "card");
   for (size_t i = 0; i < shown; ++i) {
     const AbcRow& r = (*rows)[i];
-    fmt::print(fmt::runtime(format), flags.output == Output::kCsv ? Quoted(r.key) : r.key,
+    fmt::print(fmt::runtime(format), flags.output == Output::kCsv ? CsvField(r.key) : r.key,
                FormatMoney(r.revenue, flags.currency), fmt::format("{:.2f}%", 100 * r.share),
                fmt::format("{:.1f}%", 100 * r.cumulative), std::string(1, r.abc),
-               flags.output == Output::kCsv ? Quoted(r.label) : r.label);
+               flags.output == Output::kCsv ? CsvField(r.label) : r.label);
   }
   return 0;
 }
@@ -198,9 +193,9 @@ int ReportXyz(const SegmentReportFlags& flags) {
   fmt::print(fmt::runtime(format), "sku", "avg/month", "variation", "class", "name");
   for (size_t i = 0; i < shown; ++i) {
     const XyzRow& r = (*rows)[i];
-    fmt::print(fmt::runtime(format), flags.output == Output::kCsv ? Quoted(r.sku) : r.sku,
+    fmt::print(fmt::runtime(format), flags.output == Output::kCsv ? CsvField(r.sku) : r.sku,
                fmt::format("{:.1f}", r.mean), fmt::format("{:.2f}", r.variation), std::string(1, r.xyz),
-               flags.output == Output::kCsv ? Quoted(r.name) : r.name);
+               flags.output == Output::kCsv ? CsvField(r.name) : r.name);
   }
   return 0;
 }
@@ -285,9 +280,9 @@ int ReportForecast(const SegmentReportFlags& flags) {
     for (size_t i = p->history.size() - h; i < p->history.size(); ++i) {
       actual += (actual.empty() ? "" : " ") + std::to_string(p->history[i]);
     }
-    fmt::print(fmt::runtime(format), flags.output == Output::kCsv ? Quoted(p->sku) : p->sku,
+    fmt::print(fmt::runtime(format), flags.output == Output::kCsv ? CsvField(p->sku) : p->sku,
                fmt::format("{:.1f}", p->forecast), actual, fmt::format("{:.1f}", p->backtest.front()),
-               fmt::format("{:.1f}", p->mae), flags.output == Output::kCsv ? Quoted(p->name) : p->name);
+               fmt::format("{:.1f}", p->mae), flags.output == Output::kCsv ? CsvField(p->name) : p->name);
   }
   return 0;
 }

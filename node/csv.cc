@@ -4,6 +4,13 @@
 
 namespace crm {
 
+std::string CsvField(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 CsvReader::CsvReader(std::istream& in, size_t max_record_bytes)
     : in_(in), max_record_bytes_(max_record_bytes) {}
 

@@ -8,11 +8,16 @@
 #include <cstddef>
 #include <istream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sync/status.h"
 
 namespace crm {
+
+// `text` as one CSV field: in double quotes (a quote inside doubled) when it
+// holds a comma, a quote or a line break; as it is otherwise.
+std::string CsvField(std::string_view text);
 
 class CsvReader {
  public:

@@ -383,14 +383,6 @@ Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream&
 
 namespace {
 
-// A CSV field: quoted when it holds a comma, a quote or a line break.
-std::string CsvField(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 // Minor units as "2.55" (no currency symbol, no grouping).
 std::string MajorUnits(int64_t minor) {
   std::string sign = minor < 0 ? "-" : "";

@@ -22,6 +22,7 @@
 #include <filesystem>
 
 #include "node/audit.h"
+#include "node/csv.h"
 #include "node/importer.h"
 #include "node/local_time.h"
 #include "node/offices.h"
@@ -102,11 +103,7 @@ int ImportSalesCsv(StoreRuntime& opened, const std::string& file, ImportOptions 
     std::ofstream out(rejects_file, std::ios::trunc);
     out << "line,reason\n";
     for (const ImportRejection& r : report->rejected) {
-      std::string reason = r.reason;
-      for (size_t at = reason.find('"'); at != std::string::npos; at = reason.find('"', at + 2)) {
-        reason.insert(at, 1, '"');
-      }
-      out << r.line << ",\"" << reason << "\"\n";
+      out << r.line << "," << CsvField(r.reason) << "\n";
     }
     if (!out) return Fail(Status::IOError("cannot write " + rejects_file));
     fmt::print("rejected lines with their reasons: {}\n", rejects_file);

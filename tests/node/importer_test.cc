@@ -44,6 +44,16 @@ TEST_CASE("CSV: quotes, doubled quotes, line breaks in quotes, CRLF and a byte o
   CHECK(records[2] == std::vector<std::string>{"", "", ""});
 }
 
+TEST_CASE("CSV: a field written by CsvField reads back as it was", "[node][import]") {
+  std::vector<std::string> fields = {"plain", "a, b", "say \"hi\"", "two\nlines", ""};
+  std::string line;
+  for (const std::string& f : fields) line += (line.empty() && &f == &fields[0] ? "" : ",") + CsvField(f);
+  auto records = ReadAll(line + "\n");
+  REQUIRE(records.size() == 1);
+  CHECK(records[0] == fields);
+  CHECK(CsvField("plain") == "plain");
+}
+
 TEST_CASE("CSV: a malformed record is an error naming its line, and reading goes on",
           "[node][import]") {
   std::vector<std::string> errors;
