@@ -52,6 +52,8 @@ class BenchNode {
   const std::string& session() const { return session_; }
   // A till of the logged-in administrator.
   Till NewTill() const { return Till(endpoint(), session_); }
+  // What the store's group-commit writer has done so far.
+  WriterStats writer_stats() const { return runtime_.writer->stats(); }
 
  private:
   ScratchDir dir_;

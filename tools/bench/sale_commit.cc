@@ -10,7 +10,7 @@ constexpr const char* kSkus[] = {"85123A", "71053", "84406B"};
 
 }  // namespace
 
-LatencyFigures RunSaleCommit(int clients, int sales_each) {
+SaleCommitFigures RunSaleCommit(int clients, int sales_each) {
   BenchNode node(std::max(clients, 4));
   Till till = node.NewTill();
   for (size_t i = 0; i < std::size(kSkus); ++i) {
@@ -33,7 +33,9 @@ LatencyFigures RunSaleCommit(int clients, int sales_each) {
   });
   Id client_id = IdFromWire(saved.Root<schema::Response>().getSaved());
 
-  return RunClosedLoop(
+  WriterStats before = node.writer_stats();
+  SaleCommitFigures figures;
+  figures.latency = RunClosedLoop(
       clients, sales_each, [&] { return node.NewTill(); },
       [&](Till& till_of_client, int s) {
         till_of_client.Call("ring up a sale", [&](schema::Request::Builder r) {
@@ -47,6 +49,12 @@ LatencyFigures RunSaleCommit(int clients, int sales_each) {
           sale.initPayments(1)[0].setMethod(schema::PaymentMethod::CARD);
         });
       });
+  WriterStats after = node.writer_stats();
+  if (after.commits > before.commits) {
+    figures.sales_per_flush = static_cast<double>(after.requests - before.requests) /
+                              static_cast<double>(after.commits - before.commits);
+  }
+  return figures;
 }
 
 }  // namespace crm::bench
