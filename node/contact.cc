@@ -52,6 +52,11 @@ Result<std::string> NormalizePhone(std::string_view input, std::string_view defa
   return e164;
 }
 
+bool IsKnownPhoneRegion(std::string_view region) {
+  return region.size() == 2 &&
+         PhoneNumberUtil::GetInstance()->GetCountryCodeForRegion(std::string(region)) != 0;
+}
+
 Result<std::string> NormalizeEmail(std::string_view input) {
   std::string_view trimmed = Trim(input);
   if (trimmed.empty()) return Status::InvalidArgument("email", "email is empty");

@@ -16,6 +16,10 @@ namespace crm {
 // kInvalidArgument (field "phone") if it is not a valid number.
 Result<std::string> NormalizePhone(std::string_view input, std::string_view default_region);
 
+// True if libphonenumber knows `region` (ISO 3166-1 alpha-2, upper case, e.g.
+// "GB") as a region to read numbers without a country code in.
+bool IsKnownPhoneRegion(std::string_view region);
+
 // Trims and lower-cases an email address and checks its shape (one '@', a
 // non-empty local part, a domain with a dot, no spaces, at most 254 bytes).
 // kInvalidArgument (field "email") otherwise.

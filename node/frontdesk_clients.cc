@@ -27,22 +27,6 @@ const std::set<std::string>& EditableClientFields() {
   return fields;
 }
 
-bool IsLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-Status CheckDate(std::string_view field, schema::Date::Reader date, LocalDate today) {
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int y = date.getYear(), m = date.getMonth(), d = date.getDay();
-  if (m < 1 || m > 12) return Status::InvalidArgument(std::string(field), "month must be 1 to 12");
-  int days = kDays[m - 1] + (m == 2 && IsLeapYear(y) ? 1 : 0);
-  if (d < 1 || d > days) {
-    return Status::InvalidArgument(std::string(field), "day must be 1 to " + std::to_string(days));
-  }
-  if (y < 1900 || LocalDate{y, m, d} > today) {
-    return Status::InvalidArgument(std::string(field), "must lie between 1900 and today");
-  }
-  return Status::Ok();
-}
-
 Status CheckClientField(Context& ctx, StoreTxn& txn, const std::string& name,
                         schema::Client::Reader client, const Id& self) {
   if (name == "firstName" || name == "lastName" || name == "middleName" || name == "companyName") {
@@ -50,8 +34,9 @@ Status CheckClientField(Context& ctx, StoreTxn& txn, const std::string& name,
     return CheckText(name, Str(value), kMaxName, false);
   }
   if (name == "birthDate" && client.hasBirthDate()) {
-    return CheckDate(name, client.getBirthDate(),
-                     ToLocalDate(ctx.wall.NowMillis(), ctx.office.time_zone));
+    auto date = client.getBirthDate();
+    return CheckPastDate(name, LocalDate{date.getYear(), date.getMonth(), date.getDay()},
+                         ToLocalDate(ctx.wall.NowMillis(), ctx.office.time_zone));
   }
   if (name == "address") {
     auto a = client.getAddress();

@@ -35,6 +35,21 @@ Status CheckTimeZone(std::string_view name) {
   return Status::Ok();
 }
 
+Status CheckPastDate(std::string_view field, const LocalDate& date, const LocalDate& today) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const int y = date.year, m = date.month, d = date.day;
+  if (m < 1 || m > 12) return Status::InvalidArgument(std::string(field), "month must be 1 to 12");
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  int days = kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+  if (d < 1 || d > days) {
+    return Status::InvalidArgument(std::string(field), "day must be 1 to " + std::to_string(days));
+  }
+  if (y < 1900 || date > today) {
+    return Status::InvalidArgument(std::string(field), "must lie between 1900 and today");
+  }
+  return Status::Ok();
+}
+
 LocalDate ToLocalDate(int64_t utc_ms, std::string_view time_zone) {
   auto calendar = CalendarAt(utc_ms, time_zone);
   if (calendar == nullptr) return LocalDate{1970, 1, 1};

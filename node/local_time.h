@@ -24,6 +24,10 @@ Status CheckTimeZone(std::string_view name);
 // REQUIRES: CheckTimeZone(time_zone).ok()
 LocalDate ToLocalDate(int64_t utc_ms, std::string_view time_zone);
 
+// kInvalidArgument naming `field` unless `date` is a day of the calendar
+// between 1900-01-01 and `today` (a birth date, say).
+Status CheckPastDate(std::string_view field, const LocalDate& date, const LocalDate& today);
+
 // A wall-clock time in some zone.
 struct LocalDateTime {
   LocalDate date;

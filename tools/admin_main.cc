@@ -10,8 +10,11 @@
 //   crm-admin restore --from DIR --data DIR a store again from a backup
 //   crm-admin import sales --data DIR --file CSV   sales history, with its clients and products
 //   crm-admin export sales --data DIR [--out CSV]  every sale, in the columns import reads
+//   crm-admin import clients --data DIR --file CSV clients by number, only what changed
+//   crm-admin export clients --data DIR [--out CSV] every client, in the columns import reads
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <unistd.h>
 
@@ -22,6 +25,7 @@
 #include <filesystem>
 
 #include "node/audit.h"
+#include "node/client_import.h"
 #include "node/csv.h"
 #include "node/importer.h"
 #include "node/local_time.h"
@@ -79,6 +83,24 @@ int VerifyAuditChain(const Store& store, const std::string& dir) {
   return 1;
 }
 
+// Writes the rejected lines to `rejects_file` if given, else prints the
+// first ten. Exit code 0 unless the file cannot be written.
+int ReportRejections(const std::vector<ImportRejection>& rejected, const std::string& rejects_file) {
+  if (!rejects_file.empty()) {
+    std::ofstream out(rejects_file, std::ios::trunc);
+    out << "line,reason\n";
+    for (const ImportRejection& r : rejected) out << r.line << "," << CsvField(r.reason) << "\n";
+    if (!out) return Fail(Status::IOError("cannot write " + rejects_file));
+    fmt::print("rejected lines with their reasons: {}\n", rejects_file);
+    return 0;
+  }
+  for (size_t i = 0; i < rejected.size() && i < 10; ++i) {
+    fmt::print("  line {}: {}\n", rejected[i].line, rejected[i].reason);
+  }
+  if (rejected.size() > 10) fmt::print("  ... (--rejects FILE lists them all)\n");
+  return 0;
+}
+
 // Imports a sales CSV into the store; prints what happened, writes the
 // rejected lines to `rejects_file` (if given). Exit 0 even with rejected
 // lines: they are reported, the rest is in.
@@ -99,21 +121,34 @@ int ImportSalesCsv(StoreRuntime& opened, const std::string& file, ImportOptions 
   fmt::print("sales    {} written, {} already there\n", report->sales_written, report->sales_present);
   fmt::print("clients  {} written, {} already there\n", report->clients_written, report->clients_present);
   fmt::print("products {} written, {} already there\n", report->products_written, report->products_present);
-  if (!rejects_file.empty()) {
-    std::ofstream out(rejects_file, std::ios::trunc);
-    out << "line,reason\n";
-    for (const ImportRejection& r : report->rejected) {
-      out << r.line << "," << CsvField(r.reason) << "\n";
-    }
-    if (!out) return Fail(Status::IOError("cannot write " + rejects_file));
-    fmt::print("rejected lines with their reasons: {}\n", rejects_file);
-  } else {
-    for (size_t i = 0; i < report->rejected.size() && i < 10; ++i) {
-      fmt::print("  line {}: {}\n", report->rejected[i].line, report->rejected[i].reason);
-    }
-    if (report->rejected.size() > 10) fmt::print("  ... (--rejects FILE lists them all)\n");
+  return ReportRejections(report->rejected, rejects_file);
+}
+
+// Imports a clients CSV into the store, as ImportSalesCsv does sales.
+int ImportClientsCsv(StoreRuntime& opened, const std::string& file, ClientImportOptions options,
+                     const std::string& rejects_file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Fail(Status::NotFound("cannot open " + file));
+  if (isatty(STDERR_FILENO)) {
+    options.progress = [](size_t lines, size_t clients) {
+      fmt::print(stderr, "\r{} lines read, {} clients done", lines, clients);
+    };
   }
-  return 0;
+  auto report = ImportClients(*opened.writer, *opened.hlc, in, options);
+  if (isatty(STDERR_FILENO)) fmt::print(stderr, "\n");
+  if (!report.ok()) return Fail(report.status());
+  fmt::print("{} lines read, {} imported, {} rejected\n", report->lines,
+             report->lines - report->rejected.size(), report->rejected.size());
+  fmt::print("clients  {} written, {} updated, {} unchanged\n", report->clients_written,
+             report->clients_updated, report->clients_unchanged);
+  if (report->clients_removed + report->clients_merged > 0) {
+    fmt::print("left as they are: {} deleted or erased, {} merged into another client\n",
+               report->clients_removed, report->clients_merged);
+  }
+  if (!report->unread_columns.empty()) {
+    fmt::print("columns not read: {}\n", fmt::join(report->unread_columns, ", "));
+  }
+  return ReportRejections(report->rejected, rejects_file);
 }
 
 }  // namespace
@@ -182,6 +217,24 @@ int main(int argc, char** argv) {
                            "FIELD=COLUMN: read FIELD (receipt, sku, name, quantity, time, price, "
                            "client, country, channel, campaign) from the column headed COLUMN");
   import_sales->add_option("--rejects", rejects_file, "write the rejected lines and why to this CSV");
+  crm::ClientImportOptions client_options;
+  auto* import_clients = import->add_subcommand(
+      "clients", "clients by number (loyalty card); a re-run writes only what changed");
+  import_clients->add_option("--data", data, "store directory")->required();
+  import_clients->add_option("--file", csv_file, "the CSV file")->required();
+  import_clients->add_option("--office", client_options.office,
+                             "office whose client numbers these are (as for import sales)")
+      ->capture_default_str();
+  import_clients->add_option("--region", client_options.region,
+                             "region of phone numbers without a country code (ISO 3166-1 alpha-2)")
+      ->capture_default_str();
+  import_clients->add_option("--map", mappings,
+                             "FIELD=COLUMN: read FIELD (number, kind, firstName, lastName, middleName, "
+                             "companyName, phones, emails, birthDate, gender, country, region, city, "
+                             "street, postalCode, consentEmail, consentSms, consentPhone, consentPost, "
+                             "consentMessenger, acquisitionChannel, tags, homeOffice) from the column "
+                             "headed COLUMN (empty: do not read it)");
+  import_clients->add_option("--rejects", rejects_file, "write the rejected lines and why to this CSV");
 
   std::string export_out, export_zone = "UTC";
   auto* exporting = app.add_subcommand("export", "write records as CSV");
@@ -190,6 +243,9 @@ int main(int argc, char** argv) {
   export_sales->add_option("--data", data, "store directory")->required();
   export_sales->add_option("--out", export_out, "the CSV file (default: standard output)");
   export_sales->add_option("--time-zone", export_zone, "IANA zone of the times written")->capture_default_str();
+  auto* export_clients = exporting->add_subcommand("clients", "every client, as import clients reads it");
+  export_clients->add_option("--data", data, "store directory")->required();
+  export_clients->add_option("--out", export_out, "the CSV file (default: standard output)");
 
   try {
     app.parse(argc, argv);
@@ -218,7 +274,8 @@ int main(int argc, char** argv) {
     if (eq == std::string::npos || eq == 0) {
       return Fail(Status::InvalidArgument("map", "'" + mapping + "' is not FIELD=COLUMN"));
     }
-    import_options.columns[mapping.substr(0, eq)] = mapping.substr(eq + 1);
+    (*import_clients ? client_options.columns : import_options.columns)[mapping.substr(0, eq)] =
+        mapping.substr(eq + 1);
   }
   if ((*audit || *digest || *backup || *exporting) && !std::filesystem::exists(std::filesystem::path(data) / "data.mdb")) {
     return Fail(Status::NotFound("there is no store in " + data));
@@ -233,16 +290,19 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*import_sales) return ImportSalesCsv(opened, csv_file, import_options, rejects_file);
-  if (*export_sales) {
+  if (*import_clients) return ImportClientsCsv(opened, csv_file, client_options, rejects_file);
+  if (*export_sales || *export_clients) {
     std::ofstream file;
     if (!export_out.empty()) file.open(export_out, std::ios::trunc | std::ios::binary);
     std::ostream& sink = export_out.empty() ? std::cout : file;
     if (!export_out.empty() && !file) return Fail(Status::IOError("cannot write " + export_out));
-    auto written = ExportSales(*opened.store, sink, export_zone);
+    auto written = *export_sales ? ExportSales(*opened.store, sink, export_zone) : ExportClients(*opened.store, sink);
     if (!written.ok()) return Fail(written.status());
     sink.flush();
     if (!sink) return Fail(Status::IOError("cannot write " + (export_out.empty() ? "the output" : export_out)));
-    if (!export_out.empty()) fmt::print("{} sales written to {}\n", *written, export_out);
+    if (!export_out.empty()) {
+      fmt::print("{} {} written to {}\n", *written, *export_sales ? "sales" : "clients", export_out);
+    }
     return 0;
   }
   if (*audit_verify) return VerifyAuditChain(*opened.store, data);
