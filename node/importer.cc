@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <cstdio>
 #include <optional>
+#include <tuple>
 #include <unordered_map>
 
+#include "node/client_import.h"
 #include "node/crypto.h"
 #include "node/csv.h"
 #include "node/local_time.h"
@@ -19,6 +22,8 @@ namespace {
 
 constexpr size_t kMaxText = 512;            // bytes in any imported text field
 constexpr int64_t kMaxQuantity = 1'000'000;
+// A refund made from a cancellation receipt says so: "cancellation C536379".
+constexpr const char* kCancellationReason = "cancellation ";
 constexpr int64_t kMaxPriceMinor = 1'000'000'000'000;  // 10^10 in major units
 
 bool ParseInt(std::string_view text, int64_t& out) {
@@ -84,6 +89,17 @@ struct DraftSale {
   std::vector<DraftLine> lines;
 };
 
+// A line of a cancellation receipt ("C536379"): units of a SKU the client
+// brought back.
+struct DraftCancellation {
+  size_t line = 0;  // in the file
+  std::string receipt;
+  std::string sku;
+  int32_t units = 0;  // positive
+  int64_t time = 0;
+  std::string client;
+};
+
 struct DraftClient {
   std::string country;
   int64_t first_seen = 0;
@@ -128,6 +144,7 @@ class Reader {
   }
 
   std::vector<DraftSale> sales;  // in the order their first line came
+  std::vector<DraftCancellation> cancellations;  // in file order
   std::unordered_map<std::string, DraftClient> clients;
   std::unordered_map<std::string, DraftProduct> products;
   std::vector<std::pair<size_t, size_t>> line_of_sale;  // (sale index, file line) per accepted line
@@ -176,28 +193,20 @@ class Reader {
     }
     std::string receipt = Field(fields, "receipt");
     if (receipt.empty()) return "the receipt number is empty";
-    if (receipt[0] == 'C' || receipt[0] == 'c') {
-      return "receipt " + receipt + " is a cancellation: refunds are not imported";
-    }
     std::string sku = Field(fields, "sku");
     if (sku.empty()) return "the SKU is empty";
     int64_t quantity = 0;
     std::string quantity_text = Field(fields, "quantity");
     if (!ParseInt(quantity_text, quantity)) return "quantity '" + quantity_text + "' is not a whole number";
+    if (receipt[0] == 'C' || receipt[0] == 'c') return TakeCancellation(fields, line, receipt, sku, quantity);
     if (quantity <= 0) return "quantity " + quantity_text + " is not positive (an adjustment, not a sale)";
     if (quantity > kMaxQuantity) return "quantity " + quantity_text + " is too large";
     std::string why;
     auto price = ParsePrice(Field(fields, "price"), why);
     if (!price) return why;
-    std::string time_text = Field(fields, "time");
-    auto local = ParseTime(time_text);
-    if (!local) return "time '" + time_text + "' is not like 2010-12-01 08:26:00";
-    auto time = LocalToUtc(*local, options_.time_zone);
-    if (!time.ok()) return "time '" + time_text + "' does not exist";
-    std::string client = Field(fields, "client");
-    if (client.size() > 2 && client.compare(client.size() - 2, 2, ".0") == 0) {
-      client.resize(client.size() - 2);
-    }
+    auto time = Time(fields, why);
+    if (!time) return why;
+    std::string client = ClientNumber(fields);
 
     auto [it, fresh] = sale_index_.try_emplace(receipt, sales.size());
     if (fresh) {
@@ -229,6 +238,52 @@ class Reader {
     return {};
   }
 
+  // "17850.0" -> "17850"; empty for an anonymous line.
+  std::string ClientNumber(const std::vector<std::string>& fields) const {
+    std::string client = Field(fields, "client");
+    if (client.size() > 2 && client.compare(client.size() - 2, 2, ".0") == 0) {
+      client.resize(client.size() - 2);
+    }
+    return client;
+  }
+
+  // The line's time in UTC ms, or nullopt and why not.
+  std::optional<int64_t> Time(const std::vector<std::string>& fields, std::string& why) const {
+    std::string time_text = Field(fields, "time");
+    auto local = ParseTime(time_text);
+    if (!local) {
+      why = "time '" + time_text + "' is not like 2010-12-01 08:26:00";
+      return std::nullopt;
+    }
+    auto time = LocalToUtc(*local, options_.time_zone);
+    if (!time.ok()) {
+      why = "time '" + time_text + "' does not exist";
+      return std::nullopt;
+    }
+    return *time;
+  }
+
+  // A line of a cancellation receipt; matched to the sale it returns once
+  // every sale is read (MatchCancellations).
+  std::string TakeCancellation(const std::vector<std::string>& fields, size_t line,
+                               const std::string& receipt, const std::string& sku, int64_t quantity) {
+    if (quantity >= 0) {
+      return "cancellation " + receipt + " has quantity " + std::to_string(quantity) +
+             ": a cancellation returns units, so its quantity is negative";
+    }
+    if (-quantity > kMaxQuantity) return "quantity " + std::to_string(quantity) + " is too large";
+    std::string why;
+    auto time = Time(fields, why);
+    if (!time) return why;
+    std::string client = ClientNumber(fields);
+    if (client.empty()) {
+      return "cancellation " + receipt + " names no client, so the sale it returns cannot be found";
+    }
+    cancellations.push_back(
+        DraftCancellation{line, receipt, sku, static_cast<int32_t>(-quantity), *time, client});
+    return {};
+  }
+
   void Reject(size_t line, std::string reason) {
     report_.rejected.push_back(ImportRejection{line, std::move(reason)});
   }
@@ -240,9 +295,80 @@ class Reader {
   std::unordered_map<std::string, size_t> sale_index_;
 };
 
-Id ClientId(const ImportOptions& o, const std::string& number) {
-  return DerivedId("import/client/" + o.office + "/" + number, 0);
+// What the cancellations of one receipt return of one sale.
+struct DraftRefund {
+  std::string receipt;  // the cancellation's
+  size_t sale = 0;      // index into Reader::sales
+  int64_t time = 0;
+  std::map<uint32_t, int32_t> units;  // the sale's line index -> units returned
+};
+
+// Matches each cancellation line, in file order, to the sale it returns: the
+// client's latest sale with a line of the SKU at or before the cancellation
+// (of two at the same time, the greater receipt number). The line returns
+// what that sale still holds of the SKU, filling its lines of the SKU in
+// order; units beyond that are counted in the report, and a line that finds
+// no sale, or nothing left in it, is rejected.
+std::vector<DraftRefund> MatchCancellations(const Reader& reader, ImportReport& report) {
+  auto key = [](const std::string& client, const std::string& sku) { return client + '\x1f' + sku; };
+  std::unordered_map<std::string, std::vector<size_t>> bought;  // client + SKU -> sales
+  for (size_t i = 0; i < reader.sales.size(); ++i) {
+    const DraftSale& sale = reader.sales[i];
+    if (sale.client.empty()) continue;
+    for (const DraftLine& line : sale.lines) {
+      std::vector<size_t>& sales = bought[key(sale.client, line.sku)];
+      if (sales.empty() || sales.back() != i) sales.push_back(i);
+    }
+  }
+  std::map<std::pair<size_t, uint32_t>, int32_t> returned;  // (sale, line index) -> units
+  std::map<std::pair<std::string, size_t>, size_t> refund_of;  // (receipt, sale) -> index
+  std::vector<DraftRefund> refunds;
+  for (const DraftCancellation& c : reader.cancellations) {
+    const DraftSale* best = nullptr;
+    size_t best_index = 0;
+    if (auto it = bought.find(key(c.client, c.sku)); it != bought.end()) {
+      for (size_t i : it->second) {
+        const DraftSale& sale = reader.sales[i];
+        if (sale.time > c.time) continue;
+        if (!best || std::tie(sale.time, sale.receipt) > std::tie(best->time, best->receipt)) {
+          best = &sale;
+          best_index = i;
+        }
+      }
+    }
+    if (!best) {
+      report.rejected.push_back(ImportRejection{
+          c.line, "cancellation " + c.receipt + ": client " + c.client + " bought no " + c.sku +
+                      " before it in the file"});
+      continue;
+    }
+    int32_t left = c.units;
+    std::map<uint32_t, int32_t> taken;
+    for (uint32_t l = 0; l < best->lines.size() && left > 0; ++l) {
+      if (best->lines[l].sku != c.sku) continue;
+      int32_t& done = returned[{best_index, l}];
+      int32_t take = std::min(left, best->lines[l].quantity - done);
+      if (take <= 0) continue;
+      done += take;
+      left -= take;
+      taken[l] += take;
+    }
+    if (taken.empty()) {
+      report.rejected.push_back(ImportRejection{
+          c.line, "cancellation " + c.receipt + ": every " + c.sku + " of receipt " + best->receipt +
+                      " is returned already"});
+      continue;
+    }
+    report.cancelled_units_beyond_sale += static_cast<size_t>(left);
+    ++report.lines_imported;
+    auto [it, fresh] = refund_of.try_emplace({c.receipt, best_index}, refunds.size());
+    if (fresh) refunds.push_back(DraftRefund{c.receipt, best_index, c.time, {}});
+    for (const auto& [line, units] : taken) refunds[it->second].units[line] += units;
+  }
+  return refunds;
 }
+
+Id ClientId(const ImportOptions& o, const std::string& number) { return ImportedClientId(o.office, number); }
 Id ProductId(const std::string& sku) { return DerivedId("import/product/" + sku, 0); }
 Id SaleId(const ImportOptions& o, const DraftSale& sale) {
   return DerivedId("import/sale/" + o.office + "/" + sale.receipt, sale.time);
@@ -269,8 +395,10 @@ std::map<std::string, std::string> DefaultSalesColumns() {
 Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream& csv,
                                  const ImportOptions& options) {
   CRM_RETURN_IF_ERROR(CheckTimeZone(options.time_zone));
-  if (options.office.empty() || options.currency.size() != 3 || options.sales_per_transaction == 0) {
-    return Status::InvalidArgument("options", "an office, a 3-letter currency and a batch size are needed");
+  if (options.office.empty() || options.currency.size() != 3 || options.sales_per_transaction == 0 ||
+      options.progress_every == 0) {
+    return Status::InvalidArgument("options",
+                                   "an office, a 3-letter currency, a batch size and a progress interval are needed");
   }
   ImportReport report;
   Reader reader(options, report);
@@ -376,6 +504,44 @@ Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream&
     report.sales_present += present;
     if (options.progress) options.progress(report.lines, report.sales_written + report.sales_present);
   }
+  // Returns last: each names a sale written above (or in an earlier run).
+  std::vector<DraftRefund> refunds = MatchCancellations(reader, report);
+  for (size_t from = 0; from < refunds.size(); from += batch) {
+    size_t written = 0, present = 0;
+    CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
+      written = present = 0;
+      for (size_t i = from; i < std::min(refunds.size(), from + batch); ++i) {
+        const DraftRefund& draft = refunds[i];
+        const DraftSale& sold = reader.sales[draft.sale];
+        Id id = DerivedId("import/refund/" + options.office + "/" + draft.receipt + "/" + sold.receipt,
+                          draft.time);
+        ChangeMessage change = ChangeMessage::Event(EntityKind::REFUND, id, hlc.Now(), Id{});
+        auto refund = change.record<schema::Refund>();
+        IdToWire(SaleId(options, sold), refund.initSale());
+        refund.setOffice(options.office);
+        IdToWire(ClientId(options, sold.client), refund.initClient());
+        refund.setTime(draft.time);
+        refund.setCurrency(options.currency);
+        auto lines = refund.initLines(static_cast<unsigned>(draft.units.size()));
+        int64_t amount = 0;
+        unsigned l = 0;
+        for (const auto& [index, units] : draft.units) {
+          lines[l].setLineIndex(index);
+          lines[l].setQuantity(units);
+          lines[l].setAmount(units * sold.lines[index].unit_price);  // imported lines have no discount
+          amount += lines[l++].getAmount();
+        }
+        refund.setAmount(amount);
+        refund.setMethod(schema::PaymentMethod::OTHER);
+        refund.setReason(kCancellationReason + draft.receipt);
+        CRM_ASSIGN_OR_RETURN(bool fresh, WriteOnce(txn, change, EntityKind::REFUND, id));
+        ++(fresh ? written : present);
+      }
+      return Status::Ok();
+    }));
+    report.refunds_written += written;
+    report.refunds_present += present;
+  }
   std::sort(report.rejected.begin(), report.rejected.end(),
             [](const ImportRejection& a, const ImportRejection& b) { return a.line < b.line; });
   return report;
@@ -435,6 +601,47 @@ Result<size_t> ExportSales(const Store& store, std::ostream& csv, const std::str
         ++written;
         return csv ? Status::Ok() : Status::IOError("cannot write the CSV");
       }));
+  // Refunds as cancellation lines (negative quantities) after the sales, so
+  // that an import of the file finds each sale before what returns it; in
+  // the order they were made, as the import takes them in file order.
+  std::vector<std::tuple<int64_t, std::string, std::string>> returns;  // time, receipt, rows
+  CRM_RETURN_IF_ERROR(view.ForEachOfKind(
+      EntityKind::REFUND, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
+        if (!IsLive(stored)) return Status::Ok();
+        auto refund = stored.getValue().getAs<schema::Refund>();
+        auto sale_record = view.Get(EntityKind::SALE, IdFromWire(refund.getSale()));
+        if (!sale_record.ok()) {
+          if (sale_record.status().code() == StatusCode::kNotFound) return Status::Ok();
+          return sale_record.status();
+        }
+        auto sale = sale_record->value<schema::Sale>();
+        std::pair<std::string, std::string> client;
+        if (sale.hasClient() && !IdFromWire(sale.getClient()).IsNull()) {
+          CRM_ASSIGN_OR_RETURN(client, client_of(IdFromWire(sale.getClient())));
+        }
+        std::string_view reason = refund.getReason().cStr();
+        std::string receipt = reason.rfind(kCancellationReason, 0) == 0
+                                  ? std::string(reason.substr(std::strlen(kCancellationReason)))
+                                  : "C" + std::string(sale.getReceiptNo().cStr());
+        std::string time = FormatLocalSeconds(refund.getTime(), time_zone);
+        std::string tail = "," + CsvField(client.first) + "," + CsvField(client.second) + "," +
+                           CsvField(sale.getOffice().cStr()) + "," + CsvField(sale.getChannel().cStr()) + "," +
+                           CsvField(sale.getCampaignCode().cStr()) + "\n";
+        auto lines = sale.getLines();
+        std::string rows;
+        for (auto returned : refund.getLines()) {
+          if (returned.getLineIndex() >= lines.size()) continue;
+          auto line = lines[returned.getLineIndex()];
+          rows += CsvField(receipt) + ',' + CsvField(line.getSku().cStr()) + ',' +
+                  CsvField(line.getName().cStr()) + ',' + std::to_string(-int64_t{returned.getQuantity()}) +
+                  ',' + time + ',' + MajorUnits(line.getUnitPrice()) + tail;
+        }
+        returns.emplace_back(refund.getTime(), receipt, std::move(rows));
+        return Status::Ok();
+      }));
+  std::sort(returns.begin(), returns.end());
+  for (const auto& [time, receipt, rows] : returns) csv << rows;
+  if (!csv) return Status::IOError("cannot write the CSV");
   return written;
 }
 

@@ -28,7 +28,9 @@ namespace crm {
 
 // The fields the importer reads, by name, and the column header that holds
 // each by default (the Online Retail data set's):
-//   receipt  InvoiceNo    required; a receipt starting with "C" is a cancellation
+//   receipt  InvoiceNo    required; a receipt starting with "C" is a cancellation:
+//                         its lines (negative quantities) become refunds of the
+//                         client's latest earlier sale of each SKU
 //   sku      StockCode    required
 //   name     Description
 //   quantity Quantity     required, a positive whole number
@@ -60,13 +62,18 @@ struct ImportRejection {
 
 struct ImportReport {
   size_t lines = 0;              // data lines read (the header not counted)
-  size_t lines_imported = 0;     // lines that became sale lines (now or in an earlier run)
+  size_t lines_imported = 0;     // lines that became sale or refund lines (now or in an earlier run)
   size_t sales_written = 0;
   size_t sales_present = 0;      // in the store already (an earlier run)
   size_t clients_written = 0;
   size_t clients_present = 0;
   size_t products_written = 0;
   size_t products_present = 0;
+  size_t refunds_written = 0;    // one per cancellation receipt and sale it returns
+  size_t refunds_present = 0;
+  // Units on cancellation lines beyond what their sale still held (the line
+  // returns the rest).
+  size_t cancelled_units_beyond_sale = 0;
   std::vector<ImportRejection> rejected;  // in line order
 };
 
@@ -82,7 +89,10 @@ Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream&
 // ImportSales reads by default (InvoiceNo, StockCode, Description, Quantity,
 // InvoiceDate in `time_zone`, UnitPrice in major units, CustomerID as the
 // client's loyalty card or else id, Country) plus Office, Channel and
-// Campaign; receipts in id order. Returns how many sales were written.
+// Campaign; receipts in id order. Refunds follow as cancellation lines (the
+// receipt "C..." they were imported from, or "C" + the sale's receipt; units
+// negative), which an import matches back to the client's latest earlier
+// sale of the SKU. Returns how many sales were written.
 Result<size_t> ExportSales(const Store& store, std::ostream& csv, const std::string& time_zone);
 
 }  // namespace crm

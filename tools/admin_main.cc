@@ -121,6 +121,12 @@ int ImportSalesCsv(StoreRuntime& opened, const std::string& file, ImportOptions 
   fmt::print("sales    {} written, {} already there\n", report->sales_written, report->sales_present);
   fmt::print("clients  {} written, {} already there\n", report->clients_written, report->clients_present);
   fmt::print("products {} written, {} already there\n", report->products_written, report->products_present);
+  fmt::print("refunds  {} written, {} already there (from cancellations)\n", report->refunds_written,
+             report->refunds_present);
+  if (report->cancelled_units_beyond_sale > 0) {
+    fmt::print("{} cancelled units were more than their sale still held, and were not refunded\n",
+               report->cancelled_units_beyond_sale);
+  }
   return ReportRejections(report->rejected, rejects_file);
 }
 

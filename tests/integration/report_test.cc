@@ -29,7 +29,7 @@ using testing::RunResult;
 // left out; a price becomes minor units.
 constexpr const char* kCleanLines = R"(
 WITH ok AS (
-  SELECT InvoiceNo AS receipt, StockCode AS sku, CAST(Quantity AS INTEGER) AS quantity,
+  SELECT rowid AS line, InvoiceNo AS receipt, StockCode AS sku, CAST(Quantity AS INTEGER) AS quantity,
          CAST(round(CAST(UnitPrice AS REAL) * 100) AS INTEGER) AS price,
          InvoiceDate AS time,
          NULLIF(CASE WHEN CustomerID LIKE '%.0' THEN substr(CustomerID, 1, length(CustomerID) - 2)
@@ -40,6 +40,53 @@ WITH ok AS (
     AND UnitPrice NOT LIKE '-%'
     AND (instr(UnitPrice, '.') = 0 OR length(UnitPrice) - instr(UnitPrice, '.') <= 2)
 ))";
+
+// Returns (docs/import.md): a cancellation line with a client returns units
+// of that client's latest sale of the SKU at or before it (of two at the
+// same time, the greater receipt number). What returns a sale's SKU takes
+// the first units of its lines of the SKU in file order, at most all of
+// them. `returned`: per sale line, the sale, its time, SKU, units returned
+// and their amount. Made once as a table, with an index, so the matching is
+// not a scan per cancellation.
+constexpr const char* kReturnsScript = R"(
+CREATE TABLE clean AS )" R"(
+WITH ok AS (
+  SELECT rowid AS line, InvoiceNo AS receipt, StockCode AS sku, CAST(Quantity AS INTEGER) AS quantity,
+         CAST(round(CAST(UnitPrice AS REAL) * 100) AS INTEGER) AS price, InvoiceDate AS time,
+         NULLIF(CASE WHEN CustomerID LIKE '%.0' THEN substr(CustomerID, 1, length(CustomerID) - 2)
+                     ELSE CustomerID END, '') AS client
+  FROM raw
+  WHERE InvoiceNo NOT LIKE 'C%'
+    AND CAST(Quantity AS INTEGER) > 0 AND CAST(Quantity AS INTEGER) <= 1000000
+    AND UnitPrice NOT LIKE '-%'
+    AND (instr(UnitPrice, '.') = 0 OR length(UnitPrice) - instr(UnitPrice, '.') <= 2)
+) SELECT * FROM ok;
+CREATE INDEX clean_by_client ON clean(client, sku, time);
+CREATE INDEX clean_by_receipt ON clean(receipt, sku);
+CREATE TABLE returned AS
+WITH cancelled AS (
+  SELECT InvoiceNo AS receipt, StockCode AS sku, -CAST(Quantity AS INTEGER) AS units, InvoiceDate AS time,
+         NULLIF(CASE WHEN CustomerID LIKE '%.0' THEN substr(CustomerID, 1, length(CustomerID) - 2)
+                     ELSE CustomerID END, '') AS client
+  FROM raw WHERE InvoiceNo LIKE 'C%' AND CAST(Quantity AS INTEGER) < 0
+),
+matched AS (
+  SELECT c.sku, c.units,
+         (SELECT o.receipt FROM clean o WHERE o.client = c.client AND o.sku = c.sku AND o.time <= c.time
+          ORDER BY o.time DESC, o.receipt DESC LIMIT 1) AS sale
+  FROM cancelled c WHERE c.client IS NOT NULL
+),
+per AS (SELECT sale, sku, sum(units) AS units FROM matched WHERE sale IS NOT NULL GROUP BY sale, sku),
+lines AS (
+  SELECT l.receipt, l.sku, l.time, l.quantity, l.price,
+         coalesce(sum(l.quantity) OVER (PARTITION BY l.receipt, l.sku ORDER BY l.line
+                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+  FROM clean l JOIN per p ON p.sale = l.receipt AND p.sku = l.sku
+)
+SELECT l.receipt AS sale, l.time, l.sku, max(0, min(l.quantity, p.units - l.before)) AS units,
+       max(0, min(l.quantity, p.units - l.before)) * l.price AS amount
+FROM lines l JOIN per p ON p.sale = l.receipt AND p.sku = l.sku;
+)";
 
 // Sales as receipts, with their time in UTC: the file's times are London's,
 // which is UTC+1 from 27 March to 30 October 2011 (the set starts in
@@ -180,8 +227,9 @@ std::string RetailCsv() {
   return chosen != nullptr && *chosen != '\0' ? chosen : CRM_RETAIL_CSV;
 }
 
-// sales, units, revenue in minor units, distinct clients.
-using Figures = std::tuple<uint64_t, uint64_t, int64_t, uint64_t>;
+// sales, units, revenue in minor units, distinct clients, refunded (returns
+// of those sales) in minor units.
+using Figures = std::tuple<uint64_t, uint64_t, int64_t, uint64_t, int64_t>;
 
 class RetailReports {
  public:
@@ -193,6 +241,9 @@ class RetailReports {
     RunResult loaded = Run({"sqlite3", Db(), ".import --csv " + RetailCsv() + " raw"});
     INFO(loaded.err);
     REQUIRE(loaded.exit_code == 0);
+    RunResult returns = Run({"sqlite3", Db(), kReturnsScript});
+    INFO(returns.err);
+    REQUIRE(returns.exit_code == 0);
   }
 
   // crm-hq report sales with `args`, keyed by the row's `by` value.
@@ -206,7 +257,8 @@ class RetailReports {
     std::map<std::string, Figures> rows;
     for (const json& row : json::parse(r.out)) {
       CHECK(row["currency"] == "GBP");
-      rows[row[by].get<std::string>()] = {row["sales"], row["units"], row["revenue_minor"], row["clients"]};
+      rows[row[by].get<std::string>()] = {row["sales"], row["units"], row["revenue_minor"], row["clients"],
+                                          row["refunded_minor"]};
     }
     return rows;
   }
@@ -232,7 +284,8 @@ class RetailReports {
     REQUIRE(r.exit_code == 0);
     std::map<std::string, Figures> rows;
     for (const json& row : json::parse(r.out)) {
-      rows[row[by].get<std::string>()] = {row["sales"], row["units"], row["revenue_minor"], row["clients"]};
+      rows[row[by].get<std::string>()] = {row["sales"], row["units"], row["revenue_minor"], row["clients"],
+                                          row["refunded_minor"]};
     }
     return rows;
   }
@@ -290,17 +343,22 @@ class RetailReports {
   // The same figures by sqlite3: `key` is the SQL of the group, `where` a
   // further condition on the clean lines.
   std::map<std::string, Figures> Theirs(const std::string& key, const std::string& where = "1") {
-    std::string sql = std::string(kCleanLines) + "SELECT " + key +
+    // Returns count against the group of the sale they return, so `key`
+    // and `where` are read over `returned` too (its sale's time, its SKU).
+    std::string sql = std::string(kCleanLines) + ", groups AS (SELECT " + key +
                       " AS k, count(DISTINCT receipt) AS sales, sum(quantity) AS units, "
                       "sum(quantity * price) AS revenue, count(DISTINCT client) AS clients "
-                      "FROM ok WHERE " + where + " GROUP BY k";
+                      "FROM ok WHERE " + where + " GROUP BY k) "
+                      "SELECT g.*, (SELECT coalesce(sum(amount), 0) FROM returned WHERE " + key + " = g.k AND " +
+                      where + ") AS refunded FROM groups g";
     RunResult r = Run({"sqlite3", "-json", Db(), sql});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     std::map<std::string, Figures> rows;
     if (r.out.find('[') == std::string::npos) return rows;  // no rows: sqlite3 prints nothing
     for (const json& row : json::parse(r.out)) {
-      rows[row["k"].get<std::string>()] = {row["sales"], row["units"], row["revenue"], row["clients"]};
+      rows[row["k"].get<std::string>()] = {row["sales"], row["units"], row["revenue"], row["clients"],
+                                           row["refunded"]};
     }
     return rows;
   }
@@ -322,6 +380,7 @@ TEST_CASE("sales reports on the imported real data set match sqlite3's figures f
     auto office = reports.Ours("office");
     REQUIRE(office.size() == 1);
     CHECK(office == reports.Theirs("'WEB'"));
+    CHECK(std::get<4>(office["WEB"]) > 0);  // the data set's cancellations are returns
     CHECK(reports.Ours("channel") == reports.Theirs("'web'"));
   }
   {
@@ -420,7 +479,7 @@ TEST_CASE("sales reports on the imported real data set match sqlite3's figures f
     CHECK(fmt(ours["wape"].get<double>()) == fmt(errors / actual));
   }
   {
-    INFO("export then import into a new store: the same sales report, month by month and by product");
+    INFO("export then import into a new store: the same sales report (returns too), month by month and by product");
     for (const char* by : {"month", "product"}) {
       CHECK(reports.Ours(by) == reports.RoundTripped(by));
     }

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -117,7 +118,7 @@ TEST_CASE("sales import: receipts grouped from scattered lines, bad lines report
   CHECK(report->products_written == 4);
   REQUIRE(report->rejected.size() == 5);
   CHECK(report->rejected[0].line == 5);
-  CHECK(report->rejected[0].reason == "receipt C536379 is a cancellation: refunds are not imported");
+  CHECK(report->rejected[0].reason == "cancellation C536379: client 14527 bought no D before it in the file");
   CHECK(report->rejected[1].line == 6);
   CHECK(report->rejected[1].reason == "quantity -2 is not positive (an adjustment, not a sale)");
   CHECK(report->rejected[2].line == 7);
@@ -184,6 +185,94 @@ TEST_CASE("sales import: columns mapped by header name, a missing one named", "[
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.status().message().find("no column 'UnitPrice' for the price") != std::string::npos);
   CHECK_FALSE(f.Import("").ok());  // not even a header
+}
+
+// Every refund in the store as "cancellation receipt -> sale receipt: line
+// index x units = amount", and the refunds' total.
+std::vector<std::string> Refunds(const Store& store) {
+  std::vector<std::string> out;
+  auto view = store.Read();
+  REQUIRE(view.ok());
+  REQUIRE(view->ForEachOfKind(EntityKind::REFUND, [&](const Id&, schema::StoredRecord::Reader stored) {
+                auto refund = stored.getValue().getAs<schema::Refund>();
+                auto sale = view->Get(EntityKind::SALE, IdFromWire(refund.getSale()));
+                REQUIRE(sale.ok());
+                std::string text = std::string(refund.getReason().cStr()) + " -> " +
+                                   sale->value<schema::Sale>().getReceiptNo().cStr() + ":";
+                int64_t sum = 0;
+                for (auto line : refund.getLines()) {
+                  text += " " + std::to_string(line.getLineIndex()) + "x" + std::to_string(line.getQuantity());
+                  sum += line.getAmount();
+                }
+                CHECK(sum == refund.getAmount());
+                CHECK(IdFromWire(refund.getClient()) == IdFromWire(sale->value<schema::Sale>().getClient()));
+                out.push_back(text + " = " + std::to_string(refund.getAmount()));
+                return Status::Ok();
+              }).ok());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_CASE("sales import: cancellations return units of the client's latest earlier sale of the SKU",
+          "[node][import]") {
+  ImportFixture f;
+  std::string csv = std::string(kHeader) +
+      "100,A,Apple,5,2011-01-10 10:00:00,1.00,1.0,UK\n"                 // 2
+      "101,A,Apple,3,2011-01-12 10:00:00,1.20,1.0,UK\n"                 // 3
+      "101,B,Bread,2,2011-01-12 10:00:00,2.00,1.0,UK\n"                 // 4
+      "101,A,Apple,4,2011-01-12 10:00:00,1.10,1.0,UK\n"                 // 5: a second line of A
+      "C200,A,Apple,-5,2011-01-13 09:00:00,1.20,1.0,UK\n"               // 6: 3 of line 0, 2 of line 2
+      "C200,B,Bread,-1,2011-01-13 09:00:00,2.00,1.0,UK\n"               // 7
+      "C201,A,Apple,-9,2011-01-14 09:00:00,1.10,1.0,UK\n"               // 8: the 2 left of 101; 7 beyond
+      "C202,A,Apple,-1,2011-01-15 09:00:00,1.10,1.0,UK\n"               // 9: 101 has none left
+      "C203,A,Apple,-2,2011-01-11 09:00:00,1.00,1.0,UK\n"               // 10: before 101, so 100
+      "C204,A,Apple,-1,2011-01-09 09:00:00,1.00,1.0,UK\n"               // 11: before any sale of A
+      "C205,A,Apple,-1,2011-01-13 09:00:00,1.00,,UK\n"                  // 12: anonymous
+      "C206,A,Apple,2,2011-01-13 09:00:00,1.00,1.0,UK\n"                // 13: not negative
+      "C207,Z,Zinc,-1,2011-01-13 09:00:00,1.00,2.0,UK\n";               // 14: client 2 bought none
+  auto report = f.Import(csv);
+  REQUIRE(report.ok());
+  CHECK(report->sales_written == 2);
+  CHECK(report->refunds_written == 3);  // C200 (one refund of two lines), C201, C203
+  CHECK(report->lines_imported == 4 + 4);
+  CHECK(report->cancelled_units_beyond_sale == 7);
+  CHECK(Refunds(f.store()) == std::vector<std::string>{
+                                  "cancellation C200 -> 101: 0x3 1x1 2x2 = 780",  // 3*120 + 1*200 + 2*110
+                                  "cancellation C201 -> 101: 2x2 = 220",
+                                  "cancellation C203 -> 100: 0x2 = 200",
+                              });
+  REQUIRE(report->rejected.size() == 5);
+  CHECK(report->rejected[0].line == 9);
+  CHECK(report->rejected[0].reason == "cancellation C202: every A of receipt 101 is returned already");
+  CHECK(report->rejected[1].line == 11);
+  CHECK(report->rejected[1].reason == "cancellation C204: client 1 bought no A before it in the file");
+  CHECK(report->rejected[2].line == 12);
+  CHECK(report->rejected[2].reason ==
+        "cancellation C205 names no client, so the sale it returns cannot be found");
+  CHECK(report->rejected[3].line == 13);
+  CHECK(report->rejected[3].reason.find("its quantity is negative") != std::string::npos);
+  CHECK(report->rejected[4].line == 14);
+
+  SECTION("a second run writes nothing") {
+    uint64_t log = *f.store().Read()->LastSeq();
+    auto again = f.Import(csv);
+    REQUIRE(again.ok());
+    CHECK(again->refunds_written == 0);
+    CHECK(again->refunds_present == 3);
+    CHECK(*f.store().Read()->LastSeq() == log);
+  }
+  SECTION("the export carries the refunds, and its import makes the same ones") {
+    std::ostringstream exported;
+    REQUIRE(ExportSales(f.store(), exported, "Europe/London").ok());
+    ImportFixture copy;
+    ImportOptions options;
+    options.columns = {{"channel", "Channel"}, {"campaign", "Campaign"}};
+    auto copied = copy.Import(exported.str(), options);
+    REQUIRE(copied.ok());
+    CHECK(copied->rejected.empty());
+    CHECK(copied->refunds_written == 3);
+    CHECK(Refunds(copy.store()) == Refunds(f.store()));
+  }
 }
 
 }  // namespace
