@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "hq/campaign_commands.h"
 #include "hq/html_report.h"
 #include "hq/reminders.h"
 #include "hq/report.h"
@@ -389,6 +390,32 @@ int main(int argc, char** argv) {
   reminders->add_flag("--make-tasks", remind_tasks,
                       "make an open task for each, for the office of the client's last purchase");
   reminders->add_flag("--json", remind_json, "print JSON");
+  // Actions that flow back to the offices (hq/campaign_commands.h).
+  crm::BirthdayFlags birthday_flags;
+  bool birthday_json = false, birthday_csv = false;
+  auto* birthdays = app.add_subcommand(
+      "birthdays", "live clients whose birthday falls in the next days; --make-tasks sends greetings to offices");
+  birthdays->add_option("--from", birthday_flags.from, "the first day, YYYY-MM-DD (default: today in --time-zone)");
+  birthdays->add_option("--days", birthday_flags.days, "how many days from --from")->capture_default_str();
+  birthdays->add_option("--time-zone", birthday_flags.time_zone, "IANA zone of today and of the tasks' 09:00")
+      ->capture_default_str();
+  birthdays->add_flag("--make-tasks", birthday_flags.make_tasks,
+                      "make an open greeting task for the office of the client's last purchase");
+  birthdays->add_flag("--json", birthday_json, "print JSON");
+  birthdays->add_flag("--csv", birthday_csv, "print CSV");
+  crm::CampaignListFlags campaign_flags;
+  bool campaign_json = false, campaign_csv = false;
+  auto* campaign_list = app.add_subcommand(
+      "campaign-list", "clients of an RFM segment or ABC class with consent and a contact for a channel");
+  campaign_list->add_option("--segment", campaign_flags.segment, "an RFM segment, e.g. \"at risk\"");
+  campaign_list->add_option("--abc", campaign_flags.abc, "or an ABC class of clients: A, B or C");
+  campaign_list->add_option("--channel", campaign_flags.channel, "email, sms, phone, post or messenger")->required();
+  campaign_list->add_option("--code", campaign_flags.code, "the campaign code");
+  campaign_list->add_flag("--tag", campaign_flags.tag, "tag each listed client campaign:CODE (needs --code)");
+  campaign_list->add_option("--out", campaign_flags.out, "write the list to this file (CSV unless --json)");
+  campaign_list->add_option("--currency", campaign_flags.currency, "ISO 4217 code of the sales")->capture_default_str();
+  campaign_list->add_flag("--json", campaign_json, "print JSON");
+  campaign_list->add_flag("--csv", campaign_csv, "print CSV");
   auto* forecast = report->add_subcommand(
       "forecast", "units per product for the next months, with the method's error on held-out months");
   segment_options(forecast);
@@ -426,6 +453,19 @@ int main(int argc, char** argv) {
   if (*html) return crm::WriteHtmlReport(flags, html_options, html_out);
   if (*reminders) {
     return crm::Remind(flags, remind_as_of, remind_zone, remind_within_days, remind_tasks, remind_json);
+  }
+  auto output = [](bool json, bool csv) {
+    return json ? crm::Output::kJson : csv ? crm::Output::kCsv : crm::Output::kTable;
+  };
+  if (*birthdays) {
+    birthday_flags.data_dir = flags.data_dir;
+    birthday_flags.output = output(birthday_json, birthday_csv);
+    return crm::ListBirthdays(birthday_flags);
+  }
+  if (*campaign_list) {
+    campaign_flags.data_dir = flags.data_dir;
+    campaign_flags.output = output(campaign_json, campaign_csv);
+    return crm::ListCampaignAudience(campaign_flags);
   }
   return crm::ShowStatus(flags);
 }

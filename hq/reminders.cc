@@ -6,10 +6,10 @@
 #include <unordered_map>
 
 #include "hq/client_resolver.h"
+#include "hq/office_tasks.h"
 #include "node/crypto.h"
 #include "node/local_time.h"
 #include "schema/records.capnp.h"
-#include "sync/change_builder.h"
 #include "sync/merge.h"
 #include "sync/wire.h"
 
@@ -66,40 +66,20 @@ Result<std::vector<Reminder>> RepurchaseReminders(const Store& store, int64_t& a
 
 Result<size_t> MakeReminderTasks(Writer& writer, HybridClock& hlc, const std::vector<Reminder>& reminders,
                                  int64_t now_ms) {
-  size_t made = 0;
-  constexpr size_t kBatch = 1000;
-  for (size_t from = 0; from < reminders.size(); from += kBatch) {
-    size_t batch_made = 0;
-    CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
-      batch_made = 0;
-      for (size_t i = from; i < std::min(reminders.size(), from + kBatch); ++i) {
-        const Reminder& r = reminders[i];
-        // The same client and due day give the same id on every run.
-        Id id = DerivedId(fmt::format("reminder/{}/{}", r.client.ToString(), r.due_ms / kDayMs), r.due_ms);
-        auto existing = txn.Get(EntityKind::TASK, id);
-        if (existing.ok()) continue;
-        if (existing.status().code() != StatusCode::kNotFound) return existing.status();
-        ChangeMessage change = ChangeMessage::Patch(EntityKind::TASK, id, hlc.Now(), Id{});
-        auto task = change.record<schema::Task>();
-        IdToWire(r.client, task.initClient());
-        task.setTitle(fmt::format("Repurchase reminder: buys about every {} days, last on {}, {} receipts",
-                                  std::max<int64_t>(1, r.interval_ms / kDayMs),
-                                  FormatLocalTime(r.last_sale, "UTC").substr(0, 10), r.receipts));
-        task.setDue(now_ms);
-        task.setStatus(schema::TaskStatus::OPEN);
-        task.setOffice(r.office);
-        task.setCreatedAt(now_ms);
-        for (const char* f : {"client", "title", "due", "status", "office", "createdAt"}) {
-          CRM_RETURN_IF_ERROR(change.Set(f));
-        }
-        CRM_RETURN_IF_ERROR(txn.ApplyLocal(change.change()).status());
-        ++batch_made;
-      }
-      return Status::Ok();
-    }));
-    made += batch_made;
+  std::vector<OfficeTask> tasks;
+  tasks.reserve(reminders.size());
+  for (const Reminder& r : reminders) {
+    OfficeTask& t = tasks.emplace_back();
+    // The same client and due day give the same id on every run.
+    t.id = DerivedId(fmt::format("reminder/{}/{}", r.client.ToString(), r.due_ms / kDayMs), r.due_ms);
+    t.client = r.client;
+    t.office = r.office;
+    t.title = fmt::format("Repurchase reminder: buys about every {} days, last on {}, {} receipts",
+                          std::max<int64_t>(1, r.interval_ms / kDayMs),
+                          FormatLocalTime(r.last_sale, "UTC").substr(0, 10), r.receipts);
+    t.due_ms = now_ms;
   }
-  return made;
+  return MakeOfficeTasks(writer, hlc, tasks, now_ms);
 }
 
 }  // namespace crm

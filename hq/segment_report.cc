@@ -21,11 +21,6 @@ int Fail(const Status& status) {
   return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
 }
 
-// The segments in the order a manager reads them: best first.
-const char* const kSegments[] = {"champions",      "loyal",       "potential loyalists", "new",
-                                 "promising",      "need attention", "about to sleep",   "cannot lose",
-                                 "at risk",        "hibernating"};
-
 }  // namespace
 
 int ReportRfm(const SegmentReportFlags& flags) {
@@ -89,8 +84,8 @@ int ReportRfm(const SegmentReportFlags& flags) {
   if (flags.output == Output::kJson) {
     nlohmann::json out = {{"as_of", FormatLocalTime(report->as_of_ms, "UTC")}, {"clients", rows.size()}};
     out["segments"] = nlohmann::json::array();
-    for (const char* name : kSegments) {
-      const Summary& s = segments[name];
+    for (std::string_view name : kRfmSegments) {
+      const Summary& s = segments[std::string(name)];
       out["segments"].push_back({{"segment", name}, {"clients", s.clients},
                                  {"recency_days_total", s.recency}, {"frequency_total", s.frequency},
                                  {"monetary_minor", s.monetary}});
@@ -106,8 +101,8 @@ int ReportRfm(const SegmentReportFlags& flags) {
                                                     : "{:<20} {:>8} {:>6} {:>12} {:>10} {:>14} {:>16}\n";
   fmt::print(fmt::runtime(format), "segment", "clients", "share", "avg recency", "avg freq", "avg monetary",
              "revenue");
-  for (const char* name : kSegments) {
-    const Summary& s = segments[name];
+  for (std::string_view name : kRfmSegments) {
+    const Summary& s = segments[std::string(name)];
     uint64_t n = s.clients ? s.clients : 1;
     fmt::print(fmt::runtime(format), flags.output == Output::kCsv ? CsvField(name) : std::string(name),
                s.clients, fmt::format("{:.1f}%", rows.empty() ? 0.0 : 100.0 * static_cast<double>(s.clients) / static_cast<double>(rows.size())),

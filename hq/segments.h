@@ -5,8 +5,10 @@
 // gets the same classes; docs/reports.md states them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "node/store.h"
@@ -23,6 +25,12 @@ struct RfmRow {
   int r = 0, f = 0, m = 0; // scores 1..5, 5 best
   std::string segment;     // "champions", "at risk" ...
 };
+
+// The segment names RfmRow::segment takes, in the order a manager reads
+// them: best first.
+inline constexpr std::array<std::string_view, 10> kRfmSegments = {
+    "champions",      "loyal",          "potential loyalists", "new",     "promising",
+    "need attention", "about to sleep", "cannot lose",         "at risk", "hibernating"};
 
 struct RfmReport {
   int64_t as_of_ms = 0;
