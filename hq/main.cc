@@ -15,6 +15,8 @@
 #include <iostream>
 
 #include "hq/campaign_commands.h"
+#include "hq/credit_report.h"
+#include "hq/effectiveness_report.h"
 #include "hq/html_report.h"
 #include "hq/reminders.h"
 #include "hq/report.h"
@@ -151,19 +153,6 @@ struct SalesReportFlags {
   size_t top = 0;  // 0: every row
 };
 
-// "2011-03-01" -> UTC ms of its midnight in `time_zone`.
-Result<int64_t> DayStart(const std::string& text, const std::string& time_zone, const char* field) {
-  LocalDateTime day;
-  char tail = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &day.date.year, &day.date.month, &day.date.day,
-                  &tail) != 3) {
-    return Status::InvalidArgument(field, "'" + text + "' is not a date like 2011-03-01");
-  }
-  auto ms = LocalToUtc(day, time_zone);
-  if (!ms.ok()) return Status::InvalidArgument(field, "'" + text + "' is not a date");
-  return ms;
-}
-
 int ReportSales(const HubFlags& flags, const SalesReportFlags& report) {
   auto dimension = DimensionFromName(report.by);
   if (!dimension) {
@@ -174,12 +163,12 @@ int ReportSales(const HubFlags& flags, const SalesReportFlags& report) {
   filter.time_zone = report.time_zone;
   if (Status zone = CheckTimeZone(report.time_zone); !zone.ok()) return Fail(zone);
   if (!report.from.empty()) {
-    auto from = DayStart(report.from, report.time_zone, "from");
+    auto from = DayStartUtc(report.from, report.time_zone, "from");
     if (!from.ok()) return Fail(from.status());
     filter.from_ms = *from;
   }
   if (!report.to.empty()) {
-    auto to = DayStart(report.to, report.time_zone, "to");
+    auto to = DayStartUtc(report.to, report.time_zone, "to");
     if (!to.ok()) return Fail(to.status());
     filter.to_ms = *to;
   }
@@ -198,7 +187,8 @@ int ReportSales(const HubFlags& flags, const SalesReportFlags& report) {
                             {"units", r.units},
                             {"revenue_minor", r.revenue},
                             {"refunded_minor", r.refunded},
-                            {"clients", r.clients}};
+                            {"clients", r.clients},
+                            {"visits", r.visits}};
       if (!r.label.empty()) row["name"] = r.label;
       out.push_back(row);
     }
@@ -206,27 +196,28 @@ int ReportSales(const HubFlags& flags, const SalesReportFlags& report) {
     return 0;
   }
   if (report.csv) {
-    fmt::print("{},name,currency,sales,units,revenue,refunded,net,average_ticket,clients\n", by);
+    fmt::print("{},name,currency,sales,units,revenue,refunded,net,average_ticket,clients,visits\n", by);
     for (const SalesRow& r : *rows) {
       int64_t average = r.sales ? r.revenue / static_cast<int64_t>(r.sales) : 0;
-      fmt::print("{},{},{},{},{},{},{},{},{},{}\n", CsvField(r.key), CsvField(r.label), r.currency, r.sales,
+      fmt::print("{},{},{},{},{},{},{},{},{},{},{}\n", CsvField(r.key), CsvField(r.label), r.currency, r.sales,
                  r.units, FormatMoney(r.revenue, r.currency), FormatMoney(r.refunded, r.currency),
                  FormatMoney(r.revenue - r.refunded, r.currency), FormatMoney(average, r.currency),
-                 r.clients);
+                 r.clients, r.visits);
     }
     return 0;
   }
   std::string header = by;
   for (char& c : header) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  fmt::print("{:<12} {:<4} {:>7} {:>9} {:>14} {:>12} {:>14} {:>12} {:>8}  {}\n", header, "CUR", "SALES",
-             "UNITS", "REVENUE", "REFUNDED", "NET", "AVG TICKET", "CLIENTS",
+  fmt::print("{:<12} {:<4} {:>7} {:>9} {:>14} {:>12} {:>14} {:>12} {:>8} {:>10}  {}\n", header, "CUR", "SALES",
+             "UNITS", "REVENUE", "REFUNDED", "NET", "AVG TICKET", "CLIENTS", "VISITS/CL",
              *dimension == SalesDimension::kProduct ? "NAME" : "");
   for (const SalesRow& r : *rows) {
     int64_t average = r.sales ? r.revenue / static_cast<int64_t>(r.sales) : 0;
-    fmt::print("{:<12} {:<4} {:>7} {:>9} {:>14} {:>12} {:>14} {:>12} {:>8}  {}\n", r.key, r.currency,
+    std::string visits = r.clients ? fmt::format("{:.2f}", static_cast<double>(r.visits) / static_cast<double>(r.clients)) : "-";
+    fmt::print("{:<12} {:<4} {:>7} {:>9} {:>14} {:>12} {:>14} {:>12} {:>8} {:>10}  {}\n", r.key, r.currency,
                r.sales, r.units, FormatMoney(r.revenue, r.currency), FormatMoney(r.refunded, r.currency),
                FormatMoney(r.revenue - r.refunded, r.currency), FormatMoney(average, r.currency),
-               r.clients, r.label);
+               r.clients, visits, r.label);
   }
   return 0;
 }
@@ -253,7 +244,7 @@ int Remind(const HubFlags& flags, const std::string& as_of_text, const std::stri
   if (Status checked = CheckTimeZone(zone); !checked.ok()) return Fail(checked);
   int64_t as_of = 0;
   if (!as_of_text.empty()) {
-    auto day = DayStart(as_of_text, zone, "as-of");
+    auto day = DayStartUtc(as_of_text, zone, "as-of");
     if (!day.ok()) return Fail(day.status());
     as_of = *day;
   }
@@ -426,6 +417,30 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 24));
   forecast->add_option("--ahead", segment_flags.ahead, "months forecast")->capture_default_str()->check(CLI::Range(1, 24));
   forecast->add_option("--top", segment_flags.top, "only the N products with the biggest forecast");
+  crm::EffectivenessFlags effect_flags;
+  bool effect_json = false, effect_csv = false;
+  auto* effectiveness = report->add_subcommand(
+      "effectiveness", "of acquisition channels, campaigns (audience, response rate) and employees, "
+                       "and the purchase funnel where clients drop off");
+  effectiveness->add_option("--of", effect_flags.of, "channels, campaigns, employees or funnel")
+      ->capture_default_str();
+  effectiveness->add_option("--from", effect_flags.from, "first day, YYYY-MM-DD");
+  effectiveness->add_option("--to", effect_flags.to, "the day after the last, YYYY-MM-DD");
+  effectiveness->add_option("--time-zone", effect_flags.time_zone, "IANA zone of the days")->capture_default_str();
+  effectiveness->add_option("--currency", effect_flags.currency, "ISO 4217 code")->capture_default_str();
+  effectiveness->add_flag("--json", effect_json, "print JSON");
+  effectiveness->add_flag("--csv", effect_csv, "print CSV");
+  crm::CreditReportFlags credit_flags;
+  bool credit_json = false, credit_csv = false;
+  auto* credit = report->add_subcommand("credit", "what each client owes on account, and how much is overdue");
+  credit->add_option("--as-of", credit_flags.as_of, "the day to judge by (default: now)");
+  credit->add_option("--terms-days", credit_flags.terms_days, "days a credit may stay unpaid")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  credit->add_option("--time-zone", credit_flags.time_zone, "IANA zone of --as-of")->capture_default_str();
+  credit->add_option("--currency", credit_flags.currency, "ISO 4217 code")->capture_default_str();
+  credit->add_flag("--json", credit_json, "print JSON");
+  credit->add_flag("--csv", credit_csv, "print CSV");
   crm::HtmlReportOptions html_options;
   std::string html_out;
   auto* html = report->add_subcommand(
@@ -451,6 +466,16 @@ int main(int argc, char** argv) {
   if (*abc_xyz) return crm::ReportAbcXyz(segment_flags);
   if (*forecast) return crm::ReportForecast(segment_flags);
   if (*html) return crm::WriteHtmlReport(flags, html_options, html_out);
+  if (*credit) {
+    credit_flags.data_dir = flags.data_dir;
+    credit_flags.output = credit_json ? crm::Output::kJson : credit_csv ? crm::Output::kCsv : crm::Output::kTable;
+    return crm::ReportCredit(credit_flags);
+  }
+  if (*effectiveness) {
+    effect_flags.data_dir = flags.data_dir;
+    effect_flags.output = effect_json ? crm::Output::kJson : effect_csv ? crm::Output::kCsv : crm::Output::kTable;
+    return crm::ReportEffectiveness(effect_flags);
+  }
   if (*reminders) {
     return crm::Remind(flags, remind_as_of, remind_zone, remind_within_days, remind_tasks, remind_json);
   }

@@ -52,13 +52,16 @@ class SalesGroups {
     row.currency = currency;
     return row;
   }
-  void Buyer(const std::string& key, const std::string& currency, const Id& client) {
+  // A known client bought in this group on local day `day`.
+  void Buyer(const std::string& key, const std::string& currency, const Id& client, int64_t day) {
     buyers_[{key, currency}].insert(client);
+    visits_[{key, currency}].emplace(client, day);
   }
   std::vector<SalesRow> Take() {
     std::vector<SalesRow> out;
     for (auto& [k, row] : rows_) {
       row.clients = buyers_[k].size();
+      row.visits = visits_[k].size();
       out.push_back(std::move(row));
     }
     std::stable_sort(out.begin(), out.end(),
@@ -69,6 +72,7 @@ class SalesGroups {
  private:
   std::map<std::pair<std::string, std::string>, SalesRow> rows_;
   std::map<std::pair<std::string, std::string>, std::set<Id>> buyers_;
+  std::map<std::pair<std::string, std::string>, std::set<std::pair<Id, int64_t>>> visits_;
 };
 
 }  // namespace
@@ -80,7 +84,19 @@ Result<std::vector<SalesRow>> SalesBy(const Store& store, SalesDimension dimensi
   ClientResolver clients(view);
   SalesGroups groups;
   std::unordered_map<Id, std::string, IdHash> logins;  // cashier id -> login
-  std::unordered_map<int64_t, std::string> months;     // quarter hour -> "YYYY-MM"
+  std::unordered_map<int64_t, std::string> months;     // YYYYMM -> "YYYY-MM"
+  std::unordered_map<int64_t, int64_t> days;           // quarter hour -> local day as YYYYMMDD
+  // Every zone's offset is a whole number of quarter hours, so a quarter hour
+  // lies in one local day: one ICU conversion per quarter hour.
+  auto day_of = [&](int64_t time) {
+    int64_t quarter = time / (15 * 60 * 1000);
+    auto [it, fresh] = days.try_emplace(quarter);
+    if (fresh) {
+      LocalDate date = ToLocalDate(time, filter.time_zone);
+      it->second = int64_t{date.year} * 10000 + date.month * 100 + date.day;
+    }
+    return it->second;
+  };
   auto login_of = [&](const Id& user) -> Result<std::string> {
     if (user.IsNull()) return std::string("(none)");
     auto it = logins.find(user);
@@ -97,14 +113,9 @@ Result<std::vector<SalesRow>> SalesBy(const Store& store, SalesDimension dimensi
     switch (dimension) {
       case SalesDimension::kOffice: return TextOr(sale.getOffice(), "(none)");
       case SalesDimension::kMonth: {
-        // Every zone's offset is a whole number of quarter hours, so a
-        // quarter hour lies in one month: one ICU conversion per quarter hour.
-        int64_t quarter = sale.getTime() / (15 * 60 * 1000);
-        auto [it, fresh] = months.try_emplace(quarter);
-        if (fresh) {
-          LocalDate date = ToLocalDate(sale.getTime(), filter.time_zone);
-          it->second = fmt::format("{:04}-{:02}", date.year, date.month);
-        }
+        int64_t day = day_of(sale.getTime());
+        auto [it, fresh] = months.try_emplace(day / 100);
+        if (fresh) it->second = fmt::format("{:04}-{:02}", day / 10000, day / 100 % 100);
         return it->second;
       }
       case SalesDimension::kEmployee:
@@ -135,7 +146,7 @@ Result<std::vector<SalesRow>> SalesBy(const Store& store, SalesDimension dimensi
             row.units += static_cast<uint64_t>(std::max(line.getQuantity(), 0));
             row.revenue += line.getAmount();
             if (skus.insert(sku).second) ++row.sales;
-            if (!client.IsNull()) groups.Buyer(sku, currency, client);
+            if (!client.IsNull()) groups.Buyer(sku, currency, client, day_of(sale.getTime()));
             if (line.getName().size()) product_names[sku] = line.getName();
           }
           return Status::Ok();
@@ -145,7 +156,7 @@ Result<std::vector<SalesRow>> SalesBy(const Store& store, SalesDimension dimensi
         ++row.sales;
         row.revenue += sale.getTotal();
         for (auto line : sale.getLines()) row.units += static_cast<uint64_t>(std::max(line.getQuantity(), 0));
-        if (!client.IsNull()) groups.Buyer(key, currency, client);
+        if (!client.IsNull()) groups.Buyer(key, currency, client, day_of(sale.getTime()));
         return Status::Ok();
       }));
 

@@ -34,6 +34,7 @@ struct SalesRow {
   int64_t revenue = 0;   // minor units: sale totals (for a product: its line amounts)
   int64_t refunded = 0;  // minor units refunded of those sales' lines, whenever refunded
   uint64_t clients = 0;  // distinct known clients among the buyers (after merges)
+  uint64_t visits = 0;   // distinct (known client, day in the filter's zone) among the sales
 };
 
 // Sales in `filter`, grouped by `dimension` and currency, biggest revenue

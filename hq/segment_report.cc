@@ -27,14 +27,8 @@ int ReportRfm(const SegmentReportFlags& flags) {
   if (Status zone = CheckTimeZone(flags.time_zone); !zone.ok()) return Fail(zone);
   int64_t as_of = 0;
   if (!flags.as_of.empty()) {
-    LocalDateTime day;
-    char tail = 0;
-    if (std::sscanf(flags.as_of.c_str(), "%4d-%2d-%2d%c", &day.date.year, &day.date.month,
-                    &day.date.day, &tail) != 3) {
-      return Fail(Status::InvalidArgument("as-of", "'" + flags.as_of + "' is not a date like 2011-12-10"));
-    }
-    auto ms = LocalToUtc(day, flags.time_zone);
-    if (!ms.ok()) return Fail(Status::InvalidArgument("as-of", "'" + flags.as_of + "' is not a date"));
+    auto ms = DayStartUtc(flags.as_of, flags.time_zone, "as-of");
+    if (!ms.ok()) return Fail(ms.status());
     as_of = *ms;
   }
   StoreRuntime hq;

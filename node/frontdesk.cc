@@ -117,13 +117,6 @@ const char* OperationName(schema::Request::Which op) {
   return "unknown operation";
 }
 
-bool IsValidLogin(std::string_view login) {
-  if (login.size() < 3 || login.size() > 64) return false;
-  return std::all_of(login.begin(), login.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-  });
-}
-
 }  // namespace
 
 Status OfficeConfig::Validate() const {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <cstdio>
 #include <optional>
+#include <set>
 #include <tuple>
 #include <unordered_map>
 
@@ -12,6 +13,7 @@
 #include "node/crypto.h"
 #include "node/csv.h"
 #include "node/local_time.h"
+#include "node/text.h"
 #include "schema/records.capnp.h"
 #include "sync/change_builder.h"
 #include "sync/merge.h"
@@ -86,6 +88,7 @@ struct DraftSale {
   std::string client;  // the client's number in the file; empty if anonymous
   std::string channel;
   std::string campaign;
+  std::string cashier;  // the employee's login; empty if the file does not say
   std::vector<DraftLine> lines;
 };
 
@@ -147,6 +150,7 @@ class Reader {
   std::vector<DraftCancellation> cancellations;  // in file order
   std::unordered_map<std::string, DraftClient> clients;
   std::unordered_map<std::string, DraftProduct> products;
+  std::set<std::string> cashiers;  // logins
   std::vector<std::pair<size_t, size_t>> line_of_sale;  // (sale index, file line) per accepted line
 
  private:
@@ -156,7 +160,8 @@ class Reader {
       if (!wanted.count(field)) {
         return Status::InvalidArgument("map", "unknown field '" + field +
                                                   "'; the fields are receipt, sku, name, quantity, "
-                                                  "time, price, client, country, channel, campaign");
+                                                  "time, price, client, country, channel, campaign, "
+                                                  "cashier");
       }
       wanted[field] = column;
     }
@@ -207,6 +212,10 @@ class Reader {
     auto time = Time(fields, why);
     if (!time) return why;
     std::string client = ClientNumber(fields);
+    std::string cashier = Field(fields, "cashier");
+    if (!cashier.empty() && !IsValidLogin(cashier)) {
+      return "cashier '" + cashier + "' is not a login (3 to 64 letters, digits, '.', '_' or '-')";
+    }
 
     auto [it, fresh] = sale_index_.try_emplace(receipt, sales.size());
     if (fresh) {
@@ -217,6 +226,8 @@ class Reader {
       sale.channel = Field(fields, "channel");
       if (sale.channel.empty()) sale.channel = options_.channel;
       sale.campaign = Field(fields, "campaign");
+      sale.cashier = cashier;
+      if (!cashier.empty()) cashiers.insert(cashier);
       sales.push_back(std::move(sale));
     } else if (sales[it->second].client != client) {
       return "receipt " + receipt + " names client '" + client + "' here and '" +
@@ -389,7 +400,7 @@ std::map<std::string, std::string> DefaultSalesColumns() {
   return {{"receipt", "InvoiceNo"}, {"sku", "StockCode"},    {"name", "Description"},
           {"quantity", "Quantity"}, {"time", "InvoiceDate"}, {"price", "UnitPrice"},
           {"client", "CustomerID"}, {"country", "Country"},  {"channel", ""},
-          {"campaign", ""}};
+          {"campaign", ""},         {"cashier", ""}};
 }
 
 Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream& csv,
@@ -463,6 +474,36 @@ Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream&
     report.clients_written += written;
     report.clients_present += present;
   }
+  // Cashiers by login: a user the store has, or else a new one that cannot
+  // log in (inactive, no password) until an administrator sets it up.
+  std::unordered_map<std::string, Id> cashier_ids;
+  if (!reader.cashiers.empty()) {
+    CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
+      cashier_ids.clear();
+      for (const std::string& login : reader.cashiers) {
+        auto found = txn.FindByKey(EntityKind::USER, login);
+        if (found.ok()) {
+          cashier_ids[login] = *found;
+          continue;
+        }
+        if (found.status().code() != StatusCode::kNotFound) return found.status();
+        Id id = DerivedId("import/user/" + login, 0);
+        ChangeMessage change = ChangeMessage::Patch(EntityKind::USER, id, hlc.Now(), Id{});
+        auto user = change.record<schema::User>();
+        user.setLogin(login);
+        user.setDisplayName(login);
+        user.setRole(schema::Role::CASHIER);
+        user.setOffice(options.office);
+        user.setActive(false);
+        for (const char* f : {"login", "displayName", "role", "office", "active"}) {
+          CRM_RETURN_IF_ERROR(change.Set(f));
+        }
+        CRM_RETURN_IF_ERROR(txn.ApplyLocal(change.change()).status());
+        cashier_ids[login] = id;
+      }
+      return Status::Ok();
+    }));
+  }
   for (size_t from = 0; from < reader.sales.size(); from += batch) {
     size_t written = 0, present = 0;
     CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
@@ -495,6 +536,7 @@ Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream&
         sale.setTotal(total);
         sale.setCampaignCode(draft.campaign);
         sale.setChannel(draft.channel);
+        if (!draft.cashier.empty()) IdToWire(cashier_ids.at(draft.cashier), sale.initCashier());
         CRM_ASSIGN_OR_RETURN(bool fresh, WriteOnce(txn, change, EntityKind::SALE, id));
         ++(fresh ? written : present);
       }
@@ -579,7 +621,21 @@ Result<size_t> ExportSales(const Store& store, std::ostream& csv, const std::str
     clients.emplace(id, found);
     return found;
   };
-  csv << "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country,Office,Channel,Campaign\n";
+  // A cashier's login, looked up once.
+  std::unordered_map<Id, std::string, IdHash> logins;
+  auto login_of = [&](schema::Sale::Reader sale) -> Result<std::string> {
+    if (!sale.hasCashier() || IdFromWire(sale.getCashier()).IsNull()) return std::string();
+    Id id = IdFromWire(sale.getCashier());
+    auto it = logins.find(id);
+    if (it != logins.end()) return it->second;
+    auto record = view.Get(EntityKind::USER, id);
+    if (!record.ok() && record.status().code() != StatusCode::kNotFound) return record.status();
+    std::string login = record.ok() ? std::string(record->value<schema::User>().getLogin().cStr()) : "";
+    logins.emplace(id, login);
+    return login;
+  };
+  csv << "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country,Office,Channel,"
+         "Campaign,Cashier\n";
   size_t written = 0;
   CRM_RETURN_IF_ERROR(view.ForEachOfKind(
       EntityKind::SALE, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
@@ -589,10 +645,11 @@ Result<size_t> ExportSales(const Store& store, std::ostream& csv, const std::str
         if (sale.hasClient() && !IdFromWire(sale.getClient()).IsNull()) {
           CRM_ASSIGN_OR_RETURN(client, client_of(IdFromWire(sale.getClient())));
         }
+        CRM_ASSIGN_OR_RETURN(std::string cashier, login_of(sale));
         std::string time = FormatLocalSeconds(sale.getTime(), time_zone);
         std::string tail = "," + CsvField(client.first) + "," + CsvField(client.second) + "," +
                            CsvField(sale.getOffice().cStr()) + "," + CsvField(sale.getChannel().cStr()) + "," +
-                           CsvField(sale.getCampaignCode().cStr()) + "\n";
+                           CsvField(sale.getCampaignCode().cStr()) + "," + CsvField(cashier) + "\n";
         for (auto line : sale.getLines()) {
           csv << CsvField(sale.getReceiptNo().cStr()) << ',' << CsvField(line.getSku().cStr()) << ','
               << CsvField(line.getName().cStr()) << ',' << line.getQuantity() << ',' << time << ','
@@ -623,10 +680,11 @@ Result<size_t> ExportSales(const Store& store, std::ostream& csv, const std::str
         std::string receipt = reason.rfind(kCancellationReason, 0) == 0
                                   ? std::string(reason.substr(std::strlen(kCancellationReason)))
                                   : "C" + std::string(sale.getReceiptNo().cStr());
+        CRM_ASSIGN_OR_RETURN(std::string cashier, login_of(sale));
         std::string time = FormatLocalSeconds(refund.getTime(), time_zone);
         std::string tail = "," + CsvField(client.first) + "," + CsvField(client.second) + "," +
                            CsvField(sale.getOffice().cStr()) + "," + CsvField(sale.getChannel().cStr()) + "," +
-                           CsvField(sale.getCampaignCode().cStr()) + "\n";
+                           CsvField(sale.getCampaignCode().cStr()) + "," + CsvField(cashier) + "\n";
         auto lines = sale.getLines();
         std::string rows;
         for (auto returned : refund.getLines()) {

@@ -40,6 +40,9 @@ namespace crm {
 //   country  Country      the client's country, kept as the client's "country" attribute
 //   channel  (none)       the sale's channel; ImportOptions::channel if unmapped
 //   campaign (none)       the sale's campaign code
+//   cashier  (none)       the login of the employee who made the sale: the store's
+//                         user of that login, or else a new inactive user of it
+//                         (role cashier, no password: an administrator sets it up)
 std::map<std::string, std::string> DefaultSalesColumns();
 
 struct ImportOptions {
@@ -88,8 +91,8 @@ Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream&
 // Writes every sale in `store` as CSV, one row per line, in the columns
 // ImportSales reads by default (InvoiceNo, StockCode, Description, Quantity,
 // InvoiceDate in `time_zone`, UnitPrice in major units, CustomerID as the
-// client's loyalty card or else id, Country) plus Office, Channel and
-// Campaign; receipts in id order. Refunds follow as cancellation lines (the
+// client's loyalty card or else id, Country) plus Office, Channel,
+// Campaign and Cashier (login); receipts in id order. Refunds follow as cancellation lines (the
 // receipt "C..." they were imported from, or "C" + the sale's receipt; units
 // negative), which an import matches back to the client's latest earlier
 // sale of the SKU. Returns how many sales were written.

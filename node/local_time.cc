@@ -1,5 +1,7 @@
 #include "node/local_time.h"
 
+#include <cstdio>
+
 #include <unicode/calendar.h>
 #include <unicode/timezone.h>
 
@@ -79,6 +81,19 @@ Result<int64_t> LocalToUtc(const LocalDateTime& local, std::string_view time_zon
   UDate utc = calendar->getTime(status);
   if (U_FAILURE(status)) return Status::InvalidArgument("time", "not a valid date and time");
   return static_cast<int64_t>(utc);
+}
+
+Result<int64_t> DayStartUtc(std::string_view day, std::string_view time_zone, std::string_view field) {
+  LocalDateTime start;
+  char tail = 0;
+  std::string text(day);
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &start.date.year, &start.date.month, &start.date.day,
+                  &tail) != 3) {
+    return Status::InvalidArgument(std::string(field), "'" + text + "' is not a date like 2011-03-01");
+  }
+  auto ms = LocalToUtc(start, time_zone);
+  if (!ms.ok()) return Status::InvalidArgument(std::string(field), "'" + text + "' is not a date");
+  return ms;
 }
 
 std::string FormatLocalSeconds(int64_t utc_ms, std::string_view time_zone) {

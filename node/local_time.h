@@ -42,6 +42,11 @@ struct LocalDateTime {
 // REQUIRES: CheckTimeZone(time_zone).ok()
 Result<int64_t> LocalToUtc(const LocalDateTime& local, std::string_view time_zone);
 
+// The UTC milliseconds of the midnight that starts `day` ("2011-03-01") in
+// `time_zone`. kInvalidArgument naming `field` for text that is not such a
+// date. REQUIRES: CheckTimeZone(time_zone).ok()
+Result<int64_t> DayStartUtc(std::string_view day, std::string_view time_zone, std::string_view field);
+
 // "2026-11-22 14:05:09" in `time_zone`.
 std::string FormatLocalSeconds(int64_t utc_ms, std::string_view time_zone);
 

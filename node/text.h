@@ -2,6 +2,8 @@
 // Names are matched in any script: Latin, Cyrillic, Greek, Arabic, Persian ...
 #pragma once
 
+#include <algorithm>
+#include <cctype>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,5 +29,13 @@ std::string LowerCase(std::string_view utf8);
 // True if `utf8` is well-formed UTF-8 without control characters other than
 // tab and newline.
 bool IsCleanUtf8(std::string_view utf8);
+
+// True for a user's login: 3 to 64 ASCII letters, digits, '.', '_' or '-'.
+inline bool IsValidLogin(std::string_view login) {
+  if (login.size() < 3 || login.size() > 64) return false;
+  return std::all_of(login.begin(), login.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
 
 }  // namespace crm

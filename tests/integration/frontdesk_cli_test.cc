@@ -384,5 +384,57 @@ TEST_CASE("crm-node reads its settings from a config file", "[integration][front
   CHECK(found.out.find("Пётр") != std::string::npos);
 }
 
+TEST_CASE("crm-hq report credit: what each client owes on account, and what is overdue",
+          "[integration][frontdesk][reports]") {
+  Office office;
+  office.SetUpDesk();
+  std::string anna = office.AddClient({"--first", "Anna", "--last", "Lee", "--card", "C-1"});
+  std::string boris = office.AddClient({"--first", "Boris", "--card", "C-2"});
+  std::string chen = office.AddClient({"--first", "Chen", "--card", "C-3"});
+  office.Ok({"sale", "--client", anna, "--line", "MUG:2", "--pay", "credit"});            // 9.00 on account
+  office.Ok({"sale", "--client", anna, "--line", "TEA:1", "--pay", "credit"});            // 3.20
+  office.Ok({"sale", "--client", anna, "--line", "MUG:1", "--pay", "card"});              // not on account
+  office.Ok({"pay", anna, "5.00"});                                                       // settles the oldest
+  office.Ok({"sale", "--client", boris, "--line", "MUG:1", "--pay", "credit"});           // 4.50
+  office.Ok({"pay", boris, "4.50", "--method", "transfer"});                              // all of it
+  json chens = office.Json({"sale", "--client", chen, "--line", "TEA:2", "--pay", "credit:4.00", "--pay", "cash"});
+  office.Login("olga", "olga-password");
+  office.Ok({"refund", chens["receipt"]["sale"]["receiptNo"], "--line", "1:1", "--method", "credit"});  // 3.20 back
+
+  auto report = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {CRM_HQ, "report", "credit", "--data", (office.dir() / "data").string(),
+                                     "--json"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunResult r = testing::Run(argv, "", {}, office.dir());
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return json::parse(r.out);
+  };
+  // Long after: everything unpaid is past its 30 days.
+  json later = report({"--as-of", "2030-01-01"});
+  REQUIRE(later.size() == 2);  // Boris paid it all
+  CHECK(later[0]["card"] == "C-1");
+  CHECK(later[0]["outstanding_minor"] == 900 + 320 - 500);
+  CHECK(later[0]["overdue_minor"] == 720);
+  CHECK(later[0]["office"] == "LON");
+  CHECK(later[1]["card"] == "C-3");
+  CHECK(later[1]["outstanding_minor"] == 400 - 320);
+  CHECK(later[1]["overdue_minor"] == 80);
+  // Now: nothing is 30 days old yet, but all of it is owed.
+  json now = report({});
+  REQUIRE(now.size() == 2);
+  CHECK(now[0]["outstanding_minor"] == 720);
+  CHECK(now[0]["overdue_minor"] == 0);
+  CHECK(now[0]["oldest_due_ms"].get<int64_t>() > 0);
+  // Before any of it happened: nobody owed anything.
+  CHECK(report({"--as-of", "2001-01-01"}).empty());
+  // A bad date is named.
+  RunResult bad = testing::Run({CRM_HQ, "report", "credit", "--data", (office.dir() / "data").string(),
+                                "--as-of", "2030-13-01"},
+                               "", {}, office.dir());
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("as-of") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace crm

@@ -228,22 +228,61 @@ std::string RetailCsv() {
 }
 
 // sales, units, revenue in minor units, distinct clients, refunded (returns
-// of those sales) in minor units.
-using Figures = std::tuple<uint64_t, uint64_t, int64_t, uint64_t, int64_t>;
+// of those sales) in minor units, visits (distinct client and day).
+using Figures = std::tuple<uint64_t, uint64_t, int64_t, uint64_t, int64_t, uint64_t>;
+
+// What the data set lacks, made up from its receipt and client numbers so
+// every report has something to tell apart: each receipt's channel,
+// campaign and cashier, and each client's acquisition channel and the
+// campaign audience they are in.
+constexpr const char* kMadeUpScript = R"(
+CREATE TABLE tags AS
+SELECT InvoiceNo AS receipt,
+       CASE CAST(ltrim(InvoiceNo, 'CA') AS INTEGER) % 3 WHEN 0 THEN 'store' WHEN 1 THEN 'web' ELSE 'phone' END AS channel,
+       CASE WHEN CAST(ltrim(InvoiceNo, 'CA') AS INTEGER) % 5 = 0 THEN 'SPRING'
+            WHEN CAST(ltrim(InvoiceNo, 'CA') AS INTEGER) % 7 = 0 THEN 'AUTUMN' ELSE '' END AS campaign,
+       CASE CAST(ltrim(InvoiceNo, 'CA') AS INTEGER) % 4 WHEN 0 THEN 'anna' WHEN 1 THEN 'boris'
+            WHEN 2 THEN 'chen' ELSE 'dara' END AS cashier
+FROM raw GROUP BY InvoiceNo;
+CREATE TABLE people AS
+SELECT client,
+       CASE CAST(client AS INTEGER) % 4 WHEN 0 THEN 'walk-in' WHEN 1 THEN 'referral' WHEN 2 THEN 'web'
+            ELSE 'flyer' END AS acquired,
+       CASE CAST(client AS INTEGER) % 3 WHEN 0 THEN 'campaign:SPRING' WHEN 1 THEN 'campaign:AUTUMN' ELSE '' END AS tag
+FROM (SELECT DISTINCT client FROM clean WHERE client IS NOT NULL);
+CREATE TABLE refunded_by_sale AS SELECT sale, sum(amount) AS amount FROM returned GROUP BY sale;
+CREATE TABLE receipts AS
+SELECT r.*, t.campaign, t.cashier, coalesce(x.amount, 0) AS refunded
+FROM (SELECT receipt, client, min(time) AS time, sum(quantity * price) AS total FROM clean GROUP BY receipt) r
+JOIN tags t ON t.receipt = r.receipt LEFT JOIN refunded_by_sale x ON x.sale = r.receipt;
+)";
 
 class RetailReports {
  public:
-  RetailReports() {
-    RunResult imported = Run({CRM_ADMIN, "import", "sales", "--data", Hq(), "--file", RetailCsv(),
-                              "--office", "WEB", "--time-zone", "Europe/London"});
-    INFO(imported.err);
-    REQUIRE(imported.exit_code == 0);
+  // `made_up`: the data set with kMadeUpScript's columns, imported with them
+  // (sales with channel, campaign and cashier; then the clients' file).
+  explicit RetailReports(bool made_up = false) {
     RunResult loaded = Run({"sqlite3", Db(), ".import --csv " + RetailCsv() + " raw"});
     INFO(loaded.err);
     REQUIRE(loaded.exit_code == 0);
     RunResult returns = Run({"sqlite3", Db(), kReturnsScript});
     INFO(returns.err);
     REQUIRE(returns.exit_code == 0);
+    if (!made_up) {
+      Import({"sales", "--file", RetailCsv(), "--time-zone", "Europe/London"});
+      return;
+    }
+    RunResult made = Run({"sqlite3", Db(), kMadeUpScript});
+    INFO(made.err);
+    REQUIRE(made.exit_code == 0);
+    std::string sales = Write("sales.csv", "SELECT raw.*, t.channel AS Channel, t.campaign AS Campaign, "
+                                           "t.cashier AS Cashier FROM raw JOIN tags t ON t.receipt = raw.InvoiceNo "
+                                           "ORDER BY raw.rowid");
+    std::string clients = Write("clients.csv", "SELECT client AS ClientNumber, acquired AS AcquisitionChannel, "
+                                               "tag AS Tags FROM people");
+    Import({"sales", "--file", sales, "--time-zone", "Europe/London", "--map", "channel=Channel", "--map",
+            "campaign=Campaign", "--map", "cashier=Cashier"});
+    Import({"clients", "--file", clients});
   }
 
   // crm-hq report sales with `args`, keyed by the row's `by` value.
@@ -258,7 +297,7 @@ class RetailReports {
     for (const json& row : json::parse(r.out)) {
       CHECK(row["currency"] == "GBP");
       rows[row[by].get<std::string>()] = {row["sales"], row["units"], row["revenue_minor"], row["clients"],
-                                          row["refunded_minor"]};
+                                          row["refunded_minor"], row["visits"]};
     }
     return rows;
   }
@@ -285,7 +324,7 @@ class RetailReports {
     std::map<std::string, Figures> rows;
     for (const json& row : json::parse(r.out)) {
       rows[row[by].get<std::string>()] = {row["sales"], row["units"], row["revenue_minor"], row["clients"],
-                                          row["refunded_minor"]};
+                                          row["refunded_minor"], row["visits"]};
     }
     return rows;
   }
@@ -347,7 +386,8 @@ class RetailReports {
     // and `where` are read over `returned` too (its sale's time, its SKU).
     std::string sql = std::string(kCleanLines) + ", groups AS (SELECT " + key +
                       " AS k, count(DISTINCT receipt) AS sales, sum(quantity) AS units, "
-                      "sum(quantity * price) AS revenue, count(DISTINCT client) AS clients "
+                      "sum(quantity * price) AS revenue, count(DISTINCT client) AS clients, "
+                      "count(DISTINCT client || ' ' || substr(time, 1, 10)) AS visits "
                       "FROM ok WHERE " + where + " GROUP BY k) "
                       "SELECT g.*, (SELECT coalesce(sum(amount), 0) FROM returned WHERE " + key + " = g.k AND " +
                       where + ") AS refunded FROM groups g";
@@ -358,7 +398,7 @@ class RetailReports {
     if (r.out.find('[') == std::string::npos) return rows;  // no rows: sqlite3 prints nothing
     for (const json& row : json::parse(r.out)) {
       rows[row["k"].get<std::string>()] = {row["sales"], row["units"], row["revenue"], row["clients"],
-                                           row["refunded"]};
+                                           row["refunded"], row["visits"]};
     }
     return rows;
   }
@@ -366,6 +406,26 @@ class RetailReports {
  private:
   RunResult Run(const std::vector<std::string>& args) { return testing::Run(args, "", {}, dir_.path()); }
   std::string Hq() const { return (dir_.path() / "hq-data").string(); }
+
+  // crm-admin import KIND ... into the hub's store, as office WEB.
+  void Import(std::vector<std::string> args) {
+    std::vector<std::string> argv = {CRM_ADMIN, "import"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--data", Hq(), "--office", "WEB"});
+    RunResult r = Run(argv);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+  }
+
+  // What `select` gives, as a CSV file with a header; its path.
+  std::string Write(const std::string& name, const std::string& select) {
+    RunResult r = Run({"sqlite3", "-csv", "-header", Db(), select});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    std::string path = (dir_.path() / name).string();
+    std::ofstream(path, std::ios::binary) << r.out;
+    return path;
+  }
   std::string Db() const { return (dir_.path() / "check.db").string(); }
 
   testing::TempDir dir_;
@@ -497,6 +557,95 @@ TEST_CASE("sales reports on the imported real data set match sqlite3's figures f
                         (revenue % 100 < 10 ? "0" : "") + std::to_string(revenue % 100) + "</title>";
       CHECK(html.find(bar) != std::string::npos);
     }
+  }
+}
+
+// Rows of crm-hq report effectiveness --of `of` (JSON), keyed by `key`,
+// each as the JSON of the fields named.
+std::map<std::string, std::string> Keyed(const json& rows, const std::string& key,
+                                         const std::vector<std::string>& fields) {
+  std::map<std::string, std::string> out;
+  for (const json& row : rows) {
+    json kept = json::object();
+    for (const std::string& f : fields) kept[f] = row.at(f);
+    out[row.at(key).is_string() ? row.at(key).get<std::string>() : row.at(key).dump()] = kept.dump();
+  }
+  return out;
+}
+
+TEST_CASE("effectiveness of channels, campaigns and employees and the purchase funnel match sqlite3",
+          "[integration][reports]") {
+  RetailReports reports(/*made_up=*/true);
+  {
+    INFO("acquisition channels: the clients first seen from March, what they bought whenever");
+    std::vector<std::string> fields = {"clients", "buyers", "repeat_buyers", "revenue_minor", "refunded_minor"};
+    auto ours = Keyed(reports.Hq({"effectiveness", "--of", "channels", "--from", "2011-03-01", "--time-zone",
+                                  "Europe/London", "--json"}),
+                      "channel", fields);
+    auto theirs = Keyed(reports.Sql(R"(
+      WITH per AS (SELECT client, min(time) AS first, count(*) AS n, sum(total) AS revenue, sum(refunded) AS refunded
+                   FROM receipts WHERE client IS NOT NULL GROUP BY client)
+      SELECT p.acquired AS channel, count(*) AS clients, count(*) AS buyers, sum(n >= 2) AS repeat_buyers,
+             sum(revenue) AS revenue_minor, sum(refunded) AS refunded_minor
+      FROM per JOIN people p ON p.client = per.client WHERE per.first >= '2011-03-01' GROUP BY p.acquired)"),
+                        "channel", fields);
+    CHECK(ours.size() == 4);
+    CHECK(Differences(ours, theirs) == "");
+  }
+  {
+    INFO("campaigns: audience, responders, sales, revenue, refunds, buyers and clients won");
+    std::vector<std::string> fields = {"audience", "responders", "sales", "revenue_minor", "refunded_minor",
+                                       "buyers", "new_clients"};
+    auto ours = Keyed(reports.Hq({"effectiveness", "--of", "campaigns", "--json"}), "code", fields);
+    auto theirs = Keyed(reports.Sql(R"(
+      WITH firsts AS (
+        SELECT client, campaign FROM (
+          SELECT client, campaign, row_number() OVER (PARTITION BY client ORDER BY time, receipt) AS k
+          FROM receipts WHERE client IS NOT NULL) WHERE k = 1)
+      SELECT campaign AS code,
+             (SELECT count(*) FROM people p WHERE p.tag = 'campaign:' || g.campaign) AS audience,
+             (SELECT count(DISTINCT r.client) FROM receipts r JOIN people p ON p.client = r.client
+              WHERE r.campaign = g.campaign AND p.tag = 'campaign:' || g.campaign) AS responders,
+             count(*) AS sales, sum(total) AS revenue_minor, sum(refunded) AS refunded_minor,
+             count(DISTINCT client) AS buyers,
+             (SELECT count(*) FROM firsts f WHERE f.campaign = g.campaign) AS new_clients
+      FROM receipts g WHERE campaign <> '' GROUP BY campaign)"),
+                        "code", fields);
+    CHECK(ours.size() == 2);
+    CHECK(Differences(ours, theirs) == "");
+  }
+  {
+    INFO("employees: each cashier's sales, revenue, refunds and clients");
+    std::vector<std::string> fields = {"sales", "revenue_minor", "refunded_minor", "clients", "interactions",
+                                       "tasks_done"};
+    auto ours = Keyed(reports.Hq({"effectiveness", "--of", "employees", "--json"}), "login", fields);
+    auto theirs = Keyed(reports.Sql(R"(
+      SELECT cashier AS login, count(*) AS sales, sum(total) AS revenue_minor, sum(refunded) AS refunded_minor,
+             count(DISTINCT client) AS clients, 0 AS interactions, 0 AS tasks_done
+      FROM receipts GROUP BY cashier)"),
+                        "login", fields);
+    CHECK(ours.size() == 4);
+    CHECK(Differences(ours, theirs) == "");
+  }
+  {
+    INFO("the purchase funnel: clients on record, then with at least 1 to 5 receipts");
+    auto ours = Keyed(reports.Hq({"effectiveness", "--of", "funnel", "--json"}), "purchases", {"clients", "dropped"});
+    auto theirs = Keyed(reports.Sql(R"(
+      WITH per AS (SELECT client, count(*) AS n FROM receipts WHERE client IS NOT NULL GROUP BY client),
+      steps AS (SELECT 0 AS purchases, (SELECT count(*) FROM people) AS clients
+                UNION ALL SELECT k, (SELECT count(*) FROM per WHERE n >= k)
+                FROM (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5))
+      SELECT purchases, clients, coalesce(lag(clients) OVER (ORDER BY purchases) - clients, 0) AS dropped
+      FROM steps)"),
+                        "purchases", {"clients", "dropped"});
+    CHECK(ours.size() == 6);
+    CHECK(Differences(ours, theirs) == "");
+  }
+  {
+    INFO("the sales report by employee and by campaign agrees with the effectiveness report's source");
+    auto by_cashier = reports.Ours("employee");
+    CHECK(by_cashier.size() == 4);
+    CHECK(by_cashier.count("anna") == 1);
   }
 }
 
