@@ -257,6 +257,35 @@ Result<std::vector<EmployeeRow>> EmployeeEffectiveness(const Store& store, const
   return out;
 }
 
+Result<std::vector<DealStep>> DealFunnel(const Store& store, const SalesFilter& period,
+                                         const std::string& currency) {
+  using Stage = schema::DealStage;
+  constexpr Stage kStages[] = {Stage::LEAD, Stage::QUALIFIED, Stage::PROPOSAL, Stage::NEGOTIATION, Stage::WON};
+  constexpr const char* kNames[] = {"lead", "qualified", "proposal", "negotiation", "won"};
+  std::vector<DealStep> steps;
+  for (const char* name : kNames) steps.push_back(DealStep{name});
+  CRM_ASSIGN_OR_RETURN(StoreView view, store.Read());
+  CRM_RETURN_IF_ERROR(view.ForEachOfKind(
+      EntityKind::DEAL, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
+        if (!IsLive(stored)) return Status::Ok();
+        auto deal = stored.getValue().getAs<schema::Deal>();
+        if (deal.getCurrency() != currency || !InPeriod(deal.getCreatedAt(), period)) return Status::Ok();
+        const Stage stage = deal.getStage();
+        const auto furthest = static_cast<uint16_t>(deal.getFurthestStage());
+        for (size_t i = 0; i < std::size(kStages); ++i) {
+          const auto here = static_cast<uint16_t>(kStages[i]);
+          bool reached = stage == Stage::WON || (kStages[i] != Stage::WON && furthest >= here);
+          if (!reached) continue;
+          ++steps[i].reached;
+          steps[i].amount_reached += deal.getAmount();
+          if (stage == kStages[i] && stage != Stage::WON) ++steps[i].open_here;
+          if (stage == Stage::LOST && furthest == here) ++steps[i].lost_here;
+        }
+        return Status::Ok();
+      }));
+  return steps;
+}
+
 Result<std::vector<FunnelStep>> PurchaseFunnel(const Store& store, const SalesFilter& period,
                                                const std::string& currency) {
   CRM_ASSIGN_OR_RETURN(StoreView view, store.Read());

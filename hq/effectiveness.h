@@ -62,6 +62,17 @@ struct FunnelStep {
   uint64_t dropped = 0;         // reached the step before but not this one
 };
 
+// One stage of the deal pipeline (lead, qualified, proposal, negotiation,
+// won) over the deals opened in the period: how many got this far, how many
+// are open at it now, and how many were lost with it as their furthest.
+struct DealStep {
+  std::string stage;
+  uint64_t reached = 0;         // a won deal reached every stage; a skipped stage counts as passed
+  uint64_t open_here = 0;
+  uint64_t lost_here = 0;
+  int64_t amount_reached = 0;   // the deals' expected amounts, minor units
+};
+
 // Biggest revenue first; ties by channel or code or login.
 Result<std::vector<ChannelRow>> ChannelEffectiveness(const Store& store, const SalesFilter& period,
                                                      const std::string& currency);
@@ -71,6 +82,8 @@ Result<std::vector<CampaignRow>> CampaignEffectiveness(const Store& store, const
                                                        const std::string& currency);
 Result<std::vector<EmployeeRow>> EmployeeEffectiveness(const Store& store, const SalesFilter& period,
                                                        const std::string& currency);
+// Deals in `currency` opened in the period, stage by stage.
+Result<std::vector<DealStep>> DealFunnel(const Store& store, const SalesFilter& period, const std::string& currency);
 // Steps 0 to 5 purchases: how many clients make each next purchase.
 Result<std::vector<FunnelStep>> PurchaseFunnel(const Store& store, const SalesFilter& period,
                                                const std::string& currency);

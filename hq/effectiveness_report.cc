@@ -144,13 +144,46 @@ int PrintFunnel(const std::vector<FunnelStep>& steps, const EffectivenessFlags& 
   return 0;
 }
 
+int PrintDeals(const std::vector<DealStep>& steps, const EffectivenessFlags& flags) {
+  if (flags.output == Output::kJson) {
+    nlohmann::json out = nlohmann::json::array();
+    for (size_t i = 0; i < steps.size(); ++i) {
+      const DealStep& s = steps[i];
+      out.push_back({{"stage", s.stage}, {"reached", s.reached}, {"open_here", s.open_here},
+                     {"lost_here", s.lost_here}, {"amount_reached_minor", s.amount_reached},
+                     {"of_previous", i == 0 ? 1.0 : Ratio(s.reached, steps[i - 1].reached)}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  const char* format = flags.output == Output::kCsv ? "{},{},{},{},{},{}\n"
+                                                    : "{:<12} {:>8} {:>12} {:>9} {:>9} {:>14}\n";
+  fmt::print(fmt::runtime(format), "stage", "reached", "of previous", "open here", "lost here", "amount");
+  size_t weakest = 0;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const DealStep& s = steps[i];
+    fmt::print(fmt::runtime(format), s.stage, s.reached, i == 0 ? std::string("-") : Percent(s.reached, steps[i - 1].reached),
+               s.open_here, s.lost_here, FormatMoney(s.amount_reached, flags.currency));
+    if (i > 0 && steps[i - 1].reached > 0 &&
+        (weakest == 0 || Ratio(s.reached, steps[i - 1].reached) < Ratio(steps[weakest].reached, steps[weakest - 1].reached))) {
+      weakest = i;
+    }
+  }
+  if (flags.output == Output::kTable && weakest > 0) {
+    fmt::print("weakest link: from {} to {}, {} of deals go on\n", steps[weakest - 1].stage, steps[weakest].stage,
+               Percent(steps[weakest].reached, steps[weakest - 1].reached));
+  }
+  return 0;
+}
+
 }  // namespace
 
 int ReportEffectiveness(const EffectivenessFlags& flags) {
   if (Status zone = CheckTimeZone(flags.time_zone); !zone.ok()) return Fail(zone);
-  if (flags.of != "channels" && flags.of != "campaigns" && flags.of != "employees" && flags.of != "funnel") {
+  if (flags.of != "channels" && flags.of != "campaigns" && flags.of != "employees" && flags.of != "funnel" &&
+      flags.of != "deals") {
     return Fail(Status::InvalidArgument(
-        "of", "'" + flags.of + "': effectiveness is of channels, campaigns, employees or the funnel"));
+        "of", "'" + flags.of + "': effectiveness is of channels, campaigns, employees, deals or the funnel"));
   }
   SalesFilter period;
   period.time_zone = flags.time_zone;
@@ -178,6 +211,10 @@ int ReportEffectiveness(const EffectivenessFlags& flags) {
   if (flags.of == "employees") {
     auto rows = EmployeeEffectiveness(store, period, flags.currency);
     return rows.ok() ? PrintEmployees(*rows, flags) : Fail(rows.status());
+  }
+  if (flags.of == "deals") {
+    auto steps = DealFunnel(store, period, flags.currency);
+    return steps.ok() ? PrintDeals(*steps, flags) : Fail(steps.status());
   }
   auto steps = PurchaseFunnel(store, period, flags.currency);
   return steps.ok() ? PrintFunnel(*steps, flags) : Fail(steps.status());

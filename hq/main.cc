@@ -421,8 +421,8 @@ int main(int argc, char** argv) {
   bool effect_json = false, effect_csv = false;
   auto* effectiveness = report->add_subcommand(
       "effectiveness", "of acquisition channels, campaigns (audience, response rate) and employees, "
-                       "and the purchase funnel where clients drop off");
-  effectiveness->add_option("--of", effect_flags.of, "channels, campaigns, employees or funnel")
+                       "the deal pipeline's stage conversion, and the purchase funnel where clients drop off");
+  effectiveness->add_option("--of", effect_flags.of, "channels, campaigns, employees, deals or funnel")
       ->capture_default_str();
   effectiveness->add_option("--from", effect_flags.from, "first day, YYYY-MM-DD");
   effectiveness->add_option("--to", effect_flags.to, "the day after the last, YYYY-MM-DD");

@@ -102,6 +102,7 @@ const char* OperationName(schema::Request::Which op) {
     case W::ADD_NOTE: return "add a note";
     case W::CREATE_TASK: return "create a task";
     case W::COMPLETE_TASK: return "complete a task";
+    case W::SAVE_DEAL: return "save a deal";
     case W::RECORD_FEEDBACK: return "record feedback";
     case W::ATTACH_FILE: return "attach a file";
     case W::GET_FILE: return "download a file";
@@ -456,6 +457,10 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
       case W::COMPLETE_TASK:
         return write([&](StoreTxn& txn, schema::Response::Builder out) {
           return frontdesk::CompleteTask(ctx, txn, IdFromWire(request.getCompleteTask()), out);
+        });
+      case W::SAVE_DEAL:
+        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+          return frontdesk::SaveDeal(ctx, txn, request.getSaveDeal(), out);
         });
       case W::RECORD_FEEDBACK:
         return write([&](StoreTxn& txn, schema::Response::Builder out) {

@@ -113,6 +113,61 @@ Status CompleteTask(Context& ctx, StoreTxn& txn, const Id& task_id,
   return Status::Ok();
 }
 
+Status SaveDeal(Context& ctx, StoreTxn& txn, schema::SaveDeal::Reader args,
+                schema::Response::Builder response) {
+  using Stage = schema::DealStage;
+  const Stage stage = args.getStage();
+  if (static_cast<uint16_t>(stage) > static_cast<uint16_t>(Stage::LOST)) {
+    return Status::InvalidArgument("stage", "is lead, qualified, proposal, negotiation, won or lost");
+  }
+  if (args.getAmount() < 0) return Status::InvalidArgument("amount", "cannot be negative");
+  const bool closing = stage == Stage::WON || stage == Stage::LOST;
+  const int64_t now = ctx.wall.NowMillis();
+  Id id = args.hasDeal() ? IdFromWire(args.getDeal()) : Id{};
+  const bool opening = id.IsNull();
+  if (opening) id = Id::Generate(now);
+  std::vector<const char*> fields = {"stage"};
+  ChangeMessage change = NewPatch(ctx, EntityKind::DEAL, id);
+  auto deal = change.record<schema::Deal>();
+  deal.setStage(stage);
+  if (opening) {
+    CRM_ASSIGN_OR_RETURN(Id client, RequireClient(txn, args.hasClient(), args.getClient()));
+    CRM_RETURN_IF_ERROR(CheckText("title", Str(args.getTitle()), 200, true));
+    IdToWire(client, deal.initClient());
+    deal.setTitle(args.getTitle());
+    deal.setAmount(args.getAmount());
+    deal.setCurrency(ctx.office.currency);
+    IdToWire(ctx.user.user, deal.initOwner());
+    deal.setOffice(ctx.office.code);
+    deal.setCreatedAt(now);
+    deal.setFurthestStage(closing ? Stage::LEAD : stage);
+    fields.insert(fields.end(), {"client", "title", "amount", "currency", "owner", "office", "createdAt",
+                                 "furthestStage"});
+  } else {
+    CRM_ASSIGN_OR_RETURN(Record record, Require(txn, EntityKind::DEAL, id, "deal"));
+    auto current = record.value<schema::Deal>();
+    if (current.getStage() == Stage::WON || current.getStage() == Stage::LOST) {
+      return Status(StatusCode::kConflict, "the deal is closed", "deal");
+    }
+    if (!closing && static_cast<uint16_t>(stage) > static_cast<uint16_t>(current.getFurthestStage())) {
+      deal.setFurthestStage(stage);
+      fields.push_back("furthestStage");
+    }
+    if (args.getAmount() > 0) {
+      deal.setAmount(args.getAmount());
+      fields.push_back("amount");
+    }
+  }
+  if (closing) {
+    deal.setClosedAt(now);
+    fields.push_back("closedAt");
+  }
+  for (const char* f : fields) CRM_RETURN_IF_ERROR(change.Set(f));
+  CRM_RETURN_IF_ERROR(ApplyChange(txn, change));
+  IdToWire(id, response.initSaved());
+  return Status::Ok();
+}
+
 Status RecordFeedback(Context& ctx, StoreTxn& txn, schema::NewFeedback::Reader args,
                       schema::Response::Builder response) {
   CRM_ASSIGN_OR_RETURN(Id client, RequireClient(txn, args.hasClient(), args.getClient()));

@@ -102,6 +102,9 @@ Status CreateTask(Context& ctx, StoreTxn& txn, schema::NewTask::Reader args,
                   schema::Response::Builder response);
 Status CompleteTask(Context& ctx, StoreTxn& txn, const Id& task,
                     schema::Response::Builder response);
+// Opens a deal, or moves an open one to another stage (won or lost close it).
+Status SaveDeal(Context& ctx, StoreTxn& txn, schema::SaveDeal::Reader args,
+                schema::Response::Builder response);
 Status RecordFeedback(Context& ctx, StoreTxn& txn, schema::NewFeedback::Reader args,
                       schema::Response::Builder response);
 Status AttachFile(Context& ctx, StoreTxn& txn, schema::NewFile::Reader args,

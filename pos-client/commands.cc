@@ -8,6 +8,7 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "pos-client/format.h"
@@ -813,6 +814,67 @@ void Pos::AddCommands(CLI::App& app) {
     if (!id) return;
     auto reply = Send([&](schema::Request::Builder r) { IdToWire(*id, r.initCompleteTask()); }, true);
     if (reply && !settings_.json) Print("Task completed\n");
+  });
+
+  auto* deal = app.add_subcommand("deal", "open a deal with a client, or move one along the pipeline");
+  deal->require_subcommand(1);
+  auto stage_of = [](const std::string& text) -> std::optional<schema::DealStage> {
+    static const std::map<std::string, schema::DealStage> stages = {
+        {"lead", schema::DealStage::LEAD},         {"qualified", schema::DealStage::QUALIFIED},
+        {"proposal", schema::DealStage::PROPOSAL}, {"negotiation", schema::DealStage::NEGOTIATION},
+        {"won", schema::DealStage::WON},           {"lost", schema::DealStage::LOST}};
+    auto it = stages.find(text);
+    return it == stages.end() ? std::nullopt : std::optional(it->second);
+  };
+  auto* deal_open = deal->add_subcommand("open", "open a deal with a client");
+  deal_open->add_option("client", str("client"), "client id")->required();
+  deal_open->add_option("--title", str("title"), "what is being sold")->required();
+  deal_open->add_option("--amount", str("amount"), "expected amount, like 1200.00")->required();
+  deal_open->add_option("--stage", str("stage"), "lead (default), qualified, proposal, negotiation");
+  deal_open->callback([this, str, parse_id, stage_of] {
+    auto id = parse_id(str("client"), "client");
+    if (!id) return;
+    auto stage = stage_of(str("stage").empty() ? "lead" : str("stage"));
+    if (!stage) { Fail(Status::InvalidArgument("--stage", "is lead, qualified, proposal or negotiation")); return; }
+    auto amount = Money(str("amount"), "--amount");
+    if (!amount.ok()) { Fail(amount.status()); return; }
+    auto reply = Send([&](schema::Request::Builder r) {
+      auto args = r.initSaveDeal();
+      IdToWire(*id, args.initClient());
+      args.setTitle(str("title"));
+      args.setAmount(*amount);
+      args.setStage(*stage);
+    }, true);
+    if (!reply) return;
+    Id deal_id = IdFromWire(reply->Root<schema::Response>().getSaved());
+    Print(settings_.json ? fmt::format("{{\"id\": \"{}\"}}\n", deal_id.ToString())
+                         : fmt::format("Deal {} opened\n", deal_id.ToString()));
+  });
+  auto* deal_move = deal->add_subcommand("move", "move a deal to a stage; won or lost closes it");
+  deal_move->add_option("deal", str("deal"), "deal id")->required();
+  deal_move->add_option("stage", str("stage"), "qualified, proposal, negotiation, won or lost")->required();
+  deal_move->add_option("--amount", str("amount"), "a new expected amount");
+  deal_move->callback([this, str, parse_id, stage_of] {
+    auto id = parse_id(str("deal"), "deal");
+    if (!id) return;
+    auto stage = stage_of(str("stage"));
+    if (!stage) {
+      Fail(Status::InvalidArgument("stage", "is lead, qualified, proposal, negotiation, won or lost"));
+      return;
+    }
+    int64_t amount = 0;
+    if (!str("amount").empty()) {
+      auto parsed = Money(str("amount"), "--amount");
+      if (!parsed.ok()) { Fail(parsed.status()); return; }
+      amount = *parsed;
+    }
+    auto reply = Send([&](schema::Request::Builder r) {
+      auto args = r.initSaveDeal();
+      IdToWire(*id, args.initDeal());
+      args.setStage(*stage);
+      args.setAmount(amount);
+    }, true);
+    if (reply && !settings_.json) Print(fmt::format("Deal moved to {}\n", str("stage")));
   });
 
   auto* feedback = app.add_subcommand("feedback", "record a client's feedback");

@@ -47,7 +47,18 @@ struct Request {
     deleteClient @24 :Id;
     eraseClient @25 :Id;
     listConflicts @26 :Void;
+    saveDeal @27 :SaveDeal;
   }
+}
+
+# Opens a deal (no `deal`), or moves one to another stage. A won or lost
+# deal is closed: it moves no more.
+struct SaveDeal {
+  deal @0 :Id;                    # null: a new deal
+  client @1 :Id;                  # a new deal's client
+  title @2 :Text;                 # a new deal's title
+  amount @3 :Int64;               # minor units, in the office's currency; a new deal's, or 0 to keep
+  stage @4 :Records.DealStage;
 }
 
 # Merges `duplicate` into `survivor`: every office then shows the duplicate's

@@ -221,6 +221,8 @@ struct Deal {
   owner @5 :Id;
   office @6 :Text;
   createdAt @7 :Int64;
+  furthestStage @8 :DealStage;   # the furthest open stage it reached (lead .. negotiation)
+  closedAt @9 :Int64;            # when it was won or lost; 0 while open
 }
 
 struct Product {

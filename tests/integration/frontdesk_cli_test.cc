@@ -436,5 +436,52 @@ TEST_CASE("crm-hq report credit: what each client owes on account, and what is o
   CHECK(bad.err.find("as-of") != std::string::npos);
 }
 
+TEST_CASE("deals move along the pipeline, and crm-hq shows where they drop out",
+          "[integration][frontdesk][reports]") {
+  Office office;
+  office.SetUpDesk();
+  std::string anna = office.AddClient({"--first", "Anna", "--card", "C-1"});
+  auto open = [&](const std::string& amount, const std::string& stage) -> std::string {
+    return office.Json({"deal", "open", anna, "--title", "fleet of mugs", "--amount", amount, "--stage", stage})["id"];
+  };
+  std::string won = open("100", "lead");
+  office.Ok({"deal", "move", won, "qualified"});
+  office.Ok({"deal", "move", won, "proposal"});
+  office.Ok({"deal", "move", won, "won"});
+  std::string lost_early = open("200", "lead");
+  office.Ok({"deal", "move", lost_early, "qualified"});
+  office.Ok({"deal", "move", lost_early, "lost"});
+  std::string lost_late = open("300", "proposal");  // came in at proposal: the stages before count as passed
+  office.Ok({"deal", "move", lost_late, "negotiation"});
+  office.Ok({"deal", "move", lost_late, "lost"});
+  open("400", "lead");
+  open("500", "qualified");
+
+  RunResult closed = office.Pos({"deal", "move", won, "negotiation"});
+  CHECK(closed.exit_code == 6);
+  CHECK(closed.err.find("closed") != std::string::npos);
+  CHECK(office.Pos({"deal", "move", won, "sideways"}).exit_code != 0);
+  CHECK(office.Pos({"deal", "open", anna, "--title", "x", "--amount", "-5"}).exit_code != 0);
+
+  RunResult r = testing::Run({CRM_HQ, "report", "effectiveness", "--of", "deals", "--data",
+                              (office.dir() / "data").string(), "--json"},
+                             "", {}, office.dir());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  json steps = json::parse(r.out);
+  REQUIRE(steps.size() == 5);
+  auto step = [&](size_t i) {
+    return std::vector<int64_t>{steps[i]["reached"], steps[i]["open_here"], steps[i]["lost_here"],
+                                steps[i]["amount_reached_minor"]};
+  };
+  CHECK(steps[0]["stage"] == "lead");
+  CHECK(step(0) == std::vector<int64_t>{5, 1, 0, 150000});
+  CHECK(step(1) == std::vector<int64_t>{4, 1, 1, 110000});  // qualified: all but the open lead
+  CHECK(step(2) == std::vector<int64_t>{2, 0, 0, 40000});   // proposal: the won one and the late loss
+  CHECK(step(3) == std::vector<int64_t>{2, 0, 1, 40000});   // negotiation: lost there once
+  CHECK(steps[4]["stage"] == "won");
+  CHECK(step(4) == std::vector<int64_t>{1, 0, 0, 10000});
+}
+
 }  // namespace
 }  // namespace crm
