@@ -12,17 +12,13 @@
 #include "hq/birthdays.h"
 #include "hq/campaign_list.h"
 #include "hq/campaign_tag.h"
+#include "hq/segment_report.h"
 #include "node/csv.h"
 #include "node/local_time.h"
 #include "node/runtime.h"
 
 namespace crm {
 namespace {
-
-int Fail(const Status& status) {
-  fmt::print(stderr, "crm-hq: {}\n", status.ToString());
-  return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
-}
 
 std::string FormatDate(const LocalDate& date) {
   return fmt::format("{:04}-{:02}-{:02}", date.year, date.month, date.day);
@@ -48,25 +44,25 @@ std::string Joined(const std::vector<std::string>& items, const char* separator)
 }  // namespace
 
 int ListBirthdays(const BirthdayFlags& flags) {
-  if (Status zone = CheckTimeZone(flags.time_zone); !zone.ok()) return Fail(zone);
+  if (Status zone = CheckTimeZone(flags.time_zone); !zone.ok()) return FailReport(zone);
   StoreRuntime hq;
   LocalDate from;
   if (flags.from.empty()) {
     from = ToLocalDate(hq.wall.NowMillis(), flags.time_zone);
   } else {
     auto parsed = ParseDate(flags.from, "from");
-    if (!parsed.ok()) return Fail(parsed.status());
+    if (!parsed.ok()) return FailReport(parsed.status());
     from = *parsed;
   }
-  if (Status window = CheckBirthdayWindow(from, flags.days); !window.ok()) return Fail(window);
-  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  if (Status window = CheckBirthdayWindow(from, flags.days); !window.ok()) return FailReport(window);
+  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return FailReport(opened);
   auto birthdays = UpcomingBirthdays(*hq.store, from, flags.days);
-  if (!birthdays.ok()) return Fail(birthdays.status());
+  if (!birthdays.ok()) return FailReport(birthdays.status());
   size_t made = 0;
   if (flags.make_tasks) {
     auto tasks =
         MakeBirthdayTasks(*hq.writer, *hq.hlc, *birthdays, flags.time_zone, hq.wall.NowMillis());
-    if (!tasks.ok()) return Fail(tasks.status());
+    if (!tasks.ok()) return FailReport(tasks.status());
     made = *tasks;
   }
   const LocalDate to = AddDays(from, flags.days - 1);
@@ -125,39 +121,39 @@ int ListCampaignAudience(const CampaignListFlags& flags) {
   AudienceQuery query;
   query.currency = flags.currency;
   if (flags.segment.empty() == flags.abc.empty()) {
-    return Fail(Status::InvalidArgument("segment", "give either --segment NAME or --abc A|B|C"));
+    return FailReport(Status::InvalidArgument("segment", "give either --segment NAME or --abc A|B|C"));
   }
   if (!flags.segment.empty()) {
     query.segment = flags.segment;
   } else if (flags.abc.size() == 1) {
     query.abc = static_cast<char>(std::toupper(static_cast<unsigned char>(flags.abc[0])));
   } else {
-    return Fail(
+    return FailReport(
         Status::InvalidArgument("abc", "'" + flags.abc + "' is not an ABC class: A, B or C"));
   }
-  if (Status checked = CheckAudienceQuery(query); !checked.ok()) return Fail(checked);
+  if (Status checked = CheckAudienceQuery(query); !checked.ok()) return FailReport(checked);
   auto channel = ChannelFromName(flags.channel);
   if (!channel) {
-    return Fail(Status::InvalidArgument(
+    return FailReport(Status::InvalidArgument(
         "channel",
         "'" + flags.channel + "' is not a channel: email, sms, phone, post or messenger"));
   }
   query.channel = *channel;
   if (flags.tag && flags.code.empty()) {
-    return Fail(
+    return FailReport(
         Status::InvalidArgument("tag", "--tag needs --code CAMPAIGN: the tag is campaign:CODE"));
   }
   if (!flags.code.empty()) {
-    if (Status code = CheckCampaignCode(flags.code); !code.ok()) return Fail(code);
+    if (Status code = CheckCampaignCode(flags.code); !code.ok()) return FailReport(code);
   }
   StoreRuntime hq;
-  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return FailReport(opened);
   auto audience = CampaignAudience(*hq.store, query);
-  if (!audience.ok()) return Fail(audience.status());
+  if (!audience.ok()) return FailReport(audience.status());
   TagOutcome tagged;
   if (flags.tag) {
     auto outcome = TagAudience(*hq.writer, *hq.hlc, *audience, flags.code);
-    if (!outcome.ok()) return Fail(outcome.status());
+    if (!outcome.ok()) return FailReport(outcome.status());
     tagged = *outcome;
   }
   std::string segment;  // as the reports name it
@@ -225,7 +221,7 @@ int ListCampaignAudience(const CampaignListFlags& flags) {
     std::ofstream file(flags.out, std::ios::trunc | std::ios::binary);
     file << list.str();
     file.flush();
-    if (!file) return Fail(Status::IOError("cannot write " + flags.out));
+    if (!file) return FailReport(Status::IOError("cannot write " + flags.out));
     fmt::print("{}{} written to {}\n", summary,
                output == Output::kJson ? "the list (JSON)" : "the list (CSV)", flags.out);
     return 0;

@@ -12,18 +12,10 @@
 #include "sync/money.h"
 
 namespace crm {
-namespace {
-
-int Fail(const Status& status) {
-  fmt::print(stderr, "crm-hq: {}\n", status.ToString());
-  return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
-}
-
-}  // namespace
 
 int ReportCredit(const CreditReportFlags& flags) {
-  if (Status zone = CheckTimeZone(flags.time_zone); !zone.ok()) return Fail(zone);
-  if (flags.terms_days < 0) return Fail(Status::InvalidArgument("terms-days", "cannot be negative"));
+  if (Status zone = CheckTimeZone(flags.time_zone); !zone.ok()) return FailReport(zone);
+  if (flags.terms_days < 0) return FailReport(Status::InvalidArgument("terms-days", "cannot be negative"));
   CreditOptions options;
   options.currency = flags.currency;
   options.terms_ms = int64_t{flags.terms_days} * 86'400'000;
@@ -33,13 +25,13 @@ int ReportCredit(const CreditReportFlags& flags) {
                            .count();
   } else {
     auto day = DayStartUtc(flags.as_of, flags.time_zone, "as-of");
-    if (!day.ok()) return Fail(day.status());
+    if (!day.ok()) return FailReport(day.status());
     options.as_of_ms = *day;
   }
   StoreRuntime hq;
-  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return FailReport(opened);
   auto rows = CreditOutstanding(*hq.store, options);
-  if (!rows.ok()) return Fail(rows.status());
+  if (!rows.ok()) return FailReport(rows.status());
   const std::string& cur = flags.currency;
   auto due = [&](int64_t ms) { return ms ? FormatLocalTime(ms, flags.time_zone).substr(0, 10) : std::string("-"); };
   if (flags.output == Output::kJson) {

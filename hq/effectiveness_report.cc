@@ -12,11 +12,6 @@
 namespace crm {
 namespace {
 
-int Fail(const Status& status) {
-  fmt::print(stderr, "crm-hq: {}\n", status.ToString());
-  return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
-}
-
 // "12.5%" of `part` in `whole`; "-" when there is no whole.
 std::string Percent(uint64_t part, uint64_t whole) {
   return whole == 0 ? "-" : fmt::format("{:.1f}%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
@@ -179,45 +174,45 @@ int PrintDeals(const std::vector<DealStep>& steps, const EffectivenessFlags& fla
 }  // namespace
 
 int ReportEffectiveness(const EffectivenessFlags& flags) {
-  if (Status zone = CheckTimeZone(flags.time_zone); !zone.ok()) return Fail(zone);
+  if (Status zone = CheckTimeZone(flags.time_zone); !zone.ok()) return FailReport(zone);
   if (flags.of != "channels" && flags.of != "campaigns" && flags.of != "employees" && flags.of != "funnel" &&
       flags.of != "deals") {
-    return Fail(Status::InvalidArgument(
+    return FailReport(Status::InvalidArgument(
         "of", "'" + flags.of + "': effectiveness is of channels, campaigns, employees, deals or the funnel"));
   }
   SalesFilter period;
   period.time_zone = flags.time_zone;
   if (!flags.from.empty()) {
     auto from = DayStartUtc(flags.from, flags.time_zone, "from");
-    if (!from.ok()) return Fail(from.status());
+    if (!from.ok()) return FailReport(from.status());
     period.from_ms = *from;
   }
   if (!flags.to.empty()) {
     auto to = DayStartUtc(flags.to, flags.time_zone, "to");
-    if (!to.ok()) return Fail(to.status());
+    if (!to.ok()) return FailReport(to.status());
     period.to_ms = *to;
   }
   StoreRuntime hq;
-  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return FailReport(opened);
   const Store& store = *hq.store;
   if (flags.of == "channels") {
     auto rows = ChannelEffectiveness(store, period, flags.currency);
-    return rows.ok() ? PrintChannels(*rows, flags) : Fail(rows.status());
+    return rows.ok() ? PrintChannels(*rows, flags) : FailReport(rows.status());
   }
   if (flags.of == "campaigns") {
     auto rows = CampaignEffectiveness(store, period, flags.currency);
-    return rows.ok() ? PrintCampaigns(*rows, flags) : Fail(rows.status());
+    return rows.ok() ? PrintCampaigns(*rows, flags) : FailReport(rows.status());
   }
   if (flags.of == "employees") {
     auto rows = EmployeeEffectiveness(store, period, flags.currency);
-    return rows.ok() ? PrintEmployees(*rows, flags) : Fail(rows.status());
+    return rows.ok() ? PrintEmployees(*rows, flags) : FailReport(rows.status());
   }
   if (flags.of == "deals") {
     auto steps = DealFunnel(store, period, flags.currency);
-    return steps.ok() ? PrintDeals(*steps, flags) : Fail(steps.status());
+    return steps.ok() ? PrintDeals(*steps, flags) : FailReport(steps.status());
   }
   auto steps = PurchaseFunnel(store, period, flags.currency);
-  return steps.ok() ? PrintFunnel(*steps, flags) : Fail(steps.status());
+  return steps.ok() ? PrintFunnel(*steps, flags) : FailReport(steps.status());
 }
 
 }  // namespace crm

@@ -16,25 +16,25 @@
 namespace crm {
 namespace {
 
-int Fail(const Status& status) {
+}  // namespace
+
+int FailReport(const Status& status) {
   fmt::print(stderr, "crm-hq: {}\n", status.ToString());
   return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
 }
 
-}  // namespace
-
 int ReportRfm(const SegmentReportFlags& flags) {
-  if (Status zone = CheckTimeZone(flags.time_zone); !zone.ok()) return Fail(zone);
+  if (Status zone = CheckTimeZone(flags.time_zone); !zone.ok()) return FailReport(zone);
   int64_t as_of = 0;
   if (!flags.as_of.empty()) {
     auto ms = DayStartUtc(flags.as_of, flags.time_zone, "as-of");
-    if (!ms.ok()) return Fail(ms.status());
+    if (!ms.ok()) return FailReport(ms.status());
     as_of = *ms;
   }
   StoreRuntime hq;
-  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return FailReport(opened);
   auto report = Rfm(*hq.store, as_of, flags.currency);
-  if (!report.ok()) return Fail(report.status());
+  if (!report.ok()) return FailReport(report.status());
   const auto& rows = report->clients;
 
   if (flags.clients) {
@@ -114,12 +114,12 @@ int ReportAbc(const SegmentReportFlags& flags) {
   } else if (flags.of == "clients") {
     of = AbcOf::kClients;
   } else {
-    return Fail(Status::InvalidArgument("of", "'" + flags.of + "': ABC is of products or of clients"));
+    return FailReport(Status::InvalidArgument("of", "'" + flags.of + "': ABC is of products or of clients"));
   }
   StoreRuntime hq;
-  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return FailReport(opened);
   auto rows = Abc(*hq.store, of, flags.currency);
-  if (!rows.ok()) return Fail(rows.status());
+  if (!rows.ok()) return FailReport(rows.status());
   std::map<char, std::pair<uint64_t, int64_t>> classes;  // items, revenue
   for (const AbcRow& r : *rows) {
     classes[r.abc].first += 1;
@@ -164,9 +164,9 @@ int ReportAbc(const SegmentReportFlags& flags) {
 
 int ReportXyz(const SegmentReportFlags& flags) {
   StoreRuntime hq;
-  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return FailReport(opened);
   auto rows = Xyz(*hq.store, flags.time_zone);
-  if (!rows.ok()) return Fail(rows.status());
+  if (!rows.ok()) return FailReport(rows.status());
   size_t shown = flags.top ? std::min(flags.top, rows->size()) : rows->size();
   if (flags.output == Output::kJson) {
     nlohmann::json out = nlohmann::json::array();
@@ -191,11 +191,11 @@ int ReportXyz(const SegmentReportFlags& flags) {
 
 int ReportAbcXyz(const SegmentReportFlags& flags) {
   StoreRuntime hq;
-  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return FailReport(opened);
   auto abc = Abc(*hq.store, AbcOf::kProducts, flags.currency);
-  if (!abc.ok()) return Fail(abc.status());
+  if (!abc.ok()) return FailReport(abc.status());
   auto xyz = Xyz(*hq.store, flags.time_zone);
-  if (!xyz.ok()) return Fail(xyz.status());
+  if (!xyz.ok()) return FailReport(xyz.status());
   std::map<std::string, char> xyz_of;
   for (const XyzRow& r : *xyz) xyz_of[r.sku] = r.xyz;
   std::map<std::string, std::pair<uint64_t, int64_t>> cells;  // "AX" -> products, revenue
@@ -228,14 +228,14 @@ int ReportAbcXyz(const SegmentReportFlags& flags) {
 
 int ReportForecast(const SegmentReportFlags& flags) {
   StoreRuntime hq;
-  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return FailReport(opened);
   ForecastOptions options;
   options.time_zone = flags.time_zone;
   options.window = flags.window;
   options.held_out = flags.held_out;
   options.ahead = flags.ahead;
   auto forecasts = ForecastDemand(*hq.store, options);
-  if (!forecasts.ok()) return Fail(forecasts.status());
+  if (!forecasts.ok()) return FailReport(forecasts.status());
   std::vector<const ProductForecast*> rows;
   for (const ProductForecast& p : forecasts->products) rows.push_back(&p);
   std::stable_sort(rows.begin(), rows.end(), [](const ProductForecast* a, const ProductForecast* b) {

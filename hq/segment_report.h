@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "sync/status.h"
+
 namespace crm {
 
 enum class Output { kTable, kCsv, kJson };
@@ -22,6 +24,10 @@ struct SegmentReportFlags {
   int ahead = 3;                  // forecast: months forecast
   Output output = Output::kTable;
 };
+
+// Prints `status` to stderr as crm-hq's error; returns the exit code it
+// calls for (2 for invalid input, 1 otherwise). Every report command ends so.
+int FailReport(const Status& status);
 
 // Each prints its report to stdout; returns the process exit code (errors
 // go to stderr).

@@ -48,19 +48,7 @@ WITH ok AS (
 // them. `returned`: per sale line, the sale, its time, SKU, units returned
 // and their amount. Made once as a table, with an index, so the matching is
 // not a scan per cancellation.
-constexpr const char* kReturnsScript = R"(
-CREATE TABLE clean AS )" R"(
-WITH ok AS (
-  SELECT rowid AS line, InvoiceNo AS receipt, StockCode AS sku, CAST(Quantity AS INTEGER) AS quantity,
-         CAST(round(CAST(UnitPrice AS REAL) * 100) AS INTEGER) AS price, InvoiceDate AS time,
-         NULLIF(CASE WHEN CustomerID LIKE '%.0' THEN substr(CustomerID, 1, length(CustomerID) - 2)
-                     ELSE CustomerID END, '') AS client
-  FROM raw
-  WHERE InvoiceNo NOT LIKE 'C%'
-    AND CAST(Quantity AS INTEGER) > 0 AND CAST(Quantity AS INTEGER) <= 1000000
-    AND UnitPrice NOT LIKE '-%'
-    AND (instr(UnitPrice, '.') = 0 OR length(UnitPrice) - instr(UnitPrice, '.') <= 2)
-) SELECT * FROM ok;
+const std::string kReturnsScript = "CREATE TABLE clean AS " + std::string(kCleanLines) + R"( SELECT * FROM ok;
 CREATE INDEX clean_by_client ON clean(client, sku, time);
 CREATE INDEX clean_by_receipt ON clean(receipt, sku);
 CREATE TABLE returned AS
