@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <deque>
 #include <random>
 #include <set>
 #include <sstream>
@@ -72,18 +73,21 @@ class ClientStore {
     REQUIRE(ids.ok());
     return ids->size();
   }
-  Record Get(const Id& id) {
+  // The client as stored now. The record is kept for the fixture's life, so
+  // a reader taken from it (Get(id).value<schema::Client>()) stays valid.
+  const Record& Get(const Id& id) {
     auto view = runtime_.store->Read();
     REQUIRE(view.ok());
     auto record = view->Get(EntityKind::CLIENT, id);
     REQUIRE(record.ok());
-    return std::move(record).value();
+    return kept_.emplace_back(std::move(record).value());
   }
   Store& store() { return *runtime_.store; }
 
  private:
   testing::TempDir dir_;
   StoreRuntime runtime_;
+  std::deque<Record> kept_;  // what Get returned
 };
 
 std::string S(capnp::Text::Reader text) { return std::string(text.cStr(), text.size()); }
@@ -123,7 +127,7 @@ TEST_CASE("client import: every column read with phones in E.164 and emails lowe
 
   Id ann_id = store.ByCard("17850");  // the spreadsheet's ".0" dropped, as the sales import does
   CHECK(ann_id == ImportedClientId("WEB", "17850"));
-  Record ann = store.Get(ann_id);
+  const Record& ann = store.Get(ann_id);
   auto c = ann.value<schema::Client>();
   CHECK(c.getKind() == schema::ClientKind::PERSON);
   CHECK(S(c.getFirstName()) == "Ann");
