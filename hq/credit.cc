@@ -84,7 +84,7 @@ Result<std::vector<CreditRow>> CreditOutstanding(const Store& store, const Credi
     int64_t given = 0;
     for (const auto& [time, amount] : account.credits) {
       given += amount;
-      int64_t unpaid = std::min(amount, std::max<int64_t>(0, amount - settled));
+      int64_t unpaid = std::max<int64_t>(0, amount - settled);
       settled = std::max<int64_t>(0, settled - amount);
       if (unpaid == 0) continue;
       int64_t due = time + options.terms_ms;

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/differences.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -27,6 +28,7 @@ namespace crm {
 namespace {
 
 using nlohmann::json;
+using testing::Differences;
 using testing::RunResult;
 namespace chrono = std::chrono;
 
@@ -209,24 +211,6 @@ std::string CampaignSql(const std::string& members, const std::string& segment, 
          " THEN CASE WHEN contact <> '' THEN 'listed' ELSE 'no_contact' END WHEN " +
          Fill(kRefused, "consent") +
          " THEN 'consent_refused' ELSE 'consent_unknown' END AS outcome FROM judged";
-}
-
-// Up to five keys on which the two differ, with both values; empty if equal.
-std::string Differences(const std::map<std::string, std::string>& ours,
-                        const std::map<std::string, std::string>& theirs) {
-  std::string out;
-  int shown = 0;
-  std::set<std::string> keys;
-  for (const auto& [k, v] : ours) keys.insert(k);
-  for (const auto& [k, v] : theirs) keys.insert(k);
-  for (const std::string& k : keys) {
-    auto a = ours.find(k);
-    auto b = theirs.find(k);
-    std::string va = a == ours.end() ? "(missing)" : a->second;
-    std::string vb = b == theirs.end() ? "(missing)" : b->second;
-    if (va != vb && shown++ < 5) out += k + ": ours " + va + ", sqlite3 " + vb + "\n";
-  }
-  return out;
 }
 
 class CampaignStore {

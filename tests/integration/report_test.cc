@@ -15,6 +15,7 @@
 #include <tuple>
 #include <vector>
 
+#include "tests/support/differences.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -22,6 +23,7 @@ namespace crm {
 namespace {
 
 using nlohmann::json;
+using testing::Differences;
 using testing::RunResult;
 
 // The import's cleaning rules (docs/import.md) in SQL: cancellations, lines
@@ -188,25 +190,6 @@ std::string fmt(double value) {
   char text[64];
   std::snprintf(text, sizeof(text), "%.6f", value);
   return text;
-}
-
-// Up to five keys on which `ours` and `theirs` differ, with both values;
-// empty if they are equal.
-std::string Differences(const std::map<std::string, std::string>& ours,
-                        const std::map<std::string, std::string>& theirs) {
-  std::string out;
-  int shown = 0;
-  std::set<std::string> keys;
-  for (const auto& [k, v] : ours) keys.insert(k);
-  for (const auto& [k, v] : theirs) keys.insert(k);
-  for (const std::string& k : keys) {
-    auto a = ours.find(k);
-    auto b = theirs.find(k);
-    std::string va = a == ours.end() ? "(missing)" : a->second;
-    std::string vb = b == theirs.end() ? "(missing)" : b->second;
-    if (va != vb && shown++ < 5) out += k + ": ours " + va + ", sqlite3 " + vb + "\n";
-  }
-  return out;
 }
 
 // The data set: CRM_RETAIL_CSV from the environment, else as configured.
