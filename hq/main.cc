@@ -82,12 +82,7 @@ void WriteStatus(const HubFlags& flags, HubServer& server, Store& store, Clock& 
                            {"log_seq", log_seq},
                            {"oldest_seq", oldest_seq},
                            {"offices", offices}};
-  std::string tmp = StatusFile(flags) + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << status.dump(2) << "\n";
-  }
-  std::rename(tmp.c_str(), StatusFile(flags).c_str());
+  WriteLineFile(StatusFile(flags), status.dump(2));
 }
 
 int Serve(const HubFlags& flags) {
@@ -123,12 +118,7 @@ int Serve(const HubFlags& flags) {
   spdlog::info("crm-hq (node {}) accepting offices on {}", hq.store->node_id().ToString(),
                (*server)->endpoint());
   if (!flags.endpoint_file.empty()) {
-    std::string tmp = flags.endpoint_file + ".tmp";
-    {
-      std::ofstream out(tmp);
-      out << (*server)->endpoint() << "\n";
-    }
-    std::rename(tmp.c_str(), flags.endpoint_file.c_str());
+    WriteLineFile(flags.endpoint_file, (*server)->endpoint());
   }
   timespec second{1, 0};
   for (;;) {

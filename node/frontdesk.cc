@@ -22,19 +22,6 @@ using frontdesk::Str;
 
 namespace {
 
-schema::ErrorCode ToErrorCode(StatusCode code) {
-  switch (code) {
-    case StatusCode::kInvalidArgument: return schema::ErrorCode::INVALID_ARGUMENT;
-    case StatusCode::kNotFound: return schema::ErrorCode::NOT_FOUND;
-    case StatusCode::kAlreadyExists: return schema::ErrorCode::ALREADY_EXISTS;
-    case StatusCode::kConflict: return schema::ErrorCode::CONFLICT;
-    case StatusCode::kPermissionDenied: return schema::ErrorCode::PERMISSION_DENIED;
-    case StatusCode::kUnauthenticated: return schema::ErrorCode::UNAUTHENTICATED;
-    case StatusCode::kResourceExhausted: return schema::ErrorCode::RESOURCE_EXHAUSTED;
-    case StatusCode::kUnavailable: return schema::ErrorCode::UNAVAILABLE;
-    default: return schema::ErrorCode::INTERNAL;
-  }
-}
 
 std::string ErrorResponse(const Id& request_id, const Status& status,
                           schema::ErrorCode code_override = schema::ErrorCode::INTERNAL,
@@ -43,7 +30,7 @@ std::string ErrorResponse(const Id& request_id, const Status& status,
   auto response = message.initRoot<schema::Response>();
   if (!request_id.IsNull()) IdToWire(request_id, response.initRequestId());
   auto error = response.initError();
-  error.setCode(use_override ? code_override : ToErrorCode(status.code()));
+  error.setCode(use_override ? code_override : ErrorCodeOf(status.code()));
   error.setField(status.field());
   error.setMessage(status.message());
   return EncodeMessage(message);
@@ -119,6 +106,20 @@ const char* OperationName(schema::Request::Which op) {
 }
 
 }  // namespace
+
+schema::ErrorCode ErrorCodeOf(StatusCode code) {
+  switch (code) {
+    case StatusCode::kInvalidArgument: return schema::ErrorCode::INVALID_ARGUMENT;
+    case StatusCode::kNotFound: return schema::ErrorCode::NOT_FOUND;
+    case StatusCode::kAlreadyExists: return schema::ErrorCode::ALREADY_EXISTS;
+    case StatusCode::kConflict: return schema::ErrorCode::CONFLICT;
+    case StatusCode::kPermissionDenied: return schema::ErrorCode::PERMISSION_DENIED;
+    case StatusCode::kUnauthenticated: return schema::ErrorCode::UNAUTHENTICATED;
+    case StatusCode::kResourceExhausted: return schema::ErrorCode::RESOURCE_EXHAUSTED;
+    case StatusCode::kUnavailable: return schema::ErrorCode::UNAVAILABLE;
+    default: return schema::ErrorCode::INTERNAL;
+  }
+}
 
 Status OfficeConfig::Validate() const {
   if (code.size() < 2 || code.size() > 8 ||
@@ -405,6 +406,9 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
             }
           }
           status.setLastHubContact(sync.configured ? sync.uplink.last_contact_ms : 0);
+          status.setHubConfigured(sync.configured);
+          status.setHubConnected(sync.configured && sync.uplink.connected);
+          if (sync.configured) status.setHubRefusal(sync.uplink.refusal);
           status.setTimeZone(office_.time_zone);
           status.setCurrency(office_.currency);
           return Status::Ok();

@@ -37,6 +37,10 @@ struct OfficeConfig {
   Status Validate() const;
 };
 
+// The front-desk API's error code for a status (kInternal for a code the
+// API does not name).
+schema::ErrorCode ErrorCodeOf(StatusCode code);
+
 // A logged-in user.
 struct SessionUser {
   Id user;
@@ -64,6 +68,11 @@ class FrontDesk {
 
   const OfficeConfig& office() const { return office_; }
 
+  // The session of `token`, touched; kUnauthenticated if none or expired.
+  // Thread-safe. (For transports that add requests of their own, such as
+  // the HQ dashboard's reports.)
+  Result<SessionUser> Authenticate(std::string_view token);
+
   // Where `status` learns about the link to the hub. REQUIRES: called before
   // serving requests.
   void SetSyncStatus(std::function<SyncSnapshot()> provider) { sync_status_ = std::move(provider); }
@@ -72,8 +81,6 @@ class FrontDesk {
   class Operation;
   friend class Operation;
 
-  // The session of `token`, touched; kUnauthenticated if none or expired.
-  Result<SessionUser> Authenticate(std::string_view token);
   // An audit entry of `action` by `user`, stamped now.
   AuditEvent AuditOf(const SessionUser& user, std::string action) const;
   // Appends `event` to the audit log in a transaction of its own, soon.

@@ -19,9 +19,15 @@
 #include "node/runtime.h"
 #include "node/server.h"
 #include "node/store.h"
+#include "node/web_api.h"
+#include "node/web_server.h"
 #include "node/writer.h"
 
 namespace crm {
+
+// The browser front desk's files (node/web/), built in by CMake.
+std::vector<WebAsset> FrontDeskAssets();
+
 namespace {
 
 struct NodeFlags {
@@ -34,6 +40,8 @@ struct NodeFlags {
   OfficeConfig office;
   ServerOptions server;
   std::string endpoint_file;
+  WebServerOptions web;  // web.listen empty: no browser front desk
+  std::string web_endpoint_file;
   int64_t max_skew_ms = 60'000;
   uint64_t log_keep = 100'000;   // newest log entries never pruned
   int64_t prune_every_ms = 10'000;
@@ -130,12 +138,7 @@ int Serve(const NodeFlags& flags) {
       node.downstream = std::move(downstream).value();
       spdlog::info("serving downstream offices on {}", node.downstream->endpoint());
       if (!flags.sync_endpoint_file.empty()) {
-        std::string tmp = flags.sync_endpoint_file + ".tmp";
-        {
-          std::ofstream out(tmp);
-          out << node.downstream->endpoint() << "\n";
-        }
-        std::rename(tmp.c_str(), flags.sync_endpoint_file.c_str());
+        WriteLineFile(flags.sync_endpoint_file, node.downstream->endpoint());
       }
     }
     UplinkClientOptions options;
@@ -159,16 +162,23 @@ int Serve(const NodeFlags& flags) {
   spdlog::info("crm-node {} (node {}) serving the front desk on {}", flags.office.code,
                node.runtime.store->node_id().ToString(), (*server)->endpoint());
   if (!flags.endpoint_file.empty()) {
-    std::string tmp = flags.endpoint_file + ".tmp";
-    {
-      std::ofstream out(tmp);
-      out << (*server)->endpoint() << "\n";
-    }
-    std::rename(tmp.c_str(), flags.endpoint_file.c_str());
+    WriteLineFile(flags.endpoint_file, (*server)->endpoint());
+  }
+  std::unique_ptr<WebApi> web_api;
+  std::unique_ptr<WebServer> web;
+  if (!flags.web.listen.empty()) {
+    web_api = std::make_unique<WebApi>(*node.desk, FrontDeskAssets(), "/index.html");
+    WebApi* api = web_api.get();
+    auto started = WebServer::Start(flags.web, [api](const WebRequest& request) { return api->Handle(request); });
+    if (!started.ok()) return Fail(started.status());
+    web = std::move(started).value();
+    spdlog::info("browser front desk on {}", web->endpoint());
+    if (!flags.web_endpoint_file.empty()) WriteLineFile(flags.web_endpoint_file, web->endpoint());
   }
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   spdlog::info("signal {}: finishing requests in progress", signal_number);
+  if (web) web->Stop();
   (*server)->Stop();
   if (node.uplink) node.uplink->Stop();
   if (node.downstream) node.downstream->Stop();
@@ -225,6 +235,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--prune-every-ms", flags.prune_every_ms, "how often the log is pruned")
       ->capture_default_str();
+  app.add_option("--web", flags.web.listen,
+                 "serve the browser front desk on HOST:PORT (loopback, or anywhere with --web-cert)");
+  app.add_option("--web-cert", flags.web.cert_file, "PEM certificate: serve the browser front desk over HTTPS");
+  app.add_option("--web-key", flags.web.key_file, "PEM private key of --web-cert");
+  app.add_option("--web-endpoint-file", flags.web_endpoint_file, "write the browser front desk's URL here");
   auto* serve = app.add_subcommand("serve", "serve the front desk");
 
   std::string login = "admin";

@@ -3,7 +3,10 @@
 // stamp), and its group-commit writer. main() of every program owns one.
 #pragma once
 
+#include <cstdio>
+#include <fstream>
 #include <memory>
+#include <string>
 
 #include "node/store.h"
 #include "node/writer.h"
@@ -30,5 +33,17 @@ struct StoreRuntime {
     return Status::Ok();
   }
 };
+
+// Writes `line` and a newline to `path` through a temporary file renamed
+// into place, so whoever waits for the file (a script, a test) never reads
+// half of it. For the endpoint files the servers write once listening.
+inline void WriteLineFile(const std::string& path, const std::string& line) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << line << "\n";
+  }
+  std::rename(tmp.c_str(), path.c_str());
+}
 
 }  // namespace crm

@@ -1,6 +1,5 @@
 #include "pos-client/pos.h"
 
-#include <capnp/compat/json.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,28 +12,11 @@
 #include <sstream>
 
 #include "pos-client/format.h"
+#include "sync/json_codec.h"
 #include "sync/wire.h"
 
 namespace crm::pos {
 namespace {
-
-// Ids print as their 26-character text in JSON. (Cap'n Proto's handler base
-// has a protected non-virtual destructor by design.)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
-class IdJsonHandler final : public capnp::JsonCodec::Handler<schema::Id> {
- public:
-  void encode(const capnp::JsonCodec&, schema::Id::Reader input,
-              capnp::JsonValue::Builder output) const override {
-    output.setString(IdFromWire(input).ToString());
-  }
-  void decode(const capnp::JsonCodec&, capnp::JsonValue::Reader input,
-              schema::Id::Builder output) const override {
-    auto id = Id::Parse(input.getString().cStr());
-    if (id.ok()) IdToWire(*id, output);
-  }
-};
-#pragma GCC diagnostic pop
 
 int ExitCodeFor(schema::ErrorCode code) {
   switch (code) {
@@ -158,11 +140,7 @@ void Pos::Print(const std::string& text) {
 }
 
 void Pos::PrintJson(schema::Response::Reader response) {
-  capnp::JsonCodec codec;
-  IdJsonHandler ids;
-  codec.addTypeHandler(ids);
-  codec.setPrettyPrint(true);
-  Print(std::string(codec.encode(response).cStr()) + "\n");
+  Print(MessageJson(/*pretty=*/true).Encode(response) + "\n");
 }
 
 Result<int64_t> Pos::Money(const std::string& text, const std::string& field) {

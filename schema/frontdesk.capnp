@@ -269,6 +269,9 @@ struct NodeStatus {
   timeZone @6 :Text;
   currency @7 :Text;
   oldestUnsent @8 :Int64;         # when the oldest change not yet at the hub was made; 0: none
+  hubConfigured @9 :Bool;         # this node has a hub to sync with
+  hubConnected @10 :Bool;         # welcomed by the hub and heard from lately
+  hubRefusal @11 :Text;           # why the hub refused this node last, if it did
 }
 
 struct Response {

@@ -1,0 +1,212 @@
+#include "node/web_api.h"
+
+#include <capnp/message.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "schema/frontdesk.capnp.h"
+#include "sync/codec.h"
+#include "sync/json_codec.h"
+#include "sync/wire.h"
+
+namespace crm {
+namespace {
+
+int HttpStatusOf(schema::ErrorCode code) {
+  switch (code) {
+    case schema::ErrorCode::INVALID_ARGUMENT:
+      return 400;
+    case schema::ErrorCode::UNAUTHENTICATED:
+      return 401;
+    case schema::ErrorCode::PERMISSION_DENIED:
+      return 403;
+    case schema::ErrorCode::NOT_FOUND:
+      return 404;
+    case schema::ErrorCode::ALREADY_EXISTS:
+    case schema::ErrorCode::CONFLICT:
+      return 409;
+    case schema::ErrorCode::RESOURCE_EXHAUSTED:
+      return 413;
+    case schema::ErrorCode::UNAVAILABLE:
+      return 503;
+    case schema::ErrorCode::VERSION_MISMATCH:
+    case schema::ErrorCode::INTERNAL:
+      return 500;
+  }
+  return 500;
+}
+
+std::string CookieHeader(const std::string& token) {
+  // Secure even on loopback HTTP: browsers treat 127.0.0.1 as a secure
+  // context, and anywhere else the server only speaks HTTPS.
+  return fmt::format("{}={}; Path=/; HttpOnly; Secure; SameSite=Strict", kSessionCookie, token);
+}
+
+// A request from another site (a page elsewhere posting to the node) must
+// not ride on the cookie: SameSite=Strict keeps it away, and the Origin, when
+// the browser sends one, must be this server.
+bool SameOrigin(const WebRequest& request) {
+  std::string origin = request.Header("origin");
+  if (origin.empty()) return true;
+  std::string host = request.Header("host");
+  return origin == "http://" + host || origin == "https://" + host;
+}
+
+}  // namespace
+
+WebResponse WebJson(std::string body, int status) {
+  return WebResponse{status, "application/json; charset=utf-8", std::move(body), {}};
+}
+
+WebResponse WebError(const Status& status) {
+  schema::ErrorCode code = ErrorCodeOf(status.code());
+  int http = HttpStatusOf(code);
+  auto code_name = capnp::Schema::from<schema::ErrorCode>()
+                       .getEnumerants()[static_cast<unsigned>(code)]
+                       .getProto()
+                       .getName();
+  nlohmann::json body = {
+      {"error",
+       {{"code", code_name.cStr()}, {"field", status.field()}, {"message", status.message()}}}};
+  return WebJson(body.dump(), http);
+}
+
+WebApi::WebApi(FrontDesk& desk, std::vector<WebAsset> assets, std::string index)
+    : desk_(desk),
+      assets_(std::move(assets)),
+      index_(std::move(index)),
+      json_(std::make_unique<MessageJson>()) {}
+
+WebApi::~WebApi() = default;
+
+void WebApi::AddRoute(std::string prefix, WebRoute route) {
+  routes_.emplace_back(std::move(prefix), std::move(route));
+}
+
+WebResponse WebApi::Handle(const WebRequest& request) {
+  try {
+    if (!request.path.starts_with("/api/")) {
+      if (request.method != "GET" && request.method != "HEAD") {
+        return WebError(Status::InvalidArgument("method", "pages are read with GET"));
+      }
+      std::string_view path =
+          request.path == "/" ? std::string_view(index_) : std::string_view(request.path);
+      for (const WebAsset& asset : assets_) {
+        if (asset.path == path)
+          return WebResponse{200, std::string(asset.content_type), std::string(asset.body), {}};
+      }
+      return WebResponse{404, "text/plain; charset=utf-8", "no such page: " + request.path, {}};
+    }
+    if (!SameOrigin(request)) {
+      return WebError(Status::PermissionDenied("a request from another site (" +
+                                               request.Header("origin") + ")"));
+    }
+    for (const auto& [prefix, route] : routes_) {
+      if (!request.path.starts_with(prefix)) continue;
+      auto user = desk_.Authenticate(request.Cookie(kSessionCookie));
+      if (!user.ok()) return WebError(user.status());
+      return route(request, *user);
+    }
+    if (request.method != "POST") {
+      return WebError(Status::InvalidArgument("method", "operations are sent with POST"));
+    }
+    // A JSON content type cannot be sent cross-site without the browser
+    // asking first (a CORS preflight, which this server never grants).
+    if (!request.body.empty() && !request.Header("content-type").starts_with("application/json")) {
+      return WebError(
+          Status::InvalidArgument("content-type", "send operations as application/json"));
+    }
+    std::string_view name = std::string_view(request.path).substr(5);
+    if (name == "login") return Login(request);
+    if (name == "logout") return Logout(request);
+    return Operation(request, name);
+  } catch (const std::exception& e) {
+    return WebError(Status::Internal(e.what()));
+  }
+}
+
+WebResponse WebApi::Operation(const WebRequest& request, std::string_view name) {
+  auto union_fields = capnp::Schema::from<schema::Request>().getUnionFields();
+  const capnp::StructSchema::Field* field = nullptr;
+  for (const auto& candidate : union_fields) {
+    if (std::string_view(candidate.getProto().getName().cStr()) == name) field = &candidate;
+  }
+  if (field == nullptr)
+    return WebError(Status::NotFound("no such operation: " + std::string(name)));
+
+  nlohmann::json body = nullptr;
+  if (!request.body.empty()) {
+    body = nlohmann::json::parse(request.body, nullptr, false);
+    if (body.is_discarded())
+      return WebError(Status::InvalidArgument("body", "the body is not JSON"));
+  }
+  nlohmann::json wrapped = {{std::string(name), body}};
+  capnp::MallocMessageBuilder message;
+  auto built = message.initRoot<schema::Request>();
+  if (Status decoded = json_->Decode(wrapped.dump(), built); !decoded.ok()) {
+    return WebError(Status::InvalidArgument(
+        std::string(name),
+        "the body does not fit " + std::string(name) + ": " + decoded.message()));
+  }
+  built.setProtocolVersion(schema::FRONT_DESK_PROTOCOL_VERSION);
+  built.setSession(request.Cookie(kSessionCookie));
+  if (std::string key = request.Header("idempotency-key"); !key.empty()) {
+    auto id = Id::Parse(key);
+    if (!id.ok())
+      return WebError(Status::InvalidArgument("Idempotency-Key", "'" + key + "' is not an id"));
+    IdToWire(*id, built.initRequestId());
+  }
+  return Answer(EncodeMessage(message), nullptr);
+}
+
+WebResponse WebApi::Answer(const std::string& request_bytes, std::string* session_token) {
+  std::string reply = desk_.Handle(request_bytes);
+  auto decoded = DecodedMessage::Decode(reply);
+  if (!decoded.ok()) return WebError(decoded.status());
+  auto response = decoded->Root<schema::Response>();
+  int status = 200;
+  if (response.isError()) status = HttpStatusOf(response.getError().getCode());
+  if (session_token != nullptr && response.isSession()) {
+    *session_token = response.getSession().getToken();
+    // The token stays in the cookie, out of reach of the page's scripts.
+    capnp::MallocMessageBuilder copy;
+    copy.setRoot(response);
+    copy.getRoot<schema::Response>().getSession().setToken("");
+    return WebJson(json_->Encode(copy.getRoot<schema::Response>().asReader()), status);
+  }
+  return WebJson(json_->Encode(response), status);
+}
+
+WebResponse WebApi::Login(const WebRequest& request) {
+  nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+  if (!body.is_object() || !body.value("login", nlohmann::json()).is_string() ||
+      !body.value("password", nlohmann::json()).is_string()) {
+    return WebError(
+        Status::InvalidArgument("login", "log in with {\"login\": ..., \"password\": ...}"));
+  }
+  capnp::MallocMessageBuilder message;
+  auto built = message.initRoot<schema::Request>();
+  built.setProtocolVersion(schema::FRONT_DESK_PROTOCOL_VERSION);
+  auto login = built.initLogin();
+  login.setLogin(body["login"].get<std::string>());
+  login.setPassword(body["password"].get<std::string>());
+  std::string token;
+  WebResponse answer = Answer(EncodeMessage(message), &token);
+  if (!token.empty()) answer.headers.emplace_back("Set-Cookie", CookieHeader(token));
+  return answer;
+}
+
+WebResponse WebApi::Logout(const WebRequest& request) {
+  capnp::MallocMessageBuilder message;
+  auto built = message.initRoot<schema::Request>();
+  built.setProtocolVersion(schema::FRONT_DESK_PROTOCOL_VERSION);
+  built.setSession(request.Cookie(kSessionCookie));
+  built.setLogout();
+  WebResponse answer = Answer(EncodeMessage(message), nullptr);
+  answer.headers.emplace_back(
+      "Set-Cookie",
+      fmt::format("{}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0", kSessionCookie));
+  return answer;
+}
+
+}  // namespace crm

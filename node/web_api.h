@@ -1,0 +1,72 @@
+// The front-desk API as JSON over HTTP (docs/web.md), and the pages built
+// into the binary. Every operation is decoded from JSON into the same
+// schema::Request the ZeroMQ API carries and answered by FrontDesk::Handle,
+// so both transports share one definition, one validation and one role check.
+// The session token lives in an HttpOnly, Secure, SameSite=Strict cookie.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "node/frontdesk.h"
+#include "node/web_server.h"
+#include "sync/json_codec.h"
+#include "sync/status.h"
+
+namespace crm {
+
+// One file of a page, built into the binary (tools/embed_files.cmake).
+struct WebAsset {
+  std::string_view path;  // "/app.js"
+  std::string_view content_type;
+  std::string_view body;
+};
+
+// A request a binary adds under /api/ (the HQ dashboard's reports); it runs
+// only for a logged-in user, who is passed in.
+using WebRoute = std::function<WebResponse(const WebRequest&, const SessionUser&)>;
+
+// The name of the session cookie.
+inline constexpr std::string_view kSessionCookie = "crm_session";
+
+class WebApi {
+ public:
+  // `index` is served for "/". REQUIRES: `desk` outlives this; the assets'
+  // bytes are static.
+  WebApi(FrontDesk& desk, std::vector<WebAsset> assets, std::string index);
+  ~WebApi();
+  WebApi(const WebApi&) = delete;
+  WebApi& operator=(const WebApi&) = delete;
+
+  // Routes requests whose path starts with `prefix` (say "/api/hq/") to
+  // `route`. REQUIRES: called before serving.
+  void AddRoute(std::string prefix, WebRoute route);
+
+  // Answers one HTTP request: a page file, login/logout, an operation of the
+  // front-desk API, or an added route. Never throws. Thread-safe.
+  WebResponse Handle(const WebRequest& request);
+
+ private:
+  WebResponse Operation(const WebRequest& request, std::string_view name);
+  WebResponse Login(const WebRequest& request);
+  WebResponse Logout(const WebRequest& request);
+  // The answer to `request_bytes` from the desk, as JSON with its status.
+  WebResponse Answer(const std::string& request_bytes, std::string* session_token);
+
+  FrontDesk& desk_;
+  std::vector<WebAsset> assets_;
+  std::string index_;
+  std::vector<std::pair<std::string, WebRoute>> routes_;
+  std::unique_ptr<MessageJson> json_;
+};
+
+// {"error": {"code", "field", "message"}} with the HTTP status of its code.
+WebResponse WebError(const Status& status);
+
+// A JSON answer.
+WebResponse WebJson(std::string body, int status = 200);
+
+}  // namespace crm
