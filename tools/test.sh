@@ -10,6 +10,9 @@ source "$root/tools/deps.sh"
 source "$root/tools/build.sh"
 source "$root/tools/sanitize.sh"
 
+# The browser tests drive headless Chromium through ChromeDriver; DejaVu
+# covers the Latin, Cyrillic and Arabic script their pages and screenshots show.
+crm_packages+=(chromium chromium-driver fonts-dejavu-core)
 crm_install_missing
 crm_build "$root"
 jobs="$(nproc 2>/dev/null || echo 2)"
