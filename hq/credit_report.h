@@ -16,7 +16,8 @@ struct CreditReportFlags {
   Output output = Output::kTable;
 };
 
-// Prints the report; returns the process exit code (errors go to stderr).
-int ReportCredit(const CreditReportFlags& flags);
+// Writes the report to `out`; an error (bad options) is returned and
+// nothing is written for it.
+Status WriteCredit(const Store& store, const CreditReportFlags& flags, std::FILE* out);
 
 }  // namespace crm

@@ -18,7 +18,8 @@ struct EffectivenessFlags {
   Output output = Output::kTable;
 };
 
-// Prints the report; returns the process exit code (errors go to stderr).
-int ReportEffectiveness(const EffectivenessFlags& flags);
+// Writes the report to `out`; an error (bad options) is returned and
+// nothing is written for it.
+Status WriteEffectiveness(const Store& store, const EffectivenessFlags& flags, std::FILE* out);
 
 }  // namespace crm

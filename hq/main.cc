@@ -2,12 +2,13 @@
 // CURVE, takes their changes and fans the log out to every office;
 // `crm-hq status` shows each office's link as the running hub last saw it.
 #include <signal.h>
+#include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <ctime>
@@ -16,17 +17,22 @@
 
 #include "hq/campaign_commands.h"
 #include "hq/credit_report.h"
+#include "hq/dashboard.h"
 #include "hq/effectiveness_report.h"
 #include "hq/html_report.h"
 #include "hq/reminders.h"
 #include "hq/report.h"
+#include "hq/sales_report.h"
 #include "hq/segment_report.h"
 #include "node/csv.h"
+#include "node/frontdesk.h"
 #include "node/local_time.h"
 #include "node/offices.h"
 #include "node/replica.h"
 #include "node/runtime.h"
 #include "node/store.h"
+#include "node/web_api.h"
+#include "node/web_server.h"
 #include "node/writer.h"
 #include "sync/money.h"
 #include "sync/transport.h"
@@ -42,6 +48,9 @@ struct HubFlags {
   std::string status_file;
   uint64_t log_keep = 100'000;
   int64_t prune_every_ms = 10'000;
+  WebServerOptions web;  // web.listen empty: no dashboard
+  std::string web_endpoint_file;
+  OfficeConfig desk;  // the hub's own front desk, behind the dashboard
 };
 
 int Fail(const Status& status) {
@@ -53,7 +62,9 @@ std::string StatusFile(const HubFlags& flags) {
   return flags.status_file.empty() ? flags.data_dir + "/hub-status.json" : flags.status_file;
 }
 
-void WriteStatus(const HubFlags& flags, HubServer& server, Store& store, Clock& clock) {
+// What the hub knows of each office's link, as `crm-hq status` and the
+// dashboard show it.
+nlohmann::json HubStatus(HubServer& server, const Store& store, Clock& clock) {
   nlohmann::json offices = nlohmann::json::array();
   uint64_t log_seq = 0;
   uint64_t oldest_seq = 1;
@@ -62,27 +73,32 @@ void WriteStatus(const HubFlags& flags, HubServer& server, Store& store, Clock& 
     oldest_seq = view->LogFloor().ok() ? *view->LogFloor() : 1;
   }
   for (const PeerStatus& peer : server.Peers()) {
-    offices.push_back({{"office", peer.route},
-                       {"node", peer.node.ToString()},
-                       {"online", peer.online},
-                       {"last_contact_ms", peer.last_contact_ms},
-                       {"pulled_through", peer.pulled_through},
-                       {"behind", log_seq > peer.applied_through ? log_seq - peer.applied_through : 0},
-                       {"applied_through", peer.applied_through},
-                       {"in_snapshot", peer.in_snapshot},
-                       {"reported", peer.reported},
-                       {"unsent", peer.unsent},
-                       {"oldest_unsent_ms", peer.oldest_unsent_ms},
-                       // Only an office online now can say nothing is left to send.
-                       {"safe_to_close", peer.online && peer.reported && peer.unsent == 0},
-                       {"held_from_office", peer.held_from_peer},
-                       {"rejected", peer.rejected}});
+    offices.push_back(
+        {{"office", peer.route},
+         {"node", peer.node.ToString()},
+         {"online", peer.online},
+         {"last_contact_ms", peer.last_contact_ms},
+         {"pulled_through", peer.pulled_through},
+         {"behind", log_seq > peer.applied_through ? log_seq - peer.applied_through : 0},
+         {"applied_through", peer.applied_through},
+         {"in_snapshot", peer.in_snapshot},
+         {"reported", peer.reported},
+         {"unsent", peer.unsent},
+         {"oldest_unsent_ms", peer.oldest_unsent_ms},
+         // Only an office online now can say nothing is left to send.
+         {"safe_to_close", peer.online && peer.reported && peer.unsent == 0},
+         {"held_from_office", peer.held_from_peer},
+         {"rejected", peer.rejected}});
   }
   nlohmann::json status = {{"now_ms", clock.NowMillis()},
                            {"log_seq", log_seq},
                            {"oldest_seq", oldest_seq},
                            {"offices", offices}};
-  WriteLineFile(StatusFile(flags), status.dump(2));
+  return status;
+}
+
+void WriteStatus(const HubFlags& flags, HubServer& server, const Store& store, Clock& clock) {
+  WriteLineFile(StatusFile(flags), HubStatus(server, store, clock).dump(2));
 }
 
 int Serve(const HubFlags& flags) {
@@ -120,6 +136,27 @@ int Serve(const HubFlags& flags) {
   if (!flags.endpoint_file.empty()) {
     WriteLineFile(flags.endpoint_file, (*server)->endpoint());
   }
+  // The dashboard: the hub's own front desk (login, duplicates, merges,
+  // conflicts) and the reports, office links and anomalies.
+  std::unique_ptr<FrontDesk> desk;
+  std::unique_ptr<WebApi> web_api;
+  std::unique_ptr<WebServer> web;
+  if (!flags.web.listen.empty()) {
+    desk = std::make_unique<FrontDesk>(*hq.store, *hq.writer, hq.wall, *hq.hlc, flags.desk);
+    web_api = std::make_unique<WebApi>(*desk, DashboardAssets(), "/dashboard.html");
+    HubServer* hub = server->get();
+    const Store* store = hq.store.get();
+    Clock* clock = &hq.wall;
+    AddDashboardRoutes(*web_api, *hq.store,
+                       [hub, store, clock] { return HubStatus(*hub, *store, *clock); });
+    WebApi* api = web_api.get();
+    auto started = WebServer::Start(
+        flags.web, [api](const WebRequest& request) { return api->Handle(request); });
+    if (!started.ok()) return Fail(started.status());
+    web = std::move(started).value();
+    spdlog::info("managers' dashboard on {}", web->endpoint());
+    if (!flags.web_endpoint_file.empty()) WriteLineFile(flags.web_endpoint_file, web->endpoint());
+  }
   timespec second{1, 0};
   for (;;) {
     int signal_number = sigtimedwait(&signals, nullptr, &second);
@@ -129,90 +166,28 @@ int Serve(const HubFlags& flags) {
       break;
     }
   }
+  if (web) web->Stop();
   (*server)->Stop();
   return 0;
 }
 
-struct SalesReportFlags {
-  std::string by = "office";
-  std::string from;  // YYYY-MM-DD, in time_zone
-  std::string to;    // YYYY-MM-DD, exclusive
-  std::string time_zone = "UTC";
-  bool json = false;
-  bool csv = false;
-  size_t top = 0;  // 0: every row
-};
-
-int ReportSales(const HubFlags& flags, const SalesReportFlags& report) {
-  auto dimension = DimensionFromName(report.by);
-  if (!dimension) {
-    return Fail(Status::InvalidArgument(
-        "by", "'" + report.by + "': a sales report is by office, month, employee, channel, product or campaign"));
-  }
-  SalesFilter filter;
-  filter.time_zone = report.time_zone;
-  if (Status zone = CheckTimeZone(report.time_zone); !zone.ok()) return Fail(zone);
-  if (!report.from.empty()) {
-    auto from = DayStartUtc(report.from, report.time_zone, "from");
-    if (!from.ok()) return Fail(from.status());
-    filter.from_ms = *from;
-  }
-  if (!report.to.empty()) {
-    auto to = DayStartUtc(report.to, report.time_zone, "to");
-    if (!to.ok()) return Fail(to.status());
-    filter.to_ms = *to;
+int BootstrapAdmin(const HubFlags& flags, const std::string& login, const std::string& name) {
+  std::string password;
+  if (isatty(STDIN_FILENO)) std::fprintf(stderr, "Password for %s: ", login.c_str());
+  if (!std::getline(std::cin, password)) {
+    return Fail(Status::InvalidArgument("password", "no password on standard input"));
   }
   StoreRuntime hq;
   if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
-  auto rows = SalesBy(*hq.store, *dimension, filter);
-  if (!rows.ok()) return Fail(rows.status());
-  if (report.top > 0 && rows->size() > report.top) rows->resize(report.top);
-  const char* by = DimensionName(*dimension);
-  if (report.json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const SalesRow& r : *rows) {
-      nlohmann::json row = {{by, r.key},
-                            {"currency", r.currency},
-                            {"sales", r.sales},
-                            {"units", r.units},
-                            {"revenue_minor", r.revenue},
-                            {"refunded_minor", r.refunded},
-                            {"clients", r.clients},
-                            {"visits", r.visits}};
-      if (!r.label.empty()) row["name"] = r.label;
-      out.push_back(row);
-    }
-    fmt::print("{}\n", out.dump(2));
-    return 0;
-  }
-  if (report.csv) {
-    fmt::print("{},name,currency,sales,units,revenue,refunded,net,average_ticket,clients,visits\n", by);
-    for (const SalesRow& r : *rows) {
-      int64_t average = r.sales ? r.revenue / static_cast<int64_t>(r.sales) : 0;
-      fmt::print("{},{},{},{},{},{},{},{},{},{},{}\n", CsvField(r.key), CsvField(r.label), r.currency, r.sales,
-                 r.units, FormatMoney(r.revenue, r.currency), FormatMoney(r.refunded, r.currency),
-                 FormatMoney(r.revenue - r.refunded, r.currency), FormatMoney(average, r.currency),
-                 r.clients, r.visits);
-    }
-    return 0;
-  }
-  std::string header = by;
-  for (char& c : header) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  fmt::print("{:<12} {:<4} {:>7} {:>9} {:>14} {:>12} {:>14} {:>12} {:>8} {:>10}  {}\n", header, "CUR", "SALES",
-             "UNITS", "REVENUE", "REFUNDED", "NET", "AVG TICKET", "CLIENTS", "VISITS/CL",
-             *dimension == SalesDimension::kProduct ? "NAME" : "");
-  for (const SalesRow& r : *rows) {
-    int64_t average = r.sales ? r.revenue / static_cast<int64_t>(r.sales) : 0;
-    std::string visits = r.clients ? fmt::format("{:.2f}", static_cast<double>(r.visits) / static_cast<double>(r.clients)) : "-";
-    fmt::print("{:<12} {:<4} {:>7} {:>9} {:>14} {:>12} {:>14} {:>12} {:>8} {:>10}  {}\n", r.key, r.currency,
-               r.sales, r.units, FormatMoney(r.revenue, r.currency), FormatMoney(r.refunded, r.currency),
-               FormatMoney(r.revenue - r.refunded, r.currency), FormatMoney(average, r.currency),
-               r.clients, visits, r.label);
-  }
+  FrontDesk desk(*hq.store, *hq.writer, hq.wall, *hq.hlc, flags.desk);
+  if (Status created = desk.BootstrapAdmin(login, name, password); !created.ok())
+    return Fail(created);
+  spdlog::info("administrator '{}' created", login);
   return 0;
 }
 
-int WriteHtmlReport(const HubFlags& flags, const HtmlReportOptions& options, const std::string& out) {
+int WriteHtmlReport(const HubFlags& flags, const HtmlReportOptions& options,
+                    const std::string& out) {
   if (Status zone = CheckTimeZone(options.time_zone); !zone.ok()) return Fail(zone);
   StoreRuntime hq;
   if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
@@ -229,8 +204,8 @@ int WriteHtmlReport(const HubFlags& flags, const HtmlReportOptions& options, con
   return 0;
 }
 
-int Remind(const HubFlags& flags, const std::string& as_of_text, const std::string& zone, int within_days,
-           bool make_tasks, bool json) {
+int Remind(const HubFlags& flags, const std::string& as_of_text, const std::string& zone,
+           int within_days, bool make_tasks, bool json) {
   if (Status checked = CheckTimeZone(zone); !checked.ok()) return Fail(checked);
   int64_t as_of = 0;
   if (!as_of_text.empty()) {
@@ -252,45 +227,56 @@ int Remind(const HubFlags& flags, const std::string& as_of_text, const std::stri
     nlohmann::json out = {{"as_of", FormatLocalTime(as_of, "UTC")}, {"tasks_made", made}};
     out["clients"] = nlohmann::json::array();
     for (const Reminder& r : *due) {
-      out["clients"].push_back({{"client", r.client.ToString()}, {"card", r.card}, {"office", r.office},
-                                {"receipts", r.receipts}, {"last_sale_ms", r.last_sale},
-                                {"interval_ms", r.interval_ms}, {"due_ms", r.due_ms}});
+      out["clients"].push_back({{"client", r.client.ToString()},
+                                {"card", r.card},
+                                {"office", r.office},
+                                {"receipts", r.receipts},
+                                {"last_sale_ms", r.last_sale},
+                                {"interval_ms", r.interval_ms},
+                                {"due_ms", r.due_ms}});
     }
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
-  fmt::print("{} clients overdue to buy again as of {} UTC\n", due->size(), FormatLocalTime(as_of, "UTC"));
-  fmt::print("{:<26} {:<10} {:<8} {:>8} {:>10} {:>17} {:>17}\n", "CLIENT", "CARD", "OFFICE", "RECEIPTS",
-             "EVERY", "LAST", "DUE");
+  fmt::print("{} clients overdue to buy again as of {} UTC\n", due->size(),
+             FormatLocalTime(as_of, "UTC"));
+  fmt::print("{:<26} {:<10} {:<8} {:>8} {:>10} {:>17} {:>17}\n", "CLIENT", "CARD", "OFFICE",
+             "RECEIPTS", "EVERY", "LAST", "DUE");
   for (const Reminder& r : *due) {
-    fmt::print("{:<26} {:<10} {:<8} {:>8} {:>9}d {:>17} {:>17}\n", r.client.ToString(), r.card, r.office,
-               r.receipts, r.interval_ms / 86'400'000, FormatLocalTime(r.last_sale, "UTC"),
-               FormatLocalTime(r.due_ms, "UTC"));
+    fmt::print("{:<26} {:<10} {:<8} {:>8} {:>9}d {:>17} {:>17}\n", r.client.ToString(), r.card,
+               r.office, r.receipts, r.interval_ms / 86'400'000,
+               FormatLocalTime(r.last_sale, "UTC"), FormatLocalTime(r.due_ms, "UTC"));
   }
-  if (make_tasks) fmt::print("{} new tasks for the offices ({} made on an earlier run)\n", made, due->size() - made);
+  if (make_tasks)
+    fmt::print("{} new tasks for the offices ({} made on an earlier run)\n", made,
+               due->size() - made);
   return 0;
 }
 
 int ShowStatus(const HubFlags& flags) {
   std::ifstream in(StatusFile(flags));
-  if (!in) return Fail(Status::NotFound("no status at " + StatusFile(flags) + "; is crm-hq running?"));
+  if (!in)
+    return Fail(Status::NotFound("no status at " + StatusFile(flags) + "; is crm-hq running?"));
   nlohmann::json status = nlohmann::json::parse(in, nullptr, false);
   if (status.is_discarded()) return Fail(Status::Corruption("unreadable " + StatusFile(flags)));
   int64_t now = status.value("now_ms", int64_t{0});
   auto ago = [now](int64_t ms) { return ms > 0 ? fmt::format("{}s ago", (now - ms) / 1000) : "-"; };
   fmt::print("hub log seq {} (kept from {})\n", status.value("log_seq", uint64_t{0}),
              status.value("oldest_seq", uint64_t{1}));
-  fmt::print("{:<8} {:<7} {:>8} {:>8} {:>14} {:>12} {:>9} {:>14}  {}\n", "OFFICE", "ONLINE", "BEHIND",
-             "UNSENT", "OLDEST UNSENT", "LAST SEEN", "REJECTED", "SAFE TO CLOSE", "NODE");
+  fmt::print("{:<8} {:<7} {:>8} {:>8} {:>14} {:>12} {:>9} {:>14}  {}\n", "OFFICE", "ONLINE",
+             "BEHIND", "UNSENT", "OLDEST UNSENT", "LAST SEEN", "REJECTED", "SAFE TO CLOSE", "NODE");
   for (const auto& office : status["offices"]) {
     bool reported = office.value("reported", false);
     fmt::print("{:<8} {:<7} {:>8} {:>8} {:>14} {:>12} {:>9} {:>14}  {}\n",
-               office.value("office", std::string("?")), office.value("online", false) ? "yes" : "no",
-               office.value("behind", uint64_t{0}),
+               office.value("office", std::string("?")),
+               office.value("online", false) ? "yes" : "no", office.value("behind", uint64_t{0}),
                reported ? std::to_string(office.value("unsent", uint64_t{0})) : "?",
                ago(office.value("oldest_unsent_ms", int64_t{0})),
-               ago(office.value("last_contact_ms", int64_t{0})), office.value("rejected", uint64_t{0}),
-               !reported ? "unknown" : office.value("safe_to_close", false) ? "yes" : "no",
+               ago(office.value("last_contact_ms", int64_t{0})),
+               office.value("rejected", uint64_t{0}),
+               !reported                              ? "unknown"
+               : office.value("safe_to_close", false) ? "yes"
+                                                      : "no",
                office.value("node", std::string()));
   }
   return 0;
@@ -309,22 +295,46 @@ int main(int argc, char** argv) {
   crm::HubFlags flags;
   app.add_option("--data", flags.data_dir, "store directory")->capture_default_str();
   app.add_option("--listen", flags.listen, "ZeroMQ endpoint for offices")->capture_default_str();
-  app.add_option("--key", flags.key_file, "the hub's key file (crm-admin keygen)")->capture_default_str();
+  app.add_option("--key", flags.key_file, "the hub's key file (crm-admin keygen)")
+      ->capture_default_str();
   app.add_option("--endpoint-file", flags.endpoint_file, "write the bound endpoint here");
   app.add_option("--log-keep", flags.log_keep,
                  "newest log entries kept even once every office has them")
       ->capture_default_str();
   app.add_option("--prune-every-ms", flags.prune_every_ms, "how often the log is pruned")
       ->capture_default_str();
-  app.add_option("--status-file", flags.status_file, "where serve writes, and status reads, the office links");
+  app.add_option("--status-file", flags.status_file,
+                 "where serve writes, and status reads, the office links");
+  flags.desk.code = "HQ";
+  app.add_option(
+      "--web", flags.web.listen,
+      "serve the managers' dashboard on HOST:PORT (loopback, or anywhere with --web-cert)");
+  app.add_option("--web-cert", flags.web.cert_file,
+                 "PEM certificate: serve the dashboard over HTTPS");
+  app.add_option("--web-key", flags.web.key_file, "PEM private key of --web-cert");
+  app.add_option("--web-endpoint-file", flags.web_endpoint_file, "write the dashboard's URL here");
+  app.add_option("--desk-currency", flags.desk.currency,
+                 "ISO 4217 currency of the dashboard's front desk (merges, conflicts)")
+      ->capture_default_str();
+  app.add_option("--desk-time-zone", flags.desk.time_zone,
+                 "IANA time zone of the dashboard's front desk")
+      ->capture_default_str();
   auto* serve = app.add_subcommand("serve", "accept offices and replicate");
+  std::string admin_login = "admin", admin_name;
+  auto* bootstrap = app.add_subcommand(
+      "bootstrap-admin", "create the dashboard's first administrator (password on stdin)");
+  bootstrap->add_option("--login", admin_login, "login of the administrator")
+      ->capture_default_str();
+  bootstrap->add_option("--name", admin_name, "display name");
   app.add_subcommand("status", "the offices' links as the running hub sees them");
   auto* report = app.add_subcommand("report", "managers' reports over the hub's store");
   report->require_subcommand(1);
   crm::SalesReportFlags sales_flags;
+  bool sales_json = false, sales_csv = false;
   auto* sales = report->add_subcommand(
-      "sales", "sales by office, month, employee, channel, product or campaign: count, units, "
-               "revenue, refunds, average ticket, clients");
+      "sales",
+      "sales by office, month, employee, channel, product or campaign: count, units, "
+      "revenue, refunds, average ticket, clients");
   sales->add_option("--by", sales_flags.by, "office, month, employee, channel, product or campaign")
       ->capture_default_str();
   sales->add_option("--from", sales_flags.from, "first day, YYYY-MM-DD");
@@ -332,40 +342,52 @@ int main(int argc, char** argv) {
   sales->add_option("--time-zone", sales_flags.time_zone, "IANA zone of days and months")
       ->capture_default_str();
   sales->add_option("--top", sales_flags.top, "only the first N rows (biggest revenue first)");
-  sales->add_flag("--json", sales_flags.json, "print JSON");
-  sales->add_flag("--csv", sales_flags.csv, "print CSV");
+  sales->add_flag("--json", sales_json, "print JSON");
+  sales->add_flag("--csv", sales_csv, "print CSV");
 
   crm::SegmentReportFlags segment_flags;
   bool segment_json = false, segment_csv = false;
   auto segment_options = [&](CLI::App* command) {
-    command->add_option("--currency", segment_flags.currency, "ISO 4217 code")->capture_default_str();
+    command->add_option("--currency", segment_flags.currency, "ISO 4217 code")
+        ->capture_default_str();
     command->add_flag("--json", segment_json, "print JSON");
     command->add_flag("--csv", segment_csv, "print CSV");
   };
-  auto* rfm = report->add_subcommand("rfm", "recency, frequency and monetary scores, and client segments");
+  auto* rfm =
+      report->add_subcommand("rfm", "recency, frequency and monetary scores, and client segments");
   segment_options(rfm);
-  rfm->add_option("--as-of", segment_flags.as_of, "the day to measure recency to (default: after the last sale)");
-  rfm->add_option("--time-zone", segment_flags.time_zone, "IANA zone of --as-of")->capture_default_str();
+  rfm->add_option("--as-of", segment_flags.as_of,
+                  "the day to measure recency to (default: after the last sale)");
+  rfm->add_option("--time-zone", segment_flags.time_zone, "IANA zone of --as-of")
+      ->capture_default_str();
   rfm->add_flag("--clients", segment_flags.clients, "one row per client instead of per segment");
-  auto* abc = report->add_subcommand("abc", "ABC analysis: products or clients by their share of revenue");
+  auto* abc =
+      report->add_subcommand("abc", "ABC analysis: products or clients by their share of revenue");
   segment_options(abc);
   abc->add_option("--of", segment_flags.of, "products or clients")->capture_default_str();
   abc->add_option("--top", segment_flags.top, "only the first N rows");
-  auto* xyz = report->add_subcommand("xyz", "XYZ analysis: products by the variation of monthly demand");
+  auto* xyz =
+      report->add_subcommand("xyz", "XYZ analysis: products by the variation of monthly demand");
   segment_options(xyz);
-  xyz->add_option("--time-zone", segment_flags.time_zone, "IANA zone of months")->capture_default_str();
+  xyz->add_option("--time-zone", segment_flags.time_zone, "IANA zone of months")
+      ->capture_default_str();
   xyz->add_option("--top", segment_flags.top, "only the first N rows");
   auto* abc_xyz = report->add_subcommand("abc-xyz", "the ABC-XYZ matrix of products");
   segment_options(abc_xyz);
-  abc_xyz->add_option("--time-zone", segment_flags.time_zone, "IANA zone of months")->capture_default_str();
+  abc_xyz->add_option("--time-zone", segment_flags.time_zone, "IANA zone of months")
+      ->capture_default_str();
   std::string remind_as_of, remind_zone = "UTC";
   int remind_within_days = 90;
   bool remind_tasks = false, remind_json = false;
   auto* reminders = app.add_subcommand(
-      "reminders", "clients overdue to buy again by their own rhythm; --make-tasks sends them to offices");
-  reminders->add_option("--as-of", remind_as_of, "the day to judge by (default: after the last sale)");
+      "reminders",
+      "clients overdue to buy again by their own rhythm; --make-tasks sends them to offices");
+  reminders->add_option("--as-of", remind_as_of,
+                        "the day to judge by (default: after the last sale)");
   reminders->add_option("--time-zone", remind_zone, "IANA zone of --as-of")->capture_default_str();
-  reminders->add_option("--within", remind_within_days, "only clients due at most this many days ago (0: all)")
+  reminders
+      ->add_option("--within", remind_within_days,
+                   "only clients due at most this many days ago (0: all)")
       ->capture_default_str()
       ->check(CLI::Range(0, 100000));
   reminders->add_flag("--make-tasks", remind_tasks,
@@ -374,11 +396,16 @@ int main(int argc, char** argv) {
   // Actions that flow back to the offices (hq/campaign_commands.h).
   crm::BirthdayFlags birthday_flags;
   bool birthday_json = false, birthday_csv = false;
-  auto* birthdays = app.add_subcommand(
-      "birthdays", "live clients whose birthday falls in the next days; --make-tasks sends greetings to offices");
-  birthdays->add_option("--from", birthday_flags.from, "the first day, YYYY-MM-DD (default: today in --time-zone)");
-  birthdays->add_option("--days", birthday_flags.days, "how many days from --from")->capture_default_str();
-  birthdays->add_option("--time-zone", birthday_flags.time_zone, "IANA zone of today and of the tasks' 09:00")
+  auto* birthdays = app.add_subcommand("birthdays",
+                                       "live clients whose birthday falls in the next days; "
+                                       "--make-tasks sends greetings to offices");
+  birthdays->add_option("--from", birthday_flags.from,
+                        "the first day, YYYY-MM-DD (default: today in --time-zone)");
+  birthdays->add_option("--days", birthday_flags.days, "how many days from --from")
+      ->capture_default_str();
+  birthdays
+      ->add_option("--time-zone", birthday_flags.time_zone,
+                   "IANA zone of today and of the tasks' 09:00")
       ->capture_default_str();
   birthdays->add_flag("--make-tasks", birthday_flags.make_tasks,
                       "make an open greeting task for the office of the client's last purchase");
@@ -387,47 +414,68 @@ int main(int argc, char** argv) {
   crm::CampaignListFlags campaign_flags;
   bool campaign_json = false, campaign_csv = false;
   auto* campaign_list = app.add_subcommand(
-      "campaign-list", "clients of an RFM segment or ABC class with consent and a contact for a channel");
-  campaign_list->add_option("--segment", campaign_flags.segment, "an RFM segment, e.g. \"at risk\"");
+      "campaign-list",
+      "clients of an RFM segment or ABC class with consent and a contact for a channel");
+  campaign_list->add_option("--segment", campaign_flags.segment,
+                            "an RFM segment, e.g. \"at risk\"");
   campaign_list->add_option("--abc", campaign_flags.abc, "or an ABC class of clients: A, B or C");
-  campaign_list->add_option("--channel", campaign_flags.channel, "email, sms, phone, post or messenger")->required();
+  campaign_list
+      ->add_option("--channel", campaign_flags.channel, "email, sms, phone, post or messenger")
+      ->required();
   campaign_list->add_option("--code", campaign_flags.code, "the campaign code");
-  campaign_list->add_flag("--tag", campaign_flags.tag, "tag each listed client campaign:CODE (needs --code)");
-  campaign_list->add_option("--out", campaign_flags.out, "write the list to this file (CSV unless --json)");
-  campaign_list->add_option("--currency", campaign_flags.currency, "ISO 4217 code of the sales")->capture_default_str();
+  campaign_list->add_flag("--tag", campaign_flags.tag,
+                          "tag each listed client campaign:CODE (needs --code)");
+  campaign_list->add_option("--out", campaign_flags.out,
+                            "write the list to this file (CSV unless --json)");
+  campaign_list->add_option("--currency", campaign_flags.currency, "ISO 4217 code of the sales")
+      ->capture_default_str();
   campaign_list->add_flag("--json", campaign_json, "print JSON");
   campaign_list->add_flag("--csv", campaign_csv, "print CSV");
   auto* forecast = report->add_subcommand(
-      "forecast", "units per product for the next months, with the method's error on held-out months");
+      "forecast",
+      "units per product for the next months, with the method's error on held-out months");
   segment_options(forecast);
-  forecast->add_option("--time-zone", segment_flags.time_zone, "IANA zone of months")->capture_default_str();
-  forecast->add_option("--window", segment_flags.window, "months averaged")->capture_default_str()->check(CLI::Range(1, 24));
-  forecast->add_option("--held-out", segment_flags.held_out, "last months kept out to measure the error")
+  forecast->add_option("--time-zone", segment_flags.time_zone, "IANA zone of months")
+      ->capture_default_str();
+  forecast->add_option("--window", segment_flags.window, "months averaged")
       ->capture_default_str()
       ->check(CLI::Range(1, 24));
-  forecast->add_option("--ahead", segment_flags.ahead, "months forecast")->capture_default_str()->check(CLI::Range(1, 24));
+  forecast
+      ->add_option("--held-out", segment_flags.held_out,
+                   "last months kept out to measure the error")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 24));
+  forecast->add_option("--ahead", segment_flags.ahead, "months forecast")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 24));
   forecast->add_option("--top", segment_flags.top, "only the N products with the biggest forecast");
   crm::EffectivenessFlags effect_flags;
   bool effect_json = false, effect_csv = false;
   auto* effectiveness = report->add_subcommand(
-      "effectiveness", "of acquisition channels, campaigns (audience, response rate) and employees, "
-                       "the deal pipeline's stage conversion, and the purchase funnel where clients drop off");
-  effectiveness->add_option("--of", effect_flags.of, "channels, campaigns, employees, deals or funnel")
+      "effectiveness",
+      "of acquisition channels, campaigns (audience, response rate) and employees, "
+      "the deal pipeline's stage conversion, and the purchase funnel where clients drop off");
+  effectiveness
+      ->add_option("--of", effect_flags.of, "channels, campaigns, employees, deals or funnel")
       ->capture_default_str();
   effectiveness->add_option("--from", effect_flags.from, "first day, YYYY-MM-DD");
   effectiveness->add_option("--to", effect_flags.to, "the day after the last, YYYY-MM-DD");
-  effectiveness->add_option("--time-zone", effect_flags.time_zone, "IANA zone of the days")->capture_default_str();
-  effectiveness->add_option("--currency", effect_flags.currency, "ISO 4217 code")->capture_default_str();
+  effectiveness->add_option("--time-zone", effect_flags.time_zone, "IANA zone of the days")
+      ->capture_default_str();
+  effectiveness->add_option("--currency", effect_flags.currency, "ISO 4217 code")
+      ->capture_default_str();
   effectiveness->add_flag("--json", effect_json, "print JSON");
   effectiveness->add_flag("--csv", effect_csv, "print CSV");
   crm::CreditReportFlags credit_flags;
   bool credit_json = false, credit_csv = false;
-  auto* credit = report->add_subcommand("credit", "what each client owes on account, and how much is overdue");
+  auto* credit =
+      report->add_subcommand("credit", "what each client owes on account, and how much is overdue");
   credit->add_option("--as-of", credit_flags.as_of, "the day to judge by (default: now)");
   credit->add_option("--terms-days", credit_flags.terms_days, "days a credit may stay unpaid")
       ->capture_default_str()
       ->check(CLI::Range(0, 100000));
-  credit->add_option("--time-zone", credit_flags.time_zone, "IANA zone of --as-of")->capture_default_str();
+  credit->add_option("--time-zone", credit_flags.time_zone, "IANA zone of --as-of")
+      ->capture_default_str();
   credit->add_option("--currency", credit_flags.currency, "ISO 4217 code")->capture_default_str();
   credit->add_flag("--json", credit_json, "print JSON");
   credit->add_flag("--csv", credit_csv, "print CSV");
@@ -438,36 +486,69 @@ int main(int argc, char** argv) {
   html->add_option("--out", html_out, "write it here (default: standard output)");
   html->add_option("--title", html_options.title, "the page's title")->capture_default_str();
   html->add_option("--currency", html_options.currency, "ISO 4217 code")->capture_default_str();
-  html->add_option("--time-zone", html_options.time_zone, "IANA zone of months")->capture_default_str();
+  html->add_option("--time-zone", html_options.time_zone, "IANA zone of months")
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   if (*serve) return crm::Serve(flags);
-  if (*sales) return crm::ReportSales(flags, sales_flags);
+  if (*sales) {
+    sales_flags.data_dir = flags.data_dir;
+    sales_flags.output = sales_json  ? crm::Output::kJson
+                         : sales_csv ? crm::Output::kCsv
+                                     : crm::Output::kTable;
+    return crm::RunReport(flags.data_dir, [&](const crm::Store& store, std::FILE* out) {
+      return crm::WriteSales(store, sales_flags, out);
+    });
+  }
   segment_flags.data_dir = flags.data_dir;
   segment_flags.output = segment_json  ? crm::Output::kJson
                          : segment_csv ? crm::Output::kCsv
                                        : crm::Output::kTable;
-  if (*rfm) return crm::ReportRfm(segment_flags);
-  if (*abc) return crm::ReportAbc(segment_flags);
-  if (*xyz) return crm::ReportXyz(segment_flags);
-  if (*abc_xyz) return crm::ReportAbcXyz(segment_flags);
-  if (*forecast) return crm::ReportForecast(segment_flags);
+  if (*rfm)
+    return crm::RunReport(segment_flags.data_dir, [&](const crm::Store& store, std::FILE* out) {
+      return crm::WriteRfm(store, segment_flags, out);
+    });
+  if (*abc)
+    return crm::RunReport(segment_flags.data_dir, [&](const crm::Store& store, std::FILE* out) {
+      return crm::WriteAbc(store, segment_flags, out);
+    });
+  if (*xyz)
+    return crm::RunReport(segment_flags.data_dir, [&](const crm::Store& store, std::FILE* out) {
+      return crm::WriteXyz(store, segment_flags, out);
+    });
+  if (*abc_xyz)
+    return crm::RunReport(segment_flags.data_dir, [&](const crm::Store& store, std::FILE* out) {
+      return crm::WriteAbcXyz(store, segment_flags, out);
+    });
+  if (*forecast)
+    return crm::RunReport(segment_flags.data_dir, [&](const crm::Store& store, std::FILE* out) {
+      return crm::WriteForecast(store, segment_flags, out);
+    });
   if (*html) return crm::WriteHtmlReport(flags, html_options, html_out);
   if (*credit) {
     credit_flags.data_dir = flags.data_dir;
-    credit_flags.output = credit_json ? crm::Output::kJson : credit_csv ? crm::Output::kCsv : crm::Output::kTable;
-    return crm::ReportCredit(credit_flags);
+    credit_flags.output = credit_json  ? crm::Output::kJson
+                          : credit_csv ? crm::Output::kCsv
+                                       : crm::Output::kTable;
+    return crm::RunReport(credit_flags.data_dir, [&](const crm::Store& store, std::FILE* out) {
+      return crm::WriteCredit(store, credit_flags, out);
+    });
   }
   if (*effectiveness) {
     effect_flags.data_dir = flags.data_dir;
-    effect_flags.output = effect_json ? crm::Output::kJson : effect_csv ? crm::Output::kCsv : crm::Output::kTable;
-    return crm::ReportEffectiveness(effect_flags);
+    effect_flags.output = effect_json  ? crm::Output::kJson
+                          : effect_csv ? crm::Output::kCsv
+                                       : crm::Output::kTable;
+    return crm::RunReport(effect_flags.data_dir, [&](const crm::Store& store, std::FILE* out) {
+      return crm::WriteEffectiveness(store, effect_flags, out);
+    });
   }
   if (*reminders) {
-    return crm::Remind(flags, remind_as_of, remind_zone, remind_within_days, remind_tasks, remind_json);
+    return crm::Remind(flags, remind_as_of, remind_zone, remind_within_days, remind_tasks,
+                       remind_json);
   }
   auto output = [](bool json, bool csv) {
     return json ? crm::Output::kJson : csv ? crm::Output::kCsv : crm::Output::kTable;
@@ -482,5 +563,6 @@ int main(int argc, char** argv) {
     campaign_flags.output = output(campaign_json, campaign_csv);
     return crm::ListCampaignAudience(campaign_flags);
   }
+  if (*bootstrap) return crm::BootstrapAdmin(flags, admin_login, admin_name);
   return crm::ShowStatus(flags);
 }

@@ -3,8 +3,11 @@
 // hq/segments.h and hq/forecast.h for the definitions).
 #pragma once
 
+#include <cstdio>
+#include <functional>
 #include <string>
 
+#include "node/store.h"
 #include "sync/status.h"
 
 namespace crm {
@@ -29,12 +32,17 @@ struct SegmentReportFlags {
 // calls for (2 for invalid input, 1 otherwise). Every report command ends so.
 int FailReport(const Status& status);
 
-// Each prints its report to stdout; returns the process exit code (errors
-// go to stderr).
-int ReportRfm(const SegmentReportFlags& flags);
-int ReportAbc(const SegmentReportFlags& flags);
-int ReportXyz(const SegmentReportFlags& flags);
-int ReportAbcXyz(const SegmentReportFlags& flags);
-int ReportForecast(const SegmentReportFlags& flags);
+// Opens the store in `data_dir`, runs `write` over it to stdout and returns
+// the process exit code: 0, or FailReport's for the error.
+int RunReport(const std::string& data_dir, const std::function<Status(const Store&, std::FILE*)>& write);
+
+// Each writes its report to `out` (crm-hq prints to stdout, the dashboard
+// answers with it); an error (bad options) is returned and nothing is
+// written for it.
+Status WriteRfm(const Store& store, const SegmentReportFlags& flags, std::FILE* out);
+Status WriteAbc(const Store& store, const SegmentReportFlags& flags, std::FILE* out);
+Status WriteXyz(const Store& store, const SegmentReportFlags& flags, std::FILE* out);
+Status WriteAbcXyz(const Store& store, const SegmentReportFlags& flags, std::FILE* out);
+Status WriteForecast(const Store& store, const SegmentReportFlags& flags, std::FILE* out);
 
 }  // namespace crm

@@ -142,6 +142,15 @@ FrontDesk::FrontDesk(Store& store, Writer& writer, Clock& wall, HybridClock& hlc
                      OfficeConfig office)
     : store_(store), writer_(writer), wall_(wall), hlc_(hlc), office_(std::move(office)) {}
 
+void FrontDesk::FillSession(const SessionUser& user, schema::Session::Builder out) const {
+  IdToWire(user.user, out.initUser());
+  out.setLogin(user.login);
+  out.setDisplayName(user.display_name);
+  out.setRole(user.role);
+  out.setOffice(office_.code);
+  out.setCurrency(office_.currency);
+}
+
 Result<SessionUser> FrontDesk::Authenticate(std::string_view token) {
   if (token.empty()) return Status::Unauthenticated("log in first");
   int64_t now = wall_.NowMillis();
@@ -291,12 +300,7 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
       }
       auto out = response.initSession();
       out.setToken(token);
-      IdToWire(session.user, out.initUser());
-      out.setLogin(session.login);
-      out.setDisplayName(session.display_name);
-      out.setRole(session.role);
-      out.setOffice(office_.code);
-      out.setCurrency(office_.currency);
+      FillSession(session, out);
       return EncodeMessage(message);
     }
 
@@ -406,6 +410,7 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
             }
           }
           status.setLastHubContact(sync.configured ? sync.uplink.last_contact_ms : 0);
+          FillSession(*session, status.initYou());
           status.setHubConfigured(sync.configured);
           status.setHubConnected(sync.configured && sync.uplink.connected);
           if (sync.configured) status.setHubRefusal(sync.uplink.refusal);

@@ -81,6 +81,8 @@ class FrontDesk {
   class Operation;
   friend class Operation;
 
+  // Who `user` is, as a session answer shows it (without the token).
+  void FillSession(const SessionUser& user, schema::Session::Builder out) const;
   // An audit entry of `action` by `user`, stamped now.
   AuditEvent AuditOf(const SessionUser& user, std::string action) const;
   // Appends `event` to the audit log in a transaction of its own, soon.

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "node/frontdesk_internal.h"
+#include "node/offices.h"
 #include "sync/entities.h"
 #include "sync/wire.h"
 
@@ -40,13 +41,7 @@ std::string ClientLabel(schema::Client::Reader client) {
 
 Status ListConflicts(Context&, const StoreView& view, schema::Response::Builder response) {
   CRM_ASSIGN_OR_RETURN(std::vector<DecodedMessage> conflicts, view.Conflicts(kMaxConflictsListed));
-  std::map<Id, std::string> office_of_node;
-  CRM_RETURN_IF_ERROR(view.ForEachOfKind(
-      EntityKind::OFFICE, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
-        auto office = stored.getValue().getAs<schema::Office>();
-        if (office.hasNode()) office_of_node[IdFromWire(office.getNode())] = Str(office.getCode());
-        return Status::Ok();
-      }));
+  CRM_ASSIGN_OR_RETURN(auto office_of_node, OfficeCodesByNode(view));
   auto office = [&](const Stamp& stamp) {
     auto it = office_of_node.find(stamp.node);
     return it != office_of_node.end() ? it->second : stamp.node.ToString();

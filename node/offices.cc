@@ -27,10 +27,9 @@ Result<std::vector<OfficeRow>> AllOffices(const StoreView& view) {
   CRM_RETURN_IF_ERROR(view.ForEachOfKind(
       EntityKind::OFFICE, [&](const Id& id, schema::StoredRecord::Reader stored) -> Status {
         auto office = stored.getValue().getAs<schema::Office>();
-        rows.push_back(OfficeRow{id, Text(office.getCode()), Text(office.getPublicKey()),
-                                 Text(office.getParent()),
-                                 office.hasNode() ? IdFromWire(office.getNode()) : Id{},
-                                 office.getRevoked()});
+        rows.push_back(OfficeRow{
+            id, Text(office.getCode()), Text(office.getPublicKey()), Text(office.getParent()),
+            office.hasNode() ? IdFromWire(office.getNode()) : Id{}, office.getRevoked()});
         return Status::Ok();
       }));
   return rows;
@@ -61,7 +60,8 @@ std::optional<Enrollment> FindEnrollment(const Store& store, const std::string& 
     if (row.key != public_key) continue;
     Enrollment enrollment{row.code, row.parent, row.node, {}, row.revoked};
     for (const OfficeRow& child : *rows) {
-      if (child.parent == row.code && !child.node.IsNull()) enrollment.relays_for.push_back(child.node);
+      if (child.parent == row.code && !child.node.IsNull())
+        enrollment.relays_for.push_back(child.node);
     }
     return enrollment;
   }
@@ -71,14 +71,16 @@ std::optional<Enrollment> FindEnrollment(const Store& store, const std::string& 
 Status EnrollOffice(Writer& writer, HybridClock& hlc, const OfficeEnrollment& office) {
   if (office.code.size() < 2 || office.code.size() > 8 ||
       !std::all_of(office.code.begin(), office.code.end(), [](char c) {
-        return std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c));
+        return std::isupper(static_cast<unsigned char>(c)) ||
+               std::isdigit(static_cast<unsigned char>(c));
       })) {
     return Status::InvalidArgument("office", "an office code is 2 to 8 capital letters or digits");
   }
   if (office.public_key.size() != 40) {
     return Status::InvalidArgument("public-key", "a public key is 40 Z85 characters");
   }
-  if (office.node.IsNull()) return Status::InvalidArgument("node-id", "the office's node id is required");
+  if (office.node.IsNull())
+    return Status::InvalidArgument("node-id", "the office's node id is required");
   return writer.Run([&](StoreTxn& txn) -> Status {
     CRM_ASSIGN_OR_RETURN(std::vector<OfficeRow> rows, AllOffices(txn));
     Id id = Id::Generate(hlc.Now().physical);
@@ -130,6 +132,17 @@ Status AdmitAtHeadquarters(schema::Change::Reader change) {
     default:
       return Status::Ok();
   }
+}
+
+Result<std::map<Id, std::string>> OfficeCodesByNode(const StoreView& view) {
+  std::map<Id, std::string> codes;
+  CRM_RETURN_IF_ERROR(view.ForEachOfKind(
+      EntityKind::OFFICE, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
+        auto office = stored.getValue().getAs<schema::Office>();
+        if (office.hasNode()) codes[IdFromWire(office.getNode())] = office.getCode();
+        return Status::Ok();
+      }));
+  return codes;
 }
 
 }  // namespace crm

@@ -2,6 +2,7 @@
 // key speaks for, and which data only headquarters writes.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 
@@ -31,6 +32,9 @@ Status EnrollOffice(Writer& writer, HybridClock& hlc, const OfficeEnrollment& of
 
 // Marks an office revoked: its key is refused from the next connection on.
 Status RevokeOffice(Writer& writer, HybridClock& hlc, const std::string& code);
+
+// Each enrolled office's code by its node id, as `view` holds them.
+Result<std::map<Id, std::string>> OfficeCodesByNode(const StoreView& view);
 
 // Products, campaigns, users and offices are written only at headquarters: a
 // change to them from an office is refused there.

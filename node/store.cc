@@ -484,6 +484,21 @@ Result<std::vector<DecodedMessage>> StoreView::Conflicts(size_t limit) const {
   return found;
 }
 
+Result<std::vector<QuarantinedChange>> StoreView::Quarantined(size_t limit) const {
+  std::vector<QuarantinedChange> found;
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.quarantine));
+  CRM_RETURN_IF_ERROR(cursor.First());
+  while (cursor.valid() && found.size() < limit) {
+    std::string_view value = cursor.value();
+    size_t end = value.find('\0');
+    if (end == std::string_view::npos) return Status::Corruption("a quarantined change without its reason");
+    CRM_ASSIGN_OR_RETURN(DecodedMessage change, DecodedMessage::DecodePacked(value.substr(end + 1)));
+    found.push_back({std::string(value.substr(0, end)), std::move(change)});
+    CRM_RETURN_IF_ERROR(cursor.Next());
+  }
+  return found;
+}
+
 Result<std::optional<std::string>> StoreView::FindRequest(const Id& request_id) const {
   auto bytes = txn_.Get(store_->tables_.requests, IdBytes(request_id));
   if (!bytes.ok()) {

@@ -117,6 +117,12 @@ class PreparedChange {
 
 // Queries over one consistent snapshot. Move-only; holds a transaction, so
 // keep it short-lived. Thread-compatible: one thread at a time.
+// A change set aside by StoreTxn::Quarantine, and why.
+struct QuarantinedChange {
+  std::string reason;
+  DecodedMessage change;  // a schema::Change
+};
+
 class StoreView {
  public:
   StoreView(StoreView&&) noexcept = default;
@@ -164,6 +170,11 @@ class StoreView {
   // Values per-field last-writer-wins overwrote concurrently (each a
   // schema::Conflict), at most `limit`, the last record in key order first.
   Result<std::vector<DecodedMessage>> Conflicts(size_t limit) const;
+
+  // Changes this node refused and set aside (an office writing HQ-owned data,
+  // an event id reused with other content ...), at most `limit`, in key
+  // order (by origin, then origin seq).
+  Result<std::vector<QuarantinedChange>> Quarantined(size_t limit) const;
 
   // True if any record of `kind` exists.
   Result<bool> AnyRecordOf(EntityKind kind) const;

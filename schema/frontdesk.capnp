@@ -272,6 +272,7 @@ struct NodeStatus {
   hubConfigured @9 :Bool;         # this node has a hub to sync with
   hubConnected @10 :Bool;         # welcomed by the hub and heard from lately
   hubRefusal @11 :Text;           # why the hub refused this node last, if it did
+  you @12 :Session;               # who asks (without the token)
 }
 
 struct Response {
