@@ -28,8 +28,10 @@ class Network {
 
 
  public:
-  // `hub_flags`: extra options for crm-hq serve.
-  explicit Network(std::vector<std::string> hub_flags = {}) : hub_flags_(std::move(hub_flags)) {
+  // `hub_flags`: extra options for crm-hq serve. With `web`, the hub serves
+  // its dashboard and each office its browser front desk (see WebUrl).
+  explicit Network(std::vector<std::string> hub_flags = {}, bool web = false)
+      : hub_flags_(std::move(hub_flags)), web_(web) {
     for (const char* name : {"hq", "lon", "msk", "rogue"}) {
       REQUIRE(Admin({"keygen", "--out", Path(name).string()}).exit_code == 0);
     }
@@ -60,8 +62,10 @@ class Network {
     if (!hub_endpoint_.empty()) args.insert(args.end(), {"--listen", hub_endpoint_});
     else args.insert(args.end(), {"--listen", "tcp://127.0.0.1:*"});
     args.insert(args.end(), hub_flags_.begin(), hub_flags_.end());
+    if (web_) WebFlags("hq", args);
     hub_ = std::make_unique<Child>(args, Path("hq.log"));
     hub_endpoint_ = WaitForLine(Path("hq.endpoint"));
+    if (web_) web_urls_["hq"] = WaitForLine(Path("hq.web"));
   }
   int StopHub(int signal) { return hub_->Stop(signal); }
 
@@ -70,14 +74,15 @@ class Network {
   void StartOffice(const std::string& office, std::string hub_endpoint = "") {
     if (hub_endpoint.empty()) hub_endpoint = hub_endpoint_;
     std::filesystem::remove(Path(office + ".endpoint"));
-    nodes_[office] = std::make_unique<Child>(
-        std::vector<std::string>{CRM_NODE, "serve", "--data", Data(office), "--office", Upper(office),
-                                 "--listen", "tcp://127.0.0.1:*", "--endpoint-file",
-                                 Path(office + ".endpoint").string(), "--hub", hub_endpoint,
-                                 "--hub-key", Path("hq").string() + ".pub", "--key",
-                                 Path(office).string() + ".key"},
-        Path(office + ".log"));
+    std::vector<std::string> args = {CRM_NODE, "serve", "--data", Data(office), "--office", Upper(office),
+                                     "--listen", "tcp://127.0.0.1:*", "--endpoint-file",
+                                     Path(office + ".endpoint").string(), "--hub", hub_endpoint,
+                                     "--hub-key", Path("hq").string() + ".pub", "--key",
+                                     Path(office).string() + ".key"};
+    if (web_) WebFlags(office, args);
+    nodes_[office] = std::make_unique<Child>(args, Path(office + ".log"));
     endpoints_[office] = WaitForLine(Path(office + ".endpoint"));
+    if (web_) web_urls_[office] = WaitForLine(Path(office + ".web"));
   }
   int StopOffice(const std::string& office, int signal) { return nodes_[office]->Stop(signal); }
 
@@ -161,6 +166,10 @@ class Network {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
     return s;
   }
+  void WebFlags(const std::string& node, std::vector<std::string>& args) {
+    std::filesystem::remove(Path(node + ".web"));
+    args.insert(args.end(), {"--web", "127.0.0.1:0", "--web-endpoint-file", Path(node + ".web").string()});
+  }
   static std::string Upper(std::string s) {
     for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return s;
@@ -170,12 +179,16 @@ class Network {
   // A file in the test's directory.
   std::filesystem::path Path(const std::string& name) const { return dir_.path() / name; }
   const std::string& hub_endpoint() const { return hub_endpoint_; }
+  // The browser page of "hq" or an office (a Network made with `web`).
+  const std::string& WebUrl(const std::string& node) { return web_urls_.at(node); }
   std::string Data(const std::string& node) const { return (dir_.path() / (node + "-data")).string(); }
 
  private:
 
   TempDir dir_;
   std::vector<std::string> hub_flags_;
+  bool web_ = false;
+  std::map<std::string, std::string> web_urls_;
   std::string hub_endpoint_;
   std::unique_ptr<Child> hub_;
   std::map<std::string, std::unique_ptr<Child>> nodes_;

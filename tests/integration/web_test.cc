@@ -1,0 +1,193 @@
+// End-to-end tests of the browser pages (docs/web.md): headless Chromium,
+// driven through ChromeDriver, uses an office's front desk and the hub's
+// dashboard the way staff and managers do, against real crm-node and crm-hq
+// processes on loopback. Screenshots go to $CRM_SCREENSHOTS when it is set
+// (docs/screenshots holds the ones this test took), else to the test's
+// directory.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "tests/support/network.h"
+#include "tests/support/webdriver.h"
+
+namespace crm::testing {
+namespace {
+
+std::filesystem::path ScreenshotDir(Network& net) {
+  const char* dir = std::getenv("CRM_SCREENSHOTS");
+  std::filesystem::path path = dir != nullptr && *dir != '\0' ? std::filesystem::path(dir) : net.Path("screenshots");
+  std::filesystem::create_directories(path);
+  return path;
+}
+
+// Clicks `element` as a user does: scrolled to the middle of the window
+// first, clear of the status bar fixed at the bottom.
+void Press(WebDriver& browser, const std::string& element) {
+  browser.Execute("arguments[0].scrollIntoView({block: 'center'});", WebDriver::json::array({WebDriver::Ref(element)}));
+  browser.Click(element);
+}
+
+void LogIn(WebDriver& browser, const std::string& url, const std::string& login, const std::string& password) {
+  browser.Go(url);
+  browser.Type(browser.WaitFor("#login-name"), login);
+  browser.Type(browser.Find("#login-password"), password);
+  Press(browser, browser.Find("#login-submit"));
+  browser.WaitForText("#whoami", login == "admin" ? "dmin" : login);
+}
+
+// Clicks the element `css` showing `text`. Search results are drawn again
+// as each answer arrives, so an element found a moment ago may be gone:
+// find it again.
+void ClickText(WebDriver& browser, const std::string& css, const std::string& text) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      Press(browser, browser.WaitForText(css, text));
+      return;
+    } catch (const WebDriverError& e) {
+      if (e.error() != "stale element reference" || attempt == 5) throw;
+    }
+  }
+}
+
+// Replaces what the field `css` holds with `text`.
+void Fill(WebDriver& browser, const std::string& css, const std::string& text) {
+  std::string field = browser.WaitFor(css);
+  browser.Clear(field);
+  browser.Type(field, text);
+}
+
+TEST_CASE("the browser front desk and the dashboard: log in, find a client, sell, see it on the card and at HQ",
+          "[integration][web]") {
+  Network net({}, /*web=*/true);
+  std::filesystem::path shots = ScreenshotDir(net);
+  // The clients the front desk will look for, in two scripts.
+  std::string maria = net.Json("lon", {"client", "add", "--first", "Мария", "--last", "Иванова", "--phone",
+                                       "020 7946 0958", "--email", "maria@example.com"})["id"];
+  std::string maryam = net.Json("lon", {"client", "add", "--first", "مریم", "--last", "رضایی", "--phone",
+                                        "020 7946 0959"})["id"];
+  REQUIRE(Run({CRM_HQ, "bootstrap-admin", "--data", net.Data("hq"), "--login", "boss"}, "boss-password-1\n", {},
+              net.Path(""))
+              .exit_code == 0);
+
+  WebDriver browser;
+  SECTION("the office's front desk") {
+    // A wrong password is refused on the page, and nothing opens.
+    browser.Go(net.WebUrl("lon"));
+    browser.Type(browser.WaitFor("#login-name"), "admin");
+    browser.Type(browser.Find("#login-password"), "not-the-password");
+    Press(browser, browser.Find("#login-submit"));
+    browser.WaitFor("#login-error");
+    CHECK((browser.FindAll("#search").empty() || !browser.IsDisplayed(browser.Find("#search"))));
+
+    LogIn(browser, net.WebUrl("lon"), "admin", "admin-password");
+    CHECK(browser.Text(browser.Find("#whoami")).find("LON") != std::string::npos);
+
+    // Search as you type finds a client by a piece of the name in either
+    // script, and by a phone written another way.
+    browser.Type(browser.WaitFor("#search"), "مری");
+    std::string persian = browser.WaitForText(".search-result", "رضایی");
+    CHECK(browser.Attribute(persian, "data-id").value_or("") == maryam);
+    browser.Screenshot(shots / "frontdesk-search-rtl.png");
+    Fill(browser, "#search", "+44 20 7946 0958");
+    browser.WaitForText(".search-result", "Иванова");
+    Fill(browser, "#search", "Мар");
+    ClickText(browser, ".search-result", "Иванова");
+    browser.WaitForText("#card-name", "Мария");
+    CHECK(browser.Attribute(browser.Find("#card"), "data-id").value_or("") == maria);
+
+    // Ring up a sale: two blue mugs at the catalogue price, paid by card.
+    Press(browser, browser.Find("#new-sale"));
+    browser.WaitFor("#sale-form");
+    Fill(browser, ".sale-line .line-sku", "MUG");
+    Fill(browser, ".sale-line .line-qty", "2");
+    browser.SelectValue(browser.Find(".sale-payment .payment-method"), "card");
+    browser.Screenshot(shots / "frontdesk-sale.png");
+    Press(browser, browser.Find("#sale-submit"));
+    std::string receipt_no = browser.Text(browser.WaitForText("#receipt-no", "LON-"));
+    CHECK(browser.Text(browser.Find("#receipt-total")).find("9.00") != std::string::npos);
+    browser.Screenshot(shots / "frontdesk-receipt.png");
+
+    // The node holds it, as pos shows it.
+    auto card = net.Json("lon", {"card", maria});
+    REQUIRE(card["card"]["sales"].size() == 1);
+    CHECK(card["card"]["sales"][0]["sale"]["receiptNo"] == receipt_no);
+    CHECK(card["card"]["totalSpent"] == "900");
+
+    // The card shows the sale.
+    Press(browser, browser.Find("#receipt-back"));
+    browser.WaitFor(".card-sale[data-receipt='" + receipt_no + "']");
+    CHECK(browser.Text(browser.Find("#card-total-spent")).find("9.00") != std::string::npos);
+
+    // A note on the card.
+    Fill(browser, "#note-text", "Prefers the blue glaze");
+    Press(browser, browser.Find("#note-add"));
+    browser.WaitForText(".card-note", "Prefers the blue glaze");
+    browser.Screenshot(shots / "frontdesk-card.png");
+
+    // With the hub down the page says so and counts what waits to be sent;
+    // when it is back, the counter drains and the banner goes.
+    REQUIRE(net.StopHub(SIGTERM) == 0);
+    browser.WaitFor("#offline-banner", std::chrono::seconds(30));
+    Press(browser, browser.Find("#new-sale"));
+    Fill(browser, ".sale-line .line-sku", "MUG");
+    Press(browser, browser.Find("#sale-submit"));
+    browser.WaitForText("#receipt-no", "LON-");
+    Press(browser, browser.Find("#receipt-back"));
+    REQUIRE(browser.FindAll(".card-sale").size() == 2);
+    // The status bar asks the node every 5 s.
+    CHECK(net.Eventually([&] { return std::stoi("0" + browser.Text(browser.WaitFor("#unsent-count"))) > 0; }));
+    browser.Screenshot(shots / "frontdesk-offline.png");
+    net.StartHub();
+    browser.WaitUntilGone("#offline-banner", std::chrono::seconds(30));
+    browser.WaitForText("#unsent-count", "0", std::chrono::seconds(30));
+
+    // Logging out closes the card and the session.
+    Press(browser, browser.Find("#logout"));
+    browser.WaitFor("#login-name");
+    CHECK(browser.FindAll(".card-sale").empty());
+  }
+
+  SECTION("the sale at HQ, on the dashboard") {
+    net.Pos("lon", {"sale", "--client", maria, "--line", "MUG:2", "--pay", "card"});
+    REQUIRE(net.Eventually([&] { return net.Hq({"report", "sales", "--by", "office"}).out.find("LON") != std::string::npos; }));
+
+    LogIn(browser, net.WebUrl("hq"), "boss", "boss-password-1");
+    browser.WaitFor("#overview-revenue");
+    CHECK(browser.Text(browser.Find("#overview-revenue")).find("9.00") != std::string::npos);
+    browser.Screenshot(shots / "dashboard-overview.png");
+
+    Press(browser, browser.Find("[data-section='sales']"));
+    browser.SelectValue(browser.WaitFor("#sales-by"), "office");
+    std::string row = browser.WaitFor("#sales-table .sales-row[data-key='LON']");
+    CHECK(browser.Text(row).find("9.00") != std::string::npos);
+
+    Press(browser, browser.Find("[data-section='offices']"));
+    std::string lon = browser.WaitForText(".office-row[data-office='LON'] .office-online", "online", std::chrono::seconds(20));
+    CHECK(browser.Text(lon) == "online");
+    browser.Screenshot(shots / "dashboard-offices.png");
+
+    // The same client entered at both offices is a duplicate to merge.
+    net.Json("msk", {"client", "add", "--first", "Maria", "--last", "Ivanova", "--phone", "+44 20 7946 0958"});
+    Press(browser, browser.Find("[data-section='duplicates']"));
+    REQUIRE(net.Eventually([&] {
+      Press(browser, browser.Find("[data-section='overview']"));
+      Press(browser, browser.Find("[data-section='duplicates']"));
+      return !browser.FindAll("#duplicates-list .duplicate-pair").empty();
+    }));
+    browser.Screenshot(shots / "dashboard-duplicates.png");
+    Press(browser, browser.Find(".duplicate-pair .merge-button"));
+    Press(browser, browser.WaitFor("#merge-confirm"));
+    browser.WaitUntilGone("#duplicates-list .duplicate-pair");
+    // The merge reaches the office: one of the two cards now carries the other.
+    REQUIRE(net.Eventually([&] {
+      auto card = net.Try("lon", {"--json", "card", maria});
+      return card.exit_code == 0 && nlohmann::json::parse(card.out)["card"].contains("merged");
+    }));
+  }
+}
+
+}  // namespace
+}  // namespace crm::testing
