@@ -89,6 +89,8 @@ WebResponse WebApi::Handle(const WebRequest& request) {
       if (request.method != "GET" && request.method != "HEAD") {
         return WebError(Status::InvalidArgument("method", "pages are read with GET"));
       }
+      // Browsers ask for an icon on their own; the pages have none.
+      if (request.path == "/favicon.ico") return WebResponse{204, "image/x-icon", "", {}};
       std::string_view path =
           request.path == "/" ? std::string_view(index_) : std::string_view(request.path);
       for (const WebAsset& asset : assets_) {

@@ -18,7 +18,8 @@ namespace {
 
 std::filesystem::path ScreenshotDir(Network& net) {
   const char* dir = std::getenv("CRM_SCREENSHOTS");
-  std::filesystem::path path = dir != nullptr && *dir != '\0' ? std::filesystem::path(dir) : net.Path("screenshots");
+  std::filesystem::path path =
+      dir != nullptr && *dir != '\0' ? std::filesystem::path(dir) : net.Path("screenshots");
   std::filesystem::create_directories(path);
   return path;
 }
@@ -26,11 +27,13 @@ std::filesystem::path ScreenshotDir(Network& net) {
 // Clicks `element` as a user does: scrolled to the middle of the window
 // first, clear of the status bar fixed at the bottom.
 void Press(WebDriver& browser, const std::string& element) {
-  browser.Execute("arguments[0].scrollIntoView({block: 'center'});", WebDriver::json::array({WebDriver::Ref(element)}));
+  browser.Execute("arguments[0].scrollIntoView({block: 'center'});",
+                  WebDriver::json::array({WebDriver::Ref(element)}));
   browser.Click(element);
 }
 
-void LogIn(WebDriver& browser, const std::string& url, const std::string& login, const std::string& password) {
+void LogIn(WebDriver& browser, const std::string& url, const std::string& login,
+           const std::string& password) {
   browser.Go(url);
   browser.Type(browser.WaitFor("#login-name"), login);
   browser.Type(browser.Find("#login-password"), password);
@@ -59,17 +62,20 @@ void Fill(WebDriver& browser, const std::string& css, const std::string& text) {
   browser.Type(field, text);
 }
 
-TEST_CASE("the browser front desk and the dashboard: log in, find a client, sell, see it on the card and at HQ",
-          "[integration][web]") {
+TEST_CASE(
+    "the browser front desk and the dashboard: log in, find a client, sell, see it on the card and "
+    "at HQ",
+    "[integration][web]") {
   Network net({}, /*web=*/true);
   std::filesystem::path shots = ScreenshotDir(net);
   // The clients the front desk will look for, in two scripts.
-  std::string maria = net.Json("lon", {"client", "add", "--first", "Мария", "--last", "Иванова", "--phone",
-                                       "020 7946 0958", "--email", "maria@example.com"})["id"];
-  std::string maryam = net.Json("lon", {"client", "add", "--first", "مریم", "--last", "رضایی", "--phone",
-                                        "020 7946 0959"})["id"];
-  REQUIRE(Run({CRM_HQ, "bootstrap-admin", "--data", net.Data("hq"), "--login", "boss"}, "boss-password-1\n", {},
-              net.Path(""))
+  std::string maria =
+      net.Json("lon", {"client", "add", "--first", "Мария", "--last", "Иванова", "--phone",
+                       "020 7946 0958", "--email", "maria@example.com"})["id"];
+  std::string maryam = net.Json("lon", {"client", "add", "--first", "مریم", "--last", "رضایی",
+                                        "--phone", "020 7946 0959"})["id"];
+  REQUIRE(Run({CRM_HQ, "bootstrap-admin", "--data", net.Data("hq"), "--login", "boss"},
+              "boss-password-1\n", {}, net.Path(""))
               .exit_code == 0);
 
   WebDriver browser;
@@ -138,7 +144,8 @@ TEST_CASE("the browser front desk and the dashboard: log in, find a client, sell
     Press(browser, browser.Find("#receipt-back"));
     REQUIRE(browser.FindAll(".card-sale").size() == 2);
     // The status bar asks the node every 5 s.
-    CHECK(net.Eventually([&] { return std::stoi("0" + browser.Text(browser.WaitFor("#unsent-count"))) > 0; }));
+    CHECK(net.Eventually(
+        [&] { return std::stoi("0" + browser.Text(browser.WaitFor("#unsent-count"))) > 0; }));
     browser.Screenshot(shots / "frontdesk-offline.png");
     net.StartHub();
     browser.WaitUntilGone("#offline-banner", std::chrono::seconds(30));
@@ -152,7 +159,9 @@ TEST_CASE("the browser front desk and the dashboard: log in, find a client, sell
 
   SECTION("the sale at HQ, on the dashboard") {
     net.Pos("lon", {"sale", "--client", maria, "--line", "MUG:2", "--pay", "card"});
-    REQUIRE(net.Eventually([&] { return net.Hq({"report", "sales", "--by", "office"}).out.find("LON") != std::string::npos; }));
+    REQUIRE(net.Eventually([&] {
+      return net.Hq({"report", "sales", "--by", "office"}).out.find("LON") != std::string::npos;
+    }));
 
     LogIn(browser, net.WebUrl("hq"), "boss", "boss-password-1");
     browser.WaitFor("#overview-revenue");
@@ -165,12 +174,14 @@ TEST_CASE("the browser front desk and the dashboard: log in, find a client, sell
     CHECK(browser.Text(row).find("9.00") != std::string::npos);
 
     Press(browser, browser.Find("[data-section='offices']"));
-    std::string lon = browser.WaitForText(".office-row[data-office='LON'] .office-online", "online", std::chrono::seconds(20));
+    std::string lon = browser.WaitForText(".office-row[data-office='LON'] .office-online", "online",
+                                          std::chrono::seconds(20));
     CHECK(browser.Text(lon) == "online");
     browser.Screenshot(shots / "dashboard-offices.png");
 
     // The same client entered at both offices is a duplicate to merge.
-    net.Json("msk", {"client", "add", "--first", "Maria", "--last", "Ivanova", "--phone", "+44 20 7946 0958"});
+    net.Json("msk", {"client", "add", "--first", "Maria", "--last", "Ivanova", "--phone",
+                     "+44 20 7946 0958"});
     Press(browser, browser.Find("[data-section='duplicates']"));
     REQUIRE(net.Eventually([&] {
       Press(browser, browser.Find("[data-section='overview']"));
