@@ -34,6 +34,16 @@ Result<std::pair<std::string, int>> SplitListen(std::string_view listen) {
   return std::pair{host, port};
 }
 
+// The host part of a Host header ("127.0.0.1:8080", "[::1]:8080").
+std::string HostOf(std::string_view header) {
+  if (header.starts_with("[")) {
+    size_t close = header.find(']');
+    return std::string(
+        header.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1));
+  }
+  return std::string(header.substr(0, header.find(':')));
+}
+
 // What every answer carries: pages run only their own scripts and styles,
 // are never framed, and leak no URL to elsewhere.
 const httplib::Headers& SecurityHeaders() {
@@ -129,7 +139,17 @@ Result<std::unique_ptr<WebServer>> WebServer::Start(WebServerOptions options, We
                                                    httplib::Response& response) {
     WebResponse answer;
     try {
-      answer = handler(FromHttplib(request, tls));
+      // On loopback a page from elsewhere can still reach the server by
+      // rebinding its own name to 127.0.0.1 (DNS rebinding); its requests
+      // then name that other host.
+      if (!tls && !IsLoopback(HostOf(request.get_header_value("Host")))) {
+        answer = WebResponse{421,
+                             "text/plain; charset=utf-8",
+                             "this server answers only requests addressed to this machine",
+                             {}};
+      } else {
+        answer = handler(FromHttplib(request, tls));
+      }
     } catch (const std::exception& e) {
       answer = WebResponse{
           500, "text/plain; charset=utf-8", std::string("internal error: ") + e.what(), {}};

@@ -325,8 +325,12 @@ class WebDriver {
     json options = {
         {"binary", chromium},
         {"args",
+         // DevTools over a pipe, not a port: nothing more listens, and it
+         // works where "localhost" does not resolve (a minimal root
+         // without /etc/hosts, where chromedriver cannot reach the port).
          {"--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-          "--window-size=1280,900", "--user-data-dir=" + profile.string(), "--lang=en-GB"}},
+          "--remote-debugging-pipe", "--window-size=1280,900", "--user-data-dir=" + profile.string(),
+          "--lang=en-GB"}},
         {"prefs", {{"intl.accept_languages", "en-GB"}}}};
     json capabilities = {{"browserName", "chrome"},
                          {"goog:chromeOptions", options},

@@ -1,0 +1,81 @@
+// Fuzzes the browser API (node/web_api.h): the input is an operation's path
+// on its first line and the request body after it, sent once without a
+// session and once with a logged-in administrator's cookie, so the fuzzer
+// reaches the JSON decoding of every operation and the handlers behind it.
+// Every answer must carry an HTTP status the API uses and, for /api/, a JSON
+// body.
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "node/frontdesk.h"
+#include "node/web_api.h"
+#include "tests/fuzz/fuzz_node.h"
+
+namespace {
+
+struct Browser {
+  crm::fuzz::FuzzNode node{"web"};
+  std::unique_ptr<crm::FrontDesk> desk;
+  std::unique_ptr<crm::WebApi> api;
+  std::string cookie;
+
+  Browser() {
+    crm::OfficeConfig office;
+    office.code = "FUZ";
+    office.password_iterations = 1000;
+    desk = std::make_unique<crm::FrontDesk>(*node.runtime.store, *node.runtime.writer,
+                                            node.runtime.wall, *node.runtime.hlc, office);
+    if (!desk->BootstrapAdmin("admin", "Fuzz Admin", "fuzz-password-1").ok()) std::abort();
+    api = std::make_unique<crm::WebApi>(*desk, std::vector<crm::WebAsset>{}, "/index.html");
+    crm::WebResponse login =
+        Send("/api/login", R"({"login": "admin", "password": "fuzz-password-1"})", "");
+    for (const auto& [name, value] : login.headers) {
+      if (name == "Set-Cookie") cookie = value.substr(0, value.find(';'));
+    }
+    if (cookie.empty()) std::abort();
+  }
+
+  crm::WebResponse Send(std::string path, std::string body, const std::string& with_cookie) {
+    crm::WebRequest request;
+    request.method = "POST";
+    request.path = std::move(path);
+    request.body = std::move(body);
+    // A new key each time, so each write is done rather than answered from
+    // the first one's outcome.
+    request.headers = {
+        {"host", "127.0.0.1"},
+        {"content-type", "application/json"},
+        {"idempotency-key", crm::Id::Generate(node.runtime.wall.NowMillis()).ToString()}};
+    if (!with_cookie.empty()) request.headers["cookie"] = with_cookie;
+    return api->Handle(request);
+  }
+};
+
+void Check(const crm::WebResponse& answer, bool api_path) {
+  if (answer.status < 200 || answer.status > 599) std::abort();
+  if (api_path && nlohmann::json::parse(answer.body, nullptr, false).is_discarded()) std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static Browser* browser = new Browser();  // lives for the whole run
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  size_t end = input.find('\n');
+  if (end == std::string_view::npos || end > 200) return 0;
+  std::string path(input.substr(0, end));
+  std::string body(input.substr(end + 1));
+  bool api_path = path.starts_with("/api/");
+  // Logging out would spoil the session for the inputs after this one.
+  if (path == "/api/logout") return 0;
+  Check(browser->Send(path, body, ""), api_path);
+  Check(browser->Send(path, body, browser->cookie), api_path);
+  // Writes audit their refusals after answering: finish that within this input.
+  (void)browser->node.runtime.writer->Run([](crm::StoreTxn&) { return crm::Status::Ok(); });
+  return 0;
+}
