@@ -43,6 +43,9 @@ class FrontDeskServer {
  private:
   struct Sockets;
   FrontDeskServer(FrontDesk& desk, ServerOptions options);
+  // Takes requests from the pos clients: answers quick reads itself and
+  // hands the rest to the workers; returns on Stop.
+  void Proxy();
   void Worker();
 
   FrontDesk& desk_;
