@@ -59,7 +59,7 @@ const httplib::Headers& SecurityHeaders() {
   return headers;
 }
 
-WebRequest FromHttplib(const httplib::Request& in, bool secure) {
+WebRequest FromHttplib(const httplib::Request& in) {
   WebRequest out;
   out.method = in.method;
   out.path = in.path;
@@ -70,7 +70,6 @@ WebRequest FromHttplib(const httplib::Request& in, bool secure) {
     out.headers.emplace(std::move(lower), value);
   }
   out.body = in.body;
-  out.secure = secure;
   return out;
 }
 
@@ -148,7 +147,7 @@ Result<std::unique_ptr<WebServer>> WebServer::Start(WebServerOptions options, We
                              "this server answers only requests addressed to this machine",
                              {}};
       } else {
-        answer = handler(FromHttplib(request, tls));
+        answer = handler(FromHttplib(request));
       }
     } catch (const std::exception& e) {
       answer = WebResponse{

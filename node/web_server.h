@@ -23,7 +23,6 @@ struct WebRequest {
   std::map<std::string, std::string> query;
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
-  bool secure = false;  // came over HTTPS
 
   // The header `lower_case_name`, or "".
   std::string Header(const std::string& lower_case_name) const;
