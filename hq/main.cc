@@ -333,9 +333,9 @@ int main(int argc, char** argv) {
   bool sales_json = false, sales_csv = false;
   auto* sales = report->add_subcommand(
       "sales",
-      "sales by office, month, employee, channel, product or campaign: count, units, "
+      "sales by office, month, employee, channel, product or campaign (or in total): count, units, "
       "revenue, refunds, average ticket, clients");
-  sales->add_option("--by", sales_flags.by, "office, month, employee, channel, product or campaign")
+  sales->add_option("--by", sales_flags.by, "office, month, employee, channel, product, campaign, or total (one row per currency, with its distinct clients)")
       ->capture_default_str();
   sales->add_option("--from", sales_flags.from, "first day, YYYY-MM-DD");
   sales->add_option("--to", sales_flags.to, "the day after the last, YYYY-MM-DD");

@@ -25,13 +25,15 @@ const char* DimensionName(SalesDimension dimension) {
     case SalesDimension::kChannel: return "channel";
     case SalesDimension::kProduct: return "product";
     case SalesDimension::kCampaign: return "campaign";
+    case SalesDimension::kTotal: return "total";
   }
   return "?";
 }
 
 std::optional<SalesDimension> DimensionFromName(std::string_view name) {
   for (SalesDimension d : {SalesDimension::kOffice, SalesDimension::kMonth, SalesDimension::kEmployee,
-                           SalesDimension::kChannel, SalesDimension::kProduct, SalesDimension::kCampaign}) {
+                           SalesDimension::kChannel, SalesDimension::kProduct, SalesDimension::kCampaign,
+                           SalesDimension::kTotal}) {
     if (name == DimensionName(d)) return d;
   }
   return std::nullopt;
@@ -122,6 +124,7 @@ Result<std::vector<SalesRow>> SalesBy(const Store& store, SalesDimension dimensi
         return login_of(sale.hasCashier() ? IdFromWire(sale.getCashier()) : Id{});
       case SalesDimension::kChannel: return TextOr(sale.getChannel(), "(none)");
       case SalesDimension::kCampaign: return TextOr(sale.getCampaignCode(), "(none)");
+      case SalesDimension::kTotal: return std::string("all");
       case SalesDimension::kProduct: break;
     }
     return std::string();

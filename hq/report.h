@@ -12,7 +12,9 @@
 namespace crm {
 
 // What a sales report groups by.
-enum class SalesDimension { kOffice, kMonth, kEmployee, kChannel, kProduct, kCampaign };
+// kTotal is one group ("all") per currency: the period's totals, with its
+// distinct clients (which the rows of any other dimension cannot be summed to).
+enum class SalesDimension { kOffice, kMonth, kEmployee, kChannel, kProduct, kCampaign, kTotal };
 
 // "office", "month", ... and back; nullopt for an unknown name.
 const char* DimensionName(SalesDimension dimension);

@@ -17,7 +17,7 @@ Status WriteSales(const Store& store, const SalesReportFlags& report, std::FILE*
   if (!dimension) {
     return Status::InvalidArgument(
         "by", "'" + report.by +
-                  "': a sales report is by office, month, employee, channel, product or campaign");
+                  "': a sales report is by office, month, employee, channel, product, campaign or total");
   }
   SalesFilter filter;
   filter.time_zone = report.time_zone;

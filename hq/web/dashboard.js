@@ -384,7 +384,8 @@
     });
   }
 
-  // Per currency: one line each for money, counts summed.
+  // Per currency: one line each for money, counts summed (`rows`: the
+  // report by total, one row per currency).
   function headline(rows) {
     const totals = new Map();
     for (const r of rows) {
@@ -406,10 +407,11 @@
     const period = periodOptions();
     const ofAllTime = !state.from && !state.to && state.firstOffices;
     state.firstOffices = null;
-    const [offices, months] = await Promise.all([ofAllTime || report('sales', { by: 'office', ...period }),
-      report('sales', { by: 'month', ...period })]);
+    const [offices, months, totals] = await Promise.all([ofAllTime || report('sales', { by: 'office', ...period }),
+      report('sales', { by: 'month', ...period }), report('sales', { by: 'total', ...period })]);
     if (!live()) return;
-    headline(offices);
+    // The totals row counts a client who bought at two offices once.
+    headline(totals);
     $('#overview-months').replaceChildren(monthColumns(months));
     fillTable($('#overview-offices'), salesColumns('office', offices), offices,
       (r) => ({ class: 'office-sales-row', dataset: { key: r.office } }), 'No sales in the period.');

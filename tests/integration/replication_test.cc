@@ -95,18 +95,33 @@ TEST_CASE("offices and the hub converge over CURVE, also after edits made offlin
   CHECK(found["clients"][0]["id"] == zoe_lon);
   REQUIRE(net.Eventually([&] { return net.Converged(); }));
 
+  // Zoe, one client since the merge, buys at LON too.
+  net.Pos("lon", {"sale", "--client", zoe_lon, "--line", "MUG:1", "--pay", "cash"});
+  REQUIRE(net.Eventually([&] { return net.Converged(); }));
+
   // Headquarters' sales report: MSK's two sales of mugs (4.50 each), to two
-  // clients once the duplicate is merged; nothing sold at LON.
+  // clients once the duplicate is merged; LON's one, to Zoe.
   RunResult report = net.Hq({"report", "sales", "--json"});
   INFO(report.err);
   REQUIRE(report.exit_code == 0);
   json rows = json::parse(report.out);
-  REQUIRE(rows.size() == 1);
+  REQUIRE(rows.size() == 2);
   CHECK(rows[0]["office"] == "MSK");
   CHECK(rows[0]["sales"] == 2);
   CHECK(rows[0]["revenue_minor"] == 3 * 450);
   CHECK(rows[0]["refunded_minor"] == 0);
   CHECK(rows[0]["clients"] == 2);
+  CHECK(rows[1]["office"] == "LON");
+  CHECK(rows[1]["clients"] == 1);
+  // In total Zoe counts once: two clients, not the offices' three.
+  RunResult total = net.Hq({"report", "sales", "--by", "total", "--json"});
+  INFO(total.err);
+  REQUIRE(total.exit_code == 0);
+  json totals = json::parse(total.out);
+  REQUIRE(totals.size() == 1);
+  CHECK(totals[0]["total"] == "all");
+  CHECK(totals[0]["sales"] == 3);
+  CHECK(totals[0]["clients"] == 2);
 
   // An unenrolled key is refused and its changes stay at home.
   net.Pos("rogue", {"client", "add", "--first", "Mallory", "--phone", "+44 20 7946 0001"});

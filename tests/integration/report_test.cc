@@ -413,6 +413,7 @@ TEST_CASE("sales reports on the imported real data set match sqlite3's figures f
     CHECK(office == reports.Theirs("'WEB'"));
     CHECK(std::get<4>(office["WEB"]) > 0);  // the data set's cancellations are returns
     CHECK(reports.Ours("channel") == reports.Theirs("'web'"));
+    CHECK(reports.Ours("total") == reports.Theirs("'all'"));
   }
   {
     INFO("by month, in the shop's time zone");
