@@ -12,6 +12,7 @@
 #include "hq/birthdays.h"
 #include "hq/campaign_list.h"
 #include "hq/campaign_tag.h"
+#include "hq/report.h"
 #include "hq/segment_report.h"
 #include "node/csv.h"
 #include "node/local_time.h"
@@ -55,7 +56,7 @@ int ListBirthdays(const BirthdayFlags& flags) {
     from = *parsed;
   }
   if (Status window = CheckBirthdayWindow(from, flags.days); !window.ok()) return FailReport(window);
-  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return FailReport(opened);
+  if (Status opened = hq.Open(ReportStore(flags.data_dir)); !opened.ok()) return FailReport(opened);
   auto birthdays = UpcomingBirthdays(*hq.store, from, flags.days);
   if (!birthdays.ok()) return FailReport(birthdays.status());
   size_t made = 0;
@@ -147,7 +148,7 @@ int ListCampaignAudience(const CampaignListFlags& flags) {
     if (Status code = CheckCampaignCode(flags.code); !code.ok()) return FailReport(code);
   }
   StoreRuntime hq;
-  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return FailReport(opened);
+  if (Status opened = hq.Open(ReportStore(flags.data_dir)); !opened.ok()) return FailReport(opened);
   auto audience = CampaignAudience(*hq.store, query);
   if (!audience.ok()) return FailReport(audience.status());
   TagOutcome tagged;

@@ -190,7 +190,7 @@ int WriteHtmlReport(const HubFlags& flags, const HtmlReportOptions& options,
                     const std::string& out) {
   if (Status zone = CheckTimeZone(options.time_zone); !zone.ok()) return Fail(zone);
   StoreRuntime hq;
-  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  if (Status opened = hq.Open(ReportStore(flags.data_dir)); !opened.ok()) return Fail(opened);
   auto page = HtmlReport(*hq.store, options);
   if (!page.ok()) return Fail(page.status());
   if (out.empty()) {
@@ -214,7 +214,7 @@ int Remind(const HubFlags& flags, const std::string& as_of_text, const std::stri
     as_of = *day;
   }
   StoreRuntime hq;
-  if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  if (Status opened = hq.Open(ReportStore(flags.data_dir)); !opened.ok()) return Fail(opened);
   auto due = RepurchaseReminders(*hq.store, as_of, int64_t{within_days} * 86'400'000);
   if (!due.ok()) return Fail(due.status());
   size_t made = 0;

@@ -11,6 +11,15 @@
 
 namespace crm {
 
+// How a report opens the hub's store at `dir`: only if it exists (a
+// mistyped --data is an error, not an empty report over a new store).
+inline StoreOptions ReportStore(const std::string& dir) {
+  StoreOptions options;
+  options.dir = dir;
+  options.must_exist = true;
+  return options;
+}
+
 // What a sales report groups by.
 // kTotal is one group ("all") per currency: the period's totals, with its
 // distinct clients (which the rows of any other dimension cannot be summed to).

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "hq/forecast.h"
+#include "hq/report.h"
 #include "hq/segments.h"
 #include "node/csv.h"
 #include "node/local_time.h"
@@ -23,7 +24,7 @@ int FailReport(const Status& status) {
 int RunReport(const std::string& data_dir,
               const std::function<Status(const Store&, std::FILE*)>& write) {
   StoreRuntime hq;
-  if (Status opened = hq.Open({data_dir}); !opened.ok()) return FailReport(opened);
+  if (Status opened = hq.Open(ReportStore(data_dir)); !opened.ok()) return FailReport(opened);
   Status written = write(*hq.store, stdout);
   return written.ok() ? 0 : FailReport(written);
 }

@@ -1006,6 +1006,9 @@ Status StoreTxn::Commit() {
 // ---- Store ----------------------------------------------------------------
 
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& clock) {
+  if (options.must_exist && !std::filesystem::exists(options.dir / "data.mdb")) {
+    return Status::NotFound("there is no store in " + options.dir.string());
+  }
   lmdb::EnvOptions env_options;
   env_options.dir = options.dir;
   env_options.initial_map_bytes = options.initial_map_bytes;

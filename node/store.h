@@ -37,6 +37,10 @@ struct StoreOptions {
   // Ids for a new store instead of random ones (deterministic simulations).
   Id new_node_id = {};
   Id new_instance_id = {};
+  // true: open only a store that exists; kNotFound naming `dir` otherwise.
+  // For tools that read a store, so a mistyped directory is an error and
+  // not a new, empty store.
+  bool must_exist = false;
 };
 
 // A record read from the store, independent of the transaction it came from.

@@ -283,11 +283,11 @@ int main(int argc, char** argv) {
     (*import_clients ? client_options.columns : import_options.columns)[mapping.substr(0, eq)] =
         mapping.substr(eq + 1);
   }
-  if ((*audit || *digest || *backup || *exporting) && !std::filesystem::exists(std::filesystem::path(data) / "data.mdb")) {
-    return Fail(Status::NotFound("there is no store in " + data));
-  }
+  StoreOptions store_options;
+  store_options.dir = *node_id || *digest || *audit || *backup || *import || *exporting ? data : hub_data;
+  store_options.must_exist = *audit || *digest || *backup || *exporting;
   StoreRuntime opened;
-  if (Status s = opened.Open({*node_id || *digest || *audit || *backup || *import || *exporting ? data : hub_data}); !s.ok()) {
+  if (Status s = opened.Open(store_options); !s.ok()) {
     return Fail(s);
   }
   if (*backup) {

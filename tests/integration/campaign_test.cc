@@ -586,6 +586,23 @@ TEST_CASE("birthdays and consent-aware campaign lists match sqlite3 over the sam
       CHECK(r.out.empty());
     }
   }
+  {
+    INFO("a mistyped --data: an error naming it, and no new empty store there");
+    std::string missing = store.File("no-such-hub");
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"report", "sales"}, {"report", "rfm"}, {"report", "credit"},
+          {"report", "html"}, {"birthdays"}, {"campaign-list", "--abc", "A", "--channel", "sms"},
+          {"reminders"}}) {
+      args.insert(args.begin(), CRM_HQ);
+      args.insert(args.end(), {"--data", missing});
+      RunResult r = testing::Run(args, "", {}, store.File("."));
+      INFO(args[1] << ": " << r.err);
+      CHECK(r.exit_code == 1);
+      CHECK(r.err.find("there is no store in " + missing) != std::string::npos);
+      CHECK(r.out.empty());
+      CHECK_FALSE(std::filesystem::exists(missing));
+    }
+  }
 }
 
 }  // namespace
