@@ -371,7 +371,8 @@ int main(int argc, char** argv) {
   segment_options(xyz);
   xyz->add_option("--time-zone", segment_flags.time_zone, "IANA zone of months")
       ->capture_default_str();
-  xyz->add_option("--top", segment_flags.top, "only the first N rows");
+  xyz->add_option("--top", segment_flags.top,
+                  "only the N products with the most units a month (otherwise every product, in SKU order)");
   auto* abc_xyz = report->add_subcommand("abc-xyz", "the ABC-XYZ matrix of products");
   segment_options(abc_xyz);
   abc_xyz->add_option("--time-zone", segment_flags.time_zone, "IANA zone of months")

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -185,7 +186,13 @@ Status WriteAbc(const Store& store, const SegmentReportFlags& flags, std::FILE* 
 Status WriteXyz(const Store& store, const SegmentReportFlags& flags, std::FILE* out) {
   auto rows = Xyz(store, flags.time_zone);
   if (!rows.ok()) return rows.status();
-  size_t shown = flags.top ? std::min(flags.top, rows->size()) : rows->size();
+  if (flags.top && flags.top < rows->size()) {
+    // The best sellers (most units a month), in SKU order among equals.
+    std::stable_sort(rows->begin(), rows->end(),
+                     [](const XyzRow& a, const XyzRow& b) { return a.mean > b.mean; });
+    rows->resize(flags.top);
+  }
+  const size_t shown = rows->size();
   if (flags.output == Output::kJson) {
     nlohmann::json json = nlohmann::json::array();
     for (size_t i = 0; i < shown; ++i) {

@@ -470,11 +470,23 @@ TEST_CASE("sales reports on the imported real data set match sqlite3's figures f
   {
     INFO("XYZ of products: every product's class over the months of the period");
     std::map<std::string, std::string> ours;
+    std::vector<std::pair<int64_t, std::string>> by_units;  // (-units, sku): best sellers first
     for (const json& item : reports.Hq({"xyz", "--json", "--time-zone", "Europe/London"})) {
       ours[item["sku"]] = item["class"];
+      int64_t units = 0;
+      for (const json& month : item["monthly_units"]) units += month.get<int64_t>();
+      by_units.emplace_back(-units, item["sku"]);
     }
     CHECK(ours.size() > 100);
     CHECK(Differences(ours, reports.Classes(std::string(kCleanLines) + kXyzSql)) == "");
+    INFO("--top 5: the five products with the most units a month");
+    std::sort(by_units.begin(), by_units.end());
+    std::vector<std::string> best, top;
+    for (size_t i = 0; i < 5; ++i) best.push_back(by_units[i].second);
+    for (const json& item : reports.Hq({"xyz", "--json", "--top", "5", "--time-zone", "Europe/London"})) {
+      top.push_back(item["sku"]);
+    }
+    CHECK(top == best);
   }
   {
     INFO("repurchase reminders: each client due by their own rhythm within 90 days, once as tasks");
