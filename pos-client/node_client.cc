@@ -4,13 +4,22 @@
 
 namespace crm::pos {
 
-struct NodeClient::Socket {
+struct ClientContext::Impl {
   zmq::context_t context{1};
+};
+
+ClientContext::ClientContext() : impl_(std::make_unique<Impl>()) {}
+ClientContext::~ClientContext() = default;
+
+struct NodeClient::Socket {
   std::unique_ptr<zmq::socket_t> req;
 };
 
-NodeClient::NodeClient(std::string endpoint, int timeout_ms)
-    : endpoint_(std::move(endpoint)), timeout_ms_(timeout_ms), socket_(std::make_unique<Socket>()) {}
+NodeClient::NodeClient(std::string endpoint, int timeout_ms, std::shared_ptr<ClientContext> shared)
+    : endpoint_(std::move(endpoint)),
+      timeout_ms_(timeout_ms),
+      context_(shared ? std::move(shared) : std::make_shared<ClientContext>()),
+      socket_(std::make_unique<Socket>()) {}
 
 NodeClient::~NodeClient() {
   if (socket_->req) socket_->req->close();
@@ -23,7 +32,7 @@ Result<DecodedMessage> NodeClient::Call(capnp::MessageBuilder& request) {
     // reply cannot send again, so a failed call drops it and the next one
     // connects afresh.
     if (!socket_->req) {
-      socket_->req = std::make_unique<zmq::socket_t>(socket_->context, zmq::socket_type::req);
+      socket_->req = std::make_unique<zmq::socket_t>(context_->impl_->context, zmq::socket_type::req);
       socket_->req->set(zmq::sockopt::linger, 0);
       socket_->req->set(zmq::sockopt::sndtimeo, timeout_ms_);
       socket_->req->set(zmq::sockopt::rcvtimeo, timeout_ms_);

@@ -14,9 +14,25 @@
 
 namespace crm::pos {
 
+// A ZeroMQ context several NodeClients of one process may share: one I/O
+// thread for all their connections (a benchmark simulating many tills).
+class ClientContext {
+ public:
+  ClientContext();
+  ~ClientContext();
+  ClientContext(const ClientContext&) = delete;
+  ClientContext& operator=(const ClientContext&) = delete;
+
+ private:
+  friend class NodeClient;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 class NodeClient {
  public:
-  NodeClient(std::string endpoint, int timeout_ms);
+  // `shared`: a context to share with other clients; null for one of its own.
+  NodeClient(std::string endpoint, int timeout_ms, std::shared_ptr<ClientContext> shared = nullptr);
   ~NodeClient();
   NodeClient(const NodeClient&) = delete;
   NodeClient& operator=(const NodeClient&) = delete;
@@ -32,6 +48,7 @@ class NodeClient {
   struct Socket;
   std::string endpoint_;
   int timeout_ms_;
+  std::shared_ptr<ClientContext> context_;
   std::unique_ptr<Socket> socket_;
 };
 

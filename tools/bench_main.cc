@@ -57,15 +57,19 @@ nlohmann::json FanIn(int offices, int sales_per_s, double seconds, int runs) {
   auto per_commit = Median(results, [](const FanInFigures& r) { return r.sales_per_commit; });
   auto p50 = Median(results, [](const FanInFigures& r) { return r.p50_ms; });
   auto p99 = Median(results, [](const FanInFigures& r) { return r.p99_ms; });
+  auto hub_p50 = Median(results, [](const FanInFigures& r) { return r.hub_p50_ms; });
+  auto hub_p99 = Median(results, [](const FanInFigures& r) { return r.hub_p99_ms; });
   auto arrived = Median(results, [](const FanInFigures& r) {
     return r.sales == 0 ? 0.0 : 100.0 * static_cast<double>(r.arrived) / static_cast<double>(r.sales);
   });
-  fmt::print("{:<10} {:>8} {:>8} {:>8} {:>10} {:>14} {:>11} {:>8} {:>8} {:>9}\n", "scenario",
-             "offices", "each/s", "seconds", "offered/s", "hub applied/s", "per commit", "p50 ms",
-             "p99 ms", "arrived");
-  fmt::print("{:<10} {:>8} {:>8} {:>8.0f} {:>10.0f} {:>14.0f} {:>11.1f} {:>8.0f} {:>8.0f} {:>8.1f}%\n\n",
-             "fan-in", offices, sales_per_s, seconds, offered, applied, per_commit, p50, p99,
-             arrived);
+  fmt::print("{:<10} {:>8} {:>8} {:>8} {:>10} {:>14} {:>11} {:>11} {:>11} {:>8} {:>8} {:>9}\n",
+             "scenario", "offices", "each/s", "seconds", "offered/s", "hub applied/s", "per commit",
+             "hub p50 ms", "hub p99 ms", "p50 ms", "p99 ms", "arrived");
+  fmt::print(
+      "{:<10} {:>8} {:>8} {:>8.0f} {:>10.0f} {:>14.0f} {:>11.1f} {:>11.0f} {:>11.0f} {:>8.0f} {:>8.0f} "
+      "{:>8.1f}%\n\n",
+      "fan-in", offices, sales_per_s, seconds, offered, applied, per_commit, hub_p50, hub_p99, p50,
+      p99, arrived);
   return {{"name", "fan-in"},
           {"clients", offices},
           {"sales_per_s_each", sales_per_s},
@@ -76,6 +80,8 @@ nlohmann::json FanIn(int offices, int sales_per_s, double seconds, int runs) {
           {"arrived_percent", arrived},
           {"p50_us", p50 * 1000},
           {"p99_us", p99 * 1000},
+          {"hub_p50_us", hub_p50 * 1000},
+          {"hub_p99_us", hub_p99 * 1000},
           {"peak_rss_kb", PeakRssKb()},
           {"baseline", nullptr},
           {"runs", runs}};

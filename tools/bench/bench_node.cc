@@ -4,8 +4,9 @@
 
 namespace crm::bench {
 
-Till::Till(const std::string& endpoint, std::string session)
-    : client_(endpoint, 30'000), session_(std::move(session)) {}
+Till::Till(const std::string& endpoint, std::string session,
+           std::shared_ptr<pos::ClientContext> context)
+    : client_(endpoint, 30'000, std::move(context)), session_(std::move(session)) {}
 
 void Till::Prepare(schema::Request::Builder request) {
   request.setProtocolVersion(schema::FRONT_DESK_PROTOCOL_VERSION);
@@ -20,7 +21,8 @@ DecodedMessage Till::Send(const std::string& what, capnp::MessageBuilder& messag
   return reply;
 }
 
-BenchNode::BenchNode(int workers, const std::function<void(StoreRuntime&)>& fill) {
+BenchNode::BenchNode(int workers, const std::function<void(StoreRuntime&)>& fill)
+    : tills_context_(std::make_shared<pos::ClientContext>()) {
   StoreOptions options;
   options.dir = dir_.path() / "node";
   options.initial_map_bytes = size_t{1} << 30;
@@ -36,7 +38,7 @@ BenchNode::BenchNode(int workers, const std::function<void(StoreRuntime&)>& fill
   server_options.endpoint = "tcp://127.0.0.1:*";
   server_options.workers = workers;
   server_ = Must(FrontDeskServer::Start(*desk_, server_options), "front-desk server");
-  Till anonymous(server_->endpoint(), "");
+  Till anonymous(server_->endpoint(), "", tills_context_);
   DecodedMessage login = anonymous.Call("login", [](schema::Request::Builder r) {
     auto args = r.initLogin();
     args.setLogin("admin");

@@ -20,7 +20,9 @@ namespace crm::bench {
 // One front-desk connection and the session it works in.
 class Till {
  public:
-  Till(const std::string& endpoint, std::string session);
+  // `context`: shared with the other tills of the process (null: its own).
+  Till(const std::string& endpoint, std::string session,
+       std::shared_ptr<pos::ClientContext> context = nullptr);
 
   // Sends the request `fill` builds (with a fresh request id) and returns the
   // response; an error reply ends the benchmark.
@@ -50,12 +52,16 @@ class BenchNode {
 
   const std::string& endpoint() const { return server_->endpoint(); }
   const std::string& session() const { return session_; }
-  // A till of the logged-in administrator.
-  Till NewTill() const { return Till(endpoint(), session_); }
+  // A till of the logged-in administrator (its own connection; the tills
+  // share one ZeroMQ context).
+  Till NewTill() const { return Till(endpoint(), session_, tills_context_); }
   // What the store's group-commit writer has done so far.
   WriterStats writer_stats() const { return runtime_.writer->stats(); }
 
  private:
+  // One ZeroMQ I/O thread for all the tills: real tills are machines of
+  // their own, and one I/O thread per simulated till took CPU the node needs.
+  std::shared_ptr<pos::ClientContext> tills_context_;
   ScratchDir dir_;
   StoreRuntime runtime_;
   std::unique_ptr<FrontDesk> desk_;

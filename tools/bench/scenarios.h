@@ -32,8 +32,10 @@ struct FanInFigures {
   double offered_per_s = 0;      // sales committed at the offices
   double hub_applied_per_s = 0;  // changes the hub applied in that time
   double sales_per_commit = 0;   // changes per hub transaction (one flush each)
-  double p50_ms = 0;
+  double p50_ms = 0;      // commit at an office to arrival at the other office
   double p99_ms = 0;
+  double hub_p50_ms = 0;  // commit at an office to arrival at the hub
+  double hub_p99_ms = 0;
 };
 FanInFigures RunFanIn(int offices, int sales_per_s, double seconds);
 
