@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <future>
+#include <memory>
 
 #include "node/audit.h"
 #include "node/crypto.h"
@@ -216,8 +218,23 @@ void FrontDesk::AuditLater(AuditEvent event) {
 }
 
 std::string FrontDesk::Handle(std::string_view request_bytes) {
-  auto decoded = DecodedMessage::Decode(request_bytes);
-  if (!decoded.ok()) return ErrorResponse(Id{}, decoded.status());
+  std::promise<std::string> answered;
+  std::future<std::string> answer = answered.get_future();
+  HandleAsync(request_bytes,
+              [&answered](std::string reply) { answered.set_value(std::move(reply)); });
+  return answer.get();
+}
+
+void FrontDesk::HandleAsync(std::string_view request_bytes, Reply reply) {
+  std::string answer = Dispatch(request_bytes, reply);
+  if (!answer.empty()) reply(std::move(answer));
+}
+
+std::string FrontDesk::Dispatch(std::string_view request_bytes, const Reply& reply) {
+  auto decoded_bytes = DecodedMessage::Decode(request_bytes);
+  if (!decoded_bytes.ok()) return ErrorResponse(Id{}, decoded_bytes.status());
+  // Shared with a write's work, which runs after Dispatch has returned.
+  auto decoded = std::make_shared<const DecodedMessage>(std::move(*decoded_bytes));
   Id request_id;
   try {
     auto request = decoded->Root<schema::Request>();
@@ -304,8 +321,9 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
       return EncodeMessage(message);
     }
 
-    auto session = Authenticate(Str(request.getSession()));
-    if (!session.ok()) return ErrorResponse(request_id, session.status());
+    auto authenticated = Authenticate(Str(request.getSession()));
+    if (!authenticated.ok()) return ErrorResponse(request_id, authenticated.status());
+    auto session = std::make_shared<const SessionUser>(std::move(*authenticated));
     if (RoleRank(session->role) < RoleRank(MinimumRole(op))) {
       Status refused = Status::PermissionDenied(std::string(RoleName(session->role)) + " may not " +
                                                 OperationName(op) + "; it takes " +
@@ -327,47 +345,55 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
       if (!status.ok()) return ErrorResponse(request_id, status);
       return EncodeMessage(message);
     };
-    // Writes run in the group commit; a retried request id gets the first
-    // outcome back and writes nothing again.
+    // Writes run in the group commit and are answered through `reply` once
+    // durable, on the writer's thread; a retried request id gets the first
+    // outcome back and writes nothing again. The work runs after Dispatch has
+    // returned: it keeps the request and the session alive, and each handler
+    // takes its own copies of `ctx` and `request` (which point into them).
     auto write = [&](std::function<Status(StoreTxn&, schema::Response::Builder)> handler) {
       if (request_id.IsNull()) {
         return ErrorResponse(request_id, Status::InvalidArgument(
                                              "requestId", "a write needs a request id for retries"));
       }
-      std::string outcome;
-      Status status = writer_.Run([&](StoreTxn& txn) -> Status {
-        CRM_ASSIGN_OR_RETURN(std::optional<std::string> earlier, txn.FindRequest(request_id));
-        if (earlier) {
-          outcome = std::move(*earlier);
-          return Status::Ok();
-        }
-        CRM_ASSIGN_OR_RETURN(bool restored, txn.AwaitingOwnHistory());
-        if (restored) {
-          return Status::Unavailable(
-              "this office's store was restored from a backup: it takes changes again once the "
-              "hub has sent back what the office made after the backup (is the hub reachable?)");
-        }
-        capnp::MallocMessageBuilder fresh;
-        auto out = fresh.initRoot<schema::Response>();
-        IdToWire(request_id, out.initRequestId());
-        CRM_ASSIGN_OR_RETURN(uint64_t log_before, txn.LastSeq());
-        CRM_RETURN_IF_ERROR(handler(txn, out));
-        outcome = EncodeMessage(fresh);
-        CRM_RETURN_IF_ERROR(txn.RecordRequest(request_id, outcome));
-        // The audit entry commits with the write it tells of.
-        AuditEvent event = AuditOf(*session, OperationName(op));
-        event.request_id = request_id;
-        CRM_ASSIGN_OR_RETURN(uint64_t log_after, txn.LastSeq());
-        CRM_ASSIGN_OR_RETURN(std::vector<LogEntry> written,
-                             txn.ReadLog(log_before + 1, log_after - log_before));
-        for (const LogEntry& entry : written) {
-          event.subjects.emplace_back(entry.change().getEntity(),
-                                      IdFromWire(entry.change().getId()));
-        }
-        return AppendAudit(txn, event);
-      });
-      if (!status.ok()) return ErrorResponse(request_id, status);
-      return outcome;
+      auto outcome = std::make_shared<std::string>();
+      writer_.Submit(
+          [this, handler = std::move(handler), decoded, session, outcome, request_id,
+           op](StoreTxn& txn) -> Status {
+            CRM_ASSIGN_OR_RETURN(std::optional<std::string> earlier, txn.FindRequest(request_id));
+            if (earlier) {
+              *outcome = std::move(*earlier);
+              return Status::Ok();
+            }
+            CRM_ASSIGN_OR_RETURN(bool restored, txn.AwaitingOwnHistory());
+            if (restored) {
+              return Status::Unavailable(
+                  "this office's store was restored from a backup: it takes changes again once "
+                  "the hub has sent back what the office made after the backup (is the hub "
+                  "reachable?)");
+            }
+            capnp::MallocMessageBuilder fresh;
+            auto out = fresh.initRoot<schema::Response>();
+            IdToWire(request_id, out.initRequestId());
+            CRM_ASSIGN_OR_RETURN(uint64_t log_before, txn.LastSeq());
+            CRM_RETURN_IF_ERROR(handler(txn, out));
+            *outcome = EncodeMessage(fresh);
+            CRM_RETURN_IF_ERROR(txn.RecordRequest(request_id, *outcome));
+            // The audit entry commits with the write it tells of.
+            AuditEvent event = AuditOf(*session, OperationName(op));
+            event.request_id = request_id;
+            CRM_ASSIGN_OR_RETURN(uint64_t log_after, txn.LastSeq());
+            CRM_ASSIGN_OR_RETURN(std::vector<LogEntry> written,
+                                 txn.ReadLog(log_before + 1, log_after - log_before));
+            for (const LogEntry& entry : written) {
+              event.subjects.emplace_back(entry.change().getEntity(),
+                                          IdFromWire(entry.change().getId()));
+            }
+            return AppendAudit(txn, event);
+          },
+          [reply, outcome, request_id](Status status) {
+            reply(status.ok() ? std::move(*outcome) : ErrorResponse(request_id, status));
+          });
+      return std::string();  // answered through `reply`
     };
 
     using W = schema::Request::Which;
@@ -436,55 +462,55 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
           return frontdesk::GetFile(ctx, view, Str(request.getGetFile()), response);
         });
       case W::SAVE_CLIENT:
-        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+        return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
           return frontdesk::SaveClient(ctx, txn, request.getSaveClient(), out);
         });
       case W::RECORD_SALE:
-        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+        return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
           return frontdesk::RecordSale(ctx, txn, request.getRecordSale(), out);
         });
       case W::REFUND_SALE:
-        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+        return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
           return frontdesk::RefundSale(ctx, txn, request.getRefundSale(), out);
         });
       case W::RECORD_PAYMENT:
-        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+        return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
           return frontdesk::RecordPayment(ctx, txn, request.getRecordPayment(), out);
         });
       case W::LOG_INTERACTION:
-        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+        return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
           return frontdesk::LogInteraction(ctx, txn, request.getLogInteraction(), out);
         });
       case W::ADD_NOTE:
-        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+        return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
           return frontdesk::AddNote(ctx, txn, request.getAddNote(), out);
         });
       case W::CREATE_TASK:
-        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+        return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
           return frontdesk::CreateTask(ctx, txn, request.getCreateTask(), out);
         });
       case W::COMPLETE_TASK:
-        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+        return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
           return frontdesk::CompleteTask(ctx, txn, IdFromWire(request.getCompleteTask()), out);
         });
       case W::SAVE_DEAL:
-        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+        return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
           return frontdesk::SaveDeal(ctx, txn, request.getSaveDeal(), out);
         });
       case W::RECORD_FEEDBACK:
-        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+        return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
           return frontdesk::RecordFeedback(ctx, txn, request.getRecordFeedback(), out);
         });
       case W::ATTACH_FILE:
-        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+        return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
           return frontdesk::AttachFile(ctx, txn, request.getAttachFile(), out);
         });
       case W::SAVE_PRODUCT:
-        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+        return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
           return frontdesk::SaveProduct(ctx, txn, request.getSaveProduct(), out);
         });
       case W::CREATE_USER:
-        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+        return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
           return frontdesk::CreateUser(ctx, txn, request.getCreateUser(), out);
         });
       case W::LIST_DUPLICATES:
@@ -496,15 +522,15 @@ std::string FrontDesk::Handle(std::string_view request_bytes) {
           return frontdesk::ListConflicts(ctx, view, response);
         });
       case W::MERGE_CLIENTS:
-        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+        return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
           return frontdesk::MergeClients(ctx, txn, request.getMergeClients(), out);
         });
       case W::DELETE_CLIENT:
-        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+        return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
           return frontdesk::RemoveClient(ctx, txn, IdFromWire(request.getDeleteClient()), false, out);
         });
       case W::ERASE_CLIENT:
-        return write([&](StoreTxn& txn, schema::Response::Builder out) {
+        return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
           return frontdesk::RemoveClient(ctx, txn, IdFromWire(request.getEraseClient()), true, out);
         });
     }

@@ -62,6 +62,15 @@ class FrontDesk {
   // Thread-safe.
   std::string Handle(std::string_view request_bytes);
 
+  // Takes an encoded Response (see HandleAsync).
+  using Reply = std::function<void(std::string response)>;
+
+  // Handle without holding the caller through a write: `reply` is called
+  // once with the response, on the calling thread for everything but a
+  // write, and for a write on the writer's thread once it is durable (so it
+  // must be quick and must not throw). Thread-safe.
+  void HandleAsync(std::string_view request_bytes, Reply reply);
+
   // Creates the first administrator. kAlreadyExists if any user exists.
   Status BootstrapAdmin(std::string_view login, std::string_view display_name,
                         std::string_view password);
@@ -80,6 +89,10 @@ class FrontDesk {
  private:
   class Operation;
   friend class Operation;
+
+  // Answers a request: returns the response, or "" for a write, which
+  // answers through `reply` once durable.
+  std::string Dispatch(std::string_view request_bytes, const Reply& reply);
 
   // Who `user` is, as a session answer shows it (without the token).
   void FillSession(const SessionUser& user, schema::Session::Builder out) const;

@@ -1,9 +1,15 @@
 #include "node/server.h"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <zmq.hpp>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <mutex>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "schema/frontdesk.capnp.h"
@@ -19,6 +25,35 @@ constexpr auto kPollInterval = std::chrono::milliseconds(100);
 
 }  // namespace
 
+struct FrontDeskServer::Outbox {
+  struct Answer {
+    std::vector<zmq::message_t> envelope;  // the client's route, as received
+    std::string response;
+  };
+  std::mutex mutex;
+  std::vector<Answer> answers;  // GUARDED_BY(mutex)
+  // Readable while answers wait: the proxy polls it beside its sockets.
+  int ready_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+  ~Outbox() {
+    if (ready_fd >= 0) ::close(ready_fd);
+  }
+  void Post(std::vector<zmq::message_t> envelope, std::string response) {
+    {
+      std::lock_guard lock(mutex);
+      answers.push_back(Answer{std::move(envelope), std::move(response)});
+    }
+    uint64_t one = 1;
+    (void)!::write(ready_fd, &one, sizeof one);
+  }
+  std::vector<Answer> Take() {
+    uint64_t count;
+    (void)!::read(ready_fd, &count, sizeof count);
+    std::lock_guard lock(mutex);
+    return std::exchange(answers, {});
+  }
+};
+
 struct FrontDeskServer::Sockets {
   zmq::context_t context{1};
   zmq::socket_t frontend{context, zmq::socket_type::router};
@@ -28,12 +63,18 @@ struct FrontDeskServer::Sockets {
 };
 
 FrontDeskServer::FrontDeskServer(FrontDesk& desk, ServerOptions options)
-    : desk_(desk), options_(std::move(options)), sockets_(std::make_unique<Sockets>()) {}
+    : desk_(desk),
+      options_(std::move(options)),
+      sockets_(std::make_unique<Sockets>()),
+      outbox_(std::make_shared<Outbox>()) {}
 
 Result<std::unique_ptr<FrontDeskServer>> FrontDeskServer::Start(FrontDesk& desk,
                                                                 ServerOptions options) {
   if (options.workers < 1) return Status::InvalidArgument("workers", "needs at least one worker");
   std::unique_ptr<FrontDeskServer> server(new FrontDeskServer(desk, std::move(options)));
+  if (server->outbox_->ready_fd < 0) {
+    return Status::Unavailable(std::string("cannot make an eventfd: ") + std::strerror(errno));
+  }
   Sockets& s = *server->sockets_;
   try {
     s.frontend.set(zmq::sockopt::maxmsgsize, server->options_.max_message_bytes);
@@ -63,19 +104,45 @@ Result<std::unique_ptr<FrontDeskServer>> FrontDeskServer::Start(FrontDesk& desk,
 
 namespace {
 
-// Quick reads the proxy answers itself: a search or a status takes tens of
-// microseconds, less than two more thread hand-offs to a worker and back.
-// Everything else (writes, the card, login's password hashing) goes to the
-// workers, so a slow request never holds up the others.
-bool AnsweredInline(const zmq::message_t& body) {
+// Where the proxy sends a request.
+enum class Route {
+  // Searches and status take tens of microseconds, less than two more
+  // thread hand-offs to a worker and back: the proxy answers them.
+  kInline,
+  // Writes: the proxy checks them and queues them for the group commit
+  // (FrontDesk::HandleAsync); their answers come back through the outbox
+  // once durable, and the proxy goes on meanwhile.
+  kWrite,
+  // The card, sales, files and lists can take milliseconds, and login
+  // hashes a password on purpose: a worker answers them, so they never hold
+  // up the others. So does a request that does not decode (with its error).
+  kWorker,
+};
+
+Route RouteOf(const zmq::message_t& body) {
   auto decoded =
       DecodedMessage::Decode(std::string_view(static_cast<const char*>(body.data()), body.size()));
-  if (!decoded.ok()) return false;
+  if (!decoded.ok()) return Route::kWorker;
   try {
-    auto which = decoded->Root<schema::Request>().which();
-    return which == schema::Request::FIND_CLIENTS || which == schema::Request::STATUS;
+    using W = schema::Request::Which;
+    switch (decoded->Root<schema::Request>().which()) {
+      case W::FIND_CLIENTS:
+      case W::STATUS:
+        return Route::kInline;
+      case W::LOGIN:
+      case W::GET_CLIENT_CARD:
+      case W::GET_SALE:
+      case W::GET_FILE:
+      case W::LIST_DUPLICATES:
+      case W::LIST_CONFLICTS:
+        return Route::kWorker;
+      default:
+        // The writes, logout, and operations newer than this node (which
+        // HandleAsync answers at once with an error).
+        return Route::kWrite;
+    }
   } catch (const kj::Exception&) {
-    return false;  // a malformed request: the worker answers with the error
+    return Route::kWorker;
   }
 }
 
@@ -102,27 +169,45 @@ void FrontDeskServer::Proxy() {
   Sockets& s = *sockets_;
   zmq::pollitem_t items[] = {{s.frontend.handle(), 0, ZMQ_POLLIN, 0},
                              {s.backend.handle(), 0, ZMQ_POLLIN, 0},
-                             {s.control_in.handle(), 0, ZMQ_POLLIN, 0}};
+                             {s.control_in.handle(), 0, ZMQ_POLLIN, 0},
+                             {nullptr, outbox_->ready_fd, ZMQ_POLLIN, 0}};
   try {
     for (;;) {
-      zmq::poll(items, 3, std::chrono::milliseconds(-1));
+      zmq::poll(items, 4, std::chrono::milliseconds(-1));
       if (items[2].revents & ZMQ_POLLIN) return;  // Stop
       if (items[0].revents & ZMQ_POLLIN) {
         // The envelope (the client's route) comes first, the request last.
         std::vector<zmq::message_t> frames = ReceiveAll(s.frontend);
-        if (!frames.empty() && AnsweredInline(frames.back())) {
-          const zmq::message_t& body = frames.back();
-          std::string reply =
-              desk_.Handle(std::string_view(static_cast<const char*>(body.data()), body.size()));
-          frames.back() = zmq::message_t(reply.data(), reply.size());
-          SendAll(s.frontend, frames);
-        } else {
+        const Route route = frames.empty() ? Route::kWorker : RouteOf(frames.back());
+        if (route == Route::kWorker) {
           SendAll(s.backend, frames);
+        } else {
+          zmq::message_t body = std::move(frames.back());
+          frames.pop_back();
+          std::string_view bytes(static_cast<const char*>(body.data()), body.size());
+          if (route == Route::kInline) {
+            std::string response = desk_.Handle(bytes);
+            frames.emplace_back(response.data(), response.size());
+            SendAll(s.frontend, frames);
+          } else {
+            // std::function needs a copyable callable: the envelope rides in
+            // a shared_ptr.
+            auto envelope = std::make_shared<std::vector<zmq::message_t>>(std::move(frames));
+            desk_.HandleAsync(bytes, [outbox = outbox_, envelope](std::string response) {
+              outbox->Post(std::move(*envelope), std::move(response));
+            });
+          }
         }
       }
       if (items[1].revents & ZMQ_POLLIN) {
         std::vector<zmq::message_t> frames = ReceiveAll(s.backend);
         SendAll(s.frontend, frames);
+      }
+      if (items[3].revents & ZMQ_POLLIN) {
+        for (Outbox::Answer& answer : outbox_->Take()) {
+          answer.envelope.emplace_back(answer.response.data(), answer.response.size());
+          SendAll(s.frontend, answer.envelope);
+        }
       }
     }
   } catch (const zmq::error_t&) {

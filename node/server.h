@@ -1,7 +1,9 @@
 // The front-desk server: the ZeroMQ adapter of the front-desk API (the only
 // place in node/ that uses ZeroMQ). A ROUTER socket takes requests from many
-// pos clients and hands them to a pool of worker threads, each answering with
-// FrontDesk::Handle.
+// pos clients. Its loop answers searches and status itself, hands writes to
+// the group commit (FrontDesk::HandleAsync) and sends their answers once
+// durable, and hands the rest (the card, login's password hash) to a pool of
+// worker threads answering with FrontDesk::Handle.
 #pragma once
 
 #include <atomic>
@@ -42,15 +44,19 @@ class FrontDeskServer {
 
  private:
   struct Sockets;
+  struct Outbox;
   FrontDeskServer(FrontDesk& desk, ServerOptions options);
-  // Takes requests from the pos clients: answers quick reads itself and
-  // hands the rest to the workers; returns on Stop.
+  // Takes requests from the pos clients and sends every answer back (see the
+  // comment at the top); returns on Stop.
   void Proxy();
   void Worker();
 
   FrontDesk& desk_;
   const ServerOptions options_;
   std::unique_ptr<Sockets> sockets_;
+  // Answers to writes, left by the writer's thread for the proxy to send.
+  // Shared with the writes in flight, which may finish after Stop.
+  std::shared_ptr<Outbox> outbox_;
   std::string endpoint_;
   std::atomic<bool> stopping_{false};
   std::thread proxy_;

@@ -54,18 +54,25 @@ Writer::~Writer() {
 }
 
 std::future<Status> Writer::Submit(Work work) {
-  Request request{std::move(work), {}};
-  std::future<Status> done = request.done.get_future();
+  auto promise = std::make_shared<std::promise<Status>>();
+  std::future<Status> outcome = promise->get_future();
+  Submit(std::move(work), [promise](Status status) { promise->set_value(std::move(status)); });
+  return outcome;
+}
+
+void Writer::Submit(Work work, Done done) {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) {
-      request.done.set_value(Status::Unavailable("the store is shutting down"));
-      return done;
+    if (!stopping_) {
+      queue_.push_back(Request{std::move(work), std::move(done)});
+      done = nullptr;
     }
-    queue_.push_back(std::move(request));
+  }
+  if (done) {
+    done(Status::Unavailable("the store is shutting down"));
+    return;
   }
   wake_.notify_one();
-  return done;
 }
 
 WriterStats Writer::stats() const {
@@ -86,7 +93,7 @@ void Writer::Loop() {
       }
     }
     std::vector<Status> outcomes = RunBatch(batch);
-    for (size_t i = 0; i < batch.size(); ++i) batch[i].done.set_value(std::move(outcomes[i]));
+    for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcomes[i]));
     batch.clear();
   }
 }

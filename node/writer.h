@@ -45,10 +45,18 @@ class Writer {
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
+  // Told the final outcome of a piece of work (see Submit).
+  using Done = std::function<void(Status)>;
+
   // Queues `work`. The future becomes ready once the outcome is final: OK only
   // after everything `work` wrote is durable; otherwise the error of `work`
   // (nothing it wrote is kept) or of the commit. Thread-safe.
   std::future<Status> Submit(Work work);
+  // The same, but `done` is called with the outcome instead: on the writer's
+  // thread once it is final, or at once on the caller's thread if the writer
+  // is stopping. `done` must be quick and must not throw or wait on this
+  // Writer (the whole batch waits for it).
+  void Submit(Work work, Done done);
 
   // Submit and wait.
   Status Run(Work work) { return Submit(std::move(work)).get(); }
@@ -58,7 +66,7 @@ class Writer {
  private:
   struct Request {
     Work work;
-    std::promise<Status> done;
+    Done done;
   };
 
   void Loop();

@@ -4,9 +4,12 @@
 #include <capnp/message.h>
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "node/audit.h"
 #include "sync/codec.h"
@@ -54,8 +57,9 @@ class Desk {
     }
     std::string error() const { return ok() ? "" : get().getError().getMessage().cStr(); }
   };
-  Reply Call(const std::string& session, const std::function<void(Request::Builder)>& fill,
-             Id request_id = Id{}) {
+  // The encoded request `fill` makes.
+  std::string Encode(const std::string& session, const std::function<void(Request::Builder)>& fill,
+                     Id request_id = Id{}) {
     capnp::MallocMessageBuilder message;
     auto request = message.initRoot<Request>();
     request.setProtocolVersion(schema::FRONT_DESK_PROTOCOL_VERSION);
@@ -63,7 +67,11 @@ class Desk {
     IdToWire(request_id, request.initRequestId());
     request.setSession(session);
     fill(request);
-    auto decoded = DecodedMessage::Decode(desk_->Handle(EncodeMessage(message)));
+    return EncodeMessage(message);
+  }
+  Reply Call(const std::string& session, const std::function<void(Request::Builder)>& fill,
+             Id request_id = Id{}) {
+    auto decoded = DecodedMessage::Decode(desk_->Handle(Encode(session, fill, request_id)));
     REQUIRE(decoded.ok());
     return Reply{std::move(decoded).value()};
   }
@@ -238,6 +246,50 @@ TEST_CASE("the audit log tells who did what, refusals and failed logins included
   CHECK(names_sale);
   CHECK((*records)[7].event.detail.find("it takes an office manager") != std::string::npos);
   CHECK((*records)[8].event.detail == "wrong password");
+}
+
+TEST_CASE("HandleAsync answers a read at once and a write on the writer's thread once committed",
+          "[node][frontdesk]") {
+  Desk d;
+  struct Heard {
+    std::string response;
+    std::thread::id thread;
+    bool stored = false;  // the saved client, read from the store when the answer came
+  };
+  auto heard = [&d](std::shared_ptr<std::promise<Heard>> promise) {
+    return [&d, promise](std::string response) {
+      bool stored = false;
+      auto decoded = DecodedMessage::Decode(response);
+      if (decoded.ok() && decoded->Root<Response>().isSaved()) {
+        auto view = d.store().Read();
+        stored = view.ok() &&
+                 view->Get(EntityKind::CLIENT, IdFromWire(decoded->Root<Response>().getSaved())).ok();
+      }
+      promise->set_value(Heard{std::move(response), std::this_thread::get_id(), stored});
+    };
+  };
+
+  auto status = std::make_shared<std::promise<Heard>>();
+  std::future<Heard> status_heard = status->get_future();
+  d.desk().HandleAsync(d.Encode(d.admin(), [](Request::Builder r) { r.setStatus(); }), heard(status));
+  REQUIRE(status_heard.wait_for(std::chrono::seconds(0)) == std::future_status::ready);
+  CHECK(status_heard.get().thread == std::this_thread::get_id());
+
+  auto saved = std::make_shared<std::promise<Heard>>();
+  std::future<Heard> saved_heard = saved->get_future();
+  d.desk().HandleAsync(d.Encode(d.admin(),
+                                [](Request::Builder r) {
+                                  auto save = r.initSaveClient();
+                                  save.initClient().setFirstName("Anna");
+                                  save.initAddPhones(1).set(0, "020 7946 0958");
+                                }),
+                       heard(saved));
+  Heard answer = saved_heard.get();
+  auto decoded = DecodedMessage::Decode(answer.response);
+  REQUIRE(decoded.ok());
+  CHECK(decoded->Root<Response>().isSaved());
+  CHECK(answer.stored);
+  CHECK(answer.thread != std::this_thread::get_id());
 }
 
 TEST_CASE("sessions expire after the idle time", "[node][frontdesk][auth]") {

@@ -130,6 +130,37 @@ TEST_CASE("group commit: concurrent writers lose nothing and each hears its own 
   CHECK(stats.commits < stats.requests);  // requests were grouped into shared commits
 }
 
+TEST_CASE("a write submitted with a callback hears its outcome on the writer's thread, once committed",
+          "[node][writer]") {
+  WriterFixture f;
+  Writer writer(*f.store);
+  struct Heard {
+    Status status;
+    std::thread::id thread;
+    bool stored = false;  // the client, read in a fresh snapshot from the callback
+  };
+  auto heard_ok = std::make_shared<std::promise<Heard>>();
+  auto heard_failed = std::make_shared<std::promise<Heard>>();
+  auto listen = [&f](Id id, std::shared_ptr<std::promise<Heard>> heard) {
+    return [&f, id, heard](Status status) {
+      auto view = f.store->Read();
+      bool stored = view.ok() && view->Get(EntityKind::CLIENT, id).ok();
+      heard->set_value(Heard{std::move(status), std::this_thread::get_id(), stored});
+    };
+  };
+  Id good = Id::Generate(1);
+  Id bad = Id::Generate(2);
+  writer.Submit(f.CreateClient(good, PhoneFor(1), false), listen(good, heard_ok));
+  writer.Submit(f.CreateClient(bad, PhoneFor(2), true), listen(bad, heard_failed));
+  Heard ok = heard_ok->get_future().get();
+  Heard failed = heard_failed->get_future().get();
+  CHECK(ok.status.ok());
+  CHECK(ok.stored);
+  CHECK(ok.thread != std::this_thread::get_id());
+  CHECK(failed.status.field() == "payment");
+  CHECK_FALSE(failed.stored);
+}
+
 TEST_CASE("the map grows when full instead of failing writes", "[node][writer]") {
   WriterFixture f(64u << 10);  // a 64 KiB map fills after a few hundred clients
   size_t initial = f.store->map_bytes();
