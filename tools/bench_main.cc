@@ -51,7 +51,15 @@ nlohmann::json CatchUp(size_t changes, int runs) {
 
 nlohmann::json FanIn(int offices, int sales_per_s, double seconds, int runs) {
   std::vector<FanInFigures> results;
-  for (int i = 0; i < runs; ++i) results.push_back(RunFanIn(offices, sales_per_s, seconds));
+  for (int i = 0; i < runs; ++i) {
+    results.push_back(RunFanIn(offices, sales_per_s, seconds));
+    const FanInFigures& r = results.back();
+    // The spread between runs is wide on a shared machine: each run is shown.
+    fmt::print(stderr,
+               "fan-in run {} of {}: to the hub p50 {:.0f} ms, p99 {:.0f} ms; "
+               "to the other office p50 {:.0f} ms, p99 {:.0f} ms\n",
+               i + 1, runs, r.hub_p50_ms, r.hub_p99_ms, r.p50_ms, r.p99_ms);
+  }
   auto offered = Median(results, [](const FanInFigures& r) { return r.offered_per_s; });
   auto applied = Median(results, [](const FanInFigures& r) { return r.hub_applied_per_s; });
   auto per_commit = Median(results, [](const FanInFigures& r) { return r.sales_per_commit; });
