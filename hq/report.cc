@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include <fmt/format.h>
@@ -45,36 +47,56 @@ std::string TextOr(capnp::Text::Reader text, const char* none) {
   return text.size() ? std::string(text.cStr(), text.size()) : std::string(none);
 }
 
-// Groups, and what each group has seen.
+// Groups, and what each group has seen. A report reads every line of every
+// sale, so a line costs one hash lookup of its group.
 class SalesGroups {
  public:
-  SalesRow& Row(const std::string& key, const std::string& currency) {
-    SalesRow& row = rows_[{key, currency}];
-    row.key = key;
-    row.currency = currency;
-    return row;
+  struct VisitHash {
+    size_t operator()(const std::pair<Id, int64_t>& visit) const {
+      return IdHash()(visit.first) ^ std::hash<int64_t>()(visit.second) * 0x9E3779B97F4A7C15ULL;
+    }
+  };
+  struct Group {
+    SalesRow row;
+    std::unordered_set<Id, IdHash> buyers;
+    std::unordered_set<std::pair<Id, int64_t>, VisitHash> visits;  // (client, local day)
+  };
+
+  Group& At(const std::string& key, const std::string& currency) {
+    lookup_.assign(key);
+    lookup_ += '\x1f';  // a unit separator: in neither an office code, a SKU nor a currency
+    lookup_ += currency;
+    auto [it, fresh] = groups_.try_emplace(lookup_);
+    if (fresh) {
+      it->second.row.key = key;
+      it->second.row.currency = currency;
+    }
+    return it->second;
   }
-  // A known client bought in this group on local day `day`.
-  void Buyer(const std::string& key, const std::string& currency, const Id& client, int64_t day) {
-    buyers_[{key, currency}].insert(client);
-    visits_[{key, currency}].emplace(client, day);
+  // A known client bought in `group` on local day `day`.
+  static void Buyer(Group& group, const Id& client, int64_t day) {
+    group.buyers.insert(client);
+    group.visits.emplace(client, day);
   }
+  // Biggest revenue first, ties in key then currency order.
   std::vector<SalesRow> Take() {
     std::vector<SalesRow> out;
-    for (auto& [k, row] : rows_) {
-      row.clients = buyers_[k].size();
-      row.visits = visits_[k].size();
-      out.push_back(std::move(row));
+    out.reserve(groups_.size());
+    for (auto& [k, group] : groups_) {
+      group.row.clients = group.buyers.size();
+      group.row.visits = group.visits.size();
+      out.push_back(std::move(group.row));
     }
-    std::stable_sort(out.begin(), out.end(),
-                     [](const SalesRow& a, const SalesRow& b) { return a.revenue > b.revenue; });
+    std::sort(out.begin(), out.end(), [](const SalesRow& a, const SalesRow& b) {
+      if (a.revenue != b.revenue) return a.revenue > b.revenue;
+      return std::tie(a.key, a.currency) < std::tie(b.key, b.currency);
+    });
     return out;
   }
 
  private:
-  std::map<std::pair<std::string, std::string>, SalesRow> rows_;
-  std::map<std::pair<std::string, std::string>, std::set<Id>> buyers_;
-  std::map<std::pair<std::string, std::string>, std::set<std::pair<Id, int64_t>>> visits_;
+  std::unordered_map<std::string, Group> groups_;
+  std::string lookup_;  // reused for every lookup
 };
 
 }  // namespace
@@ -145,21 +167,23 @@ Result<std::vector<SalesRow>> SalesBy(const Store& store, SalesDimension dimensi
           std::set<std::string> skus;
           for (auto line : sale.getLines()) {
             std::string sku = TextOr(line.getSku(), "(none)");
-            SalesRow& row = groups.Row(sku, currency);
+            SalesGroups::Group& group = groups.At(sku, currency);
+            SalesRow& row = group.row;
             row.units += static_cast<uint64_t>(std::max(line.getQuantity(), 0));
             row.revenue += line.getAmount();
             if (skus.insert(sku).second) ++row.sales;
-            if (!client.IsNull()) groups.Buyer(sku, currency, client, day_of(sale.getTime()));
+            if (!client.IsNull()) SalesGroups::Buyer(group, client, day_of(sale.getTime()));
             if (line.getName().size()) product_names[sku] = line.getName();
           }
           return Status::Ok();
         }
         CRM_ASSIGN_OR_RETURN(std::string key, key_of(sale));
-        SalesRow& row = groups.Row(key, currency);
+        SalesGroups::Group& group = groups.At(key, currency);
+        SalesRow& row = group.row;
         ++row.sales;
         row.revenue += sale.getTotal();
         for (auto line : sale.getLines()) row.units += static_cast<uint64_t>(std::max(line.getQuantity(), 0));
-        if (!client.IsNull()) groups.Buyer(key, currency, client, day_of(sale.getTime()));
+        if (!client.IsNull()) SalesGroups::Buyer(group, client, day_of(sale.getTime()));
         return Status::Ok();
       }));
 
@@ -180,13 +204,13 @@ Result<std::vector<SalesRow>> SalesBy(const Store& store, SalesDimension dimensi
           auto lines = sale.getLines();
           for (auto refunded : refund.getLines()) {
             if (refunded.getLineIndex() >= lines.size()) continue;
-            groups.Row(TextOr(lines[refunded.getLineIndex()].getSku(), "(none)"), currency).refunded +=
+            groups.At(TextOr(lines[refunded.getLineIndex()].getSku(), "(none)"), currency).row.refunded +=
                 refunded.getAmount();
           }
           return Status::Ok();
         }
         CRM_ASSIGN_OR_RETURN(std::string key, key_of(sale));
-        groups.Row(key, currency).refunded += refund.getAmount();
+        groups.At(key, currency).row.refunded += refund.getAmount();
         return Status::Ok();
       }));
 

@@ -140,8 +140,11 @@ TEST_CASE(
     Press(browser, browser.Find("#new-sale"));
     Fill(browser, ".sale-line .line-sku", "MUG");
     Press(browser, browser.Find("#sale-submit"));
-    browser.WaitForText("#receipt-no", "LON-");
+    std::string offline_receipt = browser.Text(browser.WaitForText("#receipt-no", "LON-"));
+    CHECK(offline_receipt != receipt_no);
     Press(browser, browser.Find("#receipt-back"));
+    // The card is fetched again after "back": wait for the new sale on it.
+    browser.WaitFor(".card-sale[data-receipt='" + offline_receipt + "']");
     REQUIRE(browser.FindAll(".card-sale").size() == 2);
     // The status bar asks the node every 5 s.
     CHECK(net.Eventually(
