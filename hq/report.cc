@@ -63,8 +63,10 @@ class SalesGroups {
   };
 
   Group& At(const std::string& key, const std::string& currency) {
-    lookup_.assign(key);
-    lookup_ += '\x1f';  // a unit separator: in neither an office code, a SKU nor a currency
+    // The key's length first, so no key and currency can pass for another pair.
+    lookup_.assign(std::to_string(key.size()));
+    lookup_ += ':';
+    lookup_ += key;
     lookup_ += currency;
     auto [it, fresh] = groups_.try_emplace(lookup_);
     if (fresh) {
