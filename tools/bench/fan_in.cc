@@ -2,7 +2,6 @@
 #include <sys/resource.h>
 #include <pthread.h>
 #include <sched.h>
-#include <unistd.h>
 
 #include <deque>
 #include <future>
