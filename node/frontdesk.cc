@@ -217,20 +217,21 @@ void FrontDesk::AuditLater(AuditEvent event) {
   (void)writer_.Submit([event = std::move(event)](StoreTxn& txn) { return AppendAudit(txn, event); });
 }
 
-std::string FrontDesk::Handle(std::string_view request_bytes) {
+std::string FrontDesk::Handle(std::string_view request_bytes, const Caller& caller) {
   std::promise<std::string> answered;
   std::future<std::string> answer = answered.get_future();
   HandleAsync(request_bytes,
-              [&answered](std::string reply) { answered.set_value(std::move(reply)); });
+              [&answered](std::string reply) { answered.set_value(std::move(reply)); }, caller);
   return answer.get();
 }
 
-void FrontDesk::HandleAsync(std::string_view request_bytes, Reply reply) {
-  std::string answer = Dispatch(request_bytes, reply);
+void FrontDesk::HandleAsync(std::string_view request_bytes, Reply reply, const Caller& caller) {
+  std::string answer = Dispatch(request_bytes, reply, caller);
   if (!answer.empty()) reply(std::move(answer));
 }
 
-std::string FrontDesk::Dispatch(std::string_view request_bytes, const Reply& reply) {
+std::string FrontDesk::Dispatch(std::string_view request_bytes, const Reply& reply,
+                                [[maybe_unused]] const Caller& caller) {
   auto decoded_bytes = DecodedMessage::Decode(request_bytes);
   if (!decoded_bytes.ok()) return ErrorResponse(Id{}, decoded_bytes.status());
   // Shared with a write's work, which runs after Dispatch has returned.

@@ -41,6 +41,12 @@ struct OfficeConfig {
 // API does not name).
 schema::ErrorCode ErrorCodeOf(StatusCode code);
 
+// Who sent a request, as its transport saw it: what login throttling counts
+// failed attempts by, besides the login.
+struct Caller {
+  std::string address;  // the peer's IP address; "" if the transport has none
+};
+
 // A logged-in user.
 struct SessionUser {
   Id user;
@@ -60,7 +66,7 @@ class FrontDesk {
   // Answers one encoded Request with an encoded Response. Malformed bytes,
   // unknown operations and failures all become error responses; never throws.
   // Thread-safe.
-  std::string Handle(std::string_view request_bytes);
+  std::string Handle(std::string_view request_bytes, const Caller& caller = {});
 
   // Takes an encoded Response (see HandleAsync).
   using Reply = std::function<void(std::string response)>;
@@ -69,7 +75,7 @@ class FrontDesk {
   // once with the response, on the calling thread for everything but a
   // write, and for a write on the writer's thread once it is durable (so it
   // must be quick and must not throw). Thread-safe.
-  void HandleAsync(std::string_view request_bytes, Reply reply);
+  void HandleAsync(std::string_view request_bytes, Reply reply, const Caller& caller = {});
 
   // Creates the first administrator. kAlreadyExists if any user exists.
   Status BootstrapAdmin(std::string_view login, std::string_view display_name,
@@ -92,7 +98,7 @@ class FrontDesk {
 
   // Answers a request: returns the response, or "" for a write, which
   // answers through `reply` once durable.
-  std::string Dispatch(std::string_view request_bytes, const Reply& reply);
+  std::string Dispatch(std::string_view request_bytes, const Reply& reply, const Caller& caller);
 
   // Who `user` is, as a session answer shows it (without the token).
   void FillSession(const SessionUser& user, schema::Session::Builder out) const;
