@@ -13,6 +13,7 @@
 #include "hq/campaign_list.h"
 #include "hq/campaign_tag.h"
 #include "hq/report.h"
+#include "node/private_file.h"
 #include "hq/segment_report.h"
 #include "node/csv.h"
 #include "node/local_time.h"
@@ -219,6 +220,7 @@ int ListCampaignAudience(const CampaignListFlags& flags) {
                     tag, tagged.tagged, tagged.already, tagged.removed_before);
   }
   if (!flags.out.empty()) {
+    if (Status created = CreatePrivateFile(flags.out); !created.ok()) return FailReport(created);
     std::ofstream file(flags.out, std::ios::trunc | std::ios::binary);
     file << list.str();
     file.flush();

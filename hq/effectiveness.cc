@@ -10,6 +10,7 @@
 #include "hq/client_resolver.h"
 #include "schema/records.capnp.h"
 #include "sync/merge.h"
+#include "sync/money.h"
 #include "sync/wire.h"
 
 namespace crm {
@@ -277,7 +278,12 @@ Result<std::vector<DealStep>> DealFunnel(const Store& store, const SalesFilter& 
           bool reached = stage == Stage::WON || (kStages[i] != Stage::WON && furthest >= here);
           if (!reached) continue;
           ++steps[i].reached;
-          steps[i].amount_reached += deal.getAmount();
+          if (!AddMoney(steps[i].amount_reached, deal.getAmount())) {
+            return Status::ResourceExhausted(
+                "the amounts of the deals that reached '" + std::string(kNames[i]) +
+                "' add up to more than a report can count (deal amounts are at most " +
+                FormatMoney(kMaxAmount, currency) + " " + currency + " each)");
+          }
           if (stage == kStages[i] && stage != Stage::WON) ++steps[i].open_here;
           if (stage == Stage::LOST && furthest == here) ++steps[i].lost_here;
         }

@@ -28,8 +28,10 @@
 #include "node/frontdesk.h"
 #include "node/local_time.h"
 #include "node/offices.h"
+#include "node/private_file.h"
 #include "node/replica.h"
 #include "node/runtime.h"
+#include "node/serve_lock.h"
 #include "node/store.h"
 #include "node/web_api.h"
 #include "node/web_server.h"
@@ -115,6 +117,8 @@ int Serve(const HubFlags& flags) {
   if (!keys.ok()) return Fail(keys.status());
   StoreRuntime hq;
   if (Status opened = hq.Open({flags.data_dir}); !opened.ok()) return Fail(opened);
+  auto serving = ServeLock::Take(flags.data_dir, "crm-hq");
+  if (!serving.ok()) return Fail(serving.status());
   StoreReplica replica(*hq.store, *hq.writer, *hq.hlc);
   HubServerOptions options;
   options.endpoint = flags.listen;
@@ -197,6 +201,7 @@ int WriteHtmlReport(const HubFlags& flags, const HtmlReportOptions& options,
     fmt::print("{}", *page);
     return 0;
   }
+  if (Status created = CreatePrivateFile(out); !created.ok()) return Fail(created);
   std::ofstream file(out, std::ios::trunc);
   file << *page;
   if (!file) return Fail(Status::IOError("cannot write " + out));

@@ -13,6 +13,7 @@
 #include "node/crypto.h"
 #include "node/frontdesk_internal.h"
 #include "node/local_time.h"
+#include "node/request_log.h"
 #include "node/text.h"
 #include "sync/codec.h"
 #include "sync/merge.h"
@@ -357,12 +358,14 @@ std::string FrontDesk::Dispatch(std::string_view request_bytes, const Reply& rep
                                              "requestId", "a write needs a request id for retries"));
       }
       auto outcome = std::make_shared<std::string>();
+      auto scope = std::make_shared<const RequestScope>(ScopeOf(session->user, request));
       writer_.Submit(
-          [this, handler = std::move(handler), decoded, session, outcome, request_id,
-           op](StoreTxn& txn) -> Status {
+          [this, handler = std::move(handler), decoded, session, outcome, request_id, op,
+           scope](StoreTxn& txn) -> Status {
             CRM_ASSIGN_OR_RETURN(std::optional<std::string> earlier, txn.FindRequest(request_id));
             if (earlier) {
-              *outcome = std::move(*earlier);
+              CRM_ASSIGN_OR_RETURN(RememberedRequest remembered, DecodeRememberedRequest(*earlier));
+              CRM_ASSIGN_OR_RETURN(*outcome, MatchRetry(request_id, remembered, *scope));
               return Status::Ok();
             }
             CRM_ASSIGN_OR_RETURN(bool restored, txn.AwaitingOwnHistory());
@@ -378,7 +381,8 @@ std::string FrontDesk::Dispatch(std::string_view request_bytes, const Reply& rep
             CRM_ASSIGN_OR_RETURN(uint64_t log_before, txn.LastSeq());
             CRM_RETURN_IF_ERROR(handler(txn, out));
             *outcome = EncodeMessage(fresh);
-            CRM_RETURN_IF_ERROR(txn.RecordRequest(request_id, *outcome));
+            CRM_RETURN_IF_ERROR(
+                txn.RecordRequest(request_id, EncodeRememberedRequest(*scope, *outcome)));
             // The audit entry commits with the write it tells of.
             AuditEvent event = AuditOf(*session, OperationName(op));
             event.request_id = request_id;

@@ -3,6 +3,8 @@
 
 #include "node/crypto.h"
 #include "node/frontdesk_internal.h"
+#include "node/text.h"
+#include "sync/money.h"
 
 namespace crm::frontdesk {
 namespace {
@@ -120,7 +122,10 @@ Status SaveDeal(Context& ctx, StoreTxn& txn, schema::SaveDeal::Reader args,
   if (static_cast<uint16_t>(stage) > static_cast<uint16_t>(Stage::LOST)) {
     return Status::InvalidArgument("stage", "is lead, qualified, proposal, negotiation, won or lost");
   }
-  if (args.getAmount() < 0) return Status::InvalidArgument("amount", "cannot be negative");
+  if (args.getAmount() < 0 || args.getAmount() > kMaxAmount) {
+    return Status::InvalidArgument(
+        "amount", "is 0 to " + FormatMoney(kMaxAmount, ctx.office.currency) + " " + ctx.office.currency);
+  }
   const bool closing = stage == Stage::WON || stage == Stage::LOST;
   const int64_t now = ctx.wall.NowMillis();
   Id id = args.hasDeal() ? IdFromWire(args.getDeal()) : Id{};
@@ -200,6 +205,10 @@ Status AttachFile(Context& ctx, StoreTxn& txn, schema::NewFile::Reader args,
                   schema::Response::Builder response) {
   CRM_ASSIGN_OR_RETURN(Id client, RequireClient(txn, args.hasClient(), args.getClient()));
   CRM_RETURN_IF_ERROR(CheckText("name", Str(args.getName()), 255, true));
+  const std::string name = FileBaseName(Str(args.getName()));
+  if (name.empty()) {
+    return Status::InvalidArgument("name", "'" + Str(args.getName()) + "' names no file");
+  }
   CRM_RETURN_IF_ERROR(CheckText("mediaType", Str(args.getMediaType()), 100, false));
   auto content = args.getContent();
   if (content.size() == 0) return Status::InvalidArgument("content", "the file is empty");
@@ -217,7 +226,7 @@ Status AttachFile(Context& ctx, StoreTxn& txn, schema::NewFile::Reader args,
   ChangeMessage change = NewEvent(ctx, EntityKind::FILE, id);
   auto file = change.record<schema::FileAttachment>();
   IdToWire(client, file.initClient());
-  file.setName(args.getName());
+  file.setName(name);
   file.setMediaType(args.getMediaType().size() ? Str(args.getMediaType())
                                                : std::string("application/octet-stream"));
   file.setSize(content.size());

@@ -17,6 +17,7 @@
 #include "node/offices.h"
 #include "node/replica.h"
 #include "node/runtime.h"
+#include "node/serve_lock.h"
 #include "node/server.h"
 #include "node/store.h"
 #include "node/web_api.h"
@@ -98,6 +99,8 @@ int Serve(const NodeFlags& flags) {
 
   Node node;
   if (Status s = node.Open(flags); !s.ok()) return Fail(s);
+  auto serving = ServeLock::Take(flags.data_dir, "crm-node");
+  if (!serving.ok()) return Fail(serving.status());
   if (!flags.serve_sync.empty() && flags.hub.empty()) {
     return Fail(Status::InvalidArgument("serve-sync", "a regional hub needs its own --hub"));
   }

@@ -30,6 +30,16 @@ std::string LowerCase(std::string_view utf8);
 // tab and newline.
 bool IsCleanUtf8(std::string_view utf8);
 
+// The last part of a file name as sent ("../../etc/passwd" -> "passwd",
+// "C:\\Users\\a\\cv.pdf" -> "cv.pdf"), so no stored name walks out of a
+// folder it is saved into; "" if nothing is left but dots.
+inline std::string FileBaseName(std::string_view name) {
+  size_t slash = name.find_last_of("/\\");
+  std::string_view base = slash == std::string_view::npos ? name : name.substr(slash + 1);
+  if (base.find_first_not_of('.') == std::string_view::npos) return "";
+  return std::string(base);
+}
+
 // True for a user's login: 3 to 64 ASCII letters, digits, '.', '_' or '-'.
 inline bool IsValidLogin(std::string_view login) {
   if (login.size() < 3 || login.size() > 64) return false;

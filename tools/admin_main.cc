@@ -27,6 +27,7 @@
 #include "node/audit.h"
 #include "node/client_import.h"
 #include "node/csv.h"
+#include "node/private_file.h"
 #include "node/importer.h"
 #include "node/local_time.h"
 #include "node/offices.h"
@@ -87,6 +88,7 @@ int VerifyAuditChain(const Store& store, const std::string& dir) {
 // first ten. Exit code 0 unless the file cannot be written.
 int ReportRejections(const std::vector<ImportRejection>& rejected, const std::string& rejects_file) {
   if (!rejects_file.empty()) {
+    if (Status created = CreatePrivateFile(rejects_file); !created.ok()) return Fail(created);
     std::ofstream out(rejects_file, std::ios::trunc);
     out << "line,reason\n";
     for (const ImportRejection& r : rejected) out << r.line << "," << CsvField(r.reason) << "\n";
@@ -299,7 +301,10 @@ int main(int argc, char** argv) {
   if (*import_clients) return ImportClientsCsv(opened, csv_file, client_options, rejects_file);
   if (*export_sales || *export_clients) {
     std::ofstream file;
-    if (!export_out.empty()) file.open(export_out, std::ios::trunc | std::ios::binary);
+    if (!export_out.empty()) {
+      if (Status created = CreatePrivateFile(export_out); !created.ok()) return Fail(created);
+      file.open(export_out, std::ios::trunc | std::ios::binary);
+    }
     std::ostream& sink = export_out.empty() ? std::cout : file;
     if (!export_out.empty() && !file) return Fail(Status::IOError("cannot write " + export_out));
     auto written = *export_sales ? ExportSales(*opened.store, sink, export_zone) : ExportClients(*opened.store, sink);

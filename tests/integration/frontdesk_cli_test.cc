@@ -142,6 +142,12 @@ TEST_CASE("a front-desk day through pos", "[integration][frontdesk]") {
                                  "TEA:1::0.20", "--pay", "card", "--request-id",
                                  "01M82N00000000000000000000"});
   CHECK(retry == sale_text);
+  // The same id for another sale is a conflict (exit 6), not the first receipt.
+  auto reused = office.Pos({"sale", "--client", anna, "--line", "MUG:5", "--pay", "card",
+                            "--request-id", "01M82N00000000000000000000"});
+  CHECK(reused.exit_code == 6);
+  CHECK(reused.out.find("LON-") == std::string::npos);
+  CHECK(reused.err.find("was used before with other content") != std::string::npos);
   json credit_sale = office.Json({"sale", "--client", anna, "--line", "MUG:1", "--pay", "credit"});
   std::string second_receipt = credit_sale["receipt"]["sale"]["receiptNo"];
 
@@ -292,6 +298,60 @@ TEST_CASE("SIGTERM stops the node cleanly, every acknowledged sale is there afte
   std::string next = office.Json({"sale", "--line", "TEA:1", "--pay", "cash"})["receipt"]["sale"]
                                 ["receiptNo"];
   CHECK(next.substr(next.size() - 4) == "0006");
+}
+
+TEST_CASE("one process serves a store: a second crm-node on it refuses, naming the first",
+          "[integration][frontdesk][faults]") {
+  Office office;
+  office.SetUpDesk();
+  // (Under `timeout`: a second server that did start would otherwise run on.)
+  RunResult second =
+      testing::Run({"/usr/bin/timeout", "10", CRM_NODE, "serve", "--data", (office.dir() / "data").string(), "--office", "LON",
+                    "--time-zone", "Europe/London", "--currency", "GBP", "--listen",
+                    "tcp://127.0.0.1:*"},
+                   "", {}, office.dir());
+  CHECK(second.exit_code == 1);
+  CHECK_THAT(second.err, Catch::Contains("served already by crm-node (process " +
+                                         std::to_string(office.pid()) + ")"));
+  // The first goes on serving.
+  CHECK(office.Json({"sale", "--line", "TEA:1", "--pay", "cash"})["receipt"]["sale"]["total"] == "320");
+  // Once it stops, another may serve the store.
+  CHECK(office.Stop(SIGTERM) == 0);
+  office.Start();
+  office.Login("kate", "kate-password");
+  CHECK(office.Json({"sale", "--line", "TEA:1", "--pay", "cash"})["receipt"]["sale"]["total"] == "320");
+}
+
+TEST_CASE("exports and reports that hold clients are written readable by their owner only",
+          "[integration][frontdesk]") {
+  Office office;
+  office.SetUpDesk();
+  office.AddClient({"--first", "Anna", "--last", "Petrova", "--email", "anna@example.org"});
+  office.Json({"sale", "--line", "TEA:1", "--pay", "cash"});
+  CHECK(office.Stop(SIGTERM) == 0);
+  std::string data = (office.dir() / "data").string();
+  std::filesystem::path clients = office.dir() / "clients.csv";
+  std::filesystem::path sales = office.dir() / "sales.csv";
+  std::filesystem::path page = office.dir() / "report.html";
+  // A file already there, readable by all, is made private too.
+  std::ofstream(page) << "old";
+  std::filesystem::permissions(page, std::filesystem::perms::all);
+  for (auto args : std::vector<std::vector<std::string>>{
+           {CRM_ADMIN, "export", "clients", "--data", data, "--out", clients.string()},
+           {CRM_ADMIN, "export", "sales", "--data", data, "--out", sales.string()},
+           {CRM_HQ, "report", "html", "--data", data, "--out", page.string()}}) {
+    RunResult run = testing::Run(args, "", {"TZ=UTC"}, office.dir());
+    INFO(args[1] << " " << args[2] << ": " << run.err);
+    REQUIRE(run.exit_code == 0);
+  }
+  for (const auto& file : {clients, sales, page}) {
+    INFO(file);
+    CHECK((std::filesystem::status(file).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  }
+  std::ifstream in(clients);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(text.find("anna@example.org") != std::string::npos);
 }
 
 TEST_CASE("a node whose disk fills refuses changes with a clear error, serves reads, loses nothing and goes on when space returns",
@@ -462,6 +522,10 @@ TEST_CASE("deals move along the pipeline, and crm-hq shows where they drop out",
   CHECK(closed.err.find("closed") != std::string::npos);
   CHECK(office.Pos({"deal", "move", won, "sideways"}).exit_code != 0);
   CHECK(office.Pos({"deal", "open", anna, "--title", "x", "--amount", "-5"}).exit_code != 0);
+  // An amount that sums of deals could not hold is refused, naming the bound.
+  RunResult huge = office.Pos({"deal", "open", anna, "--title", "x", "--amount", "92233720368547758.07"});
+  CHECK(huge.exit_code == 3);
+  CHECK(huge.err.find("is 0 to 10000000000000.00 GBP") != std::string::npos);
 
   RunResult r = testing::Run({CRM_HQ, "report", "effectiveness", "--of", "deals", "--data",
                               (office.dir() / "data").string(), "--json"},

@@ -4,7 +4,9 @@
 #include <capnp/message.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <vector>
 #include <functional>
 #include <future>
 #include <memory>
@@ -423,6 +425,58 @@ TEST_CASE("a sale gets a receipt number, a retry returns it and sells nothing tw
   CHECK(by_receipt.get().getReceipt().getSale().getTotal() == 450);
 }
 
+TEST_CASE("a request id is good for one request of one user: reused otherwise it is a conflict",
+          "[node][frontdesk][sales][idempotency]") {
+  Desk d;
+  d.AddProduct("MUG", "Blue mug", 450);
+  std::string kate = d.CreateUser("kate", schema::Role::CASHIER);
+  std::string olga = d.CreateUser("olga", schema::Role::CASHIER);
+  Id anna = d.AddClient(kate, "Anna", "Smith", "020 7946 0958");
+
+  Id request = Id::Generate(1);
+  auto first = d.Sale(kate, anna, 2, 900, schema::PaymentMethod::CARD, request);
+  REQUIRE(first.ok());
+  std::string receipt = first.get().getReceipt().getSale().getReceiptNo().cStr();
+
+  // Another body under the same id: refused, nothing sold, no receipt shown.
+  auto other_body = d.Sale(kate, anna, 1, 450, schema::PaymentMethod::CARD, request);
+  REQUIRE_FALSE(other_body.ok());
+  CHECK(other_body.code() == schema::ErrorCode::CONFLICT);
+  CHECK(other_body.error_field() == "requestId");
+  CHECK_THAT(other_body.error(), Catch::Contains("with other content"));
+  CHECK_FALSE(other_body.get().isReceipt());
+
+  // Another user sending the very same request: refused, never kate's receipt.
+  auto other_user = d.Sale(olga, anna, 2, 900, schema::PaymentMethod::CARD, request);
+  REQUIRE_FALSE(other_user.ok());
+  CHECK(other_user.code() == schema::ErrorCode::CONFLICT);
+  CHECK_THAT(other_user.error(), Catch::Contains("by another user"));
+
+  // Another operation under the same id: refused, the note is not added.
+  auto other_op = d.Call(
+      kate,
+      [&](Request::Builder r) {
+        auto note = r.initAddNote();
+        IdToWire(anna, note.initClient());
+        note.setText("called back");
+      },
+      request);
+  REQUIRE_FALSE(other_op.ok());
+  CHECK(other_op.code() == schema::ErrorCode::CONFLICT);
+  CHECK_THAT(other_op.error(), Catch::Contains("for another operation"));
+
+  // The same request from the same user, after logging in again: the first answer.
+  std::string kate_again = d.Login("kate", "kate-password");
+  auto retry = d.Sale(kate_again, anna, 2, 900, schema::PaymentMethod::CARD, request);
+  REQUIRE(retry.ok());
+  CHECK(std::string(retry.get().getReceipt().getSale().getReceiptNo().cStr()) == receipt);
+
+  auto card = d.Card(kate, anna);
+  REQUIRE(card.ok());
+  CHECK(card.get().getCard().getSales().size() == 1);
+  CHECK(card.get().getCard().getNotes().size() == 0);
+}
+
 TEST_CASE("bad sales are refused naming the field", "[node][frontdesk][sales]") {
   Desk d;
   d.AddProduct("MUG", "Blue mug", 450);
@@ -585,11 +639,11 @@ TEST_CASE("files are stored by content hash, within the size limit", "[node][fro
   Desk d;
   std::string cashier = d.CreateUser("kate", schema::Role::CASHIER);
   Id anna = d.AddClient(cashier, "Anna", "Smith", "020 7946 0958");
-  auto attach = [&](const std::string& content) {
+  auto attach = [&](const std::string& content, const std::string& name = "passport.txt") {
     return d.Call(cashier, [&](Request::Builder r) {
       auto f = r.initAttachFile();
       IdToWire(anna, f.initClient());
-      f.setName("passport.txt");
+      f.setName(name);
       f.setContent(kj::arrayPtr(reinterpret_cast<const kj::byte*>(content.data()), content.size()));
     });
   };
@@ -607,6 +661,18 @@ TEST_CASE("files are stored by content hash, within the size limit", "[node][fro
   auto content = file.get().getFile().getContent();
   CHECK(std::string(reinterpret_cast<const char*>(content.begin()), content.size()) ==
         "scan of a passport");
+
+  // A name that walks out of a folder keeps only its last part; one that is
+  // nothing but dots is refused.
+  REQUIRE(attach("root:x:0:0", "../../../../etc/passwd").ok());
+  REQUIRE(attach("a letter", "C:\\Users\\kate\\letter.txt").ok());
+  auto dots = attach("x", "../..");
+  CHECK(dots.error_field() == "name");
+  auto names_reply = d.Card(cashier, anna);
+  std::vector<std::string> names;
+  for (auto f : names_reply.get().getCard().getFiles()) names.push_back(f.getFile().getName());
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{"letter.txt", "passport.txt", "passwd"});
 }
 
 TEST_CASE("a manager deletes or erases a client, a cashier may not", "[node][frontdesk][clients]") {
