@@ -24,6 +24,7 @@
 #include "hq/report.h"
 #include "hq/sales_report.h"
 #include "hq/segment_report.h"
+#include "node/admission.h"
 #include "node/csv.h"
 #include "node/frontdesk.h"
 #include "node/local_time.h"
@@ -129,10 +130,11 @@ int Serve(const HubFlags& flags) {
   options.prune.retention = &retention;
   options.prune.every_ms = flags.prune_every_ms;
   Store* raw_store = hq.store.get();
+  DownstreamAdmission admission(*hq.store, hq.wall, hq.hlc->max_skew_ms());
   auto server = HubServer::Start(
       replica, hq.wall, options,
       [raw_store](const std::string& key) { return FindEnrollment(*raw_store, key); },
-      [](schema::Change::Reader change) { return AdmitAtHeadquarters(change); },
+      [&admission](schema::Change::Reader change) { return admission.Admit(change); },
       [](const std::string& line) { spdlog::warn("{}", line); });
   if (!server.ok()) return Fail(server.status());
   spdlog::info("crm-hq (node {}) accepting offices on {}", hq.store->node_id().ToString(),

@@ -444,7 +444,11 @@ std::string FrontDesk::Dispatch(std::string_view request_bytes, const Reply& rep
           FillSession(*session, status.initYou());
           status.setHubConfigured(sync.configured);
           status.setHubConnected(sync.configured && sync.uplink.connected);
-          if (sync.configured) status.setHubRefusal(sync.uplink.refusal);
+          if (sync.configured) {
+            status.setHubRefusal(sync.uplink.refusal);
+            status.setHubRejected(sync.uplink.rejected);
+            status.setLastHubRejection(sync.uplink.last_rejection);
+          }
           status.setTimeZone(office_.time_zone);
           status.setCurrency(office_.currency);
           return Status::Ok();

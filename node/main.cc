@@ -13,6 +13,7 @@
 #include <iostream>
 #include <string>
 
+#include "node/admission.h"
 #include "node/frontdesk.h"
 #include "node/offices.h"
 #include "node/replica.h"
@@ -68,6 +69,7 @@ struct Node {
   StoreRuntime runtime;
   std::unique_ptr<FrontDesk> desk;
   std::unique_ptr<StoreReplica> replica;
+  std::unique_ptr<DownstreamAdmission> admission;
   std::unique_ptr<HubServer> downstream;
   std::unique_ptr<UplinkClient> uplink;
   std::unique_ptr<LogRetention> retention;
@@ -75,6 +77,7 @@ struct Node {
   Status Open(const NodeFlags& flags) {
     CRM_RETURN_IF_ERROR(flags.office.Validate());
     CRM_RETURN_IF_ERROR(runtime.Open({flags.data_dir}, flags.max_skew_ms));
+    CRM_RETURN_IF_ERROR(BindOffice(*runtime.writer, flags.office.code));
     desk = std::make_unique<FrontDesk>(*runtime.store, *runtime.writer, runtime.wall, *runtime.hlc,
                                        flags.office);
     return Status::Ok();
@@ -129,6 +132,11 @@ int Serve(const NodeFlags& flags) {
       options.prune = prune;
       Store* store = node.runtime.store.get();
       std::string code = flags.office.code;
+      // The same rules as headquarters: what HQ would refuse must not settle
+      // here either.
+      node.admission = std::make_unique<DownstreamAdmission>(*store, node.runtime.wall,
+                                                             flags.max_skew_ms);
+      DownstreamAdmission* admission = node.admission.get();
       auto downstream = HubServer::Start(
           *node.replica, node.runtime.wall, options,
           [store, code](const std::string& key) -> std::optional<Enrollment> {
@@ -136,7 +144,7 @@ int Serve(const NodeFlags& flags) {
             if (!enrolled || enrolled->parent != code) return std::nullopt;
             return enrolled;
           },
-          {}, log);
+          [admission](schema::Change::Reader change) { return admission->Admit(change); }, log);
       if (!downstream.ok()) return Fail(downstream.status());
       node.downstream = std::move(downstream).value();
       spdlog::info("serving downstream offices on {}", node.downstream->endpoint());
@@ -145,6 +153,7 @@ int Serve(const NodeFlags& flags) {
       }
     }
     UplinkClientOptions options;
+    options.uplink.office = flags.office.code;
     options.hub_endpoint = flags.hub;
     options.hub_public_key = *hub_key;
     options.keys = *keys;

@@ -121,17 +121,17 @@ Status RevokeOffice(Writer& writer, HybridClock& hlc, const std::string& code) {
   });
 }
 
-Status AdmitAtHeadquarters(schema::Change::Reader change) {
-  switch (change.getEntity()) {
-    case EntityKind::PRODUCT:
-    case EntityKind::CAMPAIGN:
-    case EntityKind::USER:
-    case EntityKind::OFFICE:
-      return Status::PermissionDenied(std::string(EntityName(change.getEntity())) +
-                                      " records are written only at headquarters");
-    default:
-      return Status::Ok();
-  }
+Status BindOffice(Writer& writer, std::string_view code) {
+  return writer.Run([&](StoreTxn& txn) -> Status {
+    CRM_ASSIGN_OR_RETURN(std::string bound, txn.OfficeCode());
+    if (bound.empty()) return txn.SetOfficeCode(code);
+    if (bound == code) return Status::Ok();
+    return Status(StatusCode::kPermissionDenied,
+                  "this store is office " + bound + "'s and cannot serve as " + std::string(code) +
+                      ": an office's code is fixed with its store (give --office " + bound +
+                      ", or make a new store for " + std::string(code) + ")",
+                  "office");
+  });
 }
 
 Result<std::map<Id, std::string>> OfficeCodesByNode(const StoreView& view) {

@@ -36,8 +36,11 @@ Status RevokeOffice(Writer& writer, HybridClock& hlc, const std::string& code);
 // Each enrolled office's code by its node id, as `view` holds them.
 Result<std::map<Id, std::string>> OfficeCodesByNode(const StoreView& view);
 
-// Products, campaigns, users and offices are written only at headquarters: a
-// change to them from an office is refused there.
-Status AdmitAtHeadquarters(schema::Change::Reader change);
+// Fixes the office code the store serves as the first time a program opens
+// it to serve (or bootstrap) an office, and refuses another code after that:
+// an office's code lives with its store, since its receipts and records
+// carry it and its hub checks it against the key's enrollment.
+// kPermissionDenied naming both codes.
+Status BindOffice(Writer& writer, std::string_view code);
 
 }  // namespace crm

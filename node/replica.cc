@@ -6,10 +6,69 @@
 #include <future>
 #include <optional>
 
+#include "node/admission.h"
 #include "node/crypto.h"
+#include "node/offices.h"
 #include "sync/wire.h"
 
 namespace crm {
+
+namespace {
+
+// True if every stamp of `stored` names a node `writer` accepts.
+template <typename Writer>
+bool WrittenOnlyBy(schema::StoredRecord::Reader stored, const Writer& writer) {
+  auto by = [&](schema::Stamp::Reader stamp) {
+    Stamp s = StampFromWire(stamp);
+    return s.IsZero() || writer(s.node);
+  };
+  if (!by(stored.getCreated()) || !by(stored.getUpdated()) || !by(stored.getDeleted()) ||
+      !by(stored.getErased())) {
+    return false;
+  }
+  for (auto field : stored.getFieldStamps()) {
+    if (!by(field.getStamp())) return false;
+  }
+  for (auto element : stored.getElements()) {
+    if (!by(element.getStamp())) return false;
+  }
+  return true;
+}
+
+// What goes down the tree of HQ-kind data (products, campaigns, users,
+// offices) is headquarters' alone: an office's own such records (a regional
+// hub is an office too) stay where they were made, as no hub takes them
+// from below either.
+class OfficeRecords {
+ public:
+  explicit OfficeRecords(const StoreView& view) : view_(view) {}
+
+  // True if `change` is an office's own HQ-kind change.
+  Result<bool> Change(schema::Change::Reader change) {
+    if (!IsHeadquartersKind(change.getEntity())) return false;
+    CRM_RETURN_IF_ERROR(Load());
+    return offices_->count(IdFromWire(change.getOrigin())) > 0;
+  }
+  // True if `stored` is an HQ-kind record that offices alone wrote.
+  Result<bool> Record(schema::StoredRecord::Reader stored) {
+    if (!IsHeadquartersKind(stored.getEntity())) return false;
+    CRM_RETURN_IF_ERROR(Load());
+    return WrittenOnlyBy(stored, [&](const Id& node) { return offices_->count(node) > 0; });
+  }
+
+ private:
+  Status Load() {
+    if (offices_) return Status::Ok();
+    CRM_ASSIGN_OR_RETURN(auto codes, OfficeCodesByNode(view_));
+    offices_ = std::move(codes);
+    return Status::Ok();
+  }
+
+  const StoreView& view_;
+  std::optional<std::map<Id, std::string>> offices_;
+};
+
+}  // namespace
 
 StoreReplica::StoreReplica(Store& store, Writer& writer, HybridClock& hlc)
     : store_(store), writer_(writer), hlc_(hlc) {}
@@ -73,9 +132,11 @@ Result<ApplyReport> StoreReplica::Apply(const std::vector<schema::Change::Reader
         ++report.gaps;
         continue;
       }
+      const Id& source = sources.size() == 1 ? sources[0] : sources[i];
       if (admit) {
         if (Status admitted = admit(change); !admitted.ok()) {
           CRM_RETURN_IF_ERROR(txn.Quarantine(change, admitted.message()));
+          CRM_RETURN_IF_ERROR(txn.LogHeldBack(change, source).status());
           report.rejected.push_back({origin, seq, admitted.message()});
           known->second = seq;
           continue;
@@ -94,12 +155,12 @@ Result<ApplyReport> StoreReplica::Apply(const std::vector<schema::Change::Reader
         }
         // The change itself is bad: keep it aside, report it, and go on.
         CRM_RETURN_IF_ERROR(txn.Quarantine(change, applied.status().ToString()));
+        CRM_RETURN_IF_ERROR(txn.LogHeldBack(change, source).status());
         report.rejected.push_back({origin, seq, applied.status().ToString()});
       } else if (!applied->duplicate) {
         // The source is kept only when it is not the origin itself (a relay):
         // a pull skips what the puller made or delivered, and for a change
         // its origin delivered those are the same.
-        const Id& source = sources.size() == 1 ? sources[0] : sources[i];
         if (source != origin) CRM_RETURN_IF_ERROR(txn.SetSource(applied->seq, source));
         if (clock_ok && (!newest || *newest < stamp)) newest = stamp;
         ++report.applied;
@@ -140,7 +201,8 @@ Result<ApplyReport> StoreReplica::Apply(const std::vector<schema::Change::Reader
   return report;
 }
 
-Result<LogSlice> StoreReplica::ReadLogFor(const Id& peer, uint64_t after, size_t max) {
+Result<LogSlice> StoreReplica::ReadLogFor(const Id& peer, uint64_t after, size_t max,
+                                          Toward toward) {
   CRM_ASSIGN_OR_RETURN(StoreView view, store_.Read());
   LogSlice slice;
   CRM_ASSIGN_OR_RETURN(slice.log_seq, view.LastSeq());
@@ -149,11 +211,17 @@ Result<LogSlice> StoreReplica::ReadLogFor(const Id& peer, uint64_t after, size_t
   // Fewer than asked for: the rest of the log was examined (seqs without
   // an entry included).
   if (entries.size() < max) slice.through = std::max(after, slice.log_seq);
+  OfficeRecords office_records(view);
   for (LogEntry& entry : entries) {
     if (entries.size() >= max) slice.through = entry.seq;
     auto change = entry.change();
     Id origin = IdFromWire(change.getOrigin());
     if (origin == peer || entry.source == peer) continue;
+    if (toward == Toward::kDownstream) {
+      if (entry.held_back) continue;
+      CRM_ASSIGN_OR_RETURN(bool offices_own, office_records.Change(change));
+      if (offices_own) continue;
+    }
     uint64_t origin_seq = change.getOriginSeq();
     slice.entries.push_back(LogSlice::Entry{entry.seq, origin, origin_seq, std::move(entry.message)});
   }
@@ -173,7 +241,11 @@ Result<SnapshotSlice> StoreReplica::ReadSnapshot(const std::string& after, size_
   CRM_ASSIGN_OR_RETURN(auto records, view.ReadRecords(after, max));
   slice.done = records.size() < max;
   slice.last_key = records.empty() ? after : records.back().first;
-  for (auto& [key, record] : records) slice.records.push_back(std::move(record));
+  OfficeRecords office_records(view);
+  for (auto& [key, record] : records) {
+    CRM_ASSIGN_OR_RETURN(bool offices_own, office_records.Record(record.Root<schema::StoredRecord>()));
+    if (!offices_own) slice.records.push_back(std::move(record));
+  }
   return slice;
 }
 
@@ -235,14 +307,18 @@ Status StoreReplica::SetAwaitingOwnHistory(bool awaiting) {
   });
 }
 
+
 Result<std::string> StateDigest(const Store& store) {
   CRM_ASSIGN_OR_RETURN(StoreView view, store.Read());
+  CRM_ASSIGN_OR_RETURN(auto offices, OfficeCodesByNode(view));
+  const bool at_office = offices.count(store.node_id()) > 0;
   Sha256 hash;
   CRM_RETURN_IF_ERROR(view.ForEachRecord(
       [&](EntityKind kind, const Id& id, schema::StoredRecord::Reader stored) -> Status {
-        // Users and products an office made for itself stay there (headquarters
-        // refuses them), so they are not part of the state every node shares.
-        if (kind == EntityKind::USER || kind == EntityKind::PRODUCT) return Status::Ok();
+        if (at_office && IsHeadquartersKind(kind) &&
+            WrittenOnlyBy(stored, [&](const Id& node) { return node == store.node_id(); })) {
+          return Status::Ok();
+        }
         auto key = id.ToBytes();
         char kind_byte = static_cast<char>(kind);
         hash.Update(std::string_view(&kind_byte, 1));

@@ -25,7 +25,7 @@ class StoreReplica final : public Replica {
                             const std::vector<Id>& sources,
                             const std::map<std::string, uint64_t>& cursors, Order order,
                             const Admit& admit) override;
-  Result<LogSlice> ReadLogFor(const Id& peer, uint64_t after, size_t max) override;
+  Result<LogSlice> ReadLogFor(const Id& peer, uint64_t after, size_t max, Toward toward) override;
   Result<uint64_t> OldestSeq() override;
   Result<SnapshotSlice> ReadSnapshot(const std::string& after, size_t max) override;
   Status InstallSnapshot(const std::vector<schema::StoredRecord::Reader>& records,
@@ -45,8 +45,13 @@ class StoreReplica final : public Replica {
 
 // A digest of every replicated record (its merged value and the stamps that
 // decide later merges), computed the same way on every node: equal digests
-// mean equal replicated state. Users and products are left out: an office's
-// own are local to it. 64 hex digits.
+// mean equal replicated state. Left out are only the records that stay where
+// they are by rule: at an enrolled office, a product, campaign, user or
+// office record that the office alone wrote (every hub refuses those, see
+// node/admission.h). Anything else an office holds of those kinds (what came
+// from headquarters, or a hub's that an office edited) counts, so a hub that
+// let such a change in, or an office holding an edit every hub refused,
+// shows a different digest. 64 hex digits.
 Result<std::string> StateDigest(const Store& store);
 
 }  // namespace crm

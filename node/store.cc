@@ -27,6 +27,9 @@ constexpr std::string_view kMetaAuditHead = "audit_head";
 constexpr std::string_view kMetaAwaitingOwnHistory = "awaiting_own_history";
 constexpr std::string_view kMetaHlc = "hlc";
 constexpr std::string_view kMetaLogFloor = "log_floor";
+constexpr std::string_view kMetaOfficeCode = "office_code";
+// After the delivering peer's id in log_source: the entry is held back.
+constexpr char kHeldBackMark = 'H';
 constexpr std::string_view kMetaVersionPrefix = "vv/";
 constexpr std::string_view kFormatVersion = "crm-store-4";
 
@@ -291,9 +294,14 @@ Result<std::vector<LogEntry>> StoreView::ReadLog(uint64_t from, size_t limit) co
   while (cursor.valid() && entries.size() < limit) {
     CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::DecodePacked(cursor.value()));
     Id source;
+    bool held_back = false;
     auto source_bytes = txn_.Get(store_->tables_.log_source, cursor.key());
-    if (source_bytes.ok() && source_bytes->size() == 16) source = IdFromBytes(*source_bytes);
-    entries.push_back(LogEntry{ReadBigEndian64(cursor.key()), source, std::move(message)});
+    if (source_bytes.ok() && source_bytes->size() >= 16) {
+      source = IdFromBytes(source_bytes->substr(0, 16));
+      held_back = source_bytes->size() == 17 && (*source_bytes)[16] == kHeldBackMark;
+    }
+    entries.push_back(
+        LogEntry{ReadBigEndian64(cursor.key()), source, held_back, std::move(message)});
     CRM_RETURN_IF_ERROR(cursor.Next());
   }
   return entries;
@@ -326,6 +334,13 @@ Result<bool> StoreView::AwaitingOwnHistory() const {
   if (flag.ok()) return true;
   if (flag.status().code() == StatusCode::kNotFound) return false;
   return flag.status();
+}
+
+Result<std::string> StoreView::OfficeCode() const {
+  auto code = txn_.Get(store_->tables_.meta, kMetaOfficeCode);
+  if (code.ok()) return std::string(*code);
+  if (code.status().code() == StatusCode::kNotFound) return std::string();
+  return code.status();
 }
 
 Result<std::vector<std::pair<EntityKind, Id>>> StoreView::RecordsLinkedTo(const Id& id) const {
@@ -583,6 +598,15 @@ Status StoreTxn::Quarantine(schema::Change::Reader change, std::string_view reas
   value += '\0';
   value += EncodeStruct(change, Packing::kPacked);
   return txn_.Put(store_->tables_.quarantine, key, value);
+}
+
+Result<uint64_t> StoreTxn::LogHeldBack(schema::Change::Reader change, const Id& source) {
+  CRM_ASSIGN_OR_RETURN(uint64_t seq, NextLogSeq());
+  CRM_RETURN_IF_ERROR(
+      txn_.Put(store_->tables_.log, BigEndian64(seq), EncodeStruct(change, Packing::kPacked)));
+  CRM_RETURN_IF_ERROR(
+      txn_.Put(store_->tables_.log_source, BigEndian64(seq), IdBytes(source) + kHeldBackMark));
+  return seq;
 }
 
 Result<Applied> StoreTxn::ApplyLocal(schema::Change::Builder change) {
@@ -966,6 +990,10 @@ Status StoreTxn::SetAwaitingOwnHistory(bool awaiting) {
   if (awaiting) return txn_.Put(store_->tables_.meta, kMetaAwaitingOwnHistory, "1");
   Status deleted = txn_.Delete(store_->tables_.meta, kMetaAwaitingOwnHistory);
   return deleted.code() == StatusCode::kNotFound ? Status::Ok() : deleted;
+}
+
+Status StoreTxn::SetOfficeCode(std::string_view code) {
+  return txn_.Put(store_->tables_.meta, kMetaOfficeCode, code);
 }
 
 Status StoreTxn::PutAudit(uint64_t seq, std::string_view entry, std::string_view head) {

@@ -62,6 +62,9 @@ class Record {
 struct LogEntry {
   uint64_t seq = 0;
   Id source;  // the peer that delivered it; null if made here
+  // Refused here (quarantined): kept in the log only to go on upstream,
+  // never applied here and never served downstream (StoreTxn::LogHeldBack).
+  bool held_back = false;
   DecodedMessage message;
   schema::Change::Reader change() const { return message.Root<schema::Change>(); }
 };
@@ -232,6 +235,10 @@ class StoreView {
   // What the last append left as the head of the audit log (empty if none).
   Result<std::string> AuditHead() const;
 
+  // The office code this store serves as, fixed the first time a server ran
+  // on it (see StoreTxn::SetOfficeCode); "" if none ran yet.
+  Result<std::string> OfficeCode() const;
+
   // True while a store restored from a backup waits for the hub to send back
   // what this node made after the backup was taken (see Store::RestoreBackup):
   // until then a change made here could reuse an origin seq the hub holds.
@@ -299,6 +306,14 @@ class StoreTxn : public StoreView {
   Status SetCursorId(std::string_view name, const Id& value);
   // Keeps a change that was refused, with the reason, for managers to review.
   Status Quarantine(schema::Change::Reader change, std::string_view reason);
+  // Appends a change this node refused to the log, marked held back (see
+  // LogEntry::held_back), delivered by `source`. Returns its log seq.
+  Result<uint64_t> LogHeldBack(schema::Change::Reader change, const Id& source);
+
+  // Records the office code the store serves as (receipt numbers and every
+  // record's office say it, and the hub checks it against the office's
+  // enrollment). Set once; BindOffice (node/offices.h) refuses another later.
+  Status SetOfficeCode(std::string_view code);
 
   // Sets or clears what AwaitingOwnHistory reports.
   Status SetAwaitingOwnHistory(bool awaiting);
@@ -392,7 +407,7 @@ class Store {
     lmdb::Table by_link;     // client or sale id -> kind(1) + id(16) of records naming it
     lmdb::Table by_key;      // kind(1) + login, SKU or receipt number -> ids
     lmdb::Table blobs;       // SHA-256 hex -> file content
-    lmdb::Table log_source;  // seq -> id of the peer that delivered the entry
+    lmdb::Table log_source;  // seq -> id of the peer that delivered the entry (+ 'H': held back)
     lmdb::Table quarantine;  // origin(16) + origin seq(8) -> reason, 0, Change
     lmdb::Table duplicates;  // client id(16) + client id(16), smaller first -> what they share
     lmdb::Table requests;    // request id -> the response sent for it

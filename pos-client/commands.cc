@@ -283,6 +283,13 @@ void Pos::AddCommands(CLI::App& app) {
               st.getLastHubContact() ? FormatTime(st.getLastHubContact()) : "never",
               Text(st.getTimeZone()), Text(st.getCurrency()),
               st.getUnsentChanges() == 0 ? "yes" : "no, changes wait for the hub"));
+          if (st.getHubRefusal().size() > 0) {
+            Print(fmt::format("the hub refuses this node: {}\n", Text(st.getHubRefusal())));
+          }
+          if (st.getHubRejected() > 0) {
+            Print(fmt::format("changes the hub refused: {} (the last: {})\n", st.getHubRejected(),
+                              Text(st.getLastHubRejection())));
+          }
         });
       });
 

@@ -273,6 +273,8 @@ struct NodeStatus {
   hubConnected @10 :Bool;         # welcomed by the hub and heard from lately
   hubRefusal @11 :Text;           # why the hub refused this node last, if it did
   you @12 :Session;               # who asks (without the token)
+  hubRejected @13 :UInt64;        # changes pushed from here the hub refused (quarantined) since this node started
+  lastHubRejection @14 :Text;     # the hub's reason for the last of them
 }
 
 struct Response {

@@ -44,6 +44,10 @@ struct Hello {
   instance @1 :Id;             # its store instance (changes when restored from a backup)
   protocolVersion @2 :UInt32;
   schemaVersion @3 :UInt32;
+  # The office code the node serves as. A hub refuses a node whose code is
+  # not the one its key is enrolled as (empty: not checked here; every
+  # record's office field still is, see docs/replication.md "Admission").
+  office @4 :Text;
 }
 
 # Upstream -> downstream: where to resume.

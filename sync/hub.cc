@@ -194,7 +194,7 @@ void Hub::OnPull(const std::string& route, Peer& peer, schema::Pull::Reader pull
     Transmit(route, message);
     return;
   }
-  auto slice = replica_.ReadLogFor(peer.node, pull.getAfter(), max);
+  auto slice = replica_.ReadLogFor(peer.node, pull.getAfter(), max, Replica::Toward::kDownstream);
   if (!slice.ok()) return;
   peer.pulled_through = std::max(peer.pulled_through, slice->through);
   // One segment, sized to fit: pointers within it are cheaper to follow.

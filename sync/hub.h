@@ -73,6 +73,9 @@ class Hub {
   // The log grew (a local write, or changes from upstream): tell the peers.
   void LogGrew();
   std::vector<PeerStatus> Peers() const;
+  // Tells the peer at `route` why it is refused; `final`: it should not try
+  // again until its operator acts (it is not welcomed again anyway).
+  void Refuse(const std::string& route, const std::string& reason, bool final);
   // The lowest log seq a peer heard from within `remember_ms` still has to
   // pull; 0 if no peer was heard from (nothing may be pruned then).
   uint64_t NeededFrom(int64_t remember_ms) const;
@@ -92,7 +95,6 @@ class Hub {
     bool welcomed = false;
   };
   void Transmit(const std::string& route, capnp::MessageBuilder& message);
-  void Refuse(const std::string& route, const std::string& reason, bool final);
   void OnHello(const std::string& route, schema::Hello::Reader hello);
   // A push waiting for Flush: the message it came in, what was admitted.
   struct PendingPush {

@@ -92,11 +92,13 @@ class Replica {
   };
 
   // Applies changes, in order, in one durable transaction; `sources[i]` is
-  // the peer that delivered `changes[i]` (one entry: it delivered them all): a change held already is skipped; gaps are handled as
-  // `order` says; one that `admit` (if set)
-  // or the merge refuses is quarantined and reported, and counts as held so
-  // the rest go on. `cursors` are stored in the same transaction. Fails only
-  // when nothing could be stored (disk full ...).
+  // the peer that delivered `changes[i]` (one entry: it delivered them all).
+  // A change held already is skipped; gaps are handled as `order` says; one
+  // that `admit` (if set) or the merge refuses is quarantined and reported,
+  // and counts as held so the rest go on; it is logged held back too, so it
+  // still goes upstream (Toward::kUpstream) and no origin shows a gap there.
+  // `cursors` are stored in the same transaction. Fails only when nothing
+  // could be stored (disk full ...).
   virtual Result<ApplyReport> Apply(const std::vector<schema::Change::Reader>& changes,
                                     const std::vector<Id>& sources,
                                     const std::map<std::string, uint64_t>& cursors,
@@ -122,9 +124,21 @@ class Replica {
   // how many went.
   virtual Result<uint64_t> PruneLog(uint64_t below) = 0;
 
+  // Which way log entries go.
+  enum class Toward {
+    // To the upstream hub: every entry, those refused here included (see
+    // Apply): the upstream applies its own rules to them and, above all,
+    // sees each origin's changes without a gap.
+    kUpstream,
+    // To downstream nodes: what this replica holds; a change refused here
+    // never goes down.
+    kDownstream,
+  };
+
   // Log entries after `after`, examining at most `max`, without those that
   // `peer` made or delivered (it has them).
-  virtual Result<LogSlice> ReadLogFor(const Id& peer, uint64_t after, size_t max) = 0;
+  virtual Result<LogSlice> ReadLogFor(const Id& peer, uint64_t after, size_t max,
+                                      Toward toward) = 0;
 
   // Marks (or clears) that this node lacks part of its own history, which
   // the upstream holds: while marked, the node makes no changes of its own,

@@ -227,16 +227,22 @@ struct HubServer::Impl {
     }
   }
 
-  // Whether the hello's node is the one enrolled with this key.
-  bool CheckHello(const Enrollment& enrolled, std::string_view bytes) {
+  // Whether a hello names the node and the office enrolled with its key.
+  enum class HelloFit { kFits, kOtherNode, kOtherOffice };
+  static HelloFit CheckHello(const Enrollment& enrolled, std::string_view bytes,
+                             std::string* office) {
     auto decoded = DecodeSyncMessage(bytes);  // a hello may come compressed too
-    if (!decoded.ok()) return true;  // the Hub drops it
+    if (!decoded.ok()) return HelloFit::kFits;  // the Hub drops it
     try {
       auto message = decoded->Root<schema::SyncMessage>();
-      if (!message.isHello()) return true;
-      return IdFromWire(message.getHello().getNode()) == enrolled.node;
+      if (!message.isHello()) return HelloFit::kFits;
+      auto hello = message.getHello();
+      if (IdFromWire(hello.getNode()) != enrolled.node) return HelloFit::kOtherNode;
+      *office = hello.getOffice().cStr();
+      if (!office->empty() && *office != enrolled.office) return HelloFit::kOtherOffice;
+      return HelloFit::kFits;
     } catch (const kj::Exception&) {
-      return true;
+      return HelloFit::kFits;
     }
   }
 
@@ -264,8 +270,20 @@ struct HubServer::Impl {
             continue;
           }
           std::string_view bytes(static_cast<const char*>(payload.data()), payload.size());
-          if (!CheckHello(*enrolled, bytes)) {
+          std::string office;
+          HelloFit fit = CheckHello(*enrolled, bytes, &office);
+          if (fit == HelloFit::kOtherNode) {
             log("office " + enrolled->office + " said hello with another node's id; refused");
+            continue;
+          }
+          if (fit == HelloFit::kOtherOffice) {
+            std::string reason = "this node's key is enrolled as office " + enrolled->office +
+                                 ", but it serves as " + office +
+                                 "; an office's code is bound to its key (start it with --office " +
+                                 enrolled->office + ", or enroll it as " + office + ")";
+            log("refused a node serving as " + office + " with the key of office " +
+                enrolled->office);
+            hub->Refuse(route_id, reason, true);
             continue;
           }
           peers[route_id] = *enrolled;
@@ -414,6 +432,7 @@ struct UplinkClient::Impl {
     uplink->Connect();
     zmq::pollitem_t items[] = {{dealer.handle(), 0, ZMQ_POLLIN, 0}};
     std::string last_refusal;
+    uint64_t rejections_told = 0;
     LogPruner pruner(replica, options.prune, "upstream", clock, log);
     while (!stopping.load()) {
       try {
@@ -428,6 +447,12 @@ struct UplinkClient::Impl {
         std::string refusal = uplink->status().refusal;
         if (refusal != last_refusal && !refusal.empty()) log("the hub refused: " + refusal);
         last_refusal = refusal;
+        if (const UplinkStatus& now = uplink->status(); now.rejected > rejections_told) {
+          log("the hub refused " + std::to_string(now.rejected - rejections_told) +
+              " of the changes pushed from here (kept in its quarantine); the last: " +
+              now.last_rejection);
+          rejections_told = now.rejected;
+        }
         pruner.Tick(uplink->NeededFrom());
       } catch (const zmq::error_t&) {
         return;

@@ -46,6 +46,7 @@ void Uplink::Connect() {
   IdToWire(replica_.instance_id(), hello.initInstance());
   hello.setProtocolVersion(schema::SYNC_PROTOCOL_VERSION);
   hello.setSchemaVersion(schema::SYNC_SCHEMA_VERSION);
+  hello.setOffice(options_.office);
   Transmit(message);
 }
 
@@ -242,7 +243,8 @@ Status Uplink::AdvancePushCursor() {
   uint64_t cursor = push_cursor_;
   for (;;) {
     CRM_ASSIGN_OR_RETURN(LogSlice slice,
-                         replica_.ReadLogFor(hub_, cursor, options_.batch_changes));
+                         replica_.ReadLogFor(hub_, cursor, options_.batch_changes,
+                                             Replica::Toward::kUpstream));
     bool stopped = false;
     for (const auto& entry : slice.entries) {
       if (!Held(entry.origin, entry.origin_seq)) {
@@ -264,7 +266,8 @@ Status Uplink::AdvancePushCursor() {
 void Uplink::Pump() {
   if (state_ != State::kReady) return;
   while (inflight_.size() < options_.window && more_to_push_) {
-    auto slice = replica_.ReadLogFor(hub_, send_pos_, options_.batch_changes);
+    auto slice =
+        replica_.ReadLogFor(hub_, send_pos_, options_.batch_changes, Replica::Toward::kUpstream);
     if (!slice.ok()) return;
     std::vector<const LogSlice::Entry*> wanted;
     for (const auto& entry : slice->entries) {
@@ -310,6 +313,7 @@ void Uplink::OnPushAck(schema::PushAck::Reader ack) {
   MergeHave(hub_has_, ack.getHave());
   for (auto rejected : ack.getRejected()) {
     ++rejected_;
+    last_rejection_ = rejected.getReason().cStr();
     // Quarantined at the hub: delivered as far as the protocol goes.
     uint64_t& seq = hub_has_[IdFromWire(rejected.getOrigin())];
     seq = std::max(seq, rejected.getOriginSeq());
@@ -406,7 +410,8 @@ void Uplink::SendOfficeStatus() {
   }
   int64_t oldest = 0;
   if (unsent > 0) {
-    auto slice = replica_.ReadLogFor(hub_, push_cursor_, options_.batch_changes);
+    auto slice =
+        replica_.ReadLogFor(hub_, push_cursor_, options_.batch_changes, Replica::Toward::kUpstream);
     if (slice.ok()) {
       for (const auto& entry : slice->entries) {
         if (Held(entry.origin, entry.origin_seq)) continue;
@@ -464,7 +469,8 @@ bool Uplink::Idle() const {
     return false;
   }
   if (pull_cursor_ < hub_log_seq_) return false;
-  auto slice = replica_.ReadLogFor(hub_, push_cursor_, options_.batch_changes);
+  auto slice =
+        replica_.ReadLogFor(hub_, push_cursor_, options_.batch_changes, Replica::Toward::kUpstream);
   if (!slice.ok()) return false;
   for (const auto& entry : slice->entries) {
     if (!Held(entry.origin, entry.origin_seq)) return false;
@@ -483,6 +489,7 @@ UplinkStatus Uplink::status() const {
   s.hub_log_seq = hub_log_seq_;
   s.skews_reported = skews_;
   s.rejected = rejected_;
+  s.last_rejection = last_rejection_;
   s.refusal = refusal_;
   s.batches_in_flight = inflight_.size();
   s.sent_through = send_pos_;

@@ -35,6 +35,7 @@ struct UplinkOptions {
   int64_t dead_after_ms = 5000;    // silence that means the link is dead
   int64_t resend_after_ms = 2000;  // an unanswered request is sent again
   int64_t status_every_ms = 5000;  // how often the hub hears what is unsent here
+  std::string office;              // the office code this node serves as, said in hello
 };
 
 struct UplinkStatus {
@@ -46,6 +47,7 @@ struct UplinkStatus {
   uint64_t hub_log_seq = 0;    // the hub's newest seq, as last heard
   uint64_t skews_reported = 0;
   uint64_t rejected = 0;       // own changes the hub quarantined
+  std::string last_rejection;  // the hub's reason for the last of them
   std::string refusal;         // why the hub refused us last, if it did
   size_t batches_in_flight = 0;
   uint64_t sent_through = 0;   // log seq sent in the current window
@@ -140,6 +142,7 @@ class Uplink {
   uint64_t bytes_received_ = 0;
   uint64_t skews_ = 0;
   uint64_t rejected_ = 0;
+  std::string last_rejection_;
   std::string refusal_;
   bool more_to_push_ = true;
   // This node lacks part of its own history, which the hub holds (its store

@@ -322,6 +322,28 @@ TEST_CASE("one process serves a store: a second crm-node on it refuses, naming t
   CHECK(office.Json({"sale", "--line", "TEA:1", "--pay", "cash"})["receipt"]["sale"]["total"] == "320");
 }
 
+TEST_CASE("a store keeps the office code it was made for: serving it as another office is refused",
+          "[integration][frontdesk]") {
+  Office office;
+  office.SetUpDesk();
+  CHECK(office.Stop(SIGTERM) == 0);
+  std::string data = (office.dir() / "data").string();
+  for (const char* command : {"serve", "bootstrap-admin"}) {
+    RunResult as_msk = testing::Run({"/usr/bin/timeout", "10", CRM_NODE, command, "--data", data,
+                                     "--office", "MSK", "--time-zone", "Europe/Moscow", "--currency",
+                                     "RUB", "--listen", "tcp://127.0.0.1:*"},
+                                    "password-of-msk\n", {}, office.dir());
+    INFO(command);
+    CHECK(as_msk.exit_code == 1);
+    CHECK_THAT(as_msk.err, Catch::Contains("this store is office LON's and cannot serve as MSK"));
+  }
+  office.Start();
+  office.Login("kate", "kate-password");
+  std::string receipt =
+      office.Json({"sale", "--line", "TEA:1", "--pay", "cash"})["receipt"]["sale"]["receiptNo"];
+  CHECK(receipt.substr(0, 4) == "LON-");
+}
+
 TEST_CASE("exports and reports that hold clients are written readable by their owner only",
           "[integration][frontdesk]") {
   Office office;

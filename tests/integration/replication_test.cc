@@ -274,6 +274,12 @@ TEST_CASE("a regional hub relays between its offices and headquarters", "[integr
     argv.insert(argv.end(), args.begin(), args.end());
     return testing::Run(argv, "", env, dir.path());
   };
+  // The office's own admin makes an admin for the region and a product at a
+  // penny: HQ-owned data, which no hub takes from below, the region included.
+  REQUIRE(testing::Run({CRM_POS, "user", "add", "regroot", "--role", "admin"}, "regroot-password\n",
+                       off_env, dir.path())
+              .exit_code == 0);
+  REQUIRE(pos(off_env, {"product", "add", "CHEAP", "--name", "A penny lamp", "--price", "0.01"}).exit_code == 0);
   REQUIRE(pos(off_env, {"client", "add", "--first", "Farida", "--phone", "+98 912 345 6789"}).exit_code == 0);
   REQUIRE(pos(lon_env, {"client", "add", "--first", "Oliver", "--phone", "020 7946 0958"}).exit_code == 0);
   auto found = [&](const std::vector<std::string>& env, const std::string& query) {
@@ -289,12 +295,27 @@ TEST_CASE("a regional hub relays between its offices and headquarters", "[integr
   };
   CHECK(eventually([&] { return found(lon_env, "farida"); }));   // office -> region -> HQ -> office
   CHECK(eventually([&] { return found(off_env, "oliver"); }));   // and back down through the region
+  // The region took neither the user nor the product, and says why.
+  std::vector<std::string> regroot_env = {reg_env[0], "POS_SESSION_FILE=" + path("regroot.session")};
+  RunResult regroot = testing::Run({CRM_POS, "login", "regroot"}, "regroot-password\n", regroot_env,
+                                   dir.path());
+  CHECK(regroot.exit_code == 5);
+  RunResult cheap = pos(reg_env, {"sale", "--line", "CHEAP:1", "--pay", "cash"});
+  CHECK(cheap.exit_code != 0);
+  CHECK_THAT(cheap.err, Catch::Contains("CHEAP"));
+  std::ifstream reg_log(path("reg.log"));
+  std::string reg_text((std::istreambuf_iterator<char>(reg_log)), std::istreambuf_iterator<char>());
+  CHECK_THAT(reg_text, Catch::Contains("written only at headquarters"));
+  std::map<std::string, std::string> digests;
   CHECK(eventually([&] {
-    std::string digest = admin({"digest", "--data", path("hq-data")});
-    return admin({"digest", "--data", path("reg-data")}) == digest &&
-           admin({"digest", "--data", path("off-data")}) == digest &&
-           admin({"digest", "--data", path("lon-data")}) == digest;
+    for (const char* node : {"hq", "reg", "off", "lon"}) {
+      digests[node] = admin({"digest", "--data", path(std::string(node) + "-data")});
+    }
+    return digests["reg"] == digests["hq"] && digests["off"] == digests["hq"] &&
+           digests["lon"] == digests["hq"];
   }));
+  INFO("hq " << digests["hq"] << " reg " << digests["reg"] << " off " << digests["off"] << " lon "
+             << digests["lon"]);
 }
 
 }  // namespace

@@ -142,7 +142,87 @@ TEST_CASE("a batch with a malformed change keeps the rest and quarantines only t
   REQUIRE(report->rejected.size() == 1);
   CHECK(report->rejected[0].origin_seq == 2);
   CHECK(report->have.at(origin) == 3);
-  CHECK(*f.View().LastSeq() == 2);
+  // The refused change is logged held back: it goes on upstream, so the hub
+  // above sees origin seqs 1, 2, 3 without a gap, but never downstream.
+  CHECK(*f.View().LastSeq() == 3);
+  auto up = f.replica->ReadLogFor(Id{0x0A, 0x0A}, 0, 10, Replica::Toward::kUpstream);
+  REQUIRE(up.ok());
+  std::vector<uint64_t> up_seqs;
+  for (const auto& entry : up->entries) up_seqs.push_back(entry.origin_seq);
+  CHECK(up_seqs == std::vector<uint64_t>{1, 2, 3});
+  auto down = f.replica->ReadLogFor(Id{0x0A, 0x0A}, 0, 10, Replica::Toward::kDownstream);
+  REQUIRE(down.ok());
+  std::vector<uint64_t> down_seqs;
+  for (const auto& entry : down->entries) down_seqs.push_back(entry.origin_seq);
+  CHECK(down_seqs == std::vector<uint64_t>{1, 3});
+  CHECK(f.View().Quarantined(10)->size() == 1);
+}
+
+// A product patch stamped by `node`.
+ChangeMessage ProductChange(const Id& product, const Id& node, int64_t physical,
+                            const std::string& sku, int64_t price) {
+  ChangeMessage change =
+      ChangeMessage::Patch(EntityKind::PRODUCT, product, Stamp{physical, 0, node}, Id{});
+  auto record = change.record<schema::Product>();
+  record.setSku(sku);
+  record.setName(sku);
+  record.setPrice(price);
+  for (const char* f : {"sku", "name", "price"}) REQUIRE(change.Set(f).ok());
+  return change;
+}
+
+TEST_CASE("the state digest covers what replicates, and leaves out only an office's own HQ-kind records",
+          "[node][replica]") {
+  ReplicaFixture office;
+  const Id me = office.runtime.store->node_id();
+  const Id hq{0x4851, 1};
+  const Id other_office{0x4F4646, 1};
+  // The store is an enrolled office (the enrollment comes from headquarters).
+  std::vector<ChangeMessage> enrollment;
+  {
+    ChangeMessage change =
+        ChangeMessage::Patch(EntityKind::OFFICE, Id{0x0FF1CE, 1}, Stamp{1'700'000'000'000, 0, hq}, Id{});
+    auto record = change.record<schema::Office>();
+    record.setCode("LON");
+    IdToWire(me, record.initNode());
+    REQUIRE(change.Set("code").ok());
+    REQUIRE(change.Set("node").ok());
+    enrollment.push_back(Received(std::move(change), hq, 1));
+  }
+  auto apply = [&](std::vector<ChangeMessage>& changes, const Id& origin) {
+    std::vector<schema::Change::Reader> readers;
+    for (ChangeMessage& change : changes) readers.push_back(change.change().asReader());
+    auto report = office.replica->Apply(readers, {origin}, {}, Replica::Order::kFollowUpstream, {});
+    REQUIRE(report.ok());
+    REQUIRE(report->rejected.empty());
+  };
+  apply(enrollment, hq);
+  const std::string enrolled = *StateDigest(*office.runtime.store);
+
+  // The office's own product stays here by rule: not part of the digest.
+  REQUIRE(office.runtime.writer
+              ->Run([&](StoreTxn& txn) {
+                ChangeMessage mine =
+                    ProductChange(Id{0xAA, 1}, me, office.runtime.hlc->Now().physical, "LAMP", 1);
+                return txn.ApplyLocal(mine.change()).status();
+              })
+              .ok());
+  CHECK(*StateDigest(*office.runtime.store) == enrolled);
+
+  // A product from headquarters counts.
+  std::vector<ChangeMessage> from_hq;
+  from_hq.push_back(Received(ProductChange(Id{0xBB, 1}, hq, 1'700'000'000'100, "MUG", 450), hq, 2));
+  apply(from_hq, hq);
+  const std::string with_hq_product = *StateDigest(*office.runtime.store);
+  CHECK(with_hq_product != enrolled);
+
+  // Another office's product, which some hub let in, counts too: a split no
+  // hub should allow shows.
+  std::vector<ChangeMessage> let_in;
+  let_in.push_back(Received(
+      ProductChange(Id{0xCC, 1}, other_office, 1'700'000'000'200, "CHEAP", 1), other_office, 1));
+  apply(let_in, other_office);
+  CHECK(*StateDigest(*office.runtime.store) != with_hq_product);
 }
 
 }  // namespace

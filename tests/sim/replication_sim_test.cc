@@ -172,7 +172,8 @@ class Simulation {
                             << " sent through " << s.sent_through << ", refusal '" << s.refusal
                             << "', snapshot " << s.in_snapshot << " (" << s.snapshot_records
                             << " records), dropped " << node->uplink->dropped_messages());
-      auto slice = node->replica->ReadLogFor(nodes_[node->parent]->node_id, s.pushed_through, 400);
+      auto slice = node->replica->ReadLogFor(nodes_[node->parent]->node_id, s.pushed_through, 400,
+                                               Replica::Toward::kUpstream);
       auto hub_have = nodes_[node->parent]->replica->Have();
       if (slice.ok() && hub_have.ok()) {
         for (const auto& e : slice->entries) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "node/admission.h"
 #include "node/offices.h"
 #include "node/replica.h"
 #include "schema/records.capnp.h"
@@ -36,6 +37,9 @@ class HubFixture {
     replica_ = std::make_unique<StoreReplica>(*store_, *writer_, *hlc_);
     hub_keys_ = *GenerateCurveKeys();
     office_keys_ = *GenerateCurveKeys();
+    REQUIRE(EnrollOffice(*writer_, *hlc_, {"LON", "London", office_node_, office_keys_.public_key, ""})
+                .ok());
+    admission_ = std::make_unique<DownstreamAdmission>(*store_, wall_, 60'000);
     HubServerOptions options;
     options.endpoint = "tcp://127.0.0.1:*";
     options.keys = hub_keys_;
@@ -46,7 +50,7 @@ class HubFixture {
           if (key == office_keys_.public_key) return Enrollment{"LON", "", office_node_, {}, false};
           return std::nullopt;
         },
-        [](schema::Change::Reader change) { return AdmitAtHeadquarters(change); },
+        [this](schema::Change::Reader change) { return admission_->Admit(change); },
         [this](const std::string& line) {
           std::lock_guard lock(log_mutex_);
           log_ += line + "\n";
@@ -82,9 +86,10 @@ class HubFixture {
     return std::move(decoded).value();
   }
 
-  static void Hello(zmq::socket_t& socket, const Id& node) {
+  static void Hello(zmq::socket_t& socket, const Id& node, const std::string& office = "") {
     capnp::MallocMessageBuilder message;
     auto hello = message.initRoot<schema::SyncMessage>().initHello();
+    hello.setOffice(office);
     IdToWire(node, hello.initNode());
     IdToWire(Id{9, 9}, hello.initInstance());
     hello.setProtocolVersion(schema::SYNC_PROTOCOL_VERSION);
@@ -126,6 +131,7 @@ class HubFixture {
   std::unique_ptr<HybridClock> hlc_;
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<StoreReplica> replica_;
+  std::unique_ptr<DownstreamAdmission> admission_;
   CurveKeys hub_keys_;
   CurveKeys office_keys_;
   Id office_node_{0x4C4F4E, 1};
@@ -278,7 +284,7 @@ TEST_CASE("a frame over the size limit cuts the sender off, and the hub goes on 
   std::string oversized(512 << 10, 'x');
   office->send(zmq::buffer(oversized), zmq::send_flags::none);
   CHECK_FALSE(HubFixture::Receive(*office));
-  CHECK(*f.store_->Read()->LastSeq() == 0);
+  CHECK(*f.store_->Read()->LastSeq() == 1);  // the office's enrollment alone
   // A new connection (the office's uplink reconnects) is welcomed again; a
   // small garbage frame on it does reach the hub, and is counted.
   auto again = f.Connect(f.office_keys_);
@@ -310,7 +316,7 @@ TEST_CASE("a replayed push is acknowledged again and applied once", "[replicatio
     CHECK(ack->Root<schema::SyncMessage>().getPushAck().getRejected().size() == 0);
   }
   auto view = f.store_->Read();
-  CHECK(*view->LastSeq() == 2);  // two log entries, not six
+  CHECK(*view->LastSeq() == 3);  // the enrollment and two log entries, not six
   CHECK(*view->OriginSeqOf(f.office_node_) == 2);
 }
 
@@ -344,6 +350,114 @@ TEST_CASE("an office writing HQ-owned data is refused, logged and quarantined, t
   CHECK(view->Get(EntityKind::CLIENT, Id{1, 1}).ok());
   CHECK(*view->OriginSeqOf(f.office_node_) == 2);  // counted as delivered: not sent again
   CHECK_THAT(f.Log(), Catch::Contains("rejected a change of origin"));
+}
+
+// A change of `kind` from the office, made at `physical` ms.
+ChangeMessage OfficeChange(HubFixture& f, uint64_t seq, int64_t physical) {
+  ChangeMessage change = ChangeMessage::Patch(EntityKind::CLIENT, Id{seq, 5},
+                                              Stamp{physical, 0, f.office_node_}, Id{});
+  change.record<schema::Client>().setFirstName("Someone");
+  REQUIRE(change.Set("firstName").ok());
+  IdToWire(f.office_node_, change.change().initOrigin());
+  change.change().setOriginSeq(seq);
+  return change;
+}
+
+// The push ack's rejections after pushing `changes`.
+std::vector<std::pair<uint64_t, std::string>> PushAndRejections(
+    HubFixture& f, zmq::socket_t& office, std::vector<ChangeMessage>& changes) {
+  capnp::MallocMessageBuilder message;
+  auto push = message.initRoot<schema::SyncMessage>().initPush();
+  push.setBatch(1);
+  auto list = push.initChanges(static_cast<unsigned>(changes.size()));
+  for (unsigned i = 0; i < changes.size(); ++i) list.setWithCaveats(i, changes[i].change().asReader());
+  HubFixture::Send(office, message);
+  auto ack = HubFixture::Receive(office);
+  while (ack && ack->Root<schema::SyncMessage>().isNotify()) ack = HubFixture::Receive(office);
+  REQUIRE(ack);
+  REQUIRE(ack->Root<schema::SyncMessage>().isPushAck());
+  std::vector<std::pair<uint64_t, std::string>> out;
+  for (auto r : ack->Root<schema::SyncMessage>().getPushAck().getRejected()) {
+    out.emplace_back(r.getOriginSeq(), r.getReason().cStr());
+  }
+  (void)f;
+  return out;
+}
+
+TEST_CASE("a change stamped further ahead of the hub's clock than the skew bound is refused and quarantined",
+          "[replication][transport][clock]") {
+  HubFixture f;
+  auto office = f.Connect(f.office_keys_);
+  HubFixture::Welcomed(*office, f.office_node_);
+  const int64_t now = SystemClock().NowMillis();
+  const int64_t thirty_years = int64_t{30} * 365 * 86'400'000 + 86'400'000;  // and a day
+  std::vector<ChangeMessage> changes;
+  changes.push_back(OfficeChange(f, 1, now));
+  changes.push_back(OfficeChange(f, 2, now + thirty_years));
+  changes.push_back(OfficeChange(f, 3, now + 30'000));  // within the bound
+  auto rejected = PushAndRejections(f, *office, changes);
+  REQUIRE(rejected.size() == 1);
+  CHECK(rejected[0].first == 2);
+  CHECK_THAT(rejected[0].second, Catch::Contains("30 years ahead of this hub's clock"));
+  CHECK_THAT(rejected[0].second, Catch::Contains("crm-admin clock repair"));
+  auto view = f.store_->Read();
+  CHECK(view->Get(EntityKind::CLIENT, Id{1, 5}).ok());
+  CHECK(view->Get(EntityKind::CLIENT, Id{2, 5}).status().code() == StatusCode::kNotFound);
+  CHECK(view->Get(EntityKind::CLIENT, Id{3, 5}).ok());
+  auto quarantined = view->Quarantined(10);
+  REQUIRE(quarantined.ok());
+  REQUIRE(quarantined->size() == 1);
+  CHECK_THAT(quarantined->at(0).reason, Catch::Contains("ahead of this hub's clock"));
+  // The hub's own clock did not move into the future.
+  CHECK(f.hlc_->Now().physical < now + 60'000);
+}
+
+TEST_CASE("an office's code is bound to its key: a hello or a record naming another office is refused",
+          "[replication][transport]") {
+  HubFixture f;
+  {
+    auto impostor = f.Connect(f.office_keys_);
+    HubFixture::Hello(*impostor, f.office_node_, "MSK");
+    auto answer = HubFixture::Receive(*impostor);
+    REQUIRE(answer);
+    auto message = answer->Root<schema::SyncMessage>();
+    REQUIRE(message.isRefused());
+    CHECK(message.getRefused().getFinal());
+    CHECK_THAT(std::string(message.getRefused().getReason().cStr()),
+               Catch::Contains("enrolled as office LON, but it serves as MSK"));
+    CHECK_THAT(f.Log(), Catch::Contains("refused a node serving as MSK with the key of office LON"));
+  }
+  auto office = f.Connect(f.office_keys_);
+  HubFixture::Hello(*office, f.office_node_, "LON");
+  auto welcome = HubFixture::Receive(*office);
+  REQUIRE(welcome);
+  REQUIRE(welcome->Root<schema::SyncMessage>().isWelcome());
+
+  // A sale the LON node numbered as MSK's: refused; LON's own goes in.
+  const int64_t now = SystemClock().NowMillis();
+  auto sale = [&](uint64_t seq, const std::string& office_code) {
+    ChangeMessage change = ChangeMessage::Event(EntityKind::SALE, Id{seq, 9},
+                                                Stamp{now, 0, f.office_node_}, Id{});
+    auto record = change.record<schema::Sale>();
+    record.setOffice(office_code);
+    record.setReceiptNo(office_code + "-20261122-0003");
+    record.setCurrency("GBP");
+    record.setTime(now);
+    IdToWire(f.office_node_, change.change().initOrigin());
+    change.change().setOriginSeq(seq);
+    return change;
+  };
+  std::vector<ChangeMessage> changes;
+  changes.push_back(sale(1, "MSK"));
+  changes.push_back(sale(2, "LON"));
+  auto rejected = PushAndRejections(f, *office, changes);
+  REQUIRE(rejected.size() == 1);
+  CHECK(rejected[0].first == 1);
+  CHECK_THAT(rejected[0].second, Catch::Contains("office is 'MSK'"));
+  CHECK_THAT(rejected[0].second, Catch::Contains("is enrolled as office LON"));
+  auto view = f.store_->Read();
+  CHECK(view->Get(EntityKind::SALE, Id{1, 9}).status().code() == StatusCode::kNotFound);
+  CHECK(view->Get(EntityKind::SALE, Id{2, 9}).ok());
 }
 
 TEST_CASE("key files are private and checked", "[replication][transport]") {

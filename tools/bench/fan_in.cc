@@ -44,8 +44,8 @@ class PushOnlyReplica final : public Replica {
   Status SetAwaitingOwnHistory(bool awaiting) override {
     return inner_.SetAwaitingOwnHistory(awaiting);
   }
-  Result<LogSlice> ReadLogFor(const Id& peer, uint64_t after, size_t max) override {
-    return inner_.ReadLogFor(peer, after, max);
+  Result<LogSlice> ReadLogFor(const Id& peer, uint64_t after, size_t max, Toward toward) override {
+    return inner_.ReadLogFor(peer, after, max, toward);
   }
   Result<uint64_t> OldestSeq() override { return inner_.OldestSeq(); }
   Result<SnapshotSlice> ReadSnapshot(const std::string& after, size_t max) override {
