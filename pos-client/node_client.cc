@@ -20,10 +20,38 @@ constexpr int kHandshakeEvents = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
 // Names the inproc endpoint of each socket monitor (unique in the process).
 std::atomic<uint64_t> monitors{0};
 
+// Handshakes in a row that the node closed half-way, none succeeding, after
+// which a call stops waiting: the node will not take this client's
+// mechanism or key. (One alone may be a node restarting.)
+constexpr int kDroppedHandshakes = 3;
+
 struct Event {
   uint16_t id = 0;
   uint32_t value = 0;
 };
+
+// What to do when the node talks CURVE and the client does not (`curve`
+// false), or the other way round.
+std::string MechanismAdvice(const std::string& endpoint, bool curve) {
+  return curve ? "the node at " + endpoint +
+                     " talks in clear, not CURVE: it has no --desk-key; give it one, or talk to "
+                     "it without --node-key (POS_NODE_KEY) if it is on loopback"
+               : "the node at " + endpoint +
+                     " talks CURVE (encrypted): give pos its public key, --node-key NODE.pub (or "
+                     "POS_NODE_KEY)";
+}
+
+// What to do when the node closes every handshake half-way: which side
+// notices a mechanism mismatch first is a race, and a CURVE node drops a
+// client that holds another node's key.
+std::string DroppedAdvice(const std::string& endpoint, bool curve) {
+  return curve ? "the node at " + endpoint +
+                     " closes every CURVE handshake: does it have a --desk-key, and is "
+                     "--node-key (POS_NODE_KEY) the public half of it?"
+               : "the node at " + endpoint +
+                     " closes every handshake in clear: it talks CURVE if it has a --desk-key; "
+                     "then give pos its public key, --node-key NODE.pub (or POS_NODE_KEY)";
+}
 
 }  // namespace
 
@@ -101,8 +129,9 @@ Result<DecodedMessage> NodeClient::Call(capnp::MessageBuilder& request) {
       return Status::Unavailable("could not send to the node at " + endpoint_);
     }
     // The reply, or a handshake that cannot succeed, whichever comes first.
+    const bool curve = !node_key_.empty();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_);
-    bool handshake_dropped = false;
+    int dropped = 0;  // handshakes closed half-way since the last that succeeded
     zmq::pollitem_t items[] = {{req.handle(), 0, ZMQ_POLLIN, 0},
                                {monitor.handle(), 0, ZMQ_POLLIN, 0}};
     for (;;) {
@@ -124,14 +153,7 @@ Result<DecodedMessage> NodeClient::Call(capnp::MessageBuilder& request) {
         if (event.id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
             event.value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) {
           socket_->Reset();
-          return Status::Unavailable(
-              node_key_.empty()
-                  ? "the node at " + endpoint_ +
-                        " talks CURVE (encrypted): give pos its public key, --node-key "
-                        "NODE.pub (or POS_NODE_KEY)"
-                  : "the node at " + endpoint_ +
-                        " talks in clear, not CURVE: it has no --desk-key; give it one, or "
-                        "talk to it without --node-key (POS_NODE_KEY) if it is on loopback");
+          return Status::Unavailable(MechanismAdvice(endpoint_, curve));
         }
         if (event.id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
             event.id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
@@ -140,10 +162,11 @@ Result<DecodedMessage> NodeClient::Call(capnp::MessageBuilder& request) {
                                      " refused the handshake (ZeroMQ error " +
                                      std::to_string(event.value) + ")");
         }
-        // A connection closed in the middle of a handshake may be a node
-        // restarting: ZeroMQ tries again, and this call waits on.
-        if (event.id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) handshake_dropped = true;
-        if (event.id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) handshake_dropped = false;
+        if (event.id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL && ++dropped >= kDroppedHandshakes) {
+          socket_->Reset();
+          return Status::Unavailable(DroppedAdvice(endpoint_, curve));
+        }
+        if (event.id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) dropped = 0;
       }
       if (items[0].revents & ZMQ_POLLIN) {
         zmq::message_t reply;
@@ -155,12 +178,7 @@ Result<DecodedMessage> NodeClient::Call(capnp::MessageBuilder& request) {
     socket_->Reset();
     std::string silence = "the node at " + endpoint_ + " did not answer within " +
                           std::to_string(timeout_ms_) + " ms";
-    if (handshake_dropped && !node_key_.empty()) {
-      // A CURVE node drops a client that holds another node's key.
-      silence +=
-          "; it dropped every CURVE handshake: is --node-key (POS_NODE_KEY) the public "
-          "half of the node's --desk-key?";
-    }
+    if (dropped > 0) silence += "; " + DroppedAdvice(endpoint_, curve);
     return Status::Unavailable(silence);
   } catch (const zmq::error_t& e) {
     socket_->Reset();
