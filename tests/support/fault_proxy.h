@@ -1,7 +1,8 @@
 // A loopback TCP proxy that puts network faults between two processes: a
 // client connects to the proxy's endpoint instead of its server, and the test
-// delays, slows, silently drops or cuts the traffic while the processes run.
-// One thread forwards every connection (poll() over all sockets). Linux only.
+// delays, slows, silently drops or cuts the traffic while the processes run,
+// or records what crosses (Record). One thread forwards every connection
+// (poll() over all sockets). Linux only.
 #pragma once
 
 #include <arpa/inet.h>
