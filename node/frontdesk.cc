@@ -108,6 +108,21 @@ const char* OperationName(schema::Request::Which op) {
   return "unknown operation";
 }
 
+// A request that could not be read: bytes that are no message within the
+// reader's limits (size, traversal, nesting), or a message whose fields
+// could not be followed.
+Status Malformed(std::string_view why) {
+  return Status::InvalidArgument("request", "malformed request: " + std::string(why));
+}
+
+bool IsLogin(const DecodedMessage& decoded) {
+  try {
+    return decoded.Root<schema::Request>().which() == schema::Request::LOGIN;
+  } catch (const kj::Exception&) {
+    return false;  // Dispatch answers it
+  }
+}
+
 }  // namespace
 
 schema::ErrorCode ErrorCodeOf(StatusCode code) {
@@ -143,7 +158,12 @@ Status OfficeConfig::Validate() const {
 
 FrontDesk::FrontDesk(Store& store, Writer& writer, Clock& wall, HybridClock& hlc,
                      OfficeConfig office)
-    : store_(store), writer_(writer), wall_(wall), hlc_(hlc), office_(std::move(office)) {}
+    : store_(store),
+      writer_(writer),
+      wall_(wall),
+      hlc_(hlc),
+      office_(std::move(office)),
+      logins_(office_.login_threads, "crm-desk-login") {}
 
 void FrontDesk::FillSession(const SessionUser& user, schema::Session::Builder out) const {
   IdToWire(user.user, out.initUser());
@@ -219,24 +239,37 @@ void FrontDesk::AuditLater(AuditEvent event) {
 }
 
 std::string FrontDesk::Handle(std::string_view request_bytes, const Caller& caller) {
-  std::promise<std::string> answered;
-  std::future<std::string> answer = answered.get_future();
-  HandleAsync(request_bytes,
-              [&answered](std::string reply) { answered.set_value(std::move(reply)); }, caller);
+  // Shared with the reply, which may run on another thread until after this
+  // has returned.
+  auto answered = std::make_shared<std::promise<std::string>>();
+  std::future<std::string> answer = answered->get_future();
+  HandleAsync(
+      request_bytes, [answered](std::string reply) { answered->set_value(std::move(reply)); },
+      caller);
   return answer.get();
 }
 
 void FrontDesk::HandleAsync(std::string_view request_bytes, Reply reply, const Caller& caller) {
-  std::string answer = Dispatch(request_bytes, reply, caller);
+  auto decoded_bytes = DecodedMessage::Decode(request_bytes);
+  if (!decoded_bytes.ok()) {
+    // Bytes that are no message within the limits: the sender's fault.
+    reply(ErrorResponse(Id{}, Malformed(decoded_bytes.status().message())));
+    return;
+  }
+  // Shared with a write's work and a login, which run after this returns.
+  auto decoded = std::make_shared<const DecodedMessage>(std::move(*decoded_bytes));
+  if (IsLogin(*decoded)) {
+    logins_.Submit([this, decoded, reply = std::move(reply), caller] {
+      reply(Dispatch(decoded, reply, caller));
+    });
+    return;
+  }
+  std::string answer = Dispatch(std::move(decoded), reply, caller);
   if (!answer.empty()) reply(std::move(answer));
 }
 
-std::string FrontDesk::Dispatch(std::string_view request_bytes, const Reply& reply,
-                                [[maybe_unused]] const Caller& caller) {
-  auto decoded_bytes = DecodedMessage::Decode(request_bytes);
-  if (!decoded_bytes.ok()) return ErrorResponse(Id{}, decoded_bytes.status());
-  // Shared with a write's work, which runs after Dispatch has returned.
-  auto decoded = std::make_shared<const DecodedMessage>(std::move(*decoded_bytes));
+std::string FrontDesk::Dispatch(std::shared_ptr<const DecodedMessage> decoded, const Reply& reply,
+                                const Caller& caller) {
   Id request_id;
   try {
     auto request = decoded->Root<schema::Request>();
@@ -284,12 +317,15 @@ std::string FrontDesk::Dispatch(std::string_view request_bytes, const Reply& rep
           return ErrorResponse(request_id, found.status());
         }
       }
-      // Every attempt is audited; the login as typed is cut to a bounded length.
+      // Every attempt is audited, with where it came from; the login as typed
+      // is cut to a bounded length.
       AuditEvent attempt = AuditOf(session, "log in");
       if (!user_id) attempt.login = login.substr(0, 64);
+      const std::string from = caller.address.empty() ? "" : "from " + caller.address;
+      attempt.detail = from;
       auto refuse = [&](Status status, std::string why) {
         attempt.refused = true;
-        attempt.detail = std::move(why);
+        attempt.detail = from.empty() ? std::move(why) : std::move(why) + ", " + from;
         AuditLater(std::move(attempt));
         return ErrorResponse(request_id, status);
       };
@@ -379,7 +415,15 @@ std::string FrontDesk::Dispatch(std::string_view request_bytes, const Reply& rep
             auto out = fresh.initRoot<schema::Response>();
             IdToWire(request_id, out.initRequestId());
             CRM_ASSIGN_OR_RETURN(uint64_t log_before, txn.LastSeq());
-            CRM_RETURN_IF_ERROR(handler(txn, out));
+            Status handled;
+            try {
+              handled = handler(txn, out);
+            } catch (const kj::Exception& e) {
+              // The request's fields run past the reader's limits (nesting,
+              // traversal) when copied: the sender's fault, not the node's.
+              handled = Malformed(e.getDescription().cStr());
+            }
+            CRM_RETURN_IF_ERROR(handled);
             *outcome = EncodeMessage(fresh);
             CRM_RETURN_IF_ERROR(
                 txn.RecordRequest(request_id, EncodeRememberedRequest(*scope, *outcome)));
@@ -547,9 +591,7 @@ std::string FrontDesk::Dispatch(std::string_view request_bytes, const Reply& rep
                          Status::InvalidArgument("request", "unknown operation; is the node older "
                                                             "than the client?"));
   } catch (const kj::Exception& e) {
-    return ErrorResponse(request_id, Status::InvalidArgument(
-                                         "request", std::string("malformed request: ") +
-                                                        e.getDescription().cStr()));
+    return ErrorResponse(request_id, Malformed(e.getDescription().cStr()));
   } catch (const std::exception& e) {
     return ErrorResponse(request_id, Status::Internal(e.what()));
   }
@@ -626,7 +668,7 @@ Status SaveProduct(Context& ctx, StoreTxn& txn, schema::Product::Reader args,
   CRM_RETURN_IF_ERROR(CheckText("sku", sku, 64, true));
   CRM_RETURN_IF_ERROR(CheckText("name", Str(args.getName()), 300, true));
   CRM_RETURN_IF_ERROR(CheckText("category", Str(args.getCategory()), 100, false));
-  if (args.getPrice() < 0) return Status::InvalidArgument("price", "may not be negative");
+  CRM_RETURN_IF_ERROR(CheckUnitPrice(ctx, "price", args.getPrice()));
   std::string currency = args.getCurrency().size() ? Str(args.getCurrency()) : ctx.office.currency;
   if (currency != ctx.office.currency) {
     return Status::InvalidArgument("currency", "this office sells in " + ctx.office.currency);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -14,10 +15,12 @@
 
 #include "node/audit.h"
 #include "node/store.h"
+#include "node/thread_pool.h"
 #include "node/writer.h"
 #include "schema/frontdesk.capnp.h"
 #include "schema/records.capnp.h"
 #include "sync/clock.h"
+#include "sync/codec.h"
 #include "sync/hlc.h"
 #include "sync/status.h"
 #include "sync/transport.h"
@@ -32,6 +35,8 @@ struct OfficeConfig {
   size_t max_file_bytes = 10u << 20;
   int64_t session_idle_ms = 12 * 3600 * 1000;
   int password_iterations = 600'000;
+  // Threads that answer logins (see FrontDesk::HandleAsync).
+  int login_threads = 2;
 
   // kInvalidArgument naming the first bad setting.
   Status Validate() const;
@@ -42,9 +47,11 @@ struct OfficeConfig {
 schema::ErrorCode ErrorCodeOf(StatusCode code);
 
 // Who sent a request, as its transport saw it: what login throttling counts
-// failed attempts by, besides the login.
+// failed attempts by, besides the login. A login's audit entry names it.
 struct Caller {
-  std::string address;  // the peer's IP address; "" if the transport has none
+  // The peer's IP address ("192.0.2.7", "2001:db8::7"); "" if the transport
+  // has none (a local socket, a test).
+  std::string address;
 };
 
 // A logged-in user.
@@ -71,10 +78,12 @@ class FrontDesk {
   // Takes an encoded Response (see HandleAsync).
   using Reply = std::function<void(std::string response)>;
 
-  // Handle without holding the caller through a write: `reply` is called
-  // once with the response, on the calling thread for everything but a
-  // write, and for a write on the writer's thread once it is durable (so it
-  // must be quick and must not throw). Thread-safe.
+  // Handle without holding the caller through a write or a login: `reply`
+  // is called once with the response, on the calling thread for everything
+  // but a write and a login; for a write on the writer's thread once it is
+  // durable; for a login on one of the desk's login threads, since it hashes
+  // a password (slow on purpose). So `reply` must be quick and must not
+  // throw. Thread-safe.
   void HandleAsync(std::string_view request_bytes, Reply reply, const Caller& caller = {});
 
   // Creates the first administrator. kAlreadyExists if any user exists.
@@ -96,9 +105,10 @@ class FrontDesk {
   class Operation;
   friend class Operation;
 
-  // Answers a request: returns the response, or "" for a write, which
-  // answers through `reply` once durable.
-  std::string Dispatch(std::string_view request_bytes, const Reply& reply, const Caller& caller);
+  // Answers a decoded request: returns the response, or "" for a write,
+  // which answers through `reply` once durable.
+  std::string Dispatch(std::shared_ptr<const DecodedMessage> decoded, const Reply& reply,
+                       const Caller& caller);
 
   // Who `user` is, as a session answer shows it (without the token).
   void FillSession(const SessionUser& user, schema::Session::Builder out) const;
@@ -116,6 +126,10 @@ class FrontDesk {
 
   std::mutex sessions_mutex_;
   std::unordered_map<std::string, SessionUser> sessions_;  // GUARDED_BY(sessions_mutex_)
+
+  // Answers logins. Last: its threads finish the logins queued, which use
+  // everything above, before the rest goes.
+  ThreadPool logins_;
 };
 
 }  // namespace crm

@@ -22,6 +22,14 @@ struct Context {
 
 inline std::string Str(capnp::Text::Reader text) { return std::string(text.cStr(), text.size()); }
 
+// The highest unit price of a product or a sale line, in minor units: 100
+// million in major units.
+constexpr int64_t kMaxUnitPrice = 10'000'000'000;
+
+// kInvalidArgument naming `field` unless 0 <= price <= kMaxUnitPrice; the
+// message states the limit in the office's currency.
+Status CheckUnitPrice(const Context& ctx, std::string_view field, int64_t price);
+
 // Checks a text input: well-formed UTF-8 without control characters, at most
 // `max_bytes`, non-empty if `required`. Errors name `field`.
 Status CheckText(std::string_view field, std::string_view value, size_t max_bytes, bool required);

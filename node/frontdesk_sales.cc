@@ -3,13 +3,14 @@
 
 #include "node/frontdesk_internal.h"
 #include "node/local_time.h"
+#include "sync/money.h"
 
 namespace crm::frontdesk {
 namespace {
 
 constexpr size_t kMaxLines = 200;
 constexpr int32_t kMaxQuantity = 100'000;
-constexpr int64_t kMaxUnitPrice = 10'000'000'000;  // 100 million in major units
+constexpr int64_t kMaxPayment = kMaxUnitPrice * kMaxQuantity;
 
 bool IsKnownMethod(schema::PaymentMethod method) {
   return static_cast<uint16_t>(method) <= static_cast<uint16_t>(schema::PaymentMethod::OTHER);
@@ -27,6 +28,17 @@ void FillSaleEntry(schema::SaleEntry::Builder out, const Id& id, schema::Sale::R
 }
 
 }  // namespace
+
+Status CheckUnitPrice(const Context& ctx, std::string_view field, int64_t price) {
+  if (price < 0) return Status::InvalidArgument(std::string(field), "may not be negative");
+  if (price > kMaxUnitPrice) {
+    return Status::InvalidArgument(std::string(field),
+                                   fmt::format("may be at most {} {} ({} in minor units)",
+                                               FormatMoney(kMaxUnitPrice, ctx.office.currency),
+                                               ctx.office.currency, kMaxUnitPrice));
+  }
+  return Status::Ok();
+}
 
 Status RecordSale(Context& ctx, StoreTxn& txn, schema::NewSale::Reader args,
                   schema::Response::Builder response) {
@@ -66,9 +78,7 @@ Status RecordSale(Context& ctx, StoreTxn& txn, schema::NewSale::Reader args,
                                      fmt::format("must be 1 to {}", kMaxQuantity));
     }
     int64_t unit_price = line.getUnitPrice() == -1 ? product.getPrice() : line.getUnitPrice();
-    if (unit_price < 0 || unit_price > kMaxUnitPrice) {
-      return Status::InvalidArgument(LineField(i, "unitPrice"), "must be 0 or more");
-    }
+    CRM_RETURN_IF_ERROR(CheckUnitPrice(ctx, LineField(i, "unitPrice"), unit_price));
     int64_t gross = unit_price * line.getQuantity();
     if (line.getDiscount() < 0 || line.getDiscount() > gross) {
       return Status::InvalidArgument(LineField(i, "discount"),
@@ -93,7 +103,7 @@ Status RecordSale(Context& ctx, StoreTxn& txn, schema::NewSale::Reader args,
   int open_amounts = 0;
   for (auto p : payments) {
     if (p.getAmount() == 0) ++open_amounts;
-    if (p.getAmount() > 0 && p.getAmount() <= kMaxUnitPrice * kMaxQuantity) stated += p.getAmount();
+    if (p.getAmount() > 0 && p.getAmount() <= kMaxPayment) stated += p.getAmount();
   }
   if (open_amounts > 1) {
     return Status::InvalidArgument("payments", "only one payment may leave its amount open");
@@ -105,8 +115,12 @@ Status RecordSale(Context& ctx, StoreTxn& txn, schema::NewSale::Reader args,
     std::string field = fmt::format("payments[{}]", i);
     if (!IsKnownMethod(p.getMethod())) return Status::InvalidArgument(field, "unknown payment method");
     int64_t amount = p.getAmount() == 0 ? total - stated : p.getAmount();
-    if (amount <= 0 || amount > kMaxUnitPrice * kMaxQuantity) {
-      return Status::InvalidArgument(field, "an amount must be positive");
+    if (amount <= 0) return Status::InvalidArgument(field, "an amount must be positive");
+    if (amount > kMaxPayment) {
+      return Status::InvalidArgument(
+          field, fmt::format("an amount may be at most {} {} ({} in minor units)",
+                             FormatMoney(kMaxPayment, ctx.office.currency), ctx.office.currency,
+                             kMaxPayment));
     }
     out_payments[i].setMethod(p.getMethod());
     out_payments[i].setAmount(amount);

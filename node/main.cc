@@ -37,6 +37,7 @@ struct NodeFlags {
   std::string hub;           // endpoint of the upstream hub; empty: none
   std::string hub_key_file;  // the hub's public key
   std::string key_file;      // this node's key pair
+  std::string desk_key_file;  // the front desk's key pair: pos talks CURVE to it
   std::string serve_sync;    // as a regional hub: where downstream offices connect
   std::string sync_endpoint_file;
   OfficeConfig office;
@@ -99,6 +100,16 @@ int Serve(const NodeFlags& flags) {
   // A file that may grow no more (a file size limit) must fail the write
   // that hit it, like a full disk, not kill the server.
   signal(SIGXFSZ, SIG_IGN);
+
+  // The front desk's settings are checked before anything starts: a node
+  // that may not serve its desk does not open its store or link to the hub.
+  ServerOptions server_options = flags.server;
+  if (!flags.desk_key_file.empty()) {
+    auto desk_keys = ReadKeyFile(flags.desk_key_file);
+    if (!desk_keys.ok()) return Fail(desk_keys.status());
+    server_options.keys = *desk_keys;
+  }
+  if (Status s = server_options.Validate(); !s.ok()) return Fail(s);
 
   Node node;
   if (Status s = node.Open(flags); !s.ok()) return Fail(s);
@@ -169,10 +180,11 @@ int Serve(const NodeFlags& flags) {
     node.desk->SetSyncStatus([client] { return client->Snapshot(); });
     spdlog::info("replicating to the hub at {}", flags.hub);
   }
-  auto server = FrontDeskServer::Start(*node.desk, flags.server);
+  auto server = FrontDeskServer::Start(*node.desk, server_options);
   if (!server.ok()) return Fail(server.status());
-  spdlog::info("crm-node {} (node {}) serving the front desk on {}", flags.office.code,
-               node.runtime.store->node_id().ToString(), (*server)->endpoint());
+  spdlog::info("crm-node {} (node {}) serving the front desk on {}{}", flags.office.code,
+               node.runtime.store->node_id().ToString(), (*server)->endpoint(),
+               server_options.keys ? " over CURVE" : "");
   if (!flags.endpoint_file.empty()) {
     WriteLineFile(flags.endpoint_file, (*server)->endpoint());
   }
@@ -230,8 +242,12 @@ int main(int argc, char** argv) {
   app.set_config("--config", "", "read options from this TOML/INI file");
   app.fallthrough();
   crm::AddOfficeOptions(app, flags);
-  app.add_option("--listen", flags.server.endpoint, "ZeroMQ endpoint for pos clients")
+  app.add_option("--listen", flags.server.endpoint,
+                 "ZeroMQ endpoint for pos clients (beyond loopback only with --desk-key)")
       ->capture_default_str();
+  app.add_option("--desk-key", flags.desk_key_file,
+                 "the front desk's key file (.key, from crm-admin keygen): pos clients talk "
+                 "CURVE, given its .pub as --node-key");
   app.add_option("--workers", flags.server.workers, "request threads")->capture_default_str();
   app.add_option("--endpoint-file", flags.endpoint_file,
                  "write the bound endpoint here once listening");

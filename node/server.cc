@@ -1,5 +1,6 @@
 #include "node/server.h"
 
+#include <arpa/inet.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include <zmq.hpp>
@@ -23,7 +24,38 @@ constexpr const char* kWorkers = "inproc://frontdesk-workers";
 constexpr const char* kControl = "inproc://frontdesk-control";
 constexpr auto kPollInterval = std::chrono::milliseconds(100);
 
+// The host of "tcp://HOST:PORT" ("[::1]" keeps its brackets); "" if none.
+std::string_view TcpHost(std::string_view endpoint) {
+  constexpr std::string_view kTcp = "tcp://";
+  if (!endpoint.starts_with(kTcp)) return {};
+  endpoint.remove_prefix(kTcp.size());
+  size_t colon = endpoint.rfind(':');
+  return colon == std::string_view::npos ? std::string_view() : endpoint.substr(0, colon);
+}
+
+// The IP address of the peer that sent `frame` (a frame received from a TCP
+// connection); "" if ZeroMQ knows none.
+std::string PeerAddress(const zmq::message_t& frame) {
+  const char* address = zmq_msg_gets(frame.handle(), "Peer-Address");
+  if (address == nullptr) return {};
+  std::string_view text(address);
+  // An IPv4 peer of a dual-stack socket shows as ::ffff:192.0.2.7.
+  constexpr std::string_view kMapped = "::ffff:";
+  if (text.starts_with(kMapped) && text.find('.') != std::string_view::npos) {
+    text.remove_prefix(kMapped.size());
+  }
+  return std::string(text);
+}
+
 }  // namespace
+
+bool IsLocalEndpoint(std::string_view endpoint) {
+  if (endpoint.starts_with("ipc://") || endpoint.starts_with("inproc://")) return true;
+  std::string host(TcpHost(endpoint));
+  if (host == "localhost" || host == "[::1]") return true;
+  in_addr v4;
+  return inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
+}
 
 struct FrontDeskServer::Outbox {
   struct Answer {
@@ -62,6 +94,19 @@ struct FrontDeskServer::Sockets {
   zmq::socket_t control_out{context, zmq::socket_type::pair};
 };
 
+Status ServerOptions::Validate() const {
+  if (workers < 1) return Status::InvalidArgument("workers", "needs at least one worker");
+  if (!keys && !IsLocalEndpoint(endpoint)) {
+    return Status::InvalidArgument(
+        "listen", "'" + endpoint +
+                      "' can be reached from other machines, and without CURVE the front desk "
+                      "crosses the network in clear, passwords included: give crm-node "
+                      "--desk-key FILE.key (make one with `crm-admin keygen --out PREFIX`; the "
+                      "tills get PREFIX.pub as `pos --node-key`), or listen on loopback");
+  }
+  return Status::Ok();
+}
+
 FrontDeskServer::FrontDeskServer(FrontDesk& desk, ServerOptions options)
     : desk_(desk),
       options_(std::move(options)),
@@ -70,8 +115,12 @@ FrontDeskServer::FrontDeskServer(FrontDesk& desk, ServerOptions options)
 
 Result<std::unique_ptr<FrontDeskServer>> FrontDeskServer::Start(FrontDesk& desk,
                                                                 ServerOptions options) {
-  if (options.workers < 1) return Status::InvalidArgument("workers", "needs at least one worker");
+  CRM_RETURN_IF_ERROR(options.Validate());
+  if (options.keys && !zmq_has("curve")) {
+    return Status::Unavailable("this libzmq was built without CURVE");
+  }
   std::unique_ptr<FrontDeskServer> server(new FrontDeskServer(desk, std::move(options)));
+  server->tcp_ = server->options_.endpoint.starts_with("tcp://");
   if (server->outbox_->ready_fd < 0) {
     return Status::Unavailable(std::string("cannot make an eventfd: ") + std::strerror(errno));
   }
@@ -79,6 +128,17 @@ Result<std::unique_ptr<FrontDeskServer>> FrontDeskServer::Start(FrontDesk& desk,
   try {
     s.frontend.set(zmq::sockopt::maxmsgsize, server->options_.max_message_bytes);
     s.frontend.set(zmq::sockopt::linger, 0);
+    if (TcpHost(server->options_.endpoint).starts_with("[")) {
+      s.frontend.set(zmq::sockopt::ipv6, true);
+    }
+    if (server->options_.keys) {
+      // Any client key is welcome (a till makes a fresh one each run): what
+      // CURVE adds here is that nobody on the way reads or alters the
+      // traffic, and that the tills talk to the node whose key they hold.
+      // Who may do what is the session's business.
+      s.frontend.set(zmq::sockopt::curve_server, true);
+      s.frontend.set(zmq::sockopt::curve_secretkey, server->options_.keys->secret_key);
+    }
     s.frontend.bind(server->options_.endpoint);
     server->endpoint_ = s.frontend.get(zmq::sockopt::last_endpoint);
     s.backend.set(zmq::sockopt::linger, 0);
@@ -109,13 +169,14 @@ enum class Route {
   // Searches and status take tens of microseconds, less than two more
   // thread hand-offs to a worker and back: the proxy answers them.
   kInline,
-  // Writes: the proxy checks them and queues them for the group commit
-  // (FrontDesk::HandleAsync); their answers come back through the outbox
-  // once durable, and the proxy goes on meanwhile.
-  kWrite,
-  // The card, sales, files and lists can take milliseconds, and login
-  // hashes a password on purpose: a worker answers them, so they never hold
-  // up the others. So does a request that does not decode (with its error).
+  // Writes and logins: the proxy hands them to FrontDesk::HandleAsync, which
+  // queues a write for the group commit and a login (its password hash is
+  // slow on purpose) for the desk's login threads; their answers come back
+  // through the outbox, and the proxy goes on meanwhile.
+  kAsync,
+  // The card, sales, files and lists can take milliseconds: a worker
+  // answers them, so they never hold up the others. So does a request that
+  // does not decode (with its error).
   kWorker,
 };
 
@@ -129,7 +190,6 @@ Route RouteOf(const zmq::message_t& body) {
       case W::FIND_CLIENTS:
       case W::STATUS:
         return Route::kInline;
-      case W::LOGIN:
       case W::GET_CLIENT_CARD:
       case W::GET_SALE:
       case W::GET_FILE:
@@ -137,9 +197,9 @@ Route RouteOf(const zmq::message_t& body) {
       case W::LIST_CONFLICTS:
         return Route::kWorker;
       default:
-        // The writes, logout, and operations newer than this node (which
-        // HandleAsync answers at once with an error).
-        return Route::kWrite;
+        // Login, the writes, logout, and operations newer than this node
+        // (which HandleAsync answers at once with an error).
+        return Route::kAsync;
     }
   } catch (const kj::Exception&) {
     return Route::kWorker;
@@ -176,26 +236,37 @@ void FrontDeskServer::Proxy() {
       zmq::poll(items, 4, std::chrono::milliseconds(-1));
       if (items[2].revents & ZMQ_POLLIN) return;  // Stop
       if (items[0].revents & ZMQ_POLLIN) {
-        // The envelope (the client's route) comes first, the request last.
+        // The envelope comes first: the client's routing id (added by the
+        // ROUTER), then the empty delimiter if its socket sent one. The
+        // request is the last frame; the answer goes back after the same
+        // envelope.
         std::vector<zmq::message_t> frames = ReceiveAll(s.frontend);
-        const Route route = frames.empty() ? Route::kWorker : RouteOf(frames.back());
-        if (route == Route::kWorker) {
-          SendAll(s.backend, frames);
-        } else {
-          zmq::message_t body = std::move(frames.back());
-          frames.pop_back();
-          std::string_view bytes(static_cast<const char*>(body.data()), body.size());
-          if (route == Route::kInline) {
-            std::string response = desk_.Handle(bytes);
-            frames.emplace_back(response.data(), response.size());
-            SendAll(s.frontend, frames);
+        if (frames.size() >= 2) {
+          Caller caller{tcp_ ? PeerAddress(frames.back()) : std::string()};
+          const Route route = RouteOf(frames.back());
+          if (route == Route::kWorker) {
+            // The worker gets the caller first, then the message as it came.
+            frames.insert(frames.begin(), zmq::message_t(caller.address));
+            SendAll(s.backend, frames);
           } else {
-            // std::function needs a copyable callable: the envelope rides in
-            // a shared_ptr.
-            auto envelope = std::make_shared<std::vector<zmq::message_t>>(std::move(frames));
-            desk_.HandleAsync(bytes, [outbox = outbox_, envelope](std::string response) {
-              outbox->Post(std::move(*envelope), std::move(response));
-            });
+            zmq::message_t body = std::move(frames.back());
+            frames.pop_back();
+            std::string_view bytes(static_cast<const char*>(body.data()), body.size());
+            if (route == Route::kInline) {
+              std::string response = desk_.Handle(bytes, caller);
+              frames.emplace_back(response.data(), response.size());
+              SendAll(s.frontend, frames);
+            } else {
+              // std::function needs a copyable callable: the envelope rides
+              // in a shared_ptr.
+              auto envelope = std::make_shared<std::vector<zmq::message_t>>(std::move(frames));
+              desk_.HandleAsync(
+                  bytes,
+                  [outbox = outbox_, envelope](std::string response) {
+                    outbox->Post(std::move(*envelope), std::move(response));
+                  },
+                  caller);
+            }
           }
         }
       }
@@ -216,7 +287,9 @@ void FrontDeskServer::Proxy() {
 }
 
 void FrontDeskServer::Worker() {
-  zmq::socket_t socket(sockets_->context, zmq::socket_type::rep);
+  // A DEALER, not a REP: it hands back whatever envelope the request came
+  // with, so a client that sends no empty delimiter is answered too.
+  zmq::socket_t socket(sockets_->context, zmq::socket_type::dealer);
   socket.set(zmq::sockopt::linger, 0);
   socket.connect(kWorkers);
   zmq::pollitem_t items[] = {{socket.handle(), 0, ZMQ_POLLIN, 0}};
@@ -224,11 +297,17 @@ void FrontDeskServer::Worker() {
     try {
       zmq::poll(items, 1, kPollInterval);
       if ((items[0].revents & ZMQ_POLLIN) == 0) continue;
-      zmq::message_t request;
-      if (!socket.recv(request, zmq::recv_flags::none)) continue;
-      std::string reply =
-          desk_.Handle(std::string_view(static_cast<const char*>(request.data()), request.size()));
-      socket.send(zmq::buffer(reply), zmq::send_flags::none);
+      // [caller's address, envelope..., request] from the proxy.
+      std::vector<zmq::message_t> frames = ReceiveAll(socket);
+      if (frames.size() < 3) continue;
+      Caller caller{frames.front().to_string()};
+      frames.erase(frames.begin());
+      zmq::message_t body = std::move(frames.back());
+      frames.pop_back();
+      std::string reply = desk_.Handle(
+          std::string_view(static_cast<const char*>(body.data()), body.size()), caller);
+      frames.emplace_back(reply.data(), reply.size());
+      SendAll(socket, frames);
     } catch (const zmq::error_t&) {
       return;  // the context is shutting down
     }

@@ -1,33 +1,55 @@
 // The front-desk server: the ZeroMQ adapter of the front-desk API (the only
 // place in node/ that uses ZeroMQ). A ROUTER socket takes requests from many
-// pos clients. Its loop answers searches and status itself, hands writes to
-// the group commit (FrontDesk::HandleAsync) and sends their answers once
-// durable, and hands the rest (the card, login's password hash) to a pool of
-// worker threads answering with FrontDesk::Handle.
+// pos clients, over CURVE when the server has a key. Its loop answers
+// searches and status itself, hands writes and logins to
+// FrontDesk::HandleAsync (the group commit, the desk's login threads) and
+// sends their answers when they come, and hands the rest (the card, files,
+// lists) to a pool of worker threads answering with FrontDesk::Handle.
+//
+// Each request is one frame, after whatever envelope the client's socket
+// put before it (REQ: an empty delimiter; DEALER: the delimiter or nothing);
+// the answer goes back with the same envelope, whichever way it was
+// answered. The request's caller is the peer's IP address (for TCP).
 #pragma once
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "node/frontdesk.h"
 #include "sync/status.h"
+#include "sync/transport.h"
 
 namespace crm {
 
 struct ServerOptions {
   // "tcp://127.0.0.1:7700"; a port of "*" picks a free one (see endpoint()).
   std::string endpoint = "tcp://127.0.0.1:7700";
+  // The front desk's CURVE key pair (crm-admin keygen). With it, every
+  // client must speak CURVE and know its public half; without it, the
+  // server binds only endpoints local to this machine (IsLocalEndpoint).
+  std::optional<CurveKeys> keys;
   int workers = 16;
   // Larger frames are dropped by ZeroMQ before they reach the node.
   int64_t max_message_bytes = 16 << 20;
+
+  // kInvalidArgument naming the first bad setting: an endpoint beyond this
+  // machine without keys ("listen", saying how to make them), no workers.
+  Status Validate() const;
 };
+
+// True for an endpoint no other machine can reach: tcp://127.x.x.x,
+// tcp://localhost, tcp://[::1], ipc:// and inproc://.
+bool IsLocalEndpoint(std::string_view endpoint);
 
 class FrontDeskServer {
  public:
-  // Binds and starts serving. kUnavailable if the endpoint cannot be bound.
+  // Binds and starts serving. The error of options.Validate(); kUnavailable
+  // if the endpoint cannot be bound.
   static Result<std::unique_ptr<FrontDeskServer>> Start(FrontDesk& desk, ServerOptions options);
   // Stops, as Stop does.
   ~FrontDeskServer();
@@ -49,6 +71,7 @@ class FrontDeskServer {
   // Takes requests from the pos clients and sends every answer back (see the
   // comment at the top); returns on Stop.
   void Proxy();
+  // Answers what the proxy hands it, until Stop.
   void Worker();
 
   FrontDesk& desk_;
@@ -58,6 +81,8 @@ class FrontDeskServer {
   // Shared with the writes in flight, which may finish after Stop.
   std::shared_ptr<Outbox> outbox_;
   std::string endpoint_;
+  // TCP: each request's caller is the peer's address.
+  bool tcp_ = false;
   std::atomic<bool> stopping_{false};
   std::thread proxy_;
   std::vector<std::thread> workers_;

@@ -8,6 +8,7 @@
 int main(int argc, char** argv) {
   crm::pos::Settings settings;
   if (const char* node = std::getenv("POS_NODE")) settings.node = node;
+  if (const char* key = std::getenv("POS_NODE_KEY")) settings.node_key_file = key;
   if (const char* file = std::getenv("POS_SESSION_FILE")) settings.session_file = file;
   if (const char* timeout = std::getenv("POS_TIMEOUT_MS")) settings.timeout_ms = std::atoi(timeout);
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -32,22 +32,32 @@ class ClientContext {
 class NodeClient {
  public:
   // `shared`: a context to share with other clients; null for one of its own.
-  NodeClient(std::string endpoint, int timeout_ms, std::shared_ptr<ClientContext> shared = nullptr);
+  // `node_key`: the node's CURVE public key (Z85, from its .pub file); with
+  // it the client talks CURVE, under a key pair of its own made afresh for
+  // this client; empty: in clear (a node on loopback without a key).
+  NodeClient(std::string endpoint, int timeout_ms, std::shared_ptr<ClientContext> shared = nullptr,
+             std::string node_key = {});
   ~NodeClient();
   NodeClient(const NodeClient&) = delete;
   NodeClient& operator=(const NodeClient&) = delete;
 
   // Sends one request and waits for its response. kUnavailable if the node
-  // does not answer in time; the request may still have been carried out, so
-  // a write is retried with the same request id.
+  // does not answer in time (the request may still have been carried out, so
+  // a write is retried with the same request id), or at once if it speaks
+  // CURVE and this client does not, or the other way round (the message
+  // says which option to change).
   Result<DecodedMessage> Call(capnp::MessageBuilder& request);
 
   const std::string& endpoint() const { return endpoint_; }
+  const std::string& node_key() const { return node_key_; }
 
  private:
   struct Socket;
+  // Connects afresh. Throws zmq::error_t when ZeroMQ refuses.
+  Status Connect();
   std::string endpoint_;
   int timeout_ms_;
+  std::string node_key_;
   std::shared_ptr<ClientContext> context_;
   std::unique_ptr<Socket> socket_;
 };

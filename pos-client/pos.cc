@@ -13,6 +13,7 @@
 
 #include "pos-client/format.h"
 #include "sync/json_codec.h"
+#include "sync/transport.h"
 #include "sync/wire.h"
 
 namespace crm::pos {
@@ -71,7 +72,6 @@ std::vector<std::string> SplitWords(const std::string& line) {
 
 Pos::Pos(Settings settings) : settings_(std::move(settings)) {
   if (settings_.session_file.empty()) settings_.session_file = DefaultSessionFile();
-  client_ = std::make_unique<NodeClient>(settings_.node, settings_.timeout_ms);
 }
 
 bool Pos::LoadSession() {
@@ -166,8 +166,20 @@ std::optional<DecodedMessage> Pos::Send(const Fill& fill, bool write,
   IdToWire(id, request.initRequestId());
   request.setSession(session_.token);
   fill(request);
-  if (client_->endpoint() != settings_.node) {
-    client_ = std::make_unique<NodeClient>(settings_.node, settings_.timeout_ms);
+  if (!client_ || client_->endpoint() != settings_.node ||
+      client_key_file_ != settings_.node_key_file) {
+    std::string node_key;
+    if (!settings_.node_key_file.empty()) {
+      auto read = ReadPublicKey(settings_.node_key_file);
+      if (!read.ok()) {
+        std::fprintf(stderr, "error: --node-key: %s\n", read.status().message().c_str());
+        exit_code_ = kUsage;
+        return std::nullopt;
+      }
+      node_key = *read;
+    }
+    client_ = std::make_unique<NodeClient>(settings_.node, settings_.timeout_ms, nullptr, node_key);
+    client_key_file_ = settings_.node_key_file;
   }
   // A write whose reply was lost is sent again with the same request id: the
   // node answers with the first outcome instead of doing it twice.
@@ -199,6 +211,8 @@ int Pos::Run(const std::vector<std::string>& args) {
   CLI::App app{"pos: the front desk of the point-of-sale CRM"};
   app.require_subcommand(1);
   app.add_option("--node", settings_.node, "the office node (env POS_NODE)");
+  app.add_option("--node-key", settings_.node_key_file,
+                 "the node's public key file, NODE.pub: talk CURVE (env POS_NODE_KEY)");
   app.add_flag("--json", settings_.json, "print responses as JSON");
   AddCommands(app);
   std::vector<std::string> reversed(args.rbegin(), args.rend());

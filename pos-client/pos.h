@@ -30,6 +30,9 @@ enum ExitCode : int {
 
 struct Settings {
   std::string node = "tcp://127.0.0.1:7700";
+  // The node's public key file (its --desk-key's .pub): talk CURVE to it.
+  // Empty: in clear, which a node allows only on loopback.
+  std::string node_key_file;
   std::string session_file;  // default ~/.config/crm-pos/session
   bool json = false;
   int timeout_ms = 5000;
@@ -73,7 +76,8 @@ class Pos {
   Result<int64_t> Money(const std::string& text, const std::string& field);
 
   Settings settings_;
-  std::unique_ptr<NodeClient> client_;
+  std::unique_ptr<NodeClient> client_;  // for settings_.node and the key it was made with
+  std::string client_key_file_;
   SavedSession session_;
   int exit_code_ = kOk;
 };

@@ -1,7 +1,9 @@
 // Writes the seed corpus of the fuzz targets: well-formed inputs of every
 // kind each target reads, so fuzzing starts from deep inside the decoders.
 // Usage: crm-fuzz-seeds DIR (writes DIR/<target>/<name>).
+#include <capnp/any.h>
 #include <capnp/message.h>
+#include <capnp/schema.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -138,6 +140,32 @@ void FrontDeskSeeds() {
     lines[0].setQuantity(2);
     sale.initPayments(1)[0].setMethod(schema::PaymentMethod::CARD);
   });
+  // A new client whose address carries a pointer the schema does not know,
+  // heading a chain of 100 structs: nested past the readers' limit (64),
+  // which only copying the address into the change runs into.
+  Request("save-client-nested-too-deep", [](schema::Request::Builder r) {
+    auto args = r.initSaveClient();
+    auto fields = args.initFields(2);
+    fields.set(0, "firstName");
+    fields.set(1, "address");
+    auto client = args.initClient();
+    client.setFirstName("Anna");
+    const uint32_t address_slot = capnp::Schema::from<schema::Client>()
+                                      .getFieldByName("address")
+                                      .getProto()
+                                      .getSlot()
+                                      .getOffset();
+    const uint16_t address_pointers =
+        capnp::Schema::from<schema::Address>().getProto().getStruct().getPointerCount();
+    capnp::AnyStruct::Builder any_client(kj::mv(client));
+    auto address =
+        any_client.getPointerSection()[address_slot].initAsAnyStruct(0, address_pointers + 1);
+    auto next = address.getPointerSection()[address_pointers];
+    for (int i = 0; i < 100; ++i) next = next.initAsAnyStruct(0, 1).getPointerSection()[0];
+  });
+  // Not a message: a segment table promising a segment longer than the frame.
+  Write("frontdesk_request", "segment-longer-than-the-frame",
+        std::string("\0\0\0\0\xff\xff\xff\x0f", 8));
 }
 
 void StoredRecordSeeds() {

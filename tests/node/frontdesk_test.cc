@@ -1,7 +1,9 @@
 // The front desk driven through encoded requests, as the server drives it.
 #include "node/frontdesk.h"
 
+#include <capnp/any.h>
 #include <capnp/message.h>
+#include <capnp/schema.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -248,10 +250,36 @@ TEST_CASE("the audit log tells who did what, refusals and failed logins included
   CHECK(names_sale);
   CHECK((*records)[7].event.detail.find("it takes an office manager") != std::string::npos);
   CHECK((*records)[8].event.detail == "wrong password");
+
+  // A login through a transport that knows the caller's address names it.
+  std::string login = d.Encode("", [](Request::Builder r) {
+    r.initLogin().setLogin("kate");
+    r.getLogin().setPassword("guessed-again");
+  });
+  CHECK(DecodedMessage::Decode(d.desk().Handle(login, Caller{"192.0.2.7"}))
+            ->Root<Response>()
+            .isError());
+  login = d.Encode("", [](Request::Builder r) {
+    r.initLogin().setLogin("kate");
+    r.getLogin().setPassword("kate-password");
+  });
+  CHECK(DecodedMessage::Decode(d.desk().Handle(login, Caller{"2001:db8::7"}))
+            ->Root<Response>()
+            .isSession());
+  REQUIRE(d.writer().Run([](StoreTxn&) { return Status::Ok(); }).ok());
+  auto later = d.store().Read();
+  REQUIRE(later.ok());
+  records = ReadAuditLog(*later, 10, 100);
+  REQUIRE(records.ok());
+  REQUIRE(records->size() == 2);
+  CHECK((*records)[0].event.detail == "wrong password, from 192.0.2.7");
+  CHECK((*records)[1].event.detail == "from 2001:db8::7");
 }
 
-TEST_CASE("HandleAsync answers a read at once and a write on the writer's thread once committed",
-          "[node][frontdesk]") {
+TEST_CASE(
+    "HandleAsync answers a read at once, a write on the writer's thread once committed, "
+    "a login on a thread of the desk's",
+    "[node][frontdesk]") {
   Desk d;
   struct Heard {
     std::string response;
@@ -292,6 +320,21 @@ TEST_CASE("HandleAsync answers a read at once and a write on the writer's thread
   CHECK(decoded->Root<Response>().isSaved());
   CHECK(answer.stored);
   CHECK(answer.thread != std::this_thread::get_id());
+
+  // A login hashes a password: one of the desk's own threads answers it.
+  auto login = std::make_shared<std::promise<Heard>>();
+  std::future<Heard> login_heard = login->get_future();
+  d.desk().HandleAsync(d.Encode("",
+                                [](Request::Builder r) {
+                                  r.initLogin().setLogin("admin");
+                                  r.getLogin().setPassword("admin-password");
+                                }),
+                       heard(login));
+  Heard logged_in = login_heard.get();
+  auto session = DecodedMessage::Decode(logged_in.response);
+  REQUIRE(session.ok());
+  CHECK(session->Root<Response>().isSession());
+  CHECK(logged_in.thread != std::this_thread::get_id());
 }
 
 TEST_CASE("sessions expire after the idle time", "[node][frontdesk][auth]") {
@@ -502,6 +545,35 @@ TEST_CASE("bad sales are refused naming the field", "[node][frontdesk][sales]") 
   });
   CHECK(unknown_product.code() == schema::ErrorCode::NOT_FOUND);
   CHECK(unknown_product.error_field() == "lines[0].sku");
+  // A price past the limit is refused saying the limit.
+  auto priceless = d.Call(cashier, [](Request::Builder r) {
+    auto sale = r.initRecordSale();
+    auto line = sale.initLines(1)[0];
+    line.setSku("MUG");
+    line.setQuantity(1);
+    line.setUnitPrice(10'000'000'001);
+    sale.initPayments(1)[0].setMethod(schema::PaymentMethod::CASH);
+  });
+  CHECK(priceless.error_field() == "lines[0].unitPrice");
+  CHECK(priceless.error() == "may be at most 100000000.00 GBP (10000000000 in minor units)");
+  auto negative_price = d.Call(cashier, [](Request::Builder r) {
+    auto sale = r.initRecordSale();
+    auto line = sale.initLines(1)[0];
+    line.setSku("MUG");
+    line.setQuantity(1);
+    line.setUnitPrice(-5);
+    sale.initPayments(1)[0].setMethod(schema::PaymentMethod::CASH);
+  });
+  CHECK(negative_price.error_field() == "lines[0].unitPrice");
+  CHECK(negative_price.error() == "may not be negative");
+  auto dear_product = d.Call(d.admin(), [](Request::Builder r) {
+    auto p = r.initSaveProduct();
+    p.setSku("GOLD");
+    p.setName("A gold mug");
+    p.setPrice(10'000'000'001);
+  });
+  CHECK(dear_product.error_field() == "price");
+  CHECK(dear_product.error().find("at most 100000000.00 GBP") != std::string::npos);
 
   auto card = d.Card(cashier, anna);
   CHECK(card.get().getCard().getSales().size() == 0);
@@ -708,6 +780,65 @@ TEST_CASE("a manager deletes or erases a client, a cashier may not", "[node][fro
   };
   CHECK(edit(bob).code() == schema::ErrorCode::NOT_FOUND);
   CHECK(edit(anna).code() == schema::ErrorCode::NOT_FOUND);
+}
+
+// A saveClient of a new client whose address carries a pointer the schema
+// does not know, the head of a chain of `depth` structs: a message nested as
+// deep as its sender likes, which the desk copies into the change it writes.
+std::string NestedAddress(Desk& d, const std::string& session, int depth) {
+  return d.Encode(session, [depth](Request::Builder r) {
+    auto save = r.initSaveClient();
+    save.initFields(2).set(0, "firstName");
+    save.getFields().set(1, "address");
+    auto client = save.initClient();
+    client.setFirstName("Anna");
+    const auto address_slot =
+        capnp::Schema::from<schema::Client>().getFieldByName("address").getProto().getSlot();
+    const uint16_t address_pointers =
+        capnp::Schema::from<schema::Address>().getProto().getStruct().getPointerCount();
+    capnp::AnyStruct::Builder any_client(kj::mv(client));
+    auto address = any_client.getPointerSection()[address_slot.getOffset()].initAsAnyStruct(
+        0, address_pointers + 1);
+    auto next = address.getPointerSection()[address_pointers];
+    for (int i = 0; i < depth; ++i) {
+      auto link = next.initAsAnyStruct(0, 1);
+      next = link.getPointerSection()[0];
+    }
+  });
+}
+
+TEST_CASE(
+    "a request that cannot be read is the sender's fault: bytes that are no message and a "
+    "message nested beyond the limit get invalidArgument, not internal",
+    "[node][frontdesk]") {
+  Desk d;
+  std::string not_words = "hello";
+  std::string overrun("\0\0\0\0\xff\xff\xff\x0f", 8);  // one segment, longer than the frame
+  for (const std::string& bytes : {not_words, overrun, std::string(64, '\xff')}) {
+    auto decoded = DecodedMessage::Decode(d.desk().Handle(bytes));
+    REQUIRE(decoded.ok());
+    REQUIRE(decoded->Root<Response>().isError());
+    CHECK(decoded->Root<Response>().getError().getCode() == schema::ErrorCode::INVALID_ARGUMENT);
+    CHECK(std::string(decoded->Root<Response>().getError().getField().cStr()) == "request");
+  }
+
+  // Nested within the limit, the same request is written (the pointer it
+  // does not know rides along).
+  auto shallow = DecodedMessage::Decode(d.desk().Handle(NestedAddress(d, d.admin(), 10)));
+  REQUIRE(shallow.ok());
+  INFO(shallow->Root<Response>().getError().getMessage().cStr());
+  CHECK(shallow->Root<Response>().isSaved());
+  // Nested beyond it (64 levels): refused as malformed, nothing written.
+  auto deep = DecodedMessage::Decode(d.desk().Handle(NestedAddress(d, d.admin(), 100)));
+  REQUIRE(deep.ok());
+  auto reply = deep->Root<Response>();
+  REQUIRE(reply.isError());
+  INFO(reply.getError().getMessage().cStr());
+  CHECK(reply.getError().getCode() == schema::ErrorCode::INVALID_ARGUMENT);
+  CHECK(std::string(reply.getError().getMessage().cStr()).find("malformed request") !=
+        std::string::npos);
+  auto found = d.Call(d.admin(), [](Request::Builder r) { r.initFindClients().setQuery("Anna"); });
+  CHECK(found.get().getClients().size() == 1);
 }
 
 TEST_CASE("garbage and version mismatches get error responses, never a crash",

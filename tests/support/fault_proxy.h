@@ -1,7 +1,8 @@
 // A loopback TCP proxy that puts network faults between two processes: a
 // client connects to the proxy's endpoint instead of its server, and the test
-// delays, slows, silently drops or cuts the traffic while the processes run.
-// One thread forwards every connection (poll() over all sockets). Linux only.
+// delays, slows, silently drops or cuts the traffic while the processes run,
+// or records what crosses (Record). One thread forwards every connection
+// (poll() over all sockets). Linux only.
 #pragma once
 
 #include <arpa/inet.h>
@@ -104,6 +105,20 @@ class FaultProxy {
   // each new one as soon as it is accepted, until another mode is set.
   void Cut() { Set({Kind::kCut, 0, 0}); }
 
+  // From now on, keeps a copy of every byte forwarded, each way, for a test
+  // that looks at what crossed the wire. Thread-safe.
+  void Record() { recording_ = true; }
+  // What was forwarded from clients to the target, and back, while recording.
+  // Thread-safe.
+  std::string RecordedToTarget() const {
+    std::lock_guard lock(recorded_mutex_);
+    return recorded_to_target_;
+  }
+  std::string RecordedToClient() const {
+    std::lock_guard lock(recorded_mutex_);
+    return recorded_to_client_;
+  }
+
   // Thread-safe.
   Counters counters() const {
     Counters c;
@@ -168,6 +183,7 @@ class FaultProxy {
     int from = -1;  // borrowed from the Link
     int to = -1;
     std::atomic<uint64_t>* forwarded = nullptr;
+    std::string* recorded = nullptr;  // GUARDED_BY(recorded_mutex_)
     std::deque<Chunk> held;
     size_t held_bytes = 0;
     Clock::time_point link_free;  // slow link: when the bytes held so far have passed
@@ -356,6 +372,8 @@ class FaultProxy {
       link->up.from = link->client.get();
       link->up.to = link->target.get();
       link->up.forwarded = &bytes_to_target_;
+      link->up.recorded = &recorded_to_target_;
+      link->down.recorded = &recorded_to_client_;
       link->down.from = link->target.get();
       link->down.to = link->client.get();
       link->down.forwarded = &bytes_to_client_;
@@ -424,6 +442,10 @@ class FaultProxy {
         flow.blocked = true;
         return true;
       }
+      if (recording_) {
+        std::lock_guard lock(recorded_mutex_);
+        flow.recorded->append(chunk.bytes, chunk.written, static_cast<size_t>(sent));
+      }
       chunk.written += static_cast<size_t>(sent);
       *flow.forwarded += static_cast<uint64_t>(sent);
       if (chunk.written == chunk.bytes.size()) {
@@ -475,6 +497,11 @@ class FaultProxy {
   std::atomic<uint64_t> bytes_dropped_{0};
   std::atomic<uint64_t> connections_{0};
   std::atomic<uint64_t> refused_{0};
+
+  std::atomic<bool> recording_{false};
+  mutable std::mutex recorded_mutex_;
+  std::string recorded_to_target_;  // GUARDED_BY(recorded_mutex_)
+  std::string recorded_to_client_;  // GUARDED_BY(recorded_mutex_)
 
   std::thread thread_;  // last: started once everything above exists
 };
