@@ -1,9 +1,7 @@
 #include "node/admission.h"
 
 #include <capnp/dynamic.h>
-#include <fmt/format.h>
 
-#include <ctime>
 
 #include "node/offices.h"
 #include "sync/entities.h"
@@ -11,25 +9,6 @@
 
 namespace crm {
 namespace {
-
-// "2056-03-01 10:00:00 UTC".
-std::string UtcText(int64_t ms) {
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm parts{};
-  if (gmtime_r(&seconds, &parts) == nullptr) return std::to_string(ms) + " ms";
-  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC", parts.tm_year + 1900,
-                     parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec);
-}
-
-// "30 years", "5 days", "3 hours", "12 minutes", "61 seconds".
-std::string SpanText(int64_t ms) {
-  const int64_t s = ms / 1000;
-  if (s >= 2 * 365 * 86400) return std::to_string(s / (365 * 86400)) + " years";
-  if (s >= 2 * 86400) return std::to_string(s / 86400) + " days";
-  if (s >= 2 * 3600) return std::to_string(s / 3600) + " hours";
-  if (s >= 2 * 60) return std::to_string(s / 60) + " minutes";
-  return std::to_string(s) + " seconds";
-}
 
 // The office codes the change writes into its record ("office", and a
 // client's "homeOffice"), with the field's name.
@@ -50,7 +29,7 @@ std::vector<std::pair<std::string, std::string>> OfficesNamed(schema::Change::Re
       } else if (change.isPatch()) {
         auto patch = change.getPatch();
         for (uint16_t ordinal : patch.getFields()) {
-          if (ordinal == field->getIndex()) {
+          if (ordinal == field->getProto().getOrdinal().getExplicit()) {
             read(patch.getRecord().getAs<capnp::DynamicStruct>(type), *field);
           }
         }
@@ -101,8 +80,8 @@ Status DownstreamAdmission::Admit(schema::Change::Reader change) {
   const int64_t now = wall_.NowMillis();
   if (stamped - now > max_skew_ms_) {
     return Status::InvalidArgument(
-        "stamp", "stamped " + UtcText(stamped) + ", " + SpanText(stamped - now) +
-                     " ahead of this hub's clock (at most " + SpanText(max_skew_ms_) +
+        "stamp", "stamped " + FormatUtc(stamped) + ", " + FormatSpan(stamped - now) +
+                     " ahead of this hub's clock (at most " + FormatSpan(max_skew_ms_) +
                      " are taken): the clock of the node that made it is wrong; fix it, then run "
                      "`crm-admin clock repair` there (docs/replication.md, \"Clocks\")");
   }

@@ -222,6 +222,19 @@ Status FrontDesk::BootstrapAdmin(std::string_view login, std::string_view displa
   });
 }
 
+Status FrontDesk::CheckClock() const {
+  const Stamp latest = hlc_.Latest();
+  const int64_t now = wall_.NowMillis();
+  if (latest.physical - now <= hlc_.max_skew_ms()) return Status::Ok();
+  return Status::Unavailable(
+      "this node's clock reads " + FormatUtc(now) + ", but it has stamped changes as late as " +
+      FormatUtc(latest.physical) + " (" + FormatSpan(latest.physical - now) +
+      " later): its clock was set ahead once, and anything written now would be stamped then and "
+      "win over every later edit in the chain. Writes are refused until that is settled: if the "
+      "clock is wrong, set it right; if it is right now, stop the node and run `crm-admin clock "
+      "repair --data DIR` (docs/replication.md, \"Clocks\")");
+}
+
 AuditEvent FrontDesk::AuditOf(const SessionUser& user, std::string action) const {
   AuditEvent event;
   event.time_ms = wall_.NowMillis();
@@ -404,6 +417,7 @@ std::string FrontDesk::Dispatch(std::shared_ptr<const DecodedMessage> decoded, c
               CRM_ASSIGN_OR_RETURN(*outcome, MatchRetry(request_id, remembered, *scope));
               return Status::Ok();
             }
+            CRM_RETURN_IF_ERROR(CheckClock());
             CRM_ASSIGN_OR_RETURN(bool restored, txn.AwaitingOwnHistory());
             if (restored) {
               return Status::Unavailable(
@@ -493,6 +507,7 @@ std::string FrontDesk::Dispatch(std::shared_ptr<const DecodedMessage> decoded, c
             status.setHubRejected(sync.uplink.rejected);
             status.setLastHubRejection(sync.uplink.last_rejection);
           }
+          if (Status clock = CheckClock(); !clock.ok()) status.setClockProblem(clock.message());
           status.setTimeZone(office_.time_zone);
           status.setCurrency(office_.currency);
           return Status::Ok();

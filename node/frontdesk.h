@@ -110,6 +110,11 @@ class FrontDesk {
   std::string Dispatch(std::shared_ptr<const DecodedMessage> decoded, const Reply& reply,
                        const Caller& caller);
 
+  // kUnavailable, saying what to do, while this node's newest stamp lies
+  // further ahead of its wall clock than the skew bound (its clock was set
+  // ahead, then back): a write now would be stamped in that future.
+  Status CheckClock() const;
+
   // Who `user` is, as a session answer shows it (without the token).
   void FillSession(const SessionUser& user, schema::Session::Builder out) const;
   // An audit entry of `action` by `user`, stamped now.

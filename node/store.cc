@@ -610,7 +610,7 @@ Result<uint64_t> StoreTxn::LogHeldBack(schema::Change::Reader change, const Id& 
 }
 
 Result<Applied> StoreTxn::ApplyLocal(schema::Change::Builder change) {
-  if (change.isPatch() && change.getPatch().getFields().size() > 0 && change.hasId()) {
+  if (change.hasId() && (change.isPatch() || change.isTombstone())) {
     CRM_RETURN_IF_ERROR(FillBases(change));
   }
   CRM_ASSIGN_OR_RETURN(uint64_t origin_seq, OriginSeqOf(store_->node_id_));
@@ -624,21 +624,116 @@ Result<Applied> StoreTxn::ApplyLocal(schema::Change::Builder change) {
   return applied;
 }
 
+namespace {
+
+// kConflict for a local write whose value would lose to one already held
+// with a newer stamp: the answer must not say "saved".
+Status Overtaken(EntityKind kind, std::string_view what, const Stamp& held, const Stamp& mine) {
+  return Status(StatusCode::kConflict,
+                "not saved: the " + std::string(EntityName(kind)) + "'s " + std::string(what) +
+                    " holds a value stamped " + FormatUtc(held.physical) + ", " +
+                    FormatSpan(held.physical - mine.physical) +
+                    " after this node's clock; an edit made now would lose to it. A clock "
+                    "somewhere in the chain is ahead (docs/replication.md, \"Clocks\")",
+                std::string(what));
+}
+
+}  // namespace
+
 Status StoreTxn::FillBases(schema::Change::Builder change) {
-  auto patch = change.getPatch();
-  auto fields = patch.getFields();
-  auto bases = patch.initBases(fields.size());
   auto existing = Get(change.getEntity(), IdFromWire(change.getId()));
   if (!existing.ok()) {
     return existing.status().code() == StatusCode::kNotFound ? Status::Ok() : existing.status();
   }
-  auto stamps = existing->stored().getFieldStamps();
+  const EntityKind kind = change.getEntity();
+  const Stamp mine = StampFromWire(change.getStamp());
+  auto stored = existing->stored();
+  if (change.isTombstone()) {
+    Stamp updated = StampFromWire(stored.getUpdated());
+    if (mine < updated) return Overtaken(kind, "deletion", updated, mine);
+    return Status::Ok();
+  }
+  auto patch = change.getPatch();
+  auto fields = patch.getFields();
+  auto bases = patch.initBases(fields.size());
+  auto stamps = stored.getFieldStamps();
+  const capnp::StructSchema type = RecordSchema(kind);
+  auto field_name = [&](uint16_t ordinal) -> std::string {
+    for (auto field : type.getFields()) {
+      if (field.getProto().getOrdinal().getExplicit() == ordinal) return field.getProto().getName();
+    }
+    return "field " + std::to_string(ordinal);
+  };
   for (unsigned i = 0; i < fields.size(); ++i) {
     for (auto fs : stamps) {
-      if (fs.getField() == fields[i]) bases.setWithCaveats(i, fs.getStamp());
+      if (fs.getField() != fields[i]) continue;
+      bases.setWithCaveats(i, fs.getStamp());
+      Stamp held = StampFromWire(fs.getStamp());
+      if (mine < held) return Overtaken(kind, field_name(fields[i]), held, mine);
+    }
+  }
+  for (auto op : patch.getElements()) {
+    for (auto element : stored.getElements()) {
+      if (element.getField() != op.getField() || element.getElement() != op.getElement()) continue;
+      Stamp held = StampFromWire(element.getStamp());
+      if (mine < held) {
+        return Overtaken(kind, field_name(op.getField()) + " '" + element.getElement().cStr() + "'",
+                         held, mine);
+      }
     }
   }
   return Status::Ok();
+}
+
+Status StoreTxn::SetHlcHighWater(const Stamp& stamp) {
+  return txn_.Put(store_->tables_.meta, kMetaHlc, EncodeStamp(stamp));
+}
+
+Result<StoreTxn::Restamped> StoreTxn::RestampRecord(EntityKind kind, const Id& id, int64_t limit,
+                                                    const Stamp& stamp) {
+  CRM_ASSIGN_OR_RETURN(Record record, Get(kind, id));
+  capnp::MallocMessageBuilder copy;
+  copy.setRoot(record.stored());
+  auto stored = copy.getRoot<schema::StoredRecord>();
+  Restamped restamped;
+  auto later = [&](schema::Stamp::Reader s) { return s.getPhysical() > limit; };
+  for (auto field : stored.getFieldStamps()) {
+    if (!later(field.getStamp())) continue;
+    StampToWire(stamp, field.getStamp());
+    restamped.fields.push_back(field.getField());
+  }
+  for (auto element : stored.getElements()) {
+    if (!later(element.getStamp())) continue;
+    StampToWire(stamp, element.getStamp());
+    restamped.elements.emplace_back(element.getField(), element.getElement().cStr());
+  }
+  // (A stamp left unset stays unset: the record must stay the same bytes
+  // as elsewhere but for the stamps replaced.)
+  auto own = [&](schema::Stamp::Builder s, bool& flag) {
+    if (!later(s.asReader())) return;
+    StampToWire(stamp, s);
+    flag = true;
+  };
+  if (stored.hasCreated()) own(stored.getCreated(), restamped.written);
+  if (stored.hasUpdated()) own(stored.getUpdated(), restamped.written);
+  if (stored.hasDeleted()) own(stored.getDeleted(), restamped.deleted);
+  if (stored.hasErased()) own(stored.getErased(), restamped.erased);
+  CRM_RETURN_IF_ERROR(
+      txn_.Put(store_->tables_.records, RecordKey(kind, id), EncodePackedMessage(copy)));
+  return restamped;
+}
+
+Result<uint64_t> StoreTxn::LogLocal(schema::Change::Builder change) {
+  CRM_ASSIGN_OR_RETURN(uint64_t origin_seq, OriginSeqOf(store_->node_id_));
+  ++origin_seq;
+  IdToWire(store_->node_id_, change.initOrigin());
+  change.setOriginSeq(origin_seq);
+  CRM_ASSIGN_OR_RETURN(uint64_t seq, NextLogSeq());
+  CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.log, BigEndian64(seq),
+                               EncodeStruct(change.asReader(), Packing::kPacked)));
+  CRM_RETURN_IF_ERROR(SetOriginSeq(store_->node_id_, origin_seq));
+  CRM_RETURN_IF_ERROR(RaiseHlcHighWater(StampFromWire(change.getStamp())));
+  return seq;
 }
 
 Status StoreTxn::RaiseHlcHighWater(const Stamp& stamp) {

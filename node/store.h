@@ -297,6 +297,28 @@ class StoreTxn : public StoreView {
   // clock accepted; see HybridClock::Observe).
   Status RaiseHlcHighWater(const Stamp& stamp);
 
+  // For `crm-admin clock repair` only (node/clock_repair.h), which brings a
+  // store whose clock ran ahead back to the present:
+  // Sets the HLC high-water mark to `stamp`, lower than it was.
+  Status SetHlcHighWater(const Stamp& stamp);
+  // Replaces every stamp of record (kind, id) later than `limit` ms with
+  // `stamp`, the value untouched. Returns the ordinals of the fields and the
+  // (field, element) pairs whose stamp it replaced. kNotFound if no record.
+  struct Restamped {
+    std::vector<uint16_t> fields;
+    std::vector<std::pair<uint16_t, std::string>> elements;
+    bool written = false;  // its created or updated stamp (an event's own)
+    bool deleted = false;  // its tombstone's
+    bool erased = false;   // its erasure's
+    bool any() const {
+      return !fields.empty() || !elements.empty() || written || deleted || erased;
+    }
+  };
+  Result<Restamped> RestampRecord(EntityKind kind, const Id& id, int64_t limit, const Stamp& stamp);
+  // Logs `change`, made here, with the next origin seq, without merging it:
+  // its record already holds what it says (RestampRecord).
+  Result<uint64_t> LogLocal(schema::Change::Builder change);
+
   // Sets the version vector entry of `origin`.
   Status SetOriginSeq(const Id& origin, uint64_t seq);
   // Records which peer delivered log entry `seq` (ReadLog reports a null

@@ -283,6 +283,9 @@ void Pos::AddCommands(CLI::App& app) {
               st.getLastHubContact() ? FormatTime(st.getLastHubContact()) : "never",
               Text(st.getTimeZone()), Text(st.getCurrency()),
               st.getUnsentChanges() == 0 ? "yes" : "no, changes wait for the hub"));
+          if (st.getClockProblem().size() > 0) {
+            Print(fmt::format("writes are refused: {}\n", Text(st.getClockProblem())));
+          }
           if (st.getHubRefusal().size() > 0) {
             Print(fmt::format("the hub refuses this node: {}\n", Text(st.getHubRefusal())));
           }

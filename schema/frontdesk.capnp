@@ -275,6 +275,7 @@ struct NodeStatus {
   you @12 :Session;               # who asks (without the token)
   hubRejected @13 :UInt64;        # changes pushed from here the hub refused (quarantined) since this node started
   lastHubRejection @14 :Text;     # the hub's reason for the last of them
+  clockProblem @15 :Text;         # why writes are refused for this node's clock, if they are
 }
 
 struct Response {

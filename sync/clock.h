@@ -4,8 +4,16 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 
 namespace crm {
+
+// "2056-03-01 10:00:00 UTC", for messages about clocks.
+std::string FormatUtc(int64_t utc_ms);
+
+// A length of time in its largest whole unit, for messages: "30 years",
+// "5 days", "3 hours", "12 minutes", "61 seconds".
+std::string FormatSpan(int64_t ms);
 
 class Clock {
  public:

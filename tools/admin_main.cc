@@ -12,6 +12,8 @@
 //   crm-admin export sales --data DIR [--out CSV]  every sale, in the columns import reads
 //   crm-admin import clients --data DIR --file CSV clients by number, only what changed
 //   crm-admin export clients --data DIR [--out CSV] every client, in the columns import reads
+//   crm-admin clock show --data DIR         the store's newest stamp against this clock
+//   crm-admin clock repair --data DIR       brings stamps of a clock once set ahead back to now
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -25,9 +27,11 @@
 #include <filesystem>
 
 #include "node/audit.h"
+#include "node/clock_repair.h"
 #include "node/client_import.h"
 #include "node/csv.h"
 #include "node/private_file.h"
+#include "node/serve_lock.h"
 #include "node/importer.h"
 #include "node/local_time.h"
 #include "node/offices.h"
@@ -255,6 +259,20 @@ int main(int argc, char** argv) {
   export_clients->add_option("--data", data, "store directory")->required();
   export_clients->add_option("--out", export_out, "the CSV file (default: standard output)");
 
+  int64_t max_skew_ms = 60'000;
+  auto* clock_cmd = app.add_subcommand("clock", "a store's stamps against this machine's clock");
+  clock_cmd->require_subcommand(1);
+  auto* clock_show = clock_cmd->add_subcommand("show", "the newest stamp the store holds, and this clock");
+  clock_show->add_option("--data", data, "store directory")->required();
+  auto* clock_repair = clock_cmd->add_subcommand(
+      "repair",
+      "after a clock was set far ahead and then back: give every stamp in the future a stamp of "
+      "now, and log changes that carry those values to the hub (the node must be stopped)");
+  clock_repair->add_option("--data", data, "store directory")->required();
+  clock_repair->add_option("--max-skew-ms", max_skew_ms,
+                           "stamps further ahead of this clock count as in the future")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -286,11 +304,43 @@ int main(int argc, char** argv) {
         mapping.substr(eq + 1);
   }
   StoreOptions store_options;
-  store_options.dir = *node_id || *digest || *audit || *backup || *import || *exporting ? data : hub_data;
-  store_options.must_exist = *audit || *digest || *backup || *exporting;
+  store_options.dir =
+      *node_id || *digest || *audit || *backup || *import || *exporting || *clock_cmd ? data : hub_data;
+  store_options.must_exist = *audit || *digest || *backup || *exporting || *clock_cmd;
   StoreRuntime opened;
   if (Status s = opened.Open(store_options); !s.ok()) {
     return Fail(s);
+  }
+  if (*clock_show) {
+    auto view = opened.store->Read();
+    if (!view.ok()) return Fail(view.status());
+    auto newest = view->HlcHighWater();
+    if (!newest.ok()) return Fail(newest.status());
+    const Stamp high_water = *newest;
+    const int64_t now = opened.wall.NowMillis();
+    fmt::print("newest stamp  {}\nthis clock    {}\n", FormatUtc(high_water.physical), FormatUtc(now));
+    if (high_water.physical - now > max_skew_ms) {
+      fmt::print("the store's stamps run {} ahead of this clock: if the clock is right, stop the "
+                 "node and run crm-admin clock repair --data {}\n",
+                 FormatSpan(high_water.physical - now), data);
+    }
+    return 0;
+  }
+  if (*clock_repair) {
+    auto serving = ServeLock::Take(data, "crm-admin clock repair");
+    if (!serving.ok()) return Fail(serving.status());
+    auto repaired = RepairClock(*opened.store, *opened.writer, opened.wall, max_skew_ms);
+    if (!repaired.ok()) return Fail(repaired.status());
+    if (repaired->records == 0 && repaired->high_water_before == repaired->high_water_after) {
+      fmt::print("nothing to repair: no stamp lies more than {} ahead of this clock ({})\n",
+                 FormatSpan(max_skew_ms), FormatUtc(opened.wall.NowMillis()));
+      return 0;
+    }
+    fmt::print("newest stamp was {}, now {}\n{} records brought back to the present; {} changes "
+               "logged to carry their values to the hub\n",
+               FormatUtc(repaired->high_water_before.physical),
+               FormatUtc(repaired->high_water_after.physical), repaired->records, repaired->changes);
+    return 0;
   }
   if (*backup) {
     if (Status s = opened.store->Backup(backup_dir); !s.ok()) return Fail(s);

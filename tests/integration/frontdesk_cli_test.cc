@@ -344,6 +344,24 @@ TEST_CASE("a store keeps the office code it was made for: serving it as another 
   CHECK(receipt.substr(0, 4) == "LON-");
 }
 
+TEST_CASE("crm-admin clock shows a store's newest stamp and repairs only a stopped node's store",
+          "[integration][frontdesk][clock]") {
+  Office office;
+  office.SetUpDesk();
+  std::string data = (office.dir() / "data").string();
+  RunResult busy = testing::Run({CRM_ADMIN, "clock", "repair", "--data", data}, "", {}, office.dir());
+  CHECK(busy.exit_code == 1);
+  CHECK_THAT(busy.err, Catch::Contains("served already by crm-node"));
+  CHECK(office.Stop(SIGTERM) == 0);
+  RunResult shown = testing::Run({CRM_ADMIN, "clock", "show", "--data", data}, "", {}, office.dir());
+  CHECK(shown.exit_code == 0);
+  CHECK_THAT(shown.out, Catch::Contains("newest stamp"));
+  CHECK_THAT(shown.out, Catch::Contains("this clock"));
+  RunResult nothing = testing::Run({CRM_ADMIN, "clock", "repair", "--data", data}, "", {}, office.dir());
+  CHECK(nothing.exit_code == 0);
+  CHECK_THAT(nothing.out, Catch::Contains("nothing to repair"));
+}
+
 TEST_CASE("exports and reports that hold clients are written readable by their owner only",
           "[integration][frontdesk]") {
   Office office;

@@ -16,6 +16,8 @@
 #include <thread>
 
 #include "node/audit.h"
+#include "node/clock_repair.h"
+#include "sync/change_builder.h"
 #include "sync/codec.h"
 #include "sync/wire.h"
 #include "tests/support/temp_dir.h"
@@ -145,6 +147,31 @@ class Desk {
 
   Reply Card(const std::string& session, const Id& client) {
     return Call(session, [&](Request::Builder r) { IdToWire(client, r.initGetClientCard()); });
+  }
+
+  // As a restarted node: the clock restored from the store's high-water
+  // mark, sessions gone (the admin logs in again).
+  void Restart() {
+    OfficeConfig office = desk_->office();
+    desk_.reset();
+    auto view = store_->Read();
+    REQUIRE(view.ok());
+    auto high_water = view->HlcHighWater();
+    REQUIRE(high_water.ok());
+    hlc_ = std::make_unique<HybridClock>(wall_, store_->node_id(), 60'000);
+    hlc_->Restore(*high_water);
+    desk_ = std::make_unique<FrontDesk>(*store_, *writer_, wall_, *hlc_, office);
+    admin_ = Login("admin", "admin-password");
+  }
+
+  // Renames a client (firstName only).
+  Reply Rename(const std::string& session, const Id& client, const std::string& first) {
+    return Call(session, [&](Request::Builder r) {
+      auto save = r.initSaveClient();
+      IdToWire(client, save.initId());
+      save.initClient().setFirstName(first);
+      save.initFields(1).set(0, "firstName");
+    });
   }
 
   const std::string& admin() const { return admin_; }
@@ -335,6 +362,96 @@ TEST_CASE(
   REQUIRE(session.ok());
   CHECK(session->Root<Response>().isSession());
   CHECK(logged_in.thread != std::this_thread::get_id());
+}
+
+TEST_CASE("a node whose clock was set ahead and back refuses writes, and crm-admin clock repair brings it back",
+          "[node][frontdesk][clock]") {
+  Desk d;
+  Id anna = d.AddClient(d.admin(), "Anna", "Smith", "020 7946 0958");
+  const int64_t thirty_years = int64_t{30} * 365 * 86'400'000;
+  d.wall().Set(kNoon + thirty_years);
+  std::string admin = d.Login("admin", "admin-password");  // the jump ended the session
+  auto ahead = d.Rename(admin, anna, "Anya");  // stamped 2056: nobody here can tell yet
+  INFO(ahead.error());
+  REQUIRE(ahead.ok());
+
+  // The clock is set right: writes would still be stamped 2056 and beat
+  // everyone, so they are refused, saying what to do; reads go on.
+  d.wall().Set(kNoon + 60'000);
+  auto refused = d.Rename(admin, anna, "Ann");
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.code() == schema::ErrorCode::UNAVAILABLE);
+  CHECK_THAT(refused.error(), Catch::Contains("crm-admin clock repair"));
+  CHECK_THAT(refused.error(), Catch::Contains("as late as 2056-"));
+  auto card = d.Card(admin, anna);
+  REQUIRE(card.ok());
+  CHECK(std::string(card.get().getCard().getClient().getFirstName().cStr()) == "Anya");
+  auto status = d.Call(admin, [](Request::Builder r) { r.setStatus(); });
+  REQUIRE(status.ok());
+  CHECK_THAT(std::string(status.get().getStatus().getClockProblem().cStr()),
+             Catch::Contains("crm-admin clock repair"));
+
+  // The way out: the future stamps become stamps of now, the edit is kept
+  // and logged again at that stamp, and the node writes again.
+  auto repaired = RepairClock(d.store(), d.writer(), d.wall(), 60'000);
+  REQUIRE(repaired.ok());
+  CHECK(repaired->records == 1);
+  CHECK(repaired->changes == 1);
+  CHECK(repaired->high_water_after.physical <= kNoon + 60'000);
+  d.Restart();
+  {
+    auto view = d.store().Read();
+    REQUIRE(view.ok());
+    auto last = view->ReadLog(*view->LastSeq(), 1);
+    REQUIRE(last.ok());
+    REQUIRE(last->size() == 1);
+    auto change = last->front().change();
+    CHECK(IdFromWire(change.getId()) == anna);
+    CHECK(change.getStamp().getPhysical() <= kNoon + 60'000);
+    CHECK(std::string(change.getPatch().getRecord().getAs<schema::Client>().getFirstName().cStr()) ==
+          "Anya");
+  }
+  auto after = d.Card(d.admin(), anna);
+  CHECK(std::string(after.get().getCard().getClient().getFirstName().cStr()) == "Anya");
+  REQUIRE(d.Rename(d.admin(), anna, "Ann").ok());
+  auto renamed = d.Card(d.admin(), anna);
+  CHECK(std::string(renamed.get().getCard().getClient().getFirstName().cStr()) == "Ann");
+  auto again = RepairClock(d.store(), d.writer(), d.wall(), 60'000);
+  REQUIRE(again.ok());
+  CHECK(again->records == 0);
+}
+
+TEST_CASE("a write that loses to a newer value held here says so instead of saved",
+          "[node][frontdesk][clock]") {
+  Desk d;
+  Id anna = d.AddClient(d.admin(), "Anna", "Smith", "020 7946 0958");
+  // Another office's edit, stamped an hour ahead of this node's clock (too
+  // far for this clock to follow it), arrives from the hub.
+  const Id elsewhere{0xE15E, 1};
+  ChangeMessage remote =
+      ChangeMessage::Patch(EntityKind::CLIENT, anna, Stamp{kNoon + 3'600'000, 0, elsewhere}, Id{});
+  remote.record<schema::Client>().setFirstName("Anne");
+  REQUIRE(remote.Set("firstName").ok());
+  IdToWire(elsewhere, remote.change().initOrigin());
+  remote.change().setOriginSeq(1);
+  REQUIRE(d.writer().Run([&](StoreTxn& txn) { return txn.Apply(remote.change().asReader()).status(); }).ok());
+
+  auto lost = d.Rename(d.admin(), anna, "Annie");
+  REQUIRE_FALSE(lost.ok());
+  CHECK(lost.code() == schema::ErrorCode::CONFLICT);
+  CHECK(lost.error_field() == "firstName");
+  CHECK_THAT(lost.error(), Catch::Contains("not saved"));
+  CHECK_THAT(lost.error(), Catch::Contains("after this node's clock"));
+  auto card = d.Card(d.admin(), anna);
+  CHECK(std::string(card.get().getCard().getClient().getFirstName().cStr()) == "Anne");
+  // Another field is not held by that edit: saved as usual.
+  auto other = d.Call(d.admin(), [&](Request::Builder r) {
+    auto save = r.initSaveClient();
+    IdToWire(anna, save.initId());
+    save.initClient().setLastName("Smythe");
+    save.initFields(1).set(0, "lastName");
+  });
+  CHECK(other.ok());
 }
 
 TEST_CASE("sessions expire after the idle time", "[node][frontdesk][auth]") {
