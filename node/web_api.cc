@@ -42,6 +42,32 @@ std::string CookieHeader(const std::string& token) {
   return fmt::format("{}={}; Path=/; HttpOnly; Secure; SameSite=Strict", kSessionCookie, token);
 }
 
+// Whether `body` nests brackets deeper than `max_depth` (brackets inside
+// JSON strings do not count). One pass without recursion or allocation, so
+// it can run before any parser: nlohmann::json's copies and dump and capnp's
+// decoder recurse once per level, and 100,000 levels overflow the stack.
+bool NestedDeeperThan(std::string_view body, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // an escaped quote does not end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
 // A request from another site (a page elsewhere posting to the node) must
 // not ride on the cookie: SameSite=Strict keeps it away, and the Origin, when
 // the browser sends one, must be this server.
@@ -85,6 +111,11 @@ void WebApi::AddRoute(std::string prefix, WebRoute route) {
 
 WebResponse WebApi::Handle(const WebRequest& request) {
   try {
+    // Before anything parses the body, whatever the route.
+    if (NestedDeeperThan(request.body, kMaxBodyNesting)) {
+      return WebError(Status::InvalidArgument(
+          "body", fmt::format("the body is nested deeper than {}", kMaxBodyNesting)));
+    }
     if (!request.path.starts_with("/api/")) {
       if (request.method != "GET" && request.method != "HEAD") {
         return WebError(Status::InvalidArgument("method", "pages are read with GET"));

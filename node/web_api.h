@@ -29,6 +29,10 @@ struct WebAsset {
 // only for a logged-in user, who is passed in.
 using WebRoute = std::function<WebResponse(const WebRequest&, const SessionUser&)>;
 
+// How deep a request body may nest arrays and objects. A deeper one is
+// refused (400, field "body") before any parser sees it, on every route.
+inline constexpr int kMaxBodyNesting = 64;
+
 // The name of the session cookie.
 inline constexpr std::string_view kSessionCookie = "crm_session";
 
@@ -46,7 +50,8 @@ class WebApi {
   void AddRoute(std::string prefix, WebRoute route);
 
   // Answers one HTTP request: a page file, login/logout, an operation of the
-  // front-desk API, or an added route. Never throws. Thread-safe.
+  // front-desk API, or an added route; a body nested deeper than
+  // kMaxBodyNesting is refused first. Never throws. Thread-safe.
   WebResponse Handle(const WebRequest& request);
 
  private:

@@ -217,5 +217,42 @@ TEST_CASE("web requests that are malformed, foreign or above the role get a clea
   }
 }
 
+TEST_CASE("a body nested too deep is refused before anything parses it, and the API answers on",
+          "[web]") {
+  Browser browser;
+  // 100,000 brackets (200 KB with their closers) once crashed the server
+  // from any route, without a session: the JSON was parsed and written out
+  // again recursively before the session was checked.
+  std::string deep_array = std::string(100'000, '[') + std::string(100'000, ']');
+  std::string deep_object;
+  for (int i = 0; i < 50'000; ++i) deep_object += "{\"a\":";
+  for (const char* path :
+       {"/api/status", "/api/login", "/api/logout", "/api/findClients", "/api/extra/thing"}) {
+    for (const std::string* body : {&deep_array, &deep_object}) {
+      WebResponse refused = browser.Send("POST", path, *body);
+      CHECK(refused.status == 400);
+      CHECK(Body(refused)["error"]["field"] == "body");
+      CHECK(Body(refused)["error"]["message"] == "the body is nested deeper than 64");
+    }
+  }
+  // Brackets inside strings are text, however many, even after an escaped
+  // quote: the operation's own refusal (not an id), not a nesting one.
+  std::string quoted = "\"\\\"" + std::string(100'000, '[') + "\"";
+  WebResponse text = browser.Send("POST", "/api/getClientCard", quoted);
+  CHECK(text.status == 400);
+  CHECK(Body(text)["error"]["field"] == "getClientCard");
+  // 64 levels are within the bound and reach the operation, which refuses
+  // the shape instead.
+  REQUIRE(browser.LogIn("admin", "admin-password").status == 200);
+  WebResponse shallow =
+      browser.Send("POST", "/api/findClients", std::string(64, '[') + std::string(64, ']'));
+  CHECK(shallow.status == 400);
+  CHECK(Body(shallow)["error"]["field"] == "findClients");
+  CHECK(Body(browser.Send("POST", "/api/findClients", std::string(65, '[')))["error"]["field"] ==
+        "body");
+  // And the API goes on answering.
+  CHECK(browser.Send("POST", "/api/status").status == 200);
+}
+
 }  // namespace
 }  // namespace crm
