@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -455,20 +456,21 @@ TEST_CASE("every answer carries the security headers and the handler sees the pe
 TEST_CASE("stopping with answers still to come answers 503, and the late answers are dropped",
           "[web]") {
   std::mutex mutex;
-  std::vector<WebRespond> held;
-  auto started = WebServer::Start(Options("127.0.0.1:0"), [&](WebRequest, WebRespond respond) {
-    std::lock_guard lock(mutex);
-    held.push_back(std::move(respond));
-  });
+  std::map<std::string, WebRespond> held;  // by path: connection i asks for "/i"
+  auto started =
+      WebServer::Start(Options("127.0.0.1:0"), [&](WebRequest request, WebRespond respond) {
+        std::lock_guard lock(mutex);
+        held.emplace(request.path, std::move(respond));
+      });
   REQUIRE(started.ok());
   std::unique_ptr<WebServer> server = std::move(started).value();
   int port = PortOf(server->endpoint());
   std::vector<std::unique_ptr<Connection>> waiting;
   for (int i = 0; i < 5; ++i) {
     waiting.push_back(std::make_unique<Connection>(port));
-    REQUIRE(waiting.back()->Send(HttpRequest("GET", "/", port)));
+    REQUIRE(waiting.back()->Send(HttpRequest("GET", "/" + std::to_string(i), port)));
   }
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < 500; ++i) {
     {
       std::lock_guard lock(mutex);
       if (held.size() == 5) break;
@@ -479,7 +481,8 @@ TEST_CASE("stopping with answers still to come answers 503, and the late answers
   {
     std::lock_guard lock(mutex);
     REQUIRE(held.size() == 5);
-    held[0](WebResponse{200, "text/plain", "in time", {}});
+    held["/0"](WebResponse{200, "text/plain", "in time", {}});
+    held.erase("/0");
   }
   std::optional<Reply> in_time = waiting[0]->Read();
   REQUIRE(in_time);
@@ -492,7 +495,7 @@ TEST_CASE("stopping with answers still to come answers 503, and the late answers
     if (reply) CHECK(reply->status == 503);  // or the connection was closed
   }
   // The answers that come after the stop go nowhere, and harm nothing.
-  for (size_t i = 1; i < held.size(); ++i) held[i](WebResponse{200, "text/plain", "late", {}});
+  for (auto& [path, respond] : held) respond(WebResponse{200, "text/plain", "late", {}});
   server->Stop();
   server.reset();
   held.clear();
