@@ -156,8 +156,12 @@ int Serve(const HubFlags& flags) {
     AddDashboardRoutes(*web_api, *hq.store,
                        [hub, store, clock] { return HubStatus(*hub, *store, *clock); });
     WebApi* api = web_api.get();
-    auto started = WebServer::Start(
-        flags.web, [api](const WebRequest& request) { return api->Handle(request); });
+    WebServerOptions web_options = flags.web;
+    web_options.log = [](std::string_view line) { spdlog::warn("web: {}", line); };
+    auto started =
+        WebServer::Start(std::move(web_options), [api](WebRequest request, WebRespond respond) {
+          api->Handle(std::move(request), std::move(respond));
+        });
     if (!started.ok()) return Fail(started.status());
     web = std::move(started).value();
     spdlog::info("managers' dashboard on {}", web->endpoint());
@@ -173,6 +177,9 @@ int Serve(const HubFlags& flags) {
     }
   }
   if (web) web->Stop();
+  // Writes the dashboard's desk queued run on its behalf: finish them while
+  // it is alive (it goes before the writer does).
+  if (desk) (void)hq.writer->Run([](StoreTxn&) { return Status::Ok(); });
   (*server)->Stop();
   return 0;
 }
@@ -320,6 +327,8 @@ int main(int argc, char** argv) {
                  "PEM certificate: serve the dashboard over HTTPS");
   app.add_option("--web-key", flags.web.key_file, "PEM private key of --web-cert");
   app.add_option("--web-endpoint-file", flags.web_endpoint_file, "write the dashboard's URL here");
+  app.add_option("--web-name", flags.web.names,
+                 "a name browsers use for the dashboard besides localhost and 127.x (repeatable)");
   app.add_option("--desk-currency", flags.desk.currency,
                  "ISO 4217 currency of the dashboard's front desk (merges, conflicts)")
       ->capture_default_str();

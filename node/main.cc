@@ -193,7 +193,12 @@ int Serve(const NodeFlags& flags) {
   if (!flags.web.listen.empty()) {
     web_api = std::make_unique<WebApi>(*node.desk, FrontDeskAssets(), "/index.html");
     WebApi* api = web_api.get();
-    auto started = WebServer::Start(flags.web, [api](const WebRequest& request) { return api->Handle(request); });
+    WebServerOptions web_options = flags.web;
+    web_options.log = [](std::string_view line) { spdlog::warn("web: {}", line); };
+    auto started =
+        WebServer::Start(std::move(web_options), [api](WebRequest request, WebRespond respond) {
+          api->Handle(std::move(request), std::move(respond));
+        });
     if (!started.ok()) return Fail(started.status());
     web = std::move(started).value();
     spdlog::info("browser front desk on {}", web->endpoint());
@@ -268,6 +273,8 @@ int main(int argc, char** argv) {
   app.add_option("--web-cert", flags.web.cert_file, "PEM certificate: serve the browser front desk over HTTPS");
   app.add_option("--web-key", flags.web.key_file, "PEM private key of --web-cert");
   app.add_option("--web-endpoint-file", flags.web_endpoint_file, "write the browser front desk's URL here");
+  app.add_option("--web-name", flags.web.names,
+                 "a name browsers use for the front desk besides localhost and 127.x (repeatable)");
   auto* serve = app.add_subcommand("serve", "serve the front desk");
 
   std::string login = "admin";

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,10 @@ struct WebAsset {
 // only for a logged-in user, who is passed in.
 using WebRoute = std::function<WebResponse(const WebRequest&, const SessionUser&)>;
 
+// How deep a request body may nest arrays and objects. A deeper one is
+// refused (400, field "body") before any parser sees it, on every route.
+inline constexpr int kMaxBodyNesting = 64;
+
 // The name of the session cookie.
 inline constexpr std::string_view kSessionCookie = "crm_session";
 
@@ -45,22 +50,34 @@ class WebApi {
   // `route`. REQUIRES: called before serving.
   void AddRoute(std::string prefix, WebRoute route);
 
-  // Answers one HTTP request: a page file, login/logout, an operation of the
-  // front-desk API, or an added route. Never throws. Thread-safe.
-  WebResponse Handle(const WebRequest& request);
+  // Answers one HTTP request through `respond`: a page file, login/logout,
+  // an operation of the front-desk API, or an added route; a body nested
+  // deeper than kMaxBodyNesting is refused first. Pages, refusals and added
+  // routes answer on the calling thread; operations go to
+  // FrontDesk::HandleAsync (with the peer's address as the Caller) and
+  // answer from wherever the desk does, a write from the writer's thread
+  // once durable. `respond` is called exactly once and may be called after
+  // this WebApi is gone. Never throws. Thread-safe.
+  void Handle(WebRequest request, WebRespond respond);
+
+  // Handle, waiting for the answer (for tests and the fuzzer).
+  WebResponse HandleAndWait(WebRequest request);
 
  private:
-  WebResponse Operation(const WebRequest& request, std::string_view name);
-  WebResponse Login(const WebRequest& request);
-  WebResponse Logout(const WebRequest& request);
-  // The answer to `request_bytes` from the desk, as JSON with its status.
-  WebResponse Answer(const std::string& request_bytes, std::string* session_token);
+  // The answer when it is ready now, or nullopt once `respond` was handed
+  // to the desk.
+  std::optional<WebResponse> Route(const WebRequest& request, WebRespond& respond);
+  std::optional<WebResponse> Operation(const WebRequest& request, std::string_view name,
+                                       WebRespond& respond);
+  std::optional<WebResponse> Login(const WebRequest& request, WebRespond& respond);
+  std::optional<WebResponse> Logout(const WebRequest& request, WebRespond& respond);
 
   FrontDesk& desk_;
   std::vector<WebAsset> assets_;
   std::string index_;
   std::vector<std::pair<std::string, WebRoute>> routes_;
-  std::unique_ptr<MessageJson> json_;
+  // Shared with the desk's replies, which may come after this is gone.
+  std::shared_ptr<const MessageJson> json_;
 };
 
 // {"error": {"code", "field", "message"}} with the HTTP status of its code.

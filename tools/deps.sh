@@ -14,7 +14,7 @@ crm_packages=(
   libphonenumber-dev libprotobuf-dev libicu-dev
   libzstd-dev nlohmann-json3-dev
   libsqlite3-dev sqlite3
-  libcpp-httplib-dev
+  libmicrohttpd-dev libcpp-httplib-dev
   libgoogle-perftools-dev
   clang libclang-rt-14-dev
 )

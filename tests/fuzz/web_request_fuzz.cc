@@ -52,7 +52,7 @@ struct Browser {
         {"content-type", "application/json"},
         {"idempotency-key", crm::Id::Generate(node.runtime.wall.NowMillis()).ToString()}};
     if (!with_cookie.empty()) request.headers["cookie"] = with_cookie;
-    return api->Handle(request);
+    return api->HandleAndWait(std::move(request));
   }
 };
 
