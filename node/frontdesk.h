@@ -82,8 +82,9 @@ class FrontDesk {
   // is called once with the response, on the calling thread for everything
   // but a write and a login; for a write on the writer's thread once it is
   // durable; for a login on one of the desk's login threads, since it hashes
-  // a password (slow on purpose). So `reply` must be quick and must not
-  // throw. Thread-safe.
+  // a password (slow on purpose). A sale that carries a manager's approval
+  // has the approver's password checked on a login thread too, then goes to
+  // the writer. So `reply` must be quick and must not throw. Thread-safe.
   void HandleAsync(std::string_view request_bytes, Reply reply, const Caller& caller = {});
 
   // Creates the first administrator. kAlreadyExists if any user exists.
@@ -121,6 +122,13 @@ class FrontDesk {
   AuditEvent AuditOf(const SessionUser& user, std::string action) const;
   // Appends `event` to the audit log in a transaction of its own, soon.
   void AuditLater(AuditEvent event);
+  // The user who approves `seller`'s request `request_id` at the till, if
+  // `approval` holds their right password and they are active; otherwise
+  // kPermissionDenied (field "approval"), audited with the caller's address.
+  // Hashes the password (slow on purpose): never on the writer's thread.
+  // Defined in frontdesk_approval.cc.
+  Result<SessionUser> CheckApproval(const SessionUser& seller, const Id& request_id,
+                                    schema::Approval::Reader approval, const Caller& caller);
 
   Store& store_;
   Writer& writer_;

@@ -22,6 +22,9 @@ struct Context {
 
 inline std::string Str(capnp::Text::Reader text) { return std::string(text.cStr(), text.size()); }
 
+// "a cashier", "an office manager" ...
+const char* RoleName(schema::Role role);
+
 // The highest unit price of a product or a sale line, in minor units: 100
 // million in major units.
 constexpr int64_t kMaxUnitPrice = 10'000'000'000;
@@ -93,8 +96,11 @@ Status GetClientCard(Context& ctx, const StoreView& view, const Id& client,
 Status SaveClient(Context& ctx, StoreTxn& txn, schema::SaveClient::Reader args,
                   schema::Response::Builder response);
 
+// `approver`: the user whose approval came with the sale, its password
+// checked (FrontDesk::CheckApproval), or null. A line beyond the seller's
+// limits at the till (node/till_limits.h) needs it, within the approver's.
 Status RecordSale(Context& ctx, StoreTxn& txn, schema::NewSale::Reader args,
-                  schema::Response::Builder response);
+                  const SessionUser* approver, schema::Response::Builder response);
 Status GetSale(Context& ctx, const StoreView& view, std::string_view receipt_or_id,
                schema::Response::Builder response);
 Status RefundSale(Context& ctx, StoreTxn& txn, schema::NewRefund::Reader args,

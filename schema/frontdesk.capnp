@@ -131,6 +131,15 @@ struct NewSale {
   payments @2 :List(Records.PaymentPart);
   campaignCode @3 :Text;
   channel @4 :Text;               # default "store"
+  approval @5 :Approval;          # a manager's, for prices or discounts beyond the seller's limit
+}
+
+# A user who approves one operation at the till by giving their own login and
+# password (docs/frontdesk.md, "Limits at the till"). The password is checked
+# and forgotten: it is in no log, no audit entry and no remembered answer.
+struct Approval {
+  login @0 :Text;
+  password @1 :Text;
 }
 
 struct NewRefund {
@@ -225,6 +234,7 @@ struct SaleEntry {
   id @0 :Id;
   sale @1 :Records.Sale;
   refunded @2 :Int64;             # minor units refunded so far
+  approvedBy @3 :Text;            # the login of the user who approved the sale, if one did
 }
 
 struct RefundEntry { id @0 :Id; refund @1 :Records.Refund; }
