@@ -793,7 +793,7 @@ function startSale(client) {
     const cash = moneyOf(tendered, cur, 'Cash received');
     // A price or discount beyond the cashier's limit asks for a manager's
     // approval, then the sale goes again with it (a new action: a new key).
-    let answer, approval = null;
+    let answer, approval = null, reason = '';
     for (;;) {
       try {
         answer = await record(approval ? {...payload, approval} : payload);
@@ -803,7 +803,10 @@ function startSale(client) {
         const message = e.message;
         blame(e, rows, pays);
         e.message = message;
-        approval = await askApproval(message);
+        // Why the sale needs it stays; a refused approval says why beside it.
+        const refusedApproval = /^approval/.test(e.field || '');
+        if (!refusedApproval) reason = message;
+        approval = await askApproval(reason, refusedApproval ? message : '');
         if (!approval) throw e;  // cancelled: the refusal stays on the form
       }
     }
@@ -924,14 +927,16 @@ function blame(error, rows, pays) {
 // True for a refusal that a manager's approval may lift: a line's price or
 // discount beyond the seller's limit, or an approval that did not pass.
 function needsApproval(error) {
-  return error.code === 'permissionDenied' &&
-    (error.field === 'approval' || /^lines\[\d+\]\.(unitPrice|discount)$/.test(error.field || ''));
+  const field = error.field || '';
+  return /^approval(\.|$)/.test(field) ||
+    (error.code === 'permissionDenied' && /^lines\[\d+\]\.(unitPrice|discount)$/.test(field));
 }
 
-// Asks for a manager's login and password for one sale, saying `reason`.
+// Asks for a manager's login and password for one sale, saying `reason`
+// (and `problem`, what was wrong with the last approval, if anything).
 // Resolves with {login, password}, or null if cancelled. The password is
 // kept nowhere: the dialog goes once answered.
-function askApproval(reason) {
+function askApproval(reason, problem) {
   return new Promise((resolve) => {
     const login = h('input', {id: 'approval-login', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false'});
     const password = h('input', {id: 'approval-password', type: 'password', autocomplete: 'off'});
@@ -964,6 +969,7 @@ function askApproval(reason) {
       resolve(answer);
     });
     document.body.append(dialog);
+    showError(box, problem ? {message: problem} : null);
     dialog.showModal();
     focusOn(login);
   });
