@@ -14,6 +14,8 @@
 #include <unordered_map>
 
 #include "node/audit.h"
+#include "node/login_guard.h"
+#include "node/password.h"
 #include "node/store.h"
 #include "node/thread_pool.h"
 #include "node/writer.h"
@@ -34,9 +36,12 @@ struct OfficeConfig {
   std::string time_zone = "Europe/London";  // IANA
   size_t max_file_bytes = 10u << 20;
   int64_t session_idle_ms = 12 * 3600 * 1000;
-  int password_iterations = 600'000;
-  // Threads that answer logins (see FrontDesk::HandleAsync).
+  PasswordCost password_cost;  // of new password hashes (Argon2id)
+  // Threads that answer logins (see FrontDesk::HandleAsync), and how many
+  // logins may wait for them before more are refused at once.
   int login_threads = 2;
+  size_t max_waiting_logins = 64;
+  LoginGuardOptions login_guard;
 
   // kInvalidArgument naming the first bad setting.
   Status Validate() const;
@@ -122,6 +127,17 @@ class FrontDesk {
   // Appends `event` to the audit log in a transaction of its own, soon.
   void AuditLater(AuditEvent event);
 
+  // Logins (node/frontdesk_login.cc). The answer to a login refused before
+  // its password is checked (too many failures, a locked login, too many
+  // logins waiting), or "" if it may go to a login thread. Cheap.
+  std::string ScreenLogin(schema::Request::Reader request, const Id& request_id,
+                          const Caller& caller);
+  // Checks the password (slow on purpose) and opens a session. On a login
+  // thread.
+  std::string Login(schema::Request::Reader request, const Id& request_id, const Caller& caller);
+  // Lifts the lock of a login (an admin's request).
+  Status UnlockLogin(StoreTxn& txn, const SessionUser& admin, std::string_view login);
+
   Store& store_;
   Writer& writer_;
   Clock& wall_;
@@ -131,6 +147,11 @@ class FrontDesk {
 
   std::mutex sessions_mutex_;
   std::unordered_map<std::string, SessionUser> sessions_;  // GUARDED_BY(sessions_mutex_)
+
+  LoginGuard guard_;
+  // A hash of nothing anyone types, checked for a login that does not exist
+  // so that it takes as long as one that does.
+  const std::string decoy_hash_;
 
   // Answers logins. Last: its threads finish the logins queued, which use
   // everything above, before the rest goes.

@@ -22,6 +22,12 @@ struct Context {
 
 inline std::string Str(capnp::Text::Reader text) { return std::string(text.cStr(), text.size()); }
 
+// An encoded error Response to `request_id` (null: none) for `status`, with
+// its error code, or `code_override` if `use_override`.
+std::string ErrorResponse(const Id& request_id, const Status& status,
+                          schema::ErrorCode code_override = schema::ErrorCode::INTERNAL,
+                          bool use_override = false);
+
 // The highest unit price of a product or a sale line, in minor units: 100
 // million in major units.
 constexpr int64_t kMaxUnitPrice = 10'000'000'000;

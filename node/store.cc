@@ -28,6 +28,7 @@ constexpr std::string_view kMetaAwaitingOwnHistory = "awaiting_own_history";
 constexpr std::string_view kMetaHlc = "hlc";
 constexpr std::string_view kMetaLogFloor = "log_floor";
 constexpr std::string_view kMetaOfficeCode = "office_code";
+constexpr std::string_view kMetaLoginLockPrefix = "login_lock/";
 // After the delivering peer's id in log_source: the entry is held back.
 constexpr char kHeldBackMark = 'H';
 constexpr std::string_view kMetaVersionPrefix = "vv/";
@@ -334,6 +335,13 @@ Result<bool> StoreView::AwaitingOwnHistory() const {
   if (flag.ok()) return true;
   if (flag.status().code() == StatusCode::kNotFound) return false;
   return flag.status();
+}
+
+Result<std::optional<std::string>> StoreView::LoginLock(std::string_view key) const {
+  auto lock = txn_.Get(store_->tables_.meta, std::string(kMetaLoginLockPrefix) + std::string(key));
+  if (lock.ok()) return std::optional<std::string>(std::string(*lock));
+  if (lock.status().code() == StatusCode::kNotFound) return std::optional<std::string>();
+  return lock.status();
 }
 
 Result<std::string> StoreView::OfficeCode() const {
@@ -1085,6 +1093,19 @@ Status StoreTxn::SetAwaitingOwnHistory(bool awaiting) {
   if (awaiting) return txn_.Put(store_->tables_.meta, kMetaAwaitingOwnHistory, "1");
   Status deleted = txn_.Delete(store_->tables_.meta, kMetaAwaitingOwnHistory);
   return deleted.code() == StatusCode::kNotFound ? Status::Ok() : deleted;
+}
+
+Status StoreTxn::LockLogin(std::string_view key, std::string_view reason) {
+  return txn_.Put(store_->tables_.meta, std::string(kMetaLoginLockPrefix) + std::string(key),
+                  reason);
+}
+
+Result<bool> StoreTxn::UnlockLogin(std::string_view key) {
+  Status deleted =
+      txn_.Delete(store_->tables_.meta, std::string(kMetaLoginLockPrefix) + std::string(key));
+  if (deleted.code() == StatusCode::kNotFound) return false;
+  CRM_RETURN_IF_ERROR(deleted);
+  return true;
 }
 
 Status StoreTxn::SetOfficeCode(std::string_view code) {

@@ -235,6 +235,9 @@ class StoreView {
   // What the last append left as the head of the audit log (empty if none).
   Result<std::string> AuditHead() const;
 
+  // Why login `key` (LoginKey, node/login_guard.h) is locked, if it is.
+  Result<std::optional<std::string>> LoginLock(std::string_view key) const;
+
   // The office code this store serves as, fixed the first time a server ran
   // on it (see StoreTxn::SetOfficeCode); "" if none ran yet.
   Result<std::string> OfficeCode() const;
@@ -331,6 +334,11 @@ class StoreTxn : public StoreView {
   // Appends a change this node refused to the log, marked held back (see
   // LogEntry::held_back), delivered by `source`. Returns its log seq.
   Result<uint64_t> LogHeldBack(schema::Change::Reader change, const Id& source);
+
+  // Locks login `key` (LoginKey) with the reason, until UnlockLogin.
+  Status LockLogin(std::string_view key, std::string_view reason);
+  // Lifts the lock of login `key`; false if it was not locked.
+  Result<bool> UnlockLogin(std::string_view key);
 
   // Records the office code the store serves as (receipt numbers and every
   // record's office say it, and the hub checks it against the office's

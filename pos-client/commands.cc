@@ -1004,6 +1004,14 @@ void Pos::AddCommands(CLI::App& app) {
     }, true);
     if (reply && !settings_.json) Print(fmt::format("User {} created\n", str("login")));
   });
+  auto* user_unlock = user->add_subcommand(
+      "unlock", "lift the lock of a login that failed too many times in a row (admin)");
+  user_unlock->add_option("login", str("unlock_login"), "login")->required();
+  user_unlock->callback([this, str] {
+    auto reply = Send([&](schema::Request::Builder r) { r.setUnlockLogin(str("unlock_login")); },
+                      true);
+    if (reply && !settings_.json) Print(fmt::format("{} may log in again\n", str("unlock_login")));
+  });
 
   app.add_subcommand("shell", "interactive front desk: type commands, 'exit' to leave")
       ->callback([this] { exit_code_ = Shell(); });

@@ -48,6 +48,7 @@ struct Request {
     eraseClient @25 :Id;
     listConflicts @26 :Void;
     saveDeal @27 :SaveDeal;
+    unlockLogin @28 :Text;   # lifts the lock of a login that failed too often (an admin)
   }
 }
 
