@@ -59,6 +59,12 @@ struct Caller {
   std::string address;
 };
 
+// After a refund from another node is applied (StoreReplica::SetAfterApply):
+// notes its sale as an anomaly for managers if the sale's refunds now exceed
+// what it sold, as two offices refunding it while apart can do. Only a
+// store failure is an error.
+Status NoteOverRefund(StoreTxn& txn, schema::Change::Reader change);
+
 // A logged-in user.
 struct SessionUser {
   Id user;

@@ -89,6 +89,11 @@ struct RefundedLine {
 };
 Result<std::vector<RefundedLine>> RefundedLines(const StoreView& view, const Id& sale_id,
                                                 unsigned line_count);
+// Adds `refund`'s lines to `refunded` (one entry per line of its sale).
+void AddRefund(schema::Refund::Reader refund, std::vector<RefundedLine>& refunded);
+// The amount refunded beyond what the sale's lines sold (0 normally: only
+// refunds made apart, at two offices while their link was down, can do it).
+int64_t OverRefunded(schema::Sale::Reader sale, const std::vector<RefundedLine>& refunded);
 
 // ---- handlers: reads take a view, writes a transaction --------------------
 

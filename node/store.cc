@@ -344,6 +344,20 @@ Result<std::optional<std::string>> StoreView::LoginLock(std::string_view key) co
   return lock.status();
 }
 
+Result<std::vector<StoreView::Anomaly>> StoreView::Anomalies(size_t limit) const {
+  std::vector<Anomaly> found;
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.anomalies));
+  CRM_RETURN_IF_ERROR(cursor.First());
+  while (cursor.valid() && found.size() < limit) {
+    std::string_view key = cursor.key();
+    if (key.size() != 17) return Status::Corruption("malformed anomaly key");
+    found.push_back(Anomaly{static_cast<EntityKind>(static_cast<uint8_t>(key[0])),
+                            IdFromBytes(key.substr(1)), std::string(cursor.value())});
+    CRM_RETURN_IF_ERROR(cursor.Next());
+  }
+  return found;
+}
+
 Result<std::string> StoreView::OfficeCode() const {
   auto code = txn_.Get(store_->tables_.meta, kMetaOfficeCode);
   if (code.ok()) return std::string(*code);
@@ -1095,6 +1109,10 @@ Status StoreTxn::SetAwaitingOwnHistory(bool awaiting) {
   return deleted.code() == StatusCode::kNotFound ? Status::Ok() : deleted;
 }
 
+Status StoreTxn::NoteAnomaly(EntityKind kind, const Id& id, std::string_view what) {
+  return txn_.Put(store_->tables_.anomalies, RecordKey(kind, id), what.substr(0, 2000));
+}
+
 Status StoreTxn::LockLogin(std::string_view key, std::string_view reason) {
   return txn_.Put(store_->tables_.meta, std::string(kMetaLoginLockPrefix) + std::string(key),
                   reason);
@@ -1178,6 +1196,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& c
   CRM_ASSIGN_OR_RETURN(t.requests, store->env_->OpenTable("requests", false));
   CRM_ASSIGN_OR_RETURN(t.conflicts, store->env_->OpenTable("conflicts", false));
   CRM_ASSIGN_OR_RETURN(t.audit, store->env_->OpenTable("audit", false));
+  CRM_ASSIGN_OR_RETURN(t.anomalies, store->env_->OpenTable("anomalies", false));
 
   CRM_ASSIGN_OR_RETURN(lmdb::Txn txn, store->env_->BeginWrite());
   auto format = txn.Get(t.meta, kMetaFormat);

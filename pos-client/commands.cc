@@ -498,7 +498,11 @@ void Pos::AddCommands(CLI::App& app) {
           auto sale = e.getSale();
           rows.push_back({Text(sale.getReceiptNo()), FormatTime(sale.getTime()),
                           FormatMoney(sale.getTotal(), cur),
-                          e.getRefunded() ? FormatMoney(e.getRefunded(), cur) : "",
+                          e.getOverRefunded()
+                              ? FormatMoney(e.getRefunded(), cur) + " (" +
+                                    FormatMoney(e.getOverRefunded(), cur) + " beyond the sale!)"
+                          : e.getRefunded() ? FormatMoney(e.getRefunded(), cur)
+                                            : "",
                           std::to_string(sale.getLines().size())});
         }
         out += "\nPurchases\n" + Table({"RECEIPT", "TIME", "TOTAL", "REFUNDED", "LINES"}, rows);
@@ -583,6 +587,10 @@ void Pos::AddCommands(CLI::App& app) {
     }
     if (entry.getRefunded()) {
       out += fmt::format("{:<26}{:>22}\n", "REFUNDED", FormatMoney(entry.getRefunded(), cur));
+    }
+    if (entry.getOverRefunded()) {
+      out += fmt::format("{:<26}{:>22}\n", "REFUNDED BEYOND THE SALE",
+                         FormatMoney(entry.getOverRefunded(), cur));
     }
     out += fmt::format("sale {}\n", IdFromWire(entry.getId()).ToString());
     Print(out);

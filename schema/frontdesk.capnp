@@ -226,6 +226,9 @@ struct SaleEntry {
   id @0 :Id;
   sale @1 :Records.Sale;
   refunded @2 :Int64;             # minor units refunded so far
+  # Refunded beyond what the sale's lines sold: refunds made apart, at two
+  # offices while their link was down (docs/frontdesk.md, "Refunds"); 0 normally.
+  overRefunded @3 :Int64;
 }
 
 struct RefundEntry { id @0 :Id; refund @1 :Records.Refund; }
