@@ -149,6 +149,25 @@ Result<nlohmann::json> Anomalies(const Store& store) {
   CRM_ASSIGN_OR_RETURN(auto offices, OfficeCodesByNode(view));
   CRM_ASSIGN_OR_RETURN(auto quarantined, view.Quarantined(kMaxAnomaliesListed));
   nlohmann::json out = nlohmann::json::array();
+  // Records the merged state of which breaks a rule (a sale refunded beyond
+  // what it sold), then the changes the hub refused.
+  CRM_ASSIGN_OR_RETURN(auto anomalies, view.Anomalies(kMaxAnomaliesListed));
+  for (const StoreView::Anomaly& anomaly : anomalies) {
+    std::string office, time;
+    if (anomaly.kind == EntityKind::SALE) {
+      if (auto sale = view.Get(EntityKind::SALE, anomaly.id); sale.ok()) {
+        office = sale->value<schema::Sale>().getOffice().cStr();
+        time = std::to_string(sale->value<schema::Sale>().getTime());
+      }
+    }
+    out.push_back({{"origin", ""},
+                   {"office", office},
+                   {"originSeq", ""},
+                   {"kind", std::string(EntityName(anomaly.kind))},
+                   {"id", anomaly.id.ToString()},
+                   {"time", time},
+                   {"reason", anomaly.what}});
+  }
   for (const QuarantinedChange& entry : quarantined) {
     auto change = entry.change.Root<schema::Change>();
     Id origin = change.hasOrigin() ? IdFromWire(change.getOrigin()) : Id{};

@@ -122,6 +122,7 @@ int Serve(const HubFlags& flags) {
   auto serving = ServeLock::Take(flags.data_dir, "crm-hq");
   if (!serving.ok()) return Fail(serving.status());
   StoreReplica replica(*hq.store, *hq.writer, *hq.hlc);
+  replica.SetAfterApply(NoteOverRefund);
   HubServerOptions options;
   options.endpoint = flags.listen;
   options.keys = *keys;
@@ -313,6 +314,24 @@ int ShowStatus(const HubFlags& flags) {
                : office.value("safe_to_close", false) ? "yes"
                                                       : "no",
                office.value("node", std::string()));
+  }
+  // What managers must look at: sales refunded beyond what they sold
+  // (refunds made while offices were apart) and changes the hub refused.
+  StoreRuntime hq;
+  if (Status opened = hq.Open(ReportStore(flags.data_dir)); !opened.ok()) return Fail(opened);
+  auto view = hq.store->Read();
+  if (!view.ok()) return Fail(view.status());
+  constexpr size_t kShown = 20;
+  auto anomalies = view->Anomalies(kShown + 1);
+  if (!anomalies.ok()) return Fail(anomalies.status());
+  auto quarantined = view->Quarantined(1000);
+  if (!quarantined.ok()) return Fail(quarantined.status());
+  fmt::print("anomalies: {}{}; changes refused and quarantined: {}{}\n",
+             std::min(anomalies->size(), kShown), anomalies->size() > kShown ? "+" : "",
+             quarantined->size(), quarantined->size() == 1000 ? "+" : "");
+  for (size_t i = 0; i < anomalies->size() && i < kShown; ++i) {
+    fmt::print("  {} {}: {}\n", EntityName((*anomalies)[i].kind), (*anomalies)[i].id.ToString(),
+               (*anomalies)[i].what);
   }
   return 0;
 }

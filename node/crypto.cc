@@ -62,7 +62,7 @@ std::string Hex(const unsigned char* data, size_t size) {
 
 }  // namespace
 
-Result<std::string> HashPassword(std::string_view password, int iterations) {
+Result<std::string> HashPbkdf2Password(std::string_view password, int iterations) {
   if (password.size() < 8) {
     return Status::InvalidArgument("password", "a password needs at least 8 characters");
   }
@@ -79,7 +79,7 @@ Result<std::string> HashPassword(std::string_view password, int iterations) {
          "$" + Base64(key, sizeof(key));
 }
 
-bool VerifyPassword(std::string_view password, std::string_view stored) {
+bool VerifyPbkdf2Password(std::string_view password, std::string_view stored) {
   if (stored.substr(0, kPrefix.size()) != kPrefix || password.size() > 1024) return false;
   std::string_view rest = stored.substr(kPrefix.size());
   size_t a = rest.find('$');

@@ -1,5 +1,6 @@
-// The OpenSSL adapter: password hashing, session tokens and content hashes.
-// Password hashes are PBKDF2-HMAC-SHA256 with a random 16-byte salt,
+// The OpenSSL adapter: PBKDF2 password hashes (as stores made before
+// Argon2id keep them, see node/password.h), session tokens and content
+// hashes. PBKDF2 hashes are PBKDF2-HMAC-SHA256 with a random 16-byte salt,
 // stored as "$pbkdf2-sha256$<iterations>$<salt base64>$<hash base64>".
 #pragma once
 
@@ -17,11 +18,12 @@ inline constexpr int kPasswordIterations = 600'000;
 
 // kInvalidArgument (field "password") for a password shorter than 8 or longer
 // than 1024 bytes.
-Result<std::string> HashPassword(std::string_view password, int iterations = kPasswordIterations);
+Result<std::string> HashPbkdf2Password(std::string_view password,
+                                       int iterations = kPasswordIterations);
 
-// True if `password` matches `stored` (a HashPassword result). Constant time
-// in the comparison; false for a malformed `stored`.
-bool VerifyPassword(std::string_view password, std::string_view stored);
+// True if `password` matches `stored` (a HashPbkdf2Password result). Constant
+// time in the comparison; false for a malformed `stored`.
+bool VerifyPbkdf2Password(std::string_view password, std::string_view stored);
 
 // `bytes` random bytes from the CSPRNG, hex-encoded.
 std::string RandomToken(size_t bytes = 32);

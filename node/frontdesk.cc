@@ -24,12 +24,10 @@ using frontdesk::Context;
 using frontdesk::RoleName;
 using frontdesk::Str;
 
-namespace {
-
+namespace frontdesk {
 
 std::string ErrorResponse(const Id& request_id, const Status& status,
-                          schema::ErrorCode code_override = schema::ErrorCode::INTERNAL,
-                          bool use_override = false) {
+                          schema::ErrorCode code_override, bool use_override) {
   capnp::MallocMessageBuilder message;
   auto response = message.initRoot<schema::Response>();
   if (!request_id.IsNull()) IdToWire(request_id, response.initRequestId());
@@ -39,6 +37,12 @@ std::string ErrorResponse(const Id& request_id, const Status& status,
   error.setMessage(status.message());
   return EncodeMessage(message);
 }
+
+}  // namespace frontdesk
+
+using frontdesk::ErrorResponse;
+
+namespace {
 
 int RoleRank(schema::Role role) {
   switch (role) {
@@ -61,7 +65,8 @@ schema::Role MinimumRole(schema::Request::Which op) {
     case W::DELETE_CLIENT:
     case W::ERASE_CLIENT: return schema::Role::OFFICE_MANAGER;
     case W::SAVE_PRODUCT: return schema::Role::HQ_MANAGER;
-    case W::CREATE_USER: return schema::Role::ADMIN;
+    case W::CREATE_USER:
+    case W::UNLOCK_LOGIN: return schema::Role::ADMIN;
     default: return schema::Role::CASHIER;
   }
 }
@@ -94,6 +99,7 @@ const char* OperationName(schema::Request::Which op) {
     case W::MERGE_CLIENTS: return "merge clients";
     case W::DELETE_CLIENT: return "delete a client";
     case W::ERASE_CLIENT: return "erase a client";
+    case W::UNLOCK_LOGIN: return "unlock a login";
   }
   return "unknown operation";
 }
@@ -164,6 +170,11 @@ FrontDesk::FrontDesk(Store& store, Writer& writer, Clock& wall, HybridClock& hlc
       wall_(wall),
       hlc_(hlc),
       office_(std::move(office)),
+      guard_(wall, office_.login_guard),
+      decoy_hash_([this] {
+        auto decoy = HashPassword("a decoy, never anyone's password", office_.password_cost);
+        return decoy.ok() ? *decoy : std::string();
+      }()),
       logins_(office_.login_threads, "crm-desk-login") {}
 
 void FrontDesk::FillSession(const SessionUser& user, schema::Session::Builder out) const {
@@ -194,7 +205,7 @@ Status FrontDesk::BootstrapAdmin(std::string_view login, std::string_view displa
   if (!IsValidLogin(login)) {
     return Status::InvalidArgument("login", "a login is 3 to 64 letters, digits, '.', '_' or '-'");
   }
-  CRM_ASSIGN_OR_RETURN(std::string hash, HashPassword(password, office_.password_iterations));
+  CRM_ASSIGN_OR_RETURN(std::string hash, HashPassword(password, office_.password_cost));
   SessionUser system{Id{}, "bootstrap", "bootstrap", schema::Role::ADMIN, 0};
   Context ctx{office_, wall_, hlc_, store_, system};
   return writer_.Run([&](StoreTxn& txn) -> Status {
@@ -273,6 +284,22 @@ void FrontDesk::HandleAsync(std::string_view request_bytes, Reply reply, const C
   // Shared with a write's work and a login, which run after this returns.
   auto decoded = std::make_shared<const DecodedMessage>(std::move(*decoded_bytes));
   if (IsLogin(*decoded) || CarriesApproval(*decoded)) {
+    // Refused at once if it may not be checked now; the password hash runs
+    // on a login thread, never on the caller's (nor, for a sale's approval,
+    // on the writer's).
+    std::string refused;
+    try {
+      auto request = decoded->Root<schema::Request>();
+      const Id request_id = request.hasRequestId() ? IdFromWire(request.getRequestId()) : Id{};
+      refused = request.isLogin() ? ScreenLogin(request, request_id, caller)
+                                  : ScreenApproval(request, request_id, caller);
+    } catch (const kj::Exception& e) {
+      refused = ErrorResponse(Id{}, Malformed(e.getDescription().cStr()));
+    }
+    if (!refused.empty()) {
+      reply(std::move(refused));
+      return;
+    }
     logins_.Submit([this, decoded, reply = std::move(reply), caller] {
       // A sale whose approval passed goes on to the writer, which answers it.
       std::string answer = Dispatch(decoded, reply, caller);
@@ -306,74 +333,7 @@ std::string FrontDesk::Dispatch(std::shared_ptr<const DecodedMessage> decoded, c
     auto response = message.initRoot<schema::Response>();
     if (!request_id.IsNull()) IdToWire(request_id, response.initRequestId());
 
-    if (op == schema::Request::LOGIN) {
-      auto args = request.getLogin();
-      std::string login = Str(args.getLogin());
-      Status denied = Status::Unauthenticated("wrong login or password");
-      // Copy what the check needs and let the snapshot go before the slow
-      // password hash: an open snapshot holds up a growing map.
-      std::optional<Id> user_id;
-      std::string password_hash;
-      SessionUser session;
-      bool active = false;
-      {
-        auto view = store_.Read();
-        if (!view.ok()) return ErrorResponse(request_id, view.status());
-        auto found = view->FindByKey(EntityKind::USER, login);
-        if (found.ok()) {
-          auto record = view->Get(EntityKind::USER, *found);
-          if (!record.ok()) return ErrorResponse(request_id, record.status());
-          auto user = record->value<schema::User>();
-          user_id = *found;
-          password_hash = Str(user.getPasswordHash());
-          active = user.getActive();
-          session = SessionUser{*found, Str(user.getLogin()), Str(user.getDisplayName()),
-                                user.getRole(), 0};
-        } else if (found.status().code() != StatusCode::kNotFound) {
-          return ErrorResponse(request_id, found.status());
-        }
-      }
-      // Every attempt is audited, with where it came from; the login as typed
-      // is cut to a bounded length.
-      AuditEvent attempt = AuditOf(session, "log in");
-      if (!user_id) attempt.login = login.substr(0, 64);
-      const std::string from = caller.address.empty() ? "" : "from " + caller.address;
-      attempt.detail = from;
-      auto refuse = [&](Status status, std::string why) {
-        attempt.refused = true;
-        attempt.detail = from.empty() ? std::move(why) : std::move(why) + ", " + from;
-        AuditLater(std::move(attempt));
-        return ErrorResponse(request_id, status);
-      };
-      if (!user_id) {
-        // Spend the same time as a real check, so logins cannot be probed.
-        (void)VerifyPassword(Str(args.getPassword()),
-                             "$pbkdf2-sha256$" + std::to_string(office_.password_iterations) +
-                                 "$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
-        return refuse(denied, "no such login");
-      }
-      if (!VerifyPassword(Str(args.getPassword()), password_hash)) {
-        return refuse(denied, "wrong password");
-      }
-      if (!active) {
-        return refuse(Status::PermissionDenied("this user is deactivated"), "the user is deactivated");
-      }
-      AuditLater(std::move(attempt));
-      session.last_used_ms = wall_.NowMillis();
-      std::string token = RandomToken();
-      {
-        std::lock_guard lock(sessions_mutex_);
-        // Sessions nobody used for the idle time are gone anyway: drop them.
-        std::erase_if(sessions_, [&](const auto& entry) {
-          return session.last_used_ms - entry.second.last_used_ms > office_.session_idle_ms;
-        });
-        sessions_[token] = session;
-      }
-      auto out = response.initSession();
-      out.setToken(token);
-      FillSession(session, out);
-      return EncodeMessage(message);
-    }
+    if (op == schema::Request::LOGIN) return Login(request, request_id, caller);
 
     auto authenticated = Authenticate(Str(request.getSession()));
     if (!authenticated.ok()) return ErrorResponse(request_id, authenticated.status());
@@ -634,6 +594,12 @@ std::string FrontDesk::Dispatch(std::shared_ptr<const DecodedMessage> decoded, c
         return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
           return frontdesk::RemoveClient(ctx, txn, IdFromWire(request.getEraseClient()), true, out);
         });
+      case W::UNLOCK_LOGIN:
+        return write([this, session, request](StoreTxn& txn, schema::Response::Builder out) {
+          CRM_RETURN_IF_ERROR(UnlockLogin(txn, *session, Str(request.getUnlockLogin())));
+          out.setDone();
+          return Status::Ok();
+        });
     }
     return ErrorResponse(request_id,
                          Status::InvalidArgument("request", "unknown operation; is the node older "
@@ -761,7 +727,7 @@ Status CreateUser(Context& ctx, StoreTxn& txn, schema::NewUser::Reader args,
     return Status(StatusCode::kAlreadyExists, "login '" + login + "' is taken", "login");
   }
   CRM_ASSIGN_OR_RETURN(std::string hash,
-                       HashPassword(Str(args.getPassword()), ctx.office.password_iterations));
+                       HashPassword(Str(args.getPassword()), ctx.office.password_cost));
   Id id = Id::Generate(ctx.wall.NowMillis());
   ChangeMessage change = NewPatch(ctx, EntityKind::USER, id);
   auto user = change.record<schema::User>();

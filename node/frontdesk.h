@@ -14,6 +14,8 @@
 #include <unordered_map>
 
 #include "node/audit.h"
+#include "node/login_guard.h"
+#include "node/password.h"
 #include "node/store.h"
 #include "node/thread_pool.h"
 #include "node/writer.h"
@@ -34,9 +36,12 @@ struct OfficeConfig {
   std::string time_zone = "Europe/London";  // IANA
   size_t max_file_bytes = 10u << 20;
   int64_t session_idle_ms = 12 * 3600 * 1000;
-  int password_iterations = 600'000;
-  // Threads that answer logins (see FrontDesk::HandleAsync).
+  PasswordCost password_cost;  // of new password hashes (Argon2id)
+  // Threads that answer logins (see FrontDesk::HandleAsync), and how many
+  // logins may wait for them before more are refused at once.
   int login_threads = 2;
+  size_t max_waiting_logins = 64;
+  LoginGuardOptions login_guard;
 
   // kInvalidArgument naming the first bad setting.
   Status Validate() const;
@@ -53,6 +58,12 @@ struct Caller {
   // has none (a local socket, a test).
   std::string address;
 };
+
+// After a refund from another node is applied (StoreReplica::SetAfterApply):
+// notes its sale as an anomaly for managers if the sale's refunds now exceed
+// what it sold, as two offices refunding it while apart can do. Only a
+// store failure is an error.
+Status NoteOverRefund(StoreTxn& txn, schema::Change::Reader change);
 
 // A logged-in user.
 struct SessionUser {
@@ -122,11 +133,34 @@ class FrontDesk {
   AuditEvent AuditOf(const SessionUser& user, std::string action) const;
   // Appends `event` to the audit log in a transaction of its own, soon.
   void AuditLater(AuditEvent event);
-  // The user who approves `seller`'s request `request_id` at the till, if
-  // `approval` holds their right password and they are active; otherwise
-  // kPermissionDenied (field "approval"), audited with the caller's address.
-  // Hashes the password (slow on purpose): never on the writer's thread.
-  // Defined in frontdesk_approval.cc.
+
+  // Logins (node/frontdesk_login.cc). The answer to a login refused before
+  // its password is checked (too many failures, a locked login, too many
+  // logins waiting), or "" if it may go to a login thread. Cheap.
+  std::string ScreenLogin(schema::Request::Reader request, const Id& request_id,
+                          const Caller& caller);
+  // Checks the password (slow on purpose) and opens a session. On a login
+  // thread.
+  std::string Login(schema::Request::Reader request, const Id& request_id, const Caller& caller);
+  // Lifts the lock of a login (an admin's request).
+  Status UnlockLogin(StoreTxn& txn, const SessionUser& admin, std::string_view login);
+  // Counts a failed password check of `login` from `caller` for the
+  // throttling, a login's or an approval's; at the limit of failures in a
+  // row locks the login of `user` (null: no such user), audited. True if it
+  // locked it.
+  bool CountFailedLogin(std::string_view login, const SessionUser* user, const Caller& caller);
+
+  // A manager's approval of a sale at the till (node/frontdesk_approval.cc).
+  // The answer to a sale whose approval may not be checked now (its login
+  // throttled or locked, too many checks waiting), or "" if it may go to a
+  // login thread. Cheap.
+  std::string ScreenApproval(schema::Request::Reader request, const Id& request_id,
+                             const Caller& caller);
+  // The user who approves `seller`'s request `request_id`, if `approval`
+  // holds their right password and they are active and their login is not
+  // locked; otherwise kPermissionDenied (field "approval"), audited with the
+  // caller's address, a wrong password counted as a failed login. Hashes the
+  // password (slow on purpose): on a login thread, never the writer's.
   Result<SessionUser> CheckApproval(const SessionUser& seller, const Id& request_id,
                                     schema::Approval::Reader approval, const Caller& caller);
 
@@ -139,6 +173,11 @@ class FrontDesk {
 
   std::mutex sessions_mutex_;
   std::unordered_map<std::string, SessionUser> sessions_;  // GUARDED_BY(sessions_mutex_)
+
+  LoginGuard guard_;
+  // A hash of nothing anyone types, checked for a login that does not exist
+  // so that it takes as long as one that does.
+  const std::string decoy_hash_;
 
   // Answers logins. Last: its threads finish the logins queued, which use
   // everything above, before the rest goes.

@@ -319,14 +319,27 @@ Result<std::vector<RefundedLine>> RefundedLines(const StoreView& view, const Id&
   for (const auto& [kind, id] : links) {
     if (kind != EntityKind::REFUND) continue;
     CRM_ASSIGN_OR_RETURN(Record record, view.Get(kind, id));
-    for (auto line : record.value<schema::Refund>().getLines()) {
-      if (line.getLineIndex() < line_count) {
-        refunded[line.getLineIndex()].quantity += line.getQuantity();
-        refunded[line.getLineIndex()].amount += line.getAmount();
-      }
-    }
+    AddRefund(record.value<schema::Refund>(), refunded);
   }
   return refunded;
+}
+
+void AddRefund(schema::Refund::Reader refund, std::vector<RefundedLine>& refunded) {
+  for (auto line : refund.getLines()) {
+    if (line.getLineIndex() < refunded.size()) {
+      refunded[line.getLineIndex()].quantity += line.getQuantity();
+      refunded[line.getLineIndex()].amount += line.getAmount();
+    }
+  }
+}
+
+int64_t OverRefunded(schema::Sale::Reader sale, const std::vector<RefundedLine>& refunded) {
+  int64_t over = 0;
+  auto lines = sale.getLines();
+  for (unsigned i = 0; i < lines.size() && i < refunded.size(); ++i) {
+    if (refunded[i].amount > lines[i].getAmount()) over += refunded[i].amount - lines[i].getAmount();
+  }
+  return over;
 }
 
 Result<ClientHistory> LoadClientHistory(const StoreView& view, const Id& client) {
@@ -428,11 +441,13 @@ Status GetClientCard(Context& ctx, const StoreView& view, const Id& asked_id,
   }
   std::vector<const LinkedRecord*> by_kind[14];
   std::map<Id, int64_t> refunded;  // by sale
+  std::map<Id, std::vector<const LinkedRecord*>> refunds;  // by sale
   for (const LinkedRecord& linked : history.records) {
     by_kind[static_cast<size_t>(linked.kind)].push_back(&linked);
     if (linked.kind == EntityKind::REFUND) {
       auto refund = linked.record.value<schema::Refund>();
       refunded[IdFromWire(refund.getSale())] += refund.getAmount();
+      refunds[IdFromWire(refund.getSale())].push_back(&linked);
     }
   }
   auto list = [&](EntityKind kind) -> const std::vector<const LinkedRecord*>& {
@@ -446,6 +461,14 @@ Status GetClientCard(Context& ctx, const StoreView& view, const Id& asked_id,
     sales[i].setSale(entry.record.value<schema::Sale>());
     auto it = refunded.find(entry.id);
     sales[i].setRefunded(it == refunded.end() ? 0 : it->second);
+    if (auto made = refunds.find(entry.id); made != refunds.end()) {
+      auto sale = entry.record.value<schema::Sale>();
+      std::vector<RefundedLine> lines(sale.getLines().size());
+      for (const LinkedRecord* refund : made->second) {
+        AddRefund(refund->record.value<schema::Refund>(), lines);
+      }
+      sales[i].setOverRefunded(OverRefunded(sale, lines));
+    }
   }
 #define CRM_CARD_LIST(KIND, INIT, SET, TYPE)                                    \
   {                                                                             \

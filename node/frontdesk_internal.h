@@ -22,8 +22,17 @@ struct Context {
 
 inline std::string Str(capnp::Text::Reader text) { return std::string(text.cStr(), text.size()); }
 
+// An encoded error Response to `request_id` (null: none) for `status`, with
+// its error code, or `code_override` if `use_override`.
+std::string ErrorResponse(const Id& request_id, const Status& status,
+                          schema::ErrorCode code_override = schema::ErrorCode::INTERNAL,
+                          bool use_override = false);
+
 // "a cashier", "an office manager" ...
 const char* RoleName(schema::Role role);
+
+// What a locked login is told, whatever the password (node/frontdesk_login.cc).
+Status Locked(std::string_view login);
 
 // The highest unit price of a product or a sale line, in minor units: 100
 // million in major units.
@@ -86,6 +95,11 @@ struct RefundedLine {
 };
 Result<std::vector<RefundedLine>> RefundedLines(const StoreView& view, const Id& sale_id,
                                                 unsigned line_count);
+// Adds `refund`'s lines to `refunded` (one entry per line of its sale).
+void AddRefund(schema::Refund::Reader refund, std::vector<RefundedLine>& refunded);
+// The amount refunded beyond what the sale's lines sold (0 normally: only
+// refunds made apart, at two offices while their link was down, can do it).
+int64_t OverRefunded(schema::Sale::Reader sale, const std::vector<RefundedLine>& refunded);
 
 // ---- handlers: reads take a view, writes a transaction --------------------
 

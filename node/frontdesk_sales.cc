@@ -320,7 +320,9 @@ Status GetSale(Context&, const StoreView& view, std::string_view receipt_or_id,
     auto approver = view.Get(EntityKind::USER, IdFromWire(sale.getApprovedBy()));
     if (approver.ok()) approved_by = Str(approver->value<schema::User>().getLogin());
   }
-  FillSaleEntry(response.initReceipt(), found.first, sale, amount, approved_by);
+  auto receipt = response.initReceipt();
+  FillSaleEntry(receipt, found.first, sale, amount, approved_by);
+  receipt.setOverRefunded(OverRefunded(sale, refunded));
   return Status::Ok();
 }
 
@@ -423,3 +425,43 @@ Status RecordPayment(Context& ctx, StoreTxn& txn, schema::NewPayment::Reader arg
 }
 
 }  // namespace crm::frontdesk
+
+namespace crm {
+
+Status NoteOverRefund(StoreTxn& txn, schema::Change::Reader change) {
+  if (change.getEntity() != EntityKind::REFUND || !change.isEvent()) return Status::Ok();
+  auto refund = change.getEvent().getAs<schema::Refund>();
+  if (!refund.hasSale()) return Status::Ok();
+  const Id sale_id = IdFromWire(refund.getSale());
+  auto record = txn.Get(EntityKind::SALE, sale_id);
+  if (!record.ok()) {
+    // Not here (yet): nothing to compare with.
+    return record.status().code() == StatusCode::kNotFound ? Status::Ok() : record.status();
+  }
+  auto sale = record->value<schema::Sale>();
+  CRM_ASSIGN_OR_RETURN(auto refunded,
+                       frontdesk::RefundedLines(txn, sale_id, sale.getLines().size()));
+  const int64_t over = frontdesk::OverRefunded(sale, refunded);
+  if (over <= 0) return Status::Ok();
+  int64_t total = 0;
+  for (const auto& line : refunded) total += line.amount;
+  const std::string currency = frontdesk::Str(sale.getCurrency());
+  std::string offices;
+  CRM_ASSIGN_OR_RETURN(auto links, txn.RecordsLinkedTo(sale_id));
+  for (const auto& [kind, id] : links) {
+    if (kind != EntityKind::REFUND) continue;
+    CRM_ASSIGN_OR_RETURN(Record made, txn.Get(kind, id));
+    auto r = made.value<schema::Refund>();
+    offices += (offices.empty() ? "" : ", ") + FormatMoney(r.getAmount(), currency) + " at " +
+               frontdesk::Str(r.getOffice());
+  }
+  return txn.NoteAnomaly(
+      EntityKind::SALE, sale_id,
+      "sale " + frontdesk::Str(sale.getReceiptNo()) + " of " +
+          FormatMoney(sale.getTotal(), currency) + " " + currency + " was refunded " +
+          FormatMoney(total, currency) + " (" + offices + "): " + FormatMoney(over, currency) +
+          " more than it sold. Refunds made while offices were apart; a manager decides what "
+          "to recover");
+}
+
+}  // namespace crm

@@ -125,6 +125,7 @@ int Serve(const NodeFlags& flags) {
     if (!keys.ok()) return Fail(keys.status());
     node.replica = std::make_unique<StoreReplica>(*node.runtime.store, *node.runtime.writer,
                                                   *node.runtime.hlc);
+    node.replica->SetAfterApply(NoteOverRefund);
     auto log = [](const std::string& line) { spdlog::warn("{}", line); };
     // The log goes once the hub holds this node's changes and, for a
     // regional hub, its offices have pulled them.

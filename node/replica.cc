@@ -162,6 +162,7 @@ Result<ApplyReport> StoreReplica::Apply(const std::vector<schema::Change::Reader
         // a pull skips what the puller made or delivered, and for a change
         // its origin delivered those are the same.
         if (source != origin) CRM_RETURN_IF_ERROR(txn.SetSource(applied->seq, source));
+        if (after_apply_) CRM_RETURN_IF_ERROR(after_apply_(txn, change));
         if (clock_ok && (!newest || *newest < stamp)) newest = stamp;
         ++report.applied;
       } else {

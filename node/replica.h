@@ -3,6 +3,7 @@
 // whether two replicas hold the same replicated state.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "node/store.h"
@@ -16,6 +17,13 @@ class StoreReplica final : public Replica {
  public:
   // REQUIRES: store, writer and clock outlive this.
   StoreReplica(Store& store, Writer& writer, HybridClock& hlc);
+
+  // A rule run in the transaction of each change received and applied (not
+  // a duplicate): what no single change breaks but changes made apart can,
+  // such as NoteOverRefund (node/frontdesk.h). An error fails the batch.
+  // REQUIRES: set before the replica is used.
+  using AfterApply = std::function<Status(StoreTxn&, schema::Change::Reader)>;
+  void SetAfterApply(AfterApply rule) { after_apply_ = std::move(rule); }
 
   Id node_id() const override { return store_.node_id(); }
   Id instance_id() const override { return store_.instance_id(); }
@@ -41,6 +49,7 @@ class StoreReplica final : public Replica {
   Store& store_;
   Writer& writer_;
   HybridClock& hlc_;
+  AfterApply after_apply_;
 };
 
 // A digest of every replicated record (its merged value and the stamps that

@@ -28,6 +28,7 @@ constexpr std::string_view kMetaAwaitingOwnHistory = "awaiting_own_history";
 constexpr std::string_view kMetaHlc = "hlc";
 constexpr std::string_view kMetaLogFloor = "log_floor";
 constexpr std::string_view kMetaOfficeCode = "office_code";
+constexpr std::string_view kMetaLoginLockPrefix = "login_lock/";
 // After the delivering peer's id in log_source: the entry is held back.
 constexpr char kHeldBackMark = 'H';
 constexpr std::string_view kMetaVersionPrefix = "vv/";
@@ -334,6 +335,27 @@ Result<bool> StoreView::AwaitingOwnHistory() const {
   if (flag.ok()) return true;
   if (flag.status().code() == StatusCode::kNotFound) return false;
   return flag.status();
+}
+
+Result<std::optional<std::string>> StoreView::LoginLock(std::string_view key) const {
+  auto lock = txn_.Get(store_->tables_.meta, std::string(kMetaLoginLockPrefix) + std::string(key));
+  if (lock.ok()) return std::optional<std::string>(std::string(*lock));
+  if (lock.status().code() == StatusCode::kNotFound) return std::optional<std::string>();
+  return lock.status();
+}
+
+Result<std::vector<StoreView::Anomaly>> StoreView::Anomalies(size_t limit) const {
+  std::vector<Anomaly> found;
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.anomalies));
+  CRM_RETURN_IF_ERROR(cursor.First());
+  while (cursor.valid() && found.size() < limit) {
+    std::string_view key = cursor.key();
+    if (key.size() != 17) return Status::Corruption("malformed anomaly key");
+    found.push_back(Anomaly{static_cast<EntityKind>(static_cast<uint8_t>(key[0])),
+                            IdFromBytes(key.substr(1)), std::string(cursor.value())});
+    CRM_RETURN_IF_ERROR(cursor.Next());
+  }
+  return found;
 }
 
 Result<std::string> StoreView::OfficeCode() const {
@@ -1087,6 +1109,23 @@ Status StoreTxn::SetAwaitingOwnHistory(bool awaiting) {
   return deleted.code() == StatusCode::kNotFound ? Status::Ok() : deleted;
 }
 
+Status StoreTxn::NoteAnomaly(EntityKind kind, const Id& id, std::string_view what) {
+  return txn_.Put(store_->tables_.anomalies, RecordKey(kind, id), what.substr(0, 2000));
+}
+
+Status StoreTxn::LockLogin(std::string_view key, std::string_view reason) {
+  return txn_.Put(store_->tables_.meta, std::string(kMetaLoginLockPrefix) + std::string(key),
+                  reason);
+}
+
+Result<bool> StoreTxn::UnlockLogin(std::string_view key) {
+  Status deleted =
+      txn_.Delete(store_->tables_.meta, std::string(kMetaLoginLockPrefix) + std::string(key));
+  if (deleted.code() == StatusCode::kNotFound) return false;
+  CRM_RETURN_IF_ERROR(deleted);
+  return true;
+}
+
 Status StoreTxn::SetOfficeCode(std::string_view code) {
   return txn_.Put(store_->tables_.meta, kMetaOfficeCode, code);
 }
@@ -1157,6 +1196,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& c
   CRM_ASSIGN_OR_RETURN(t.requests, store->env_->OpenTable("requests", false));
   CRM_ASSIGN_OR_RETURN(t.conflicts, store->env_->OpenTable("conflicts", false));
   CRM_ASSIGN_OR_RETURN(t.audit, store->env_->OpenTable("audit", false));
+  CRM_ASSIGN_OR_RETURN(t.anomalies, store->env_->OpenTable("anomalies", false));
 
   CRM_ASSIGN_OR_RETURN(lmdb::Txn txn, store->env_->BeginWrite());
   auto format = txn.Get(t.meta, kMetaFormat);

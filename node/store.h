@@ -183,6 +183,16 @@ class StoreView {
   // order (by origin, then origin seq).
   Result<std::vector<QuarantinedChange>> Quarantined(size_t limit) const;
 
+  // Records whose replicated state breaks a rule that no single change
+  // broke (a sale refunded beyond what it sold, by refunds made apart), at
+  // most `limit`, in key order: (kind, id, what is wrong).
+  struct Anomaly {
+    EntityKind kind;
+    Id id;
+    std::string what;
+  };
+  Result<std::vector<Anomaly>> Anomalies(size_t limit) const;
+
   // True if any record of `kind` exists.
   Result<bool> AnyRecordOf(EntityKind kind) const;
 
@@ -234,6 +244,9 @@ class StoreView {
                                                                   size_t limit) const;
   // What the last append left as the head of the audit log (empty if none).
   Result<std::string> AuditHead() const;
+
+  // Why login `key` (LoginKey, node/login_guard.h) is locked, if it is.
+  Result<std::optional<std::string>> LoginLock(std::string_view key) const;
 
   // The office code this store serves as, fixed the first time a server ran
   // on it (see StoreTxn::SetOfficeCode); "" if none ran yet.
@@ -326,11 +339,20 @@ class StoreTxn : public StoreView {
   Status SetSource(uint64_t seq, const Id& source);
   Status SetCursor(std::string_view name, uint64_t value);
   Status SetCursorId(std::string_view name, const Id& value);
+  // Notes what is wrong with record (kind, id) for managers (see
+  // StoreView::Anomalies), replacing an earlier note of it.
+  Status NoteAnomaly(EntityKind kind, const Id& id, std::string_view what);
+
   // Keeps a change that was refused, with the reason, for managers to review.
   Status Quarantine(schema::Change::Reader change, std::string_view reason);
   // Appends a change this node refused to the log, marked held back (see
   // LogEntry::held_back), delivered by `source`. Returns its log seq.
   Result<uint64_t> LogHeldBack(schema::Change::Reader change, const Id& source);
+
+  // Locks login `key` (LoginKey) with the reason, until UnlockLogin.
+  Status LockLogin(std::string_view key, std::string_view reason);
+  // Lifts the lock of login `key`; false if it was not locked.
+  Result<bool> UnlockLogin(std::string_view key);
 
   // Records the office code the store serves as (receipt numbers and every
   // record's office say it, and the hub checks it against the office's
@@ -435,6 +457,7 @@ class Store {
     lmdb::Table requests;    // request id -> the response sent for it
     lmdb::Table conflicts;   // kind(1) + id(16) + field(2) + losing stamp(28) -> Conflict
     lmdb::Table audit;       // seq (8, big-endian) -> hash + AuditEntry (node/audit.h)
+    lmdb::Table anomalies;   // kind(1) + id(16) -> what is wrong with the record
   };
   Store() = default;
   // The index writes taking a record of `kind` from `before` (null if it is

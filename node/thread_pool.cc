@@ -28,6 +28,11 @@ void ThreadPool::Submit(Job job) {
   wake_.notify_one();
 }
 
+size_t ThreadPool::Queued() {
+  std::lock_guard lock(mutex_);
+  return jobs_.size();
+}
+
 void ThreadPool::Loop() {
   NameThisThread(name_);
   for (;;) {

@@ -28,6 +28,9 @@ class ThreadPool {
   // Queues `job` for the next free thread. Thread-safe.
   void Submit(Job job);
 
+  // Jobs queued and not yet taken by a thread. Thread-safe.
+  size_t Queued();
+
  private:
   void Loop();
 

@@ -498,7 +498,11 @@ void Pos::AddCommands(CLI::App& app) {
           auto sale = e.getSale();
           rows.push_back({Text(sale.getReceiptNo()), FormatTime(sale.getTime()),
                           FormatMoney(sale.getTotal(), cur),
-                          e.getRefunded() ? FormatMoney(e.getRefunded(), cur) : "",
+                          e.getOverRefunded()
+                              ? FormatMoney(e.getRefunded(), cur) + " (" +
+                                    FormatMoney(e.getOverRefunded(), cur) + " beyond the sale!)"
+                          : e.getRefunded() ? FormatMoney(e.getRefunded(), cur)
+                                            : "",
                           std::to_string(sale.getLines().size())});
         }
         out += "\nPurchases\n" + Table({"RECEIPT", "TIME", "TOTAL", "REFUNDED", "LINES"}, rows);
@@ -583,6 +587,10 @@ void Pos::AddCommands(CLI::App& app) {
     }
     if (entry.getRefunded()) {
       out += fmt::format("{:<26}{:>22}\n", "REFUNDED", FormatMoney(entry.getRefunded(), cur));
+    }
+    if (entry.getOverRefunded()) {
+      out += fmt::format("{:<26}{:>22}\n", "REFUNDED BEYOND THE SALE",
+                         FormatMoney(entry.getOverRefunded(), cur));
     }
     if (entry.getApprovedBy().size() > 0) {
       out += fmt::format("approved by {}\n", Text(entry.getApprovedBy()));
@@ -1027,6 +1035,14 @@ void Pos::AddCommands(CLI::App& app) {
       args.setPassword(password);
     }, true);
     if (reply && !settings_.json) Print(fmt::format("User {} created\n", str("login")));
+  });
+  auto* user_unlock = user->add_subcommand(
+      "unlock", "lift the lock of a login that failed too many times in a row (admin)");
+  user_unlock->add_option("login", str("unlock_login"), "login")->required();
+  user_unlock->callback([this, str] {
+    auto reply = Send([&](schema::Request::Builder r) { r.setUnlockLogin(str("unlock_login")); },
+                      true);
+    if (reply && !settings_.json) Print(fmt::format("{} may log in again\n", str("unlock_login")));
   });
 
   app.add_subcommand("shell", "interactive front desk: type commands, 'exit' to leave")

@@ -12,6 +12,7 @@
 //   crm-admin export sales --data DIR [--out CSV]  every sale, in the columns import reads
 //   crm-admin import clients --data DIR --file CSV clients by number, only what changed
 //   crm-admin export clients --data DIR [--out CSV] every client, in the columns import reads
+//   crm-admin unlock --data DIR --login LOGIN   lifts a login's lock (as pos user unlock does)
 //   crm-admin clock show --data DIR         the store's newest stamp against this clock
 //   crm-admin clock repair --data DIR       brings stamps of a clock once set ahead back to now
 #include <CLI/CLI.hpp>
@@ -30,6 +31,7 @@
 #include "node/clock_repair.h"
 #include "node/client_import.h"
 #include "node/csv.h"
+#include "node/login_guard.h"
 #include "node/private_file.h"
 #include "node/serve_lock.h"
 #include "node/importer.h"
@@ -262,6 +264,13 @@ int main(int argc, char** argv) {
   export_clients->add_option("--data", data, "store directory")->required();
   export_clients->add_option("--out", export_out, "the CSV file (default: standard output)");
 
+  std::string unlock_login;
+  auto* unlock = app.add_subcommand(
+      "unlock", "lift the lock of a login that failed too many times in a row (pos user unlock, "
+                "without a session: for an admin who locked themselves out)");
+  unlock->add_option("--data", data, "store directory")->required();
+  unlock->add_option("--login", unlock_login, "the locked login")->required();
+
   int64_t max_skew_ms = 60'000;
   auto* clock_cmd = app.add_subcommand("clock", "a store's stamps against this machine's clock");
   clock_cmd->require_subcommand(1);
@@ -308,11 +317,31 @@ int main(int argc, char** argv) {
   }
   StoreOptions store_options;
   store_options.dir =
-      *node_id || *digest || *audit || *backup || *import || *exporting || *clock_cmd ? data : hub_data;
-  store_options.must_exist = *audit || *digest || *backup || *exporting || *clock_cmd;
+      *node_id || *digest || *audit || *backup || *import || *exporting || *clock_cmd || *unlock
+          ? data
+          : hub_data;
+  store_options.must_exist = *audit || *digest || *backup || *exporting || *clock_cmd || *unlock;
   StoreRuntime opened;
   if (Status s = opened.Open(store_options); !s.ok()) {
     return Fail(s);
+  }
+  if (*unlock) {
+    Status lifted = opened.writer->Run([&](StoreTxn& txn) -> Status {
+      CRM_ASSIGN_OR_RETURN(bool was_locked, txn.UnlockLogin(LoginKey(unlock_login)));
+      if (!was_locked) return Status::NotFound("the login '" + unlock_login + "' is not locked");
+      AuditEvent event;
+      event.time_ms = opened.wall.NowMillis();
+      event.login = "crm-admin";
+      event.role = schema::Role::ADMIN;
+      event.action = "lift a login's lock";
+      event.detail = unlock_login;
+      return AppendAudit(txn, event);
+    });
+    if (!lifted.ok()) return Fail(lifted);
+    fmt::print("{} may log in again (a node serving the store forgets its failures at its next "
+               "restart; until then its waits still apply)\n",
+               unlock_login);
+    return 0;
   }
   if (*clock_show) {
     auto view = opened.store->Read();

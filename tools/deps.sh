@@ -15,6 +15,7 @@ crm_packages=(
   libzstd-dev nlohmann-json3-dev
   libsqlite3-dev sqlite3
   libmicrohttpd-dev libcpp-httplib-dev
+  libsodium-dev
   libgoogle-perftools-dev
   clang libclang-rt-14-dev
 )

@@ -797,7 +797,7 @@
       { label: 'Id', get: (a) => h('code', {}, a.id || '') },
       { label: 'Written', get: (a) => formatTime(a.time) },
       { label: 'Reason', get: (a) => a.reason || '', auto: true },
-    ], rows, () => ({ class: 'anomaly-row' }), 'No quarantined changes.');
+    ], rows, () => ({ class: 'anomaly-row' }), 'No anomalies: nothing refused, nothing refunded twice.');
   }
 
   // ---------------------------------------------------------------- sections

@@ -559,6 +559,8 @@ function sales(card, cur) {
        s.campaignCode && ut('span', `Campaign ${s.campaignCode}`, {class: 'badge'}),
        amount(s.total, c),
        toBig(e.refunded) > 0n && h('span', {class: 'badge badge-warn'}, `Refunded ${money(e.refunded, c)}`),
+       toBig(e.overRefunded) > 0n && h('span', {class: 'badge badge-warn', title: 'refunded at two offices while they were apart: a manager decides what to recover'},
+         `Refunded ${money(e.overRefunded, c)} beyond the sale`),
        h('button', {type: 'button', class: 'btn btn-small', onclick: () => reprint(s.receiptNo || e.id, card)}, 'Receipt')],
       table(['SKU', 'Item', 'Qty ', 'Unit price ', 'Discount ', 'Amount '],
         (s.lines || []).map((l) => [ut('span', l.sku), ut('span', l.name), String(l.quantity || 0),
@@ -998,6 +1000,7 @@ function showReceipt(sold, {client = null, tendered = null} = {}) {
                               : row('Still to collect in cash', money((-change).toString(), cur), 'receipt-alert')),
     credit > 0n && row('Put on the client’s account', money(credit.toString(), cur), 'receipt-alert'),
     toBig(sold.refunded) > 0n && row('Refunded', money(sold.refunded, cur)),
+    toBig(sold.overRefunded) > 0n && row('Refunded beyond the sale', money(sold.overRefunded, cur), 'receipt-alert'),
   ];
   const lines = (s.lines || []).map((l) => h('tr', {},
     h('td', {}, ut('div', l.name || l.sku), h('div', {class: 'muted small'}, l.sku || ''),

@@ -27,7 +27,7 @@ struct Browser {
   Browser() {
     crm::OfficeConfig office;
     office.code = "FUZ";
-    office.password_iterations = 1000;
+    office.password_cost = PasswordCost::Cheap();
     desk = std::make_unique<crm::FrontDesk>(*node.runtime.store, *node.runtime.writer,
                                             node.runtime.wall, *node.runtime.hlc, office);
     if (!desk->BootstrapAdmin("admin", "Fuzz Admin", "fuzz-password-1").ok()) std::abort();

@@ -205,6 +205,37 @@ TEST_CASE("kill -9 of an office mid-push and of the hub mid-apply loses nothing 
   }
 }
 
+TEST_CASE("a sale refunded in full at two offices while apart is flagged on the card and to managers",
+          "[integration][replication][refunds]") {
+  Network net;
+  std::string zoe = net.Json("lon", {"client", "add", "--first", "Zoe", "--phone", "+44 20 7946 0011"})["id"];
+  std::string receipt = net.Json("lon", {"sale", "--client", zoe, "--line", "MUG:2", "--pay",
+                                         "card"})["receipt"]["sale"]["receiptNo"];
+  REQUIRE(net.Eventually([&] { return net.Try("msk", {"receipt", receipt}).exit_code == 0; }));
+  CHECK(net.StopHub(SIGTERM) == 0);
+  // Each office refunds the whole sale while the link is down: each is right
+  // by what it knows, and each is acknowledged.
+  net.Pos("lon", {"refund", receipt, "--line", "1:2", "--reason", "broken in the box"});
+  net.Pos("msk", {"refund", receipt, "--line", "1:2", "--reason", "returned at MSK"});
+  net.StartHub();
+  for (const char* office : {"lon", "msk"}) {
+    INFO(office);
+    CHECK(net.Eventually([&] {
+      json sales = net.Json(office, {"card", zoe})["card"]["sales"];
+      return sales.size() == 1 && sales[0]["refunded"] == "1800" && sales[0]["overRefunded"] == "900";
+    }));
+  }
+  CHECK_THAT(net.Pos("lon", {"receipt", receipt}), Catch::Contains("REFUNDED BEYOND THE SALE"));
+  CHECK_THAT(net.Pos("lon", {"card", zoe}), Catch::Contains("9.00 beyond the sale!"));
+  // Headquarters is told, with both refunds named.
+  CHECK(net.Eventually([&] {
+    RunResult status = net.Hq({"status"});
+    return status.out.find("anomalies: 1;") != std::string::npos &&
+           status.out.find("was refunded 18.00 (9.00 at LON, 9.00 at MSK): 9.00 more than it sold") !=
+               std::string::npos;
+  }));
+}
+
 TEST_CASE("a revoked office is refused from then on", "[integration][replication]") {
   Network net;
   RunResult revoked = net.Admin({"revoke", "--hub-data", net.Data("hq"), "--office", "MSK"});

@@ -9,31 +9,31 @@ namespace {
 constexpr int kTestIterations = 1000;
 
 TEST_CASE("a hashed password verifies, a wrong one does not", "[node][password]") {
-  auto hash = HashPassword("correct horse", kTestIterations);
+  auto hash = HashPbkdf2Password("correct horse", kTestIterations);
   REQUIRE(hash.ok());
   CHECK(hash->rfind("$pbkdf2-sha256$1000$", 0) == 0);
   CHECK(hash->find("correct horse") == std::string::npos);
-  CHECK(VerifyPassword("correct horse", *hash));
-  CHECK_FALSE(VerifyPassword("correct horsf", *hash));
-  CHECK_FALSE(VerifyPassword("", *hash));
+  CHECK(VerifyPbkdf2Password("correct horse", *hash));
+  CHECK_FALSE(VerifyPbkdf2Password("correct horsf", *hash));
+  CHECK_FALSE(VerifyPbkdf2Password("", *hash));
 }
 
 TEST_CASE("the same password hashes differently each time (salted)", "[node][password]") {
-  auto a = HashPassword("correct horse", kTestIterations);
-  auto b = HashPassword("correct horse", kTestIterations);
+  auto a = HashPbkdf2Password("correct horse", kTestIterations);
+  auto b = HashPbkdf2Password("correct horse", kTestIterations);
   CHECK(*a != *b);
-  CHECK(VerifyPassword("correct horse", *b));
+  CHECK(VerifyPbkdf2Password("correct horse", *b));
 }
 
 TEST_CASE("the default hash uses the recommended iteration count", "[node][password]") {
-  auto hash = HashPassword("correct horse");
+  auto hash = HashPbkdf2Password("correct horse");
   REQUIRE(hash.ok());
   CHECK(hash->rfind("$pbkdf2-sha256$600000$", 0) == 0);
 }
 
 TEST_CASE("too short or too long passwords are refused", "[node][password]") {
-  CHECK(HashPassword("short", kTestIterations).status().field() == "password");
-  CHECK_FALSE(HashPassword(std::string(2000, 'x'), kTestIterations).ok());
+  CHECK(HashPbkdf2Password("short", kTestIterations).status().field() == "password");
+  CHECK_FALSE(HashPbkdf2Password(std::string(2000, 'x'), kTestIterations).ok());
 }
 
 TEST_CASE("malformed stored hashes never verify", "[node][password]") {
@@ -41,7 +41,7 @@ TEST_CASE("malformed stored hashes never verify", "[node][password]") {
                           "$pbkdf2-sha256$0$AAAAAAAAAAAAAAAAAAAAAA==$AAAA",
                           "$pbkdf2-sha256$1000$!!!!$!!!!"}) {
     INFO(bad);
-    CHECK_FALSE(VerifyPassword("anything at all", bad));
+    CHECK_FALSE(VerifyPbkdf2Password("anything at all", bad));
   }
 }
 

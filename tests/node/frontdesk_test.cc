@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <chrono>
 #include <vector>
 #include <functional>
@@ -44,7 +46,7 @@ class Desk {
     office.currency = "GBP";
     office.time_zone = "Europe/London";
     office.max_file_bytes = 1024;
-    office.password_iterations = 1000;  // fast for tests; production uses 600,000
+    office.password_cost = PasswordCost::Cheap();  // fast for tests; production uses 64 MiB, 3 passes
     REQUIRE(office.Validate().ok());
     desk_ = std::make_unique<FrontDesk>(*store_, *writer_, wall_, *hlc_, office);
     REQUIRE(desk_->BootstrapAdmin("admin", "Admin", "admin-password").ok());
@@ -78,6 +80,17 @@ class Desk {
   Reply Call(const std::string& session, const std::function<void(Request::Builder)>& fill,
              Id request_id = Id{}) {
     auto decoded = DecodedMessage::Decode(desk_->Handle(Encode(session, fill, request_id)));
+    REQUIRE(decoded.ok());
+    return Reply{std::move(decoded).value()};
+  }
+
+  // A login attempt from `address`, whatever its outcome.
+  Reply TryLogin(const std::string& login, const std::string& password,
+                 const std::string& address = "") {
+    auto decoded = DecodedMessage::Decode(desk_->Handle(Encode("", [&](Request::Builder r) {
+      r.initLogin().setLogin(login);
+      r.getLogin().setPassword(password);
+    }), Caller{address}));
     REQUIRE(decoded.ok());
     return Reply{std::move(decoded).value()};
   }
@@ -207,6 +220,134 @@ TEST_CASE("the first admin is bootstrapped once, logins check the password",
   });
   CHECK(unknown.code() == schema::ErrorCode::UNAUTHENTICATED);
   CHECK(unknown.error() == wrong.error());  // no hint which part was wrong
+}
+
+TEST_CASE("failed logins make the next one wait longer, ten in a row lock the login until an admin lifts the lock",
+          "[node][frontdesk][auth][throttle]") {
+  Desk d;
+  d.CreateUser("kate", schema::Role::CASHIER);
+  d.CreateUser("olga", schema::Role::OFFICE_MANAGER);
+  auto wrong = [&] { return d.TryLogin("kate", "guess-" + std::to_string(d.wall().NowMillis())); };
+  for (int i = 0; i < 3; ++i) CHECK(wrong().code() == schema::ErrorCode::UNAUTHENTICATED);
+  // The fourth attempt must wait, the right password too, and is not checked.
+  auto waiting = d.TryLogin("kate", "kate-password");
+  CHECK(waiting.code() == schema::ErrorCode::UNAVAILABLE);
+  CHECK_THAT(waiting.error(), Catch::Contains("too many failed logins for 'kate' (3); try again in 1 second"));
+  d.wall().Advance(1000);
+  REQUIRE(d.TryLogin("kate", "kate-password").ok());  // a success starts the count again
+  for (int i = 0; i < 3; ++i) CHECK(wrong().code() == schema::ErrorCode::UNAUTHENTICATED);
+
+  // Each further failure doubles the wait: 1, 2, 4 ... 64 s; the tenth in a
+  // row locks the login.
+  int64_t wait = 1000;
+  for (int failures = 3; failures < 9; ++failures) {
+    d.wall().Advance(wait - 1);
+    CHECK(wrong().code() == schema::ErrorCode::UNAVAILABLE);
+    d.wall().Advance(1);
+    CHECK(wrong().code() == schema::ErrorCode::UNAUTHENTICATED);
+    wait *= 2;
+  }
+  d.wall().Advance(wait);
+  auto locking = wrong();
+  CHECK(locking.code() == schema::ErrorCode::PERMISSION_DENIED);
+  CHECK_THAT(locking.error(), Catch::Contains("locked after too many failed attempts"));
+  d.writer().Run([](StoreTxn&) { return Status::Ok(); }).ok();  // the lock is written soon after
+  d.wall().Advance(24 * 3'600'000);  // a day later, the right password: still locked
+  auto locked = d.TryLogin("kate", "kate-password");
+  CHECK(locked.code() == schema::ErrorCode::PERMISSION_DENIED);
+  CHECK_THAT(locked.error(), Catch::Contains("pos user unlock"));
+
+  // Only an admin lifts the lock; then kate logs in.
+  std::string olga = d.Login("olga", "olga-password");
+  std::string admin = d.Login("admin", "admin-password");
+  auto unlock = [&](const std::string& session) {
+    return d.Call(session, [](Request::Builder r) { r.setUnlockLogin("KATE"); });
+  };
+  CHECK(unlock(olga).code() == schema::ErrorCode::PERMISSION_DENIED);
+  REQUIRE(unlock(admin).ok());
+  CHECK(unlock(admin).code() == schema::ErrorCode::NOT_FOUND);
+  CHECK(d.TryLogin("kate", "kate-password").ok());
+
+  d.writer().Run([](StoreTxn&) { return Status::Ok(); }).ok();
+  auto view = d.store().Read();
+  REQUIRE(view.ok());
+  auto audit = ReadAuditLog(*view, 1, 1000);
+  REQUIRE(audit.ok());
+  std::string text;
+  for (const AuditRecord& r : *audit) text += r.event.action + ": " + r.event.detail + "\n";
+  CHECK_THAT(text, Catch::Contains("log in: throttled: too many failed logins for 'kate'"));
+  CHECK_THAT(text, Catch::Contains("lock a login: 10 failed logins in a row"));
+  CHECK_THAT(text, Catch::Contains("log in: the login is locked"));
+  CHECK_THAT(text, Catch::Contains("lift a login's lock: KATE"));
+}
+
+TEST_CASE("failed logins from one address are throttled across logins, other addresses are not, and refused attempts cost no hash",
+          "[node][frontdesk][auth][throttle]") {
+  Desk d;
+  for (int i = 0; i < 10; ++i) {
+    CHECK(d.TryLogin("nobody-" + std::to_string(i), "whatever-password", "10.0.0.66").code() ==
+          schema::ErrorCode::UNAUTHENTICATED);
+  }
+  auto from_there = d.TryLogin("admin", "admin-password", "10.0.0.66");
+  CHECK(from_there.code() == schema::ErrorCode::UNAVAILABLE);
+  CHECK_THAT(from_there.error(), Catch::Contains("from 10.0.0.66"));
+  CHECK(d.TryLogin("admin", "admin-password", "10.0.0.7").ok());
+
+  // A flood at a throttled address is answered at once, on the caller's
+  // thread: no password is hashed for it and no login thread is taken.
+  const auto caller = std::this_thread::get_id();
+  int answered_here = 0;
+  for (int i = 0; i < 200; ++i) {
+    std::string bytes = d.Encode("", [&](Request::Builder r) {
+      r.initLogin().setLogin("admin");
+      r.getLogin().setPassword("guess-" + std::to_string(i));
+    });
+    d.desk().HandleAsync(bytes, [&](std::string reply) {
+      auto decoded = DecodedMessage::Decode(reply);
+      REQUIRE(decoded.ok());
+      CHECK(decoded->Root<Response>().getError().getCode() == schema::ErrorCode::UNAVAILABLE);
+      if (std::this_thread::get_id() == caller) ++answered_here;
+    }, Caller{"10.0.0.66"});
+  }
+  CHECK(answered_here == 200);
+}
+
+TEST_CASE("logins beyond those that may wait for a login thread are refused at once",
+          "[node][frontdesk][auth][throttle]") {
+  testing::TempDir dir;
+  ManualClock wall(kNoon);
+  auto store = Store::Open({dir.path(), 4u << 20, 1u << 30, false}, wall);
+  REQUIRE(store.ok());
+  HybridClock hlc(wall, (*store)->node_id(), 60'000);
+  Writer writer(**store);
+  OfficeConfig office;
+  office.code = "LON";
+  office.password_cost = PasswordCost{2, 32u << 20};  // slow on purpose: tens of ms a login
+  office.login_threads = 1;
+  office.max_waiting_logins = 2;
+  FrontDesk desk(**store, writer, wall, hlc, office);
+  std::mutex mutex;
+  std::vector<schema::ErrorCode> codes;
+  std::atomic<int> answers{0};
+  for (int i = 0; i < 12; ++i) {
+    capnp::MallocMessageBuilder message;
+    auto request = message.initRoot<Request>();
+    request.setProtocolVersion(schema::FRONT_DESK_PROTOCOL_VERSION);
+    request.initLogin().setLogin("someone-" + std::to_string(i));
+    request.getLogin().setPassword("whatever-password");
+    desk.HandleAsync(EncodeMessage(message), [&](std::string reply) {
+      auto decoded = DecodedMessage::Decode(reply);
+      std::lock_guard lock(mutex);
+      codes.push_back(decoded->Root<Response>().getError().getCode());
+      ++answers;
+    }, Caller{"10.0.0." + std::to_string(i)});
+  }
+  while (answers.load() < 12) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  int refused_at_once = 0;
+  for (auto code : codes) refused_at_once += code == schema::ErrorCode::UNAVAILABLE;
+  // One being checked, two waiting: the rest did not queue.
+  CHECK(refused_at_once >= 8);
+  CHECK(refused_at_once <= 10);
 }
 
 TEST_CASE("every request is checked against the caller's session and role",

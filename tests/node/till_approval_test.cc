@@ -54,7 +54,7 @@ class Till {
     writer_ = std::make_unique<Writer>(*store_);
     OfficeConfig office;
     office.code = "LON";
-    office.password_iterations = 1000;  // fast for tests; production uses 600,000
+    office.password_cost = PasswordCost::Cheap();  // fast for tests
     desk_ = std::make_unique<FrontDesk>(*store_, *writer_, wall_, *hlc_, office);
     REQUIRE(desk_->BootstrapAdmin("admin", "Admin", "admin-password").ok());
     admin_ = Login("admin", "admin-password");
@@ -199,6 +199,7 @@ class Till {
   const std::string& olga() const { return olga_; }
   Store& store() { return *store_; }
   FrontDesk& desk() { return *desk_; }
+  ManualClock& wall() { return wall_; }
 
  private:
   testing::TempDir dir_;
@@ -467,6 +468,48 @@ TEST_CASE("an approval's password is hashed on one of the desk's login threads, 
     answered->set_value(decoded.ok() && decoded->Root<Response>().isError() ? name : "not refused");
   });
   CHECK(thread_name.get() == "crm-desk-login");
+}
+
+TEST_CASE("wrong approval passwords count as failed logins: throttled, then the approver's login locked",
+          "[node][frontdesk][approval][throttle]") {
+  Till till;
+  const std::vector<Line> cheap_pen = {{"PEN", 1, 1, 0}};
+  auto guess = [&] { return till.Sale(till.kate(), cheap_pen, Approval{"olga", "guessed-password"}); };
+  // The first failures are free; then each next attempt waits, and one made
+  // before its wait is over is refused at once (no hash), on the approval.
+  for (int i = 0; i < 3; ++i) CHECK(Message(guess()) == "wrong login or password for the approval");
+  auto throttled = guess();
+  CHECK(Answer(throttled).getError().getCode() == schema::ErrorCode::UNAVAILABLE);
+  CHECK(Field(throttled) == "approval");
+  CHECK(Contains(Message(throttled), "too many failed logins"));
+  // Even the right password waits.
+  CHECK(Field(till.Sale(till.kate(), cheap_pen, Approval{"olga", "olga-password"})) == "approval");
+  // Guessing on (each after its wait) locks olga's login: no approval and no
+  // login of hers until an admin lifts it.
+  for (int i = 3; i < 10; ++i) {
+    till.wall().Advance(16 * 60'000);
+    auto answer = guess();
+    if (i < 9) CHECK(Message(answer) == "wrong login or password for the approval");
+    if (i == 9) CHECK(Contains(Message(answer), "locked after too many failed attempts"));
+  }
+  till.Audit();  // the lock is written soon after
+  till.wall().Advance(16 * 60'000);
+  auto locked = till.Sale(till.kate(), cheap_pen, Approval{"olga", "olga-password"});
+  CHECK(Denied(locked));
+  CHECK(Field(locked) == "approval");
+  CHECK(Contains(Message(locked), "pos user unlock"));
+  auto login = till.Call("", [](Request::Builder r) {
+    r.initLogin().setLogin("olga");
+    r.getLogin().setPassword("olga-password");
+  });
+  CHECK(Answer(login).isError());
+  CHECK(till.SaleCount() == 0);
+  bool audited_lock = false;
+  for (const AuditRecord& record : till.Audit()) {
+    audited_lock |= record.event.action == "lock a login" &&
+                    Contains(record.event.detail, "10 failed logins in a row");
+  }
+  CHECK(audited_lock);
 }
 
 }  // namespace

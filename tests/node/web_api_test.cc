@@ -26,7 +26,7 @@ class Browser {
     writer_ = std::make_unique<Writer>(*store_);
     OfficeConfig office;
     office.code = "LON";
-    office.password_iterations = 1000;
+    office.password_cost = PasswordCost::Cheap();
     desk_ = std::make_unique<FrontDesk>(*store_, *writer_, wall_, *hlc_, office);
     REQUIRE(desk_->BootstrapAdmin("admin", "Admin", "admin-password").ok());
     api_ =
