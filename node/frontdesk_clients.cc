@@ -194,9 +194,21 @@ Status MergeClients(Context& ctx, StoreTxn& txn, schema::MergeClients::Reader ar
 Status RemoveClient(Context& ctx, StoreTxn& txn, const Id& client, bool erase,
                     schema::Response::Builder response) {
   CRM_RETURN_IF_ERROR(Require(txn, EntityKind::CLIENT, client, "client").status());
+  if (erase) {
+    // The person goes with every record merged into theirs: a duplicate
+    // registered elsewhere holds the same personal data.
+    CRM_ASSIGN_OR_RETURN(std::vector<Id> group, ClientGroup(txn, client));
+    if (std::find(group.begin(), group.end(), client) == group.end()) group.push_back(client);
+    for (const Id& member : group) {
+      ChangeMessage change =
+          ChangeMessage::Erase(EntityKind::CLIENT, member, ctx.hlc.Now(), ctx.user.user);
+      CRM_RETURN_IF_ERROR(ApplyChange(txn, change));
+    }
+    IdToWire(client, response.initSaved());
+    return Status::Ok();
+  }
   ChangeMessage change =
-      erase ? ChangeMessage::Erase(EntityKind::CLIENT, client, ctx.hlc.Now(), ctx.user.user)
-            : ChangeMessage::Tombstone(EntityKind::CLIENT, client, ctx.hlc.Now(), ctx.user.user);
+      ChangeMessage::Tombstone(EntityKind::CLIENT, client, ctx.hlc.Now(), ctx.user.user);
   CRM_RETURN_IF_ERROR(ApplyChange(txn, change));
   IdToWire(client, response.initSaved());
   return Status::Ok();

@@ -9,6 +9,8 @@
 
 #include <cerrno>
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cstring>
 #include <string>
 #include <system_error>
@@ -183,6 +185,98 @@ Result<uint64_t> Env::Count(Table table) {
 }
 
 Status Env::Sync() { return Translate(mdb_env_sync(env_, 1), "mdb_env_sync"); }
+
+namespace {
+
+// The snapshot (txn id) of the oldest read transaction open in any process,
+// or UINT64_MAX if none: LMDB's reader table through mdb_reader_list, whose
+// lines end with the reader's txn id ("-" for a free slot).
+uint64_t OldestReader(MDB_env* env) {
+  uint64_t oldest = UINT64_MAX;
+  mdb_reader_list(
+      env,
+      [](const char* line, void* context) -> int {
+        std::string_view text(line);
+        while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+        size_t space = text.find_last_of(' ');
+        std::string_view last = space == std::string_view::npos ? text : text.substr(space + 1);
+        if (last.empty() || last == "-" || last.find_first_not_of("0123456789") != std::string_view::npos) {
+          return 0;
+        }
+        auto& found = *static_cast<uint64_t*>(context);
+        found = std::min<uint64_t>(found, std::stoull(std::string(last)));
+        return 0;
+      },
+      &oldest);
+  return oldest;
+}
+
+}  // namespace
+
+Result<uint64_t> Env::WipeFreePages(int rounds) {
+  MDB_stat env_stat;
+  CRM_RETURN_IF_ERROR(Translate(mdb_env_stat(env_, &env_stat), "mdb_env_stat"));
+  // A value this size takes exactly one overflow page of its own (a page
+  // header is 16 bytes), so each put overwrites one whole free page.
+  const std::string zeros(env_stat.ms_psize - 16, '\0');
+  uint64_t wiped = 0;
+  for (int round = 0; round < rounds; ++round) {
+    // A page is reused only once no reader's snapshot is as old as the
+    // transaction that freed it: give the readers open now (a pull, a card)
+    // a moment to end.
+    MDB_envinfo info;
+    CRM_RETURN_IF_ERROR(Translate(mdb_env_info(env_, &info), "mdb_env_info"));
+    for (int waited = 0; waited < 500 && OldestReader(env_) < info.me_last_txnid; ++waited) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    // The free list (LMDB's database 0, read only in a read transaction):
+    // per freeing transaction, its pages; those freed before the last
+    // commit are reusable by the next write.
+    auto snapshot = BeginRead();
+    if (!snapshot.ok()) return snapshot.status();
+    MDB_cursor* cursor = nullptr;
+    CRM_RETURN_IF_ERROR(
+        Translate(mdb_cursor_open(snapshot->txn_, 0, &cursor), "mdb_cursor_open (free list)"));
+    const size_t reusable_before = mdb_txn_id(snapshot->txn_);
+    uint64_t free_pages = 0;
+    MDB_val key, data;
+    for (int rc = mdb_cursor_get(cursor, &key, &data, MDB_FIRST); rc == MDB_SUCCESS;
+         rc = mdb_cursor_get(cursor, &key, &data, MDB_NEXT)) {
+      size_t freed_by = 0;
+      std::memcpy(&freed_by, key.mv_data, std::min(key.mv_size, sizeof freed_by));
+      if (freed_by >= reusable_before) continue;
+      size_t count = 0;
+      std::memcpy(&count, data.mv_data, std::min(data.mv_size, sizeof count));
+      free_pages += count;
+    }
+    mdb_cursor_close(cursor);
+    snapshot->Abort();
+    if (free_pages == 0) break;
+    // A margin: the scratch table's own pages take some free ones too, and
+    // a page left over would keep its bytes. The extra few grow the file.
+    free_pages += free_pages / 8 + 8;
+    auto txn = BeginWrite();
+    if (!txn.ok()) return txn.status();
+    MDB_dbi scratch = 0;
+    CRM_RETURN_IF_ERROR(
+        Translate(mdb_dbi_open(txn->txn_, "wipe", MDB_CREATE, &scratch), "mdb_dbi_open"));
+    for (uint64_t i = 0; i < free_pages; ++i) {
+      uint64_t big_endian = __builtin_bswap64(i);
+      MDB_val k{sizeof big_endian, &big_endian};
+      MDB_val v{zeros.size(), const_cast<char*>(zeros.data())};
+      int rc = mdb_put(txn->txn_, scratch, &k, &v, 0);
+      if (rc == MDB_MAP_FULL) return wiped;  // aborted; the rest waits for the next wipe
+      CRM_RETURN_IF_ERROR(Translate(rc, "mdb_put"));
+    }
+    CRM_RETURN_IF_ERROR(txn->Commit());
+    auto empty = BeginWrite();
+    if (!empty.ok()) return empty.status();
+    CRM_RETURN_IF_ERROR(Translate(mdb_drop(empty->txn_, scratch, 0), "mdb_drop"));
+    CRM_RETURN_IF_ERROR(empty->Commit());
+    wiped += free_pages;
+  }
+  return wiped;
+}
 
 Status Env::CopyCompacted(const std::filesystem::path& dir) {
   CRM_RETURN_IF_ERROR(Translate(mdb_env_copy2(env_, dir.c_str(), MDB_CP_COMPACT), "mdb_env_copy2"));

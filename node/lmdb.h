@@ -97,6 +97,16 @@ class Env {
   // Flushes to disk; needed only when durable is false.
   Status Sync();
 
+  // Overwrites the free pages of the file with zeros: LMDB copies a page on
+  // write and frees the old one, which keeps its bytes until reused, so data
+  // taken away on purpose (an erased client) would linger there. Fills every
+  // page the free list holds with zero-filled values of a scratch table in
+  // one transaction, then empties it in another, `rounds` times (a page
+  // freed by the latest transactions is reused only some transactions
+  // later). Pages a reader still holds stay as they are. Returns the pages
+  // overwritten. REQUIRES: the writer's thread, holding no transaction.
+  Result<uint64_t> WipeFreePages(int rounds = 3);
+
   // Writes a compacted copy of the environment, as of one read snapshot, to
   // `dir`/data.mdb (owner-only, flushed to disk). Writers go on meanwhile,
   // in this process or another. REQUIRES: `dir` exists and has no data.mdb.

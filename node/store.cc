@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "node/client_index.h"
+#include "node/erasure.h"
 #include "node/text.h"
 #include "schema/records.capnp.h"
 #include "sync/merge.h"
@@ -813,6 +814,20 @@ PreparedChange Store::Prepare(schema::Change::Reader change, Fresh fresh) const 
 }
 
 Result<Applied> StoreTxn::Apply(const PreparedChange& prepared) {
+  if (!prepared.valid_.ok()) return prepared.valid_;
+  // Personal text for a client erased here (written where the erase had not
+  // arrived yet) is taken out before anything of it is stored.
+  if (!PersonalTextFields(prepared.change_.getEntity()).empty()) {
+    CRM_ASSIGN_OR_RETURN(auto scrubbed, ScrubbedIfErased(*this, prepared.change_));
+    if (scrubbed) {
+      return ApplyPrepared(
+          store_->Prepare(scrubbed->getRoot<schema::Change>().asReader(), Store::Fresh::kSkip));
+    }
+  }
+  return ApplyPrepared(prepared);
+}
+
+Result<Applied> StoreTxn::ApplyPrepared(const PreparedChange& prepared) {
   // Two phases. The first only reads: it merges the change and works out
   // every index entry to add or remove, so a change refused there leaves
   // nothing behind, even inside a larger batch. The second only writes, and
@@ -880,11 +895,19 @@ Result<Applied> StoreTxn::Apply(const PreparedChange& prepared) {
   }
 
   const std::string key = RecordKey(kind, id);
+  const bool erased_now = record_changed && change.isErase();
   if (record_changed) {
     // Duplicates depend on the other clients stored now, so they are looked
     // for here even when Prepare planned the rest.
     IndexWrites duplicates;
     if (kind == EntityKind::CLIENT) CRM_RETURN_IF_ERROR(PlanDuplicates(id, *planned, duplicates));
+    if (erased_now) {
+      // The record's old bytes are overwritten where they lie, not left
+      // behind in the page.
+      Status zeroed = Overwrite(store_->tables_.records, key, record);
+      if (!zeroed.ok() && zeroed.code() != StatusCode::kNotFound) return AsStoreFailure(zeroed);
+      store_->wipe_wanted_ = true;
+    }
     Status written = WritePlanned(key, record, planned->writes, duplicates);
     if (!written.ok()) return AsStoreFailure(written);
   }
@@ -904,6 +927,7 @@ Result<Applied> StoreTxn::Apply(const PreparedChange& prepared) {
       !s.ok()) {
     return AsStoreFailure(s);
   }
+  if (erased_now && kind == EntityKind::CLIENT) CRM_RETURN_IF_ERROR(ScrubErasedClient(*this, id));
   return Applied{seq, change.getOriginSeq(), false};
 }
 
@@ -1107,6 +1131,84 @@ Status StoreTxn::SetAwaitingOwnHistory(bool awaiting) {
   if (awaiting) return txn_.Put(store_->tables_.meta, kMetaAwaitingOwnHistory, "1");
   Status deleted = txn_.Delete(store_->tables_.meta, kMetaAwaitingOwnHistory);
   return deleted.code() == StatusCode::kNotFound ? Status::Ok() : deleted;
+}
+
+Status StoreTxn::Overwrite(lmdb::Table table, std::string_view key,
+                           std::optional<std::string_view> value) {
+  CRM_ASSIGN_OR_RETURN(std::string_view old, txn_.Get(table, key));
+  // Same length: LMDB writes it over the old bytes in the page it copied
+  // for this transaction, before the value moves or goes.
+  CRM_RETURN_IF_ERROR(txn_.Put(table, key, std::string(old.size(), '\0')));
+  if (value) return txn_.Put(table, key, *value);
+  return txn_.Delete(table, key);
+}
+
+Status StoreTxn::ScrubRecord(EntityKind kind, const Id& id, std::string_view packed) {
+  store_->wipe_wanted_ = true;
+  return Overwrite(store_->tables_.records, RecordKey(kind, id), packed);
+}
+
+Status StoreTxn::ScrubLogEntry(uint64_t seq, schema::Change::Reader change) {
+  store_->wipe_wanted_ = true;
+  return Overwrite(store_->tables_.log, BigEndian64(seq), EncodeStruct(change, Packing::kPacked));
+}
+
+Status StoreTxn::ScrubQuarantined(schema::Change::Reader change) {
+  std::string key = IdBytes(change.hasOrigin() ? IdFromWire(change.getOrigin()) : Id{}) +
+                    BigEndian64(change.getOriginSeq());
+  CRM_ASSIGN_OR_RETURN(std::string_view stored, txn_.Get(store_->tables_.quarantine, key));
+  size_t end = stored.find('\0');
+  if (end == std::string_view::npos) return Status::Corruption("a quarantined change without its reason");
+  std::string value(stored.substr(0, end + 1));
+  value += EncodeStruct(change, Packing::kPacked);
+  store_->wipe_wanted_ = true;
+  return Overwrite(store_->tables_.quarantine, key, value);
+}
+
+Status StoreTxn::DropConflictsOf(EntityKind kind, const Id& id) {
+  const std::string prefix = RecordKey(kind, id);
+  std::vector<std::string> keys;
+  {
+    CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.conflicts));
+    CRM_RETURN_IF_ERROR(cursor.Seek(prefix));
+    while (cursor.valid() && StartsWith(cursor.key(), prefix)) {
+      keys.emplace_back(cursor.key());
+      CRM_RETURN_IF_ERROR(cursor.Next());
+    }
+  }
+  for (const std::string& key : keys) {
+    CRM_RETURN_IF_ERROR(Overwrite(store_->tables_.conflicts, key, std::nullopt));
+  }
+  if (!keys.empty()) store_->wipe_wanted_ = true;
+  return Status::Ok();
+}
+
+Status StoreTxn::DropDuplicatesOf(const Id& client) {
+  const std::string id = IdBytes(client);
+  std::vector<std::string> keys;
+  {
+    CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.duplicates));
+    CRM_RETURN_IF_ERROR(cursor.First());
+    while (cursor.valid()) {
+      std::string_view key = cursor.key();
+      if (key.size() == 32 && (key.substr(0, 16) == id || key.substr(16) == id)) {
+        keys.emplace_back(key);
+      }
+      CRM_RETURN_IF_ERROR(cursor.Next());
+    }
+  }
+  for (const std::string& key : keys) {
+    CRM_RETURN_IF_ERROR(Overwrite(store_->tables_.duplicates, key, std::nullopt));
+  }
+  if (!keys.empty()) store_->wipe_wanted_ = true;
+  return Status::Ok();
+}
+
+Status StoreTxn::DropBlob(std::string_view sha256) {
+  Status dropped = Overwrite(store_->tables_.blobs, sha256, std::nullopt);
+  if (dropped.code() == StatusCode::kNotFound) return Status::Ok();
+  store_->wipe_wanted_ = true;
+  return dropped;
 }
 
 Status StoreTxn::NoteAnomaly(EntityKind kind, const Id& id, std::string_view what) {

@@ -4,6 +4,7 @@
 // written in one transaction: all of them commit together or none does.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -374,6 +375,23 @@ class StoreTxn : public StoreView {
   // Increments the named counter (created at 0) and returns its new value.
   Result<uint64_t> NextCounter(std::string_view name);
 
+  // ---- erasure (node/erasure.h): personal data goes, every copy of it.
+  // Each first overwrites what it replaces with zeros of the same length, in
+  // place, so the bytes do not linger in a page the store keeps using.
+  // Replaces stored record (kind, id) with `packed` (a StoredRecord whose
+  // indexed values are the same: a scrub of free text).
+  Status ScrubRecord(EntityKind kind, const Id& id, std::string_view packed);
+  // Replaces log entry `seq` with `change`.
+  Status ScrubLogEntry(uint64_t seq, schema::Change::Reader change);
+  // Replaces the quarantined copy of `change` (same origin and origin seq),
+  // keeping its reason.
+  Status ScrubQuarantined(schema::Change::Reader change);
+  // Drops the conflicts kept of record (kind, id), the duplicate pairs that
+  // name client `id`, file content by SHA-256.
+  Status DropConflictsOf(EntityKind kind, const Id& id);
+  Status DropDuplicatesOf(const Id& client);
+  Status DropBlob(std::string_view sha256);
+
   // A nested transaction: its writes vanish if it is dropped uncommitted.
   Result<StoreTxn> BeginChild();
   Status Commit();
@@ -391,8 +409,14 @@ class StoreTxn : public StoreView {
   Status WritePlanned(const std::string& key, std::string_view record, const IndexWrites& writes,
                       const IndexWrites& duplicates);
   Status FillBases(schema::Change::Builder change);
+  // Apply, once a change with personal text for an erased client is scrubbed.
+  Result<Applied> ApplyPrepared(const PreparedChange& prepared);
   // Takes the next log seq; Commit stores the last one taken.
   Result<uint64_t> NextLogSeq();
+  // Overwrites the value under `key` with zeros of its length, then puts
+  // `value` (or deletes the key if none). kNotFound if there is no value.
+  Status Overwrite(lmdb::Table table, std::string_view key,
+                   std::optional<std::string_view> value);
 };
 
 class Store {
@@ -430,6 +454,15 @@ class Store {
 
   // The number of records of all kinds.
   Result<uint64_t> CountRecords() const;
+
+  // True once since a transaction erased personal data (then false until
+  // the next): the writer calls WipeFreePages after such a commit.
+  bool TakeWipeRequest() { return wipe_wanted_.exchange(false); }
+  void RequestWipe() { wipe_wanted_ = true; }
+  // Overwrites the file's free pages with zeros, so the bytes an erase took
+  // away do not linger in pages LMDB freed (lmdb::Env::WipeFreePages).
+  // REQUIRES: the writer's thread, holding no transaction.
+  Result<uint64_t> WipeFreePages() { return env_->WipeFreePages(); }
 
   enum class Fresh { kSkip, kPrepare };
   // Checks `change` and encodes its log entry; with Fresh::kPrepare also
@@ -469,6 +502,9 @@ class Store {
   Tables tables_;
   Id node_id_;
   Id instance_id_;
+  // Set when a transaction took personal data away (an erase): the writer
+  // then wipes the free pages (see WipeFreePages).
+  mutable std::atomic<bool> wipe_wanted_{false};
 };
 
 }  // namespace crm

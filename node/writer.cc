@@ -95,6 +95,18 @@ void Writer::Loop() {
     std::vector<Status> outcomes = RunBatch(batch);
     for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcomes[i]));
     batch.clear();
+    // A batch took personal data away (an erase): overwrite the pages LMDB
+    // freed, which still hold it. Asked again next time if it fails.
+    if (store_.TakeWipeRequest()) {
+      auto wiped = store_.WipeFreePages();
+      std::lock_guard lock(mutex_);
+      if (wiped.ok()) {
+        stats_.pages_wiped += *wiped;
+      } else {
+        ++stats_.wipe_failures;
+        store_.RequestWipe();
+      }
+    }
   }
 }
 

@@ -29,6 +29,8 @@ struct WriterStats {
   uint64_t map_grows = 0;
   int64_t work_micros = 0;    // running requests inside transactions
   int64_t commit_micros = 0;  // committing them (writing and flushing to disk)
+  uint64_t pages_wiped = 0;   // free pages overwritten after erasures
+  uint64_t wipe_failures = 0; // wipes that failed (tried again after the next batch)
 };
 
 class Writer {

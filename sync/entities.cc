@@ -4,6 +4,28 @@
 
 namespace crm {
 
+const std::vector<std::string_view>& PersonalTextFields(EntityKind kind) {
+  static const std::vector<std::string_view> kNone;
+  static const std::vector<std::string_view> kNote = {"text"};
+  static const std::vector<std::string_view> kInteraction = {"summary"};
+  static const std::vector<std::string_view> kFeedback = {"comment"};
+  static const std::vector<std::string_view> kTitled = {"title"};
+  static const std::vector<std::string_view> kFile = {"name", "sha256"};
+  static const std::vector<std::string_view> kPayment = {"comment"};
+  static const std::vector<std::string_view> kRefund = {"reason"};
+  switch (kind) {
+    case EntityKind::NOTE: return kNote;
+    case EntityKind::INTERACTION: return kInteraction;
+    case EntityKind::FEEDBACK: return kFeedback;
+    case EntityKind::TASK:
+    case EntityKind::DEAL: return kTitled;
+    case EntityKind::FILE: return kFile;
+    case EntityKind::PAYMENT: return kPayment;
+    case EntityKind::REFUND: return kRefund;
+    default: return kNone;
+  }
+}
+
 bool IsEventKind(EntityKind kind) {
   switch (kind) {
     case EntityKind::SALE:

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "schema/common.capnp.h"
 
@@ -16,6 +17,11 @@ using EntityKind = schema::EntityKind;
 // Sales, refunds, payments, interactions, feedback and files are events:
 // written once, never changed.
 bool IsEventKind(EntityKind kind);
+
+// The fields of a record of `kind` that hold what a person wrote about a
+// client (a note's text, a call's summary ...), which erasing the client
+// clears; empty for kinds without any.
+const std::vector<std::string_view>& PersonalTextFields(EntityKind kind);
 
 // The records.capnp struct of `kind`.
 capnp::StructSchema RecordSchema(EntityKind kind);

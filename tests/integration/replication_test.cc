@@ -158,7 +158,8 @@ TEST_CASE("the hub prunes its log, and an office enrolled later starts from a sn
   net.Pos("lon", {"client", "add", "--first", "Late", "--last", "Comer"});
   REQUIRE(net.Eventually([&] { return Found(net, "nyc", "comer"); }));
   REQUIRE(net.Eventually([&] { return net.Converged() && net.Digest("nyc") == net.Digest("hq"); }));
-  CHECK(net.Log("nyc").find("refused") == std::string::npos);
+  // (Its bootstrap admin, an office user, stays local: the hub says so.)
+  CHECK(net.Log("nyc").find("the hub refused:") == std::string::npos);
 
   // The hub shows each office's own view of what it has not delivered.
   REQUIRE(net.Eventually([&] {
@@ -234,6 +235,62 @@ TEST_CASE("a sale refunded in full at two offices while apart is flagged on the 
            status.out.find("was refunded 18.00 (9.00 at LON, 9.00 at MSK): 9.00 more than it sold") !=
                std::string::npos;
   }));
+}
+
+// Every file under `dir` that holds `bytes` anywhere.
+std::vector<std::string> FilesHolding(const std::filesystem::path& dir, const std::string& bytes) {
+  std::vector<std::string> found;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (content.find(bytes) != std::string::npos) found.push_back(entry.path().string());
+  }
+  return found;
+}
+
+TEST_CASE("an erased client leaves no byte of their email, phone, notes or files in any node's store",
+          "[integration][replication][erase]") {
+  Network net;
+  const std::string email = "erin.erasable@example.org";
+  const std::string phone = "+442079460999";
+  const std::string note = "Erin-confides-secret-7731";
+  const std::string summary = "Erin-called-about-secret-4417";
+  const std::string file_content = "Erin-passport-scan-9925";
+  std::string erin = net.Json("lon", {"client", "add", "--first", "Erinna", "--last", "Quist",
+                                      "--email", email, "--phone", phone})["id"];
+  net.Pos("lon", {"note", erin, note});
+  net.Pos("lon", {"log", erin, "--channel", "call", "--summary", summary});
+  std::ofstream(net.Path("passport.txt")) << file_content;
+  net.Pos("lon", {"attach", erin, net.Path("passport.txt").string()});
+  // An edit that loses a concurrent one leaves the lost value in the
+  // conflict log: that copy must go too.
+  REQUIRE(net.Eventually([&] { return Found(net, "msk", "quist"); }));
+  CHECK(net.StopHub(SIGTERM) == 0);
+  net.Pos("lon", {"client", "edit", erin, "--last", "Quist-Lon"});
+  net.Pos("msk", {"client", "edit", erin, "--last", "Quist-Msk"});
+  // MSK, apart, writes a note about her that reaches the others only after
+  // LON erased her.
+  net.Pos("msk", {"note", erin, "late-" + note});
+  net.Pos("lon", {"client", "erase", erin, "--yes-erase-for-good"});
+  net.StartHub();
+  REQUIRE(net.Eventually([&] { return net.Converged(); }));
+  REQUIRE(net.Eventually([&] { return net.Json("msk", {"status"})["status"]["unsentChanges"] == "0"; }));
+  CHECK(net.Try("msk", {"card", erin}).exit_code == 4);
+  CHECK_FALSE(Found(net, "msk", email));
+  // Every process writes what it holds and exits; then no file of any
+  // store holds a byte of her.
+  net.StopOffice("lon", SIGTERM);
+  net.StopOffice("msk", SIGTERM);
+  net.StopOffice("rogue", SIGTERM);
+  CHECK(net.StopHub(SIGTERM) == 0);
+  for (const char* node : {"hq", "lon", "msk"}) {
+    for (const std::string& secret :
+         {email, phone, note, "late-" + note, summary, file_content, std::string("Quist-Msk")}) {
+      INFO(node << " " << secret);
+      CHECK(FilesHolding(net.Data(node), secret).empty());
+    }
+  }
 }
 
 TEST_CASE("a revoked office is refused from then on", "[integration][replication]") {

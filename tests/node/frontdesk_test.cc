@@ -10,6 +10,8 @@
 #include <atomic>
 #include <mutex>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <vector>
 #include <functional>
 #include <future>
@@ -188,6 +190,7 @@ class Desk {
   }
 
   const std::string& admin() const { return admin_; }
+  const std::filesystem::path& dir() const { return dir_.path(); }
   ManualClock& wall() { return wall_; }
   FrontDesk& desk() { return *desk_; }
   Store& store() { return *store_; }
@@ -593,6 +596,48 @@ TEST_CASE("a write that loses to a newer value held here says so instead of save
     save.initFields(1).set(0, "lastName");
   });
   CHECK(other.ok());
+}
+
+TEST_CASE("an erased client leaves no byte of their data in the store's file",
+          "[node][frontdesk][erase]") {
+  Desk d;
+  const std::string email = "erin.erasable@example.org";
+  auto added = d.Call(d.admin(), [&](Request::Builder r) {
+    auto save = r.initSaveClient();
+    save.initClient().setFirstName("Erinna");
+    save.getClient().setLastName("Quist");
+    save.initAddPhones(1).set(0, "020 7946 0999");
+    save.initAddEmails(1).set(0, email);
+  });
+  REQUIRE(added.ok());
+  Id erin = IdFromWire(added.get().getSaved());
+  REQUIRE(d.Call(d.admin(), [&](Request::Builder r) {
+            auto n = r.initAddNote();
+            IdToWire(erin, n.initClient());
+            n.setText("Erin-confides-secret-7731");
+          }).ok());
+  std::string content = "Erin-passport-scan-9925";
+  REQUIRE(d.Call(d.admin(), [&](Request::Builder r) {
+            auto f = r.initAttachFile();
+            IdToWire(erin, f.initClient());
+            f.setName("passport.txt");
+            f.setContent(kj::arrayPtr(reinterpret_cast<const kj::byte*>(content.data()), content.size()));
+          }).ok());
+  // Other clients around her, so her index keys share pages with theirs.
+  for (int i = 0; i < 40; ++i) {
+    d.AddClient(d.admin(), "Other" + std::to_string(i), "Person", "020 7946 " + std::to_string(1000 + i));
+  }
+  REQUIRE(d.Call(d.admin(), [&](Request::Builder r) { IdToWire(erin, r.initEraseClient()); }).ok());
+  REQUIRE(d.writer().Run([](StoreTxn&) { return Status::Ok(); }).ok());
+  INFO("wipe failures " << d.writer().stats().wipe_failures);
+  CHECK(d.writer().stats().pages_wiped > 0);
+  std::ifstream in(d.dir() / "data.mdb", std::ios::binary);
+  std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const std::string& secret : {email, std::string("+442079460999"),
+                                    std::string("Erin-confides-secret-7731"), content}) {
+    INFO(secret);
+    CHECK(file.find(secret) == std::string::npos);
+  }
 }
 
 TEST_CASE("sessions expire after the idle time", "[node][frontdesk][auth]") {
