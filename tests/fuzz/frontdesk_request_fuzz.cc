@@ -28,7 +28,7 @@ struct Desk {
   Desk() {
     crm::OfficeConfig office;
     office.code = "FUZ";
-    office.password_cost = PasswordCost::Cheap();
+    office.password_cost = crm::PasswordCost::Cheap();
     desk = std::make_unique<crm::FrontDesk>(*node.runtime.store, *node.runtime.writer,
                                             node.runtime.wall, *node.runtime.hlc, office);
     if (!desk->BootstrapAdmin("admin", "Fuzz Admin", "fuzz-password-1").ok()) std::abort();
@@ -50,6 +50,18 @@ void CheckReply(const std::string& reply) {
   (void)decoded->Root<crm::schema::Response>().which();
 }
 
+// A reply answers its own request: a receipt only to a sale or a receipt
+// asked for, never to another operation that reused a sale's request id.
+void CheckAnswers(crm::schema::Request::Which op, const std::string& reply) {
+  auto decoded = crm::DecodedMessage::Decode(reply);
+  if (!decoded.ok()) std::abort();
+  using W = crm::schema::Request::Which;
+  if (decoded->Root<crm::schema::Response>().isReceipt() && op != W::RECORD_SALE &&
+      op != W::GET_SALE) {
+    std::abort();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -68,7 +80,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     capnp::MallocMessageBuilder message;
     message.setRoot(reader.getRoot<crm::schema::Request>());
     message.getRoot<crm::schema::Request>().setSession(desk->session);
-    CheckReply(desk->desk->Handle(crm::EncodeMessage(message)));
+    std::string reply = desk->desk->Handle(crm::EncodeMessage(message));
+    CheckReply(reply);
+    CheckAnswers(message.getRoot<crm::schema::Request>().which(), reply);
+    // The request id again, for another operation: never the answer above
+    // (errors aside: one that comes before the operation is read, such as a
+    // version mismatch, is the same for both).
+    auto answered = crm::DecodedMessage::Decode(reply);
+    if (message.getRoot<crm::schema::Request>().hasRequestId() &&
+        !answered->Root<crm::schema::Response>().isError()) {
+      message.getRoot<crm::schema::Request>().initAddNote().setText("another request, same id");
+      std::string probe = desk->desk->Handle(crm::EncodeMessage(message));
+      CheckReply(probe);
+      if (probe == reply) std::abort();
+    }
   } catch (const kj::Exception&) {
     // A malformed request the copy could not read: Handle saw it as it came.
   }

@@ -97,11 +97,13 @@ void SyncSeeds() {
   }
 }
 
-void Request(const std::string& name, const std::function<void(schema::Request::Builder)>& fill) {
+void Request(const std::string& name, const std::function<void(schema::Request::Builder)>& fill,
+             Id request_id = Id{}) {
   capnp::MallocMessageBuilder m;
   auto request = m.initRoot<schema::Request>();
   request.setProtocolVersion(schema::FRONT_DESK_PROTOCOL_VERSION);
-  IdToWire(Id{0xABC, static_cast<uint64_t>(name.size())}, request.initRequestId());
+  if (request_id.IsNull()) request_id = Id{0xABC, static_cast<uint64_t>(name.size())};
+  IdToWire(request_id, request.initRequestId());
   fill(request);
   Write("frontdesk_request", name, EncodeMessage(m));
 }
@@ -140,6 +142,24 @@ void FrontDeskSeeds() {
     lines[0].setQuantity(2);
     sale.initPayments(1)[0].setMethod(schema::PaymentMethod::CARD);
   });
+  // One request id for three requests (issue 17, item 13): a sale, the same
+  // sale with another quantity, and a note. Only the first is done; the
+  // others are conflicts, never the sale's receipt.
+  const Id reused{0xF13, 0x13};
+  for (int quantity : {2, 5}) {
+    Request("sale-reused-id-" + std::to_string(quantity), [quantity](schema::Request::Builder r) {
+      auto sale = r.initRecordSale();
+      auto lines = sale.initLines(1);
+      lines[0].setSku("SKU-1");
+      lines[0].setQuantity(quantity);
+      sale.initPayments(1)[0].setMethod(schema::PaymentMethod::CASH);
+    }, reused);
+  }
+  Request("note-reused-id", [](schema::Request::Builder r) {
+    auto note = r.initAddNote();
+    IdToWire(Id{1'700'000'000'000ull << 16 | 1, 1}, note.initClient());
+    note.setText("the same request id as a sale");
+  }, reused);
   // A new client whose address carries a pointer the schema does not know,
   // heading a chain of 100 structs: nested past the readers' limit (64),
   // which only copying the address into the change runs into.

@@ -1,9 +1,10 @@
 // Fuzzes the browser API (node/web_api.h): the input is an operation's path
-// on its first line and the request body after it, sent once without a
-// session and once with a logged-in administrator's cookie, so the fuzzer
-// reaches the JSON decoding of every operation and the handlers behind it.
-// Every answer must carry an HTTP status the API uses and, for /api/, a JSON
-// body.
+// on its first line, optionally "Idempotency-Key: ID" on the second, and the
+// request body after it, sent once without a session and once with a
+// logged-in administrator's cookie, so the fuzzer reaches the JSON decoding
+// of every operation and the handlers behind it. Every answer must carry an
+// HTTP status the API uses and, for /api/, a JSON body; and under a key,
+// another operation sent next must not get the first one's answer.
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
@@ -27,7 +28,7 @@ struct Browser {
   Browser() {
     crm::OfficeConfig office;
     office.code = "FUZ";
-    office.password_cost = PasswordCost::Cheap();
+    office.password_cost = crm::PasswordCost::Cheap();
     desk = std::make_unique<crm::FrontDesk>(*node.runtime.store, *node.runtime.writer,
                                             node.runtime.wall, *node.runtime.hlc, office);
     if (!desk->BootstrapAdmin("admin", "Fuzz Admin", "fuzz-password-1").ok()) std::abort();
@@ -40,7 +41,8 @@ struct Browser {
     if (cookie.empty()) std::abort();
   }
 
-  crm::WebResponse Send(std::string path, std::string body, const std::string& with_cookie) {
+  crm::WebResponse Send(std::string path, std::string body, const std::string& with_cookie,
+                        const std::string& key = "") {
     crm::WebRequest request;
     request.method = "POST";
     request.path = std::move(path);
@@ -50,7 +52,8 @@ struct Browser {
     request.headers = {
         {"host", "127.0.0.1"},
         {"content-type", "application/json"},
-        {"idempotency-key", crm::Id::Generate(node.runtime.wall.NowMillis()).ToString()}};
+        {"idempotency-key",
+         key.empty() ? crm::Id::Generate(node.runtime.wall.NowMillis()).ToString() : key}};
     if (!with_cookie.empty()) request.headers["cookie"] = with_cookie;
     return api->HandleAndWait(std::move(request));
   }
@@ -69,12 +72,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t end = input.find('\n');
   if (end == std::string_view::npos || end > 200) return 0;
   std::string path(input.substr(0, end));
-  std::string body(input.substr(end + 1));
+  std::string_view rest = input.substr(end + 1);
+  std::string key;
+  constexpr std::string_view kKeyLine = "Idempotency-Key: ";
+  if (rest.starts_with(kKeyLine)) {
+    size_t key_end = rest.find('\n');
+    if (key_end == std::string_view::npos || key_end > 200) return 0;
+    key = std::string(rest.substr(kKeyLine.size(), key_end - kKeyLine.size()));
+    rest = rest.substr(key_end + 1);
+  }
+  std::string body(rest);
   bool api_path = path.starts_with("/api/");
   // Logging out would spoil the session for the inputs after this one.
   if (path == "/api/logout") return 0;
-  Check(browser->Send(path, body, ""), api_path);
-  Check(browser->Send(path, body, browser->cookie), api_path);
+  Check(browser->Send(path, body, "", key), api_path);
+  crm::WebResponse answer = browser->Send(path, body, browser->cookie, key);
+  Check(answer, api_path);
+  // A key answers its first request's outcome only to the same request:
+  // another operation sent under it gets a conflict, never that answer.
+  if (!key.empty() && api_path && path != "/api/addNote") {
+    crm::WebResponse probe = browser->Send(
+        "/api/addNote", R"({"client": "01M82N0000000000000000CL01", "text": "same key"})",
+        browser->cookie, key);
+    Check(probe, true);
+    if (answer.status == 200 && probe.status == 200 && probe.body == answer.body) std::abort();
+  }
   // Writes audit their refusals after answering: finish that within this input.
   (void)browser->node.runtime.writer->Run([](crm::StoreTxn&) { return crm::Status::Ok(); });
   return 0;

@@ -124,6 +124,14 @@ TEST_CASE("web operations are the front desk's, written as JSON", "[web]") {
   WebResponse again = browser.Send("POST", "/api/saveClient", client.dump(),
                                    {{"idempotency-key", "01JD5R0000000000000000000A"}});
   CHECK(Body(again)["saved"] == id);
+  // The same key for another body: 409, not the first client's id.
+  json other = client;
+  other["client"]["firstName"] = "Someone else";
+  WebResponse reused = browser.Send("POST", "/api/saveClient", other.dump(),
+                                    {{"idempotency-key", "01JD5R0000000000000000000A"}});
+  CHECK(reused.status == 409);
+  CHECK(Body(reused)["error"]["field"] == "requestId");
+  CHECK_FALSE(Body(reused).contains("saved"));
   json found = Body(browser.Send("POST", "/api/findClients", json{{"query", "مر"}}.dump()));
   REQUIRE(found["clients"].size() == 1);
   CHECK(found["clients"][0]["id"] == id);
