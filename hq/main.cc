@@ -20,6 +20,7 @@
 #include "hq/dashboard.h"
 #include "hq/effectiveness_report.h"
 #include "hq/html_report.h"
+#include "hq/office_commands.h"
 #include "hq/reminders.h"
 #include "hq/report.h"
 #include "hq/sales_report.h"
@@ -168,10 +169,30 @@ int Serve(const HubFlags& flags) {
     spdlog::info("managers' dashboard on {}", web->endpoint());
     if (!flags.web_endpoint_file.empty()) WriteLineFile(flags.web_endpoint_file, web->endpoint());
   }
-  timespec second{1, 0};
+  // The log also grows by writes no office pushed: the dashboard's desk, and
+  // other processes on this store (`crm-hq office limits`, `reminders
+  // --make-tasks`, `crm-admin enroll`). The offices are told of them within
+  // a fifth of a second, as of the changes pushed to the hub.
+  auto log_seq = [&hq]() -> uint64_t {
+    auto view = hq.store->Read();
+    if (!view.ok()) return 0;
+    auto seq = view->LastSeq();
+    return seq.ok() ? *seq : 0;
+  };
+  uint64_t announced = log_seq();
+  int64_t status_written = 0;
   for (;;) {
-    int signal_number = sigtimedwait(&signals, nullptr, &second);
-    WriteStatus(flags, **server, *hq.store, hq.wall);
+    timespec tick{0, 200'000'000};
+    int signal_number = sigtimedwait(&signals, nullptr, &tick);
+    if (uint64_t seq = log_seq(); seq > announced) {
+      announced = seq;
+      (*server)->LogGrew();
+    }
+    const int64_t now = hq.wall.NowMillis();
+    if (signal_number > 0 || now - status_written >= 1000) {
+      WriteStatus(flags, **server, *hq.store, hq.wall);
+      status_written = now;
+    }
     if (signal_number > 0) {
       spdlog::info("signal {}: stopping", signal_number);
       break;
@@ -515,6 +536,25 @@ int main(int argc, char** argv) {
   credit->add_option("--currency", credit_flags.currency, "ISO 4217 code")->capture_default_str();
   credit->add_flag("--json", credit_json, "print JSON");
   credit->add_flag("--csv", credit_csv, "print CSV");
+  crm::OfficeLimitFlags limit_flags;
+  auto* office = app.add_subcommand("office", "what headquarters sets for its offices");
+  office->require_subcommand(1);
+  auto* limits = office->add_subcommand(
+      "limits",
+      "the limits at the till per office and role (price cuts and discounts beyond them need a "
+      "manager's approval); without --role, shows them");
+  limits->add_option("--office", limit_flags.office, "an enrolled office's code");
+  limits->add_flag("--chain", limit_flags.chain,
+                   "the chain-wide default, for offices without their own");
+  limits->add_option("--role", limit_flags.role, "cashier, office-manager, hq-manager or admin");
+  limits->add_option(
+      "--max-discount", limit_flags.max_discount,
+      "the largest discount of a line, of its price: 10%, 2.5%, unlimited, or default "
+      "(the chain-wide or built-in one)");
+  limits->add_option("--max-price-cut", limit_flags.max_price_cut,
+                     "the largest cut of a unit price below the catalogue's: 0%, 20%, unlimited, "
+                     "or default");
+  limits->add_flag("--json", limit_flags.json, "print JSON");
   crm::HtmlReportOptions html_options;
   std::string html_out;
   auto* html = report->add_subcommand(
@@ -598,6 +638,10 @@ int main(int argc, char** argv) {
     campaign_flags.data_dir = flags.data_dir;
     campaign_flags.output = output(campaign_json, campaign_csv);
     return crm::ListCampaignAudience(campaign_flags);
+  }
+  if (*limits) {
+    limit_flags.data_dir = flags.data_dir;
+    return crm::OfficeLimits(limit_flags);
   }
   if (*bootstrap) return crm::BootstrapAdmin(flags, admin_login, admin_name);
   return crm::ShowStatus(flags);

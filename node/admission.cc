@@ -47,6 +47,7 @@ bool IsHeadquartersKind(EntityKind kind) {
     case EntityKind::CAMPAIGN:
     case EntityKind::USER:
     case EntityKind::OFFICE:
+    case EntityKind::TILL_LIMIT:
       return true;
     default:
       return false;

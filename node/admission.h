@@ -17,8 +17,8 @@
 
 namespace crm {
 
-// Products, campaigns, users and offices: written only at headquarters, and
-// refused by every hub from the nodes below it.
+// Products, campaigns, users, offices and the limits at the till: written
+// only at headquarters, and refused by every hub from the nodes below it.
 bool IsHeadquartersKind(EntityKind kind);
 
 class DownstreamAdmission {
@@ -30,9 +30,10 @@ class DownstreamAdmission {
   DownstreamAdmission& operator=(const DownstreamAdmission&) = delete;
 
   // OK if `change` may be applied here; otherwise why not:
-  // - kPermissionDenied: products, campaigns, users and offices are written
-  //   only at headquarters; or the record names another office than the one
-  //   its origin node is enrolled as (an office's code is bound to its key);
+  // - kPermissionDenied: products, campaigns, users, offices and till limits
+  //   are written only at headquarters; or the record names another office
+  //   than the one its origin node is enrolled as (an office's code is bound
+  //   to its key);
   // - kInvalidArgument (field "stamp"): stamped further ahead of this hub's
   //   clock than the skew bound, so one wrong clock cannot win every later
   //   edit.

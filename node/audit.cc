@@ -52,6 +52,8 @@ AuditEvent EventOf(schema::AuditEntry::Reader entry) {
   for (auto subject : entry.getSubjects()) {
     event.subjects.emplace_back(subject.getKind(), IdFromWire(subject.getId()));
   }
+  event.approved_by = IdFromWire(entry.getApprovedBy());
+  event.approver_login = entry.getApproverLogin();
   return event;
 }
 
@@ -78,6 +80,8 @@ Status AppendAudit(StoreTxn& txn, const AuditEvent& event) {
     IdToWire(event.subjects[i].second, subjects[i].initId());
   }
   entry.setPrevHash(head.hash);
+  if (!event.approved_by.IsNull()) IdToWire(event.approved_by, entry.initApprovedBy());
+  if (!event.approver_login.empty()) entry.setApproverLogin(event.approver_login);
 
   std::string bytes = EncodePackedMessage(message);
   std::string hash = Sha256Hex(bytes);

@@ -38,6 +38,10 @@ struct AuditEvent {
   std::string detail;  // a receipt number, an office code, why it was refused
   Id request_id;
   std::vector<std::pair<EntityKind, Id>> subjects;  // the records it wrote
+  // Who approved it at the till (a sale beyond the seller's limits), or, in
+  // a refused entry, whose approval was offered; null and "" if nobody's.
+  Id approved_by;
+  std::string approver_login;
 };
 
 // An entry read back, with its place in the chain.

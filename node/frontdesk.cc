@@ -21,6 +21,7 @@
 namespace crm {
 
 using frontdesk::Context;
+using frontdesk::RoleName;
 using frontdesk::Str;
 
 namespace frontdesk {
@@ -51,17 +52,6 @@ int RoleRank(schema::Role role) {
     case schema::Role::ADMIN: return 3;
   }
   return -1;
-}
-
-// "a cashier", "an office manager" ...
-const char* RoleName(schema::Role role) {
-  switch (role) {
-    case schema::Role::CASHIER: return "a cashier";
-    case schema::Role::OFFICE_MANAGER: return "an office manager";
-    case schema::Role::HQ_MANAGER: return "an HQ manager";
-    case schema::Role::ADMIN: return "an admin";
-  }
-  return "an unknown role";
 }
 
 // The least role allowed to run each operation.
@@ -124,6 +114,17 @@ Status Malformed(std::string_view why) {
 bool IsLogin(const DecodedMessage& decoded) {
   try {
     return decoded.Root<schema::Request>().which() == schema::Request::LOGIN;
+  } catch (const kj::Exception&) {
+    return false;  // Dispatch answers it
+  }
+}
+
+// A sale with a manager's approval: the approver's password is hashed before
+// the sale goes to the writer.
+bool CarriesApproval(const DecodedMessage& decoded) {
+  try {
+    auto request = decoded.Root<schema::Request>();
+    return request.which() == schema::Request::RECORD_SALE && request.getRecordSale().hasApproval();
   } catch (const kj::Exception&) {
     return false;  // Dispatch answers it
   }
@@ -282,14 +283,16 @@ void FrontDesk::HandleAsync(std::string_view request_bytes, Reply reply, const C
   }
   // Shared with a write's work and a login, which run after this returns.
   auto decoded = std::make_shared<const DecodedMessage>(std::move(*decoded_bytes));
-  if (IsLogin(*decoded)) {
+  if (IsLogin(*decoded) || CarriesApproval(*decoded)) {
     // Refused at once if it may not be checked now; the password hash runs
-    // on a login thread, never on the caller's.
+    // on a login thread, never on the caller's (nor, for a sale's approval,
+    // on the writer's).
     std::string refused;
     try {
       auto request = decoded->Root<schema::Request>();
-      refused = ScreenLogin(
-          request, request.hasRequestId() ? IdFromWire(request.getRequestId()) : Id{}, caller);
+      const Id request_id = request.hasRequestId() ? IdFromWire(request.getRequestId()) : Id{};
+      refused = request.isLogin() ? ScreenLogin(request, request_id, caller)
+                                  : ScreenApproval(request, request_id, caller);
     } catch (const kj::Exception& e) {
       refused = ErrorResponse(Id{}, Malformed(e.getDescription().cStr()));
     }
@@ -298,7 +301,9 @@ void FrontDesk::HandleAsync(std::string_view request_bytes, Reply reply, const C
       return;
     }
     logins_.Submit([this, decoded, reply = std::move(reply), caller] {
-      reply(Dispatch(decoded, reply, caller));
+      // A sale whose approval passed goes on to the writer, which answers it.
+      std::string answer = Dispatch(decoded, reply, caller);
+      if (!answer.empty()) reply(std::move(answer));
     });
     return;
   }
@@ -359,7 +364,9 @@ std::string FrontDesk::Dispatch(std::shared_ptr<const DecodedMessage> decoded, c
     // outcome back and writes nothing again. The work runs after Dispatch has
     // returned: it keeps the request and the session alive, and each handler
     // takes its own copies of `ctx` and `request` (which point into them).
-    auto write = [&](std::function<Status(StoreTxn&, schema::Response::Builder)> handler) {
+    // `approver`: whose approval came with the request (its refusal names it).
+    auto write = [&](std::function<Status(StoreTxn&, schema::Response::Builder)> handler,
+                     std::shared_ptr<const SessionUser> approver = nullptr) {
       if (request_id.IsNull()) {
         return ErrorResponse(request_id, Status::InvalidArgument(
                                              "requestId", "a write needs a request id for retries"));
@@ -402,6 +409,10 @@ std::string FrontDesk::Dispatch(std::shared_ptr<const DecodedMessage> decoded, c
             // The audit entry commits with the write it tells of.
             AuditEvent event = AuditOf(*session, OperationName(op));
             event.request_id = request_id;
+            if (out.isReceipt() && out.getReceipt().getSale().hasApprovedBy()) {
+              event.approved_by = IdFromWire(out.getReceipt().getSale().getApprovedBy());
+              event.approver_login = Str(out.getReceipt().getApprovedBy());
+            }
             CRM_ASSIGN_OR_RETURN(uint64_t log_after, txn.LastSeq());
             CRM_ASSIGN_OR_RETURN(std::vector<LogEntry> written,
                                  txn.ReadLog(log_before + 1, log_after - log_before));
@@ -411,7 +422,20 @@ std::string FrontDesk::Dispatch(std::shared_ptr<const DecodedMessage> decoded, c
             }
             return AppendAudit(txn, event);
           },
-          [reply, outcome, request_id](Status status) {
+          [this, reply, outcome, request_id, session, op, approver](Status status) {
+            // What the desk does not allow (a sale beyond the limits at the
+            // till) is audited as refused, as a role refusal is.
+            if (status.code() == StatusCode::kPermissionDenied) {
+              AuditEvent event = AuditOf(*session, OperationName(op));
+              event.request_id = request_id;
+              event.refused = true;
+              event.detail = status.message();
+              if (approver) {
+                event.approved_by = approver->user;
+                event.approver_login = approver->login;
+              }
+              AuditLater(std::move(event));
+            }
             reply(status.ok() ? std::move(*outcome) : ErrorResponse(request_id, status));
           });
       return std::string();  // answered through `reply`
@@ -491,10 +515,21 @@ std::string FrontDesk::Dispatch(std::shared_ptr<const DecodedMessage> decoded, c
         return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
           return frontdesk::SaveClient(ctx, txn, request.getSaveClient(), out);
         });
-      case W::RECORD_SALE:
-        return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
-          return frontdesk::RecordSale(ctx, txn, request.getRecordSale(), out);
-        });
+      case W::RECORD_SALE: {
+        // Routed to a login thread by HandleAsync when it carries an approval.
+        std::shared_ptr<const SessionUser> approver;
+        if (request.getRecordSale().hasApproval()) {
+          auto checked =
+              CheckApproval(*session, request_id, request.getRecordSale().getApproval(), caller);
+          if (!checked.ok()) return ErrorResponse(request_id, checked.status());
+          approver = std::make_shared<const SessionUser>(std::move(checked).value());
+        }
+        return write(
+            [ctx, request, approver](StoreTxn& txn, schema::Response::Builder out) mutable {
+              return frontdesk::RecordSale(ctx, txn, request.getRecordSale(), approver.get(), out);
+            },
+            approver);
+      }
       case W::REFUND_SALE:
         return write([ctx, request](StoreTxn& txn, schema::Response::Builder out) mutable {
           return frontdesk::RefundSale(ctx, txn, request.getRefundSale(), out);
@@ -579,6 +614,16 @@ std::string FrontDesk::Dispatch(std::shared_ptr<const DecodedMessage> decoded, c
 }  // namespace crm
 
 namespace crm::frontdesk {
+
+const char* RoleName(schema::Role role) {
+  switch (role) {
+    case schema::Role::CASHIER: return "a cashier";
+    case schema::Role::OFFICE_MANAGER: return "an office manager";
+    case schema::Role::HQ_MANAGER: return "an HQ manager";
+    case schema::Role::ADMIN: return "an admin";
+  }
+  return "an unknown role";
+}
 
 Status CheckText(std::string_view field, std::string_view value, size_t max_bytes, bool required) {
   if (required && value.find_first_not_of(" \t\n") == std::string_view::npos) {

@@ -93,8 +93,9 @@ class FrontDesk {
   // is called once with the response, on the calling thread for everything
   // but a write and a login; for a write on the writer's thread once it is
   // durable; for a login on one of the desk's login threads, since it hashes
-  // a password (slow on purpose). So `reply` must be quick and must not
-  // throw. Thread-safe.
+  // a password (slow on purpose). A sale that carries a manager's approval
+  // has the approver's password checked on a login thread too, then goes to
+  // the writer. So `reply` must be quick and must not throw. Thread-safe.
   void HandleAsync(std::string_view request_bytes, Reply reply, const Caller& caller = {});
 
   // Creates the first administrator. kAlreadyExists if any user exists.
@@ -143,6 +144,25 @@ class FrontDesk {
   std::string Login(schema::Request::Reader request, const Id& request_id, const Caller& caller);
   // Lifts the lock of a login (an admin's request).
   Status UnlockLogin(StoreTxn& txn, const SessionUser& admin, std::string_view login);
+  // Counts a failed password check of `login` from `caller` for the
+  // throttling, a login's or an approval's; at the limit of failures in a
+  // row locks the login of `user` (null: no such user), audited. True if it
+  // locked it.
+  bool CountFailedLogin(std::string_view login, const SessionUser* user, const Caller& caller);
+
+  // A manager's approval of a sale at the till (node/frontdesk_approval.cc).
+  // The answer to a sale whose approval may not be checked now (its login
+  // throttled or locked, too many checks waiting), or "" if it may go to a
+  // login thread. Cheap.
+  std::string ScreenApproval(schema::Request::Reader request, const Id& request_id,
+                             const Caller& caller);
+  // The user who approves `seller`'s request `request_id`, if `approval`
+  // holds their right password and they are active and their login is not
+  // locked; otherwise kPermissionDenied (field "approval"), audited with the
+  // caller's address, a wrong password counted as a failed login. Hashes the
+  // password (slow on purpose): on a login thread, never the writer's.
+  Result<SessionUser> CheckApproval(const SessionUser& seller, const Id& request_id,
+                                    schema::Approval::Reader approval, const Caller& caller);
 
   Store& store_;
   Writer& writer_;

@@ -28,6 +28,12 @@ std::string ErrorResponse(const Id& request_id, const Status& status,
                           schema::ErrorCode code_override = schema::ErrorCode::INTERNAL,
                           bool use_override = false);
 
+// "a cashier", "an office manager" ...
+const char* RoleName(schema::Role role);
+
+// What a locked login is told, whatever the password (node/frontdesk_login.cc).
+Status Locked(std::string_view login);
+
 // The highest unit price of a product or a sale line, in minor units: 100
 // million in major units.
 constexpr int64_t kMaxUnitPrice = 10'000'000'000;
@@ -104,8 +110,11 @@ Status GetClientCard(Context& ctx, const StoreView& view, const Id& client,
 Status SaveClient(Context& ctx, StoreTxn& txn, schema::SaveClient::Reader args,
                   schema::Response::Builder response);
 
+// `approver`: the user whose approval came with the sale, its password
+// checked (FrontDesk::CheckApproval), or null. A line beyond the seller's
+// limits at the till (node/till_limits.h) needs it, within the approver's.
 Status RecordSale(Context& ctx, StoreTxn& txn, schema::NewSale::Reader args,
-                  schema::Response::Builder response);
+                  const SessionUser* approver, schema::Response::Builder response);
 Status GetSale(Context& ctx, const StoreView& view, std::string_view receipt_or_id,
                schema::Response::Builder response);
 Status RefundSale(Context& ctx, StoreTxn& txn, schema::NewRefund::Reader args,

@@ -14,16 +14,16 @@
 namespace crm {
 
 using frontdesk::ErrorResponse;
+using frontdesk::Locked;
 using frontdesk::Str;
 
-namespace {
-
-// What a locked login is told, whatever the password.
-Status Locked(std::string_view login) {
+Status frontdesk::Locked(std::string_view login) {
   return Status::PermissionDenied("the login '" + std::string(login.substr(0, 64)) +
                                   "' is locked after too many failed attempts; an admin can "
                                   "unlock it (pos user unlock LOGIN, or crm-admin unlock)");
 }
+
+namespace {
 
 std::string From(const Caller& caller) {
   return caller.address.empty() ? std::string() : "from " + caller.address;
@@ -111,17 +111,7 @@ std::string FrontDesk::Login(schema::Request::Reader request, const Id& request_
   // logins cannot be probed by timing.
   if (!VerifyPassword(Str(args.getPassword()), user_id ? password_hash : decoy_hash_) ||
       !user_id) {
-    const int in_a_row = guard_.Failed(login, caller.address);
-    if (user_id && in_a_row >= guard_.options().lock_after) {
-      std::string reason = std::to_string(in_a_row) + " failed logins in a row, the last at " +
-                           FormatUtc(wall_.NowMillis()) + (from.empty() ? "" : " " + from);
-      AuditEvent lock_event = AuditOf(session, "lock a login");
-      lock_event.refused = true;
-      lock_event.detail = reason;
-      (void)writer_.Submit([key = LoginKey(login), reason, lock_event](StoreTxn& txn) -> Status {
-        CRM_RETURN_IF_ERROR(txn.LockLogin(key, reason));
-        return AppendAudit(txn, lock_event);
-      });
+    if (CountFailedLogin(login, user_id ? &session : nullptr, caller)) {
       return refuse(Locked(login), "wrong password; the login is now locked");
     }
     return refuse(denied, user_id ? "wrong password" : "no such login");
@@ -148,6 +138,23 @@ std::string FrontDesk::Login(schema::Request::Reader request, const Id& request_
   out.setToken(token);
   FillSession(session, out);
   return EncodeMessage(message);
+}
+
+bool FrontDesk::CountFailedLogin(std::string_view login, const SessionUser* user,
+                                 const Caller& caller) {
+  const int in_a_row = guard_.Failed(login, caller.address);
+  if (!user || in_a_row < guard_.options().lock_after) return false;
+  const std::string from = From(caller);
+  std::string reason = std::to_string(in_a_row) + " failed logins in a row, the last at " +
+                       FormatUtc(wall_.NowMillis()) + (from.empty() ? "" : " " + from);
+  AuditEvent lock_event = AuditOf(*user, "lock a login");
+  lock_event.refused = true;
+  lock_event.detail = reason;
+  (void)writer_.Submit([key = LoginKey(login), reason, lock_event](StoreTxn& txn) -> Status {
+    CRM_RETURN_IF_ERROR(txn.LockLogin(key, reason));
+    return AppendAudit(txn, lock_event);
+  });
+  return true;
 }
 
 Status FrontDesk::UnlockLogin(StoreTxn& txn, const SessionUser& admin, std::string_view login) {

@@ -3,6 +3,8 @@
 
 #include "node/frontdesk_internal.h"
 #include "node/local_time.h"
+#include "node/till_limits.h"
+#include "sync/merge.h"
 #include "sync/money.h"
 
 namespace crm::frontdesk {
@@ -21,11 +23,134 @@ std::string LineField(unsigned i, const char* name) {
 }
 
 void FillSaleEntry(schema::SaleEntry::Builder out, const Id& id, schema::Sale::Reader sale,
-                   int64_t refunded) {
+                   int64_t refunded, std::string_view approved_by) {
   IdToWire(id, out.initId());
   out.setSale(sale);
   out.setRefunded(refunded);
+  if (!approved_by.empty()) out.setApprovedBy(std::string(approved_by));
 }
+
+// `part` of `whole` in basis points, rounded up (so a share over a limit is
+// never shown as the limit). REQUIRES: 0 <= part, 0 < whole, both at most
+// 10^15 (a line's price), so the product fits.
+int64_t BasisPoints(int64_t part, int64_t whole) {
+  const uint64_t scaled = static_cast<uint64_t>(part) * kAllBasisPoints;
+  return static_cast<int64_t>((scaled + static_cast<uint64_t>(whole) - 1) /
+                              static_cast<uint64_t>(whole));
+}
+
+// True if `part` of `whole` is more than `limit` basis points of it.
+bool Exceeds(int64_t part, int64_t whole, int32_t limit) {
+  return static_cast<uint64_t>(part) * kAllBasisPoints >
+         static_cast<uint64_t>(limit) * static_cast<uint64_t>(whole);
+}
+
+// 1000 -> "10%", 9990 -> "99.9%", 1 -> "0.01%".
+std::string Percent(int64_t basis_points) {
+  std::string text = fmt::format("{}.{:02}", basis_points / 100, basis_points % 100);
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text + "%";
+}
+
+// Who may lower prices how far in one sale (docs/frontdesk.md, "Limits at the
+// till"): the seller on their own, and beyond that the approver who came with
+// the sale, if any.
+class PriceAuthority {
+ public:
+  static Result<PriceAuthority> Load(const Context& ctx, const StoreView& view,
+                                     const SessionUser* approver) {
+    PriceAuthority authority(ctx, approver);
+    CRM_ASSIGN_OR_RETURN(authority.seller_limits_,
+                         EffectiveTillLimits(view, ctx.office.code, ctx.user.role));
+    if (approver) {
+      // The approver as the store holds them now (the password was checked
+      // on a snapshot taken before this transaction).
+      CRM_ASSIGN_OR_RETURN(Record record, view.Get(EntityKind::USER, approver->user));
+      auto user = record.value<schema::User>();
+      if (!IsLive(record.stored()) || !user.getActive()) {
+        return Status(StatusCode::kPermissionDenied, "the approver's user is deactivated",
+                      "approval");
+      }
+      authority.approver_role_ = user.getRole();
+      CRM_ASSIGN_OR_RETURN(authority.approver_limits_,
+                           EffectiveTillLimits(view, ctx.office.code, user.getRole()));
+    }
+    return authority;
+  }
+
+  // OK if line `index` (its SKU, the catalogue's unit price, the one charged,
+  // the quantity and the discount) is within the seller's limits, or the
+  // approver's (the approval is then used); kPermissionDenied naming the
+  // line's price or discount, the limit and what to do otherwise.
+  Status CheckLine(unsigned index, std::string_view sku, int64_t catalogue, int64_t unit_price,
+                   int64_t quantity, int64_t discount) {
+    const std::string line = fmt::format("line {} ({})", index + 1, sku);
+    const std::string& currency = ctx_.office.currency;
+    if (unit_price < catalogue) {
+      const int64_t cut = catalogue - unit_price;
+      CRM_RETURN_IF_ERROR(
+          Check(LineField(index, "unitPrice"), cut, catalogue, &TillLimits::max_price_cut_bp,
+                fmt::format("{}: a unit price of {} is {} below the catalogue's {}", line,
+                            FormatMoney(unit_price, currency), Percent(BasisPoints(cut, catalogue)),
+                            FormatMoney(catalogue, currency)),
+                "cut a price by"));
+    }
+    const int64_t gross = unit_price * quantity;
+    if (discount > 0) {
+      CRM_RETURN_IF_ERROR(
+          Check(LineField(index, "discount"), discount, gross, &TillLimits::max_discount_bp,
+                fmt::format("{}: a discount of {} is {} of the line's {}", line,
+                            FormatMoney(discount, currency), Percent(BasisPoints(discount, gross)),
+                            FormatMoney(gross, currency)),
+                "give a discount of"));
+    }
+    return Status::Ok();
+  }
+
+  // True if some line needed the approval.
+  bool approval_used() const { return approval_used_; }
+
+ private:
+  PriceAuthority(const Context& ctx, const SessionUser* approver)
+      : ctx_(ctx), approver_(approver) {}
+
+  Status Check(const std::string& field, int64_t part, int64_t whole, int32_t TillLimits::*limit,
+               const std::string& what, const char* verb) {
+    if (!Exceeds(part, whole, seller_limits_.*limit)) return Status::Ok();
+    const std::string own = fmt::format("{} may {} at most {} at {}", RoleName(ctx_.user.role),
+                                        verb, Percent(seller_limits_.*limit), ctx_.office.code);
+    if (!approver_) {
+      return Status(StatusCode::kPermissionDenied,
+                    what + "; " + own + ": that takes a manager's approval (--approve-by LOGIN)",
+                    field);
+    }
+    if (approver_->user == ctx_.user.user) {
+      return Status(StatusCode::kPermissionDenied,
+                    what + "; " + own +
+                        ", and nobody approves their own sale beyond their own limit: that "
+                        "takes a manager's approval (--approve-by LOGIN)",
+                    field);
+    }
+    if (Exceeds(part, whole, approver_limits_.*limit)) {
+      return Status(StatusCode::kPermissionDenied,
+                    what + "; " + own + ", and " + approver_->login + " (" +
+                        RoleName(approver_role_) + ") may approve at most " +
+                        Percent(approver_limits_.*limit) +
+                        ": that takes the approval of someone whose limit covers it",
+                    field);
+    }
+    approval_used_ = true;
+    return Status::Ok();
+  }
+
+  const Context& ctx_;
+  const SessionUser* approver_;
+  TillLimits seller_limits_;
+  schema::Role approver_role_ = schema::Role::CASHIER;
+  TillLimits approver_limits_;
+  bool approval_used_ = false;
+};
 
 }  // namespace
 
@@ -41,7 +166,7 @@ Status CheckUnitPrice(const Context& ctx, std::string_view field, int64_t price)
 }
 
 Status RecordSale(Context& ctx, StoreTxn& txn, schema::NewSale::Reader args,
-                  schema::Response::Builder response) {
+                  const SessionUser* approver, schema::Response::Builder response) {
   const bool has_client = args.hasClient() && !IdFromWire(args.getClient()).IsNull();
   Id client_id;
   if (has_client) {
@@ -55,6 +180,8 @@ Status RecordSale(Context& ctx, StoreTxn& txn, schema::NewSale::Reader args,
   }
   CRM_RETURN_IF_ERROR(CheckText("campaignCode", Str(args.getCampaignCode()), 64, false));
   CRM_RETURN_IF_ERROR(CheckText("channel", Str(args.getChannel()), 32, false));
+
+  CRM_ASSIGN_OR_RETURN(PriceAuthority authority, PriceAuthority::Load(ctx, txn, approver));
 
   const int64_t now = ctx.wall.NowMillis();
   const Id sale_id = Id::Generate(now);
@@ -84,6 +211,8 @@ Status RecordSale(Context& ctx, StoreTxn& txn, schema::NewSale::Reader args,
       return Status::InvalidArgument(LineField(i, "discount"),
                                      "must be between 0 and the line's price");
     }
+    CRM_RETURN_IF_ERROR(authority.CheckLine(i, sku, product.getPrice(), unit_price,
+                                            line.getQuantity(), line.getDiscount()));
     auto out = out_lines[i];
     IdToWire(*product_id, out.initProduct());
     out.setSku(sku);
@@ -169,9 +298,13 @@ Status RecordSale(Context& ctx, StoreTxn& txn, schema::NewSale::Reader args,
   sale.setTotal(total);
   sale.setCampaignCode(args.getCampaignCode());
   sale.setChannel(args.getChannel().size() ? Str(args.getChannel()) : std::string("store"));
+  // An approval the sale did not need approved nothing: only a used one is kept.
+  const bool approved = authority.approval_used();
+  if (approved) IdToWire(approver->user, sale.initApprovedBy());
 
   CRM_RETURN_IF_ERROR(ApplyChange(txn, change));
-  FillSaleEntry(response.initReceipt(), sale_id, sale.asReader(), 0);
+  FillSaleEntry(response.initReceipt(), sale_id, sale.asReader(), 0,
+                approved ? approver->login : std::string());
   return Status::Ok();
 }
 
@@ -182,8 +315,13 @@ Status GetSale(Context&, const StoreView& view, std::string_view receipt_or_id,
   CRM_ASSIGN_OR_RETURN(auto refunded, RefundedLines(view, found.first, sale.getLines().size()));
   int64_t amount = 0;
   for (const auto& line : refunded) amount += line.amount;
+  std::string approved_by;
+  if (sale.hasApprovedBy()) {
+    auto approver = view.Get(EntityKind::USER, IdFromWire(sale.getApprovedBy()));
+    if (approver.ok()) approved_by = Str(approver->value<schema::User>().getLogin());
+  }
   auto receipt = response.initReceipt();
-  FillSaleEntry(receipt, found.first, sale, amount);
+  FillSaleEntry(receipt, found.first, sale, amount, approved_by);
   receipt.setOverRefunded(OverRefunded(sale, refunded));
   return Status::Ok();
 }

@@ -36,7 +36,7 @@ bool WrittenOnlyBy(schema::StoredRecord::Reader stored, const Writer& writer) {
 }
 
 // What goes down the tree of HQ-kind data (products, campaigns, users,
-// offices) is headquarters' alone: an office's own such records (a regional
+// offices, till limits) is headquarters' alone: an office's own such records (a regional
 // hub is an office too) stay where they were made, as no hub takes them
 // from below either.
 class OfficeRecords {

@@ -26,8 +26,9 @@ struct RequestScope {
   bool operator==(const RequestScope&) const = default;
 };
 
-// The scope of `request` as sent by `user`. The session token and the request
-// id do not count: a retry after logging in again is the same request.
+// The scope of `request` as sent by `user`. The session token, the request
+// id and an approval's password do not count: a retry after logging in again
+// is the same request, and no digest of a password is kept.
 RequestScope ScopeOf(const Id& user, schema::Request::Reader request);
 
 // A remembered request: its scope (none for entries written before ids were

@@ -592,6 +592,9 @@ void Pos::AddCommands(CLI::App& app) {
       out += fmt::format("{:<26}{:>22}\n", "REFUNDED BEYOND THE SALE",
                          FormatMoney(entry.getOverRefunded(), cur));
     }
+    if (entry.getApprovedBy().size() > 0) {
+      out += fmt::format("approved by {}\n", Text(entry.getApprovedBy()));
+    }
     out += fmt::format("sale {}\n", IdFromWire(entry.getId()).ToString());
     Print(out);
   };
@@ -604,6 +607,9 @@ void Pos::AddCommands(CLI::App& app) {
   sale->add_option("--campaign", str("campaign"), "campaign code");
   sale->add_option("--channel", str("channel"), "sales channel (default store)");
   sale->add_option("--request-id", str("request_id"), "retry an earlier attempt with its id");
+  sale->add_option("--approve-by", str("approve_by"),
+                   "a manager's login, to approve prices or discounts beyond your limit (their "
+                   "password on standard input)");
   sale->callback([this, str, vec, parse_id, print_or_json, print_receipt] {
     std::optional<Id> client_id;
     if (!str("client").empty()) {
@@ -658,8 +664,26 @@ void Pos::AddCommands(CLI::App& app) {
       }
       payments.emplace_back(method->second, amount);
     }
+    // The approver types their own password, as at `pos login`.
+    const std::string approver = str("approve_by");
+    std::string approver_password;
+    if (!approver.empty()) {
+      if (isatty(STDIN_FILENO)) {
+        char* typed = getpass(fmt::format("Password of {} (approving): ", approver).c_str());
+        approver_password = typed ? typed : "";
+      } else if (!std::getline(std::cin, approver_password)) {
+        Fail(Status::InvalidArgument("--approve-by",
+                                     "no password of the approver on standard input"));
+        return;
+      }
+    }
     auto reply = Send([&](schema::Request::Builder r) {
       auto args = r.initRecordSale();
+      if (!approver.empty()) {
+        auto approval = args.initApproval();
+        approval.setLogin(approver);
+        approval.setPassword(approver_password);
+      }
       if (client_id) IdToWire(*client_id, args.initClient());
       auto out = args.initLines(static_cast<unsigned>(lines.size()));
       for (unsigned i = 0; i < lines.size(); ++i) {

@@ -23,6 +23,8 @@ struct AuditEntry {
   requestId @8 :Common.Id;    # the front-desk request, if any
   subjects @9 :List(Subject); # the records it wrote
   prevHash @10 :Text;         # the hash of the entry before (hex), empty for the first
+  approvedBy @11 :Common.Id;  # who approved it at the till (a manager's approval of a sale), if anyone
+  approverLogin @12 :Text;    # their login (as typed, when the approval was refused)
 
   struct Subject {
     kind @0 :Common.EntityKind;

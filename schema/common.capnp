@@ -54,4 +54,5 @@ enum EntityKind {
   user @11;
   office @12;
   file @13;
+  tillLimit @14;
 }

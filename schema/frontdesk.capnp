@@ -132,6 +132,15 @@ struct NewSale {
   payments @2 :List(Records.PaymentPart);
   campaignCode @3 :Text;
   channel @4 :Text;               # default "store"
+  approval @5 :Approval;          # a manager's, for prices or discounts beyond the seller's limit
+}
+
+# A user who approves one operation at the till by giving their own login and
+# password (docs/frontdesk.md, "Limits at the till"). The password is checked
+# and forgotten: it is in no log, no audit entry and no remembered answer.
+struct Approval {
+  login @0 :Text;
+  password @1 :Text;
 }
 
 struct NewRefund {
@@ -229,6 +238,7 @@ struct SaleEntry {
   # Refunded beyond what the sale's lines sold: refunds made apart, at two
   # offices while their link was down (docs/frontdesk.md, "Refunds"); 0 normally.
   overRefunded @3 :Int64;
+  approvedBy @4 :Text;            # the login of the user who approved the sale, if one did
 }
 
 struct RefundEntry { id @0 :Id; refund @1 :Records.Refund; }

@@ -110,6 +110,8 @@ struct Sale {
   total @8 :Int64;
   campaignCode @9 :Text;
   channel @10 :Text;             # store, phone, web ...
+  approvedBy @11 :Id;            # the user whose approval the till was given for it
+                                 # (a price or discount beyond the cashier's limit); null if none
 }
 
 struct RefundLine {
@@ -268,6 +270,19 @@ struct Office {
   revoked @5 :Bool;
   node @6 :Id;                   # the node id of the office's store
   parent @7 :Text;               # office code of its regional hub; empty: HQ
+}
+
+# How far a role may lower prices at the till before a sale needs a
+# manager's approval (docs/frontdesk.md, "Limits at the till"). Written only
+# at headquarters (`crm-hq office limits`): one record per office and role,
+# and per role one with no office, the chain-wide default. A limit of -1 is
+# not set by this record: the chain-wide record's applies, then the
+# built-in default.
+struct TillLimit {
+  office @0 :Text;               # the office's code; empty: the chain-wide default
+  role @1 :Role;
+  maxDiscount @2 :Int32 = -1;    # the largest discount of a line, in basis points of its price (1000: 10%)
+  maxPriceCut @3 :Int32 = -1;    # the largest cut of a unit price below the catalogue's, in basis points of it
 }
 
 # A file attached to a client; the content is stored by its SHA-256.

@@ -57,6 +57,7 @@ capnp::StructSchema RecordSchema(EntityKind kind) {
     case EntityKind::USER: return Schema::from<schema::User>();
     case EntityKind::OFFICE: return Schema::from<schema::Office>();
     case EntityKind::FILE: return Schema::from<schema::FileAttachment>();
+    case EntityKind::TILL_LIMIT: return Schema::from<schema::TillLimit>();
   }
   // Unreachable for known kinds; callers check IsKnownKind on input first.
   return Schema::from<schema::Client>();
@@ -78,6 +79,7 @@ std::string_view EntityName(EntityKind kind) {
     case EntityKind::USER: return "user";
     case EntityKind::OFFICE: return "office";
     case EntityKind::FILE: return "file";
+    case EntityKind::TILL_LIMIT: return "tillLimit";
   }
   return "unknown";
 }
@@ -90,6 +92,6 @@ std::optional<EntityKind> EntityFromName(std::string_view name) {
   return std::nullopt;
 }
 
-bool IsKnownKind(uint16_t raw_kind) { return raw_kind <= static_cast<uint16_t>(EntityKind::FILE); }
+bool IsKnownKind(uint16_t raw_kind) { return raw_kind <= static_cast<uint16_t>(EntityKind::TILL_LIMIT); }
 
 }  // namespace crm

@@ -67,8 +67,11 @@ int ListAudit(const Store& store, size_t count) {
     for (const auto& [kind, id] : e.subjects) {
       subjects += fmt::format(" {} {}", EntityName(kind), id.ToString());
     }
-    fmt::print("{:>6}  {}  {:<12} {}{}{}{}\n", record.seq, FormatLocalTime(e.time_ms, "UTC"),
+    fmt::print("{:>6}  {}  {:<12} {}{}{}{}{}\n", record.seq, FormatLocalTime(e.time_ms, "UTC"),
                e.login.empty() ? "-" : e.login, e.refused ? "REFUSED " : "", e.action,
+               e.approver_login.empty() ? ""
+               : e.refused              ? ", approver " + e.approver_login
+                                        : ", approved by " + e.approver_login,
                e.detail.empty() ? "" : " (" + e.detail + ")", subjects);
   }
   return 0;

@@ -793,8 +793,25 @@ function startSale(client) {
     if (campaign.value.trim()) payload.campaignCode = campaign.value.trim();
     if (channel.value.trim()) payload.channel = channel.value.trim();
     const cash = moneyOf(tendered, cur, 'Cash received');
-    let answer;
-    try { answer = await record(payload); } catch (e) { throw blame(e, rows, pays); }
+    // A price or discount beyond the cashier's limit asks for a manager's
+    // approval, then the sale goes again with it (a new action: a new key).
+    let answer, approval = null, reason = '';
+    for (;;) {
+      try {
+        answer = await record(approval ? {...payload, approval} : payload);
+        break;
+      } catch (e) {
+        if (!needsApproval(e)) throw blame(e, rows, pays);
+        const message = e.message;
+        blame(e, rows, pays);
+        e.message = message;
+        // Why the sale needs it stays; a refused approval says why beside it.
+        const refusedApproval = /^approval/.test(e.field || '');
+        if (!refusedApproval) reason = message;
+        approval = await askApproval(reason, refusedApproval ? message : '');
+        if (!approval) throw e;  // cancelled: the refusal stays on the form
+      }
+    }
     showReceipt(answer.receipt || {}, {client, tendered: cash});
   });
 
@@ -909,6 +926,57 @@ function blame(error, rows, pays) {
   return error;
 }
 
+// True for a refusal that a manager's approval may lift: a line's price or
+// discount beyond the seller's limit, or an approval that did not pass.
+function needsApproval(error) {
+  const field = error.field || '';
+  return /^approval(\.|$)/.test(field) ||
+    (error.code === 'permissionDenied' && /^lines\[\d+\]\.(unitPrice|discount)$/.test(field));
+}
+
+// Asks for a manager's login and password for one sale, saying `reason`
+// (and `problem`, what was wrong with the last approval, if anything).
+// Resolves with {login, password}, or null if cancelled. The password is
+// kept nowhere: the dialog goes once answered.
+function askApproval(reason, problem) {
+  return new Promise((resolve) => {
+    const login = h('input', {id: 'approval-login', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false'});
+    const password = h('input', {id: 'approval-password', type: 'password', autocomplete: 'off'});
+    const box = errorBox('approval-error');
+    const form = h('form', {id: 'approval-form', method: 'dialog', novalidate: true},
+      h('h2', {id: 'approval-title'}, 'A manager’s approval'),
+      ut('p', reason.replace(/ \(--approve-by LOGIN\)/, ''), {id: 'approval-reason'}),
+      field('Manager’s login', login),
+      field('Password', password),
+      box,
+      h('div', {class: 'form-actions'},
+        h('button', {id: 'approval-submit', type: 'submit', class: 'btn btn-primary'}, 'Approve'),
+        h('button', {id: 'approval-cancel', type: 'button', class: 'btn btn-quiet'}, 'Cancel')));
+    const dialog = h('dialog', {id: 'approval-dialog', class: 'dialog', 'aria-labelledby': 'approval-title'}, form);
+    let answer = null;
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      if (!login.value.trim() || !password.value) {
+        showError(box, {message: 'Enter the manager’s login and password.'});
+        focusOn(!login.value.trim() ? login : password);
+        return;
+      }
+      answer = {login: login.value.trim(), password: password.value};
+      dialog.close();
+    });
+    $('#approval-cancel', form).addEventListener('click', () => dialog.close());
+    dialog.addEventListener('close', () => {
+      password.value = '';
+      dialog.remove();
+      resolve(answer);
+    });
+    document.body.append(dialog);
+    showError(box, problem ? {message: problem} : null);
+    dialog.showModal();
+    focusOn(login);
+  });
+}
+
 // ----------------------------------------------------------------- receipt
 
 // A sale of the card shown again as its receipt.
@@ -946,6 +1014,7 @@ function showReceipt(sold, {client = null, tendered = null} = {}) {
         h('h2', {id: 'receipt-title'}, 'Receipt ', h('span', {id: 'receipt-no'}, s.receiptNo || '')),
         h('p', {}, when(s.time)),
         client && ut('p', client.name),
+        sold.approvedBy && ut('p', `Approved by ${sold.approvedBy}`, {id: 'receipt-approved', class: 'small'}),
         s.campaignCode && ut('p', `Campaign ${s.campaignCode}`, {class: 'small'})),
       h('table', {class: 'receipt-lines'},
         h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Item'), h('th', {scope: 'col', class: 'num'}, 'Qty × price'),

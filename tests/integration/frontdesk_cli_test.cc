@@ -587,5 +587,69 @@ TEST_CASE("deals move along the pipeline, and crm-hq shows where they drop out",
   CHECK(step(4) == std::vector<int64_t>{1, 0, 0, 10000});
 }
 
+TEST_CASE("a price or discount beyond a cashier's limit takes a manager's approval at the till",
+          "[integration][frontdesk][approval]") {
+  Office office;
+  office.SetUpDesk();
+  office.Login("admin", "admin-password");
+  office.Ok({"product", "add", "PEN", "--name", "Fountain pen", "--price", "10.00"});
+  office.Ok({"user", "add", "ivan", "--role", "cashier"}, "ivan-password\n");
+  office.Login("kate", "kate-password");
+
+  // 0.01 for a 10.00 pen: refused, naming the line, the limit and what to do.
+  RunResult alone = office.Pos({"sale", "--line", "PEN:1:0.01", "--pay", "cash"});
+  CHECK(alone.exit_code == 5);
+  CHECK(alone.err.find("lines[0].unitPrice: line 1 (PEN): a unit price of 0.01 is 99.9% below "
+                       "the catalogue's 10.00; a cashier may cut a price by at most 0% at LON: "
+                       "that takes a manager's approval (--approve-by LOGIN)") !=
+        std::string::npos);
+  // The manager types their password for it; a wrong one, or a cashier's, does not do.
+  RunResult wrong =
+      office.Pos({"sale", "--line", "PEN:1:0.01", "--pay", "cash", "--approve-by", "olga"},
+                 "not-olgas-password\n");
+  CHECK(wrong.exit_code == 5);
+  CHECK(wrong.err.find("wrong login or password for the approval") != std::string::npos);
+  RunResult by_cashier = office.Pos(
+      {"sale", "--line", "PEN:1:0.01", "--pay", "cash", "--approve-by", "ivan"}, "ivan-password\n");
+  CHECK(by_cashier.exit_code == 5);
+  CHECK(by_cashier.err.find("ivan (a cashier) may approve at most 0%") != std::string::npos);
+  RunResult no_password =
+      office.Pos({"sale", "--line", "PEN:1:0.01", "--pay", "cash", "--approve-by", "olga"});
+  CHECK(no_password.exit_code == 3);
+
+  std::string approved = office.Ok(
+      {"sale", "--line", "PEN:1:0.01", "--pay", "cash", "--approve-by", "olga"}, "olga-password\n");
+  INFO(approved);
+  CHECK(approved.find("LON-") == 0);  // the first receipt: the refusals used no number
+  std::string total = approved.substr(approved.find("TOTAL GBP"));
+  CHECK(total.substr(0, total.find('\n')).find(" 0.01") != std::string::npos);
+  CHECK(approved.find("approved by olga") != std::string::npos);
+  std::string receipt = approved.substr(0, approved.find(' '));
+  CHECK(office.Json({"receipt", receipt})["receipt"]["approvedBy"] == "olga");
+
+  // The README's tour: 0.50 off two lanterns at 3.39 is within a cashier's 10%.
+  office.Login("admin", "admin-password");
+  office.Ok({"product", "add", "71053", "--name", "WHITE METAL LANTERN", "--price", "3.39"});
+  office.Login("kate", "kate-password");
+  json tour = office.Json({"sale", "--line", "71053:2::0.50", "--pay", "card"});
+  CHECK(tour["receipt"]["sale"]["total"] == "628");
+  CHECK_FALSE(tour["receipt"].contains("approvedBy"));
+  CHECK(office.Pos({"sale", "--line", "71053:2::0.70", "--pay", "card"}).exit_code == 5);
+
+  // The audit names both; no password is in it.
+  RunResult audit = testing::Run(
+      {CRM_ADMIN, "audit", "list", "--data", (office.dir() / "data").string(), "--last", "50"}, "",
+      {}, office.dir());
+  INFO(audit.out);
+  CHECK(audit.out.find("kate         record a sale, approved by olga") != std::string::npos);
+  CHECK(
+      audit.out.find(
+          "kate         REFUSED approve a sale, approver olga (wrong password, from 127.0.0.1)") !=
+      std::string::npos);
+  CHECK(audit.out.find("kate         REFUSED record a sale, approver ivan (line 1 (PEN)") !=
+        std::string::npos);
+  CHECK(audit.out.find("olga-password") == std::string::npos);
+}
+
 }  // namespace
 }  // namespace crm

@@ -406,5 +406,66 @@ TEST_CASE("a regional hub relays between its offices and headquarters", "[integr
              << digests["lon"]);
 }
 
+TEST_CASE("limits at the till set at headquarters reach the offices and apply at their tills",
+          "[integration][replication][approval]") {
+  Network net;
+  for (const char* office : {"lon", "msk"}) {
+    net.Pos(office, {"product", "add", "PEN", "--name", "Fountain pen", "--price", "10.00"});
+    net.Pos(office, {"user", "add", "kate", "--role", "cashier"}, "kate-password\n");
+    net.Pos(office, {"login", "kate"}, "kate-password\n");
+  }
+  // 0.72 off two mugs at 4.50 is 8% of the line; 8.50 for a 10.00 pen a 15% cut.
+  const std::vector<std::string> eight_off = {"sale", "--line", "MUG:2::0.72", "--pay", "cash"};
+  const std::vector<std::string> fifteen_cut = {"sale", "--line", "PEN:1:8.50", "--pay", "cash"};
+  // Built in: a cashier gives up to 10% off, and cuts no price.
+  CHECK(net.Try("lon", eight_off).exit_code == 0);
+  CHECK(net.Try("lon", fifteen_cut).exit_code == 5);
+
+  // Headquarters, beside its running hub: LON's cashiers give 5% at most;
+  // every office's cashiers may cut a price by 20%.
+  RunResult lon =
+      net.Hq({"office", "limits", "--office", "LON", "--role", "cashier", "--max-discount", "5%"});
+  INFO(lon.err);
+  REQUIRE(lon.exit_code == 0);
+  RunResult chain =
+      net.Hq({"office", "limits", "--chain", "--role", "cashier", "--max-price-cut", "20%"});
+  INFO(chain.err);
+  REQUIRE(chain.exit_code == 0);
+  CHECK(net.Hq({"office", "limits", "--office", "PAR", "--role", "cashier", "--max-discount", "5%"})
+            .exit_code == 4);
+  RunResult shown = net.Hq({"office", "limits", "--office", "LON", "--json"});
+  REQUIRE(shown.exit_code == 0);
+  json cashier = json::parse(shown.out)["limits"][0];
+  CHECK(cashier["role"] == "cashier");
+  CHECK(cashier["max_discount"] == "5%");
+  CHECK(cashier["max_discount_from"] == "office");
+  CHECK(cashier["max_price_cut"] == "20%");
+  CHECK(cashier["max_price_cut_from"] == "chain");
+
+  // Both reach the offices through the hub and apply at their tills: the
+  // chain-wide one everywhere, LON's at LON only.
+  CHECK(net.Eventually([&] { return net.Try("msk", fifteen_cut).exit_code == 0; }));
+  CHECK(net.Eventually([&] { return net.Try("lon", fifteen_cut).exit_code == 0; }));
+  RunResult refused = net.Try("lon", eight_off);
+  CHECK(refused.exit_code == 5);
+  CHECK(refused.err.find("a cashier may give a discount of at most 5% at LON") !=
+        std::string::npos);
+  CHECK(net.Try("msk", eight_off).exit_code == 0);
+  // At LON a manager's approval lets it through (the office's admin here).
+  RunResult approved =
+      net.Try("lon", {"sale", "--line", "MUG:2::0.72", "--pay", "cash", "--approve-by", "admin"},
+              "admin-password\n");
+  INFO(approved.err);
+  CHECK(approved.exit_code == 0);
+  CHECK(approved.out.find("approved by admin") != std::string::npos);
+  // The approved sale reaches MSK through headquarters, naming its approver.
+  std::string receipt = approved.out.substr(0, approved.out.find(' '));
+  CHECK(net.Eventually([&] {
+    RunResult at_msk = net.Try("msk", {"--json", "receipt", receipt});
+    return at_msk.exit_code == 0 &&
+           json::parse(at_msk.out)["receipt"]["sale"].contains("approvedBy");
+  }));
+}
+
 }  // namespace
 }  // namespace crm

@@ -160,6 +160,56 @@ TEST_CASE(
     CHECK(browser.FindAll(".card-sale").empty());
   }
 
+  SECTION("a price beyond a cashier's limit, approved by a manager in a dialog") {
+    net.Pos("lon", {"product", "add", "PEN", "--name", "Fountain pen", "--price", "10.00"});
+    net.Pos("lon", {"user", "add", "kate", "--role", "cashier"}, "kate-password\n");
+    net.Pos("lon", {"user", "add", "olga", "--role", "manager"}, "olga-password\n");
+    LogIn(browser, net.WebUrl("lon"), "kate", "kate-password");
+
+    // 0.01 for a 10.00 pen: the desk asks for a manager's approval.
+    auto sell_cheap_pen = [&] {
+      Press(browser, browser.WaitFor("#anon-sale"));
+      browser.WaitFor("#sale-form");
+      Fill(browser, ".sale-line .line-sku", "PEN");
+      Fill(browser, ".sale-line .line-price", "0.01");
+      Press(browser, browser.Find("#sale-submit"));
+      browser.WaitForText("#approval-reason", "a cashier may cut a price by at most 0% at LON");
+    };
+    sell_cheap_pen();
+    // A wrong password: the dialog asks again, saying so.
+    Fill(browser, "#approval-login", "olga");
+    Fill(browser, "#approval-password", "not-olgas-password");
+    Press(browser, browser.Find("#approval-submit"));
+    browser.WaitForText("#approval-error", "wrong login or password for the approval");
+    CHECK(browser.Text(browser.Find("#approval-reason")).find("at most 0% at LON") !=
+          std::string::npos);
+    Fill(browser, "#approval-login", "olga");
+    Fill(browser, "#approval-password", "olga-password");
+    browser.Screenshot(shots / "frontdesk-approval.png");
+    Press(browser, browser.Find("#approval-submit"));
+    std::string receipt_no = browser.Text(browser.WaitForText("#receipt-no", "LON-"));
+    CHECK(browser.Text(browser.Find("#receipt-total")).find("0.01") != std::string::npos);
+    CHECK(browser.Text(browser.Find("#receipt-approved")) == "Approved by olga");
+    CHECK(browser.FindAll("#approval-dialog").empty());
+    // The node holds it so.
+    auto sold = net.Json("lon", {"receipt", receipt_no});
+    CHECK(sold["receipt"]["approvedBy"] == "olga");
+    CHECK(sold["receipt"]["sale"]["total"] == "1");
+
+    // Cancelled, the refusal stays on the form at the line's price, and
+    // nothing is sold.
+    Press(browser, browser.Find("#receipt-back"));
+    sell_cheap_pen();
+    Press(browser, browser.Find("#approval-cancel"));
+    browser.WaitForText("#sale-error", "that takes a manager's approval");
+    CHECK(browser.FindAll("#approval-dialog").empty());
+    CHECK(browser.Attribute(browser.Find(".sale-line .line-price"), "aria-invalid").value_or("") ==
+          "true");
+    CHECK(
+        net.Try("lon", {"receipt", receipt_no.substr(0, receipt_no.size() - 1) + "2"}).exit_code ==
+        4);
+  }
+
   SECTION("the sale at HQ, on the dashboard") {
     net.Pos("lon", {"sale", "--client", maria, "--line", "MUG:2", "--pay", "card"});
     REQUIRE(net.Eventually([&] {
