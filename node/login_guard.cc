@@ -68,10 +68,9 @@ LoginGuard::Verdict LoginGuard::Check(std::string_view login, std::string_view a
   verdict.refused_since = waiting->refused;
   ++waiting->refused;
   const int64_t seconds = (wait_left + 999) / 1000;
-  verdict.status = Status::Unavailable("too many failed logins " + who + " (" +
-                                       std::to_string(waiting->count) +
-                                       "); try again in " + std::to_string(seconds) +
-                                       (seconds == 1 ? " second" : " seconds"));
+  verdict.status = Status::PermissionDenied(
+      "too many failed logins " + who + " (" + std::to_string(waiting->count) + "); try again in " +
+      std::to_string(seconds) + (seconds == 1 ? " second" : " seconds"));
   return verdict;
 }
 

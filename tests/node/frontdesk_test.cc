@@ -234,7 +234,7 @@ TEST_CASE("failed logins make the next one wait longer, ten in a row lock the lo
   for (int i = 0; i < 3; ++i) CHECK(wrong().code() == schema::ErrorCode::UNAUTHENTICATED);
   // The fourth attempt must wait, the right password too, and is not checked.
   auto waiting = d.TryLogin("kate", "kate-password");
-  CHECK(waiting.code() == schema::ErrorCode::UNAVAILABLE);
+  CHECK(waiting.code() == schema::ErrorCode::PERMISSION_DENIED);
   CHECK_THAT(waiting.error(), Catch::Contains("too many failed logins for 'kate' (3); try again in 1 second"));
   d.wall().Advance(1000);
   REQUIRE(d.TryLogin("kate", "kate-password").ok());  // a success starts the count again
@@ -245,7 +245,7 @@ TEST_CASE("failed logins make the next one wait longer, ten in a row lock the lo
   int64_t wait = 1000;
   for (int failures = 3; failures < 9; ++failures) {
     d.wall().Advance(wait - 1);
-    CHECK(wrong().code() == schema::ErrorCode::UNAVAILABLE);
+    CHECK(wrong().code() == schema::ErrorCode::PERMISSION_DENIED);
     d.wall().Advance(1);
     CHECK(wrong().code() == schema::ErrorCode::UNAUTHENTICATED);
     wait *= 2;
@@ -292,7 +292,7 @@ TEST_CASE("failed logins from one address are throttled across logins, other add
           schema::ErrorCode::UNAUTHENTICATED);
   }
   auto from_there = d.TryLogin("admin", "admin-password", "10.0.0.66");
-  CHECK(from_there.code() == schema::ErrorCode::UNAVAILABLE);
+  CHECK(from_there.code() == schema::ErrorCode::PERMISSION_DENIED);
   CHECK_THAT(from_there.error(), Catch::Contains("from 10.0.0.66"));
   CHECK(d.TryLogin("admin", "admin-password", "10.0.0.7").ok());
 
@@ -308,7 +308,7 @@ TEST_CASE("failed logins from one address are throttled across logins, other add
     d.desk().HandleAsync(bytes, [&](std::string reply) {
       auto decoded = DecodedMessage::Decode(reply);
       REQUIRE(decoded.ok());
-      CHECK(decoded->Root<Response>().getError().getCode() == schema::ErrorCode::UNAVAILABLE);
+      CHECK(decoded->Root<Response>().getError().getCode() == schema::ErrorCode::PERMISSION_DENIED);
       if (std::this_thread::get_id() == caller) ++answered_here;
     }, Caller{"10.0.0.66"});
   }

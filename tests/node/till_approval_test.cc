@@ -228,7 +228,7 @@ bool Contains(const std::string& text, const std::string& part) {
 }
 
 TEST_CASE(
-    "a cashier's price cut is refused and nothing is sold; a manager's approval lets it through",
+    "a cashier's price cut is refused and nothing is sold, a manager's approval lets it through",
     "[node][frontdesk][sales][approval]") {
   Till till;
   const std::vector<Line> cheap_pen = {{"PEN", 1, 1, 0}};  // 0.01 for a 10.00 pen
@@ -340,7 +340,7 @@ TEST_CASE("an approval's password does not count in the request's digest, its lo
   CHECK_FALSE(scope("olga", "olga-password") == scope("boss", "olga-password"));
 }
 
-TEST_CASE("a discount within the cashier's limit needs no approval; one beyond it does",
+TEST_CASE("a discount within the cashier's limit needs no approval, one beyond it does",
           "[node][frontdesk][sales][approval]") {
   Till till;
   // The README's tour: 0.50 off 2 x 3.39, about 7.4%.
@@ -479,7 +479,7 @@ TEST_CASE("wrong approval passwords count as failed logins: throttled, then the 
   // before its wait is over is refused at once (no hash), on the approval.
   for (int i = 0; i < 3; ++i) CHECK(Message(guess()) == "wrong login or password for the approval");
   auto throttled = guess();
-  CHECK(Answer(throttled).getError().getCode() == schema::ErrorCode::UNAVAILABLE);
+  CHECK(Answer(throttled).getError().getCode() == schema::ErrorCode::PERMISSION_DENIED);
   CHECK(Field(throttled) == "approval");
   CHECK(Contains(Message(throttled), "too many failed logins"));
   // Even the right password waits.
