@@ -301,7 +301,13 @@ Result<std::vector<Id>> StoreView::FindByName(std::string_view query, size_t lim
     if (seen.insert(id).second) {
       bool matches = true;
       if (words.size() > 1) {
-        CRM_ASSIGN_OR_RETURN(Record record, Get(EntityKind::CLIENT, id));
+        auto found_record = Get(EntityKind::CLIENT, id);
+        // A damaged client cannot be matched: it is left out (and noted).
+        if (!found_record.ok() && found_record.status().code() == StatusCode::kCorruption) {
+          CRM_RETURN_IF_ERROR(cursor.Next());
+          continue;
+        }
+        CRM_ASSIGN_OR_RETURN(Record record, std::move(found_record));
         std::set<std::string> tokens = NameTokensOf(record.value<schema::Client>());
         for (size_t i = 1; i < words.size() && matches; ++i) {
           matches = std::any_of(tokens.begin(), tokens.end(),
@@ -857,7 +863,7 @@ Result<Applied> StoreTxn::Apply(const PreparedChange& prepared) {
     } else if (existing.status().code() == StatusCode::kCorruption) {
       // The record cannot be merged into; the change is still logged (it is
       // part of its origin's history), and the repair that replaces the
-      // record merges it from the log (RepairRecord).
+      // record merges it from the log (RepairRecords).
       damaged = true;
     } else if (existing.status().code() != StatusCode::kNotFound) {
       return existing.status();
@@ -958,7 +964,7 @@ Result<bool> StoreTxn::InstallRecord(schema::StoredRecord::Reader incoming) {
     before.emplace(std::move(existing).value());
   } else if (existing.status().code() == StatusCode::kCorruption) {
     // Damaged here: the other replica's copy replaces it.
-    CRM_RETURN_IF_ERROR(RepairRecord(RecordKey(kind, id), &incoming));
+    CRM_RETURN_IF_ERROR(RepairRecords({{RecordKey(kind, id), &incoming}}).status());
     return true;
   } else if (existing.status().code() != StatusCode::kNotFound) {
     return existing.status();
@@ -1425,40 +1431,48 @@ Status StoreTxn::DropIndexEntriesOf(EntityKind kind, const Id& id) {
   return Status::Ok();
 }
 
-Status StoreTxn::RepairRecord(std::string_view key, const schema::StoredRecord::Reader* copy) {
-  if (key.size() != 17 || !IsKnownKind(static_cast<uint8_t>(key[0]))) {
-    return Status::InvalidArgument("key", "not a record key: a " + RecordName(key));
-  }
-  const auto kind = static_cast<EntityKind>(static_cast<uint8_t>(key[0]));
-  const Id id = IdFromBytes(key.substr(1));
-  const std::string marker = std::string(kMetaDamagedPrefix) + std::string(key);
-  auto existing = Get(kind, id);
-  if (existing.ok() || existing.status().code() == StatusCode::kNotFound) {
-    // Not damaged (any more): the copy merges as a snapshot's record does.
-    if (copy != nullptr) CRM_RETURN_IF_ERROR(InstallRecord(*copy).status());
-    Status unmarked = txn_.Delete(store_->tables_.meta, marker);
-    return unmarked.code() == StatusCode::kNotFound ? Status::Ok() : unmarked;
-  }
-  if (existing.status().code() != StatusCode::kCorruption) return existing.status();
-  if (copy != nullptr) {
-    CRM_RETURN_IF_ERROR(CheckStoredShape(*copy));
-    if (copy->getEntity() != kind || IdFromWire(copy->getId()) != id) {
-      return Status::InvalidArgument("record", "the copy sent for the " + RecordName(key) +
-                                                   " is another record");
+Result<std::vector<std::string>> StoreTxn::RepairRecords(const std::vector<Repair>& repairs) {
+  // The damaged ones: what each is rebuilt from so far.
+  struct Rebuilt {
+    std::unique_ptr<capnp::MallocMessageBuilder> record;
+    bool have = false;
+  };
+  std::map<std::string, Rebuilt> damaged;
+  for (const auto& [key, copy] : repairs) {
+    if (key.size() != 17 || !IsKnownKind(static_cast<uint8_t>(key[0]))) {
+      return Status::InvalidArgument("key", "not a record key: a " + RecordName(key));
     }
-  }
-  // The copy, and every change of the record in this log merged into it:
-  // what this node applied that the copy may lack (its own changes not yet
-  // at the hub, or changes that came while the record was damaged here).
-  auto current = std::make_unique<capnp::MallocMessageBuilder>(kSmallRecordWords);
-  bool have = false;
-  IndexPlan plan;
-  IndexWrites duplicates;
-  try {
+    const auto kind = static_cast<EntityKind>(static_cast<uint8_t>(key[0]));
+    const Id id = IdFromBytes(key.substr(1));
     if (copy != nullptr) {
-      current->setRoot(*copy);
-      have = true;
+      CRM_RETURN_IF_ERROR(CheckStoredShape(*copy));
+      if (copy->getEntity() != kind || IdFromWire(copy->getId()) != id) {
+        return Status::InvalidArgument("record", "the copy sent for the " + RecordName(key) +
+                                                     " is another record");
+      }
     }
+    auto existing = Get(kind, id);
+    if (existing.ok() || existing.status().code() == StatusCode::kNotFound) {
+      // Not damaged (any more): the copy merges as a snapshot's record does.
+      if (copy != nullptr) CRM_RETURN_IF_ERROR(InstallRecord(*copy).status());
+      Status unmarked = txn_.Delete(store_->tables_.meta, std::string(kMetaDamagedPrefix) + key);
+      if (!unmarked.ok() && unmarked.code() != StatusCode::kNotFound) return unmarked;
+      continue;
+    }
+    if (existing.status().code() != StatusCode::kCorruption) return existing.status();
+    Rebuilt& rebuilt = damaged[key];
+    rebuilt.record = std::make_unique<capnp::MallocMessageBuilder>(kSmallRecordWords);
+    if (copy != nullptr) {
+      rebuilt.record->setRoot(*copy);
+      rebuilt.have = true;
+    }
+  }
+  std::vector<std::string> unrepaired;
+  if (damaged.empty()) return unrepaired;
+  try {
+    // Every change of them in this log merged in: what this node applied
+    // that a copy may lack (its own changes not yet at the hub, or changes
+    // that came while the record was damaged here).
     CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.log.Raw()));
     Status moved = cursor.First();
     for (; moved.ok() && cursor.valid(); moved = cursor.Next()) {
@@ -1467,42 +1481,57 @@ Status StoreTxn::RepairRecord(std::string_view key, const schema::StoredRecord::
       auto message = DecodedMessage::DecodePacked(bytes);
       if (!message.ok()) continue;
       auto change = message->Root<schema::Change>();
-      if (change.getEntity() != kind || !change.hasId() || IdFromWire(change.getId()) != id) continue;
+      if (!change.hasId() || !IsKnownKind(static_cast<uint16_t>(change.getEntity()))) continue;
+      auto it = damaged.find(RecordKey(change.getEntity(), IdFromWire(change.getId())));
+      if (it == damaged.end()) continue;
       auto source = txn_.Get(store_->tables_.log_source, cursor.key());
       if (source.ok() && source->size() == 17 && (*source)[16] == kHeldBackMark) continue;
+      Rebuilt& rebuilt = it->second;
       auto next = std::make_unique<capnp::MallocMessageBuilder>(kSmallRecordWords);
       auto out = next->initRoot<schema::StoredRecord>();
       if (change.isEvent()) {
-        if (have) continue;
+        if (rebuilt.have) continue;
         StoreEvent(change, out);
       } else {
         schema::StoredRecord::Reader before;
-        if (have) before = current->getRoot<schema::StoredRecord>().asReader();
-        auto outcome = MergeChange(change, have ? &before : nullptr, out);
+        if (rebuilt.have) before = rebuilt.record->getRoot<schema::StoredRecord>().asReader();
+        auto outcome = MergeChange(change, rebuilt.have ? &before : nullptr, out);
         if (!outcome.ok() || !outcome->changed) continue;
       }
-      current = std::move(next);
-      have = true;
+      rebuilt.record = std::move(next);
+      rebuilt.have = true;
     }
     CRM_RETURN_IF_ERROR(moved);
-    if (!have) {
-      return Status::NotFound("the " + RecordName(key) +
-                              " is damaged here, and neither the hub nor this node's log holds it");
-    }
-    CRM_RETURN_IF_ERROR(
-        store_->PlanIndexes(kind, nullptr, current->getRoot<schema::StoredRecord>().asReader(), id, plan));
-    if (kind == EntityKind::CLIENT) CRM_RETURN_IF_ERROR(PlanDuplicates(id, plan, duplicates));
   } catch (const kj::Exception& e) {
-    return Status::Corruption("repairing the " + RecordName(key) + ": " + e.getDescription().cStr());
+    return Status::Corruption(std::string("repairing damaged records: ") + e.getDescription().cStr());
   }
-  // A damaged record's index entries cannot be read from it. An event's
-  // are fixed by its content, which the copy shares; a mutable record's may
-  // have changed since.
-  if (!IsEventKind(kind)) CRM_RETURN_IF_ERROR(DropIndexEntriesOf(kind, id));
-  Status written = WritePlanned(std::string(key), EncodePackedMessage(*current), plan.writes, duplicates);
-  if (!written.ok()) return AsStoreFailure(written);
-  Status unmarked = txn_.Delete(store_->tables_.meta, marker);
-  return unmarked.code() == StatusCode::kNotFound ? Status::Ok() : unmarked;
+  for (auto& [key, rebuilt] : damaged) {
+    if (!rebuilt.have) {
+      unrepaired.push_back(key);
+      continue;
+    }
+    const auto kind = static_cast<EntityKind>(static_cast<uint8_t>(key[0]));
+    const Id id = IdFromBytes(std::string_view(key).substr(1));
+    IndexPlan plan;
+    IndexWrites duplicates;
+    try {
+      CRM_RETURN_IF_ERROR(store_->PlanIndexes(
+          kind, nullptr, rebuilt.record->getRoot<schema::StoredRecord>().asReader(), id, plan));
+      if (kind == EntityKind::CLIENT) CRM_RETURN_IF_ERROR(PlanDuplicates(id, plan, duplicates));
+    } catch (const kj::Exception& e) {
+      return Status::Corruption("repairing the " + RecordName(key) + ": " + e.getDescription().cStr());
+    }
+    // A damaged record's index entries cannot be read from it. An event's
+    // are fixed by its content, which the copy shares; a mutable record's may
+    // have changed since.
+    if (!IsEventKind(kind)) CRM_RETURN_IF_ERROR(DropIndexEntriesOf(kind, id));
+    Status written =
+        WritePlanned(key, EncodePackedMessage(*rebuilt.record), plan.writes, duplicates);
+    if (!written.ok()) return AsStoreFailure(written);
+    Status unmarked = txn_.Delete(store_->tables_.meta, std::string(kMetaDamagedPrefix) + key);
+    if (!unmarked.ok() && unmarked.code() != StatusCode::kNotFound) return unmarked;
+  }
+  return unrepaired;
 }
 
 }  // namespace crm

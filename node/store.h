@@ -51,7 +51,7 @@ struct StoreOptions {
   // Told after each transaction of a conversion (the table and the entries
   // done in it so far); returning false stops the conversion there, and Open
   // fails with kUnavailable (opening the store again resumes it).
-  std::function<bool(std::string_view table, uint64_t done)> on_conversion;
+  std::function<bool(std::string_view table, uint64_t done)> on_conversion = {};
 };
 
 // A record read from the store, independent of the transaction it came from.
@@ -59,6 +59,8 @@ class Record {
  public:
   explicit Record(DecodedMessage message) : message_(std::move(message)) {}
   schema::StoredRecord::Reader stored() const { return message_.Root<schema::StoredRecord>(); }
+  // The message holding it (a schema::StoredRecord), for keeping or sending.
+  DecodedMessage TakeMessage() && { return std::move(message_); }
   // The merged value, as its records.capnp type.
   template <typename T>
   typename T::Reader value() const {
@@ -306,19 +308,21 @@ class StoreTxn : public StoreView {
   // Merges a record of another replica's state (a snapshot page) into this
   // one, indexes included; it is not logged. Returns whether anything
   // changed. kInvalidArgument for a malformed record. A record held here
-  // damaged cannot be merged: it is replaced (RepairRecord).
+  // damaged cannot be merged: it is replaced (RepairRecords).
   Result<bool> InstallRecord(schema::StoredRecord::Reader record);
 
-  // Replaces the damaged record under `key` with `copy` (the hub's, or null
-  // if it has none) merged with every change of it in this node's log (what
-  // the hub may not hold yet), and rebuilds its index entries. kNotFound if
-  // neither gives a record (it stays damaged). A record that reads fine
-  // (repaired meanwhile) is not replaced: `copy` is merged into it as
-  // InstallRecord does.
-  Status RepairRecord(std::string_view key, const schema::StoredRecord::Reader* copy);
+  // Replaces damaged records, each given by its key (kind(1) + id(16)) and
+  // a copy (the hub's, or null if it has none), with the copy merged with
+  // every change of the record in this node's log (what the hub may not hold
+  // yet), and rebuilds their index entries; one scan of the log serves them
+  // all. A record that reads fine (repaired meanwhile) is not replaced: its
+  // copy is merged into it as InstallRecord does. Returns the keys of those
+  // that stay damaged: neither a copy nor the log gives a record.
+  using Repair = std::pair<std::string, const schema::StoredRecord::Reader*>;
+  Result<std::vector<std::string>> RepairRecords(const std::vector<Repair>& repairs);
 
   // Adds the record (kind, id) to the records found damaged (crm-admin
-  // verify), for the uplink to fetch back; RepairRecord removes it.
+  // verify), for the uplink to fetch back; RepairRecords removes it.
   Status MarkDamaged(EntityKind kind, const Id& id);
 
   // Deletes log entries below seq `below` (at most `max` of them) and raises
