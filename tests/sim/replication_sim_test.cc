@@ -465,6 +465,7 @@ class Simulation {
     }
     Status written = node.writer->Run(
         [change](StoreTxn& txn) { return txn.ApplyLocal(change->change()).status(); });
+    INFO(written.ToString());
     REQUIRE(written.ok());
     Id id = IdFromWire(change->change().getId());
     if (what == kClient) {
