@@ -106,8 +106,8 @@ int VerifyWholeStore(StoreRuntime& opened, const std::string& dir, bool record) 
     return 0;
   }
   for (const std::string& problem : check->problems) fmt::print("{}\n", problem);
-  fmt::print(stderr, "crm-admin: store {} is damaged: {} problems found in {}\n", dir,
-             check->problems.size(), counted);
+  fmt::print(stderr, "crm-admin: store {} is damaged: {} problem{} found in {}\n", dir,
+             check->problems.size(), check->problems.size() == 1 ? "" : "s", counted);
   if (record && !check->damaged_records.empty()) {
     Status recorded = opened.writer->Run([&](StoreTxn& txn) -> Status {
       for (const auto& [kind, id] : check->damaged_records) CRM_RETURN_IF_ERROR(txn.MarkDamaged(kind, id));
