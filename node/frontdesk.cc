@@ -142,6 +142,9 @@ schema::ErrorCode ErrorCodeOf(StatusCode code) {
     case StatusCode::kUnauthenticated: return schema::ErrorCode::UNAUTHENTICATED;
     case StatusCode::kResourceExhausted: return schema::ErrorCode::RESOURCE_EXHAUSTED;
     case StatusCode::kUnavailable: return schema::ErrorCode::UNAVAILABLE;
+    // A damaged record (docs/storage.md, "Checksums"): not served until the
+    // node has fetched it back from its hub.
+    case StatusCode::kCorruption: return schema::ErrorCode::UNAVAILABLE;
     default: return schema::ErrorCode::INTERNAL;
   }
 }

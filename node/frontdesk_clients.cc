@@ -130,7 +130,10 @@ Status FindClients(Context& ctx, const StoreView& view, schema::FindClients::Rea
   // A merged duplicate is shown as the client it was merged into.
   std::vector<std::pair<Id, Record>> shown;
   for (const Id& id : found) {
-    CRM_ASSIGN_OR_RETURN(Id survivor, view.ResolveClient(id));
+    auto resolved = view.ResolveClient(id);
+    // A damaged client is left out (it is being fetched back; the card says so).
+    if (!resolved.ok() && resolved.status().code() == StatusCode::kCorruption) continue;
+    CRM_ASSIGN_OR_RETURN(Id survivor, std::move(resolved));
     bool seen = std::any_of(shown.begin(), shown.end(),
                             [&](const auto& entry) { return entry.first == survivor; });
     if (seen) continue;

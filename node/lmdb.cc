@@ -15,6 +15,8 @@
 #include <string>
 #include <system_error>
 
+#include "node/checksum.h"
+
 namespace crm::lmdb {
 namespace {
 
@@ -66,6 +68,23 @@ Status Translate(int rc, const char* what) {
   }
 }
 
+// The key as hex, for messages about one entry.
+std::string HexKey(std::string_view key) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : key.substr(0, 64)) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  if (key.size() > 64) out += "...";
+  return out;
+}
+
+Status Damaged(const Table& table, std::string_view key) {
+  return Status::Corruption("the value under key " + HexKey(key) + " in table '" + table.name +
+                            "' is damaged: its checksum does not match");
+}
+
 }  // namespace
 
 // ---- Env ------------------------------------------------------------------
@@ -109,7 +128,7 @@ Env::~Env() {
   if (env_ != nullptr) mdb_env_close(env_);
 }
 
-Result<Table> Env::OpenTable(const char* name, bool multi) {
+Result<Table> Env::OpenTable(const char* name, bool multi, bool sealed) {
   auto txn = BeginWrite();
   if (!txn.ok()) return txn.status();
   unsigned flags = MDB_CREATE | (multi ? MDB_DUPSORT | MDB_DUPFIXED : 0u);
@@ -117,7 +136,7 @@ Result<Table> Env::OpenTable(const char* name, bool multi) {
   int rc = mdb_dbi_open(txn->txn_, name, flags, &dbi);
   if (rc != MDB_SUCCESS) return Translate(rc, (std::string("opening table ") + name).c_str());
   CRM_RETURN_IF_ERROR(txn->Commit());
-  return Table{dbi, multi};
+  return Table{dbi, multi, sealed && !multi, name};
 }
 
 Result<Txn> Env::BeginRead() { return Begin(false); }
@@ -335,11 +354,32 @@ Result<std::string_view> Txn::Get(Table table, std::string_view key) const {
   MDB_val v;
   int rc = mdb_get(txn_, table.dbi, &k, &v);
   if (rc != MDB_SUCCESS) return Check(rc, "get");
-  return FromVal(v);
+  if (!table.sealed) return FromVal(v);
+  std::string_view value;
+  if (!Unseal(key, FromVal(v), &value)) return Damaged(table, key);
+  return value;
+}
+
+Result<bool> Txn::Contains(Table table, std::string_view key, std::string_view value) const {
+  if (txn_ == nullptr) return Ended();
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(txn_, table.dbi, &cursor);
+  if (rc != MDB_SUCCESS) return Check(rc, "open cursor");
+  MDB_val k = ToVal(key);
+  MDB_val v = ToVal(value);
+  rc = mdb_cursor_get(cursor, &k, &v, MDB_GET_BOTH);
+  mdb_cursor_close(cursor);
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc != MDB_SUCCESS) return Check(rc, "get pair");
+  return true;
 }
 
 Status Txn::Put(Table table, std::string_view key, std::string_view value) {
   if (txn_ == nullptr) return Ended();
+  if (table.sealed) {
+    Seal(key, value, sealed_);
+    value = sealed_;
+  }
   MDB_val k = ToVal(key);
   MDB_val v = ToVal(value);
   return Check(mdb_put(txn_, table.dbi, &k, &v, 0), "put");
@@ -347,6 +387,10 @@ Status Txn::Put(Table table, std::string_view key, std::string_view value) {
 
 Status Txn::Append(Table table, std::string_view key, std::string_view value) {
   if (txn_ == nullptr) return Ended();
+  if (table.sealed) {
+    Seal(key, value, sealed_);
+    value = sealed_;
+  }
   MDB_val k = ToVal(key);
   MDB_val v = ToVal(value);
   return Check(mdb_put(txn_, table.dbi, &k, &v, MDB_APPEND), "append");
@@ -364,7 +408,7 @@ Result<Cursor> Txn::OpenCursor(Table table) const {
   MDB_cursor* cursor = nullptr;
   int rc = mdb_cursor_open(txn_, table.dbi, &cursor);
   if (rc != MDB_SUCCESS) return Check(rc, "open cursor");
-  return Cursor(cursor);
+  return Cursor(cursor, table);
 }
 
 Result<Txn> Txn::BeginChild() {
@@ -414,6 +458,7 @@ void Txn::Abort() {
 
 Cursor::Cursor(Cursor&& other) noexcept
     : cursor_(std::exchange(other.cursor_, nullptr)),
+      table_(other.table_),
       valid_(other.valid_),
       key_(other.key_),
       value_(other.value_) {}
@@ -422,6 +467,7 @@ Cursor& Cursor::operator=(Cursor&& other) noexcept {
   if (this != &other) {
     if (cursor_ != nullptr) mdb_cursor_close(cursor_);
     cursor_ = std::exchange(other.cursor_, nullptr);
+    table_ = other.table_;
     valid_ = other.valid_;
     key_ = other.key_;
     value_ = other.value_;
@@ -448,6 +494,7 @@ Status Cursor::Move(int op, std::string_view seek_key) {
   valid_ = true;
   key_ = FromVal(k);
   value_ = FromVal(v);
+  if (table_.sealed && !Unseal(key_, value_, &value_)) return Damaged(table_, key_);
   return Status::Ok();
 }
 

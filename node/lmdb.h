@@ -10,6 +10,7 @@
 #include <memory>
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <string_view>
 
 #include "sync/status.h"
@@ -37,6 +38,20 @@ struct Table {
   // Keys may repeat, each with a set of fixed-size values (MDB_DUPSORT |
   // MDB_DUPFIXED); used by the secondary indexes.
   bool multi = false;
+  // Every value carries a checksum (node/checksum.h): Put and Append add it,
+  // Get and cursors check it and hand out the value without it; a value
+  // whose checksum does not match is kCorruption. REQUIRES: not multi.
+  bool sealed = false;
+  const char* name = "";  // for messages
+
+  // The same table read and written as stored, checksums included and
+  // unchecked: for scans that need only keys, for converting a store to
+  // checksums, and for checking a whole store.
+  Table Raw() const {
+    Table raw = *this;
+    raw.sealed = false;
+    return raw;
+  }
 };
 
 class Txn;
@@ -77,8 +92,9 @@ class Env {
   Env(const Env&) = delete;
   Env& operator=(const Env&) = delete;
 
-  // Opens (creating if needed) a table. REQUIRES: called before concurrent use.
-  Result<Table> OpenTable(const char* name, bool multi);
+  // Opens (creating if needed) a table. REQUIRES: called before concurrent
+  // use; `name` outlives the Env (a literal); not both multi and sealed.
+  Result<Table> OpenTable(const char* name, bool multi, bool sealed = false);
 
   // A read-only snapshot. Any thread; many at once.
   Result<Txn> BeginRead();
@@ -133,8 +149,11 @@ class Txn {
   Txn& operator=(Txn&& other) noexcept;
   ~Txn();
 
-  // The value under `key`; kNotFound if absent.
+  // The value under `key`; kNotFound if absent; kCorruption if the table is
+  // sealed and the value's checksum does not match.
   Result<std::string_view> Get(Table table, std::string_view key) const;
+  // Whether a multi table holds the pair key/value. REQUIRES: table.multi.
+  Result<bool> Contains(Table table, std::string_view key, std::string_view value) const;
 
   // Stores `value` under `key` (adds it to the key's set in a multi table).
   Status Put(Table table, std::string_view key, std::string_view value);
@@ -170,9 +189,13 @@ class Txn {
   MDB_txn* txn_ = nullptr;
   ResizeGate* gate_ = nullptr;  // entered while open; null for child transactions
   std::shared_ptr<SharedState> state_;
+  std::string sealed_;  // a value with its checksum, on its way into a sealed table
 };
 
 // Iterates a table in key order. Move-only; REQUIRES its Txn outlives it.
+// On a sealed table, a move onto a value whose checksum does not match
+// returns kCorruption and stays there: valid() holds, key() names the entry,
+// value() is the bytes as stored, and Next() goes on past it.
 class Cursor {
  public:
   Cursor(Cursor&& other) noexcept;
@@ -194,10 +217,11 @@ class Cursor {
 
  private:
   friend class Txn;
-  explicit Cursor(MDB_cursor* cursor) : cursor_(cursor) {}
+  Cursor(MDB_cursor* cursor, Table table) : cursor_(cursor), table_(table) {}
   Status Move(int op, std::string_view seek_key = {});
 
   MDB_cursor* cursor_ = nullptr;
+  Table table_;
   bool valid_ = false;
   std::string_view key_;
   std::string_view value_;

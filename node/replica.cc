@@ -1,6 +1,7 @@
 #include "node/replica.h"
 
 #include <capnp/any.h>
+#include <kj/exception.h>
 
 #include <atomic>
 #include <future>
@@ -308,6 +309,62 @@ Status StoreReplica::SetAwaitingOwnHistory(bool awaiting) {
   });
 }
 
+Result<std::vector<std::string>> StoreReplica::DamagedRecords() {
+  CRM_ASSIGN_OR_RETURN(StoreView view, store_.Read());
+  return view.DamagedRecordKeys();
+}
+
+Result<FetchedRecords> StoreReplica::ReadRecordsByKey(const std::vector<std::string>& keys) {
+  CRM_ASSIGN_OR_RETURN(StoreView view, store_.Read());
+  OfficeRecords office_records(view);
+  FetchedRecords fetched;
+  for (const std::string& key : keys) {
+    if (key.size() != 17 || !IsKnownKind(static_cast<uint8_t>(key[0]))) {
+      fetched.missing.push_back(key);
+      continue;
+    }
+    auto record = view.Get(static_cast<EntityKind>(static_cast<uint8_t>(key[0])),
+                           Id::FromBytes(reinterpret_cast<const uint8_t*>(key.data() + 1)));
+    if (!record.ok()) {
+      StatusCode code = record.status().code();
+      if (code != StatusCode::kNotFound && code != StatusCode::kCorruption) return record.status();
+      fetched.missing.push_back(key);  // a damaged one is noted here for this node's own uplink
+      continue;
+    }
+    // As in a snapshot: an office's own HQ-kind records do not go down.
+    CRM_ASSIGN_OR_RETURN(bool offices_own, office_records.Record(record->stored()));
+    if (offices_own) {
+      fetched.missing.push_back(key);
+      continue;
+    }
+    fetched.records.push_back(std::move(record).value().TakeMessage());
+  }
+  return fetched;
+}
+
+Result<std::vector<std::string>> StoreReplica::RepairRecords(
+    const std::vector<schema::StoredRecord::Reader>& records, const std::vector<std::string>& missing) {
+  std::vector<std::string> unrepaired;
+  Status status = writer_.Run([&](StoreTxn& txn) -> Status {
+    std::vector<StoreTxn::Repair> repairs;
+    try {
+      for (const schema::StoredRecord::Reader& record : records) {
+        auto id = IdFromWire(record.getId()).ToBytes();
+        std::string key(1, static_cast<char>(record.getEntity()));
+        key.append(reinterpret_cast<const char*>(id.data()), id.size());
+        repairs.emplace_back(std::move(key), &record);
+      }
+    } catch (const kj::Exception& e) {
+      return Status::InvalidArgument("records", std::string("malformed record: ") +
+                                                    e.getDescription().cStr());
+    }
+    for (const std::string& key : missing) repairs.emplace_back(key, nullptr);
+    CRM_ASSIGN_OR_RETURN(unrepaired, txn.RepairRecords(repairs));
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return unrepaired;
+}
 
 Result<std::string> StateDigest(const Store& store) {
   CRM_ASSIGN_OR_RETURN(StoreView view, store.Read());

@@ -44,6 +44,10 @@ class StoreReplica final : public Replica {
   Status SetCursor(const std::string& name, uint64_t value) override;
   Status SetCursorId(const std::string& name, const Id& value) override;
   Status SetAwaitingOwnHistory(bool awaiting) override;
+  Result<std::vector<std::string>> DamagedRecords() override;
+  Result<FetchedRecords> ReadRecordsByKey(const std::vector<std::string>& keys) override;
+  Result<std::vector<std::string>> RepairRecords(const std::vector<schema::StoredRecord::Reader>& records,
+                                                 const std::vector<std::string>& missing) override;
 
  private:
   Store& store_;

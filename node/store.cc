@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "node/checksum.h"
 #include "node/client_index.h"
 #include "node/erasure.h"
 #include "node/text.h"
@@ -20,7 +21,6 @@
 namespace crm {
 namespace {
 
-constexpr std::string_view kMetaFormat = "format";
 constexpr std::string_view kMetaNodeId = "node_id";
 constexpr std::string_view kMetaInstanceId = "instance_id";
 constexpr std::string_view kMetaLogSeq = "log_seq";
@@ -33,7 +33,8 @@ constexpr std::string_view kMetaLoginLockPrefix = "login_lock/";
 // After the delivering peer's id in log_source: the entry is held back.
 constexpr char kHeldBackMark = 'H';
 constexpr std::string_view kMetaVersionPrefix = "vv/";
-constexpr std::string_view kFormatVersion = "crm-store-4";
+// Records found damaged, for the uplink to fetch back: + kind(1) + id(16).
+constexpr std::string_view kMetaDamagedPrefix = "damaged/";
 
 // LMDB keys are at most 511 bytes; longer index values are cut (the same cut
 // applies to lookups, so they still find them).
@@ -164,6 +165,28 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
 }
 
+// "client 01H...": the record a records key names, for messages.
+std::string RecordName(std::string_view key) {
+  if (key.size() != 17) return "record under a malformed key of " + std::to_string(key.size()) + " bytes";
+  const auto raw = static_cast<uint8_t>(key[0]);
+  std::string kind = IsKnownKind(raw) ? std::string(EntityName(static_cast<EntityKind>(raw)))
+                                      : "record of unknown kind " + std::to_string(raw);
+  return kind + " " + IdFromBytes(key.substr(1)).ToString();
+}
+
+// Runs `fn`, a caller's work on the stored record under `key`: a record
+// whose pointers lead nowhere throws when read, and becomes kCorruption
+// naming it.
+template <typename Fn>
+Status CallOnRecord(std::string_view key, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const kj::Exception& e) {
+    return Status::Corruption("the stored " + RecordName(key) +
+                              " cannot be read: " + e.getDescription().cStr());
+  }
+}
+
 Status ValidateChange(schema::Change::Reader change) {
   auto raw_kind = static_cast<uint16_t>(change.getEntity());
   if (!IsKnownKind(raw_kind)) {
@@ -212,16 +235,21 @@ Status ValidateChange(schema::Change::Reader change) {
 // ---- StoreView ------------------------------------------------------------
 
 Result<Record> StoreView::Get(EntityKind kind, const Id& id) const {
-  auto bytes = txn_.Get(store_->tables_.records, RecordKey(kind, id));
+  const std::string key = RecordKey(kind, id);
+  auto bytes = txn_.Get(store_->tables_.records, key);
   if (!bytes.ok()) {
     if (bytes.status().code() == StatusCode::kNotFound) {
       return Status::NotFound(std::string(EntityName(kind)) + " " + id.ToString() +
                               " does not exist");
     }
+    if (bytes.status().code() == StatusCode::kCorruption) {
+      return store_->DamagedRecord(key, bytes.status());
+    }
     return bytes.status();
   }
-  CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::DecodePacked(*bytes));
-  return Record(std::move(message));
+  auto message = DecodedMessage::DecodePacked(*bytes);
+  if (!message.ok()) return store_->DamagedRecord(key, message.status());
+  return Record(std::move(message).value());
 }
 
 Result<std::vector<Id>> StoreView::FindExact(lmdb::Table table, std::string_view key) const {
@@ -275,7 +303,13 @@ Result<std::vector<Id>> StoreView::FindByName(std::string_view query, size_t lim
     if (seen.insert(id).second) {
       bool matches = true;
       if (words.size() > 1) {
-        CRM_ASSIGN_OR_RETURN(Record record, Get(EntityKind::CLIENT, id));
+        auto found_record = Get(EntityKind::CLIENT, id);
+        // A damaged client cannot be matched: it is left out (and noted).
+        if (!found_record.ok() && found_record.status().code() == StatusCode::kCorruption) {
+          CRM_RETURN_IF_ERROR(cursor.Next());
+          continue;
+        }
+        CRM_ASSIGN_OR_RETURN(Record record, std::move(found_record));
         std::set<std::string> tokens = NameTokensOf(record.value<schema::Client>());
         for (size_t i = 1; i < words.size() && matches; ++i) {
           matches = std::any_of(tokens.begin(), tokens.end(),
@@ -292,20 +326,26 @@ Result<std::vector<Id>> StoreView::FindByName(std::string_view query, size_t lim
 Result<std::vector<LogEntry>> StoreView::ReadLog(uint64_t from, size_t limit) const {
   std::vector<LogEntry> entries;
   CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.log));
-  CRM_RETURN_IF_ERROR(cursor.Seek(BigEndian64(from)));
+  Status moved = cursor.Seek(BigEndian64(from));
   while (cursor.valid() && entries.size() < limit) {
-    CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::DecodePacked(cursor.value()));
+    const uint64_t seq = ReadBigEndian64(cursor.key());
+    if (!moved.ok()) return store_->DamagedLogEntry(seq, moved);
+    auto message = DecodedMessage::DecodePacked(cursor.value());
+    if (!message.ok()) return store_->DamagedLogEntry(seq, message.status());
     Id source;
     bool held_back = false;
     auto source_bytes = txn_.Get(store_->tables_.log_source, cursor.key());
     if (source_bytes.ok() && source_bytes->size() >= 16) {
       source = IdFromBytes(source_bytes->substr(0, 16));
       held_back = source_bytes->size() == 17 && (*source_bytes)[16] == kHeldBackMark;
+    } else if (!source_bytes.ok() && source_bytes.status().code() != StatusCode::kNotFound) {
+      return store_->DamagedLogEntry(seq, source_bytes.status());
     }
-    entries.push_back(
-        LogEntry{ReadBigEndian64(cursor.key()), source, held_back, std::move(message)});
-    CRM_RETURN_IF_ERROR(cursor.Next());
+    entries.push_back(LogEntry{seq, source, held_back, std::move(message).value()});
+    moved = cursor.Next();
   }
+  // A damaged entry past the limit belongs to the next read.
+  if (!cursor.valid()) CRM_RETURN_IF_ERROR(moved);
   return entries;
 }
 
@@ -431,7 +471,8 @@ Result<std::vector<StoreView::DuplicatePair>> StoreView::Duplicates() const {
 
 Result<bool> StoreView::AnyRecordOf(EntityKind kind) const {
   std::string prefix(1, static_cast<char>(kind));
-  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.records));
+  // Only keys are read: a damaged record still exists.
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.records.Raw()));
   CRM_RETURN_IF_ERROR(cursor.Seek(prefix));
   return cursor.valid() && StartsWith(cursor.key(), prefix);
 }
@@ -475,14 +516,15 @@ Status StoreView::ForEachOfKind(
     const std::function<Status(const Id&, schema::StoredRecord::Reader)>& fn) const {
   std::string prefix(1, static_cast<char>(kind));
   CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.records));
-  CRM_RETURN_IF_ERROR(cursor.Seek(prefix));
+  Status moved = cursor.Seek(prefix);
   while (cursor.valid() && StartsWith(cursor.key(), prefix)) {
-    if (cursor.key().size() != 17) return Status::Corruption("malformed record key");
-    CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::DecodePacked(cursor.value()));
-    CRM_RETURN_IF_ERROR(fn(IdFromBytes(cursor.key().substr(1)), message.Root<schema::StoredRecord>()));
-    CRM_RETURN_IF_ERROR(cursor.Next());
+    CRM_ASSIGN_OR_RETURN(DecodedMessage message, ReadRecordAt(cursor, moved));
+    CRM_RETURN_IF_ERROR(CallOnRecord(cursor.key(), [&] {
+      return fn(IdFromBytes(cursor.key().substr(1)), message.Root<schema::StoredRecord>());
+    }));
+    moved = cursor.Next();
   }
-  return Status::Ok();
+  return cursor.valid() ? Status::Ok() : moved;
 }
 
 Result<Id> StoreView::CursorId(std::string_view name) const {
@@ -498,16 +540,16 @@ Result<Id> StoreView::CursorId(std::string_view name) const {
 Status StoreView::ForEachRecord(
     const std::function<Status(EntityKind, const Id&, schema::StoredRecord::Reader)>& fn) const {
   CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.records));
-  CRM_RETURN_IF_ERROR(cursor.First());
+  Status moved = cursor.First();
   while (cursor.valid()) {
-    if (cursor.key().size() != 17) return Status::Corruption("malformed record key");
-    CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::DecodePacked(cursor.value()));
+    CRM_ASSIGN_OR_RETURN(DecodedMessage message, ReadRecordAt(cursor, moved));
     auto kind = static_cast<EntityKind>(static_cast<uint8_t>(cursor.key()[0]));
-    CRM_RETURN_IF_ERROR(fn(kind, IdFromBytes(cursor.key().substr(1)),
-                           message.Root<schema::StoredRecord>()));
-    CRM_RETURN_IF_ERROR(cursor.Next());
+    CRM_RETURN_IF_ERROR(CallOnRecord(cursor.key(), [&] {
+      return fn(kind, IdFromBytes(cursor.key().substr(1)), message.Root<schema::StoredRecord>());
+    }));
+    moved = cursor.Next();
   }
-  return Status::Ok();
+  return cursor.valid() ? Status::Ok() : moved;
 }
 
 Result<std::vector<DecodedMessage>> StoreView::Conflicts(size_t limit) const {
@@ -569,17 +611,20 @@ Result<std::vector<std::pair<std::string, DecodedMessage>>> StoreView::ReadRecor
     std::string_view after, size_t limit) const {
   std::vector<std::pair<std::string, DecodedMessage>> records;
   CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.records));
+  Status moved;
   if (after.empty()) {
-    CRM_RETURN_IF_ERROR(cursor.First());
+    moved = cursor.First();
   } else {
-    CRM_RETURN_IF_ERROR(cursor.Seek(after));
-    if (cursor.valid() && cursor.key() == after) CRM_RETURN_IF_ERROR(cursor.Next());
+    moved = cursor.Seek(after);
+    if (cursor.valid() && cursor.key() == after) moved = cursor.Next();
   }
   while (cursor.valid() && records.size() < limit) {
-    CRM_ASSIGN_OR_RETURN(DecodedMessage message, DecodedMessage::DecodePacked(cursor.value()));
+    CRM_ASSIGN_OR_RETURN(DecodedMessage message, ReadRecordAt(cursor, moved));
     records.emplace_back(std::string(cursor.key()), std::move(message));
-    CRM_RETURN_IF_ERROR(cursor.Next());
+    moved = cursor.Next();
   }
+  // A damaged entry past the limit belongs to the next read.
+  if (!cursor.valid()) CRM_RETURN_IF_ERROR(moved);
   return records;
 }
 
@@ -846,16 +891,24 @@ Result<Applied> StoreTxn::ApplyPrepared(const PreparedChange& prepared) {
   bool record_changed = false;
   const EntityKind kind = change.getEntity();
   const Id id = IdFromWire(change.getId());
+  bool damaged = false;
   try {
     std::optional<Record> before;
     auto existing = Get(kind, id);
     if (existing.ok()) {
       before.emplace(std::move(existing).value());
+    } else if (existing.status().code() == StatusCode::kCorruption) {
+      // The record cannot be merged into; the change is still logged (it is
+      // part of its origin's history), and the repair that replaces the
+      // record merges it from the log (RepairRecords).
+      damaged = true;
     } else if (existing.status().code() != StatusCode::kNotFound) {
       return existing.status();
     }
 
-    if (!before && prepared.has_fresh_) {
+    if (damaged) {
+      conflicts = &merge_conflicts;  // none
+    } else if (!before && prepared.has_fresh_) {
       // The record is new: Prepare merged it already.
       record_changed = prepared.fresh_changed_;
       planned = &prepared.fresh_plan_;
@@ -955,6 +1008,10 @@ Result<bool> StoreTxn::InstallRecord(schema::StoredRecord::Reader incoming) {
   auto existing = Get(kind, id);
   if (existing.ok()) {
     before.emplace(std::move(existing).value());
+  } else if (existing.status().code() == StatusCode::kCorruption) {
+    // Damaged here: the other replica's copy replaces it.
+    CRM_RETURN_IF_ERROR(RepairRecords({{RecordKey(kind, id), &incoming}}).status());
+    return true;
   } else if (existing.status().code() != StatusCode::kNotFound) {
     return existing.status();
   }
@@ -990,8 +1047,8 @@ Result<uint64_t> StoreTxn::PruneLog(uint64_t below, size_t max) {
   uint64_t removed = 0;
   uint64_t seq = 0;
   // From the first entry: a snapshot may have raised the floor above
-  // entries still kept.
-  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.log));
+  // entries still kept. Only keys are read: a damaged entry goes too.
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.log.Raw()));
   CRM_RETURN_IF_ERROR(cursor.First());
   std::vector<std::string> keys;
   while (cursor.valid() && removed < max) {
@@ -1135,10 +1192,11 @@ Status StoreTxn::SetAwaitingOwnHistory(bool awaiting) {
 
 Status StoreTxn::Overwrite(lmdb::Table table, std::string_view key,
                            std::optional<std::string_view> value) {
-  CRM_ASSIGN_OR_RETURN(std::string_view old, txn_.Get(table, key));
+  // As stored, checksum included: a damaged value is zeroed too.
+  CRM_ASSIGN_OR_RETURN(std::string_view old, txn_.Get(table.Raw(), key));
   // Same length: LMDB writes it over the old bytes in the page it copied
   // for this transaction, before the value moves or goes.
-  CRM_RETURN_IF_ERROR(txn_.Put(table, key, std::string(old.size(), '\0')));
+  CRM_RETURN_IF_ERROR(txn_.Put(table.Raw(), key, std::string(old.size(), '\0')));
   if (value) return txn_.Put(table, key, *value);
   return txn_.Delete(table, key);
 }
@@ -1281,10 +1339,14 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& c
   std::unique_ptr<Store> store(new Store());
   CRM_ASSIGN_OR_RETURN(store->env_, lmdb::Env::Open(env_options));
 
+  store->dir_ = options.dir;
+  // Sealed tables keep a checksum with every value (docs/storage.md,
+  // "Checksums"). The indexes are worked out from the records, the audit log
+  // is its own hash chain, and a file's key is the SHA-256 of its content.
   Tables& t = store->tables_;
-  CRM_ASSIGN_OR_RETURN(t.records, store->env_->OpenTable("records", false));
-  CRM_ASSIGN_OR_RETURN(t.log, store->env_->OpenTable("log", false));
-  CRM_ASSIGN_OR_RETURN(t.meta, store->env_->OpenTable("meta", false));
+  CRM_ASSIGN_OR_RETURN(t.records, store->env_->OpenTable("records", false, true));
+  CRM_ASSIGN_OR_RETURN(t.log, store->env_->OpenTable("log", false, true));
+  CRM_ASSIGN_OR_RETURN(t.meta, store->env_->OpenTable("meta", false, true));
   CRM_ASSIGN_OR_RETURN(t.by_phone, store->env_->OpenTable("by_phone", true));
   CRM_ASSIGN_OR_RETURN(t.by_email, store->env_->OpenTable("by_email", true));
   CRM_ASSIGN_OR_RETURN(t.by_card, store->env_->OpenTable("by_card", true));
@@ -1292,21 +1354,37 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& c
   CRM_ASSIGN_OR_RETURN(t.by_link, store->env_->OpenTable("by_link", true));
   CRM_ASSIGN_OR_RETURN(t.by_key, store->env_->OpenTable("by_key", true));
   CRM_ASSIGN_OR_RETURN(t.blobs, store->env_->OpenTable("blobs", false));
-  CRM_ASSIGN_OR_RETURN(t.log_source, store->env_->OpenTable("log_source", false));
-  CRM_ASSIGN_OR_RETURN(t.quarantine, store->env_->OpenTable("quarantine", false));
-  CRM_ASSIGN_OR_RETURN(t.duplicates, store->env_->OpenTable("duplicates", false));
-  CRM_ASSIGN_OR_RETURN(t.requests, store->env_->OpenTable("requests", false));
-  CRM_ASSIGN_OR_RETURN(t.conflicts, store->env_->OpenTable("conflicts", false));
+  CRM_ASSIGN_OR_RETURN(t.log_source, store->env_->OpenTable("log_source", false, true));
+  CRM_ASSIGN_OR_RETURN(t.quarantine, store->env_->OpenTable("quarantine", false, true));
+  CRM_ASSIGN_OR_RETURN(t.duplicates, store->env_->OpenTable("duplicates", false, true));
+  CRM_ASSIGN_OR_RETURN(t.requests, store->env_->OpenTable("requests", false, true));
+  CRM_ASSIGN_OR_RETURN(t.conflicts, store->env_->OpenTable("conflicts", false, true));
   CRM_ASSIGN_OR_RETURN(t.audit, store->env_->OpenTable("audit", false));
   CRM_ASSIGN_OR_RETURN(t.anomalies, store->env_->OpenTable("anomalies", false));
 
   CRM_ASSIGN_OR_RETURN(lmdb::Txn txn, store->env_->BeginWrite());
-  auto format = txn.Get(t.meta, kMetaFormat);
+  // Read as stored: a store from before checksums has its format unsealed.
+  auto format = txn.Get(t.meta.Raw(), kMetaFormat);
+  if (format.ok() && *format == kFormatBeforeChecksums) {
+    txn.Abort();
+    CRM_RETURN_IF_ERROR(store->ConvertToChecksums(options));
+    CRM_ASSIGN_OR_RETURN(txn, store->env_->BeginWrite());
+    format = txn.Get(t.meta.Raw(), kMetaFormat);
+  }
   if (format.ok()) {
-    if (*format != kFormatVersion) {
+    std::string_view name;
+    if (!Unseal(kMetaFormat, *format, &name)) {
+      if (format->substr(0, kFormatVersion.size()) == kFormatVersion) {
+        return Status::Corruption("store " + options.dir.string() +
+                                  " has a damaged format marker; restore it from a backup");
+      }
+      name = *format;
+    }
+    if (name != kFormatVersion) {
       return Status::Corruption("store " + options.dir.string() + " has format '" +
-                                std::string(*format) + "', this build reads '" +
-                                std::string(kFormatVersion) + "'");
+                                std::string(name) + "', this build reads '" +
+                                std::string(kFormatVersion) + "' (and converts '" +
+                                std::string(kFormatBeforeChecksums) + "')");
     }
     CRM_ASSIGN_OR_RETURN(std::string_view node_id, txn.Get(t.meta, kMetaNodeId));
     CRM_ASSIGN_OR_RETURN(std::string_view instance_id, txn.Get(t.meta, kMetaInstanceId));
@@ -1387,5 +1465,216 @@ Result<StoreTxn> Store::BeginWrite() {
 }
 
 Result<uint64_t> Store::CountRecords() const { return env_->Count(tables_.records); }
+
+}  // namespace crm
+
+// ---- Damaged records ------------------------------------------------------
+
+namespace crm {
+namespace {
+
+// What a read of a damaged value found, said shortly.
+std::string DamageReason(const Status& found) {
+  constexpr std::string_view kChecksum = "its checksum does not match";
+  if (found.message().find(kChecksum) != std::string::npos) return std::string(kChecksum);
+  return found.message();
+}
+
+}  // namespace
+
+Status Store::DamagedRecord(std::string_view key, const Status& found) const {
+  {
+    std::lock_guard lock(damaged_mutex_);
+    damaged_.emplace(key);
+  }
+  return Status::Corruption("the stored " + RecordName(key) + " is damaged (" + DamageReason(found) +
+                            ") and is not served. A node with a hub fetches it back from there by "
+                            "itself; crm-admin verify --data " + dir_.string() +
+                            " lists all damage (docs/storage.md, \"Checksums\")");
+}
+
+Status Store::DamagedLogEntry(uint64_t seq, const Status& found) const {
+  return Status::Corruption("log entry " + std::to_string(seq) + " of this store is damaged (" +
+                            DamageReason(found) + ") and is not served; crm-admin verify --data " +
+                            dir_.string() +
+                            " tells whether the hub holds its change already (docs/storage.md, "
+                            "\"Checksums\")");
+}
+
+Result<DecodedMessage> StoreView::ReadRecordAt(const lmdb::Cursor& cursor,
+                                               const Status& moved) const {
+  if (cursor.key().size() != 17) return Status::Corruption("the store holds a " + RecordName(cursor.key()));
+  if (!moved.ok()) return store_->DamagedRecord(cursor.key(), moved);
+  auto message = DecodedMessage::DecodePacked(cursor.value());
+  if (!message.ok()) return store_->DamagedRecord(cursor.key(), message.status());
+  return message;
+}
+
+Result<std::vector<std::string>> StoreView::DamagedRecordKeys() const {
+  std::set<std::string> candidates;
+  {
+    std::lock_guard lock(store_->damaged_mutex_);
+    candidates = store_->damaged_;
+  }
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.meta));
+  Status moved = cursor.Seek(kMetaDamagedPrefix);
+  while (cursor.valid() && StartsWith(cursor.key(), kMetaDamagedPrefix)) {
+    candidates.emplace(cursor.key().substr(kMetaDamagedPrefix.size()));
+    moved = cursor.Next();
+  }
+  if (!cursor.valid()) CRM_RETURN_IF_ERROR(moved);
+  // Only those still damaged: a record repaired or gone since is not.
+  std::vector<std::string> keys;
+  for (const std::string& key : candidates) {
+    auto bytes = txn_.Get(store_->tables_.records, key);
+    bool damaged = !bytes.ok() && bytes.status().code() == StatusCode::kCorruption;
+    if (bytes.ok()) damaged = !DecodedMessage::DecodePacked(*bytes).ok();
+    if (damaged) {
+      keys.push_back(key);
+    } else if (bytes.ok() || bytes.status().code() == StatusCode::kNotFound) {
+      std::lock_guard lock(store_->damaged_mutex_);
+      store_->damaged_.erase(key);
+    }
+  }
+  return keys;
+}
+
+Status StoreTxn::MarkDamaged(EntityKind kind, const Id& id) {
+  return txn_.Put(store_->tables_.meta, std::string(kMetaDamagedPrefix) + RecordKey(kind, id), "");
+}
+
+Status StoreTxn::DropIndexEntriesOf(EntityKind kind, const Id& id) {
+  const Store::Tables& t = store_->tables_;
+  const std::string id_bytes = IdBytes(id);
+  const std::string link = std::string(1, static_cast<char>(kind)) + id_bytes;
+  struct Scan {
+    lmdb::Table table;
+    std::string prefix;  // of the keys that may hold it
+    const std::string* value;
+  };
+  std::vector<Scan> scans = {{t.by_link, "", &link}};
+  if (kind == EntityKind::USER || kind == EntityKind::PRODUCT || kind == EntityKind::SALE) {
+    scans.push_back({t.by_key, std::string(1, static_cast<char>(kind)), &id_bytes});
+  }
+  if (kind == EntityKind::CLIENT) {
+    for (lmdb::Table table : {t.by_phone, t.by_email, t.by_card, t.by_name}) {
+      scans.push_back({table, "", &id_bytes});
+    }
+  }
+  for (const Scan& scan : scans) {
+    std::vector<std::string> keys;
+    CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(scan.table));
+    CRM_RETURN_IF_ERROR(scan.prefix.empty() ? cursor.First() : cursor.Seek(scan.prefix));
+    while (cursor.valid() && StartsWith(cursor.key(), scan.prefix)) {
+      if (cursor.value() == *scan.value) keys.emplace_back(cursor.key());
+      CRM_RETURN_IF_ERROR(cursor.Next());
+    }
+    for (const std::string& key : keys) CRM_RETURN_IF_ERROR(txn_.Delete(scan.table, key, *scan.value));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> StoreTxn::RepairRecords(const std::vector<Repair>& repairs) {
+  // The damaged ones: what each is rebuilt from so far.
+  struct Rebuilt {
+    std::unique_ptr<capnp::MallocMessageBuilder> record;
+    bool have = false;
+  };
+  std::map<std::string, Rebuilt> damaged;
+  for (const auto& [key, copy] : repairs) {
+    if (key.size() != 17 || !IsKnownKind(static_cast<uint8_t>(key[0]))) {
+      return Status::InvalidArgument("key", "not a record key: a " + RecordName(key));
+    }
+    const auto kind = static_cast<EntityKind>(static_cast<uint8_t>(key[0]));
+    const Id id = IdFromBytes(key.substr(1));
+    if (copy != nullptr) {
+      CRM_RETURN_IF_ERROR(CheckStoredShape(*copy));
+      if (copy->getEntity() != kind || IdFromWire(copy->getId()) != id) {
+        return Status::InvalidArgument("record", "the copy sent for the " + RecordName(key) +
+                                                     " is another record");
+      }
+    }
+    auto existing = Get(kind, id);
+    if (existing.ok() || existing.status().code() == StatusCode::kNotFound) {
+      // Not damaged (any more): the copy merges as a snapshot's record does.
+      if (copy != nullptr) CRM_RETURN_IF_ERROR(InstallRecord(*copy).status());
+      Status unmarked = txn_.Delete(store_->tables_.meta, std::string(kMetaDamagedPrefix) + key);
+      if (!unmarked.ok() && unmarked.code() != StatusCode::kNotFound) return unmarked;
+      continue;
+    }
+    if (existing.status().code() != StatusCode::kCorruption) return existing.status();
+    Rebuilt& rebuilt = damaged[key];
+    rebuilt.record = std::make_unique<capnp::MallocMessageBuilder>(kSmallRecordWords);
+    if (copy != nullptr) {
+      rebuilt.record->setRoot(*copy);
+      rebuilt.have = true;
+    }
+  }
+  std::vector<std::string> unrepaired;
+  if (damaged.empty()) return unrepaired;
+  try {
+    // Every change of them in this log merged in: what this node applied
+    // that a copy may lack (its own changes not yet at the hub, or changes
+    // that came while the record was damaged here).
+    CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.log.Raw()));
+    Status moved = cursor.First();
+    for (; moved.ok() && cursor.valid(); moved = cursor.Next()) {
+      std::string_view bytes;
+      if (!Unseal(cursor.key(), cursor.value(), &bytes)) continue;  // a damaged entry: verify names it
+      auto message = DecodedMessage::DecodePacked(bytes);
+      if (!message.ok()) continue;
+      auto change = message->Root<schema::Change>();
+      if (!change.hasId() || !IsKnownKind(static_cast<uint16_t>(change.getEntity()))) continue;
+      auto it = damaged.find(RecordKey(change.getEntity(), IdFromWire(change.getId())));
+      if (it == damaged.end()) continue;
+      auto source = txn_.Get(store_->tables_.log_source, cursor.key());
+      if (source.ok() && source->size() == 17 && (*source)[16] == kHeldBackMark) continue;
+      Rebuilt& rebuilt = it->second;
+      auto next = std::make_unique<capnp::MallocMessageBuilder>(kSmallRecordWords);
+      auto out = next->initRoot<schema::StoredRecord>();
+      if (change.isEvent()) {
+        if (rebuilt.have) continue;
+        StoreEvent(change, out);
+      } else {
+        schema::StoredRecord::Reader before;
+        if (rebuilt.have) before = rebuilt.record->getRoot<schema::StoredRecord>().asReader();
+        auto outcome = MergeChange(change, rebuilt.have ? &before : nullptr, out);
+        if (!outcome.ok() || !outcome->changed) continue;
+      }
+      rebuilt.record = std::move(next);
+      rebuilt.have = true;
+    }
+    CRM_RETURN_IF_ERROR(moved);
+  } catch (const kj::Exception& e) {
+    return Status::Corruption(std::string("repairing damaged records: ") + e.getDescription().cStr());
+  }
+  for (auto& [key, rebuilt] : damaged) {
+    if (!rebuilt.have) {
+      unrepaired.push_back(key);
+      continue;
+    }
+    const auto kind = static_cast<EntityKind>(static_cast<uint8_t>(key[0]));
+    const Id id = IdFromBytes(std::string_view(key).substr(1));
+    IndexPlan plan;
+    IndexWrites duplicates;
+    try {
+      CRM_RETURN_IF_ERROR(store_->PlanIndexes(
+          kind, nullptr, rebuilt.record->getRoot<schema::StoredRecord>().asReader(), id, plan));
+      if (kind == EntityKind::CLIENT) CRM_RETURN_IF_ERROR(PlanDuplicates(id, plan, duplicates));
+    } catch (const kj::Exception& e) {
+      return Status::Corruption("repairing the " + RecordName(key) + ": " + e.getDescription().cStr());
+    }
+    // A damaged record's index entries cannot be read from it. An event's
+    // are fixed by its content, which the copy shares; a mutable record's may
+    // have changed since.
+    if (!IsEventKind(kind)) CRM_RETURN_IF_ERROR(DropIndexEntriesOf(kind, id));
+    Status written =
+        WritePlanned(key, EncodePackedMessage(*rebuilt.record), plan.writes, duplicates);
+    if (!written.ok()) return AsStoreFailure(written);
+    Status unmarked = txn_.Delete(store_->tables_.meta, std::string(kMetaDamagedPrefix) + key);
+    if (!unmarked.ok() && unmarked.code() != StatusCode::kNotFound) return unmarked;
+  }
+  return unrepaired;
+}
 
 }  // namespace crm

@@ -10,7 +10,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <string_view>
@@ -42,6 +44,15 @@ struct StoreOptions {
   // For tools that read a store, so a mistyped directory is an error and
   // not a new, empty store.
   bool must_exist = false;
+  // A store written before checksums (format crm-store-4) is converted when
+  // opened: every value of the checksummed tables is written again with its
+  // checksum, at most `conversion_batch` per transaction, each transaction
+  // recording how far it got, so a conversion cut short resumes there.
+  size_t conversion_batch = 10000;
+  // Told after each transaction of a conversion (the table and the entries
+  // done in it so far); returning false stops the conversion there, and Open
+  // fails with kUnavailable (opening the store again resumes it).
+  std::function<bool(std::string_view table, uint64_t done)> on_conversion = {};
 };
 
 // A record read from the store, independent of the transaction it came from.
@@ -49,6 +60,8 @@ class Record {
  public:
   explicit Record(DecodedMessage message) : message_(std::move(message)) {}
   schema::StoredRecord::Reader stored() const { return message_.Root<schema::StoredRecord>(); }
+  // The message holding it (a schema::StoredRecord), for keeping or sending.
+  DecodedMessage TakeMessage() && { return std::move(message_); }
   // The merged value, as its records.capnp type.
   template <typename T>
   typename T::Reader value() const {
@@ -136,8 +149,17 @@ class StoreView {
   StoreView(StoreView&&) noexcept = default;
   StoreView& operator=(StoreView&&) noexcept = default;
 
-  // The record (kind, id), or kNotFound.
+  // The record (kind, id), or kNotFound. kCorruption, naming the record and
+  // what to do, if its stored bytes are damaged (their checksum does not
+  // match, see docs/storage.md "Checksums"): a damaged record is never
+  // served, and is noted for the uplink to fetch back (DamagedRecordKeys).
+  // Every read of records and log entries below checks the same way.
   Result<Record> Get(EntityKind kind, const Id& id) const;
+
+  // The keys (kind(1) + id(16), as ReadRecords gives them) of the records
+  // found damaged here and not repaired yet: by a read since this process
+  // opened the store, or by crm-admin verify (StoreTxn::MarkDamaged).
+  Result<std::vector<std::string>> DamagedRecordKeys() const;
 
   // A consistent view: never wait for a Writer while holding one (growing the
   // map waits for every open view).
@@ -260,9 +282,13 @@ class StoreView {
 
  protected:
   friend class Store;
+  friend class StoreChecker;
   StoreView(const Store& store, lmdb::Txn txn) : store_(&store), txn_(std::move(txn)) {}
   Result<std::vector<Id>> FindExact(lmdb::Table table, std::string_view key) const;
   Result<uint64_t> MetaCounter(std::string_view name) const;
+  // The record a cursor over the records table is on, `moved` being what
+  // moving there returned; kCorruption naming it if it is damaged.
+  Result<DecodedMessage> ReadRecordAt(const lmdb::Cursor& cursor, const Status& moved) const;
 
   const Store* store_;
   lmdb::Txn txn_;
@@ -295,8 +321,23 @@ class StoreTxn : public StoreView {
 
   // Merges a record of another replica's state (a snapshot page) into this
   // one, indexes included; it is not logged. Returns whether anything
-  // changed. kInvalidArgument for a malformed record.
+  // changed. kInvalidArgument for a malformed record. A record held here
+  // damaged cannot be merged: it is replaced (RepairRecords).
   Result<bool> InstallRecord(schema::StoredRecord::Reader record);
+
+  // Replaces damaged records, each given by its key (kind(1) + id(16)) and
+  // a copy (the hub's, or null if it has none), with the copy merged with
+  // every change of the record in this node's log (what the hub may not hold
+  // yet), and rebuilds their index entries; one scan of the log serves them
+  // all. A record that reads fine (repaired meanwhile) is not replaced: its
+  // copy is merged into it as InstallRecord does. Returns the keys of those
+  // that stay damaged: neither a copy nor the log gives a record.
+  using Repair = std::pair<std::string, const schema::StoredRecord::Reader*>;
+  Result<std::vector<std::string>> RepairRecords(const std::vector<Repair>& repairs);
+
+  // Adds the record (kind, id) to the records found damaged (crm-admin
+  // verify), for the uplink to fetch back; RepairRecords removes it.
+  Status MarkDamaged(EntityKind kind, const Id& id);
 
   // Deletes log entries below seq `below` (at most `max` of them) and raises
   // the log floor past them. Returns how many went.
@@ -408,6 +449,9 @@ class StoreTxn : public StoreView {
   // Puts the record and then every planned index write.
   Status WritePlanned(const std::string& key, std::string_view record, const IndexWrites& writes,
                       const IndexWrites& duplicates);
+  // Deletes every index entry naming the record (kind, id): a damaged
+  // record's entries cannot be worked out from it. Scans the index tables.
+  Status DropIndexEntriesOf(EntityKind kind, const Id& id);
   Status FillBases(schema::Change::Builder change);
   // Apply, once a change with personal text for an erased client is scrubbed.
   Result<Applied> ApplyPrepared(const PreparedChange& prepared);
@@ -473,6 +517,7 @@ class Store {
  private:
   friend class StoreView;
   friend class StoreTxn;
+  friend class StoreChecker;
   struct Tables {
     lmdb::Table records;     // kind(1) + id(16) -> StoredRecord
     lmdb::Table log;         // seq (8, big-endian) -> Change, from the log floor on
@@ -492,19 +537,36 @@ class Store {
     lmdb::Table audit;       // seq (8, big-endian) -> hash + AuditEntry (node/audit.h)
     lmdb::Table anomalies;   // kind(1) + id(16) -> what is wrong with the record
   };
+  // The meta key naming the store's format, and the formats this build reads.
+  static constexpr std::string_view kMetaFormat = "format";
+  static constexpr std::string_view kFormatVersion = "crm-store-5";
+  static constexpr std::string_view kFormatBeforeChecksums = "crm-store-4";
+
   Store() = default;
   // The index writes taking a record of `kind` from `before` (null if it is
   // new) to `after`. Pure: no store reads.
   Status PlanIndexes(EntityKind kind, const schema::StoredRecord::Reader* before,
                      schema::StoredRecord::Reader after, const Id& id, IndexPlan& plan) const;
+  // Writes every value of the checksummed tables of a crm-store-4 store
+  // again with its checksum, then marks the store crm-store-5 (see
+  // StoreOptions::conversion_batch; node/store_format.cc).
+  Status ConvertToChecksums(const StoreOptions& options);
+  // kCorruption naming the record under `key` (or log entry `seq`), what
+  // `found` says of it and what to do; the record is noted as damaged.
+  Status DamagedRecord(std::string_view key, const Status& found) const;
+  Status DamagedLogEntry(uint64_t seq, const Status& found) const;
 
   std::unique_ptr<lmdb::Env> env_;
   Tables tables_;
+  std::filesystem::path dir_;
   Id node_id_;
   Id instance_id_;
   // Set when a transaction took personal data away (an erase): the writer
   // then wipes the free pages (see WipeFreePages).
   mutable std::atomic<bool> wipe_wanted_{false};
+  mutable std::mutex damaged_mutex_;
+  // Keys of records a read found damaged since the store was opened.
+  mutable std::set<std::string> damaged_;  // GUARDED_BY(damaged_mutex_)
 };
 
 }  // namespace crm

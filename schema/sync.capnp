@@ -35,6 +35,8 @@ struct SyncMessage {
     snapshotRequest @10 :SnapshotRequest;
     snapshotPage @11 :SnapshotPage;
     officeStatus @12 :OfficeStatus;
+    fetchRecords @13 :FetchRecords;
+    fetchedRecords @14 :FetchedRecords;
   }
 }
 
@@ -129,6 +131,23 @@ struct SnapshotPage {
   done @3 :Bool;               # nothing after this page
   logSeq @4 :UInt64;           # the hub's log seq when the page was read
   have @5 :List(OriginSeq);    # the hub's version vector then
+}
+
+# Downstream -> upstream: records this node holds damaged (their stored bytes
+# fail their checksum; docs/storage.md, "Checksums"), by record key (as in
+# snapshot pages), for the hub's copies. At most 1,000 keys; a hub that does
+# not know this message drops it, and the node asks again later.
+struct FetchRecords {
+  keys @0 :List(Data);
+}
+
+# Upstream -> downstream: the hub's copies of the records asked for, read in
+# one view, and the keys of those it does not serve (it has no such record,
+# holds it damaged too, or keeps it from the offices). The node replaces its
+# damaged bytes with each copy merged with the record's changes in its own log.
+struct FetchedRecords {
+  records @0 :List(StoredRecord);
+  missing @1 :List(Data);
 }
 
 # Upstream -> downstream: the log grew to `logSeq`.

@@ -75,6 +75,13 @@ void Hub::OnMessage(const std::string& route, std::string_view bytes) {
       case schema::SyncMessage::SNAPSHOT_REQUEST:
         OnSnapshotRequest(route, peer, message.getSnapshotRequest());
         return;
+      case schema::SyncMessage::FETCH_RECORDS:
+        if (message.getFetchRecords().getKeys().size() > options_.snapshot_page_max) {
+          ++dropped_;
+          return;
+        }
+        OnFetchRecords(route, peer, message.getFetchRecords());
+        return;
       case schema::SyncMessage::OFFICE_STATUS: {
         auto status = message.getOfficeStatus();
         peer.reported = true;
@@ -195,7 +202,10 @@ void Hub::OnPull(const std::string& route, Peer& peer, schema::Pull::Reader pull
     return;
   }
   auto slice = replica_.ReadLogFor(peer.node, pull.getAfter(), max, Replica::Toward::kDownstream);
-  if (!slice.ok()) return;
+  if (!slice.ok()) {
+    Unanswered(peer, "a pull", slice.status());
+    return;
+  }
   peer.pulled_through = std::max(peer.pulled_through, slice->through);
   // One segment, sized to fit: pointers within it are cheaper to follow.
   size_t words = 64;
@@ -268,7 +278,10 @@ void Hub::OnSnapshotRequest(const std::string& route, Peer& peer,
   std::string after(reinterpret_cast<const char*>(request.getAfter().begin()),
                     request.getAfter().size());
   auto slice = replica_.ReadSnapshot(after, max);
-  if (!slice.ok()) return;  // the peer asks again
+  if (!slice.ok()) {
+    Unanswered(peer, "a snapshot page", slice.status());
+    return;  // the peer asks again
+  }
   peer.in_snapshot = !slice->done;
   capnp::MallocMessageBuilder message(kControlMessageWords);
   auto page = message.initRoot<schema::SyncMessage>().initSnapshotPage();
@@ -283,6 +296,37 @@ void Hub::OnSnapshotRequest(const std::string& route, Peer& peer,
   page.setLogSeq(slice->log_seq);
   FillHave(page.initHave(static_cast<unsigned>(slice->have.size())), slice->have);
   Transmit(route, message);
+}
+
+void Hub::OnFetchRecords(const std::string& route, Peer& peer, schema::FetchRecords::Reader request) {
+  std::vector<std::string> keys;
+  for (auto key : request.getKeys()) keys.emplace_back(reinterpret_cast<const char*>(key.begin()), key.size());
+  auto fetched = replica_.ReadRecordsByKey(keys);
+  if (!fetched.ok()) {
+    Unanswered(peer, "a request for damaged records", fetched.status());
+    return;  // the peer asks again
+  }
+  size_t words = 64;
+  for (const DecodedMessage& record : fetched->records) {
+    words += record.Root<schema::StoredRecord>().totalSize().wordCount + 1;
+  }
+  capnp::MallocMessageBuilder message(static_cast<unsigned>(words));
+  auto answer = message.initRoot<schema::SyncMessage>().initFetchedRecords();
+  auto records = answer.initRecords(static_cast<unsigned>(fetched->records.size()));
+  for (unsigned i = 0; i < fetched->records.size(); ++i) {
+    records.setWithCaveats(i, fetched->records[i].Root<schema::StoredRecord>());
+  }
+  auto missing = answer.initMissing(static_cast<unsigned>(fetched->missing.size()));
+  for (unsigned i = 0; i < fetched->missing.size(); ++i) {
+    const std::string& key = fetched->missing[i];
+    missing.set(i, kj::arrayPtr(reinterpret_cast<const kj::byte*>(key.data()), key.size()));
+  }
+  Transmit(route, message);
+}
+
+void Hub::Unanswered(const Peer& peer, const char* what, const Status& status) {
+  problem_ = std::string("cannot answer ") + what + " of node " + peer.node.ToString() + ": " +
+             status.ToString();
 }
 
 uint64_t Hub::NeededFrom(int64_t remember_ms) const {

@@ -80,6 +80,9 @@ class Hub {
   // pull; 0 if no peer was heard from (nothing may be pruned then).
   uint64_t NeededFrom(int64_t remember_ms) const;
   uint64_t dropped_messages() const { return dropped_; }
+  // Why the last request the hub could not answer from its store went
+  // unanswered (a damaged log entry or record, say); empty if none did.
+  const std::string& problem() const { return problem_; }
 
  private:
   struct Peer {
@@ -112,6 +115,9 @@ class Hub {
   void OnPull(const std::string& route, Peer& peer, schema::Pull::Reader pull);
   void OnSnapshotRequest(const std::string& route, Peer& peer,
                          schema::SnapshotRequest::Reader request);
+  void OnFetchRecords(const std::string& route, Peer& peer, schema::FetchRecords::Reader request);
+  // Notes that a request of `peer` went unanswered because of `status`.
+  void Unanswered(const Peer& peer, const char* what, const Status& status);
 
   Replica& replica_;
   Clock& clock_;
@@ -122,6 +128,7 @@ class Hub {
   std::map<std::string, Peer> peers_;  // by route
   std::vector<PendingPush> pending_;
   uint64_t dropped_ = 0;
+  std::string problem_;
 };
 
 }  // namespace crm

@@ -56,6 +56,12 @@ struct SnapshotSlice {
   VersionVector have;
 };
 
+// Records read by their keys for a downstream node that holds them damaged.
+struct FetchedRecords {
+  std::vector<DecodedMessage> records;  // each a schema::StoredRecord
+  std::vector<std::string> missing;     // keys of those this replica does not serve
+};
+
 // The end of an installed snapshot: what the upstream held when it began.
 struct SnapshotEnd {
   VersionVector have;
@@ -139,6 +145,31 @@ class Replica {
   // `peer` made or delivered (it has them).
   virtual Result<LogSlice> ReadLogFor(const Id& peer, uint64_t after, size_t max,
                                       Toward toward) = 0;
+
+  // Damaged records (docs/storage.md, "Checksums"). A replica that keeps
+  // no checksums has none, and serves none.
+  //
+  // The keys (as in snapshots) of the records this replica holds damaged,
+  // for the uplink to fetch back from the upstream.
+  virtual Result<std::vector<std::string>> DamagedRecords() { return std::vector<std::string>(); }
+  // The records under `keys`, read in one view, for a downstream node that
+  // holds them damaged. Missing are the keys of records this replica does
+  // not hold, holds damaged too, or does not serve downstream.
+  virtual Result<FetchedRecords> ReadRecordsByKey(const std::vector<std::string>& keys) {
+    FetchedRecords none;
+    none.missing = keys;
+    return none;
+  }
+  // Replaces damaged records with the upstream's copies (`records`), each
+  // merged with its changes in this replica's log, and rebuilds from the log
+  // alone those the upstream has no copy of (`missing`), in one durable
+  // transaction. Returns the keys of the records that stay damaged.
+  virtual Result<std::vector<std::string>> RepairRecords(
+      const std::vector<schema::StoredRecord::Reader>& records,
+      const std::vector<std::string>& missing) {
+    (void)records;
+    return missing;
+  }
 
   // Marks (or clears) that this node lacks part of its own history, which
   // the upstream holds: while marked, the node makes no changes of its own,

@@ -249,6 +249,7 @@ struct HubServer::Impl {
   void ServeHub() {
     zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0}};
     int64_t last_tick = 0;
+    std::string last_problem;
     LogPruner pruner(replica, options.prune, "downstream", clock, log);
     while (!stopping.load()) {
       try {
@@ -291,6 +292,10 @@ struct HubServer::Impl {
         }
         hub->Flush();  // every push that arrived, in one transaction
         if (log_grew_flag && log_grew_flag->exchange(false)) hub->LogGrew();
+        if (hub->problem() != last_problem) {
+          last_problem = hub->problem();
+          if (!last_problem.empty()) log(last_problem);
+        }
         int64_t now = clock.NowMillis();
         if (now - last_tick >= options.tick_ms) {
           last_tick = now;
@@ -432,7 +437,9 @@ struct UplinkClient::Impl {
     uplink->Connect();
     zmq::pollitem_t items[] = {{dealer.handle(), 0, ZMQ_POLLIN, 0}};
     std::string last_refusal;
+    std::string last_problem;
     uint64_t rejections_told = 0;
+    uint64_t repairs_told = 0;
     LogPruner pruner(replica, options.prune, "upstream", clock, log);
     while (!stopping.load()) {
       try {
@@ -447,6 +454,14 @@ struct UplinkClient::Impl {
         std::string refusal = uplink->status().refusal;
         if (refusal != last_refusal && !refusal.empty()) log("the hub refused: " + refusal);
         last_refusal = refusal;
+        const UplinkStatus& status = uplink->status();
+        if (status.problem != last_problem && !status.problem.empty()) log(status.problem);
+        last_problem = status.problem;
+        if (status.records_repaired > repairs_told) {
+          log("replaced " + std::to_string(status.records_repaired - repairs_told) +
+              " damaged records with the hub's copies");
+          repairs_told = status.records_repaired;
+        }
         if (const UplinkStatus& now = uplink->status(); now.rejected > rejections_told) {
           log("the hub refused " + std::to_string(now.rejected - rejections_told) +
               " of the changes pushed from here (kept in its quarantine); the last: " +

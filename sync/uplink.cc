@@ -4,6 +4,7 @@
 #include <kj/exception.h>
 
 #include "schema/sync.capnp.h"
+#include "sync/entities.h"
 #include "sync/sync_message.h"
 #include "sync/wire.h"
 
@@ -39,6 +40,8 @@ void Uplink::Connect() {
   state_ = State::kHandshake;
   inflight_.clear();
   pull_outstanding_ = false;
+  fetch_outstanding_ = false;
+  unrepairable_.clear();
   hello_sent_ms_ = clock_.NowMillis();
   capnp::MallocMessageBuilder message(kControlMessageWords);
   auto hello = message.initRoot<schema::SyncMessage>().initHello();
@@ -76,6 +79,9 @@ void Uplink::OnMessage(std::string_view bytes) {
         return;
       case schema::SyncMessage::SNAPSHOT_PAGE:
         if (state_ == State::kReady) OnSnapshotPage(message.getSnapshotPage());
+        return;
+      case schema::SyncMessage::FETCHED_RECORDS:
+        if (state_ == State::kReady) OnFetchedRecords(message.getFetchedRecords());
         return;
       case schema::SyncMessage::NOTIFY:
         hub_log_seq_ = std::max(hub_log_seq_, message.getNotify().getLogSeq());
@@ -119,6 +125,10 @@ bool Uplink::WithinBounds(schema::SyncMessage::Reader message) const {
     case schema::SyncMessage::SNAPSHOT_PAGE:
       return message.getSnapshotPage().getRecords().size() <= options_.snapshot_page &&
              message.getSnapshotPage().getHave().size() <= kMaxOrigins;
+    case schema::SyncMessage::FETCHED_RECORDS:
+      return message.getFetchedRecords().getRecords().size() +
+                 message.getFetchedRecords().getMissing().size() <=
+             fetch_asked_.size();
     default:
       return true;
   }
@@ -233,6 +243,75 @@ void Uplink::OnSnapshotPage(schema::SnapshotPage::Reader page) {
   SendPull();
 }
 
+void Uplink::FetchDamaged() {
+  const int64_t now = clock_.NowMillis();
+  if (fetch_outstanding_ ? now - fetch_sent_ms_ < options_.resend_after_ms
+                         : now - damage_checked_ms_ < options_.damage_every_ms) {
+    return;
+  }
+  damage_checked_ms_ = now;
+  fetch_outstanding_ = false;
+  fetch_asked_.clear();
+  auto damaged = replica_.DamagedRecords();
+  if (!damaged.ok()) return;
+  for (const std::string& key : *damaged) {
+    if (fetch_asked_.size() >= options_.snapshot_page) break;
+    if (unrepairable_.count(key) == 0) fetch_asked_.insert(key);
+  }
+  if (fetch_asked_.empty()) return;
+  fetch_outstanding_ = true;
+  fetch_sent_ms_ = now;
+  capnp::MallocMessageBuilder message(kControlMessageWords);
+  auto keys = message.initRoot<schema::SyncMessage>().initFetchRecords().initKeys(
+      static_cast<unsigned>(fetch_asked_.size()));
+  unsigned i = 0;
+  for (const std::string& key : fetch_asked_) {
+    keys.set(i++, kj::arrayPtr(reinterpret_cast<const kj::byte*>(key.data()), key.size()));
+  }
+  Transmit(message);
+}
+
+void Uplink::OnFetchedRecords(schema::FetchedRecords::Reader fetched) {
+  if (!fetch_outstanding_) return;  // stale or repeated
+  auto asked = [&](capnp::Data::Reader key) {
+    return fetch_asked_.count(std::string(reinterpret_cast<const char*>(key.begin()), key.size())) > 0;
+  };
+  std::vector<schema::StoredRecord::Reader> records;
+  for (auto record : fetched.getRecords()) {
+    if (!record.hasId()) continue;
+    auto id = IdFromWire(record.getId()).ToBytes();
+    std::string key(1, static_cast<char>(record.getEntity()));
+    key.append(reinterpret_cast<const char*>(id.data()), id.size());
+    if (fetch_asked_.count(key) > 0) records.push_back(record);
+  }
+  std::vector<std::string> missing;
+  for (auto key : fetched.getMissing()) {
+    if (asked(key)) missing.emplace_back(reinterpret_cast<const char*>(key.begin()), key.size());
+  }
+  fetch_outstanding_ = false;
+  fetch_asked_.clear();
+  damage_checked_ms_ = 0;  // more may wait
+  auto unrepaired = replica_.RepairRecords(records, missing);
+  if (!unrepaired.ok()) {
+    problem_ = "cannot repair damaged records with the hub's copies: " + unrepaired.status().ToString();
+    return;
+  }
+  repaired_ += records.size();
+  for (const std::string& key : *unrepaired) {
+    unrepairable_.insert(key);
+    std::string name = key.size() == 17 && IsKnownKind(static_cast<uint8_t>(key[0]))
+                           ? std::string(EntityName(static_cast<EntityKind>(static_cast<uint8_t>(key[0]))))
+                           : std::string("record");
+    if (key.size() == 17) {
+      name += " " + Id::FromBytes(reinterpret_cast<const uint8_t*>(key.data() + 1)).ToString();
+    }
+    problem_ = "the " + name +
+               " is damaged here, and neither the hub nor this node's log holds a copy of it; it "
+               "stays unreadable (crm-admin verify names it; docs/storage.md, \"Checksums\")";
+  }
+  if (unrepaired->empty() && problem_.rfind("cannot repair", 0) == 0) problem_.clear();
+}
+
 bool Uplink::Held(const Id& origin, uint64_t seq) const {
   auto it = hub_has_.find(origin);
   return it != hub_has_.end() && it->second >= seq;
@@ -268,7 +347,11 @@ void Uplink::Pump() {
   while (inflight_.size() < options_.window && more_to_push_) {
     auto slice =
         replica_.ReadLogFor(hub_, send_pos_, options_.batch_changes, Replica::Toward::kUpstream);
-    if (!slice.ok()) return;
+    if (!slice.ok()) {
+      problem_ = "cannot push: " + slice.status().ToString();
+      return;
+    }
+    if (problem_.rfind("cannot push", 0) == 0) problem_.clear();
     std::vector<const LogSlice::Entry*> wanted;
     for (const auto& entry : slice->entries) {
       if (!Held(entry.origin, entry.origin_seq)) wanted.push_back(&entry);
@@ -451,6 +534,7 @@ void Uplink::Tick() {
   if (in_snapshot_ && now - snapshot_sent_ms_ >= options_.resend_after_ms) RequestSnapshotPage();
   if (pull_outstanding_ && now - pull_sent_ms_ >= options_.resend_after_ms) SendPull();
   if (!pull_outstanding_ && pull_cursor_ < hub_log_seq_) SendPull();
+  if (!in_snapshot_) FetchDamaged();
   more_to_push_ = true;
   Pump();
   if (now - last_status_ms_ >= options_.status_every_ms ||
@@ -497,6 +581,9 @@ UplinkStatus Uplink::status() const {
   s.bytes_received = bytes_received_;
   s.in_snapshot = in_snapshot_;
   s.snapshot_records = snapshot_records_;
+  s.records_repaired = repaired_;
+  s.records_unrepairable = unrepairable_.size();
+  s.problem = problem_;
   return s;
 }
 

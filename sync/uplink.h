@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,6 +36,7 @@ struct UplinkOptions {
   int64_t dead_after_ms = 5000;    // silence that means the link is dead
   int64_t resend_after_ms = 2000;  // an unanswered request is sent again
   int64_t status_every_ms = 5000;  // how often the hub hears what is unsent here
+  int64_t damage_every_ms = 1000;  // how often the store is asked for damaged records
   std::string office;              // the office code this node serves as, said in hello
 };
 
@@ -55,6 +57,11 @@ struct UplinkStatus {
   uint64_t bytes_received = 0;
   bool in_snapshot = false;        // taking a snapshot from the hub
   uint64_t snapshot_records = 0;   // records received in snapshots, all told
+  uint64_t records_repaired = 0;   // damaged records replaced with the hub's copy, all told
+  size_t records_unrepairable = 0; // damaged records the hub has no copy of either
+  // What went wrong last with the store here (a damaged record or log entry
+  // the uplink cannot get past, a repair that failed); empty if nothing.
+  std::string problem;
 };
 
 class Uplink {
@@ -111,6 +118,9 @@ class Uplink {
   void RequestSnapshotPage();
   void OnSnapshotPage(schema::SnapshotPage::Reader page);
   void SendOfficeStatus();
+  // Asks the hub for copies of the records damaged here, now and then.
+  void FetchDamaged();
+  void OnFetchedRecords(schema::FetchedRecords::Reader fetched);
   bool Held(const Id& origin, uint64_t seq) const;
   void GoBack();
   Status AdvancePushCursor();
@@ -158,6 +168,14 @@ class Uplink {
   VersionVector snapshot_have_;    // the hub's version vector then
   int64_t snapshot_sent_ms_ = 0;
   uint64_t snapshot_records_ = 0;
+  // Damaged records being fetched back (docs/storage.md, "Checksums").
+  bool fetch_outstanding_ = false;
+  int64_t fetch_sent_ms_ = 0;
+  int64_t damage_checked_ms_ = 0;
+  std::set<std::string> fetch_asked_;    // keys in the request outstanding
+  std::set<std::string> unrepairable_;   // the hub had no copy (asked again after a new hello)
+  uint64_t repaired_ = 0;
+  std::string problem_;
 };
 
 }  // namespace crm

@@ -4,6 +4,7 @@
 //   crm-admin enroll --hub-data DIR ...     lets an office's key connect to the hub
 //   crm-admin revoke --hub-data DIR --office CODE
 //   crm-admin digest --data DIR             the state digest of a store
+//   crm-admin verify --data DIR             checks every record, log entry and index of a store
 //   crm-admin audit verify --data DIR       checks the audit log's hash chain
 //   crm-admin audit list --data DIR         the newest audit entries
 //   crm-admin backup --data DIR --out DIR   a compacted copy of a store, also of a live one
@@ -18,6 +19,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <kj/exception.h>
 
 #include <unistd.h>
 
@@ -40,6 +42,7 @@
 #include "node/replica.h"
 #include "node/runtime.h"
 #include "node/store.h"
+#include "node/store_verify.h"
 #include "node/writer.h"
 #include "sync/transport.h"
 
@@ -90,6 +93,37 @@ int VerifyAuditChain(const Store& store, const std::string& dir) {
   }
   fmt::print(stderr, "crm-admin: audit log of {} is broken at entry {}: {} ({} entries before it are intact)\n",
              dir, verdict->broken_at, verdict->reason, verdict->broken_at - 1);
+  return 1;
+}
+
+// Checks the whole store; exit 0 if sound, 1 listing what is damaged. The
+// damaged records are recorded for the node's uplink to fetch back from its
+// hub, unless `record` is false.
+int VerifyWholeStore(StoreRuntime& opened, const std::string& dir, bool record) {
+  auto check = VerifyStore(*opened.store);
+  if (!check.ok()) return Fail(check.status());
+  std::string counted = fmt::format(
+      "{} records, {} log entries, {} index entries, {} other values, {} files, {} audit entries",
+      check->records, check->log_entries, check->index_entries, check->other_values, check->files,
+      check->audit_entries);
+  if (check->clean()) {
+    fmt::print("store {} is sound: {}\n", dir, counted);
+    return 0;
+  }
+  for (const std::string& problem : check->problems) fmt::print("{}\n", problem);
+  fmt::print(stderr, "crm-admin: store {} is damaged: {} problem{} found in {}\n", dir,
+             check->problems.size(), check->problems.size() == 1 ? "" : "s", counted);
+  if (record && !check->damaged_records.empty()) {
+    Status recorded = opened.writer->Run([&](StoreTxn& txn) -> Status {
+      for (const auto& [kind, id] : check->damaged_records) CRM_RETURN_IF_ERROR(txn.MarkDamaged(kind, id));
+      return Status::Ok();
+    });
+    if (!recorded.ok()) return Fail(recorded);
+    fmt::print(stderr,
+               "crm-admin: {} damaged records recorded for the node to fetch back from its hub "
+               "(docs/storage.md, \"Checksums\")\n",
+               check->damaged_records.size());
+  }
   return 1;
 }
 
@@ -171,7 +205,9 @@ int ImportClientsCsv(StoreRuntime& opened, const std::string& file, ClientImport
 }  // namespace
 }  // namespace crm
 
-int main(int argc, char** argv) {
+namespace {
+
+int RunAdmin(int argc, char** argv) {
   CLI::App app{"crm-admin: keys, enrollment and store inspection"};
   app.require_subcommand(1);
 
@@ -198,6 +234,13 @@ int main(int argc, char** argv) {
 
   auto* digest = app.add_subcommand("digest", "print the state digest of a store");
   digest->add_option("--data", data, "store directory")->required();
+
+  bool no_record = false;
+  auto* verify = app.add_subcommand(
+      "verify", "check every record, log entry, index and file of a store (a node may serve it)");
+  verify->add_option("--data", data, "store directory")->required();
+  verify->add_flag("--no-record", no_record,
+                   "only report; do not record damaged records for the node to fetch back from its hub");
 
   size_t audit_count = 50;
   auto* audit = app.add_subcommand("audit", "the audit log of a store");
@@ -316,11 +359,12 @@ int main(int argc, char** argv) {
         mapping.substr(eq + 1);
   }
   StoreOptions store_options;
-  store_options.dir =
-      *node_id || *digest || *audit || *backup || *import || *exporting || *clock_cmd || *unlock
-          ? data
-          : hub_data;
-  store_options.must_exist = *audit || *digest || *backup || *exporting || *clock_cmd || *unlock;
+  store_options.dir = *node_id || *digest || *verify || *audit || *backup || *import || *exporting ||
+                              *clock_cmd || *unlock
+                          ? data
+                          : hub_data;
+  store_options.must_exist =
+      *audit || *digest || *verify || *backup || *exporting || *clock_cmd || *unlock;
   StoreRuntime opened;
   if (Status s = opened.Open(store_options); !s.ok()) {
     return Fail(s);
@@ -410,6 +454,7 @@ int main(int argc, char** argv) {
     fmt::print("{}\n", *hex);
     return 0;
   }
+  if (*verify) return VerifyWholeStore(opened, data, !no_record);
   if (*enroll) {
     auto node_parsed = Id::Parse(node);
     if (!node_parsed.ok()) return Fail(Status::InvalidArgument("node-id", node_parsed.status().message()));
@@ -425,4 +470,19 @@ int main(int argc, char** argv) {
   if (!s.ok()) return Fail(s);
   fmt::print("office {} revoked\n", office);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Expected failures are statuses; anything thrown is a broken invariant,
+  // reported rather than aborting.
+  try {
+    return RunAdmin(argc, argv);
+  } catch (const kj::Exception& e) {
+    fmt::print(stderr, "crm-admin: internal error: {}\n", e.getDescription().cStr());
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "crm-admin: internal error: {}\n", e.what());
+  }
+  return 1;
 }

@@ -12,7 +12,7 @@ crm_packages=(
   catch2
   libcli11-dev libfmt-dev libspdlog-dev
   libphonenumber-dev libprotobuf-dev libicu-dev
-  libzstd-dev nlohmann-json3-dev
+  libzstd-dev libxxhash-dev nlohmann-json3-dev
   libsqlite3-dev sqlite3
   libmicrohttpd-dev libcpp-httplib-dev
   libsodium-dev
