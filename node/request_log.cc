@@ -1,6 +1,7 @@
 #include "node/request_log.h"
 
 #include <capnp/any.h>
+#include <capnp/dynamic.h>
 #include <capnp/message.h>
 
 #include "node/crypto.h"
@@ -18,21 +19,46 @@ constexpr size_t kHeaderBytes = 1 + 16 + 2 + kDigestBytes;
 }  // namespace
 
 RequestScope ScopeOf(const Id& user, schema::Request::Reader request) {
-  capnp::MallocMessageBuilder copy;
-  copy.setRoot(request);
-  auto root = copy.getRoot<schema::Request>();
-  root.setSession("");
-  if (root.hasRequestId()) root.disownRequestId();
-  // A digest of a password is a way to guess it offline: an approval counts
-  // by its login alone (its password is checked again on every retry).
-  if (root.isRecordSale() && root.getRecordSale().hasApproval()) {
-    root.getRecordSale().getApproval().setPassword("");
+  // The digest covers the operation's own arguments, in canonical form:
+  // everything else in a request is its version, its id and its session.
+  // Only those are read (never a copy of the whole request, which may carry
+  // a file).
+  std::string digest;
+  auto over_struct = [&](capnp::AnyStruct::Reader arguments) {
+    auto canonical = arguments.canonicalize();
+    auto bytes = canonical.asBytes();
+    digest = Sha256Hex(std::string_view(reinterpret_cast<const char*>(bytes.begin()), bytes.size()));
+  };
+  capnp::DynamicStruct::Reader dynamic = capnp::toDynamic(request);
+  KJ_IF_MAYBE(field, dynamic.which()) {
+    auto type = field->getType();
+    if (type.isStruct()) {
+      if (request.isRecordSale() && request.getRecordSale().hasApproval()) {
+        // A digest of a password is a way to guess it offline: an approval
+        // counts by its login alone (its password is checked again on every
+        // retry).
+        capnp::MallocMessageBuilder copy;
+        copy.setRoot(request.getRecordSale());
+        auto sale = copy.getRoot<schema::NewSale>();
+        sale.getApproval().setPassword("");
+        over_struct(sale.asReader());
+      } else {
+        // The member's own pointer in the request, read as it is.
+        // (A message may end its pointers before it: the member is unset.)
+        const uint32_t slot = field->getProto().getSlot().getOffset();
+        auto pointers = capnp::AnyStruct::Reader(request).getPointerSection();
+        over_struct(slot < pointers.size() ? pointers[slot].getAs<capnp::AnyStruct>()
+                                           : capnp::AnyStruct::Reader());
+      }
+    } else if (type.isText()) {
+      capnp::Text::Reader text = dynamic.get(*field).as<capnp::Text>();
+      digest = Sha256Hex("text:" + std::string(text.cStr(), text.size()));
+    } else {
+      // Void (logout, status, the lists): nothing but the operation.
+      digest = Sha256Hex("void");
+    }
   }
-  auto canonical = capnp::AnyStruct::Reader(root.asReader()).canonicalize();
-  auto bytes = canonical.asBytes();
-  return RequestScope{
-      user, static_cast<uint16_t>(request.which()),
-      Sha256Hex(std::string_view(reinterpret_cast<const char*>(bytes.begin()), bytes.size()))};
+  return RequestScope{user, static_cast<uint16_t>(request.which()), std::move(digest)};
 }
 
 std::string EncodeRememberedRequest(const RequestScope& scope, std::string_view response) {

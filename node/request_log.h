@@ -21,7 +21,7 @@ namespace crm {
 struct RequestScope {
   Id user;
   uint16_t operation = 0;  // schema::Request::Which
-  std::string digest;      // SHA-256 (hex) of the request without its session and id
+  std::string digest;      // SHA-256 (hex) of the operation's arguments (see ScopeOf)
 
   bool operator==(const RequestScope&) const = default;
 };

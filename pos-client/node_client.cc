@@ -2,6 +2,7 @@
 
 #include <zmq.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -24,6 +25,9 @@ std::atomic<uint64_t> monitors{0};
 // which a call stops waiting: the node will not take this client's
 // mechanism or key. (One alone may be a node restarting.)
 constexpr int kDroppedHandshakes = 3;
+
+// How long a receive waits before the client looks at its handshakes.
+constexpr int kReceiveSliceMs = 50;
 
 struct Event {
   uint16_t id = 0;
@@ -65,7 +69,9 @@ ClientContext::~ClientContext() = default;
 struct NodeClient::Socket {
   std::unique_ptr<zmq::socket_t> req;
   // Handshake events of `req` (zmq_socket_monitor), so a client and a node
-  // that disagree about CURVE hear of it, not just a silence.
+  // that disagree about CURVE hear of it, not just a silence. Watched from
+  // before the connection starts (a failed handshake is not always tried
+  // again), read only while a reply is slow.
   std::unique_ptr<zmq::socket_t> monitor;
   CurveKeys keys;  // this client's own pair, when it talks CURVE
 
@@ -90,7 +96,9 @@ Status NodeClient::Connect() {
   auto req = std::make_unique<zmq::socket_t>(context, zmq::socket_type::req);
   req->set(zmq::sockopt::linger, 0);
   req->set(zmq::sockopt::sndtimeo, timeout_ms_);
-  req->set(zmq::sockopt::rcvtimeo, timeout_ms_);
+  // A receive waits a slice at most; Call looks at the handshakes between
+  // slices until its timeout.
+  req->set(zmq::sockopt::rcvtimeo, std::min(timeout_ms_, kReceiveSliceMs));
   if (endpoint_.find('[') != std::string::npos) req->set(zmq::sockopt::ipv6, true);
   if (!node_key_.empty()) {
     if (socket_->keys.secret_key.empty()) {
@@ -102,17 +110,22 @@ Status NodeClient::Connect() {
     req->set(zmq::sockopt::curve_publickey, socket_->keys.public_key);
     req->set(zmq::sockopt::curve_secretkey, socket_->keys.secret_key);
   }
+  socket_->req = std::move(req);
+  WatchHandshakes();
+  socket_->req->connect(endpoint_);
+  return Status::Ok();
+}
+
+void NodeClient::WatchHandshakes() {
+  zmq::context_t& context = context_->impl_->context;
   std::string events = "inproc://pos-handshakes-" + std::to_string(monitors.fetch_add(1));
-  if (zmq_socket_monitor(req->handle(), events.c_str(), kHandshakeEvents) != 0) {
+  if (zmq_socket_monitor(socket_->req->handle(), events.c_str(), kHandshakeEvents) != 0) {
     throw zmq::error_t();
   }
   auto monitor = std::make_unique<zmq::socket_t>(context, zmq::socket_type::pair);
   monitor->set(zmq::sockopt::linger, 0);
   monitor->connect(events);
-  req->connect(endpoint_);
-  socket_->req = std::move(req);
   socket_->monitor = std::move(monitor);
-  return Status::Ok();
 }
 
 Result<DecodedMessage> NodeClient::Call(capnp::MessageBuilder& request) {
@@ -123,28 +136,29 @@ Result<DecodedMessage> NodeClient::Call(capnp::MessageBuilder& request) {
     // connects afresh.
     if (!socket_->req) CRM_RETURN_IF_ERROR(Connect());
     zmq::socket_t& req = *socket_->req;
-    zmq::socket_t& monitor = *socket_->monitor;
     if (!req.send(zmq::buffer(bytes), zmq::send_flags::none)) {
       socket_->Reset();
       return Status::Unavailable("could not send to the node at " + endpoint_);
     }
-    // The reply, or a handshake that cannot succeed, whichever comes first.
+    // The reply, or a handshake that cannot succeed, whichever comes first:
+    // a blocking receive, in slices, with the handshake events read between
+    // them. (Polling both sockets costs every call several system calls
+    // more, and a refused handshake is heard of within a slice all the same.)
     const bool curve = !node_key_.empty();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_);
     int dropped = 0;  // handshakes closed half-way since the last that succeeded
-    zmq::pollitem_t items[] = {{req.handle(), 0, ZMQ_POLLIN, 0},
-                               {monitor.handle(), 0, ZMQ_POLLIN, 0}};
     for (;;) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) break;
-      zmq::poll(items, 2, left);
-      if (items[1].revents & ZMQ_POLLIN) {
+      zmq::message_t reply;
+      if (req.recv(reply, zmq::recv_flags::none)) {
+        return DecodedMessage::Decode(
+            std::string_view(static_cast<const char*>(reply.data()), reply.size()));
+      }
+      // A slice went by: what did the handshakes do meanwhile?
+      zmq::message_t header;
+      while (socket_->monitor->recv(header, zmq::recv_flags::dontwait)) {
         // Two frames: the event id and value, then the endpoint.
-        zmq::message_t header;
         zmq::message_t address;
-        if (!monitor.recv(header, zmq::recv_flags::none)) continue;
-        if (header.more()) (void)monitor.recv(address, zmq::recv_flags::none);
+        if (header.more()) (void)socket_->monitor->recv(address, zmq::recv_flags::none);
         Event event;
         if (header.size() >= 6) {
           std::memcpy(&event.id, header.data(), 2);
@@ -168,12 +182,7 @@ Result<DecodedMessage> NodeClient::Call(capnp::MessageBuilder& request) {
         }
         if (event.id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) dropped = 0;
       }
-      if (items[0].revents & ZMQ_POLLIN) {
-        zmq::message_t reply;
-        if (!req.recv(reply, zmq::recv_flags::none)) break;
-        return DecodedMessage::Decode(
-            std::string_view(static_cast<const char*>(reply.data()), reply.size()));
-      }
+      if (std::chrono::steady_clock::now() >= deadline) break;
     }
     socket_->Reset();
     std::string silence = "the node at " + endpoint_ + " did not answer within " +

@@ -55,6 +55,9 @@ class NodeClient {
   struct Socket;
   // Connects afresh. Throws zmq::error_t when ZeroMQ refuses.
   Status Connect();
+  // Watches the handshakes of the connection (before it connects). Throws
+  // zmq::error_t when ZeroMQ refuses.
+  void WatchHandshakes();
   std::string endpoint_;
   int timeout_ms_;
   std::string node_key_;
