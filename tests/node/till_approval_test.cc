@@ -297,7 +297,8 @@ TEST_CASE("the audit names the cashier and the approver, and no password is kept
 
   std::vector<std::string> lines;
   const AuditEvent* sale = nullptr;
-  for (const AuditRecord& record : till.Audit()) {
+  const std::vector<AuditRecord> audit = till.Audit();
+  for (const AuditRecord& record : audit) {
     const AuditEvent& e = record.event;
     if (e.action != "record a sale" && e.action != "approve a sale") continue;
     lines.push_back(e.login + (e.refused ? " REFUSED " : " ") + e.action +
