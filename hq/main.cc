@@ -15,30 +15,30 @@
 #include <fstream>
 #include <iostream>
 
-#include "hq/campaign_commands.h"
-#include "hq/credit_report.h"
-#include "hq/dashboard.h"
-#include "hq/effectiveness_report.h"
-#include "hq/html_report.h"
-#include "hq/office_commands.h"
-#include "hq/reminders.h"
-#include "hq/report.h"
-#include "hq/sales_report.h"
-#include "hq/segment_report.h"
-#include "node/admission.h"
-#include "node/csv.h"
-#include "node/frontdesk.h"
-#include "node/local_time.h"
-#include "node/offices.h"
-#include "node/private_file.h"
-#include "node/replica.h"
-#include "node/runtime.h"
-#include "node/serve_lock.h"
-#include "node/store.h"
-#include "node/web_api.h"
-#include "node/web_server.h"
-#include "node/writer.h"
-#include "sync/money.h"
+#include "hq/actions/reminders.h"
+#include "hq/analytics/sales.h"
+#include "hq/cli/campaign_commands.h"
+#include "hq/cli/office_commands.h"
+#include "hq/dashboard/dashboard.h"
+#include "hq/reports/html_report.h"
+#include "hq/reports/print_credit.h"
+#include "hq/reports/print_effectiveness.h"
+#include "hq/reports/print_sales.h"
+#include "hq/reports/print_segments.h"
+#include "node/common/csv_field.h"
+#include "node/common/local_time.h"
+#include "node/common/private_file.h"
+#include "node/common/serve_lock.h"
+#include "node/frontdesk/frontdesk.h"
+#include "node/server/web_api.h"
+#include "node/server/web_server.h"
+#include "node/store/admission.h"
+#include "node/store/offices.h"
+#include "node/store/replica.h"
+#include "node/store/runtime.h"
+#include "node/store/store.h"
+#include "node/store/writer.h"
+#include "sync/base/money.h"
 #include "sync/transport.h"
 
 namespace crm {
@@ -450,7 +450,7 @@ int main(int argc, char** argv) {
   reminders->add_flag("--make-tasks", remind_tasks,
                       "make an open task for each, for the office of the client's last purchase");
   reminders->add_flag("--json", remind_json, "print JSON");
-  // Actions that flow back to the offices (hq/campaign_commands.h).
+  // Actions that flow back to the offices (hq/cli/campaign_commands.h).
   crm::BirthdayFlags birthday_flags;
   bool birthday_json = false, birthday_csv = false;
   auto* birthdays = app.add_subcommand("birthdays",

@@ -13,27 +13,27 @@
 #include <iostream>
 #include <string>
 
-#include "node/admission.h"
-#include "node/frontdesk.h"
-#include "node/offices.h"
-#include "node/replica.h"
-#include "node/runtime.h"
-#include "node/serve_lock.h"
-#include "node/server.h"
-#include "node/store.h"
-#include "node/web_api.h"
-#include "node/web_server.h"
-#include "node/writer.h"
+#include "node/common/serve_lock.h"
+#include "node/frontdesk/frontdesk.h"
+#include "node/server/desk_server.h"
+#include "node/server/web_api.h"
+#include "node/server/web_server.h"
+#include "node/store/admission.h"
+#include "node/store/offices.h"
+#include "node/store/replica.h"
+#include "node/store/runtime.h"
+#include "node/store/store.h"
+#include "node/store/writer.h"
 
 namespace crm {
 
-// The browser front desk's files (node/web/), built in by CMake.
+// The browser front desk's files (node/server/web/), built in by CMake.
 std::vector<WebAsset> FrontDeskAssets();
 
 namespace {
 
 struct NodeFlags {
-  std::string data_dir = "crm-data";
+  std::string data_dir;       // required: a node never makes a store where it happens to run
   std::string hub;           // endpoint of the upstream hub; empty: none
   std::string hub_key_file;  // the hub's public key
   std::string key_file;      // this node's key pair
@@ -51,7 +51,7 @@ struct NodeFlags {
 };
 
 void AddOfficeOptions(CLI::App& app, NodeFlags& flags) {
-  app.add_option("--data", flags.data_dir, "store directory")->capture_default_str();
+  app.add_option("--data", flags.data_dir, "store directory")->required();
   app.add_option("--office", flags.office.code, "office code, printed on receipts")
       ->capture_default_str();
   app.add_option("--time-zone", flags.office.time_zone, "IANA time zone of the office")

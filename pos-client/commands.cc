@@ -14,7 +14,7 @@
 #include "pos-client/format.h"
 #include "pos-client/pos.h"
 #include "schema/records.capnp.h"
-#include "sync/wire.h"
+#include "sync/base/wire.h"
 
 namespace crm::pos {
 namespace {

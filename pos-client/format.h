@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "sync/money.h"
-#include "sync/status.h"
+#include "sync/base/money.h"
+#include "sync/base/status.h"
 
 namespace crm::pos {
 

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "sync/transport.h"
+#include "sync/keys/curve_keys.h"
 
 namespace crm::pos {
 namespace {

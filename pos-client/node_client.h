@@ -8,9 +8,9 @@
 #include <string>
 
 #include "schema/frontdesk.capnp.h"
-#include "sync/codec.h"
-#include "sync/id.h"
-#include "sync/status.h"
+#include "sync/base/codec.h"
+#include "sync/base/id.h"
+#include "sync/base/status.h"
 
 namespace crm::pos {
 

@@ -12,9 +12,9 @@
 #include <sstream>
 
 #include "pos-client/format.h"
-#include "sync/json_codec.h"
-#include "sync/transport.h"
-#include "sync/wire.h"
+#include "sync/base/json_codec.h"
+#include "sync/base/wire.h"
+#include "sync/keys/curve_keys.h"
 
 namespace crm::pos {
 namespace {

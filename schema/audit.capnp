@@ -1,5 +1,5 @@
 # The audit log of a node: who did what, when, from where. Entries form a
-# hash chain (see node/audit.h): each names the hash of the one before it, so
+# hash chain (see node/store/audit.h): each names the hash of the one before it, so
 # an entry edited, removed or inserted afterwards breaks the chain.
 #
 # Schema evolution: field numbers (@N) never change meaning; new fields take

@@ -9,7 +9,7 @@ $import "/capnp/c++.capnp".namespace("crm::schema");
 using Cxx = import "/capnp/c++.capnp";
 
 # A 128-bit identifier: 48 bits of Unix milliseconds followed by 80 random bits
-# (see sync/id.h). Printed as 26 Crockford base32 characters. A null pointer
+# (see sync/base/id.h). Printed as 26 Crockford base32 characters. A null pointer
 # means "no id".
 struct Id {
   hi @0 :UInt64;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "sync/wire.h"
+#include "sync/base/wire.h"
 
 namespace crm {
 

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "schema/change.capnp.h"
-#include "sync/entities.h"
-#include "sync/hlc.h"
-#include "sync/id.h"
-#include "sync/status.h"
+#include "sync/base/entities.h"
+#include "sync/base/hlc.h"
+#include "sync/base/id.h"
+#include "sync/base/status.h"
 
 namespace crm {
 

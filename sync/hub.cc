@@ -4,8 +4,8 @@
 #include <kj/exception.h>
 
 #include "schema/sync.capnp.h"
+#include "sync/base/wire.h"
 #include "sync/sync_message.h"
-#include "sync/wire.h"
 
 namespace crm {
 namespace {

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "sync/clock.h"
 #include "schema/sync.capnp.h"
+#include "sync/base/clock.h"
 #include "sync/replica.h"
 
 namespace crm {

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "schema/common.capnp.h"
-#include "sync/codec.h"
-#include "sync/entities.h"
-#include "sync/wire.h"
+#include "sync/base/codec.h"
+#include "sync/base/entities.h"
+#include "sync/base/wire.h"
 
 namespace crm {
 namespace {
@@ -452,19 +452,6 @@ Result<MergeOutcome> MergeTombstone(schema::Change::Reader change,
 }
 
 }  // namespace
-
-bool IsLive(schema::StoredRecord::Reader stored) {
-  if (stored.hasErased()) return false;
-  if (!stored.hasDeleted()) return true;
-  Stamp deleted = StampFromWire(stored.getDeleted());
-  for (auto fs : stored.getFieldStamps()) {
-    if (deleted < StampFromWire(fs.getStamp())) return true;
-  }
-  for (auto e : stored.getElements()) {
-    if (deleted < StampFromWire(e.getStamp())) return true;
-  }
-  return false;
-}
 
 Result<MergeOutcome> MergeChange(schema::Change::Reader change,
                                  const schema::StoredRecord::Reader* current,

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "schema/change.capnp.h"
-#include "sync/hlc.h"
-#include "sync/status.h"
+#include "sync/base/hlc.h"
+#include "sync/base/status.h"
 
 namespace crm {
 
@@ -76,9 +76,6 @@ Result<MergeOutcome> MergeStored(schema::StoredRecord::Reader local,
 // CheckRecordShape checks a change: known kind, id, and a value of the kind's
 // type that reads without error.
 Status CheckStoredShape(schema::StoredRecord::Reader stored);
-
-// False for an erased record, and for a deleted one no edit came after.
-bool IsLive(schema::StoredRecord::Reader stored);
 
 // Stores a write-once event as a new record.
 // REQUIRES: change is an event.

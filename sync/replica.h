@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "schema/change.capnp.h"
-#include "sync/codec.h"
-#include "sync/id.h"
-#include "sync/status.h"
+#include "sync/base/codec.h"
+#include "sync/base/id.h"
+#include "sync/base/status.h"
 
 namespace crm {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "schema/sync.capnp.h"
-#include "sync/compression.h"
+#include "sync/base/compression.h"
 
 namespace crm {
 

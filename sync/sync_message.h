@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "sync/codec.h"
-#include "sync/status.h"
+#include "sync/base/codec.h"
+#include "sync/base/status.h"
 
 namespace crm {
 

@@ -13,28 +13,14 @@
 #include <thread>
 #include <vector>
 
-#include "sync/clock.h"
+#include "sync/base/clock.h"
 #include "sync/hub.h"
+#include "sync/keys/curve_keys.h"
 #include "sync/log_retention.h"
 #include "sync/replica.h"
 #include "sync/uplink.h"
 
 namespace crm {
-
-// A CURVE key pair, both halves as 40 Z85 characters.
-struct CurveKeys {
-  std::string public_key;
-  std::string secret_key;
-};
-
-Result<CurveKeys> GenerateCurveKeys();
-// Writes PREFIX.key (both halves, mode 0600) and PREFIX.pub (the public half).
-// kAlreadyExists rather than overwrite a key.
-Status WriteKeyFiles(const std::filesystem::path& prefix, const CurveKeys& keys);
-// Reads a .key file; kPermissionDenied if others may read it.
-Result<CurveKeys> ReadKeyFile(const std::filesystem::path& path);
-// Reads a .pub file (or a .key file's public half).
-Result<std::string> ReadPublicKey(const std::filesystem::path& path);
 
 // What the hub knows about an enrolled node, found by its public key.
 struct Enrollment {

@@ -4,9 +4,9 @@
 #include <kj/exception.h>
 
 #include "schema/sync.capnp.h"
-#include "sync/entities.h"
+#include "sync/base/entities.h"
+#include "sync/base/wire.h"
 #include "sync/sync_message.h"
-#include "sync/wire.h"
 
 namespace crm {
 namespace {

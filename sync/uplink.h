@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "sync/clock.h"
 #include "schema/sync.capnp.h"
+#include "sync/base/clock.h"
 #include "sync/replica.h"
 
 namespace crm {

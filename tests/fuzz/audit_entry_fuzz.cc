@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include "node/audit.h"
-#include "node/crypto.h"
-#include "node/store.h"
+#include "node/common/crypto.h"
+#include "node/store/audit.h"
+#include "node/store/store.h"
 #include "tests/fuzz/fuzz_node.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

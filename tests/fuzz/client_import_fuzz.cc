@@ -11,7 +11,7 @@
 #include <sstream>
 #include <string>
 
-#include "node/client_import.h"
+#include "node/exchange/client_csv.h"
 #include "tests/fuzz/fuzz_node.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

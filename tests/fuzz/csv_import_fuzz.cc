@@ -8,7 +8,7 @@
 #include <sstream>
 #include <string>
 
-#include "node/importer.h"
+#include "node/exchange/sales_csv.h"
 #include "tests/fuzz/fuzz_node.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

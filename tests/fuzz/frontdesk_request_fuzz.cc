@@ -13,9 +13,9 @@
 #include <string>
 #include <string_view>
 
-#include "node/frontdesk.h"
+#include "node/frontdesk/frontdesk.h"
 #include "schema/frontdesk.capnp.h"
-#include "sync/codec.h"
+#include "sync/base/codec.h"
 #include "tests/fuzz/fuzz_node.h"
 
 namespace {

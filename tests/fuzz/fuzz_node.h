@@ -9,8 +9,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "node/replica.h"
-#include "node/runtime.h"
+#include "node/store/replica.h"
+#include "node/store/runtime.h"
 
 namespace crm::fuzz {
 

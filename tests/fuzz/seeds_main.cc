@@ -10,14 +10,14 @@
 #include <fstream>
 #include <string>
 
-#include "node/crypto.h"
+#include "node/common/crypto.h"
 #include "schema/audit.capnp.h"
 #include "schema/frontdesk.capnp.h"
 #include "schema/sync.capnp.h"
-#include "sync/codec.h"
+#include "sync/base/codec.h"
+#include "sync/base/wire.h"
 #include "sync/merge.h"
 #include "sync/sync_message.h"
-#include "sync/wire.h"
 #include "tests/support/clients.h"
 
 namespace crm {
@@ -202,7 +202,7 @@ void StoredRecordSeeds() {
 }
 
 // The first entry of an audit log as the store keeps it: its hash, then the
-// packed entry (node/audit.h).
+// packed entry (node/store/audit.h).
 void AuditSeeds() {
   capnp::MallocMessageBuilder m;
   auto entry = m.initRoot<schema::AuditEntry>();

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "node/store.h"
-#include "sync/codec.h"
+#include "node/store/store.h"
+#include "sync/base/codec.h"
 #include "sync/merge.h"
 #include "tests/fuzz/fuzz_node.h"
 

@@ -1,4 +1,4 @@
-// Fuzzes the browser API (node/web_api.h): the input is an operation's path
+// Fuzzes the browser API (node/server/web_api.h): the input is an operation's path
 // on its first line, optionally "Idempotency-Key: ID" on the second, and the
 // request body after it, sent once without a session and once with a
 // logged-in administrator's cookie, so the fuzzer reaches the JSON decoding
@@ -13,8 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "node/frontdesk.h"
-#include "node/web_api.h"
+#include "node/frontdesk/frontdesk.h"
+#include "node/server/web_api.h"
 #include "tests/fuzz/fuzz_node.h"
 
 namespace {

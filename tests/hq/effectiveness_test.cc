@@ -1,17 +1,17 @@
 // The managers' analytics over stores written directly, for what the front
 // desk can no longer make (amounts from before a bound was checked, or from a
 // peer).
-#include "hq/effectiveness.h"
+#include "hq/analytics/effectiveness.h"
 
 #include <catch2/catch.hpp>
 
 #include <cstdint>
 #include <memory>
 
-#include "node/runtime.h"
+#include "node/store/runtime.h"
+#include "sync/base/money.h"
+#include "sync/base/wire.h"
 #include "sync/change_builder.h"
-#include "sync/money.h"
-#include "sync/wire.h"
 #include "tests/support/temp_dir.h"
 
 namespace crm {

@@ -7,6 +7,7 @@
 #include <random>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -320,6 +321,32 @@ TEST_CASE("one process serves a store: a second crm-node on it refuses, naming t
   office.Start();
   office.Login("kate", "kate-password");
   CHECK(office.Json({"sale", "--line", "TEA:1", "--pay", "cash"})["receipt"]["sale"]["total"] == "320");
+}
+
+TEST_CASE("crm-node needs --data: it never makes a store in the directory it runs in",
+          "[integration][frontdesk][faults]") {
+  testing::TempDir dir;
+  auto listing = [&] {
+    std::set<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+      names.insert(entry.path().filename().string());
+    }
+    return names;
+  };
+  const std::vector<std::vector<std::string>> commands = {
+      {"/usr/bin/env", "-C", dir.path().string(), "/usr/bin/timeout", "10", CRM_NODE, "serve",
+       "--listen", "tcp://127.0.0.1:*"},
+      {"/usr/bin/env", "-C", dir.path().string(), "/usr/bin/timeout", "10", CRM_NODE,
+       "bootstrap-admin", "--login", "admin"}};
+  for (const std::vector<std::string>& command : commands) {
+    INFO(command[6]);
+    RunResult run = testing::Run(command, "admin-password\n", {}, dir.path());
+    CHECK(run.exit_code != 0);
+    CHECK_THAT(run.err, Catch::Contains("--data is required"));
+  }
+  // Only what the test itself wrote there (the commands' input and errors).
+  CHECK(listing() == std::set<std::string>{"stdin.txt", "stderr.txt"});
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "crm-data"));
 }
 
 TEST_CASE("a store keeps the office code it was made for: serving it as another office is refused",

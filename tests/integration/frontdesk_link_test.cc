@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "schema/frontdesk.capnp.h"
-#include "sync/codec.h"
-#include "sync/id.h"
-#include "sync/wire.h"
+#include "sync/base/codec.h"
+#include "sync/base/id.h"
+#include "sync/base/wire.h"
 #include "tests/support/fault_proxy.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"

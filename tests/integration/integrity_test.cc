@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "sync/entities.h"
-#include "sync/id.h"
+#include "sync/base/entities.h"
+#include "sync/base/id.h"
 #include "tests/support/network.h"
 
 namespace crm {

@@ -1,6 +1,6 @@
 // The audit log's hash chain: appends commit with their write, and an edit
 // made to the store underneath is found and named.
-#include "node/audit.h"
+#include "node/store/audit.h"
 
 #include <capnp/message.h>
 #include <catch2/catch.hpp>
@@ -8,12 +8,12 @@
 #include <memory>
 #include <string>
 
-#include "node/crypto.h"
-#include "node/lmdb.h"
-#include "node/writer.h"
+#include "node/common/crypto.h"
+#include "node/store/lmdb.h"
+#include "node/store/writer.h"
 #include "schema/audit.capnp.h"
-#include "sync/clock.h"
-#include "sync/codec.h"
+#include "sync/base/clock.h"
+#include "sync/base/codec.h"
 #include "tests/support/temp_dir.h"
 
 namespace crm {

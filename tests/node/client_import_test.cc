@@ -2,7 +2,7 @@
 // their line, column and value, a re-run writing nothing, a changed file
 // writing only what changed, the same client as the sales import's, and an
 // export that imports back into the same clients.
-#include "node/client_import.h"
+#include "node/exchange/client_csv.h"
 
 #include <catch2/catch.hpp>
 
@@ -14,12 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "node/importer.h"
-#include "node/runtime.h"
+#include "node/exchange/sales_csv.h"
+#include "node/store/runtime.h"
 #include "schema/records.capnp.h"
+#include "sync/base/entities.h"
+#include "sync/base/wire.h"
 #include "sync/change_builder.h"
-#include "sync/entities.h"
-#include "sync/wire.h"
 #include "tests/support/temp_dir.h"
 
 namespace crm {

@@ -1,4 +1,4 @@
-#include "node/contact.h"
+#include "node/common/contact.h"
 
 #include <catch2/catch.hpp>
 

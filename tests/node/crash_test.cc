@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "node/store.h"
+#include "node/store/store.h"
 #include "schema/records.capnp.h"
-#include "sync/wire.h"
+#include "sync/base/wire.h"
 #include "tests/support/temp_dir.h"
 
 namespace crm {

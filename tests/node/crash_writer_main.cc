@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "node/writer.h"
+#include "node/store/writer.h"
 #include "schema/records.capnp.h"
 #include "sync/change_builder.h"
 

@@ -1,4 +1,4 @@
-#include "node/crypto.h"
+#include "node/common/crypto.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,5 +1,5 @@
 // The front desk driven through encoded requests, as the server drives it.
-#include "node/frontdesk.h"
+#include "node/frontdesk/frontdesk.h"
 
 #include <capnp/any.h>
 #include <capnp/message.h>
@@ -19,11 +19,11 @@
 #include <string>
 #include <thread>
 
-#include "node/audit.h"
-#include "node/clock_repair.h"
+#include "node/store/audit.h"
+#include "node/store/clock_repair.h"
+#include "sync/base/codec.h"
+#include "sync/base/wire.h"
 #include "sync/change_builder.h"
-#include "sync/codec.h"
-#include "sync/wire.h"
 #include "tests/support/temp_dir.h"
 
 namespace crm {

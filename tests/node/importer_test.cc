@@ -1,6 +1,6 @@
 // The CSV reader and the sales importer: bad lines are reported with their
 // line and reason, good ones go in once, however often the file is imported.
-#include "node/importer.h"
+#include "node/exchange/sales_csv.h"
 
 #include <catch2/catch.hpp>
 
@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "node/csv.h"
-#include "node/runtime.h"
-#include "sync/entities.h"
-#include "sync/wire.h"
+#include "node/exchange/csv.h"
+#include "node/store/runtime.h"
+#include "sync/base/entities.h"
+#include "sync/base/wire.h"
 #include "tests/support/temp_dir.h"
 
 namespace crm {

@@ -13,15 +13,15 @@
 #include <string>
 #include <vector>
 
-#include "node/audit.h"
-#include "node/crypto.h"
-#include "node/lmdb.h"
-#include "node/replica.h"
-#include "node/store.h"
-#include "node/store_verify.h"
+#include "node/common/crypto.h"
+#include "node/store/audit.h"
+#include "node/store/lmdb.h"
+#include "node/store/replica.h"
+#include "node/store/store.h"
+#include "node/store/store_verify.h"
 #include "schema/records.capnp.h"
+#include "sync/base/wire.h"
 #include "sync/merge.h"
-#include "sync/wire.h"
 #include "tests/support/clients.h"
 #include "tests/support/temp_dir.h"
 

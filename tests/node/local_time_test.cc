@@ -1,4 +1,4 @@
-#include "node/local_time.h"
+#include "node/common/local_time.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,8 +1,8 @@
-#include "node/password.h"
+#include "node/frontdesk/password.h"
 
 #include <catch2/catch.hpp>
 
-#include "node/crypto.h"
+#include "node/common/crypto.h"
 
 namespace crm {
 namespace {

@@ -1,4 +1,4 @@
-#include "node/replica.h"
+#include "node/store/replica.h"
 
 #include <catch2/catch.hpp>
 
@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "node/runtime.h"
+#include "node/store/runtime.h"
 #include "schema/records.capnp.h"
-#include "sync/wire.h"
+#include "sync/base/wire.h"
 #include "tests/support/clients.h"
 #include "tests/support/temp_dir.h"
 

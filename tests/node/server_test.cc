@@ -1,5 +1,5 @@
 // The front-desk server's settings: which endpoints it serves in clear.
-#include "node/server.h"
+#include "node/server/desk_server.h"
 
 #include <catch2/catch.hpp>
 

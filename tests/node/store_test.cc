@@ -1,4 +1,4 @@
-#include "node/store.h"
+#include "node/store/store.h"
 
 #include <catch2/catch.hpp>
 
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "schema/records.capnp.h"
-#include "sync/wire.h"
+#include "sync/base/wire.h"
 #include "tests/support/clients.h"
 #include "tests/support/temp_dir.h"
 

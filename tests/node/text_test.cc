@@ -1,4 +1,4 @@
-#include "node/text.h"
+#include "node/common/text.h"
 
 #include <catch2/catch.hpp>
 

@@ -14,14 +14,14 @@
 #include <string>
 #include <vector>
 
-#include "node/admission.h"
-#include "node/audit.h"
-#include "node/frontdesk.h"
-#include "node/offices.h"
-#include "node/request_log.h"
-#include "node/till_limits.h"
-#include "sync/codec.h"
-#include "sync/wire.h"
+#include "node/frontdesk/frontdesk.h"
+#include "node/frontdesk/till_limits.h"
+#include "node/store/admission.h"
+#include "node/store/audit.h"
+#include "node/store/offices.h"
+#include "node/store/request_log.h"
+#include "sync/base/codec.h"
+#include "sync/base/wire.h"
 #include "tests/support/temp_dir.h"
 
 namespace crm {

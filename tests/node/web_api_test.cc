@@ -1,7 +1,7 @@
 // The browser API (docs/web.md) driven with HTTP requests as the web server
 // hands them over: the session cookie, the JSON mapping of operations, and
 // what a hostile page or a malformed body gets.
-#include "node/web_api.h"
+#include "node/server/web_api.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

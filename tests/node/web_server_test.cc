@@ -1,8 +1,8 @@
-// The HTTP adapter (node/web_server.h) over real sockets, serving the real
+// The HTTP adapter (node/server/web_server.h) over real sockets, serving the real
 // browser API over a real front desk: what a hostile or careless client can
 // do to a till's answers (idle and slow connections, too many of them, deep
 // or big bodies, foreign names), and a clean stop with answers in flight.
-#include "node/web_server.h"
+#include "node/server/web_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -28,7 +28,7 @@
 #include <thread>
 #include <vector>
 
-#include "node/web_api.h"
+#include "node/server/web_api.h"
 #include "tests/support/temp_dir.h"
 
 namespace crm {

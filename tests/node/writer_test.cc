@@ -1,4 +1,4 @@
-#include "node/writer.h"
+#include "node/store/writer.h"
 
 #include <catch2/catch.hpp>
 

@@ -18,14 +18,14 @@
 #include <string>
 #include <vector>
 
-#include "node/replica.h"
+#include "node/store/replica.h"
 #include "schema/records.capnp.h"
 #include "schema/sync.capnp.h"
+#include "sync/base/wire.h"
 #include "sync/change_builder.h"
 #include "sync/hub.h"
 #include "sync/log_retention.h"
 #include "sync/uplink.h"
-#include "sync/wire.h"
 #include "tests/support/temp_dir.h"
 
 namespace crm {

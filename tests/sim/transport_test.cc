@@ -10,16 +10,16 @@
 #include <string>
 #include <thread>
 
-#include "node/admission.h"
-#include "node/offices.h"
-#include "node/replica.h"
+#include "node/store/admission.h"
+#include "node/store/offices.h"
+#include "node/store/replica.h"
 #include "schema/records.capnp.h"
 #include "schema/sync.capnp.h"
+#include "sync/base/compression.h"
+#include "sync/base/wire.h"
 #include "sync/change_builder.h"
-#include "sync/compression.h"
 #include "sync/sync_message.h"
 #include "sync/transport.h"
-#include "sync/wire.h"
 #include "tests/support/temp_dir.h"
 
 namespace crm {

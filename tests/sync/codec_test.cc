@@ -1,4 +1,4 @@
-#include "sync/codec.h"
+#include "sync/base/codec.h"
 
 #include <capnp/message.h>
 #include <catch2/catch.hpp>

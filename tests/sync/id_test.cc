@@ -1,4 +1,4 @@
-#include "sync/id.h"
+#include "sync/base/id.h"
 
 #include <catch2/catch.hpp>
 

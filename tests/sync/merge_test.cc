@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "schema/records.capnp.h"
+#include "sync/base/codec.h"
+#include "sync/base/wire.h"
 #include "sync/change_builder.h"
-#include "sync/codec.h"
-#include "sync/wire.h"
 
 namespace crm {
 namespace {

@@ -1,6 +1,6 @@
 #include "tools/bench/bench_node.h"
 
-#include "sync/wire.h"
+#include "sync/base/wire.h"
 
 namespace crm::bench {
 

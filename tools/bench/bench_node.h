@@ -8,9 +8,9 @@
 #include <memory>
 #include <string>
 
-#include "node/frontdesk.h"
-#include "node/runtime.h"
-#include "node/server.h"
+#include "node/frontdesk/frontdesk.h"
+#include "node/server/desk_server.h"
+#include "node/store/runtime.h"
 #include "pos-client/node_client.h"
 #include "schema/frontdesk.capnp.h"
 #include "tools/bench/common.h"

@@ -1,10 +1,10 @@
 // sync-catch-up: see scenarios.h.
 #include <thread>
 
-#include "node/replica.h"
-#include "node/runtime.h"
-#include "node/store.h"
-#include "node/writer.h"
+#include "node/store/replica.h"
+#include "node/store/runtime.h"
+#include "node/store/store.h"
+#include "node/store/writer.h"
 #include "schema/records.capnp.h"
 #include "sync/change_builder.h"
 #include "sync/transport.h"

@@ -2,7 +2,7 @@
 #include <atomic>
 #include <thread>
 
-#include "sync/wire.h"
+#include "sync/base/wire.h"
 #include "tools/bench/bench_node.h"
 #include "tools/bench/scenarios.h"
 

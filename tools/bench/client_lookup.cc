@@ -2,8 +2,8 @@
 #include <random>
 
 #include "schema/records.capnp.h"
+#include "sync/base/wire.h"
 #include "sync/change_builder.h"
-#include "sync/wire.h"
 #include "tools/bench/bench_node.h"
 #include "tools/bench/scenarios.h"
 

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "node/frontdesk.h"
+#include "node/frontdesk/frontdesk.h"
 #include "tools/bench/bench_node.h"
 #include "tools/bench/scenarios.h"
 

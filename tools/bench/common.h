@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "sync/status.h"
+#include "sync/base/status.h"
 
 namespace crm::bench {
 

@@ -8,10 +8,10 @@
 #include <mutex>
 #include <thread>
 
-#include "node/replica.h"
-#include "node/runtime.h"
-#include "node/store.h"
-#include "node/writer.h"
+#include "node/store/replica.h"
+#include "node/store/runtime.h"
+#include "node/store/store.h"
+#include "node/store/writer.h"
 #include "schema/records.capnp.h"
 #include "sync/change_builder.h"
 #include "sync/transport.h"

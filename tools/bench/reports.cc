@@ -3,9 +3,9 @@
 #include <fstream>
 #include <random>
 
-#include "hq/report.h"
-#include "hq/segments.h"
-#include "node/importer.h"
+#include "hq/analytics/sales.h"
+#include "hq/analytics/segments.h"
+#include "node/exchange/sales_csv.h"
 #include "tools/bench/scenarios.h"
 
 namespace crm::bench {

@@ -1,5 +1,5 @@
 // sale-commit on this project's node: see scenarios.h.
-#include "sync/wire.h"
+#include "sync/base/wire.h"
 #include "tools/bench/bench_node.h"
 #include "tools/bench/scenarios.h"
 

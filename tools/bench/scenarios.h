@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <string>
 
-#include "node/runtime.h"
+#include "node/store/runtime.h"
 #include "tools/bench/common.h"
 
 namespace crm::bench {

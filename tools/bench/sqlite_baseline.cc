@@ -9,7 +9,7 @@
 #include <memory>
 #include <random>
 
-#include "sync/id.h"
+#include "sync/base/id.h"
 #include "tools/bench/scenarios.h"
 
 namespace crm::bench {

@@ -1,0 +1,706 @@
+#include "node/exchange/sales_csv.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <cstdio>
+#include <optional>
+#include <set>
+#include <tuple>
+#include <unordered_map>
+
+#include "node/common/crypto.h"
+#include "node/common/local_time.h"
+#include "node/common/text.h"
+#include "node/exchange/client_csv.h"
+#include "node/exchange/csv.h"
+#include "schema/records.capnp.h"
+#include "sync/base/entities.h"
+#include "sync/base/wire.h"
+#include "sync/change_builder.h"
+
+namespace crm {
+namespace {
+
+constexpr size_t kMaxText = 512;            // bytes in any imported text field
+constexpr int64_t kMaxQuantity = 1'000'000;
+// A refund made from a cancellation receipt says so: "cancellation C536379".
+constexpr const char* kCancellationReason = "cancellation ";
+constexpr int64_t kMaxPriceMinor = 1'000'000'000'000;  // 10^10 in major units
+
+bool ParseInt(std::string_view text, int64_t& out) {
+  if (text.empty()) return false;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return error == std::errc() && end == text.data() + text.size();
+}
+
+// "2.55" -> 255 minor units. At most 2 decimals; no sign, no exponent.
+std::optional<int64_t> ParsePrice(std::string_view text, std::string& why) {
+  size_t dot = text.find('.');
+  std::string_view whole = text.substr(0, dot);
+  std::string_view cents = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+  int64_t units = 0, fraction = 0;
+  if (whole.empty() || !ParseInt(whole, units) || units < 0 || whole[0] == '+' ||
+      (!cents.empty() && (!ParseInt(cents, fraction) || cents[0] == '-' || cents[0] == '+'))) {
+    why = "price '" + std::string(text) + "' is not a non-negative amount like 2.55";
+    return std::nullopt;
+  }
+  if (cents.size() > 2) {
+    why = "price '" + std::string(text) + "' has more than 2 decimals (money is kept in minor units)";
+    return std::nullopt;
+  }
+  if (units > kMaxPriceMinor / 100) {
+    why = "price '" + std::string(text) + "' is too large";
+    return std::nullopt;
+  }
+  if (cents.size() == 1) fraction *= 10;
+  return units * 100 + fraction;
+}
+
+// "2010-12-01 08:26:00", "2010-12-01 08:26", "12/1/2010 8:26".
+std::optional<LocalDateTime> ParseTime(std::string_view text) {
+  LocalDateTime t;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  char tail = 0;
+  std::string copy(text);
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2d %2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &s, &tail) == 6 ||
+      (s = 0, std::sscanf(copy.c_str(), "%4d-%2d-%2d %2d:%2d%c", &y, &mo, &d, &h, &mi, &tail) == 5) ||
+      (s = 0, std::sscanf(copy.c_str(), "%2d/%2d/%4d %2d:%2d%c", &mo, &d, &y, &h, &mi, &tail) == 5)) {
+    t.date = LocalDate{y, mo, d};
+    t.hour = h;
+    t.minute = mi;
+    t.second = s;
+    return t;
+  }
+  return std::nullopt;
+}
+
+struct DraftLine {
+  std::string sku;
+  std::string name;
+  int32_t quantity = 0;
+  int64_t unit_price = 0;
+};
+
+struct DraftSale {
+  std::string receipt;
+  int64_t time = 0;
+  std::string client;  // the client's number in the file; empty if anonymous
+  std::string channel;
+  std::string campaign;
+  std::string cashier;  // the employee's login; empty if the file does not say
+  std::vector<DraftLine> lines;
+};
+
+// A line of a cancellation receipt ("C536379"): units of a SKU the client
+// brought back.
+struct DraftCancellation {
+  size_t line = 0;  // in the file
+  std::string receipt;
+  std::string sku;
+  int32_t units = 0;  // positive
+  int64_t time = 0;
+  std::string client;
+};
+
+struct DraftClient {
+  std::string country;
+  int64_t first_seen = 0;
+};
+
+struct DraftProduct {
+  std::string name;
+  int64_t price = 0;  // the last price seen
+};
+
+// Reads and checks every line; what is good is grouped into drafts.
+class Reader {
+ public:
+  Reader(const ImportOptions& options, ImportReport& report) : options_(options), report_(report) {}
+
+  Status Read(std::istream& csv) {
+    CsvReader reader(csv);
+    std::vector<std::string> fields;
+    auto header = reader.Next(fields);
+    if (!header.ok()) return header.status();
+    if (!*header) return Status::InvalidArgument("file", "the file is empty: a header line is needed");
+    CRM_RETURN_IF_ERROR(MapColumns(fields));
+    for (;;) {
+      auto more = reader.Next(fields);
+      if (!more.ok()) {
+        ++report_.lines;
+        Reject(reader.line(), std::string(more.status().message()));
+        continue;
+      }
+      if (!*more) break;
+      ++report_.lines;
+      if (fields.size() == 1 && fields[0].empty()) {
+        --report_.lines;  // a blank line
+        continue;
+      }
+      if (std::string why = Take(fields, reader.line()); !why.empty()) Reject(reader.line(), why);
+      if (options_.progress && report_.lines % options_.progress_every == 0) {
+        options_.progress(report_.lines, 0);
+      }
+    }
+    return Status::Ok();
+  }
+
+  std::vector<DraftSale> sales;  // in the order their first line came
+  std::vector<DraftCancellation> cancellations;  // in file order
+  std::unordered_map<std::string, DraftClient> clients;
+  std::unordered_map<std::string, DraftProduct> products;
+  std::set<std::string> cashiers;  // logins
+  std::vector<std::pair<size_t, size_t>> line_of_sale;  // (sale index, file line) per accepted line
+
+ private:
+  Status MapColumns(const std::vector<std::string>& header) {
+    std::map<std::string, std::string> wanted = DefaultSalesColumns();
+    for (const auto& [field, column] : options_.columns) {
+      if (!wanted.count(field)) {
+        return Status::InvalidArgument("map", "unknown field '" + field +
+                                                  "'; the fields are receipt, sku, name, quantity, "
+                                                  "time, price, client, country, channel, campaign, "
+                                                  "cashier");
+      }
+      wanted[field] = column;
+    }
+    for (const auto& [field, column] : wanted) {
+      for (size_t i = 0; i < header.size(); ++i) {
+        if (!column.empty() && header[i] == column) column_[field] = i;
+      }
+    }
+    for (const char* required : {"receipt", "sku", "quantity", "time", "price"}) {
+      if (!column_.count(required)) {
+        return Status::InvalidArgument(
+            "map", std::string("the header has no column '") + wanted[required] + "' for the " +
+                       required + " (map it with --map " + required + "=COLUMN)");
+      }
+    }
+    width_ = header.size();
+    return Status::Ok();
+  }
+
+  std::string Field(const std::vector<std::string>& fields, const char* name) const {
+    auto it = column_.find(name);
+    if (it == column_.end() || it->second >= fields.size()) return {};
+    return fields[it->second];
+  }
+
+  // Takes one line; returns why not, or "" if taken.
+  std::string Take(const std::vector<std::string>& fields, size_t line) {
+    if (fields.size() != width_) {
+      return "it has " + std::to_string(fields.size()) + " fields, the header " +
+             std::to_string(width_);
+    }
+    for (const std::string& f : fields) {
+      if (f.size() > kMaxText) return "a field is longer than " + std::to_string(kMaxText) + " bytes";
+    }
+    std::string receipt = Field(fields, "receipt");
+    if (receipt.empty()) return "the receipt number is empty";
+    std::string sku = Field(fields, "sku");
+    if (sku.empty()) return "the SKU is empty";
+    int64_t quantity = 0;
+    std::string quantity_text = Field(fields, "quantity");
+    if (!ParseInt(quantity_text, quantity)) return "quantity '" + quantity_text + "' is not a whole number";
+    if (receipt[0] == 'C' || receipt[0] == 'c') return TakeCancellation(fields, line, receipt, sku, quantity);
+    if (quantity <= 0) return "quantity " + quantity_text + " is not positive (an adjustment, not a sale)";
+    if (quantity > kMaxQuantity) return "quantity " + quantity_text + " is too large";
+    std::string why;
+    auto price = ParsePrice(Field(fields, "price"), why);
+    if (!price) return why;
+    auto time = Time(fields, why);
+    if (!time) return why;
+    std::string client = ClientNumber(fields);
+    std::string cashier = Field(fields, "cashier");
+    if (!cashier.empty() && !IsValidLogin(cashier)) {
+      return "cashier '" + cashier + "' is not a login (3 to 64 letters, digits, '.', '_' or '-')";
+    }
+
+    auto [it, fresh] = sale_index_.try_emplace(receipt, sales.size());
+    if (fresh) {
+      DraftSale sale;
+      sale.receipt = receipt;
+      sale.time = *time;
+      sale.client = client;
+      sale.channel = Field(fields, "channel");
+      if (sale.channel.empty()) sale.channel = options_.channel;
+      sale.campaign = Field(fields, "campaign");
+      sale.cashier = cashier;
+      if (!cashier.empty()) cashiers.insert(cashier);
+      sales.push_back(std::move(sale));
+    } else if (sales[it->second].client != client) {
+      return "receipt " + receipt + " names client '" + client + "' here and '" +
+             sales[it->second].client + "' on an earlier line";
+    }
+    DraftSale& sale = sales[it->second];
+    std::string name = Field(fields, "name");
+    sale.lines.push_back(DraftLine{sku, name, static_cast<int32_t>(quantity), *price});
+    line_of_sale.emplace_back(it->second, line);
+    if (!client.empty()) {
+      DraftClient& c = clients[client];
+      if (c.first_seen == 0 || *time < c.first_seen) c.first_seen = *time;
+      std::string country = Field(fields, "country");
+      if (!country.empty()) c.country = country;
+    }
+    DraftProduct& product = products[sku];
+    if (!name.empty()) product.name = name;
+    product.price = *price;
+    return {};
+  }
+
+  // "17850.0" -> "17850"; empty for an anonymous line.
+  std::string ClientNumber(const std::vector<std::string>& fields) const {
+    std::string client = Field(fields, "client");
+    if (client.size() > 2 && client.compare(client.size() - 2, 2, ".0") == 0) {
+      client.resize(client.size() - 2);
+    }
+    return client;
+  }
+
+  // The line's time in UTC ms, or nullopt and why not.
+  std::optional<int64_t> Time(const std::vector<std::string>& fields, std::string& why) const {
+    std::string time_text = Field(fields, "time");
+    auto local = ParseTime(time_text);
+    if (!local) {
+      why = "time '" + time_text + "' is not like 2010-12-01 08:26:00";
+      return std::nullopt;
+    }
+    auto time = LocalToUtc(*local, options_.time_zone);
+    if (!time.ok()) {
+      why = "time '" + time_text + "' does not exist";
+      return std::nullopt;
+    }
+    return *time;
+  }
+
+  // A line of a cancellation receipt; matched to the sale it returns once
+  // every sale is read (MatchCancellations).
+  std::string TakeCancellation(const std::vector<std::string>& fields, size_t line,
+                               const std::string& receipt, const std::string& sku, int64_t quantity) {
+    if (quantity >= 0) {
+      return "cancellation " + receipt + " has quantity " + std::to_string(quantity) +
+             ": a cancellation returns units, so its quantity is negative";
+    }
+    if (-quantity > kMaxQuantity) return "quantity " + std::to_string(quantity) + " is too large";
+    std::string why;
+    auto time = Time(fields, why);
+    if (!time) return why;
+    std::string client = ClientNumber(fields);
+    if (client.empty()) {
+      return "cancellation " + receipt + " names no client, so the sale it returns cannot be found";
+    }
+    cancellations.push_back(
+        DraftCancellation{line, receipt, sku, static_cast<int32_t>(-quantity), *time, client});
+    return {};
+  }
+
+  void Reject(size_t line, std::string reason) {
+    report_.rejected.push_back(ImportRejection{line, std::move(reason)});
+  }
+
+  const ImportOptions& options_;
+  ImportReport& report_;
+  std::map<std::string, size_t> column_;
+  size_t width_ = 0;
+  std::unordered_map<std::string, size_t> sale_index_;
+};
+
+// What the cancellations of one receipt return of one sale.
+struct DraftRefund {
+  std::string receipt;  // the cancellation's
+  size_t sale = 0;      // index into Reader::sales
+  int64_t time = 0;
+  std::map<uint32_t, int32_t> units;  // the sale's line index -> units returned
+};
+
+// Matches each cancellation line, in file order, to the sale it returns: the
+// client's latest sale with a line of the SKU at or before the cancellation
+// (of two at the same time, the greater receipt number). The line returns
+// what that sale still holds of the SKU, filling its lines of the SKU in
+// order; units beyond that are counted in the report, and a line that finds
+// no sale, or nothing left in it, is rejected.
+std::vector<DraftRefund> MatchCancellations(const Reader& reader, ImportReport& report) {
+  auto key = [](const std::string& client, const std::string& sku) { return client + '\x1f' + sku; };
+  std::unordered_map<std::string, std::vector<size_t>> bought;  // client + SKU -> sales
+  for (size_t i = 0; i < reader.sales.size(); ++i) {
+    const DraftSale& sale = reader.sales[i];
+    if (sale.client.empty()) continue;
+    for (const DraftLine& line : sale.lines) {
+      std::vector<size_t>& sales = bought[key(sale.client, line.sku)];
+      if (sales.empty() || sales.back() != i) sales.push_back(i);
+    }
+  }
+  std::map<std::pair<size_t, uint32_t>, int32_t> returned;  // (sale, line index) -> units
+  std::map<std::pair<std::string, size_t>, size_t> refund_of;  // (receipt, sale) -> index
+  std::vector<DraftRefund> refunds;
+  for (const DraftCancellation& c : reader.cancellations) {
+    const DraftSale* best = nullptr;
+    size_t best_index = 0;
+    if (auto it = bought.find(key(c.client, c.sku)); it != bought.end()) {
+      for (size_t i : it->second) {
+        const DraftSale& sale = reader.sales[i];
+        if (sale.time > c.time) continue;
+        if (!best || std::tie(sale.time, sale.receipt) > std::tie(best->time, best->receipt)) {
+          best = &sale;
+          best_index = i;
+        }
+      }
+    }
+    if (!best) {
+      report.rejected.push_back(ImportRejection{
+          c.line, "cancellation " + c.receipt + ": client " + c.client + " bought no " + c.sku +
+                      " before it in the file"});
+      continue;
+    }
+    int32_t left = c.units;
+    std::map<uint32_t, int32_t> taken;
+    for (uint32_t l = 0; l < best->lines.size() && left > 0; ++l) {
+      if (best->lines[l].sku != c.sku) continue;
+      int32_t& done = returned[{best_index, l}];
+      int32_t take = std::min(left, best->lines[l].quantity - done);
+      if (take <= 0) continue;
+      done += take;
+      left -= take;
+      taken[l] += take;
+    }
+    if (taken.empty()) {
+      report.rejected.push_back(ImportRejection{
+          c.line, "cancellation " + c.receipt + ": every " + c.sku + " of receipt " + best->receipt +
+                      " is returned already"});
+      continue;
+    }
+    report.cancelled_units_beyond_sale += static_cast<size_t>(left);
+    ++report.lines_imported;
+    auto [it, fresh] = refund_of.try_emplace({c.receipt, best_index}, refunds.size());
+    if (fresh) refunds.push_back(DraftRefund{c.receipt, best_index, c.time, {}});
+    for (const auto& [line, units] : taken) refunds[it->second].units[line] += units;
+  }
+  return refunds;
+}
+
+Id ClientId(const ImportOptions& o, const std::string& number) { return ImportedClientId(o.office, number); }
+Id ProductId(const std::string& sku) { return DerivedId("import/product/" + sku, 0); }
+Id SaleId(const ImportOptions& o, const DraftSale& sale) {
+  return DerivedId("import/sale/" + o.office + "/" + sale.receipt, sale.time);
+}
+
+// Applies `change` unless its record exists; true if it was written.
+Result<bool> WriteOnce(StoreTxn& txn, ChangeMessage& change, EntityKind kind, const Id& id) {
+  auto existing = txn.Get(kind, id);
+  if (existing.ok()) return false;
+  if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+  CRM_RETURN_IF_ERROR(txn.ApplyLocal(change.change()).status());
+  return true;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> DefaultSalesColumns() {
+  return {{"receipt", "InvoiceNo"}, {"sku", "StockCode"},    {"name", "Description"},
+          {"quantity", "Quantity"}, {"time", "InvoiceDate"}, {"price", "UnitPrice"},
+          {"client", "CustomerID"}, {"country", "Country"},  {"channel", ""},
+          {"campaign", ""},         {"cashier", ""}};
+}
+
+Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream& csv,
+                                 const ImportOptions& options) {
+  CRM_RETURN_IF_ERROR(CheckTimeZone(options.time_zone));
+  if (options.office.empty() || options.currency.size() != 3 || options.sales_per_transaction == 0 ||
+      options.progress_every == 0) {
+    return Status::InvalidArgument("options",
+                                   "an office, a 3-letter currency, a batch size and a progress interval are needed");
+  }
+  ImportReport report;
+  Reader reader(options, report);
+  CRM_RETURN_IF_ERROR(reader.Read(csv));
+  report.lines_imported = reader.line_of_sale.size();
+
+  // Products and clients first, so every sale finds what it names.
+  std::vector<std::pair<std::string, DraftProduct>> products(reader.products.begin(),
+                                                             reader.products.end());
+  std::vector<std::pair<std::string, DraftClient>> clients(reader.clients.begin(),
+                                                           reader.clients.end());
+  const size_t batch = options.sales_per_transaction;
+  for (size_t from = 0; from < products.size(); from += batch) {
+    size_t written = 0, present = 0;
+    CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
+      written = present = 0;
+      for (size_t i = from; i < std::min(products.size(), from + batch); ++i) {
+        const auto& [sku, draft] = products[i];
+        Id id = ProductId(sku);
+        ChangeMessage change = ChangeMessage::Patch(EntityKind::PRODUCT, id, hlc.Now(), Id{});
+        auto product = change.record<schema::Product>();
+        product.setSku(sku);
+        product.setName(draft.name.empty() ? sku : draft.name);
+        product.setPrice(draft.price);
+        product.setCurrency(options.currency);
+        product.setActive(true);
+        for (const char* f : {"sku", "name", "price", "currency", "active"}) {
+          CRM_RETURN_IF_ERROR(change.Set(f));
+        }
+        CRM_ASSIGN_OR_RETURN(bool fresh, WriteOnce(txn, change, EntityKind::PRODUCT, id));
+        ++(fresh ? written : present);
+      }
+      return Status::Ok();
+    }));
+    report.products_written += written;
+    report.products_present += present;
+  }
+  for (size_t from = 0; from < clients.size(); from += batch) {
+    size_t written = 0, present = 0;
+    CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
+      written = present = 0;
+      for (size_t i = from; i < std::min(clients.size(), from + batch); ++i) {
+        const auto& [number, draft] = clients[i];
+        Id id = ClientId(options, number);
+        ChangeMessage change = ChangeMessage::Patch(EntityKind::CLIENT, id, hlc.Now(), Id{});
+        auto client = change.record<schema::Client>();
+        client.setLoyaltyCard(number);
+        client.setAcquisitionChannel("import");
+        client.setHomeOffice(options.office);
+        client.setCreatedAt(draft.first_seen);
+        for (const char* f : {"loyaltyCard", "acquisitionChannel", "homeOffice", "createdAt"}) {
+          CRM_RETURN_IF_ERROR(change.Set(f));
+        }
+        if (!draft.country.empty()) {
+          CRM_RETURN_IF_ERROR(change.AddElement("attributes", "country", draft.country));
+        }
+        CRM_ASSIGN_OR_RETURN(bool fresh, WriteOnce(txn, change, EntityKind::CLIENT, id));
+        ++(fresh ? written : present);
+      }
+      return Status::Ok();
+    }));
+    report.clients_written += written;
+    report.clients_present += present;
+  }
+  // Cashiers by login: a user the store has, or else a new one that cannot
+  // log in (inactive, no password) until an administrator sets it up.
+  std::unordered_map<std::string, Id> cashier_ids;
+  if (!reader.cashiers.empty()) {
+    CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
+      cashier_ids.clear();
+      for (const std::string& login : reader.cashiers) {
+        auto found = txn.FindByKey(EntityKind::USER, login);
+        if (found.ok()) {
+          cashier_ids[login] = *found;
+          continue;
+        }
+        if (found.status().code() != StatusCode::kNotFound) return found.status();
+        Id id = DerivedId("import/user/" + login, 0);
+        ChangeMessage change = ChangeMessage::Patch(EntityKind::USER, id, hlc.Now(), Id{});
+        auto user = change.record<schema::User>();
+        user.setLogin(login);
+        user.setDisplayName(login);
+        user.setRole(schema::Role::CASHIER);
+        user.setOffice(options.office);
+        user.setActive(false);
+        for (const char* f : {"login", "displayName", "role", "office", "active"}) {
+          CRM_RETURN_IF_ERROR(change.Set(f));
+        }
+        CRM_RETURN_IF_ERROR(txn.ApplyLocal(change.change()).status());
+        cashier_ids[login] = id;
+      }
+      return Status::Ok();
+    }));
+  }
+  for (size_t from = 0; from < reader.sales.size(); from += batch) {
+    size_t written = 0, present = 0;
+    CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
+      written = present = 0;
+      for (size_t i = from; i < std::min(reader.sales.size(), from + batch); ++i) {
+        const DraftSale& draft = reader.sales[i];
+        Id id = SaleId(options, draft);
+        ChangeMessage change = ChangeMessage::Event(EntityKind::SALE, id, hlc.Now(), Id{});
+        auto sale = change.record<schema::Sale>();
+        sale.setOffice(options.office);
+        sale.setReceiptNo(draft.receipt);
+        if (!draft.client.empty()) IdToWire(ClientId(options, draft.client), sale.initClient());
+        sale.setTime(draft.time);
+        sale.setCurrency(options.currency);
+        auto lines = sale.initLines(static_cast<unsigned>(draft.lines.size()));
+        int64_t total = 0;
+        for (unsigned l = 0; l < draft.lines.size(); ++l) {
+          const DraftLine& line = draft.lines[l];
+          IdToWire(ProductId(line.sku), lines[l].initProduct());
+          lines[l].setSku(line.sku);
+          lines[l].setName(line.name);
+          lines[l].setQuantity(line.quantity);
+          lines[l].setUnitPrice(line.unit_price);
+          lines[l].setAmount(line.quantity * line.unit_price);
+          total += line.quantity * line.unit_price;
+        }
+        auto payment = sale.initPayments(1)[0];
+        payment.setMethod(schema::PaymentMethod::OTHER);  // how they paid is not in the file
+        payment.setAmount(total);
+        sale.setTotal(total);
+        sale.setCampaignCode(draft.campaign);
+        sale.setChannel(draft.channel);
+        if (!draft.cashier.empty()) IdToWire(cashier_ids.at(draft.cashier), sale.initCashier());
+        CRM_ASSIGN_OR_RETURN(bool fresh, WriteOnce(txn, change, EntityKind::SALE, id));
+        ++(fresh ? written : present);
+      }
+      return Status::Ok();
+    }));
+    report.sales_written += written;
+    report.sales_present += present;
+    if (options.progress) options.progress(report.lines, report.sales_written + report.sales_present);
+  }
+  // Returns last: each names a sale written above (or in an earlier run).
+  std::vector<DraftRefund> refunds = MatchCancellations(reader, report);
+  for (size_t from = 0; from < refunds.size(); from += batch) {
+    size_t written = 0, present = 0;
+    CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
+      written = present = 0;
+      for (size_t i = from; i < std::min(refunds.size(), from + batch); ++i) {
+        const DraftRefund& draft = refunds[i];
+        const DraftSale& sold = reader.sales[draft.sale];
+        Id id = DerivedId("import/refund/" + options.office + "/" + draft.receipt + "/" + sold.receipt,
+                          draft.time);
+        ChangeMessage change = ChangeMessage::Event(EntityKind::REFUND, id, hlc.Now(), Id{});
+        auto refund = change.record<schema::Refund>();
+        IdToWire(SaleId(options, sold), refund.initSale());
+        refund.setOffice(options.office);
+        IdToWire(ClientId(options, sold.client), refund.initClient());
+        refund.setTime(draft.time);
+        refund.setCurrency(options.currency);
+        auto lines = refund.initLines(static_cast<unsigned>(draft.units.size()));
+        int64_t amount = 0;
+        unsigned l = 0;
+        for (const auto& [index, units] : draft.units) {
+          lines[l].setLineIndex(index);
+          lines[l].setQuantity(units);
+          lines[l].setAmount(units * sold.lines[index].unit_price);  // imported lines have no discount
+          amount += lines[l++].getAmount();
+        }
+        refund.setAmount(amount);
+        refund.setMethod(schema::PaymentMethod::OTHER);
+        refund.setReason(kCancellationReason + draft.receipt);
+        CRM_ASSIGN_OR_RETURN(bool fresh, WriteOnce(txn, change, EntityKind::REFUND, id));
+        ++(fresh ? written : present);
+      }
+      return Status::Ok();
+    }));
+    report.refunds_written += written;
+    report.refunds_present += present;
+  }
+  std::sort(report.rejected.begin(), report.rejected.end(),
+            [](const ImportRejection& a, const ImportRejection& b) { return a.line < b.line; });
+  return report;
+}
+
+namespace {
+
+// Minor units as "2.55" (no currency symbol, no grouping).
+std::string MajorUnits(int64_t minor) {
+  std::string sign = minor < 0 ? "-" : "";
+  uint64_t value = minor < 0 ? static_cast<uint64_t>(-(minor + 1)) + 1 : static_cast<uint64_t>(minor);
+  return sign + std::to_string(value / 100) + "." + (value % 100 < 10 ? "0" : "") + std::to_string(value % 100);
+}
+
+}  // namespace
+
+Result<size_t> ExportSales(const Store& store, std::ostream& csv, const std::string& time_zone) {
+  CRM_RETURN_IF_ERROR(CheckTimeZone(time_zone));
+  CRM_ASSIGN_OR_RETURN(StoreView view, store.Read());
+  // A client's card and country, looked up once.
+  std::unordered_map<Id, std::pair<std::string, std::string>, IdHash> clients;
+  auto client_of = [&](const Id& id) -> Result<std::pair<std::string, std::string>> {
+    auto it = clients.find(id);
+    if (it != clients.end()) return it->second;
+    CRM_ASSIGN_OR_RETURN(Id resolved, view.ResolveClient(id));
+    std::pair<std::string, std::string> found{resolved.ToString(), ""};
+    auto record = view.Get(EntityKind::CLIENT, resolved);
+    if (record.ok()) {
+      auto client = record->value<schema::Client>();
+      if (client.getLoyaltyCard().size()) found.first = client.getLoyaltyCard();
+      for (auto attribute : client.getAttributes()) {
+        if (attribute.getKey() == "country") found.second = attribute.getValue();
+      }
+    }
+    clients.emplace(id, found);
+    return found;
+  };
+  // A cashier's login, looked up once.
+  std::unordered_map<Id, std::string, IdHash> logins;
+  auto login_of = [&](schema::Sale::Reader sale) -> Result<std::string> {
+    if (!sale.hasCashier() || IdFromWire(sale.getCashier()).IsNull()) return std::string();
+    Id id = IdFromWire(sale.getCashier());
+    auto it = logins.find(id);
+    if (it != logins.end()) return it->second;
+    auto record = view.Get(EntityKind::USER, id);
+    if (!record.ok() && record.status().code() != StatusCode::kNotFound) return record.status();
+    std::string login = record.ok() ? std::string(record->value<schema::User>().getLogin().cStr()) : "";
+    logins.emplace(id, login);
+    return login;
+  };
+  csv << "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country,Office,Channel,"
+         "Campaign,Cashier\n";
+  size_t written = 0;
+  CRM_RETURN_IF_ERROR(view.ForEachOfKind(
+      EntityKind::SALE, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
+        if (!IsLive(stored)) return Status::Ok();
+        auto sale = stored.getValue().getAs<schema::Sale>();
+        std::pair<std::string, std::string> client;
+        if (sale.hasClient() && !IdFromWire(sale.getClient()).IsNull()) {
+          CRM_ASSIGN_OR_RETURN(client, client_of(IdFromWire(sale.getClient())));
+        }
+        CRM_ASSIGN_OR_RETURN(std::string cashier, login_of(sale));
+        std::string time = FormatLocalSeconds(sale.getTime(), time_zone);
+        std::string tail = "," + CsvField(client.first) + "," + CsvField(client.second) + "," +
+                           CsvField(sale.getOffice().cStr()) + "," + CsvField(sale.getChannel().cStr()) + "," +
+                           CsvField(sale.getCampaignCode().cStr()) + "," + CsvField(cashier) + "\n";
+        for (auto line : sale.getLines()) {
+          csv << CsvField(sale.getReceiptNo().cStr()) << ',' << CsvField(line.getSku().cStr()) << ','
+              << CsvField(line.getName().cStr()) << ',' << line.getQuantity() << ',' << time << ','
+              << MajorUnits(line.getUnitPrice()) << tail;
+        }
+        ++written;
+        return csv ? Status::Ok() : Status::IOError("cannot write the CSV");
+      }));
+  // Refunds as cancellation lines (negative quantities) after the sales, so
+  // that an import of the file finds each sale before what returns it; in
+  // the order they were made, as the import takes them in file order.
+  std::vector<std::tuple<int64_t, std::string, std::string>> returns;  // time, receipt, rows
+  CRM_RETURN_IF_ERROR(view.ForEachOfKind(
+      EntityKind::REFUND, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
+        if (!IsLive(stored)) return Status::Ok();
+        auto refund = stored.getValue().getAs<schema::Refund>();
+        auto sale_record = view.Get(EntityKind::SALE, IdFromWire(refund.getSale()));
+        if (!sale_record.ok()) {
+          if (sale_record.status().code() == StatusCode::kNotFound) return Status::Ok();
+          return sale_record.status();
+        }
+        auto sale = sale_record->value<schema::Sale>();
+        std::pair<std::string, std::string> client;
+        if (sale.hasClient() && !IdFromWire(sale.getClient()).IsNull()) {
+          CRM_ASSIGN_OR_RETURN(client, client_of(IdFromWire(sale.getClient())));
+        }
+        std::string_view reason = refund.getReason().cStr();
+        std::string receipt = reason.rfind(kCancellationReason, 0) == 0
+                                  ? std::string(reason.substr(std::strlen(kCancellationReason)))
+                                  : "C" + std::string(sale.getReceiptNo().cStr());
+        CRM_ASSIGN_OR_RETURN(std::string cashier, login_of(sale));
+        std::string time = FormatLocalSeconds(refund.getTime(), time_zone);
+        std::string tail = "," + CsvField(client.first) + "," + CsvField(client.second) + "," +
+                           CsvField(sale.getOffice().cStr()) + "," + CsvField(sale.getChannel().cStr()) + "," +
+                           CsvField(sale.getCampaignCode().cStr()) + "," + CsvField(cashier) + "\n";
+        auto lines = sale.getLines();
+        std::string rows;
+        for (auto returned : refund.getLines()) {
+          if (returned.getLineIndex() >= lines.size()) continue;
+          auto line = lines[returned.getLineIndex()];
+          rows += CsvField(receipt) + ',' + CsvField(line.getSku().cStr()) + ',' +
+                  CsvField(line.getName().cStr()) + ',' + std::to_string(-int64_t{returned.getQuantity()}) +
+                  ',' + time + ',' + MajorUnits(line.getUnitPrice()) + tail;
+        }
+        returns.emplace_back(refund.getTime(), receipt, std::move(rows));
+        return Status::Ok();
+      }));
+  std::sort(returns.begin(), returns.end());
+  for (const auto& [time, receipt, rows] : returns) csv << rows;
+  if (!csv) return Status::IOError("cannot write the CSV");
+  return written;
+}
+
+}  // namespace crm

@@ -1,0 +1,173 @@
+// Shared by the front-desk handler files; not part of the node's interface.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "node/frontdesk/frontdesk.h"
+#include "sync/base/wire.h"
+#include "sync/change_builder.h"
+
+namespace crm::frontdesk {
+
+// What a handler needs besides its arguments.
+struct Context {
+  const OfficeConfig& office;
+  Clock& wall;
+  HybridClock& hlc;
+  const Store& store;
+  const SessionUser& user;
+  // The manager whose approval came with the request, their password
+  // checked; null if none came.
+  const SessionUser* approver = nullptr;
+  // The desk itself, for the operations about it (status, unlocking a login).
+  FrontDesk* desk = nullptr;
+};
+
+inline std::string Str(capnp::Text::Reader text) { return std::string(text.cStr(), text.size()); }
+
+// An encoded error Response to `request_id` (null: none) for `status`, with
+// its error code, or `code_override` if `use_override`.
+std::string ErrorResponse(const Id& request_id, const Status& status,
+                          schema::ErrorCode code_override = schema::ErrorCode::INTERNAL,
+                          bool use_override = false);
+
+// "a cashier", "an office manager" ...
+const char* RoleName(schema::Role role);
+
+// What a locked login is told, whatever the password (node/frontdesk/sessions.cc).
+Status Locked(std::string_view login);
+
+// The highest unit price of a product or a sale line, in minor units: 100
+// million in major units.
+constexpr int64_t kMaxUnitPrice = 10'000'000'000;
+
+// kInvalidArgument naming `field` unless 0 <= price <= kMaxUnitPrice; the
+// message states the limit in the office's currency.
+Status CheckUnitPrice(const Context& ctx, std::string_view field, int64_t price);
+
+// Checks a text input: well-formed UTF-8 without control characters, at most
+// `max_bytes`, non-empty if `required`. Errors name `field`.
+Status CheckText(std::string_view field, std::string_view value, size_t max_bytes, bool required);
+
+// A new change stamped now and authored by the session's user.
+ChangeMessage NewPatch(Context& ctx, EntityKind kind, const Id& id);
+ChangeMessage NewEvent(Context& ctx, EntityKind kind, const Id& id);
+
+// Applies a change made here; the error of a refused change is returned.
+Status ApplyChange(StoreTxn& txn, ChangeMessage& change);
+
+// The record, or kNotFound naming `field` ("client 01H... does not exist").
+Result<Record> Require(const StoreView& view, EntityKind kind, const Id& id, std::string_view field);
+
+// A sale named by receipt number or id.
+Result<std::pair<Id, Record>> FindSale(const StoreView& view, std::string_view receipt_or_id,
+                                       std::string_view field);
+
+// Figures derived from a client's events (see docs/frontdesk.md). Money
+// figures count only amounts in `currency` (the office's own); visits count
+// every office.
+struct ClientFigures {
+  int64_t total_spent = 0;     // sales minus refunds
+  uint32_t visit_count = 0;    // distinct office-local days with a sale or a visit
+  int64_t last_visit = 0;
+  int64_t average_ticket = 0;  // total of sales / number of sales
+  int64_t loyalty_balance = 0; // points: 1 per whole currency unit spent, minus redeemed
+  int64_t outstanding = 0;     // owed on credit
+};
+Result<ClientFigures> ComputeFigures(const StoreView& view, const Id& client,
+                                     std::string_view time_zone, std::string_view currency);
+
+// Everything linked to a client and to the duplicates merged into it.
+struct LinkedRecord {
+  EntityKind kind;
+  Id id;
+  Record record;
+};
+struct ClientHistory {
+  std::vector<Id> group;  // the client first, then the clients merged into it
+  std::vector<LinkedRecord> records;
+};
+Result<ClientHistory> LoadClientHistory(const StoreView& view, const Id& client);
+ClientFigures FiguresOf(const ClientHistory& history, std::string_view time_zone,
+                        std::string_view currency);
+
+// The refunded quantity and amount of each line of a sale so far.
+struct RefundedLine {
+  int64_t quantity = 0;
+  int64_t amount = 0;
+};
+Result<std::vector<RefundedLine>> RefundedLines(const StoreView& view, const Id& sale_id,
+                                                unsigned line_count);
+// Adds `refund`'s lines to `refunded` (one entry per line of its sale).
+void AddRefund(schema::Refund::Reader refund, std::vector<RefundedLine>& refunded);
+// The amount refunded beyond what the sale's lines sold (0 normally: only
+// refunds made apart, at two offices while their link was down, can do it).
+int64_t OverRefunded(schema::Sale::Reader sale, const std::vector<RefundedLine>& refunded);
+
+// ---- handlers: reads take a view, writes a transaction --------------------
+// The table of operations (node/frontdesk/operations.cc) calls them.
+
+// The node, its link to the hub and the caller (node/frontdesk/status.cc).
+Status DeskStatus(Context& ctx, const StoreView& view, schema::Request::Reader request,
+                  schema::Response::Builder response);
+// Lifts the lock of a login (node/frontdesk/sessions.cc).
+Status UnlockLoginOperation(Context& ctx, StoreTxn& txn, schema::Request::Reader request,
+                            schema::Response::Builder response);
+
+Status FindClients(Context& ctx, const StoreView& view, schema::FindClients::Reader args,
+                   schema::Response::Builder response);
+Status GetClientCard(Context& ctx, const StoreView& view, const Id& client,
+                     schema::Response::Builder response);
+Status SaveClient(Context& ctx, StoreTxn& txn, schema::SaveClient::Reader args,
+                  schema::Response::Builder response);
+
+// `approver`: the user whose approval came with the sale, its password
+// checked (FrontDesk::CheckApproval), or null. A line beyond the seller's
+// limits at the till (node/frontdesk/till_limits.h) needs it, within the approver's.
+Status RecordSale(Context& ctx, StoreTxn& txn, schema::NewSale::Reader args,
+                  const SessionUser* approver, schema::Response::Builder response);
+Status GetSale(Context& ctx, const StoreView& view, std::string_view receipt_or_id,
+               schema::Response::Builder response);
+Status RefundSale(Context& ctx, StoreTxn& txn, schema::NewRefund::Reader args,
+                  schema::Response::Builder response);
+Status RecordPayment(Context& ctx, StoreTxn& txn, schema::NewPayment::Reader args,
+                     schema::Response::Builder response);
+
+Status LogInteraction(Context& ctx, StoreTxn& txn, schema::NewInteraction::Reader args,
+                      schema::Response::Builder response);
+Status AddNote(Context& ctx, StoreTxn& txn, schema::NewNote::Reader args,
+               schema::Response::Builder response);
+Status CreateTask(Context& ctx, StoreTxn& txn, schema::NewTask::Reader args,
+                  schema::Response::Builder response);
+Status CompleteTask(Context& ctx, StoreTxn& txn, const Id& task,
+                    schema::Response::Builder response);
+// Opens a deal, or moves an open one to another stage (won or lost close it).
+Status SaveDeal(Context& ctx, StoreTxn& txn, schema::SaveDeal::Reader args,
+                schema::Response::Builder response);
+Status RecordFeedback(Context& ctx, StoreTxn& txn, schema::NewFeedback::Reader args,
+                      schema::Response::Builder response);
+Status AttachFile(Context& ctx, StoreTxn& txn, schema::NewFile::Reader args,
+                  schema::Response::Builder response);
+Status GetFile(Context& ctx, const StoreView& view, std::string_view sha256,
+               schema::Response::Builder response);
+
+Status ListDuplicates(Context& ctx, const StoreView& view, schema::Response::Builder response);
+// The newest conflicts the merge kept (at most 500).
+Status ListConflicts(Context& ctx, const StoreView& view, schema::Response::Builder response);
+Status MergeClients(Context& ctx, StoreTxn& txn, schema::MergeClients::Reader args,
+                    schema::Response::Builder response);
+// Deletes (erase false) or erases (erase true) a client.
+Status RemoveClient(Context& ctx, StoreTxn& txn, const Id& client, bool erase,
+                    schema::Response::Builder response);
+
+// The client `id` stands for (after merges) and every client merged into it.
+Result<std::vector<Id>> ClientGroup(const StoreView& view, const Id& id);
+
+Status SaveProduct(Context& ctx, StoreTxn& txn, schema::Product::Reader args,
+                   schema::Response::Builder response);
+Status CreateUser(Context& ctx, StoreTxn& txn, schema::NewUser::Reader args,
+                  schema::Response::Builder response);
+
+}  // namespace crm::frontdesk

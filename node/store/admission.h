@@ -1,0 +1,54 @@
+// What a hub, at any level, takes in from the nodes below it. Headquarters
+// (crm-hq) and a regional hub (crm-node --serve-sync) use this one rule set,
+// so a change no hub would take cannot settle halfway up the tree. A refused
+// change is quarantined with the reason at the hub and reported back to its
+// office (see docs/replication.md, "Admission").
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "node/store/store.h"
+#include "schema/change.capnp.h"
+#include "sync/base/clock.h"
+#include "sync/base/id.h"
+#include "sync/base/status.h"
+
+namespace crm {
+
+// Products, campaigns, users, offices and the limits at the till: written
+// only at headquarters, and refused by every hub from the nodes below it.
+bool IsHeadquartersKind(EntityKind kind);
+
+class DownstreamAdmission {
+ public:
+  // Changes stamped more than `max_skew_ms` ahead of `wall` are refused.
+  // REQUIRES: `store` and `wall` outlive this.
+  DownstreamAdmission(const Store& store, Clock& wall, int64_t max_skew_ms);
+  DownstreamAdmission(const DownstreamAdmission&) = delete;
+  DownstreamAdmission& operator=(const DownstreamAdmission&) = delete;
+
+  // OK if `change` may be applied here; otherwise why not:
+  // - kPermissionDenied: products, campaigns, users, offices and till limits
+  //   are written only at headquarters; or the record names another office
+  //   than the one its origin node is enrolled as (an office's code is bound
+  //   to its key);
+  // - kInvalidArgument (field "stamp"): stamped further ahead of this hub's
+  //   clock than the skew bound, so one wrong clock cannot win every later
+  //   edit.
+  // Thread-safe.
+  Status Admit(schema::Change::Reader change);
+
+ private:
+  // The office code `node` is enrolled as; "" if none.
+  std::string OfficeOf(const Id& node);
+
+  const Store& store_;
+  Clock& wall_;
+  const int64_t max_skew_ms_;
+  std::mutex mutex_;
+  std::map<Id, std::string> offices_;  // GUARDED_BY(mutex_): enrolled offices by node
+};
+
+}  // namespace crm

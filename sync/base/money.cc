@@ -1,0 +1,55 @@
+#include "sync/base/money.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+
+namespace crm {
+
+int MinorDigits(std::string_view currency) {
+  static const char* kNone[] = {"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG"};
+  static const char* kThree[] = {"BHD", "KWD", "OMR", "JOD", "TND", "LYD", "IQD"};
+  for (const char* c : kNone) {
+    if (currency == c) return 0;
+  }
+  for (const char* c : kThree) {
+    if (currency == c) return 3;
+  }
+  return 2;
+}
+
+std::string FormatMoney(int64_t minor, std::string_view currency) {
+  int digits = MinorDigits(currency);
+  if (digits == 0) return std::to_string(minor);
+  int64_t scale = digits == 3 ? 1000 : 100;
+  uint64_t magnitude = minor < 0 ? 0 - static_cast<uint64_t>(minor) : static_cast<uint64_t>(minor);
+  return fmt::format("{}{}.{:0{}}", minor < 0 ? "-" : "", magnitude / scale, magnitude % scale,
+                     digits);
+}
+
+Result<int64_t> ParseMoney(std::string_view text, std::string_view currency,
+                           std::string_view field) {
+  auto bad = [&] {
+    return Status::InvalidArgument(std::string(field),
+                                   "'" + std::string(text) + "' is not an amount like 12.50");
+  };
+  if (text.empty() || text.size() > 20) return bad();
+  int digits = MinorDigits(currency);
+  size_t dot = text.find('.');
+  std::string_view whole = text.substr(0, dot);
+  std::string_view fraction = dot == std::string_view::npos ? "" : text.substr(dot + 1);
+  if (whole.empty() || static_cast<int>(fraction.size()) > digits) return bad();
+  int64_t value = 0;
+  for (char c : whole) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return bad();
+    value = value * 10 + (c - '0');
+  }
+  for (int i = 0; i < digits; ++i) {
+    char c = i < static_cast<int>(fraction.size()) ? fraction[i] : '0';
+    if (!std::isdigit(static_cast<unsigned char>(c))) return bad();
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+}  // namespace crm
