@@ -188,6 +188,17 @@ std::string FrontDesk::UnreadableResponse(const Status& status) {
   return ErrorResponse(Id{}, status);
 }
 
+std::string FrontDesk::RefusalOf(const DecodedMessage& request, const Status& status) {
+  Id request_id;
+  try {
+    auto root = request.Root<schema::Request>();
+    if (root.hasRequestId()) request_id = IdFromWire(root.getRequestId());
+  } catch (const kj::Exception&) {
+    // No id to read: the refusal goes without one.
+  }
+  return ErrorResponse(request_id, status);
+}
+
 std::string FrontDesk::Handle(std::string_view request_bytes, const Caller& caller) {
   auto request = DecodeRequest(request_bytes);
   if (!request.ok()) return UnreadableResponse(request.status());

@@ -93,6 +93,9 @@ class FrontDesk {
   static Result<DeskRequest> DecodeRequest(std::string_view bytes);
   // The answer to bytes DecodeRequest refused with `status`.
   static std::string UnreadableResponse(const Status& status);
+  // The answer refusing `request` with `status` (a server too busy to take
+  // it), with the request's id.
+  static std::string RefusalOf(const DecodedMessage& request, const Status& status);
 
   // Answers one encoded Request with an encoded Response. Malformed bytes,
   // unknown operations and failures all become error responses; never throws.

@@ -2,8 +2,8 @@
 
 #include <arpa/inet.h>
 #include <sys/eventfd.h>
-#include <unistd.h>
 #include <kj/exception.h>
+#include <unistd.h>
 #include <zmq.hpp>
 
 #include <cerrno>
@@ -14,9 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include "node/frontdesk/operations.h"
 #include "schema/frontdesk.capnp.h"
 #include "sync/base/codec.h"
-#include "node/frontdesk/operations.h"
 #include "sync/base/thread_name.h"
 
 namespace crm {
@@ -215,12 +215,15 @@ void FrontDeskServer::Take(std::vector<zmq::message_t> frames) {
     Answer(frames, FrontDesk::UnreadableResponse(request.status()));
     return;
   }
-  Route route = Route::kWrite;  // what the desk answers at once if it cannot be read
+  // An operation this node does not know, or fields it cannot follow: the
+  // desk answers it at once with the error, as it does a write it cannot take.
+  Route route = Route::kWrite;
   try {
     if (const Operation* op = FindOperation((*request)->Root<schema::Request>().which())) {
       route = op->route;
     }
   } catch (const kj::Exception&) {
+    // as above
   }
   switch (route) {
     case Route::kInline:
@@ -228,9 +231,11 @@ void FrontDeskServer::Take(std::vector<zmq::message_t> frames) {
       return;
     case Route::kWorker: {
       if (workers_->Queued() >= options_.max_queued_reads) {
-        Answer(frames, FrontDesk::UnreadableResponse(Status::Unavailable(
-                           "the front desk is busy (" + std::to_string(options_.max_queued_reads) +
-                           " requests wait for a worker); try again in a moment")));
+        Answer(frames, FrontDesk::RefusalOf(
+                           **request, Status::Unavailable(
+                                          "the front desk is busy (" +
+                                          std::to_string(options_.max_queued_reads) +
+                                          " requests wait for a worker); try again in a moment")));
         return;
       }
       auto envelope = std::make_shared<std::vector<zmq::message_t>>(std::move(frames));
