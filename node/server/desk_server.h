@@ -41,7 +41,8 @@ struct ServerOptions {
   std::optional<CurveKeys> keys;
   int workers = 16;
   // Reads waiting for a worker beyond this are refused at once (unavailable,
-  // "busy") rather than queued without end.
+  // "busy") rather than queued without end; 0 refuses every read a worker
+  // would answer.
   size_t max_queued_reads = 10'000;
   // Larger frames are dropped by ZeroMQ before they reach the node.
   int64_t max_message_bytes = 16 << 20;

@@ -1,9 +1,18 @@
-// The front-desk server's settings: which endpoints it serves in clear.
+// The front-desk server: which endpoints it serves in clear, and how it
+// answers when its workers are behind.
 #include "node/server/desk_server.h"
 
+#include <capnp/message.h>
 #include <catch2/catch.hpp>
+#include <zmq.hpp>
 
+#include <functional>
+#include <memory>
 #include <string>
+
+#include "sync/base/codec.h"
+#include "sync/base/wire.h"
+#include "tests/support/temp_dir.h"
 
 namespace crm {
 namespace {
@@ -33,6 +42,107 @@ TEST_CASE("the front desk serves in clear only endpoints local to this machine",
   CHECK(refused.message().find("crm-admin keygen") != std::string::npos);
   options.keys = CurveKeys{"public", "secret"};
   CHECK(options.Validate().ok());
+}
+
+// A store, a desk with its first admin, and a server over them on loopback.
+class ServedDesk {
+ public:
+  explicit ServedDesk(size_t max_queued_reads) {
+    auto opened = Store::Open({dir_.path(), 4u << 20, 1u << 30, true}, wall_);
+    REQUIRE(opened.ok());
+    store_ = std::move(opened).value();
+    hlc_ = std::make_unique<HybridClock>(wall_, store_->node_id(), 60'000);
+    writer_ = std::make_unique<Writer>(*store_);
+    OfficeConfig office;
+    office.password_cost = PasswordCost::Cheap();
+    desk_ = std::make_unique<FrontDesk>(*store_, *writer_, wall_, *hlc_, office);
+    REQUIRE(desk_->BootstrapAdmin("admin", "Admin", "admin-password").ok());
+    ServerOptions options;
+    options.endpoint = "tcp://127.0.0.1:*";
+    options.workers = 1;
+    options.max_queued_reads = max_queued_reads;
+    auto started = FrontDeskServer::Start(*desk_, options);
+    REQUIRE(started.ok());
+    server_ = std::move(started).value();
+    socket_.set(zmq::sockopt::rcvtimeo, 10'000);
+    socket_.set(zmq::sockopt::linger, 0);
+    socket_.connect(server_->endpoint());
+  }
+
+  // Sends the request `fill` makes under `request_id`; the decoded answer.
+  DecodedMessage Ask(const std::function<void(schema::Request::Builder)>& fill,
+                     const Id& request_id) {
+    capnp::MallocMessageBuilder message;
+    auto request = message.initRoot<schema::Request>();
+    request.setProtocolVersion(schema::FRONT_DESK_PROTOCOL_VERSION);
+    IdToWire(request_id, request.initRequestId());
+    request.setSession(token_);
+    fill(request);
+    const std::string bytes = EncodeMessage(message);
+    socket_.send(zmq::buffer(bytes), zmq::send_flags::none);
+    zmq::message_t reply;
+    REQUIRE(socket_.recv(reply, zmq::recv_flags::none));
+    auto decoded = DecodedMessage::Decode(reply.to_string_view());
+    REQUIRE(decoded.ok());
+    return std::move(decoded).value();
+  }
+
+  void LogIn() {
+    DecodedMessage answer = Ask(
+        [](schema::Request::Builder r) {
+          r.initLogin().setLogin("admin");
+          r.getLogin().setPassword("admin-password");
+        },
+        Id::Generate(wall_.NowMillis()));
+    REQUIRE(answer.Root<schema::Response>().isSession());
+    token_ = answer.Root<schema::Response>().getSession().getToken().cStr();
+  }
+
+  Id NewId() { return Id::Generate(wall_.NowMillis()); }
+
+ private:
+  testing::TempDir dir_;
+  SystemClock wall_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<HybridClock> hlc_;
+  std::unique_ptr<Writer> writer_;
+  std::unique_ptr<FrontDesk> desk_;
+  std::unique_ptr<FrontDeskServer> server_;
+  zmq::context_t context_{1};
+  zmq::socket_t socket_{context_, zmq::socket_type::req};
+  std::string token_;
+};
+
+TEST_CASE("reads the workers cannot take now are answered busy at once, with their request id",
+          "[node][server]") {
+  auto open_card = [](schema::Request::Builder r) {
+    IdToWire(Id::Generate(1'795'348'800'000), r.initGetClientCard());
+  };
+  {
+    INFO("no read may wait: a card (a worker's read) is refused as busy");
+    ServedDesk served(0);
+    served.LogIn();
+    const Id request_id = served.NewId();
+    DecodedMessage answer = served.Ask(open_card, request_id);
+    auto response = answer.Root<schema::Response>();
+    REQUIRE(response.isError());
+    CHECK(response.getError().getCode() == schema::ErrorCode::UNAVAILABLE);
+    CHECK(std::string(response.getError().getMessage().cStr()).find("busy") != std::string::npos);
+    CHECK(IdFromWire(response.getRequestId()) == request_id);
+    // What the server answers itself is not held up.
+    DecodedMessage status =
+        served.Ask([](schema::Request::Builder r) { r.setStatus(); }, served.NewId());
+    CHECK(status.Root<schema::Response>().isStatus());
+  }
+  {
+    INFO("with room in the queue the same read reaches the desk");
+    ServedDesk served(10);
+    served.LogIn();
+    DecodedMessage answer = served.Ask(open_card, served.NewId());
+    auto response = answer.Root<schema::Response>();
+    REQUIRE(response.isError());
+    CHECK(response.getError().getCode() == schema::ErrorCode::NOT_FOUND);
+  }
 }
 
 }  // namespace
