@@ -145,12 +145,13 @@ Result<std::unique_ptr<FrontDeskServer>> FrontDeskServer::Start(FrontDesk& desk,
   } catch (const zmq::error_t& e) {
     return Status::Unavailable("cannot listen on " + server->options_.endpoint + ": " + e.what());
   }
+  // The workers first: the proxy hands them reads from its first request on.
+  server->workers_ = std::make_unique<ThreadPool>(server->options_.workers, "crm-desk");
   FrontDeskServer* raw = server.get();
   server->proxy_ = std::thread([raw] {
     NameThisThread("crm-desk-proxy");
     raw->Proxy();
   });
-  server->workers_ = std::make_unique<ThreadPool>(server->options_.workers, "crm-desk");
   return server;
 }
 
