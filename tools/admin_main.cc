@@ -58,7 +58,7 @@ int Fail(const Status& status) {
 int ListAudit(const Store& store, size_t count) {
   auto view = store.Read();
   if (!view.ok()) return Fail(view.status());
-  auto head = view->AuditHead();
+  auto head = view->audit().Head();
   if (!head.ok()) return Fail(head.status());
   uint64_t last = std::strtoull(head->c_str(), nullptr, 10);
   uint64_t from = last > count ? last - count + 1 : 1;

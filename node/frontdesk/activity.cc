@@ -4,6 +4,7 @@
 #include "node/common/crypto.h"
 #include "node/common/text.h"
 #include "node/frontdesk/internal.h"
+#include "node/store/blobs.h"
 #include "sync/base/money.h"
 
 namespace crm::frontdesk {
@@ -220,7 +221,7 @@ Status AttachFile(Context& ctx, StoreTxn& txn, schema::NewFile::Reader args,
   }
   std::string_view bytes(reinterpret_cast<const char*>(content.begin()), content.size());
   std::string sha = Sha256Hex(bytes);
-  CRM_RETURN_IF_ERROR(txn.PutBlob(sha, bytes));
+  CRM_RETURN_IF_ERROR(txn.blobs().Put(sha, bytes));
   const int64_t now = ctx.wall.NowMillis();
   const Id id = Id::Generate(now);
   ChangeMessage change = NewEvent(ctx, EntityKind::FILE, id);
@@ -244,7 +245,7 @@ Status GetFile(Context&, const StoreView& view, std::string_view sha256,
   if (sha256.size() != 64 || sha256.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
     return Status::InvalidArgument("sha256", "is 64 lower-case hex digits");
   }
-  CRM_ASSIGN_OR_RETURN(std::string content, view.GetBlob(sha256));
+  CRM_ASSIGN_OR_RETURN(std::string content, view.blobs().Get(sha256));
   auto out = response.initFile();
   out.initFile().setSha256(std::string(sha256));
   out.getFile().setSize(content.size());

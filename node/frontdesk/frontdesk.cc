@@ -365,7 +365,7 @@ std::string FrontDesk::SubmitWrite(const Operation& op, DeskRequest decoded, con
   writer_.Submit(
       [this, op = &op, decoded, session, approver, outcome, request_id,
        scope](StoreTxn& txn) -> Status {
-        CRM_ASSIGN_OR_RETURN(std::optional<std::string> earlier, txn.FindRequest(request_id));
+        CRM_ASSIGN_OR_RETURN(std::optional<std::string> earlier, txn.requests().Find(request_id));
         if (earlier) {
           CRM_ASSIGN_OR_RETURN(RememberedRequest remembered, DecodeRememberedRequest(*earlier));
           CRM_ASSIGN_OR_RETURN(*outcome, MatchRetry(request_id, remembered, *scope));
@@ -395,7 +395,7 @@ std::string FrontDesk::SubmitWrite(const Operation& op, DeskRequest decoded, con
         CRM_RETURN_IF_ERROR(handled);
         *outcome = EncodeMessage(fresh);
         CRM_RETURN_IF_ERROR(
-            txn.RecordRequest(request_id, EncodeRememberedRequest(*scope, *outcome)));
+            txn.requests().Remember(request_id, EncodeRememberedRequest(*scope, *outcome)));
         // The audit entry commits with the write it tells of.
         return AuditWrite(txn, *op, *session, request_id, out, log_before);
       },

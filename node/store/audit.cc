@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "node/common/crypto.h"
+#include "node/store/internal.h"
 #include "schema/audit.capnp.h"
 #include "sync/base/codec.h"
 #include "sync/base/wire.h"
@@ -59,8 +60,35 @@ AuditEvent EventOf(schema::AuditEntry::Reader entry) {
 
 }  // namespace
 
+Result<std::vector<std::pair<uint64_t, std::string>>> AuditTableView::Read(uint64_t from,
+                                                                           size_t limit) const {
+  std::vector<std::pair<uint64_t, std::string>> entries;
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(audit_));
+  CRM_RETURN_IF_ERROR(cursor.Seek(store_internal::BigEndian64(from)));
+  while (cursor.valid() && entries.size() < limit) {
+    if (cursor.key().size() != 8) return Status::Corruption("malformed audit log key");
+    entries.emplace_back(store_internal::ReadBigEndian64(cursor.key()), std::string(cursor.value()));
+    CRM_RETURN_IF_ERROR(cursor.Next());
+  }
+  return entries;
+}
+
+Result<std::string> AuditTableView::Head() const {
+  auto head = txn_.Get(meta_, store_internal::kMetaAuditHead);
+  if (!head.ok()) {
+    if (head.status().code() == StatusCode::kNotFound) return std::string();
+    return head.status();
+  }
+  return std::string(*head);
+}
+
+Status AuditTable::Put(uint64_t seq, std::string_view entry, std::string_view head) {
+  CRM_RETURN_IF_ERROR(write_.Put(audit_, store_internal::BigEndian64(seq), entry));
+  return write_.Put(meta_, store_internal::kMetaAuditHead, head);
+}
+
 Status AppendAudit(StoreTxn& txn, const AuditEvent& event) {
-  CRM_ASSIGN_OR_RETURN(std::string head_text, txn.AuditHead());
+  CRM_ASSIGN_OR_RETURN(std::string head_text, txn.audit().Head());
   CRM_ASSIGN_OR_RETURN(ParsedHead head, ParseHead(head_text));
 
   capnp::MallocMessageBuilder message(256);
@@ -85,11 +113,11 @@ Status AppendAudit(StoreTxn& txn, const AuditEvent& event) {
 
   std::string bytes = EncodePackedMessage(message);
   std::string hash = Sha256Hex(bytes);
-  return txn.PutAudit(head.seq + 1, hash + bytes, Head(head.seq + 1, hash));
+  return txn.audit().Put(head.seq + 1, hash + bytes, Head(head.seq + 1, hash));
 }
 
 Result<std::vector<AuditRecord>> ReadAuditLog(const StoreView& view, uint64_t from, size_t limit) {
-  CRM_ASSIGN_OR_RETURN(auto stored, view.ReadAudit(from, limit));
+  CRM_ASSIGN_OR_RETURN(auto stored, view.audit().Read(from, limit));
   std::vector<AuditRecord> records;
   records.reserve(stored.size());
   for (const auto& [seq, value] : stored) {
@@ -122,7 +150,7 @@ Result<AuditVerdict> VerifyAudit(const StoreView& view) {
   std::string previous_hash;
   constexpr size_t kPage = 4096;
   for (;;) {
-    CRM_ASSIGN_OR_RETURN(auto page, view.ReadAudit(expected, kPage));
+    CRM_ASSIGN_OR_RETURN(auto page, view.audit().Read(expected, kPage));
     for (const auto& [seq, value] : page) {
       if (seq != expected) {
         return broken(expected, "entry " + std::to_string(expected) + " is missing (the next is " +
@@ -160,7 +188,7 @@ Result<AuditVerdict> VerifyAudit(const StoreView& view) {
   }
 
   // The head, written with every append, catches entries cut off the end.
-  CRM_ASSIGN_OR_RETURN(std::string head_text, view.AuditHead());
+  CRM_ASSIGN_OR_RETURN(std::string head_text, view.audit().Head());
   auto head = ParseHead(head_text);
   if (!head.ok()) return broken(expected, head.status().message());
   if (head->seq > verdict.entries) {

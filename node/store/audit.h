@@ -51,6 +51,37 @@ struct AuditRecord {
   AuditEvent event;
 };
 
+// The audit table and its head in the meta table. Small classes over a store
+// transaction (StoreView::audit(), StoreTxn::audit()); AppendAudit,
+// ReadAuditLog and VerifyAudit below are what the rest of the node uses.
+class AuditTableView {
+ public:
+  AuditTableView(const lmdb::Txn& txn, lmdb::Table audit, lmdb::Table meta)
+      : txn_(txn), audit_(audit), meta_(meta) {}
+
+  // The stored entries (HASH + ENTRY) with seq >= `from`, at most `limit`.
+  Result<std::vector<std::pair<uint64_t, std::string>>> Read(uint64_t from, size_t limit) const;
+  // "seq:hash" of the last entry; empty if there is none.
+  Result<std::string> Head() const;
+
+ protected:
+  const lmdb::Txn& txn_;
+  lmdb::Table audit_;
+  lmdb::Table meta_;
+};
+
+class AuditTable : public AuditTableView {
+ public:
+  AuditTable(lmdb::Txn& txn, lmdb::Table audit, lmdb::Table meta)
+      : AuditTableView(txn, audit, meta), write_(txn) {}
+
+  // Stores entry `seq` and makes `head` the head. REQUIRES: seq follows the head.
+  Status Put(uint64_t seq, std::string_view entry, std::string_view head);
+
+ private:
+  lmdb::Txn& write_;
+};
+
 // Appends `event` to the chain in `txn`. Part of the caller's transaction:
 // it commits or vanishes with the write it describes.
 Status AppendAudit(StoreTxn& txn, const AuditEvent& event);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "node/store/blobs.h"
 #include "sync/base/entities.h"
 #include "sync/base/wire.h"
 
@@ -135,7 +136,7 @@ Status ScrubErasedClient(StoreTxn& txn, const Id& client) {
           files.erase(stored.getValue().getAs<schema::FileAttachment>().getSha256().cStr());
           return Status::Ok();
         }));
-    for (const std::string& sha : files) CRM_RETURN_IF_ERROR(txn.DropBlob(sha));
+    for (const std::string& sha : files) CRM_RETURN_IF_ERROR(txn.blobs().Drop(sha));
   }
   return Status::Ok();
 }

@@ -5,6 +5,7 @@
 #include <capnp/message.h>
 
 #include "node/common/crypto.h"
+#include "node/store/internal.h"
 
 namespace crm {
 namespace {
@@ -101,6 +102,19 @@ Result<std::string> MatchRetry(const Id& request_id, const RememberedRequest& re
                 "request id " + request_id.ToString() + " was used before " + what +
                     "; nothing was done: send a new request with a new id",
                 "requestId");
+}
+
+Result<std::optional<std::string>> RequestTableView::Find(const Id& request_id) const {
+  auto bytes = txn_.Get(table_, store_internal::IdBytes(request_id));
+  if (!bytes.ok()) {
+    if (bytes.status().code() == StatusCode::kNotFound) return std::optional<std::string>();
+    return bytes.status();
+  }
+  return std::optional<std::string>(std::string(*bytes));
+}
+
+Status RequestTable::Remember(const Id& request_id, std::string_view stored) {
+  return write_.Put(table_, store_internal::IdBytes(request_id), stored);
 }
 
 }  // namespace crm

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "node/store/lmdb.h"
 #include "schema/frontdesk.capnp.h"
 #include "sync/base/id.h"
 #include "sync/base/status.h"
@@ -48,5 +49,31 @@ Result<RememberedRequest> DecodeRememberedRequest(std::string_view stored);
 // request; kConflict (field "requestId") naming what differs otherwise.
 Result<std::string> MatchRetry(const Id& request_id, const RememberedRequest& remembered,
                                const RequestScope& retry);
+
+// The remembered requests (table requests, request id -> the stored form
+// above). Small classes over a store transaction: StoreView::requests()
+// reads, StoreTxn::requests() writes too.
+class RequestTableView {
+ public:
+  RequestTableView(const lmdb::Txn& txn, lmdb::Table table) : txn_(txn), table_(table) {}
+
+  // The stored form of what was answered to `request_id`; nullopt if nothing.
+  Result<std::optional<std::string>> Find(const Id& request_id) const;
+
+ protected:
+  const lmdb::Txn& txn_;
+  lmdb::Table table_;
+};
+
+class RequestTable : public RequestTableView {
+ public:
+  RequestTable(lmdb::Txn& txn, lmdb::Table table) : RequestTableView(txn, table), write_(txn) {}
+
+  // Remembers `stored` (EncodeRememberedRequest) as the answer to `request_id`.
+  Status Remember(const Id& request_id, std::string_view stored);
+
+ private:
+  lmdb::Txn& write_;
+};
 
 }  // namespace crm

@@ -20,6 +20,7 @@
 
 #include "node/store/client_index.h"
 #include "node/store/lmdb.h"
+#include "node/store/tables.h"
 #include "schema/change.capnp.h"
 #include "sync/base/clock.h"
 #include "sync/base/codec.h"
@@ -91,6 +92,13 @@ struct Applied {
 };
 
 class Store;
+class ClientIndex;
+class BlobsView;
+class Blobs;
+class RequestTableView;
+class RequestTable;
+class AuditTableView;
+class AuditTable;
 
 // An index entry a change adds or removes, worked out before writing.
 struct IndexWrite {
@@ -164,15 +172,15 @@ class StoreView {
   // A consistent view: never wait for a Writer while holding one (growing the
   // map waits for every open view).
 
-  // Clients by an exact E.164 phone, normalized email or loyalty card number.
-  Result<std::vector<Id>> FindByPhone(std::string_view e164) const;
-  Result<std::vector<Id>> FindByEmail(std::string_view email) const;
-  Result<std::vector<Id>> FindByCard(std::string_view card) const;
-
-  // Clients that have, for every word of `query`, a name token starting with
-  // it (folded: case, accents and script variants do not matter). At most
-  // `limit`, in index order.
-  Result<std::vector<Id>> FindByName(std::string_view query, size_t limit) const;
+  // The small classes over this snapshot that own their tables: the client
+  // search indexes (node/store/client_index.h), the files attached to
+  // records (node/store/blobs.h), the remembered front-desk requests
+  // (node/store/request_log.h) and the audit chain (node/store/audit.h).
+  // Each borrows the view: use it while the view lives.
+  ClientIndex client_index() const;
+  BlobsView blobs() const;
+  RequestTableView requests() const;
+  AuditTableView audit() const;
 
   // The records that name `id` in their `client` or `sale` field (a client's
   // sales, refunds, payments, interactions, feedback, notes, tasks, deals and
@@ -219,9 +227,6 @@ class StoreView {
   // True if any record of `kind` exists.
   Result<bool> AnyRecordOf(EntityKind kind) const;
 
-  // File content by its SHA-256 hex, or kNotFound.
-  Result<std::string> GetBlob(std::string_view sha256) const;
-
   // How many changes this node has made itself (its origin seq).
   Result<uint64_t> LocalChangeCount() const;
 
@@ -241,9 +246,6 @@ class StoreView {
   Status ForEachOfKind(EntityKind kind,
                        const std::function<Status(const Id&, schema::StoredRecord::Reader)>& fn) const;
 
-  // The response stored for an earlier request with this id, if any.
-  Result<std::optional<std::string>> FindRequest(const Id& request_id) const;
-
   // Log entries with seq >= `from`, in order, at most `limit`.
   Result<std::vector<LogEntry>> ReadLog(uint64_t from, size_t limit) const;
 
@@ -261,13 +263,6 @@ class StoreView {
   // The newest HLC stamp any committed change carried.
   Result<Stamp> HlcHighWater() const;
 
-  // The audit log as stored (node/store/audit.h gives it meaning): entries with
-  // seq >= `from`, in seq order, at most `limit`, each (seq, stored bytes).
-  Result<std::vector<std::pair<uint64_t, std::string>>> ReadAudit(uint64_t from,
-                                                                  size_t limit) const;
-  // What the last append left as the head of the audit log (empty if none).
-  Result<std::string> AuditHead() const;
-
   // Why login `key` (LoginKey, node/frontdesk/login_guard.h) is locked, if it is.
   Result<std::optional<std::string>> LoginLock(std::string_view key) const;
 
@@ -284,7 +279,6 @@ class StoreView {
   friend class Store;
   friend class StoreChecker;
   StoreView(const Store& store, lmdb::Txn txn) : store_(&store), txn_(std::move(txn)) {}
-  Result<std::vector<Id>> FindExact(lmdb::Table table, std::string_view key) const;
   Result<uint64_t> MetaCounter(std::string_view name) const;
   // The record a cursor over the records table is on, `moved` being what
   // moving there returned; kCorruption naming it if it is damaged.
@@ -404,14 +398,13 @@ class StoreTxn : public StoreView {
   // Sets or clears what AwaitingOwnHistory reports.
   Status SetAwaitingOwnHistory(bool awaiting);
 
-  // Stores audit entry `seq` and the new head of the audit log together.
-  Status PutAudit(uint64_t seq, std::string_view entry, std::string_view head);
-
-  // Remembers the response to a request, so a retry gets the same outcome.
-  Status RecordRequest(const Id& request_id, std::string_view response);
-
-  // Stores file content under its SHA-256 hex (once; a repeat is a no-op).
-  Status PutBlob(std::string_view sha256, std::string_view content);
+  // The small classes of StoreView, writing too (in this transaction).
+  using StoreView::audit;
+  using StoreView::blobs;
+  using StoreView::requests;
+  Blobs blobs();
+  RequestTable requests();
+  AuditTable audit();
 
   // Increments the named counter (created at 0) and returns its new value.
   Result<uint64_t> NextCounter(std::string_view name);
@@ -427,11 +420,10 @@ class StoreTxn : public StoreView {
   // Replaces the quarantined copy of `change` (same origin and origin seq),
   // keeping its reason.
   Status ScrubQuarantined(schema::Change::Reader change);
-  // Drops the conflicts kept of record (kind, id), the duplicate pairs that
-  // name client `id`, file content by SHA-256.
+  // Drops the conflicts kept of record (kind, id) and the duplicate pairs
+  // that name client `id` (file content: Blobs::Drop).
   Status DropConflictsOf(EntityKind kind, const Id& id);
   Status DropDuplicatesOf(const Id& client);
-  Status DropBlob(std::string_view sha256);
 
   // A nested transaction: its writes vanish if it is dropped uncommitted.
   Result<StoreTxn> BeginChild();
@@ -457,10 +449,6 @@ class StoreTxn : public StoreView {
   Result<Applied> ApplyPrepared(const PreparedChange& prepared);
   // Takes the next log seq; Commit stores the last one taken.
   Result<uint64_t> NextLogSeq();
-  // Overwrites the value under `key` with zeros of its length, then puts
-  // `value` (or deletes the key if none). kNotFound if there is no value.
-  Status Overwrite(lmdb::Table table, std::string_view key,
-                   std::optional<std::string_view> value);
 };
 
 class Store {
@@ -502,7 +490,7 @@ class Store {
   // True once since a transaction erased personal data (then false until
   // the next): the writer calls WipeFreePages after such a commit.
   bool TakeWipeRequest() { return wipe_wanted_.exchange(false); }
-  void RequestWipe() { wipe_wanted_ = true; }
+  void RequestWipe() const { wipe_wanted_ = true; }
   // Overwrites the file's free pages with zeros, so the bytes an erase took
   // away do not linger in pages LMDB freed (lmdb::Env::WipeFreePages).
   // REQUIRES: the writer's thread, holding no transaction.
@@ -518,25 +506,6 @@ class Store {
   friend class StoreView;
   friend class StoreTxn;
   friend class StoreChecker;
-  struct Tables {
-    lmdb::Table records;     // kind(1) + id(16) -> StoredRecord
-    lmdb::Table log;         // seq (8, big-endian) -> Change, from the log floor on
-    lmdb::Table meta;        // name -> value
-    lmdb::Table by_phone;    // E.164 -> client ids
-    lmdb::Table by_email;    // email -> client ids
-    lmdb::Table by_card;     // loyalty card -> client ids
-    lmdb::Table by_name;     // folded name token -> client ids
-    lmdb::Table by_link;     // client or sale id -> kind(1) + id(16) of records naming it
-    lmdb::Table by_key;      // kind(1) + login, SKU or receipt number -> ids
-    lmdb::Table blobs;       // SHA-256 hex -> file content
-    lmdb::Table log_source;  // seq -> id of the peer that delivered the entry (+ 'H': held back)
-    lmdb::Table quarantine;  // origin(16) + origin seq(8) -> reason, 0, Change
-    lmdb::Table duplicates;  // client id(16) + client id(16), smaller first -> what they share
-    lmdb::Table requests;    // request id -> the response sent for it
-    lmdb::Table conflicts;   // kind(1) + id(16) + field(2) + losing stamp(28) -> Conflict
-    lmdb::Table audit;       // seq (8, big-endian) -> hash + AuditEntry (node/store/audit.h)
-    lmdb::Table anomalies;   // kind(1) + id(16) -> what is wrong with the record
-  };
   // The meta key naming the store's format, and the formats this build reads.
   static constexpr std::string_view kMetaFormat = "format";
   static constexpr std::string_view kFormatVersion = "crm-store-5";
@@ -557,7 +526,7 @@ class Store {
   Status DamagedLogEntry(uint64_t seq, const Status& found) const;
 
   std::unique_ptr<lmdb::Env> env_;
-  Tables tables_;
+  StoreTables tables_;
   std::filesystem::path dir_;
   Id node_id_;
   Id instance_id_;

@@ -33,7 +33,7 @@ Status InWriteTransaction(lmdb::Env& env, Work&& work) {
 }  // namespace
 
 Status Store::ConvertToChecksums(const StoreOptions& options) {
-  const Tables& t = tables_;
+  const StoreTables& t = tables_;
   const lmdb::Table meta = t.meta.Raw();
   const size_t batch = std::max<size_t>(options.conversion_batch, 1);
   for (const lmdb::Table& table :

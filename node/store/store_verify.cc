@@ -9,6 +9,7 @@
 #include "node/common/crypto.h"
 #include "node/store/audit.h"
 #include "node/store/checksum.h"
+#include "node/store/internal.h"
 #include "schema/change.capnp.h"
 #include "sync/base/codec.h"
 #include "sync/base/wire.h"
@@ -23,11 +24,8 @@ constexpr size_t kMaxProblems = 1000;
 // How many stale entries of one index are named.
 constexpr size_t kMaxStaleNamed = 20;
 
-uint64_t ReadBigEndian64(std::string_view bytes) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8 && i < bytes.size(); ++i) v = v << 8 | static_cast<uint8_t>(bytes[i]);
-  return v;
-}
+using store_internal::ReadBigEndian64;
+using store_internal::RecordKey;
 
 Id IdAt(std::string_view bytes) { return Id::FromBytes(reinterpret_cast<const uint8_t*>(bytes.data())); }
 
@@ -59,13 +57,6 @@ EntityKind KindOf(std::string_view key) { return static_cast<EntityKind>(static_
 std::string RecordName(std::string_view key) {
   if (!IsRecordKey(key)) return "a record under the malformed key 0x" + Hex(key);
   return std::string(EntityName(KindOf(key))) + " " + IdAt(key.substr(1)).ToString();
-}
-
-std::string RecordKey(EntityKind kind, const Id& id) {
-  auto bytes = id.ToBytes();
-  std::string key(1, static_cast<char>(kind));
-  key.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  return key;
 }
 
 }  // namespace
@@ -331,7 +322,7 @@ class StoreChecker {
 
   const Store& store_;
   const StoreView& view_;
-  const Store::Tables& t_;
+  const StoreTables& t_;
   const lmdb::Txn& txn_;
   StoreCheck& check_;
   std::map<unsigned, uint64_t> expected_;  // by table: the entries the records make

@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The first 64 bytes stand for the stored hash, as in the store; the head
   // names the same hash, so only the entry's own checks decide.
   std::string hash(bytes.substr(0, 64));
-  if (!txn->PutAudit(1, bytes, "1:" + hash).ok()) return 0;
+  if (!txn->audit().Put(1, bytes, "1:" + hash).ok()) return 0;
   auto verdict = crm::VerifyAudit(*txn);
   if (verdict.ok() && verdict->intact()) {
     // Intact means the content hashes to what is stored.

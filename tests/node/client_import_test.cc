@@ -63,13 +63,13 @@ class ClientStore {
   Id ByCard(const std::string& card) {
     auto view = runtime_.store->Read();
     REQUIRE(view.ok());
-    auto ids = view->FindByCard(card);
+    auto ids = view->client_index().FindByCard(card);
     REQUIRE(ids.ok());
     REQUIRE(ids->size() == 1);
     return (*ids)[0];
   }
   size_t HoldersOf(const std::string& card) {
-    auto ids = runtime_.store->Read()->FindByCard(card);
+    auto ids = runtime_.store->Read()->client_index().FindByCard(card);
     REQUIRE(ids.ok());
     return ids->size();
   }

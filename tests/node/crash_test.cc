@@ -93,7 +93,7 @@ TEST_CASE("every acknowledged write survives kill -9 in the middle of writes",
       auto phones = record->value<schema::Client>().getPhones();
       REQUIRE(phones.size() == 1);
       REQUIRE(std::string(phones[0].cStr()) == ack.phone);
-      REQUIRE(*view->FindByPhone(ack.phone) == std::vector<Id>{ack.id});
+      REQUIRE(*view->client_index().FindByPhone(ack.phone) == std::vector<Id>{ack.id});
     }
     // The log is contiguous and holds one entry per stored record.
     uint64_t last = *view->LastSeq();

@@ -139,7 +139,7 @@ TEST_CASE("sales import: receipts grouped from scattered lines, bad lines report
   CHECK(value.getTotal() == 6 * 255 + 6 * 339);
   CHECK(value.getTime() == 1291191960000);  // 08:26 in London in December is 08:26 UTC
   CHECK(value.getCurrency() == "GBP");
-  auto client = view->FindByCard("17850");
+  auto client = view->client_index().FindByCard("17850");
   REQUIRE(client.ok());
   REQUIRE(client->size() == 1);
   CHECK(IdFromWire(value.getClient()) == (*client)[0]);

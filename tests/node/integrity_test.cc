@@ -15,8 +15,10 @@
 
 #include "node/common/crypto.h"
 #include "node/store/audit.h"
+#include "node/store/blobs.h"
 #include "node/store/lmdb.h"
 #include "node/store/replica.h"
+#include "node/store/request_log.h"
 #include "node/store/store.h"
 #include "node/store/store_verify.h"
 #include "schema/records.capnp.h"
@@ -94,8 +96,8 @@ class DamagedStore {
                     CRM_ASSIGN_OR_RETURN(Applied applied, txn.Apply(edit.change().asReader()));
                     CRM_RETURN_IF_ERROR(txn.SetSource(applied.seq, Id{0xC, 3}));
                     CRM_RETURN_IF_ERROR(txn.Quarantine(edit.change().asReader(), "refused for the test"));
-                    CRM_RETURN_IF_ERROR(txn.RecordRequest(Id{0xD, 4}, "the answer sent"));
-                    CRM_RETURN_IF_ERROR(txn.PutBlob(Sha256Hex("a file"), "a file"));
+                    CRM_RETURN_IF_ERROR(txn.requests().Remember(Id{0xD, 4}, "the answer sent"));
+                    CRM_RETURN_IF_ERROR(txn.blobs().Put(Sha256Hex("a file"), "a file"));
                     AuditEvent event;
                     event.time_ms = wall_.NowMillis();
                     event.login = "anna";
@@ -505,10 +507,10 @@ TEST_CASE("a damaged record logs the changes it receives, refuses local edits, a
   REQUIRE(client.getPhones().size() == 1);
   CHECK(Text(client.getPhones()[0]) == "+442079460958");
   // Her index entries follow the repaired record: the old phone finds Bob only.
-  CHECK(*view->FindByPhone("+442079460958") == std::vector<Id>{s.anna});
-  CHECK(*view->FindByPhone("+447911123456") == std::vector<Id>{s.bob});
-  CHECK(*view->FindByName("anne", 10) == std::vector<Id>{s.anna});
-  CHECK(view->FindByName("anna", 10)->empty());
+  CHECK(*view->client_index().FindByPhone("+442079460958") == std::vector<Id>{s.anna});
+  CHECK(*view->client_index().FindByPhone("+447911123456") == std::vector<Id>{s.bob});
+  CHECK(*view->client_index().FindByName("anne", 10) == std::vector<Id>{s.anna});
+  CHECK(view->client_index().FindByName("anna", 10)->empty());
   CHECK(view->DamagedRecordKeys()->empty());
   auto check = VerifyStore(*store);
   INFO(Problems(*check));
@@ -537,7 +539,7 @@ TEST_CASE("a damaged record the hub has no copy of is rebuilt from this node's l
     auto bob = store->Read()->Get(EntityKind::CLIENT, s.bob);
     REQUIRE(bob.ok());
     CHECK(Text(bob->value<schema::Client>().getFirstName()) == "Bob");
-    CHECK(*store->Read()->FindByPhone("+447911123456") == std::vector<Id>{s.anna, s.bob});
+    CHECK(*store->Read()->client_index().FindByPhone("+447911123456") == std::vector<Id>{s.anna, s.bob});
     CHECK(VerifyStore(*store)->clean());
     // With the log pruned, nothing is left to rebuild him from.
     REQUIRE(writer.Run([&](StoreTxn& txn) { return txn.PruneLog(100, 100).status(); }).ok());

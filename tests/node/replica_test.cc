@@ -97,7 +97,7 @@ TEST_CASE("a batch applies as its changes do one by one: new records, edits of t
   REQUIRE(record.ok());
   CHECK(Text(record->value<schema::Client>().getFirstName()) == "Anne");
   CHECK(Text(record->value<schema::Client>().getLastName()) == "Petrova");
-  auto by_phone = view.FindByPhone("+447400000001");
+  auto by_phone = view.client_index().FindByPhone("+447400000001");
   REQUIRE(by_phone.ok());
   CHECK(by_phone->size() == 2);
   auto duplicates = view.Duplicates();

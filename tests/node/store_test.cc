@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "node/store/request_log.h"
 #include "schema/records.capnp.h"
 #include "sync/base/wire.h"
 #include "tests/support/clients.h"
@@ -60,7 +61,7 @@ class StoreFixture {
   }
 
   std::vector<Id> ByName(std::string_view query) {
-    auto found = View().FindByName(query, 50);
+    auto found = View().client_index().FindByName(query, 50);
     REQUIRE(found.ok());
     return *found;
   }
@@ -108,21 +109,21 @@ TEST_CASE("every index finds the client", "[node][store][index]") {
   Id anna = f.AddClient({"Anna", "Smith", {"+441234567890", "+79123456789"}, {"anna@x.org"}, "777"});
   Id bob = f.AddClient({"Bob", "Jones", {"+442079460958"}, {"bob@x.org"}, "888"});
   auto view = f.View();
-  CHECK(*view.FindByPhone("+441234567890") == std::vector<Id>{anna});
-  CHECK(*view.FindByPhone("+79123456789") == std::vector<Id>{anna});
-  CHECK(*view.FindByPhone("+442079460958") == std::vector<Id>{bob});
-  CHECK(view.FindByPhone("+440000000000")->empty());
-  CHECK(*view.FindByEmail("bob@x.org") == std::vector<Id>{bob});
-  CHECK(*view.FindByCard("777") == std::vector<Id>{anna});
-  CHECK(view.FindByCard("77")->empty());  // cards match whole, not by prefix
-  CHECK(*view.FindByName("smi", 10) == std::vector<Id>{anna});
+  CHECK(*view.client_index().FindByPhone("+441234567890") == std::vector<Id>{anna});
+  CHECK(*view.client_index().FindByPhone("+79123456789") == std::vector<Id>{anna});
+  CHECK(*view.client_index().FindByPhone("+442079460958") == std::vector<Id>{bob});
+  CHECK(view.client_index().FindByPhone("+440000000000")->empty());
+  CHECK(*view.client_index().FindByEmail("bob@x.org") == std::vector<Id>{bob});
+  CHECK(*view.client_index().FindByCard("777") == std::vector<Id>{anna});
+  CHECK(view.client_index().FindByCard("77")->empty());  // cards match whole, not by prefix
+  CHECK(*view.client_index().FindByName("smi", 10) == std::vector<Id>{anna});
 }
 
 TEST_CASE("two clients sharing a phone are both found", "[node][store][index]") {
   StoreFixture f;
   Id a = f.AddClient({"Ann", "A", {"+441234567890"}});
   Id b = f.AddClient({"Ben", "B", {"+441234567890"}});
-  auto found = *f.View().FindByPhone("+441234567890");
+  auto found = *f.View().client_index().FindByPhone("+441234567890");
   std::sort(found.begin(), found.end());
   CHECK(found == std::vector<Id>{std::min(a, b), std::max(a, b)});
 }
@@ -142,12 +143,12 @@ TEST_CASE("indexes follow edits: old values stop matching", "[node][store][index
   f.Write(edit);
 
   auto view = f.View();
-  CHECK(view.FindByPhone("+441234567890")->empty());
-  CHECK(*view.FindByPhone("+79123456789") == std::vector<Id>{id});
-  CHECK(view.FindByEmail("old@x.org")->empty());
-  CHECK(*view.FindByEmail("new@x.org") == std::vector<Id>{id});
-  CHECK(view.FindByCard("111")->empty());
-  CHECK(*view.FindByCard("222") == std::vector<Id>{id});
+  CHECK(view.client_index().FindByPhone("+441234567890")->empty());
+  CHECK(*view.client_index().FindByPhone("+79123456789") == std::vector<Id>{id});
+  CHECK(view.client_index().FindByEmail("old@x.org")->empty());
+  CHECK(*view.client_index().FindByEmail("new@x.org") == std::vector<Id>{id});
+  CHECK(view.client_index().FindByCard("111")->empty());
+  CHECK(*view.client_index().FindByCard("222") == std::vector<Id>{id});
   CHECK(f.ByName("smith").empty());
   CHECK(f.ByName("brown") == std::vector<Id>{id});
   CHECK(f.ByName("anna") == std::vector<Id>{id});
@@ -187,8 +188,8 @@ TEST_CASE("name prefix search folds case and accents, in Cyrillic, Latin and Per
 TEST_CASE("name search returns at most the limit", "[node][store][index]") {
   StoreFixture f;
   for (int i = 0; i < 30; ++i) f.AddClient({"Maria", "N" + std::to_string(i)});
-  CHECK(f.View().FindByName("mar", 10)->size() == 10);
-  CHECK(f.View().FindByName("mar", 100)->size() == 30);
+  CHECK(f.View().client_index().FindByName("mar", 10)->size() == 10);
+  CHECK(f.View().client_index().FindByName("mar", 100)->size() == 30);
 }
 
 TEST_CASE("every change goes to the log with this node as origin, in order", "[node][store][log]") {
@@ -419,17 +420,17 @@ TEST_CASE("users are found by login, whatever its case", "[node][store][index]")
 TEST_CASE("request outcomes and counters are kept with the data", "[node][store]") {
   StoreFixture f;
   Id request = Id::Generate(1);
-  CHECK_FALSE(f.View().FindRequest(request)->has_value());
+  CHECK_FALSE(f.View().requests().Find(request)->has_value());
   {
     auto txn = f.store().BeginWrite();
-    REQUIRE(txn->RecordRequest(request, "outcome").ok());
+    REQUIRE(txn->requests().Remember(request, "outcome").ok());
     CHECK(*txn->NextCounter("LON-20261122") == 1);
     CHECK(*txn->NextCounter("LON-20261122") == 2);
     CHECK(*txn->NextCounter("LON-20261123") == 1);
     REQUIRE(txn->Commit().ok());
   }
   f.Reopen();
-  CHECK(**f.View().FindRequest(request) == "outcome");
+  CHECK(**f.View().requests().Find(request) == "outcome");
   auto txn = f.store().BeginWrite();
   CHECK(*txn->NextCounter("LON-20261122") == 3);
 }

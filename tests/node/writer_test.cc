@@ -63,8 +63,8 @@ TEST_CASE("a failed write leaves no record, index entry or log entry", "[node][w
   REQUIRE(view.ok());
   CHECK(view->Get(EntityKind::CLIENT, good).ok());
   CHECK(view->Get(EntityKind::CLIENT, bad).status().code() == StatusCode::kNotFound);
-  CHECK(view->FindByPhone(PhoneFor(2))->empty());
-  CHECK(view->FindByName(PhoneFor(2).substr(1), 10)->empty());
+  CHECK(view->client_index().FindByPhone(PhoneFor(2))->empty());
+  CHECK(view->client_index().FindByName(PhoneFor(2).substr(1), 10)->empty());
   CHECK(*view->LastSeq() == 1);
   CHECK(*f.store->CountRecords() == 1);
 }
@@ -120,7 +120,7 @@ TEST_CASE("group commit: concurrent writers lose nothing and each hears its own 
     for (auto& s : per_thread) {
       bool present = view->Get(EntityKind::CLIENT, s.id).ok();
       REQUIRE(present == !s.should_fail);
-      REQUIRE(view->FindByPhone(s.phone)->size() == (s.should_fail ? 0u : 1u));
+      REQUIRE(view->client_index().FindByPhone(s.phone)->size() == (s.should_fail ? 0u : 1u));
     }
   }
   CHECK(*view->LastSeq() == expected_ok);
