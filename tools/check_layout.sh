@@ -19,7 +19,7 @@ max_file_lines=900
 max_function_lines=150
 
 # The floor a path belongs to: the longest of these prefixes it starts with.
-floors=(sync/base/ sync/keys/ sync/ node/common/ node/store/ node/frontdesk/ node/server/
+floors=(sync/base/ sync/keys/ sync/ node/common/ node/store/ node/sales/ node/frontdesk/ node/server/
         node/exchange/ node/ hq/analytics/ hq/actions/ hq/reports/ hq/dashboard/ hq/
         pos-client/ tools/ schema/)
 
@@ -30,17 +30,18 @@ declare -A may_use=(
   [sync/]="sync/base/ sync/keys/"
   [node/common/]="sync/base/"
   [node/store/]="node/common/ sync/ sync/keys/ sync/base/"
-  [node/frontdesk/]="node/store/ node/common/ sync/ sync/keys/ sync/base/"
-  [node/server/]="node/frontdesk/ node/store/ node/common/ sync/ sync/keys/ sync/base/"
-  [node/exchange/]="node/store/ node/common/ sync/ sync/keys/ sync/base/"
-  [node/]="node/server/ node/frontdesk/ node/store/ node/common/ sync/ sync/keys/ sync/base/"
-  [hq/analytics/]="node/store/ node/common/ sync/ sync/keys/ sync/base/"
-  [hq/actions/]="hq/analytics/ node/store/ node/common/ sync/ sync/keys/ sync/base/"
-  [hq/reports/]="hq/analytics/ node/store/ node/common/ sync/ sync/keys/ sync/base/"
-  [hq/dashboard/]="hq/reports/ hq/analytics/ node/server/ node/frontdesk/ node/store/ node/common/ sync/ sync/keys/ sync/base/"
-  [hq/]="hq/dashboard/ hq/reports/ hq/actions/ hq/analytics/ node/server/ node/frontdesk/ node/store/ node/common/ sync/ sync/keys/ sync/base/"
+  [node/sales/]="node/store/ node/common/ sync/ sync/keys/ sync/base/"
+  [node/frontdesk/]="node/sales/ node/store/ node/common/ sync/ sync/keys/ sync/base/"
+  [node/server/]="node/frontdesk/ node/sales/ node/store/ node/common/ sync/ sync/keys/ sync/base/"
+  [node/exchange/]="node/sales/ node/store/ node/common/ sync/ sync/keys/ sync/base/"
+  [node/]="node/server/ node/frontdesk/ node/sales/ node/store/ node/common/ sync/ sync/keys/ sync/base/"
+  [hq/analytics/]="node/sales/ node/store/ node/common/ sync/ sync/keys/ sync/base/"
+  [hq/actions/]="hq/analytics/ node/sales/ node/store/ node/common/ sync/ sync/keys/ sync/base/"
+  [hq/reports/]="hq/analytics/ node/sales/ node/store/ node/common/ sync/ sync/keys/ sync/base/"
+  [hq/dashboard/]="hq/reports/ hq/analytics/ node/server/ node/frontdesk/ node/sales/ node/store/ node/common/ sync/ sync/keys/ sync/base/"
+  [hq/]="hq/dashboard/ hq/reports/ hq/actions/ hq/analytics/ node/server/ node/frontdesk/ node/sales/ node/store/ node/common/ sync/ sync/keys/ sync/base/"
   [pos-client/]="sync/keys/ sync/base/"
-  [tools/]="pos-client/ hq/dashboard/ hq/reports/ hq/actions/ hq/analytics/ node/exchange/ node/server/ node/frontdesk/ node/store/ node/common/ sync/ sync/keys/ sync/base/"
+  [tools/]="pos-client/ hq/dashboard/ hq/reports/ hq/actions/ hq/analytics/ node/exchange/ node/server/ node/frontdesk/ node/sales/ node/store/ node/common/ sync/ sync/keys/ sync/base/"
   [schema/]=""
 )
 

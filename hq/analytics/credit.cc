@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "hq/analytics/client_resolver.h"
+#include "node/sales/net_sales.h"
 #include "schema/records.capnp.h"
 #include "sync/base/entities.h"
 #include "sync/base/wire.h"
@@ -38,33 +39,32 @@ Result<std::vector<CreditRow>> CreditOutstanding(const Store& store, const Credi
     return &accounts[client];
   };
 
-  CRM_RETURN_IF_ERROR(view.ForEachOfKind(
-      EntityKind::SALE, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
-        if (!IsLive(stored)) return Status::Ok();
-        auto sale = stored.getValue().getAs<schema::Sale>();
-        int64_t credit = 0;
-        for (auto part : sale.getPayments()) {
-          if (part.getMethod() == schema::PaymentMethod::CREDIT) credit += part.getAmount();
-        }
-        if (credit == 0) return Status::Ok();
-        CRM_ASSIGN_OR_RETURN(Account * account, account_of(sale, sale.getTime()));
-        if (account == nullptr) return Status::Ok();
+  // Credit given with each sale, and what its refunds returned to the
+  // account (node/sales/net_sales.h), each counted at its own time.
+  CRM_RETURN_IF_ERROR(ForEachNetSale(view, [&](const NetSale& net) -> Status {
+    auto sale = net.sale;
+    int64_t credit = 0;
+    for (auto part : sale.getPayments()) {
+      if (part.getMethod() == schema::PaymentMethod::CREDIT) credit += part.getAmount();
+    }
+    if (credit != 0) {
+      CRM_ASSIGN_OR_RETURN(Account * account, account_of(sale, sale.getTime()));
+      if (account != nullptr) {
         account->credits.emplace_back(sale.getTime(), credit);
         if (sale.getTime() >= account->last_credit) {
           account->last_credit = sale.getTime();
           account->office = sale.getOffice();
         }
-        return Status::Ok();
-      }));
-  CRM_RETURN_IF_ERROR(view.ForEachOfKind(
-      EntityKind::REFUND, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
-        if (!IsLive(stored)) return Status::Ok();
-        auto refund = stored.getValue().getAs<schema::Refund>();
-        if (refund.getMethod() != schema::PaymentMethod::CREDIT) return Status::Ok();
-        CRM_ASSIGN_OR_RETURN(Account * account, account_of(refund, refund.getTime()));
-        if (account != nullptr) account->settled += refund.getAmount();
-        return Status::Ok();
-      }));
+      }
+    }
+    if (net.refunds == nullptr) return Status::Ok();
+    for (const RefundEntry& refund : net.refunds->refunds) {
+      if (refund.method != schema::PaymentMethod::CREDIT) continue;
+      CRM_ASSIGN_OR_RETURN(Account * account, account_of(sale, refund.time));
+      if (account != nullptr) account->settled += refund.amount;
+    }
+    return Status::Ok();
+  }));
   CRM_RETURN_IF_ERROR(view.ForEachOfKind(
       EntityKind::PAYMENT, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
         if (!IsLive(stored)) return Status::Ok();

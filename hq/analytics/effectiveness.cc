@@ -8,6 +8,7 @@
 
 #include "hq/analytics/campaign_tag.h"
 #include "hq/analytics/client_resolver.h"
+#include "node/sales/net_sales.h"
 #include "schema/records.capnp.h"
 #include "sync/base/money.h"
 #include "sync/base/wire.h"
@@ -54,34 +55,17 @@ Result<std::unordered_map<Id, ClientFacts, IdHash>> Survivors(const StoreView& v
   return clients;
 }
 
-// Refunded minor units per sale, in `currency`.
-Result<std::unordered_map<Id, int64_t, IdHash>> RefundsBySale(const StoreView& view,
-                                                              const std::string& currency) {
-  std::unordered_map<Id, int64_t, IdHash> refunded;
-  CRM_RETURN_IF_ERROR(view.ForEachOfKind(
-      EntityKind::REFUND, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
-        if (!IsLive(stored)) return Status::Ok();
-        auto refund = stored.getValue().getAs<schema::Refund>();
-        if (refund.getCurrency() != currency) return Status::Ok();
-        refunded[IdFromWire(refund.getSale())] += refund.getAmount();
-        return Status::Ok();
-      }));
-  return refunded;
-}
-
-// Calls `each(sale id, sale, the client it stands for now or a null id)` for
-// every live sale in `currency`.
+// Calls `each(the sale net of its refunds, the client it stands for now or a
+// null id)` for every live sale in `currency`.
 template <typename Each>
 Status ForEachSale(const StoreView& view, ClientResolver& resolver, const std::string& currency, Each each) {
-  return view.ForEachOfKind(EntityKind::SALE, [&](const Id& id, schema::StoredRecord::Reader stored) -> Status {
-    if (!IsLive(stored)) return Status::Ok();
-    auto sale = stored.getValue().getAs<schema::Sale>();
-    if (sale.getCurrency() != currency) return Status::Ok();
+  return ForEachNetSale(view, [&](const NetSale& net) -> Status {
+    if (net.sale.getCurrency() != currency) return Status::Ok();
     Id client;
-    if (sale.hasClient() && !IdFromWire(sale.getClient()).IsNull()) {
-      CRM_ASSIGN_OR_RETURN(client, resolver.Resolve(IdFromWire(sale.getClient())));
+    if (net.sale.hasClient() && !IdFromWire(net.sale.getClient()).IsNull()) {
+      CRM_ASSIGN_OR_RETURN(client, resolver.Resolve(IdFromWire(net.sale.getClient())));
     }
-    return each(id, sale, client);
+    return each(net, client);
   });
 }
 
@@ -91,7 +75,6 @@ Result<std::vector<ChannelRow>> ChannelEffectiveness(const Store& store, const S
                                                      const std::string& currency) {
   CRM_ASSIGN_OR_RETURN(StoreView view, store.Read());
   CRM_ASSIGN_OR_RETURN(auto clients, Survivors(view));
-  CRM_ASSIGN_OR_RETURN(auto refunds, RefundsBySale(view, currency));
   struct Bought {
     uint64_t receipts = 0;
     int64_t revenue = 0;
@@ -100,12 +83,12 @@ Result<std::vector<ChannelRow>> ChannelEffectiveness(const Store& store, const S
   std::unordered_map<Id, Bought, IdHash> bought;
   ClientResolver resolver(view);
   CRM_RETURN_IF_ERROR(ForEachSale(view, resolver, currency,
-                                  [&](const Id& id, schema::Sale::Reader sale, const Id& client) -> Status {
+                                  [&](const NetSale& net, const Id& client) -> Status {
                                     if (client.IsNull()) return Status::Ok();
                                     Bought& b = bought[client];
                                     ++b.receipts;
-                                    b.revenue += sale.getTotal();
-                                    if (auto it = refunds.find(id); it != refunds.end()) b.refunded += it->second;
+                                    b.revenue += net.sale.getTotal();
+                                    b.refunded += net.refunded();
                                     return Status::Ok();
                                   }));
   std::map<std::string, ChannelRow> rows;
@@ -132,7 +115,6 @@ Result<std::vector<CampaignRow>> CampaignEffectiveness(const Store& store, const
                                                        const std::string& currency) {
   CRM_ASSIGN_OR_RETURN(StoreView view, store.Read());
   CRM_ASSIGN_OR_RETURN(auto clients, Survivors(view));
-  CRM_ASSIGN_OR_RETURN(auto refunds, RefundsBySale(view, currency));
   std::map<std::string, CampaignRow> rows;
   auto row_of = [&](const std::string& code) -> CampaignRow& {
     CampaignRow& row = rows[code];
@@ -160,7 +142,8 @@ Result<std::vector<CampaignRow>> CampaignEffectiveness(const Store& store, const
   std::map<std::string, std::set<Id>> buyers;
   ClientResolver resolver(view);
   CRM_RETURN_IF_ERROR(ForEachSale(
-      view, resolver, currency, [&](const Id& id, schema::Sale::Reader sale, const Id& client) -> Status {
+      view, resolver, currency, [&](const NetSale& net, const Id& client) -> Status {
+        auto sale = net.sale;
         std::string code(sale.getCampaignCode().cStr(), sale.getCampaignCode().size());
         if (!client.IsNull()) {
           auto candidate = std::make_tuple(sale.getTime(), std::string(sale.getReceiptNo().cStr()),
@@ -175,7 +158,7 @@ Result<std::vector<CampaignRow>> CampaignEffectiveness(const Store& store, const
         CampaignRow& row = row_of(code);
         ++row.sales;
         row.revenue += sale.getTotal();
-        if (auto it = refunds.find(id); it != refunds.end()) row.refunded += it->second;
+        row.refunded += net.refunded();
         if (!client.IsNull() && buyers[code].insert(client).second) {
           ++row.buyers;
           if (audience[code].count(client)) ++row.responders;
@@ -299,8 +282,8 @@ Result<std::vector<FunnelStep>> PurchaseFunnel(const Store& store, const SalesFi
   std::unordered_map<Id, uint64_t, IdHash> receipts;
   ClientResolver resolver(view);
   CRM_RETURN_IF_ERROR(ForEachSale(view, resolver, currency,
-                                  [&](const Id&, schema::Sale::Reader sale, const Id& client) -> Status {
-                                    if (!client.IsNull() && InPeriod(sale.getTime(), period)) ++receipts[client];
+                                  [&](const NetSale& net, const Id& client) -> Status {
+                                    if (!client.IsNull() && InPeriod(net.sale.getTime(), period)) ++receipts[client];
                                     return Status::Ok();
                                   }));
   std::vector<FunnelStep> steps;

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "node/common/local_time.h"
+#include "node/sales/net_sales.h"
 #include "schema/records.capnp.h"
 #include "sync/base/entities.h"
 #include "sync/base/wire.h"
@@ -155,66 +156,43 @@ Result<std::vector<SalesRow>> SalesBy(const Store& store, SalesDimension dimensi
   };
   std::map<std::string, std::string> product_names;
 
-  CRM_RETURN_IF_ERROR(view.ForEachOfKind(
-      EntityKind::SALE, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
-        if (!IsLive(stored)) return Status::Ok();
-        auto sale = stored.getValue().getAs<schema::Sale>();
-        if (sale.getTime() < filter.from_ms || sale.getTime() >= filter.to_ms) return Status::Ok();
-        std::string currency = sale.getCurrency();
-        Id client;
-        if (sale.hasClient() && !IdFromWire(sale.getClient()).IsNull()) {
-          CRM_ASSIGN_OR_RETURN(client, clients.Resolve(IdFromWire(sale.getClient())));
-        }
-        if (dimension == SalesDimension::kProduct) {
-          std::set<std::string> skus;
-          for (auto line : sale.getLines()) {
-            std::string sku = TextOr(line.getSku(), "(none)");
-            SalesGroups::Group& group = groups.At(sku, currency);
-            SalesRow& row = group.row;
-            row.units += static_cast<uint64_t>(std::max(line.getQuantity(), 0));
-            row.revenue += line.getAmount();
-            if (skus.insert(sku).second) ++row.sales;
-            if (!client.IsNull()) SalesGroups::Buyer(group, client, day_of(sale.getTime()));
-            if (line.getName().size()) product_names[sku] = line.getName();
-          }
-          return Status::Ok();
-        }
-        CRM_ASSIGN_OR_RETURN(std::string key, key_of(sale));
-        SalesGroups::Group& group = groups.At(key, currency);
+  // Each sale with its refunds (node/sales/net_sales.h): a refund counts
+  // against the group of the sale it refunds, whenever it was made.
+  CRM_RETURN_IF_ERROR(ForEachNetSale(view, [&](const NetSale& net) -> Status {
+    auto sale = net.sale;
+    if (sale.getTime() < filter.from_ms || sale.getTime() >= filter.to_ms) return Status::Ok();
+    std::string currency = sale.getCurrency();
+    Id client;
+    if (sale.hasClient() && !IdFromWire(sale.getClient()).IsNull()) {
+      CRM_ASSIGN_OR_RETURN(client, clients.Resolve(IdFromWire(sale.getClient())));
+    }
+    if (dimension == SalesDimension::kProduct) {
+      std::set<std::string> skus;
+      auto lines = sale.getLines();
+      for (unsigned i = 0; i < lines.size(); ++i) {
+        auto line = lines[i];
+        std::string sku = TextOr(line.getSku(), "(none)");
+        SalesGroups::Group& group = groups.At(sku, currency);
         SalesRow& row = group.row;
-        ++row.sales;
-        row.revenue += sale.getTotal();
-        for (auto line : sale.getLines()) row.units += static_cast<uint64_t>(std::max(line.getQuantity(), 0));
+        row.units += static_cast<uint64_t>(std::max(line.getQuantity(), 0));
+        row.revenue += line.getAmount();
+        if (net.refunds != nullptr) row.refunded += net.refunds->lines[i].amount;
+        if (skus.insert(sku).second) ++row.sales;
         if (!client.IsNull()) SalesGroups::Buyer(group, client, day_of(sale.getTime()));
-        return Status::Ok();
-      }));
-
-  // Refunds count against the group of the sale they refund.
-  CRM_RETURN_IF_ERROR(view.ForEachOfKind(
-      EntityKind::REFUND, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
-        if (!IsLive(stored)) return Status::Ok();
-        auto refund = stored.getValue().getAs<schema::Refund>();
-        auto sale_record = view.Get(EntityKind::SALE, IdFromWire(refund.getSale()));
-        if (!sale_record.ok()) {
-          if (sale_record.status().code() == StatusCode::kNotFound) return Status::Ok();
-          return sale_record.status();
-        }
-        auto sale = sale_record->value<schema::Sale>();
-        if (sale.getTime() < filter.from_ms || sale.getTime() >= filter.to_ms) return Status::Ok();
-        std::string currency = refund.getCurrency();
-        if (dimension == SalesDimension::kProduct) {
-          auto lines = sale.getLines();
-          for (auto refunded : refund.getLines()) {
-            if (refunded.getLineIndex() >= lines.size()) continue;
-            groups.At(TextOr(lines[refunded.getLineIndex()].getSku(), "(none)"), currency).row.refunded +=
-                refunded.getAmount();
-          }
-          return Status::Ok();
-        }
-        CRM_ASSIGN_OR_RETURN(std::string key, key_of(sale));
-        groups.At(key, currency).row.refunded += refund.getAmount();
-        return Status::Ok();
-      }));
+        if (line.getName().size()) product_names[sku] = line.getName();
+      }
+      return Status::Ok();
+    }
+    CRM_ASSIGN_OR_RETURN(std::string key, key_of(sale));
+    SalesGroups::Group& group = groups.At(key, currency);
+    SalesRow& row = group.row;
+    ++row.sales;
+    row.revenue += sale.getTotal();
+    row.refunded += net.refunded();
+    for (auto line : sale.getLines()) row.units += static_cast<uint64_t>(std::max(line.getQuantity(), 0));
+    if (!client.IsNull()) SalesGroups::Buyer(group, client, day_of(sale.getTime()));
+    return Status::Ok();
+  }));
 
   std::vector<SalesRow> rows = groups.Take();
   if (dimension == SalesDimension::kProduct) {

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -14,6 +15,7 @@
 #include "node/common/text.h"
 #include "node/exchange/client_csv.h"
 #include "node/exchange/csv.h"
+#include "node/sales/net_sales.h"
 #include "schema/records.capnp.h"
 #include "sync/base/entities.h"
 #include "sync/base/wire.h"
@@ -394,6 +396,165 @@ Result<bool> WriteOnce(StoreTxn& txn, ChangeMessage& change, EntityKind kind, co
   return true;
 }
 
+// Writes `items` in transactions of `batch`: `change_of(item)` makes each
+// one's change, written unless its record exists already (WriteOnce).
+// Counts what was written and what was there; `after_batch` runs after each
+// committed transaction.
+template <typename Item, typename ChangeOf>
+Status WriteInBatches(Writer& writer, const std::vector<Item>& items, size_t batch, EntityKind kind,
+                      ChangeOf change_of, size_t& written_total, size_t& present_total,
+                      const std::function<void()>& after_batch = {}) {
+  for (size_t from = 0; from < items.size(); from += batch) {
+    size_t written = 0, present = 0;
+    CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
+      written = present = 0;
+      for (size_t i = from; i < std::min(items.size(), from + batch); ++i) {
+        CRM_ASSIGN_OR_RETURN(auto made, change_of(items[i]));
+        auto& [id, change] = made;
+        CRM_ASSIGN_OR_RETURN(bool fresh, WriteOnce(txn, change, kind, id));
+        ++(fresh ? written : present);
+      }
+      return Status::Ok();
+    }));
+    written_total += written;
+    present_total += present;
+    if (after_batch) after_batch();
+  }
+  return Status::Ok();
+}
+
+using Made = Result<std::pair<Id, ChangeMessage>>;
+
+Made ProductChange(HybridClock& hlc, const ImportOptions& options,
+                   const std::pair<std::string, DraftProduct>& item) {
+  const auto& [sku, draft] = item;
+  Id id = ProductId(sku);
+  ChangeMessage change = ChangeMessage::Patch(EntityKind::PRODUCT, id, hlc.Now(), Id{});
+  auto product = change.record<schema::Product>();
+  product.setSku(sku);
+  product.setName(draft.name.empty() ? sku : draft.name);
+  product.setPrice(draft.price);
+  product.setCurrency(options.currency);
+  product.setActive(true);
+  for (const char* f : {"sku", "name", "price", "currency", "active"}) {
+    CRM_RETURN_IF_ERROR(change.Set(f));
+  }
+  return std::make_pair(id, std::move(change));
+}
+
+Made ClientChange(HybridClock& hlc, const ImportOptions& options,
+                  const std::pair<std::string, DraftClient>& item) {
+  const auto& [number, draft] = item;
+  Id id = ClientId(options, number);
+  ChangeMessage change = ChangeMessage::Patch(EntityKind::CLIENT, id, hlc.Now(), Id{});
+  auto client = change.record<schema::Client>();
+  client.setLoyaltyCard(number);
+  client.setAcquisitionChannel("import");
+  client.setHomeOffice(options.office);
+  client.setCreatedAt(draft.first_seen);
+  for (const char* f : {"loyaltyCard", "acquisitionChannel", "homeOffice", "createdAt"}) {
+    CRM_RETURN_IF_ERROR(change.Set(f));
+  }
+  if (!draft.country.empty()) {
+    CRM_RETURN_IF_ERROR(change.AddElement("attributes", "country", draft.country));
+  }
+  return std::make_pair(id, std::move(change));
+}
+
+// Cashiers by login: a user the store has, or else a new one that cannot
+// log in (inactive, no password) until an administrator sets it up.
+Result<std::unordered_map<std::string, Id>> WriteCashiers(Writer& writer, HybridClock& hlc,
+                                                          const ImportOptions& options,
+                                                          const std::set<std::string>& logins) {
+  std::unordered_map<std::string, Id> cashier_ids;
+  if (logins.empty()) return cashier_ids;
+  CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
+    cashier_ids.clear();
+    for (const std::string& login : logins) {
+      auto found = txn.FindByKey(EntityKind::USER, login);
+      if (found.ok()) {
+        cashier_ids[login] = *found;
+        continue;
+      }
+      if (found.status().code() != StatusCode::kNotFound) return found.status();
+      Id id = DerivedId("import/user/" + login, 0);
+      ChangeMessage change = ChangeMessage::Patch(EntityKind::USER, id, hlc.Now(), Id{});
+      auto user = change.record<schema::User>();
+      user.setLogin(login);
+      user.setDisplayName(login);
+      user.setRole(schema::Role::CASHIER);
+      user.setOffice(options.office);
+      user.setActive(false);
+      for (const char* f : {"login", "displayName", "role", "office", "active"}) {
+        CRM_RETURN_IF_ERROR(change.Set(f));
+      }
+      CRM_RETURN_IF_ERROR(txn.ApplyLocal(change.change()).status());
+      cashier_ids[login] = id;
+    }
+    return Status::Ok();
+  }));
+  return cashier_ids;
+}
+
+Made SaleChange(HybridClock& hlc, const ImportOptions& options,
+                const std::unordered_map<std::string, Id>& cashier_ids, const DraftSale& draft) {
+  Id id = SaleId(options, draft);
+  ChangeMessage change = ChangeMessage::Event(EntityKind::SALE, id, hlc.Now(), Id{});
+  auto sale = change.record<schema::Sale>();
+  sale.setOffice(options.office);
+  sale.setReceiptNo(draft.receipt);
+  if (!draft.client.empty()) IdToWire(ClientId(options, draft.client), sale.initClient());
+  sale.setTime(draft.time);
+  sale.setCurrency(options.currency);
+  auto lines = sale.initLines(static_cast<unsigned>(draft.lines.size()));
+  int64_t total = 0;
+  for (unsigned l = 0; l < draft.lines.size(); ++l) {
+    const DraftLine& line = draft.lines[l];
+    IdToWire(ProductId(line.sku), lines[l].initProduct());
+    lines[l].setSku(line.sku);
+    lines[l].setName(line.name);
+    lines[l].setQuantity(line.quantity);
+    lines[l].setUnitPrice(line.unit_price);
+    lines[l].setAmount(line.quantity * line.unit_price);
+    total += line.quantity * line.unit_price;
+  }
+  auto payment = sale.initPayments(1)[0];
+  payment.setMethod(schema::PaymentMethod::OTHER);  // how they paid is not in the file
+  payment.setAmount(total);
+  sale.setTotal(total);
+  sale.setCampaignCode(draft.campaign);
+  sale.setChannel(draft.channel);
+  if (!draft.cashier.empty()) IdToWire(cashier_ids.at(draft.cashier), sale.initCashier());
+  return std::make_pair(id, std::move(change));
+}
+
+Made RefundChange(HybridClock& hlc, const ImportOptions& options, const std::vector<DraftSale>& sales,
+                  const DraftRefund& draft) {
+  const DraftSale& sold = sales[draft.sale];
+  Id id = DerivedId("import/refund/" + options.office + "/" + draft.receipt + "/" + sold.receipt,
+                    draft.time);
+  ChangeMessage change = ChangeMessage::Event(EntityKind::REFUND, id, hlc.Now(), Id{});
+  auto refund = change.record<schema::Refund>();
+  IdToWire(SaleId(options, sold), refund.initSale());
+  refund.setOffice(options.office);
+  IdToWire(ClientId(options, sold.client), refund.initClient());
+  refund.setTime(draft.time);
+  refund.setCurrency(options.currency);
+  auto lines = refund.initLines(static_cast<unsigned>(draft.units.size()));
+  int64_t amount = 0;
+  unsigned l = 0;
+  for (const auto& [index, units] : draft.units) {
+    lines[l].setLineIndex(index);
+    lines[l].setQuantity(units);
+    lines[l].setAmount(units * sold.lines[index].unit_price);  // imported lines have no discount
+    amount += lines[l++].getAmount();
+  }
+  refund.setAmount(amount);
+  refund.setMethod(schema::PaymentMethod::OTHER);
+  refund.setReason(kCancellationReason + draft.receipt);
+  return std::make_pair(id, std::move(change));
+}
+
 }  // namespace
 
 std::map<std::string, std::string> DefaultSalesColumns() {
@@ -415,175 +576,34 @@ Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream&
   Reader reader(options, report);
   CRM_RETURN_IF_ERROR(reader.Read(csv));
   report.lines_imported = reader.line_of_sale.size();
+  const size_t batch = options.sales_per_transaction;
 
   // Products and clients first, so every sale finds what it names.
   std::vector<std::pair<std::string, DraftProduct>> products(reader.products.begin(),
                                                              reader.products.end());
+  CRM_RETURN_IF_ERROR(WriteInBatches(
+      writer, products, batch, EntityKind::PRODUCT,
+      [&](const auto& item) { return ProductChange(hlc, options, item); }, report.products_written,
+      report.products_present));
   std::vector<std::pair<std::string, DraftClient>> clients(reader.clients.begin(),
                                                            reader.clients.end());
-  const size_t batch = options.sales_per_transaction;
-  for (size_t from = 0; from < products.size(); from += batch) {
-    size_t written = 0, present = 0;
-    CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
-      written = present = 0;
-      for (size_t i = from; i < std::min(products.size(), from + batch); ++i) {
-        const auto& [sku, draft] = products[i];
-        Id id = ProductId(sku);
-        ChangeMessage change = ChangeMessage::Patch(EntityKind::PRODUCT, id, hlc.Now(), Id{});
-        auto product = change.record<schema::Product>();
-        product.setSku(sku);
-        product.setName(draft.name.empty() ? sku : draft.name);
-        product.setPrice(draft.price);
-        product.setCurrency(options.currency);
-        product.setActive(true);
-        for (const char* f : {"sku", "name", "price", "currency", "active"}) {
-          CRM_RETURN_IF_ERROR(change.Set(f));
-        }
-        CRM_ASSIGN_OR_RETURN(bool fresh, WriteOnce(txn, change, EntityKind::PRODUCT, id));
-        ++(fresh ? written : present);
-      }
-      return Status::Ok();
-    }));
-    report.products_written += written;
-    report.products_present += present;
-  }
-  for (size_t from = 0; from < clients.size(); from += batch) {
-    size_t written = 0, present = 0;
-    CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
-      written = present = 0;
-      for (size_t i = from; i < std::min(clients.size(), from + batch); ++i) {
-        const auto& [number, draft] = clients[i];
-        Id id = ClientId(options, number);
-        ChangeMessage change = ChangeMessage::Patch(EntityKind::CLIENT, id, hlc.Now(), Id{});
-        auto client = change.record<schema::Client>();
-        client.setLoyaltyCard(number);
-        client.setAcquisitionChannel("import");
-        client.setHomeOffice(options.office);
-        client.setCreatedAt(draft.first_seen);
-        for (const char* f : {"loyaltyCard", "acquisitionChannel", "homeOffice", "createdAt"}) {
-          CRM_RETURN_IF_ERROR(change.Set(f));
-        }
-        if (!draft.country.empty()) {
-          CRM_RETURN_IF_ERROR(change.AddElement("attributes", "country", draft.country));
-        }
-        CRM_ASSIGN_OR_RETURN(bool fresh, WriteOnce(txn, change, EntityKind::CLIENT, id));
-        ++(fresh ? written : present);
-      }
-      return Status::Ok();
-    }));
-    report.clients_written += written;
-    report.clients_present += present;
-  }
-  // Cashiers by login: a user the store has, or else a new one that cannot
-  // log in (inactive, no password) until an administrator sets it up.
-  std::unordered_map<std::string, Id> cashier_ids;
-  if (!reader.cashiers.empty()) {
-    CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
-      cashier_ids.clear();
-      for (const std::string& login : reader.cashiers) {
-        auto found = txn.FindByKey(EntityKind::USER, login);
-        if (found.ok()) {
-          cashier_ids[login] = *found;
-          continue;
-        }
-        if (found.status().code() != StatusCode::kNotFound) return found.status();
-        Id id = DerivedId("import/user/" + login, 0);
-        ChangeMessage change = ChangeMessage::Patch(EntityKind::USER, id, hlc.Now(), Id{});
-        auto user = change.record<schema::User>();
-        user.setLogin(login);
-        user.setDisplayName(login);
-        user.setRole(schema::Role::CASHIER);
-        user.setOffice(options.office);
-        user.setActive(false);
-        for (const char* f : {"login", "displayName", "role", "office", "active"}) {
-          CRM_RETURN_IF_ERROR(change.Set(f));
-        }
-        CRM_RETURN_IF_ERROR(txn.ApplyLocal(change.change()).status());
-        cashier_ids[login] = id;
-      }
-      return Status::Ok();
-    }));
-  }
-  for (size_t from = 0; from < reader.sales.size(); from += batch) {
-    size_t written = 0, present = 0;
-    CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
-      written = present = 0;
-      for (size_t i = from; i < std::min(reader.sales.size(), from + batch); ++i) {
-        const DraftSale& draft = reader.sales[i];
-        Id id = SaleId(options, draft);
-        ChangeMessage change = ChangeMessage::Event(EntityKind::SALE, id, hlc.Now(), Id{});
-        auto sale = change.record<schema::Sale>();
-        sale.setOffice(options.office);
-        sale.setReceiptNo(draft.receipt);
-        if (!draft.client.empty()) IdToWire(ClientId(options, draft.client), sale.initClient());
-        sale.setTime(draft.time);
-        sale.setCurrency(options.currency);
-        auto lines = sale.initLines(static_cast<unsigned>(draft.lines.size()));
-        int64_t total = 0;
-        for (unsigned l = 0; l < draft.lines.size(); ++l) {
-          const DraftLine& line = draft.lines[l];
-          IdToWire(ProductId(line.sku), lines[l].initProduct());
-          lines[l].setSku(line.sku);
-          lines[l].setName(line.name);
-          lines[l].setQuantity(line.quantity);
-          lines[l].setUnitPrice(line.unit_price);
-          lines[l].setAmount(line.quantity * line.unit_price);
-          total += line.quantity * line.unit_price;
-        }
-        auto payment = sale.initPayments(1)[0];
-        payment.setMethod(schema::PaymentMethod::OTHER);  // how they paid is not in the file
-        payment.setAmount(total);
-        sale.setTotal(total);
-        sale.setCampaignCode(draft.campaign);
-        sale.setChannel(draft.channel);
-        if (!draft.cashier.empty()) IdToWire(cashier_ids.at(draft.cashier), sale.initCashier());
-        CRM_ASSIGN_OR_RETURN(bool fresh, WriteOnce(txn, change, EntityKind::SALE, id));
-        ++(fresh ? written : present);
-      }
-      return Status::Ok();
-    }));
-    report.sales_written += written;
-    report.sales_present += present;
-    if (options.progress) options.progress(report.lines, report.sales_written + report.sales_present);
-  }
+  CRM_RETURN_IF_ERROR(WriteInBatches(
+      writer, clients, batch, EntityKind::CLIENT,
+      [&](const auto& item) { return ClientChange(hlc, options, item); }, report.clients_written,
+      report.clients_present));
+  CRM_ASSIGN_OR_RETURN(auto cashier_ids, WriteCashiers(writer, hlc, options, reader.cashiers));
+  CRM_RETURN_IF_ERROR(WriteInBatches(
+      writer, reader.sales, batch, EntityKind::SALE,
+      [&](const DraftSale& draft) { return SaleChange(hlc, options, cashier_ids, draft); },
+      report.sales_written, report.sales_present, [&] {
+        if (options.progress) options.progress(report.lines, report.sales_written + report.sales_present);
+      }));
   // Returns last: each names a sale written above (or in an earlier run).
   std::vector<DraftRefund> refunds = MatchCancellations(reader, report);
-  for (size_t from = 0; from < refunds.size(); from += batch) {
-    size_t written = 0, present = 0;
-    CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
-      written = present = 0;
-      for (size_t i = from; i < std::min(refunds.size(), from + batch); ++i) {
-        const DraftRefund& draft = refunds[i];
-        const DraftSale& sold = reader.sales[draft.sale];
-        Id id = DerivedId("import/refund/" + options.office + "/" + draft.receipt + "/" + sold.receipt,
-                          draft.time);
-        ChangeMessage change = ChangeMessage::Event(EntityKind::REFUND, id, hlc.Now(), Id{});
-        auto refund = change.record<schema::Refund>();
-        IdToWire(SaleId(options, sold), refund.initSale());
-        refund.setOffice(options.office);
-        IdToWire(ClientId(options, sold.client), refund.initClient());
-        refund.setTime(draft.time);
-        refund.setCurrency(options.currency);
-        auto lines = refund.initLines(static_cast<unsigned>(draft.units.size()));
-        int64_t amount = 0;
-        unsigned l = 0;
-        for (const auto& [index, units] : draft.units) {
-          lines[l].setLineIndex(index);
-          lines[l].setQuantity(units);
-          lines[l].setAmount(units * sold.lines[index].unit_price);  // imported lines have no discount
-          amount += lines[l++].getAmount();
-        }
-        refund.setAmount(amount);
-        refund.setMethod(schema::PaymentMethod::OTHER);
-        refund.setReason(kCancellationReason + draft.receipt);
-        CRM_ASSIGN_OR_RETURN(bool fresh, WriteOnce(txn, change, EntityKind::REFUND, id));
-        ++(fresh ? written : present);
-      }
-      return Status::Ok();
-    }));
-    report.refunds_written += written;
-    report.refunds_present += present;
-  }
+  CRM_RETURN_IF_ERROR(WriteInBatches(
+      writer, refunds, batch, EntityKind::REFUND,
+      [&](const DraftRefund& draft) { return RefundChange(hlc, options, reader.sales, draft); },
+      report.refunds_written, report.refunds_present));
   std::sort(report.rejected.begin(), report.rejected.end(),
             [](const ImportRejection& a, const ImportRejection& b) { return a.line < b.line; });
   return report;
@@ -637,66 +657,51 @@ Result<size_t> ExportSales(const Store& store, std::ostream& csv, const std::str
   csv << "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country,Office,Channel,"
          "Campaign,Cashier\n";
   size_t written = 0;
-  CRM_RETURN_IF_ERROR(view.ForEachOfKind(
-      EntityKind::SALE, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
-        if (!IsLive(stored)) return Status::Ok();
-        auto sale = stored.getValue().getAs<schema::Sale>();
-        std::pair<std::string, std::string> client;
-        if (sale.hasClient() && !IdFromWire(sale.getClient()).IsNull()) {
-          CRM_ASSIGN_OR_RETURN(client, client_of(IdFromWire(sale.getClient())));
-        }
-        CRM_ASSIGN_OR_RETURN(std::string cashier, login_of(sale));
-        std::string time = FormatLocalSeconds(sale.getTime(), time_zone);
-        std::string tail = "," + CsvField(client.first) + "," + CsvField(client.second) + "," +
-                           CsvField(sale.getOffice().cStr()) + "," + CsvField(sale.getChannel().cStr()) + "," +
-                           CsvField(sale.getCampaignCode().cStr()) + "," + CsvField(cashier) + "\n";
-        for (auto line : sale.getLines()) {
-          csv << CsvField(sale.getReceiptNo().cStr()) << ',' << CsvField(line.getSku().cStr()) << ','
-              << CsvField(line.getName().cStr()) << ',' << line.getQuantity() << ',' << time << ','
-              << MajorUnits(line.getUnitPrice()) << tail;
-        }
-        ++written;
-        return csv ? Status::Ok() : Status::IOError("cannot write the CSV");
-      }));
   // Refunds as cancellation lines (negative quantities) after the sales, so
   // that an import of the file finds each sale before what returns it; in
-  // the order they were made, as the import takes them in file order.
+  // the order they were made, as the import takes them in file order. The
+  // refunds are the ones every report counts (node/sales/net_sales.h).
   std::vector<std::tuple<int64_t, std::string, std::string>> returns;  // time, receipt, rows
-  CRM_RETURN_IF_ERROR(view.ForEachOfKind(
-      EntityKind::REFUND, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
-        if (!IsLive(stored)) return Status::Ok();
-        auto refund = stored.getValue().getAs<schema::Refund>();
-        auto sale_record = view.Get(EntityKind::SALE, IdFromWire(refund.getSale()));
-        if (!sale_record.ok()) {
-          if (sale_record.status().code() == StatusCode::kNotFound) return Status::Ok();
-          return sale_record.status();
-        }
-        auto sale = sale_record->value<schema::Sale>();
-        std::pair<std::string, std::string> client;
-        if (sale.hasClient() && !IdFromWire(sale.getClient()).IsNull()) {
-          CRM_ASSIGN_OR_RETURN(client, client_of(IdFromWire(sale.getClient())));
-        }
-        std::string_view reason = refund.getReason().cStr();
-        std::string receipt = reason.rfind(kCancellationReason, 0) == 0
-                                  ? std::string(reason.substr(std::strlen(kCancellationReason)))
-                                  : "C" + std::string(sale.getReceiptNo().cStr());
-        CRM_ASSIGN_OR_RETURN(std::string cashier, login_of(sale));
-        std::string time = FormatLocalSeconds(refund.getTime(), time_zone);
-        std::string tail = "," + CsvField(client.first) + "," + CsvField(client.second) + "," +
-                           CsvField(sale.getOffice().cStr()) + "," + CsvField(sale.getChannel().cStr()) + "," +
-                           CsvField(sale.getCampaignCode().cStr()) + "," + CsvField(cashier) + "\n";
-        auto lines = sale.getLines();
-        std::string rows;
-        for (auto returned : refund.getLines()) {
-          if (returned.getLineIndex() >= lines.size()) continue;
-          auto line = lines[returned.getLineIndex()];
-          rows += CsvField(receipt) + ',' + CsvField(line.getSku().cStr()) + ',' +
-                  CsvField(line.getName().cStr()) + ',' + std::to_string(-int64_t{returned.getQuantity()}) +
-                  ',' + time + ',' + MajorUnits(line.getUnitPrice()) + tail;
-        }
-        returns.emplace_back(refund.getTime(), receipt, std::move(rows));
-        return Status::Ok();
-      }));
+  CRM_RETURN_IF_ERROR(ForEachNetSale(view, [&](const NetSale& net) -> Status {
+    auto sale = net.sale;
+    std::pair<std::string, std::string> client;
+    if (sale.hasClient() && !IdFromWire(sale.getClient()).IsNull()) {
+      CRM_ASSIGN_OR_RETURN(client, client_of(IdFromWire(sale.getClient())));
+    }
+    CRM_ASSIGN_OR_RETURN(std::string cashier, login_of(sale));
+    std::string time = FormatLocalSeconds(sale.getTime(), time_zone);
+    std::string tail = "," + CsvField(client.first) + "," + CsvField(client.second) + "," +
+                       CsvField(sale.getOffice().cStr()) + "," + CsvField(sale.getChannel().cStr()) + "," +
+                       CsvField(sale.getCampaignCode().cStr()) + "," + CsvField(cashier) + "\n";
+    auto lines = sale.getLines();
+    for (auto line : lines) {
+      csv << CsvField(sale.getReceiptNo().cStr()) << ',' << CsvField(line.getSku().cStr()) << ','
+          << CsvField(line.getName().cStr()) << ',' << line.getQuantity() << ',' << time << ','
+          << MajorUnits(line.getUnitPrice()) << tail;
+    }
+    ++written;
+    if (!csv) return Status::IOError("cannot write the CSV");
+    if (net.refunds == nullptr) return Status::Ok();
+    for (const RefundEntry& entry : net.refunds->refunds) {
+      CRM_ASSIGN_OR_RETURN(Record record, view.Get(EntityKind::REFUND, entry.id));
+      auto refund = record.value<schema::Refund>();
+      std::string_view reason = refund.getReason().cStr();
+      std::string receipt = reason.rfind(kCancellationReason, 0) == 0
+                                ? std::string(reason.substr(std::strlen(kCancellationReason)))
+                                : "C" + std::string(sale.getReceiptNo().cStr());
+      std::string when = FormatLocalSeconds(refund.getTime(), time_zone);
+      std::string rows;
+      for (auto returned : refund.getLines()) {
+        if (returned.getLineIndex() >= lines.size()) continue;
+        auto line = lines[returned.getLineIndex()];
+        rows += CsvField(receipt) + ',' + CsvField(line.getSku().cStr()) + ',' +
+                CsvField(line.getName().cStr()) + ',' + std::to_string(-int64_t{returned.getQuantity()}) +
+                ',' + when + ',' + MajorUnits(line.getUnitPrice()) + tail;
+      }
+      returns.emplace_back(refund.getTime(), receipt, std::move(rows));
+    }
+    return Status::Ok();
+  }));
   std::sort(returns.begin(), returns.end());
   for (const auto& [time, receipt, rows] : returns) csv << rows;
   if (!csv) return Status::IOError("cannot write the CSV");

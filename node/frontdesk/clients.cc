@@ -51,7 +51,7 @@ Status CheckClientField(Context& ctx, StoreTxn& txn, const std::string& name,
     std::string card = Str(client.getLoyaltyCard());
     CRM_RETURN_IF_ERROR(CheckText(name, card, 64, false));
     if (!card.empty()) {
-      CRM_ASSIGN_OR_RETURN(std::vector<Id> holders, txn.FindByCard(card));
+      CRM_ASSIGN_OR_RETURN(std::vector<Id> holders, txn.client_index().FindByCard(card));
       for (const Id& holder : holders) {
         if (holder != self) {
           return Status(StatusCode::kAlreadyExists,
@@ -107,23 +107,23 @@ Status FindClients(Context& ctx, const StoreView& view, schema::FindClients::Rea
   if (query.find('@') != std::string::npos) {
     auto email = NormalizeEmail(query);
     if (email.ok()) {
-      CRM_ASSIGN_OR_RETURN(std::vector<Id> ids, view.FindByEmail(*email));
+      CRM_ASSIGN_OR_RETURN(std::vector<Id> ids, view.client_index().FindByEmail(*email));
       add(ids);
     }
   }
   if (LooksLikePhone(query)) {
     auto phone = NormalizePhone(query, ctx.office.phone_region);
     if (phone.ok()) {
-      CRM_ASSIGN_OR_RETURN(std::vector<Id> ids, view.FindByPhone(*phone));
+      CRM_ASSIGN_OR_RETURN(std::vector<Id> ids, view.client_index().FindByPhone(*phone));
       add(ids);
     }
   }
   std::string trimmed = query.substr(query.find_first_not_of(" \t"));
   trimmed.erase(trimmed.find_last_not_of(" \t") + 1);
-  CRM_ASSIGN_OR_RETURN(std::vector<Id> by_card, view.FindByCard(trimmed));
+  CRM_ASSIGN_OR_RETURN(std::vector<Id> by_card, view.client_index().FindByCard(trimmed));
   add(by_card);
   if (found.size() < limit) {
-    CRM_ASSIGN_OR_RETURN(std::vector<Id> by_name, view.FindByName(query, limit));
+    CRM_ASSIGN_OR_RETURN(std::vector<Id> by_name, view.client_index().FindByName(query, limit));
     add(by_name);
   }
 
@@ -327,36 +327,6 @@ Status SaveClient(Context& ctx, StoreTxn& txn, schema::SaveClient::Reader args,
   return Status::Ok();
 }
 
-Result<std::vector<RefundedLine>> RefundedLines(const StoreView& view, const Id& sale_id,
-                                                unsigned line_count) {
-  std::vector<RefundedLine> refunded(line_count);
-  CRM_ASSIGN_OR_RETURN(auto links, view.RecordsLinkedTo(sale_id));
-  for (const auto& [kind, id] : links) {
-    if (kind != EntityKind::REFUND) continue;
-    CRM_ASSIGN_OR_RETURN(Record record, view.Get(kind, id));
-    AddRefund(record.value<schema::Refund>(), refunded);
-  }
-  return refunded;
-}
-
-void AddRefund(schema::Refund::Reader refund, std::vector<RefundedLine>& refunded) {
-  for (auto line : refund.getLines()) {
-    if (line.getLineIndex() < refunded.size()) {
-      refunded[line.getLineIndex()].quantity += line.getQuantity();
-      refunded[line.getLineIndex()].amount += line.getAmount();
-    }
-  }
-}
-
-int64_t OverRefunded(schema::Sale::Reader sale, const std::vector<RefundedLine>& refunded) {
-  int64_t over = 0;
-  auto lines = sale.getLines();
-  for (unsigned i = 0; i < lines.size() && i < refunded.size(); ++i) {
-    if (refunded[i].amount > lines[i].getAmount()) over += refunded[i].amount - lines[i].getAmount();
-  }
-  return over;
-}
-
 Result<ClientHistory> LoadClientHistory(const StoreView& view, const Id& client) {
   ClientHistory history;
   CRM_ASSIGN_OR_RETURN(history.group, ClientGroup(view, client));
@@ -377,11 +347,29 @@ Result<ClientFigures> ComputeFigures(const StoreView& view, const Id& client,
   return FiguresOf(history, time_zone, currency);
 }
 
+std::map<Id, SaleRefunds> RefundsInHistory(const ClientHistory& history) {
+  std::map<Id, schema::Sale::Reader> sales;
+  for (const LinkedRecord& linked : history.records) {
+    if (linked.kind == EntityKind::SALE) sales.emplace(linked.id, linked.record.value<schema::Sale>());
+  }
+  std::map<Id, SaleRefunds> refunds;
+  for (const LinkedRecord& linked : history.records) {
+    if (linked.kind != EntityKind::REFUND) continue;
+    auto refund = linked.record.value<schema::Refund>();
+    auto sale = sales.find(IdFromWire(refund.getSale()));
+    if (sale == sales.end()) continue;  // another client's sale: counted on its card
+    refunds[sale->first].Add(linked.id, refund, Str(sale->second.getCurrency()),
+                             sale->second.getLines().size());
+  }
+  return refunds;
+}
+
 ClientFigures FiguresOf(const ClientHistory& history, std::string_view time_zone,
                         std::string_view currency) {
   ClientFigures figures;
   std::set<LocalDate> visit_days;
-  int64_t sales_total = 0, sales_count = 0, refunds = 0, redeemed = 0;
+  int64_t sales_total = 0, sales_count = 0, refunded = 0, redeemed = 0;
+  const std::map<Id, SaleRefunds> refunds = RefundsInHistory(history);
   auto visit = [&](int64_t time) {
     visit_days.insert(ToLocalDate(time, time_zone));
     figures.last_visit = std::max(figures.last_visit, time);
@@ -399,14 +387,13 @@ ClientFigures FiguresOf(const ClientHistory& history, std::string_view time_zone
           if (part.getMethod() == schema::PaymentMethod::CREDIT) figures.outstanding += part.getAmount();
           if (part.getMethod() == schema::PaymentMethod::BONUS) redeemed += part.getAmount();
         }
-        break;
-      }
-      case EntityKind::REFUND: {
-        auto refund = record.value<schema::Refund>();
-        if (Str(refund.getCurrency()) != currency) break;
-        refunds += refund.getAmount();
-        if (refund.getMethod() == schema::PaymentMethod::CREDIT) figures.outstanding -= refund.getAmount();
-        if (refund.getMethod() == schema::PaymentMethod::BONUS) redeemed -= refund.getAmount();
+        auto of_sale = refunds.find(linked.id);
+        if (of_sale == refunds.end()) break;
+        refunded += of_sale->second.amount;
+        for (const RefundEntry& refund : of_sale->second.refunds) {
+          if (refund.method == schema::PaymentMethod::CREDIT) figures.outstanding -= refund.amount;
+          if (refund.method == schema::PaymentMethod::BONUS) redeemed -= refund.amount;
+        }
         break;
       }
       case EntityKind::PAYMENT:
@@ -422,7 +409,7 @@ ClientFigures FiguresOf(const ClientHistory& history, std::string_view time_zone
         break;
     }
   }
-  figures.total_spent = sales_total - refunds;
+  figures.total_spent = sales_total - refunded;
   figures.visit_count = static_cast<uint32_t>(visit_days.size());
   figures.average_ticket = sales_count > 0 ? sales_total / sales_count : 0;
   // One point per whole currency unit spent; a point pays one minor unit.
@@ -455,15 +442,9 @@ Status GetClientCard(Context& ctx, const StoreView& view, const Id& asked_id,
     FillSummary(merged[i], group[i + 1], member);
   }
   std::vector<const LinkedRecord*> by_kind[14];
-  std::map<Id, int64_t> refunded;  // by sale
-  std::map<Id, std::vector<const LinkedRecord*>> refunds;  // by sale
+  const std::map<Id, SaleRefunds> refunds = RefundsInHistory(history);
   for (const LinkedRecord& linked : history.records) {
     by_kind[static_cast<size_t>(linked.kind)].push_back(&linked);
-    if (linked.kind == EntityKind::REFUND) {
-      auto refund = linked.record.value<schema::Refund>();
-      refunded[IdFromWire(refund.getSale())] += refund.getAmount();
-      refunds[IdFromWire(refund.getSale())].push_back(&linked);
-    }
   }
   auto list = [&](EntityKind kind) -> const std::vector<const LinkedRecord*>& {
     return by_kind[static_cast<size_t>(kind)];
@@ -474,15 +455,9 @@ Status GetClientCard(Context& ctx, const StoreView& view, const Id& asked_id,
     const LinkedRecord& entry = *list(EntityKind::SALE)[i];
     FillEntry(sales[i], entry.id);
     sales[i].setSale(entry.record.value<schema::Sale>());
-    auto it = refunded.find(entry.id);
-    sales[i].setRefunded(it == refunded.end() ? 0 : it->second);
     if (auto made = refunds.find(entry.id); made != refunds.end()) {
-      auto sale = entry.record.value<schema::Sale>();
-      std::vector<RefundedLine> lines(sale.getLines().size());
-      for (const LinkedRecord* refund : made->second) {
-        AddRefund(refund->record.value<schema::Refund>(), lines);
-      }
-      sales[i].setOverRefunded(OverRefunded(sale, lines));
+      sales[i].setRefunded(made->second.amount);
+      sales[i].setOverRefunded(made->second.OverRefunded(entry.record.value<schema::Sale>()));
     }
   }
 #define CRM_CARD_LIST(KIND, INIT, SET, TYPE)                                    \

@@ -1,11 +1,13 @@
 // Shared by the front-desk handler files; not part of the node's interface.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "node/frontdesk/frontdesk.h"
+#include "node/sales/net_sales.h"
 #include "sync/base/wire.h"
 #include "sync/change_builder.h"
 
@@ -92,19 +94,9 @@ struct ClientHistory {
 Result<ClientHistory> LoadClientHistory(const StoreView& view, const Id& client);
 ClientFigures FiguresOf(const ClientHistory& history, std::string_view time_zone,
                         std::string_view currency);
+// The refunds of each sale in `history` (node/sales/net_sales.h), by sale.
+std::map<Id, SaleRefunds> RefundsInHistory(const ClientHistory& history);
 
-// The refunded quantity and amount of each line of a sale so far.
-struct RefundedLine {
-  int64_t quantity = 0;
-  int64_t amount = 0;
-};
-Result<std::vector<RefundedLine>> RefundedLines(const StoreView& view, const Id& sale_id,
-                                                unsigned line_count);
-// Adds `refund`'s lines to `refunded` (one entry per line of its sale).
-void AddRefund(schema::Refund::Reader refund, std::vector<RefundedLine>& refunded);
-// The amount refunded beyond what the sale's lines sold (0 normally: only
-// refunds made apart, at two offices while their link was down, can do it).
-int64_t OverRefunded(schema::Sale::Reader sale, const std::vector<RefundedLine>& refunded);
 
 // ---- handlers: reads take a view, writes a transaction --------------------
 // The table of operations (node/frontdesk/operations.cc) calls them.

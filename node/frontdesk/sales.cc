@@ -312,17 +312,15 @@ Status GetSale(Context&, const StoreView& view, std::string_view receipt_or_id,
                schema::Response::Builder response) {
   CRM_ASSIGN_OR_RETURN(auto found, FindSale(view, receipt_or_id, "sale"));
   auto sale = found.second.value<schema::Sale>();
-  CRM_ASSIGN_OR_RETURN(auto refunded, RefundedLines(view, found.first, sale.getLines().size()));
-  int64_t amount = 0;
-  for (const auto& line : refunded) amount += line.amount;
+  CRM_ASSIGN_OR_RETURN(SaleRefunds refunds, RefundsOfSale(view, found.first, sale));
   std::string approved_by;
   if (sale.hasApprovedBy()) {
     auto approver = view.Get(EntityKind::USER, IdFromWire(sale.getApprovedBy()));
     if (approver.ok()) approved_by = Str(approver->value<schema::User>().getLogin());
   }
   auto receipt = response.initReceipt();
-  FillSaleEntry(receipt, found.first, sale, amount, approved_by);
-  receipt.setOverRefunded(OverRefunded(sale, refunded));
+  FillSaleEntry(receipt, found.first, sale, refunds.amount, approved_by);
+  receipt.setOverRefunded(refunds.OverRefunded(sale));
   return Status::Ok();
 }
 
@@ -331,7 +329,8 @@ Status RefundSale(Context& ctx, StoreTxn& txn, schema::NewRefund::Reader args,
   CRM_ASSIGN_OR_RETURN(auto found, FindSale(txn, Str(args.getSale()), "sale"));
   auto sale = found.second.value<schema::Sale>();
   auto sale_lines = sale.getLines();
-  CRM_ASSIGN_OR_RETURN(auto refunded, RefundedLines(txn, found.first, sale_lines.size()));
+  CRM_ASSIGN_OR_RETURN(SaleRefunds refunds, RefundsOfSale(txn, found.first, sale));
+  std::vector<RefundedLine>& refunded = refunds.lines;
   CRM_RETURN_IF_ERROR(CheckText("reason", Str(args.getReason()), 500, false));
   if (!IsKnownMethod(args.getMethod())) return Status::InvalidArgument("method", "unknown payment method");
   if ((args.getMethod() == schema::PaymentMethod::CREDIT ||
@@ -439,27 +438,19 @@ Status NoteOverRefund(StoreTxn& txn, schema::Change::Reader change) {
     return record.status().code() == StatusCode::kNotFound ? Status::Ok() : record.status();
   }
   auto sale = record->value<schema::Sale>();
-  CRM_ASSIGN_OR_RETURN(auto refunded,
-                       frontdesk::RefundedLines(txn, sale_id, sale.getLines().size()));
-  const int64_t over = frontdesk::OverRefunded(sale, refunded);
+  CRM_ASSIGN_OR_RETURN(SaleRefunds refunds, RefundsOfSale(txn, sale_id, sale));
+  const int64_t over = refunds.OverRefunded(sale);
   if (over <= 0) return Status::Ok();
-  int64_t total = 0;
-  for (const auto& line : refunded) total += line.amount;
   const std::string currency = frontdesk::Str(sale.getCurrency());
   std::string offices;
-  CRM_ASSIGN_OR_RETURN(auto links, txn.RecordsLinkedTo(sale_id));
-  for (const auto& [kind, id] : links) {
-    if (kind != EntityKind::REFUND) continue;
-    CRM_ASSIGN_OR_RETURN(Record made, txn.Get(kind, id));
-    auto r = made.value<schema::Refund>();
-    offices += (offices.empty() ? "" : ", ") + FormatMoney(r.getAmount(), currency) + " at " +
-               frontdesk::Str(r.getOffice());
+  for (const RefundEntry& made : refunds.refunds) {
+    offices += (offices.empty() ? "" : ", ") + FormatMoney(made.amount, currency) + " at " + made.office;
   }
   return txn.NoteAnomaly(
       EntityKind::SALE, sale_id,
       "sale " + frontdesk::Str(sale.getReceiptNo()) + " of " +
           FormatMoney(sale.getTotal(), currency) + " " + currency + " was refunded " +
-          FormatMoney(total, currency) + " (" + offices + "): " + FormatMoney(over, currency) +
+          FormatMoney(refunds.amount, currency) + " (" + offices + "): " + FormatMoney(over, currency) +
           " more than it sold. Refunds made while offices were apart; a manager decides what "
           "to recover");
 }
