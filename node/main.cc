@@ -185,6 +185,8 @@ int Serve(const NodeFlags& flags) {
     node.uplink = std::move(uplink).value();
     UplinkClient* client = node.uplink.get();
     node.desk->SetSyncStatus([client] { return client->Snapshot(); });
+    // A commit here (a sale, a pulled change) wakes the uplink to push it.
+    node.runtime.writer->NotifyCommits([client] { client->Wake(); });
     spdlog::info("replicating to the hub at {}", flags.hub);
   }
   auto server = FrontDeskServer::Start(*node.desk, server_options);
@@ -216,6 +218,7 @@ int Serve(const NodeFlags& flags) {
   spdlog::info("signal {}: finishing requests in progress", signal_number);
   if (web) web->Stop();
   (*server)->Stop();
+  node.runtime.writer->NotifyCommits(nullptr);
   if (node.uplink) node.uplink->Stop();
   if (node.downstream) node.downstream->Stop();
   node.desk.reset();

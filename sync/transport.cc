@@ -1,10 +1,14 @@
 #include "sync/transport.h"
 
+#include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zmq.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -338,12 +342,17 @@ struct UplinkClient::Impl {
   zmq::socket_t dealer{context, zmq::socket_type::dealer};
   std::unique_ptr<Uplink> uplink;
   std::atomic<bool> stopping{false};
+  // Wake writes to it; the sync thread polls it beside the socket.
+  int wake_fd = -1;
   std::thread thread;
   mutable std::mutex status_mutex;
   SyncSnapshot snapshot;  // GUARDED_BY(status_mutex)
 
   Impl(Replica& r, Clock& c, UplinkClientOptions o, LogLine l)
       : replica(r), clock(c), options(std::move(o)), log(std::move(l)) {}
+  ~Impl() {
+    if (wake_fd >= 0) close(wake_fd);
+  }
 
   void Refresh() {
     SyncSnapshot next;
@@ -356,7 +365,7 @@ struct UplinkClient::Impl {
 
   void Run() {
     uplink->Connect();
-    zmq::pollitem_t items[] = {{dealer.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::pollitem_t items[] = {{dealer.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wake_fd, ZMQ_POLLIN, 0}};
     std::string last_refusal;
     std::string last_problem;
     uint64_t rejections_told = 0;
@@ -364,11 +373,17 @@ struct UplinkClient::Impl {
     LogPruner pruner(replica, options.prune, "upstream", clock, log);
     while (!stopping.load()) {
       try {
-        zmq::poll(items, 1, std::chrono::milliseconds(options.tick_ms));
+        zmq::poll(items, 2, std::chrono::milliseconds(options.tick_ms));
         while (items[0].revents & ZMQ_POLLIN) {
           zmq::message_t message;
           if (!dealer.recv(message, zmq::recv_flags::dontwait)) break;
           uplink->OnMessage(std::string_view(static_cast<const char*>(message.data()), message.size()));
+        }
+        if (items[1].revents & ZMQ_POLLIN) {
+          uint64_t wakes = 0;  // every Wake since the last read: one look at the log serves them
+          if (read(wake_fd, &wakes, sizeof wakes) < 0 && errno != EAGAIN) {
+            log(std::string("the sync thread cannot read its wake-up: ") + std::strerror(errno));
+          }
         }
         uplink->Tick();
         Refresh();
@@ -404,6 +419,10 @@ Result<std::unique_ptr<UplinkClient>> UplinkClient::Start(Replica& replica, Cloc
   std::unique_ptr<UplinkClient> client(new UplinkClient());
   client->impl_ = std::make_unique<Impl>(replica, clock, std::move(options), std::move(log));
   Impl& impl = *client->impl_;
+  impl.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (impl.wake_fd < 0) {
+    return Status::IOError(std::string("cannot make the sync thread's eventfd: ") + std::strerror(errno));
+  }
   try {
     impl.dealer.set(zmq::sockopt::curve_serverkey, impl.options.hub_public_key);
     impl.dealer.set(zmq::sockopt::curve_publickey, impl.options.keys.public_key);
@@ -444,6 +463,14 @@ Result<std::unique_ptr<UplinkClient>> UplinkClient::Start(Replica& replica, Cloc
 SyncSnapshot UplinkClient::Snapshot() const {
   std::lock_guard lock(impl_->status_mutex);
   return impl_->snapshot;
+}
+
+void UplinkClient::Wake() {
+  if (!impl_ || impl_->wake_fd < 0) return;
+  const uint64_t one = 1;
+  // Fails only when the counter is full (EAGAIN): the thread has a wake-up
+  // waiting already.
+  (void)!write(impl_->wake_fd, &one, sizeof one);
 }
 
 void UplinkClient::Stop() {

@@ -89,7 +89,9 @@ struct UplinkClientOptions {
   std::string hub_public_key;
   CurveKeys keys;
   UplinkOptions uplink;
-  int tick_ms = 100;
+  // The timers' tick (resends, heartbeats, the hub's status): changes made
+  // here go up at once when the node calls Wake after committing them.
+  int tick_ms = 500;
   int64_t max_message_bytes = 64 << 20;
   // Runs on the sync thread after changes pulled from the hub were applied.
   std::function<void()> on_applied;
@@ -113,6 +115,10 @@ class UplinkClient {
 
   // Thread-safe.
   SyncSnapshot Snapshot() const;
+  // Changes were committed here: the sync thread reads the log and pushes
+  // them now rather than at its next tick. Thread-safe; never blocks (one
+  // write to an eventfd), so a writer thread may call it after every commit.
+  void Wake();
   void Stop();
 
  private:

@@ -2,6 +2,7 @@
 
 #include <kj/exception.h>
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <stdexcept>
@@ -80,8 +81,14 @@ WriterStats Writer::stats() const {
   return stats_;
 }
 
+void Writer::NotifyCommits(std::function<void()> listener) {
+  std::lock_guard lock(mutex_);
+  on_commit_ = std::move(listener);
+}
+
 void Writer::Loop() {
   std::vector<Request> batch;
+  std::function<void()> on_commit;
   for (;;) {
     {
       std::unique_lock lock(mutex_);
@@ -91,10 +98,14 @@ void Writer::Loop() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      on_commit = on_commit_;
     }
     std::vector<Status> outcomes = RunBatch(batch);
+    const bool stored = std::any_of(outcomes.begin(), outcomes.end(),
+                                    [](const Status& outcome) { return outcome.ok(); });
     for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcomes[i]));
     batch.clear();
+    if (stored && on_commit) on_commit();
     // A batch took personal data away (an erase): overwrite the pages LMDB
     // freed, which still hold it. Asked again next time if it fails.
     if (store_.TakeWipeRequest()) {

@@ -65,6 +65,12 @@ class Writer {
 
   WriterStats stats() const;
 
+  // Calls `listener` on the writer's thread after every commit that stored
+  // at least one request (the uplink's Wake: changes made here go up at
+  // once). Replaces the one before; an empty function stops it. The
+  // listener must be quick and must not wait on this Writer. Thread-safe.
+  void NotifyCommits(std::function<void()> listener);
+
  private:
   struct Request {
     Work work;
@@ -82,6 +88,7 @@ class Writer {
   std::deque<Request> queue_;  // GUARDED_BY(mutex_)
   bool stopping_ = false;      // GUARDED_BY(mutex_)
   WriterStats stats_;          // GUARDED_BY(mutex_)
+  std::function<void()> on_commit_;  // GUARDED_BY(mutex_)
   std::thread thread_;
 };
 

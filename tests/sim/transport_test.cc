@@ -4,6 +4,7 @@
 #include <zmq.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "node/store/admission.h"
 #include "node/store/offices.h"
 #include "node/store/replica.h"
+#include "node/store/writer.h"
 #include "schema/records.capnp.h"
 #include "schema/sync.capnp.h"
 #include "sync/base/compression.h"
@@ -458,6 +460,50 @@ TEST_CASE("an office's code is bound to its key: a hello or a record naming anot
   auto view = f.store_->Read();
   CHECK(view->Get(EntityKind::SALE, Id{1, 9}).status().code() == StatusCode::kNotFound);
   CHECK(view->Get(EntityKind::SALE, Id{2, 9}).ok());
+}
+
+TEST_CASE("a change committed at an office goes up at once: the writer's commit wakes the uplink",
+          "[replication][transport]") {
+  HubFixture f;
+  testing::TempDir office_dir;
+  StoreOptions store_options{office_dir.path(), 4u << 20, 1u << 30, false};
+  store_options.new_node_id = f.office_node_;
+  auto store = Store::Open(store_options, f.wall_);
+  REQUIRE(store.ok());
+  HybridClock hlc(f.wall_, f.office_node_, 60'000);
+  Writer writer(**store);
+  StoreReplica replica(**store, writer, hlc);
+  UplinkClientOptions options;
+  options.hub_endpoint = f.server_->endpoint();
+  options.hub_public_key = f.hub_keys_.public_key;
+  options.keys = f.office_keys_;
+  options.uplink.office = "LON";
+  // A tick far longer than the test: only a wake-up can push in time.
+  options.tick_ms = 60'000;
+  options.uplink.heartbeat_ms = 60'000;
+  options.uplink.dead_after_ms = 120'000;
+  auto uplink = UplinkClient::Start(replica, f.wall_, options, [](const std::string&) {});
+  REQUIRE(uplink.ok());
+  writer.NotifyCommits([client = uplink->get()] { client->Wake(); });
+  auto until = [](const std::function<bool()>& done) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return done();
+  };
+  REQUIRE(until([&] { return (*uplink)->Snapshot().uplink.connected; }));
+
+  const Id client{0xC1, 1};
+  ChangeMessage change = ChangeMessage::Patch(EntityKind::CLIENT, client, hlc.Now(), Id{});
+  change.record<schema::Client>().setFirstName("Prompt");
+  REQUIRE(change.Set("firstName").ok());
+  REQUIRE(writer.Run([&](StoreTxn& txn) { return txn.ApplyLocal(change.change()).status(); }).ok());
+  const auto committed = std::chrono::steady_clock::now();
+  CHECK(until([&] { return f.store_->Read()->Get(EntityKind::CLIENT, client).ok(); }));
+  CHECK(std::chrono::steady_clock::now() - committed < std::chrono::seconds(5));
+  writer.NotifyCommits(nullptr);
+  (*uplink)->Stop();
 }
 
 TEST_CASE("key files are private and checked", "[replication][transport]") {
