@@ -49,7 +49,25 @@ struct Request {
     listConflicts @26 :Void;
     saveDeal @27 :SaveDeal;
     unlockLogin @28 :Text;   # lifts the lock of a login that failed too often (an admin)
+    listTasks @29 :ListTasks;
   }
+}
+
+# The work queue: the open tasks of the caller's office (HQ's reminders and
+# greetings among them) and those assigned to the caller, soonest due first
+# (tasks without a due time last). The filters narrow it; all may be set.
+struct ListTasks {
+  mine @0 :Bool;       # only tasks assigned to the caller
+  overdue @1 :Bool;    # only tasks whose due time has passed
+  today @2 :Bool;      # only tasks due today, in the office's time zone
+  limit @3 :UInt32;    # at most this many; 0 means 200, and 1000 is the most
+}
+
+struct TaskItem {
+  id @0 :Id;
+  task @1 :Records.Task;
+  client @2 :Text;           # the client's name as the card shows it; empty if none
+  assigneeLogin @3 :Text;    # empty if nobody is assigned
 }
 
 # Opens a deal (no `deal`), or moves one to another stage. A won or lost
@@ -307,6 +325,7 @@ struct Response {
     refund @10 :RefundEntry;
     duplicates @11 :List(DuplicatePair);
     conflicts @12 :List(ConflictEntry);
+    tasks @13 :List(TaskItem);
   }
 }
 

@@ -146,6 +146,8 @@ Status GetFile(Context& ctx, const StoreView& view, std::string_view sha256,
                schema::Response::Builder response);
 
 Status ListDuplicates(Context& ctx, const StoreView& view, schema::Response::Builder response);
+Status ListTasks(Context& ctx, const StoreView& view, schema::ListTasks::Reader args,
+                 schema::Response::Builder response);
 // The newest conflicts the merge kept (at most 500).
 Status ListConflicts(Context& ctx, const StoreView& view, schema::Response::Builder response);
 Status MergeClients(Context& ctx, StoreTxn& txn, schema::MergeClients::Reader args,

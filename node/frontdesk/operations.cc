@@ -117,6 +117,10 @@ const Operation kOperations[] = {
      }},
     {W::UNLOCK_LOGIN, "unlock a login", Role::ADMIN, Route::kWrite, nullptr,
      frontdesk::UnlockLoginOperation},
+    {W::LIST_TASKS, "list the work queue", Role::CASHIER, Route::kWorker,
+     [](Context& ctx, const StoreView& view, Request request, Response out) {
+       return frontdesk::ListTasks(ctx, view, request.getListTasks(), out);
+     }},
 };
 
 int RoleRank(Role role) {

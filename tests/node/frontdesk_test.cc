@@ -1159,4 +1159,74 @@ TEST_CASE("garbage and version mismatches get error responses, never a crash",
 }
 
 }  // namespace
+TEST_CASE("the work queue lists the office's open tasks and the caller's, soonest due first, with names",
+          "[frontdesk][tasks]") {
+  Desk d;
+  std::string kate = d.CreateUser("kate", schema::Role::CASHIER);
+  d.CreateUser("bob", schema::Role::CASHIER);
+  Id anna = d.AddClient(kate, "Anna", "Smith", "020 7946 0958");
+  auto task = [&](const std::string& title, int64_t due, const std::string& assignee) {
+    auto reply = d.Call(kate, [&](Request::Builder r) {
+      auto t = r.initCreateTask();
+      IdToWire(anna, t.initClient());
+      t.setTitle(title);
+      t.setDue(due);
+      t.setAssignee(assignee);
+    });
+    INFO(reply.error());
+    REQUIRE(reply.ok());
+    return IdFromWire(reply.get().getSaved());
+  };
+  constexpr int64_t kHour = 3'600'000;
+  task("call back tomorrow", kNoon + 24 * kHour, "");
+  task("ring about the order", kNoon + kHour, "");  // overdue once the clock moves on
+  task("bob's afternoon call", kNoon + 3 * kHour, "bob");
+  Id done = task("already done", kNoon + 2 * kHour, "");
+  REQUIRE(d.Call(kate, [&](Request::Builder r) { IdToWire(done, r.initCompleteTask()); }).ok());
+  // Another office's task, assigned to nobody here: not in this queue.
+  REQUIRE(d.writer()
+              .Run([&](StoreTxn& txn) {
+                ChangeMessage change =
+                    ChangeMessage::Patch(EntityKind::TASK, Id{0x7A5C, 1}, Stamp{kNoon, 0, Id{5, 5}}, Id{});
+                auto t = change.record<schema::Task>();
+                t.setTitle("Manchester's task");
+                t.setOffice("MAN");
+                t.setDue(kNoon);
+                for (const char* f : {"title", "office", "due"}) CRM_RETURN_IF_ERROR(change.Set(f));
+                return txn.ApplyLocal(change.change()).status();
+              })
+              .ok());
+  d.wall().Advance(2 * kHour);
+
+  auto list = [&](bool mine, bool overdue, bool today, uint32_t limit = 0) {
+    auto reply = d.Call(kate, [&](Request::Builder r) {
+      auto l = r.initListTasks();
+      l.setMine(mine);
+      l.setOverdue(overdue);
+      l.setToday(today);
+      l.setLimit(limit);
+    });
+    INFO(reply.error());
+    REQUIRE(reply.ok());
+    std::vector<std::string> titles;
+    for (auto item : reply.get().getTasks()) {
+      titles.push_back(std::string(item.getTask().getTitle().cStr()) + " / " + item.getClient().cStr() +
+                       " / " + item.getAssigneeLogin().cStr());
+    }
+    return titles;
+  };
+  CHECK(list(false, false, false) ==
+        std::vector<std::string>{"ring about the order / Anna Smith / kate",
+                                 "bob's afternoon call / Anna Smith / bob",
+                                 "call back tomorrow / Anna Smith / kate"});
+  CHECK(list(true, false, false) == std::vector<std::string>{"ring about the order / Anna Smith / kate",
+                                                             "call back tomorrow / Anna Smith / kate"});
+  CHECK(list(false, true, false) == std::vector<std::string>{"ring about the order / Anna Smith / kate"});
+  CHECK(list(false, false, true) == std::vector<std::string>{"ring about the order / Anna Smith / kate",
+                                                             "bob's afternoon call / Anna Smith / bob"});
+  CHECK(list(false, false, false, 1).size() == 1);
+  auto too_many = d.Call(kate, [&](Request::Builder r) { r.initListTasks().setLimit(1001); });
+  CHECK(too_many.error_field() == "limit");
+}
+
 }  // namespace crm

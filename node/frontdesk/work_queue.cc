@@ -1,0 +1,106 @@
+// The work queue (docs/frontdesk.md, "Work queue"): the open tasks of an
+// office and of the person at the desk, soonest due first.
+#include <algorithm>
+#include <tuple>
+#include <unordered_map>
+
+#include "node/common/local_time.h"
+#include "node/frontdesk/internal.h"
+
+namespace crm::frontdesk {
+namespace {
+
+constexpr uint32_t kDefaultTasks = 200;
+constexpr uint32_t kMostTasks = 1000;
+
+// The name a person at the desk knows a client by.
+std::string ClientLabel(schema::Client::Reader client) {
+  std::string name = Str(client.getFirstName());
+  if (client.getLastName().size()) name += (name.empty() ? "" : " ") + Str(client.getLastName());
+  if (client.getKind() == schema::ClientKind::COMPANY || name.empty()) {
+    name = Str(client.getCompanyName()) + (name.empty() ? "" : " (" + name + ")");
+  }
+  if (name.empty()) name = Str(client.getLoyaltyCard());
+  return name;
+}
+
+struct Queued {
+  Id id;
+  Record record;
+  schema::Task::Reader task() const { return record.value<schema::Task>(); }
+};
+
+}  // namespace
+
+Status ListTasks(Context& ctx, const StoreView& view, schema::ListTasks::Reader args,
+                 schema::Response::Builder response) {
+  if (args.getLimit() > kMostTasks) {
+    return Status::InvalidArgument("limit", "at most " + std::to_string(kMostTasks) + " tasks at a time");
+  }
+  const size_t limit = args.getLimit() == 0 ? kDefaultTasks : args.getLimit();
+  const int64_t now = ctx.wall.NowMillis();
+  const LocalDate today = ToLocalDate(now, ctx.office.time_zone);
+
+  std::vector<Queued> queue;
+  CRM_RETURN_IF_ERROR(view.ForEachOfKind(
+      EntityKind::TASK, [&](const Id& id, schema::StoredRecord::Reader stored) -> Status {
+        if (!IsLive(stored)) return Status::Ok();
+        auto task = stored.getValue().getAs<schema::Task>();
+        if (task.getStatus() != schema::TaskStatus::OPEN) return Status::Ok();
+        const bool assigned_here = task.hasAssignee() && IdFromWire(task.getAssignee()) == ctx.user.user;
+        if (args.getMine() ? !assigned_here : !(assigned_here || Str(task.getOffice()) == ctx.office.code)) {
+          return Status::Ok();
+        }
+        const int64_t due = task.getDue();
+        if (args.getOverdue() && (due == 0 || due >= now)) return Status::Ok();
+        if (args.getToday() && (due == 0 || ToLocalDate(due, ctx.office.time_zone) != today)) {
+          return Status::Ok();
+        }
+        CRM_ASSIGN_OR_RETURN(Record record, view.Get(EntityKind::TASK, id));
+        queue.push_back(Queued{id, std::move(record)});
+        return Status::Ok();
+      }));
+  // Soonest due first; tasks without a due time after every dated one.
+  auto order = [](const Queued& q) {
+    const int64_t due = q.task().getDue();
+    return std::make_tuple(due == 0, due, q.id);
+  };
+  std::sort(queue.begin(), queue.end(),
+            [&](const Queued& a, const Queued& b) { return order(a) < order(b); });
+  if (queue.size() > limit) queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(limit), queue.end());
+
+  std::unordered_map<Id, std::string, IdHash> names;  // clients and users, looked up once
+  auto name_of = [&](EntityKind kind, const Id& id) -> Result<std::string> {
+    if (id.IsNull()) return std::string();
+    auto [it, fresh] = names.try_emplace(id);
+    if (!fresh) return it->second;
+    auto record = view.Get(kind, id);
+    if (record.ok()) {
+      it->second = kind == EntityKind::CLIENT ? ClientLabel(record->value<schema::Client>())
+                                              : Str(record->value<schema::User>().getLogin());
+    } else if (record.status().code() == StatusCode::kNotFound) {
+      it->second = id.ToString();  // not here (yet): its id at least
+    } else {
+      return record.status();
+    }
+    return it->second;
+  };
+  auto out = response.initTasks(static_cast<unsigned>(queue.size()));
+  for (unsigned i = 0; i < queue.size(); ++i) {
+    auto task = queue[i].task();
+    IdToWire(queue[i].id, out[i].initId());
+    out[i].setTask(task);
+    if (task.hasClient()) {
+      CRM_ASSIGN_OR_RETURN(Id client, view.ResolveClient(IdFromWire(task.getClient())));
+      CRM_ASSIGN_OR_RETURN(std::string client_name, name_of(EntityKind::CLIENT, client));
+      out[i].setClient(client_name);
+    }
+    if (task.hasAssignee()) {
+      CRM_ASSIGN_OR_RETURN(std::string login, name_of(EntityKind::USER, IdFromWire(task.getAssignee())));
+      out[i].setAssigneeLogin(login);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace crm::frontdesk
