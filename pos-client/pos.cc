@@ -205,6 +205,19 @@ std::optional<DecodedMessage> Pos::Send(const Fill& fill, bool write,
   }
 }
 
+void Pos::AddCommands(CLI::App& app) {
+  AddSessionCommands(app);
+  AddClientCommands(app);
+  AddDuplicateCommands(app);
+  AddCardCommand(app);
+  AddSaleCommands(app);
+  AddActivityCommands(app);
+  AddFileCommands(app);
+  AddSetupCommands(app);
+  app.add_subcommand("shell", "interactive front desk: type commands, 'exit' to leave")
+      ->callback([this] { exit_code_ = Shell(); });
+}
+
 int Pos::Run(const std::vector<std::string>& args) {
   exit_code_ = kOk;
   LoadSession();

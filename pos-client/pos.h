@@ -72,8 +72,25 @@ class Pos {
   bool LoadSession();
   Status SaveSession();
 
-  void AddCommands(CLI::App& app);
   Result<int64_t> Money(const std::string& text, const std::string& field);
+  // Prints the response as JSON with --json, else runs `human`.
+  void PrintOrJson(const DecodedMessage& reply, const std::function<void()>& human);
+  // The id in `text`; else fails naming `what` and returns nullopt.
+  std::optional<Id> ParseId(const std::string& text, const char* what);
+
+  // Adds every command in the order `pos --help` lists them: the groups of
+  // the front desk's operations, each defined in pos-client/commands/.
+  void AddCommands(CLI::App& app);
+  void AddSessionCommands(CLI::App& app);    // session.cc: login, logout, status
+  void AddClientCommands(CLI::App& app);     // clients.cc: find, client
+  void AddDuplicateCommands(CLI::App& app);  // duplicates.cc: duplicates, conflicts, merge
+  void AddCardCommand(CLI::App& app);        // card.cc: card
+  void AddSaleCommands(CLI::App& app);       // sales.cc: sale, receipt, refund, pay
+  void AddActivityCommands(CLI::App& app);   // activity.cc: log, note, task, deal, feedback
+  void AddTaskCommands(CLI::App& app);       // activity.cc: task add, task done
+  void AddDealCommands(CLI::App& app);       // activity.cc: deal open, deal move
+  void AddFileCommands(CLI::App& app);       // files.cc: attach, file
+  void AddSetupCommands(CLI::App& app);      // setup.cc: product, user
 
   Settings settings_;
   std::unique_ptr<NodeClient> client_;  // for settings_.node and the key it was made with

@@ -11,8 +11,10 @@
 
 #include "hq/actions/birthdays.h"
 #include "hq/actions/campaign_list.h"
+#include "hq/actions/reminders.h"
 #include "hq/analytics/campaign_tag.h"
 #include "hq/analytics/sales.h"
+#include "hq/cli/log_failure.h"
 #include "hq/reports/print_segments.h"
 #include "node/common/csv_field.h"
 #include "node/common/local_time.h"
@@ -238,6 +240,127 @@ int ListCampaignAudience(const CampaignListFlags& flags) {
     fmt::print("{}{}", summary, list.str());
   }
   return 0;
+}
+
+int ListReminders(const ReminderFlags& flags) {
+  if (Status checked = CheckTimeZone(flags.time_zone); !checked.ok()) return LogFailure(checked);
+  int64_t as_of = 0;
+  if (!flags.as_of.empty()) {
+    auto day = DayStartUtc(flags.as_of, flags.time_zone, "as-of");
+    if (!day.ok()) return LogFailure(day.status());
+    as_of = *day;
+  }
+  StoreRuntime hq;
+  if (Status opened = hq.Open(ReportStore(flags.data_dir)); !opened.ok()) return LogFailure(opened);
+  auto due = RepurchaseReminders(*hq.store, as_of, int64_t{flags.within_days} * 86'400'000);
+  if (!due.ok()) return LogFailure(due.status());
+  size_t made = 0;
+  if (flags.make_tasks) {
+    auto tasks = MakeReminderTasks(*hq.writer, *hq.hlc, *due, hq.wall.NowMillis());
+    if (!tasks.ok()) return LogFailure(tasks.status());
+    made = *tasks;
+  }
+  if (flags.json) {
+    nlohmann::json out = {{"as_of", FormatLocalTime(as_of, "UTC")}, {"tasks_made", made}};
+    out["clients"] = nlohmann::json::array();
+    for (const Reminder& r : *due) {
+      out["clients"].push_back({{"client", r.client.ToString()},
+                                {"card", r.card},
+                                {"office", r.office},
+                                {"receipts", r.receipts},
+                                {"last_sale_ms", r.last_sale},
+                                {"interval_ms", r.interval_ms},
+                                {"due_ms", r.due_ms}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  fmt::print("{} clients overdue to buy again as of {} UTC\n", due->size(),
+             FormatLocalTime(as_of, "UTC"));
+  fmt::print("{:<26} {:<10} {:<8} {:>8} {:>10} {:>17} {:>17}\n", "CLIENT", "CARD", "OFFICE",
+             "RECEIPTS", "EVERY", "LAST", "DUE");
+  for (const Reminder& r : *due) {
+    fmt::print("{:<26} {:<10} {:<8} {:>8} {:>9}d {:>17} {:>17}\n", r.client.ToString(), r.card,
+               r.office, r.receipts, r.interval_ms / 86'400'000,
+               FormatLocalTime(r.last_sale, "UTC"), FormatLocalTime(r.due_ms, "UTC"));
+  }
+  if (flags.make_tasks) {
+    fmt::print("{} new tasks for the offices ({} made on an earlier run)\n", made,
+               due->size() - made);
+  }
+  return 0;
+}
+
+ActionCommands::ActionCommands(CLI::App& app) {
+  reminders_ = app.add_subcommand(
+      "reminders",
+      "clients overdue to buy again by their own rhythm; --make-tasks sends them to offices");
+  reminders_->add_option("--as-of", reminder_flags_.as_of,
+                         "the day to judge by (default: after the last sale)");
+  reminders_->add_option("--time-zone", reminder_flags_.time_zone, "IANA zone of --as-of")
+      ->capture_default_str();
+  reminders_
+      ->add_option("--within", reminder_flags_.within_days,
+                   "only clients due at most this many days ago (0: all)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  reminders_->add_flag("--make-tasks", reminder_flags_.make_tasks,
+                       "make an open task for each, for the office of the client's last purchase");
+  reminders_->add_flag("--json", reminder_flags_.json, "print JSON");
+  birthdays_ = app.add_subcommand("birthdays",
+                                  "live clients whose birthday falls in the next days; "
+                                  "--make-tasks sends greetings to offices");
+  birthdays_->add_option("--from", birthday_flags_.from,
+                         "the first day, YYYY-MM-DD (default: today in --time-zone)");
+  birthdays_->add_option("--days", birthday_flags_.days, "how many days from --from")
+      ->capture_default_str();
+  birthdays_
+      ->add_option("--time-zone", birthday_flags_.time_zone,
+                   "IANA zone of today and of the tasks' 09:00")
+      ->capture_default_str();
+  birthdays_->add_flag("--make-tasks", birthday_flags_.make_tasks,
+                       "make an open greeting task for the office of the client's last purchase");
+  birthdays_->add_flag("--json", birthday_json_, "print JSON");
+  birthdays_->add_flag("--csv", birthday_csv_, "print CSV");
+  campaign_list_ = app.add_subcommand(
+      "campaign-list",
+      "clients of an RFM segment or ABC class with consent and a contact for a channel");
+  campaign_list_->add_option("--segment", campaign_flags_.segment,
+                             "an RFM segment, e.g. \"at risk\"");
+  campaign_list_->add_option("--abc", campaign_flags_.abc, "or an ABC class of clients: A, B or C");
+  campaign_list_
+      ->add_option("--channel", campaign_flags_.channel, "email, sms, phone, post or messenger")
+      ->required();
+  campaign_list_->add_option("--code", campaign_flags_.code, "the campaign code");
+  campaign_list_->add_flag("--tag", campaign_flags_.tag,
+                           "tag each listed client campaign:CODE (needs --code)");
+  campaign_list_->add_option("--out", campaign_flags_.out,
+                             "write the list to this file (CSV unless --json)");
+  campaign_list_->add_option("--currency", campaign_flags_.currency, "ISO 4217 code of the sales")
+      ->capture_default_str();
+  campaign_list_->add_flag("--json", campaign_json_, "print JSON");
+  campaign_list_->add_flag("--csv", campaign_csv_, "print CSV");
+}
+
+std::optional<int> ActionCommands::Run(const std::string& data_dir) {
+  auto output = [](bool json, bool csv) {
+    return json ? Output::kJson : csv ? Output::kCsv : Output::kTable;
+  };
+  if (*reminders_) {
+    reminder_flags_.data_dir = data_dir;
+    return ListReminders(reminder_flags_);
+  }
+  if (*birthdays_) {
+    birthday_flags_.data_dir = data_dir;
+    birthday_flags_.output = output(birthday_json_, birthday_csv_);
+    return ListBirthdays(birthday_flags_);
+  }
+  if (*campaign_list_) {
+    campaign_flags_.data_dir = data_dir;
+    campaign_flags_.output = output(campaign_json_, campaign_csv_);
+    return ListCampaignAudience(campaign_flags_);
+  }
+  return std::nullopt;
 }
 
 }  // namespace crm

@@ -145,4 +145,31 @@ int OfficeLimits(const OfficeLimitFlags& flags) {
   return PrintRecords(*hq.store, flags.json);
 }
 
+OfficeCommands::OfficeCommands(CLI::App& app) {
+  CLI::App* office = app.add_subcommand("office", "what headquarters sets for its offices");
+  office->require_subcommand(1);
+  limits_ = office->add_subcommand(
+      "limits",
+      "the limits at the till per office and role (price cuts and discounts beyond them need a "
+      "manager's approval); without --role, shows them");
+  limits_->add_option("--office", limit_flags_.office, "an enrolled office's code");
+  limits_->add_flag("--chain", limit_flags_.chain,
+                    "the chain-wide default, for offices without their own");
+  limits_->add_option("--role", limit_flags_.role, "cashier, office-manager, hq-manager or admin");
+  limits_->add_option(
+      "--max-discount", limit_flags_.max_discount,
+      "the largest discount of a line, of its price: 10%, 2.5%, unlimited, or default "
+      "(the chain-wide or built-in one)");
+  limits_->add_option("--max-price-cut", limit_flags_.max_price_cut,
+                      "the largest cut of a unit price below the catalogue's: 0%, 20%, unlimited, "
+                      "or default");
+  limits_->add_flag("--json", limit_flags_.json, "print JSON");
+}
+
+std::optional<int> OfficeCommands::Run(const std::string& data_dir) {
+  if (!*limits_) return std::nullopt;
+  limit_flags_.data_dir = data_dir;
+  return OfficeLimits(limit_flags_);
+}
+
 }  // namespace crm

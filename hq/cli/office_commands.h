@@ -2,6 +2,9 @@
 // office and role, or chain-wide (node/frontdesk/till_limits.h, docs/frontdesk.md).
 #pragma once
 
+#include <CLI/CLI.hpp>
+
+#include <optional>
 #include <string>
 
 namespace crm {
@@ -23,5 +26,21 @@ struct OfficeLimitFlags {
 // arguments (the message names the option), 4 for an office not enrolled, 1
 // if the store fails.
 int OfficeLimits(const OfficeLimitFlags& flags);
+
+class OfficeCommands {
+ public:
+  // Adds `office limits` to `app`.
+  explicit OfficeCommands(CLI::App& app);
+  OfficeCommands(const OfficeCommands&) = delete;
+  OfficeCommands& operator=(const OfficeCommands&) = delete;
+
+  // Runs `office limits` over the store in `data_dir` if the command line
+  // chose it and returns its exit code; nullopt otherwise.
+  std::optional<int> Run(const std::string& data_dir);
+
+ private:
+  OfficeLimitFlags limit_flags_;
+  CLI::App* limits_ = nullptr;
+};
 
 }  // namespace crm

@@ -3,9 +3,12 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <atomic>
 #include <deque>
 #include <future>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "node/store/replica.h"
@@ -130,16 +133,176 @@ Status RingUp(Office& office, StoreTxn& txn) {
   return txn.ApplyLocal(change.change()).status();
 }
 
-}  // namespace
-
-FanInFigures RunFanIn(int offices, int sales_per_s, double seconds) {
-  // Every office holds a few sockets and a store: more descriptors than the
-  // usual soft limit.
+// Every office holds a few sockets and a store: more descriptors than the
+// usual soft limit.
+void RaiseFileLimit() {
   rlimit files{};
   if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
     files.rlim_cur = files.rlim_max;
     setrlimit(RLIMIT_NOFILE, &files);
   }
+}
+
+// The keys the hub lets in, by public key; offices are enrolled while the
+// hub runs.
+class Enrollments {
+ public:
+  void Add(const std::string& public_key, Enrollment enrollment) {
+    std::lock_guard lock(mutex_);
+    by_key_[public_key] = std::move(enrollment);
+  }
+  std::optional<Enrollment> Find(const std::string& public_key) {
+    std::lock_guard lock(mutex_);
+    auto it = by_key_.find(public_key);
+    if (it == by_key_.end()) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, Enrollment> by_key_;  // guarded by mutex_
+};
+
+void Log(const std::string& line) { fmt::print(stderr, "{}\n", line); }
+
+// How an office reaches the hub.
+struct HubLink {
+  std::string endpoint;
+  std::string public_key;
+
+  std::unique_ptr<UplinkClient> Connect(Replica& replica, Clock& clock,
+                                        const CurveKeys& keys) const {
+    UplinkClientOptions options;  // the product's tick and window
+    options.hub_endpoint = endpoint;
+    options.hub_public_key = public_key;
+    options.keys = keys;
+    return Must(UplinkClient::Start(replica, clock, options, Log), "uplink");
+  }
+};
+
+// The hub's log and the observer's, read as they grow on a thread of their
+// own: each sale's delay from its office's commit (its stamp) to its arrival
+// at the hub, and at the observer, measured by `clock`.
+class DelayWatcher {
+ public:
+  DelayWatcher(Store& hub, Store& observer, Clock& clock)
+      : thread_([this, &hub, &observer, &clock] { Watch(hub, observer, clock); }) {}
+  DelayWatcher(const DelayWatcher&) = delete;
+  DelayWatcher& operator=(const DelayWatcher&) = delete;
+  ~DelayWatcher() { Stop(); }
+
+  // Stops watching; the delays are read once it returns.
+  void Stop() {
+    watching_ = false;
+    if (thread_.joinable()) thread_.join();
+  }
+
+  std::vector<double> hub_delays_ms;  // commit at an office to arrival at the hub
+  std::vector<double> delays_ms;      // commit at an office to arrival at the observer
+
+ private:
+  void Watch(Store& hub, Store& observer, Clock& clock) {
+    struct Watched {
+      Store& store;
+      std::vector<double>& delays;
+      uint64_t next = 1;
+    };
+    Watched watched[] = {{hub, hub_delays_ms}, {observer, delays_ms}};
+    while (watching_.load()) {
+      bool idle = true;
+      for (Watched& w : watched) {
+        auto view = Must(w.store.Read(), "watched view");
+        auto entries = Must(view.ReadLog(w.next, 20'000), "watched log");
+        const int64_t now = clock.NowMillis();
+        for (const LogEntry& entry : entries) {
+          auto change = entry.change();
+          if (change.getEntity() == EntityKind::SALE) {
+            w.delays.push_back(static_cast<double>(now - change.getStamp().getPhysical()));
+          }
+          w.next = entry.seq + 1;
+        }
+        idle = idle && entries.empty();
+      }
+      if (idle) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+
+  std::atomic<bool> watching_{true};
+  std::thread thread_;  // last: starts once the rest is built
+};
+
+// Makes `sites.size()` offices, each with its store under `dir`, enrolled
+// and connected to the hub.
+void OpenOffices(std::vector<Office>& sites, const std::filesystem::path& dir,
+                 const Id& hub_instance, Enrollments& enrolled, const HubLink& hub) {
+  for (size_t i = 0; i < sites.size(); ++i) {
+    Office& office = sites[i];
+    office.code = fmt::format("O{:03}", i);
+    office.node = std::make_unique<Node>(dir / office.code, false, size_t{64} << 20);
+    office.replica = std::make_unique<PushOnlyReplica>(*office.node->replica, hub_instance);
+    office.keys = Must(GenerateCurveKeys(), "keys");
+    enrolled.Add(office.keys.public_key,
+                 Enrollment{office.code, "", office.node->runtime.store->node_id(), {}, false});
+    office.uplink = hub.Connect(*office.replica, office.node->runtime.wall, office.keys);
+  }
+}
+
+// What the tills offered: the sales committed and the seconds it took.
+struct OfferedLoad {
+  uint64_t sales = 0;
+  double seconds = 0;
+};
+
+// The tills: each office rings up a sale every 1/sales_per_s seconds for
+// `seconds`, the offices spread evenly over that interval.
+OfferedLoad RingUpSales(std::vector<Office>& sites, int sales_per_s, double seconds) {
+  OfferedLoad offered;
+  const int offices = static_cast<int>(sites.size());
+  const auto interval = std::chrono::nanoseconds(1'000'000'000 / sales_per_s);
+  const auto start = std::chrono::steady_clock::now();
+  const auto until = start + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::duration<double>(seconds));
+  std::deque<std::future<Status>> pending;
+  for (auto due = start; due < until; due += interval) {
+    for (int i = 0; i < offices; ++i) {
+      std::this_thread::sleep_until(due + interval * i / offices);
+      Office& office = sites[static_cast<size_t>(i)];
+      pending.push_back(office.node->runtime.writer->Submit(
+          [&office](StoreTxn& txn) { return RingUp(office, txn); }));
+      ++offered.sales;
+      while (!pending.empty() &&
+             pending.front().wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        Must(pending.front().get(), "ringing up a sale");
+        pending.pop_front();
+      }
+    }
+  }
+  for (auto& done : pending) Must(done.get(), "ringing up a sale");
+  offered.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return offered;
+}
+
+// How many sales of the offices the observer holds, once it holds
+// `offered` or at `deadline`.
+uint64_t WaitForArrivals(Node& observer, uint64_t offered,
+                         std::chrono::steady_clock::time_point deadline) {
+  uint64_t arrived = 0;
+  for (;;) {
+    auto view = Must(observer.runtime.store->Read(), "observer view");
+    arrived = 0;
+    for (const auto& [origin, seq] : Must(view.VersionVector(), "observer vv")) {
+      if (origin != observer.runtime.store->node_id()) arrived += seq;
+    }
+    if (arrived >= offered || std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return arrived;
+}
+
+}  // namespace
+
+FanInFigures RunFanIn(int offices, int sales_per_s, double seconds) {
+  RaiseFileLimit();
   ScratchDir dir;
   Node hub(dir.path() / "hub", true, size_t{1} << 30);
   Node observer(dir.path() / "observer", true, size_t{256} << 20);
@@ -155,111 +318,30 @@ FanInFigures RunFanIn(int offices, int sales_per_s, double seconds) {
   // the hub's few.) An office held up shows in the figures: a lower offered
   // rate, a longer delay.
   std::vector<Office> sites(static_cast<size_t>(offices));
-  std::map<std::string, Enrollment> enrolled;
-  enrolled[observer_keys.public_key] =
-      Enrollment{"OBS", "", observer.runtime.store->node_id(), {}, false};
-  std::mutex enrolled_mutex;
+  Enrollments enrolled;
+  enrolled.Add(observer_keys.public_key,
+               Enrollment{"OBS", "", observer.runtime.store->node_id(), {}, false});
 
-  auto log = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
   HubServerOptions hub_options;
   hub_options.endpoint = "tcp://127.0.0.1:*";
   hub_options.keys = hub_keys;
   auto server = Must(HubServer::Start(
                          *hub.replica, hub.runtime.wall, hub_options,
-                         [&](const std::string& key) -> std::optional<Enrollment> {
-                           std::lock_guard lock(enrolled_mutex);
-                           auto it = enrolled.find(key);
-                           if (it == enrolled.end()) return std::nullopt;
-                           return it->second;
-                         },
-                         {}, log),
+                         [&](const std::string& key) { return enrolled.Find(key); }, {}, Log),
                      "hub");
-  auto connect = [&](Replica& replica, Clock& clock, const CurveKeys& keys) {
-    UplinkClientOptions options;  // the product's tick and window
-    options.hub_endpoint = server->endpoint();
-    options.hub_public_key = hub_keys.public_key;
-    options.keys = keys;
-    return Must(UplinkClient::Start(replica, clock, options, log), "uplink");
-  };
-  auto observer_link = connect(*observer.replica, observer.runtime.wall, observer_keys);
-
-  // The hub's log and the observer's, read as they grow: each sale's delay
-  // from its office's commit (its stamp) to its arrival at the hub, and at
-  // the observer.
-  std::vector<double> delays_ms, hub_delays_ms;
-  std::atomic<bool> watching{true};
-  std::thread watcher([&] {
-    struct Watched {
-      Store& store;
-      std::vector<double>& delays;
-      uint64_t next = 1;
-    };
-    Watched watched[] = {{*hub.runtime.store, hub_delays_ms}, {*observer.runtime.store, delays_ms}};
-    while (watching.load()) {
-      bool idle = true;
-      for (Watched& w : watched) {
-        auto view = Must(w.store.Read(), "watched view");
-        auto entries = Must(view.ReadLog(w.next, 20'000), "watched log");
-        const int64_t now = observer.runtime.wall.NowMillis();
-        for (const LogEntry& entry : entries) {
-          auto change = entry.change();
-          if (change.getEntity() == EntityKind::SALE) {
-            w.delays.push_back(static_cast<double>(now - change.getStamp().getPhysical()));
-          }
-          w.next = entry.seq + 1;
-        }
-        idle = idle && entries.empty();
-      }
-      if (idle) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-  });
+  const HubLink link{server->endpoint(), hub_keys.public_key};
+  auto observer_link = link.Connect(*observer.replica, observer.runtime.wall, observer_keys);
+  DelayWatcher watcher(*hub.runtime.store, *observer.runtime.store, observer.runtime.wall);
 
   const uint64_t hub_seq_before = Must(hub.replica->LogSeq(), "hub log seq");
-  uint64_t offered = 0;
-  double sent_s = 0;
+  OfferedLoad offered;
   std::thread offices_thread([&] {
     sched_param idle{};
     if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle) != 0) {
       fmt::print(stderr, "fan-in: cannot put the offices under SCHED_IDLE; they compete with the hub\n");
     }
-    for (int i = 0; i < offices; ++i) {
-      Office& office = sites[static_cast<size_t>(i)];
-      office.code = fmt::format("O{:03}", i);
-      office.node = std::make_unique<Node>(dir.path() / office.code, false, size_t{64} << 20);
-      office.replica = std::make_unique<PushOnlyReplica>(*office.node->replica,
-                                                         hub.runtime.store->instance_id());
-      office.keys = Must(GenerateCurveKeys(), "keys");
-      {
-        std::lock_guard lock(enrolled_mutex);
-        enrolled[office.keys.public_key] =
-            Enrollment{office.code, "", office.node->runtime.store->node_id(), {}, false};
-      }
-      office.uplink = connect(*office.replica, office.node->runtime.wall, office.keys);
-    }
-
-    // The tills: each office rings up a sale every 1/sales_per_s seconds,
-    // the offices spread evenly over that interval.
-    const auto interval = std::chrono::nanoseconds(1'000'000'000 / sales_per_s);
-    const auto start = std::chrono::steady_clock::now();
-    const auto until = start + std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                   std::chrono::duration<double>(seconds));
-    std::deque<std::future<Status>> pending;
-    for (auto due = start; due < until; due += interval) {
-      for (int i = 0; i < offices; ++i) {
-        std::this_thread::sleep_until(due + interval * i / offices);
-        Office& office = sites[static_cast<size_t>(i)];
-        pending.push_back(office.node->runtime.writer->Submit(
-            [&office](StoreTxn& txn) { return RingUp(office, txn); }));
-        ++offered;
-        while (!pending.empty() &&
-               pending.front().wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
-          Must(pending.front().get(), "ringing up a sale");
-          pending.pop_front();
-        }
-      }
-    }
-    for (auto& done : pending) Must(done.get(), "ringing up a sale");
-    sent_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    OpenOffices(sites, dir.path(), hub.runtime.store->instance_id(), enrolled, link);
+    offered = RingUpSales(sites, sales_per_s, seconds);
   });
   offices_thread.join();
   const uint64_t hub_applied = Must(hub.replica->LogSeq(), "hub log seq") - hub_seq_before;
@@ -267,20 +349,10 @@ FanInFigures RunFanIn(int offices, int sales_per_s, double seconds) {
   // Every sale should reach the observer; the last ones are timed too. One
   // that has not after a minute counts as a minute late (a lower bound).
   const auto wait_started = std::chrono::steady_clock::now();
-  const auto deadline = wait_started + std::chrono::minutes(1);
-  uint64_t arrived = 0;
-  for (;;) {
-    auto view = Must(observer.runtime.store->Read(), "observer view");
-    arrived = 0;
-    for (const auto& [origin, seq] : Must(view.VersionVector(), "observer vv")) {
-      if (origin != observer.runtime.store->node_id()) arrived += seq;
-    }
-    if (arrived >= offered || std::chrono::steady_clock::now() > deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  const uint64_t arrived =
+      WaitForArrivals(observer, offered.sales, wait_started + std::chrono::minutes(1));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  watching = false;
-  watcher.join();
+  watcher.Stop();
   WriterStats hub_writer = hub.runtime.writer->stats();
 
   for (Office& office : sites) office.uplink->Stop();
@@ -288,25 +360,25 @@ FanInFigures RunFanIn(int offices, int sales_per_s, double seconds) {
   server->Stop();
 
   FanInFigures figures;
-  figures.offered_per_s = static_cast<double>(offered) / sent_s;
-  figures.hub_applied_per_s = static_cast<double>(hub_applied) / sent_s;
+  figures.offered_per_s = static_cast<double>(offered.sales) / offered.seconds;
+  figures.hub_applied_per_s = static_cast<double>(hub_applied) / offered.seconds;
   figures.sales_per_commit =
       hub_writer.commits == 0
           ? 0
           : static_cast<double>(hub_applied) / static_cast<double>(hub_writer.commits);
-  if (arrived < offered) {
+  if (arrived < offered.sales) {
     const double late_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wait_started)
             .count();
-    delays_ms.insert(delays_ms.end(), offered - arrived, late_ms);
+    watcher.delays_ms.insert(watcher.delays_ms.end(), offered.sales - arrived, late_ms);
   }
-  LatencyFigures delay = Summarize(delays_ms, sent_s);
+  LatencyFigures delay = Summarize(watcher.delays_ms, offered.seconds);
   figures.p50_ms = delay.p50_us;  // Summarize takes whatever unit it is given
   figures.p99_ms = delay.p99_us;
-  LatencyFigures to_hub = Summarize(hub_delays_ms, sent_s);
+  LatencyFigures to_hub = Summarize(watcher.hub_delays_ms, offered.seconds);
   figures.hub_p50_ms = to_hub.p50_us;
   figures.hub_p99_ms = to_hub.p99_us;
-  figures.sales = offered;
+  figures.sales = offered.sales;
   figures.arrived = arrived;
   return figures;
 }

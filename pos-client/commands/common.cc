@@ -1,0 +1,91 @@
+#include "pos-client/commands/common.h"
+
+#include <unistd.h>
+
+#include <iostream>
+
+#include "pos-client/pos.h"
+
+namespace crm::pos {
+
+std::string Text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+
+std::string Join(capnp::List<capnp::Text>::Reader list, const char* separator) {
+  std::string out;
+  for (auto item : list) {
+    if (!out.empty()) out += separator;
+    out += item.cStr();
+  }
+  return out;
+}
+
+std::string ClientName(schema::Client::Reader c) {
+  std::string name = Text(c.getFirstName());
+  if (c.getMiddleName().size()) name += " " + Text(c.getMiddleName());
+  if (c.getLastName().size()) name += (name.empty() ? "" : " ") + Text(c.getLastName());
+  if (c.getKind() == schema::ClientKind::COMPANY || name.empty()) {
+    name = Text(c.getCompanyName()) + (name.empty() ? "" : " (" + name + ")");
+  }
+  return name;
+}
+
+const std::map<std::string, schema::PaymentMethod>& PaymentMethods() {
+  static const std::map<std::string, schema::PaymentMethod> methods = {
+      {"cash", schema::PaymentMethod::CASH},         {"card", schema::PaymentMethod::CARD},
+      {"transfer", schema::PaymentMethod::TRANSFER}, {"credit", schema::PaymentMethod::CREDIT},
+      {"bonus", schema::PaymentMethod::BONUS},       {"other", schema::PaymentMethod::OTHER}};
+  return methods;
+}
+
+const char* MethodName(schema::PaymentMethod method) {
+  for (const auto& [name, value] : PaymentMethods()) {
+    if (value == method) return name.c_str();
+  }
+  return "?";
+}
+
+const char* ChannelName(schema::InteractionChannel channel) {
+  switch (channel) {
+    case schema::InteractionChannel::CALL:
+      return "call";
+    case schema::InteractionChannel::EMAIL:
+      return "email";
+    case schema::InteractionChannel::VISIT:
+      return "visit";
+    case schema::InteractionChannel::SOCIAL:
+      return "social";
+    case schema::InteractionChannel::SMS:
+      return "sms";
+  }
+  return "?";
+}
+
+std::optional<std::string> ReadPassword(const std::string& prompt) {
+  std::string password;
+  if (isatty(STDIN_FILENO)) {
+    char* typed = getpass(prompt.c_str());
+    password = typed ? typed : "";
+  } else if (!std::getline(std::cin, password)) {
+    return std::nullopt;
+  }
+  return password;
+}
+
+void Pos::PrintOrJson(const DecodedMessage& reply, const std::function<void()>& human) {
+  if (settings_.json) {
+    PrintJson(reply.Root<schema::Response>());
+  } else {
+    human();
+  }
+}
+
+std::optional<Id> Pos::ParseId(const std::string& text, const char* what) {
+  auto id = Id::Parse(text);
+  if (!id.ok()) {
+    Fail(Status::InvalidArgument(what, id.status().message()));
+    return std::nullopt;
+  }
+  return *id;
+}
+
+}  // namespace crm::pos

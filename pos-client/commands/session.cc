@@ -1,0 +1,93 @@
+// pos login, logout and status: the session at the desk and the node behind it.
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "pos-client/commands/common.h"
+#include "pos-client/format.h"
+#include "pos-client/pos.h"
+#include "sync/base/wire.h"
+
+namespace crm::pos {
+namespace {
+
+struct LoginOptions {
+  std::string user;
+};
+
+// The node's status as `pos status` prints it.
+std::string StatusText(schema::NodeStatus::Reader st) {
+  std::string out = fmt::format(
+      "node             {}\noffice           {}\nrecords          {}\nlog seq          {}\n"
+      "unsent changes   {}\noldest unsent    {}\nlast hub contact {}\ntime zone        {}\n"
+      "currency         {}\nsafe to close shift: {}\n",
+      IdFromWire(st.getNodeId()).ToString(), Text(st.getOffice()), st.getRecords(), st.getLogSeq(),
+      st.getUnsentChanges(), st.getOldestUnsent() ? FormatTime(st.getOldestUnsent()) : "-",
+      st.getLastHubContact() ? FormatTime(st.getLastHubContact()) : "never", Text(st.getTimeZone()),
+      Text(st.getCurrency()), st.getUnsentChanges() == 0 ? "yes" : "no, changes wait for the hub");
+  if (st.getClockProblem().size() > 0) {
+    out += fmt::format("writes are refused: {}\n", Text(st.getClockProblem()));
+  }
+  if (st.getHubRefusal().size() > 0) {
+    out += fmt::format("the hub refuses this node: {}\n", Text(st.getHubRefusal()));
+  }
+  if (st.getHubRejected() > 0) {
+    out += fmt::format("changes the hub refused: {} (the last: {})\n", st.getHubRejected(),
+                       Text(st.getLastHubRejection()));
+  }
+  return out;
+}
+
+}  // namespace
+
+void Pos::AddSessionCommands(CLI::App& app) {
+  auto login_options = std::make_shared<LoginOptions>();
+  auto* login = app.add_subcommand("login", "log in; the session is kept for later commands");
+  login->add_option("user", login_options->user, "login")->required();
+  login->callback([this, login_options] {
+    std::optional<std::string> password = ReadPassword("Password: ");
+    if (!password) {
+      Fail(Status::InvalidArgument("password", "no password on standard input"));
+      return;
+    }
+    auto reply = Send(
+        [&](schema::Request::Builder r) {
+          auto args = r.initLogin();
+          args.setLogin(login_options->user);
+          args.setPassword(*password);
+        },
+        false);
+    if (!reply) return;
+    auto session = reply->Root<schema::Response>().getSession();
+    session_ = SavedSession{Text(session.getToken()), Text(session.getLogin()),
+                            Text(session.getOffice()), Text(session.getCurrency())};
+    if (Status saved = SaveSession(); !saved.ok()) {
+      Fail(saved);
+      return;
+    }
+    if (settings_.json) {
+      Print(fmt::format("{{\"login\": \"{}\", \"office\": \"{}\"}}\n", session_.login,
+                        session_.office));
+    } else {
+      Print(fmt::format("Logged in as {} ({}) at office {}\n", Text(session.getDisplayName()),
+                        session_.login, session_.office));
+    }
+  });
+
+  app.add_subcommand("logout", "end the session")->callback([this] {
+    auto reply = Send([](schema::Request::Builder r) { r.setLogout(); }, false);
+    session_ = SavedSession{};
+    (void)SaveSession();
+    if (reply && !settings_.json) Print("Logged out\n");
+  });
+
+  app.add_subcommand("status", "the node: records, changes not yet sent, hub contact")
+      ->callback([this] {
+        auto reply = Send([](schema::Request::Builder r) { r.setStatus(); }, false);
+        if (!reply) return;
+        PrintOrJson(*reply,
+                    [&] { Print(StatusText(reply->Root<schema::Response>().getStatus())); });
+      });
+}
+
+}  // namespace crm::pos

@@ -1,0 +1,110 @@
+// pos product and user: what headquarters and the node's administrator set
+// up, the product catalogue and the users.
+#include <fmt/format.h>
+
+#include <map>
+#include <memory>
+
+#include "pos-client/commands/common.h"
+#include "pos-client/pos.h"
+
+namespace crm::pos {
+namespace {
+
+struct ProductOptions {
+  std::string sku;
+  std::string name;
+  std::string price;
+  std::string category;
+};
+
+struct UserAddOptions {
+  std::string login;
+  std::string role;
+  std::string name;
+};
+
+struct UserUnlockOptions {
+  std::string login;
+};
+
+}  // namespace
+
+void Pos::AddSetupCommands(CLI::App& app) {
+  auto* product = app.add_subcommand("product", "the product catalogue (HQ manager)");
+  product->require_subcommand(1);
+  auto product_options = std::make_shared<ProductOptions>();
+  auto* product_add = product->add_subcommand("add", "add or change a product");
+  product_add->add_option("sku", product_options->sku, "stock code")->required();
+  product_add->add_option("--name", product_options->name, "name")->required();
+  product_add->add_option("--price", product_options->price, "price, like 4.50")->required();
+  product_add->add_option("--category", product_options->category, "category");
+  product_add->callback([this, product_options] {
+    const ProductOptions& o = *product_options;
+    auto price = Money(o.price, "--price");
+    if (!price.ok()) {
+      Fail(price.status());
+      return;
+    }
+    auto reply = Send(
+        [&](schema::Request::Builder r) {
+          auto args = r.initSaveProduct();
+          args.setSku(o.sku);
+          args.setName(o.name);
+          args.setPrice(*price);
+          args.setCategory(o.category);
+        },
+        true);
+    if (reply && !settings_.json) Print(fmt::format("Product {} saved\n", o.sku));
+  });
+
+  auto* user = app.add_subcommand("user", "users of the node (admin)");
+  user->require_subcommand(1);
+  auto add_options = std::make_shared<UserAddOptions>();
+  auto* user_add = user->add_subcommand("add", "create a user (password on standard input)");
+  user_add->add_option("login", add_options->login, "login")->required();
+  user_add->add_option("--role", add_options->role, "cashier, manager, hq-manager, admin")
+      ->required();
+  user_add->add_option("--name", add_options->name, "display name");
+  user_add->callback([this, add_options] {
+    const UserAddOptions& o = *add_options;
+    static const std::map<std::string, schema::Role> roles = {
+        {"cashier", schema::Role::CASHIER},
+        {"manager", schema::Role::OFFICE_MANAGER},
+        {"hq-manager", schema::Role::HQ_MANAGER},
+        {"admin", schema::Role::ADMIN}};
+    auto role = roles.find(o.role);
+    if (role == roles.end()) {
+      Fail(Status::InvalidArgument("--role", "is cashier, manager, hq-manager or admin"));
+      return;
+    }
+    std::optional<std::string> password = ReadPassword("Password for the new user: ");
+    if (!password) {
+      Fail(Status::InvalidArgument("password", "no password on standard input"));
+      return;
+    }
+    auto reply = Send(
+        [&](schema::Request::Builder r) {
+          auto args = r.initCreateUser();
+          args.setLogin(o.login);
+          args.setDisplayName(o.name);
+          args.setRole(role->second);
+          args.setPassword(*password);
+        },
+        true);
+    if (reply && !settings_.json) Print(fmt::format("User {} created\n", o.login));
+  });
+  auto unlock_options = std::make_shared<UserUnlockOptions>();
+  auto* user_unlock = user->add_subcommand(
+      "unlock", "lift the lock of a login that failed too many times in a row (admin)");
+  user_unlock->add_option("login", unlock_options->login, "login")->required();
+  user_unlock->callback([this, unlock_options] {
+    auto reply =
+        Send([&](schema::Request::Builder r) { r.setUnlockLogin(unlock_options->login); }, true);
+    if (reply && !settings_.json) {
+      Print(fmt::format("{} may log in again\n", unlock_options->login));
+    }
+  });
+}
+
+}  // namespace crm::pos
