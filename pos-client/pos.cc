@@ -212,6 +212,7 @@ void Pos::AddCommands(CLI::App& app) {
   AddCardCommand(app);
   AddSaleCommands(app);
   AddActivityCommands(app);
+  AddWorkQueueCommand(app);
   AddFileCommands(app);
   AddSetupCommands(app);
   app.add_subcommand("shell", "interactive front desk: type commands, 'exit' to leave")

@@ -88,6 +88,7 @@ class Pos {
   void AddSaleCommands(CLI::App& app);       // sales.cc: sale, receipt, refund, pay
   void AddActivityCommands(CLI::App& app);   // activity.cc: log, note, task, deal, feedback
   void AddTaskCommands(CLI::App& app);       // activity.cc: task add, task done
+  void AddWorkQueueCommand(CLI::App& app);   // tasks.cc: tasks
   void AddDealCommands(CLI::App& app);       // activity.cc: deal open, deal move
   void AddFileCommands(CLI::App& app);       // files.cc: attach, file
   void AddSetupCommands(CLI::App& app);      // setup.cc: product, user

@@ -166,7 +166,17 @@ TEST_CASE("a front-desk day through pos", "[integration][frontdesk]") {
   office.Ok({"note", anna, "prefers morning calls"});
   std::string task = office.Json({"task", "add", anna, "--title", "call back", "--due",
                                   "2030-01-15T10:00"})["id"];
+  office.Json({"task", "add", anna, "--title", "send the catalogue", "--due", "2030-01-10"});
+  // The work queue: kate's open tasks, soonest first, with the client's name.
+  json queue = office.Json({"tasks", "--mine"})["tasks"];
+  REQUIRE(queue.size() == 2);
+  CHECK(queue[0]["task"]["title"] == "send the catalogue");
+  CHECK(queue[1]["id"] == task);
+  CHECK(queue[1]["client"] == "Анна Петрова");
+  CHECK(queue[1]["assigneeLogin"] == "kate");
+  CHECK(office.Ok({"tasks", "--overdue"}).find("No open tasks") != std::string::npos);
   office.Ok({"task", "done", task});
+  CHECK(office.Json({"tasks"})["tasks"].size() == 1);
   office.Ok({"feedback", anna, "--score", "5", "--comment", "lovely", "--sale", second_receipt});
 
   std::filesystem::path scan = office.dir() / "passport.txt";
@@ -185,6 +195,7 @@ TEST_CASE("a front-desk day through pos", "[integration][frontdesk]") {
   CHECK(card["interactions"].size() == 2);
   CHECK(card["visitCount"] == 1);
   CHECK(card["notes"].size() == 1);
+  REQUIRE(card["tasks"].size() == 2);
   CHECK(card["tasks"][0]["task"]["status"] == "done");
   CHECK(card["feedback"][0]["feedback"]["score"] == 5);
   REQUIRE(card["files"].size() == 1);

@@ -172,7 +172,7 @@ struct HubLink {
 
   std::unique_ptr<UplinkClient> Connect(Replica& replica, Clock& clock,
                                         const CurveKeys& keys) const {
-    UplinkClientOptions options;  // the product's tick and window
+    UplinkClientOptions options;  // the product's tick, window and wake-up on commit
     options.hub_endpoint = endpoint;
     options.hub_public_key = public_key;
     options.keys = keys;
@@ -244,6 +244,8 @@ void OpenOffices(std::vector<Office>& sites, const std::filesystem::path& dir,
     enrolled.Add(office.keys.public_key,
                  Enrollment{office.code, "", office.node->runtime.store->node_id(), {}, false});
     office.uplink = hub.Connect(*office.replica, office.node->runtime.wall, office.keys);
+    // As crm-node does: a commit wakes the uplink to push it.
+    office.node->runtime.writer->NotifyCommits([uplink = office.uplink.get()] { uplink->Wake(); });
   }
 }
 
@@ -355,7 +357,10 @@ FanInFigures RunFanIn(int offices, int sales_per_s, double seconds) {
   watcher.Stop();
   WriterStats hub_writer = hub.runtime.writer->stats();
 
-  for (Office& office : sites) office.uplink->Stop();
+  for (Office& office : sites) {
+    office.node->runtime.writer->NotifyCommits(nullptr);
+    office.uplink->Stop();
+  }
   observer_link->Stop();
   server->Stop();
 
