@@ -18,6 +18,13 @@ cd "$root"
 max_file_lines=900
 max_function_lines=150
 
+# Function lengths need universal-ctags (its end: field); without it the
+# check would pass without measuring anything.
+if [ "$includes_only" = false ] && ! ctags --version 2>/dev/null | grep -q "Universal Ctags"; then
+  echo "check_layout.sh: universal-ctags is needed to measure functions (tools/deps.sh installs it)" >&2
+  exit 2
+fi
+
 # The floor a path belongs to: the longest of these prefixes it starts with.
 floors=(sync/base/ sync/keys/ sync/ node/common/ node/store/ node/sales/ node/frontdesk/ node/server/
         node/exchange/ node/ hq/analytics/ hq/actions/ hq/reports/ hq/dashboard/ hq/

@@ -18,6 +18,7 @@ crm_packages=(
   libsodium-dev
   libgoogle-perftools-dev
   clang libclang-rt-14-dev
+  universal-ctags
 )
 
 crm_install_missing() {
