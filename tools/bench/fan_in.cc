@@ -5,7 +5,6 @@
 
 #include <deque>
 #include <future>
-#include <mutex>
 #include <thread>
 
 #include "node/store/replica.h"
@@ -13,6 +12,7 @@
 #include "node/store/store.h"
 #include "node/store/writer.h"
 #include "schema/records.capnp.h"
+#include "sync/base/mutex.h"
 #include "sync/change_builder.h"
 #include "sync/transport.h"
 #include "sync/uplink.h"
@@ -101,6 +101,13 @@ struct Office {
   uint64_t sales = 0;
 };
 
+// The offices the hub knows, by public key: read by the hub's ZAP thread
+// while the offices' thread enrolls more.
+struct Enrolled {
+  Mutex mutex;
+  std::map<std::string, Enrollment> by_key GUARDED_BY(mutex);
+};
+
 // One sale as a till writes it: three lines and one payment.
 Status RingUp(Office& office, StoreTxn& txn) {
   StoreRuntime& rt = office.node->runtime;
@@ -155,10 +162,12 @@ FanInFigures RunFanIn(int offices, int sales_per_s, double seconds) {
   // the hub's few.) An office held up shows in the figures: a lower offered
   // rate, a longer delay.
   std::vector<Office> sites(static_cast<size_t>(offices));
-  std::map<std::string, Enrollment> enrolled;
-  enrolled[observer_keys.public_key] =
-      Enrollment{"OBS", "", observer.runtime.store->node_id(), {}, false};
-  std::mutex enrolled_mutex;
+  Enrolled enrolled;
+  {
+    MutexLock lock(&enrolled.mutex);
+    enrolled.by_key[observer_keys.public_key] =
+        Enrollment{"OBS", "", observer.runtime.store->node_id(), {}, false};
+  }
 
   auto log = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
   HubServerOptions hub_options;
@@ -167,9 +176,9 @@ FanInFigures RunFanIn(int offices, int sales_per_s, double seconds) {
   auto server = Must(HubServer::Start(
                          *hub.replica, hub.runtime.wall, hub_options,
                          [&](const std::string& key) -> std::optional<Enrollment> {
-                           std::lock_guard lock(enrolled_mutex);
-                           auto it = enrolled.find(key);
-                           if (it == enrolled.end()) return std::nullopt;
+                           MutexLock lock(&enrolled.mutex);
+                           auto it = enrolled.by_key.find(key);
+                           if (it == enrolled.by_key.end()) return std::nullopt;
                            return it->second;
                          },
                          {}, log),
@@ -230,8 +239,8 @@ FanInFigures RunFanIn(int offices, int sales_per_s, double seconds) {
                                                          hub.runtime.store->instance_id());
       office.keys = Must(GenerateCurveKeys(), "keys");
       {
-        std::lock_guard lock(enrolled_mutex);
-        enrolled[office.keys.public_key] =
+        MutexLock lock(&enrolled.mutex);
+        enrolled.by_key[office.keys.public_key] =
             Enrollment{office.code, "", office.node->runtime.store->node_id(), {}, false};
       }
       office.uplink = connect(*office.replica, office.node->runtime.wall, office.keys);
