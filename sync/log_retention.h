@@ -8,9 +8,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
+
+#include "sync/base/mutex.h"
 
 namespace crm {
 
@@ -25,14 +26,14 @@ class LogRetention {
   // `party` still needs the log from seq `needed_from` on (0: it cannot tell
   // yet, so nothing may go). Thread-safe.
   void Needs(const std::string& party, uint64_t needed_from) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(&mutex_);
     needed_from_[party] = needed_from;
   }
 
   // The seq below which entries may be deleted, given the newest seq; 0 for
   // none. Thread-safe.
   uint64_t PrunableBelow(uint64_t log_seq) const {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(&mutex_);
     if (needed_from_.empty()) return 0;
     uint64_t below = UINT64_MAX;
     for (const auto& [party, from] : needed_from_) below = std::min(below, from);
@@ -42,8 +43,8 @@ class LogRetention {
 
  private:
   const uint64_t keep_newest_;
-  mutable std::mutex mutex_;
-  std::map<std::string, uint64_t> needed_from_;  // GUARDED_BY(mutex_)
+  mutable Mutex mutex_;
+  std::map<std::string, uint64_t> needed_from_ GUARDED_BY(mutex_);
 };
 
 }  // namespace crm

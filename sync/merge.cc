@@ -15,6 +15,7 @@
 #include "schema/common.capnp.h"
 #include "sync/base/codec.h"
 #include "sync/base/entities.h"
+#include "sync/base/mutex.h"
 #include "sync/base/wire.h"
 
 namespace crm {
@@ -303,9 +304,9 @@ namespace {
 // The fields of a struct type that hold pointers (text, data, structs,
 // lists): the only ones whose reading can fail. Worked out once per type.
 const std::vector<StructSchema::Field>& PointerFieldsOf(StructSchema schema) {
-  static std::mutex mutex;
-  static std::map<uint64_t, std::vector<StructSchema::Field>> cache;  // GUARDED_BY(mutex)
-  std::lock_guard lock(mutex);
+  static Mutex mutex;
+  static std::map<uint64_t, std::vector<StructSchema::Field>> cache GUARDED_BY(mutex);
+  MutexLock lock(&mutex);
   auto [it, inserted] = cache.try_emplace(schema.getProto().getId());
   if (inserted) {
     for (auto field : schema.getFields()) {

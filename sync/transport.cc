@@ -16,6 +16,7 @@
 #include <kj/exception.h>
 
 #include "schema/sync.capnp.h"
+#include "sync/base/mutex.h"
 #include "sync/base/thread_name.h"
 #include "sync/base/wire.h"
 #include "sync/sync_message.h"
@@ -101,9 +102,9 @@ struct HubServer::Impl {
   std::atomic<bool> stopping{false};
   std::thread zap_thread;
   std::thread hub_thread;
-  mutable std::mutex status_mutex;
-  std::vector<PeerStatus> peer_status;  // GUARDED_BY(status_mutex)
-  uint64_t dropped_messages = 0;        // GUARDED_BY(status_mutex)
+  mutable Mutex status_mutex;
+  std::vector<PeerStatus> peer_status GUARDED_BY(status_mutex);
+  uint64_t dropped_messages GUARDED_BY(status_mutex) = 0;
 
   Impl(Replica& r, Clock& c, HubServerOptions o, EnrollmentLookup l, Replica::Admit a, LogLine g)
       : replica(r), clock(c), options(std::move(o)), lookup(std::move(l)), admit(std::move(a)),
@@ -224,7 +225,7 @@ struct HubServer::Impl {
         int64_t now = clock.NowMillis();
         if (now - last_tick >= options.tick_ms) {
           last_tick = now;
-          std::lock_guard lock(status_mutex);
+          MutexLock lock(&status_mutex);
           peer_status = hub->Peers();
           dropped_messages = hub->dropped_messages();
           for (PeerStatus& peer : peer_status) {
@@ -312,12 +313,12 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(Replica& replica, Clock& clo
 }
 
 std::vector<PeerStatus> HubServer::Peers() const {
-  std::lock_guard lock(impl_->status_mutex);
+  MutexLock lock(&impl_->status_mutex);
   return impl_->peer_status;
 }
 
 uint64_t HubServer::DroppedMessages() const {
-  std::lock_guard lock(impl_->status_mutex);
+  MutexLock lock(&impl_->status_mutex);
   return impl_->dropped_messages;
 }
 
@@ -345,8 +346,8 @@ struct UplinkClient::Impl {
   // Wake writes to it; the sync thread polls it beside the socket.
   int wake_fd = -1;
   std::thread thread;
-  mutable std::mutex status_mutex;
-  SyncSnapshot snapshot;  // GUARDED_BY(status_mutex)
+  mutable Mutex status_mutex;
+  SyncSnapshot snapshot GUARDED_BY(status_mutex);
 
   Impl(Replica& r, Clock& c, UplinkClientOptions o, LogLine l)
       : replica(r), clock(c), options(std::move(o)), log(std::move(l)) {}
@@ -359,7 +360,7 @@ struct UplinkClient::Impl {
     next.configured = true;
     next.uplink = uplink->status();
     next.hub_holds_own = uplink->HubHolds(replica.node_id());
-    std::lock_guard lock(status_mutex);
+    MutexLock lock(&status_mutex);
     snapshot = next;
   }
 
@@ -461,7 +462,7 @@ Result<std::unique_ptr<UplinkClient>> UplinkClient::Start(Replica& replica, Cloc
 }
 
 SyncSnapshot UplinkClient::Snapshot() const {
-  std::lock_guard lock(impl_->status_mutex);
+  MutexLock lock(&impl_->status_mutex);
   return impl_->snapshot;
 }
 

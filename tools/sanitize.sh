@@ -48,7 +48,9 @@ crm_sanitize() {
 
 # ThreadSanitizer: the node and sync unit tests (the group-commit writer, the
 # prepared apply) and the transport tests (hub, uplink, ZAP threads over real
-# sockets), in build-tsan/. Any report fails.
+# sockets), in build-tsan/. Any report fails. Being a clang build, it also
+# checks the lock discipline (-Werror=thread-safety, see the top
+# CMakeLists.txt) of everything: every program is built, not only the tests.
 crm_thread_sanitize() {
   local root="$1"
   local out="$root/build-tsan"
@@ -56,7 +58,8 @@ crm_thread_sanitize() {
   jobs="$(nproc 2>/dev/null || echo 2)"
   CC=clang CXX=clang++ cmake -S "$root" -B "$out" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCRM_WARNINGS_AS_ERRORS=OFF -DCMAKE_CXX_FLAGS="-fsanitize=thread"
-  cmake --build "$out" --parallel "$jobs" --target node_tests sync_tests sim_tests crash_writer
+  cmake --build "$out" --parallel "$jobs" --target node_tests sync_tests sim_tests crash_writer \
+    crm-node crm-hq crm-admin crm-bench pos
   echo "unit and transport tests under ThreadSanitizer"
   export TSAN_OPTIONS="suppressions=$root/tests/tsan-suppressions.txt second_deadlock_stack=1"
   "$out/tests/sync_tests" -w NoTests

@@ -13,23 +13,23 @@ ThreadPool::ThreadPool(int threads, std::string name) : name_(std::move(name)) {
 
 ThreadPool::~ThreadPool() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(&mutex_);
     stopping_ = true;
   }
-  wake_.notify_all();
+  wake_.NotifyAll();
   for (std::thread& thread : threads_) thread.join();
 }
 
 void ThreadPool::Submit(Job job) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(&mutex_);
     jobs_.push_back(std::move(job));
   }
-  wake_.notify_one();
+  wake_.NotifyOne();
 }
 
 size_t ThreadPool::Queued() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(&mutex_);
   return jobs_.size();
 }
 
@@ -38,8 +38,8 @@ void ThreadPool::Loop() {
   for (;;) {
     Job job;
     {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+      MutexLock lock(&mutex_);
+      while (!stopping_ && jobs_.empty()) wake_.Wait(&mutex_);
       if (jobs_.empty()) return;  // stopping, and nothing left to run
       job = std::move(jobs_.front());
       jobs_.pop_front();

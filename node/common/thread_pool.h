@@ -3,13 +3,13 @@
 // that takes requests.
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "sync/base/mutex.h"
 
 namespace crm {
 
@@ -34,10 +34,10 @@ class ThreadPool {
  private:
   void Loop();
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<Job> jobs_;   // GUARDED_BY(mutex_)
-  bool stopping_ = false;  // GUARDED_BY(mutex_)
+  Mutex mutex_;
+  CondVar wake_;
+  std::deque<Job> jobs_ GUARDED_BY(mutex_);
+  bool stopping_ GUARDED_BY(mutex_) = false;
   const std::string name_;
   std::vector<std::thread> threads_;  // last: started once the rest exists
 };

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -25,6 +24,7 @@
 #include "sync/base/clock.h"
 #include "sync/base/codec.h"
 #include "sync/base/hlc.h"
+#include "sync/base/mutex.h"
 #include "sync/base/status.h"
 #include "sync/transport.h"  // SyncSnapshot
 
@@ -211,8 +211,8 @@ class FrontDesk {
   const OfficeConfig office_;
   std::function<SyncSnapshot()> sync_status_;
 
-  std::mutex sessions_mutex_;
-  std::unordered_map<std::string, SessionUser> sessions_;  // GUARDED_BY(sessions_mutex_)
+  Mutex sessions_mutex_;
+  std::unordered_map<std::string, SessionUser> sessions_ GUARDED_BY(sessions_mutex_);
 
   LoginGuard guard_;
   // A hash of nothing anyone types, checked for a login that does not exist

@@ -37,7 +37,7 @@ void LoginGuard::Trim(int64_t now) {
 
 LoginGuard::Verdict LoginGuard::Check(std::string_view login, std::string_view address) {
   const int64_t now = wall_.NowMillis();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(&mutex_);
   Verdict verdict;
   int64_t wait_left = 0;
   Failures* waiting = nullptr;
@@ -76,7 +76,7 @@ LoginGuard::Verdict LoginGuard::Check(std::string_view login, std::string_view a
 
 int LoginGuard::Failed(std::string_view login, std::string_view address) {
   const int64_t now = wall_.NowMillis();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(&mutex_);
   auto count = [&](Failures& failures) {
     if (now - failures.last_ms > options_.forget_after_ms) failures.count = 0;
     ++failures.count;
@@ -91,7 +91,7 @@ int LoginGuard::Failed(std::string_view login, std::string_view address) {
 }
 
 void LoginGuard::Succeeded(std::string_view login) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(&mutex_);
   logins_.erase(LoginKey(login));
 }
 

@@ -8,12 +8,12 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "sync/base/clock.h"
+#include "sync/base/mutex.h"
 #include "sync/base/status.h"
 
 namespace crm {
@@ -61,14 +61,14 @@ class LoginGuard {
   // The wait after `count` failures with `free` free ones: 0 if none.
   int64_t WaitAfter(int count, int free) const;
   // Drops entries older than forget_after_ms once the maps grow past
-  // max_tracked. REQUIRES: mutex_ held.
-  void Trim(int64_t now);
+  // max_tracked.
+  void Trim(int64_t now) REQUIRES(mutex_);
 
   Clock& wall_;
   const LoginGuardOptions options_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, Failures> logins_;     // GUARDED_BY(mutex_)
-  std::unordered_map<std::string, Failures> addresses_;  // GUARDED_BY(mutex_)
+  Mutex mutex_;
+  std::unordered_map<std::string, Failures> logins_ GUARDED_BY(mutex_);
+  std::unordered_map<std::string, Failures> addresses_ GUARDED_BY(mutex_);
 };
 
 // The key a login is counted and locked under (ASCII letters folded, as

@@ -44,7 +44,7 @@ void FrontDesk::FillSession(const SessionUser& user, schema::Session::Builder ou
 Result<SessionUser> FrontDesk::Authenticate(std::string_view token) {
   if (token.empty()) return Status::Unauthenticated("log in first");
   int64_t now = wall_.NowMillis();
-  std::lock_guard lock(sessions_mutex_);
+  MutexLock lock(&sessions_mutex_);
   auto it = sessions_.find(std::string(token));
   if (it == sessions_.end()) return Status::Unauthenticated("the session is unknown; log in again");
   if (now - it->second.last_used_ms > office_.session_idle_ms) {
@@ -57,7 +57,7 @@ Result<SessionUser> FrontDesk::Authenticate(std::string_view token) {
 
 std::string FrontDesk::Logout(schema::Request::Reader request, const Id& request_id) {
   {
-    std::lock_guard lock(sessions_mutex_);
+    MutexLock lock(&sessions_mutex_);
     sessions_.erase(Str(request.getSession()));
   }
   capnp::MallocMessageBuilder message;
@@ -168,7 +168,7 @@ std::string FrontDesk::Login(schema::Request::Reader request, const Id& request_
   session.last_used_ms = wall_.NowMillis();
   std::string token = RandomToken();
   {
-    std::lock_guard lock(sessions_mutex_);
+    MutexLock lock(&sessions_mutex_);
     // Sessions nobody used for the idle time are gone anyway: drop them.
     std::erase_if(sessions_, [&](const auto& entry) {
       return session.last_used_ms - entry.second.last_used_ms > office_.session_idle_ms;

@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <mutex>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -17,6 +16,7 @@
 #include "node/frontdesk/operations.h"
 #include "schema/frontdesk.capnp.h"
 #include "sync/base/codec.h"
+#include "sync/base/mutex.h"
 #include "sync/base/thread_name.h"
 
 namespace crm {
@@ -62,8 +62,8 @@ struct FrontDeskServer::Outbox {
     std::vector<zmq::message_t> envelope;  // the client's route, as received
     std::string response;
   };
-  std::mutex mutex;
-  std::vector<Answer> answers;  // GUARDED_BY(mutex)
+  Mutex mutex;
+  std::vector<Answer> answers GUARDED_BY(mutex);
   // Readable while answers wait: the proxy polls it beside its sockets.
   int ready_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 
@@ -72,7 +72,7 @@ struct FrontDeskServer::Outbox {
   }
   void Post(std::vector<zmq::message_t> envelope, std::string response) {
     {
-      std::lock_guard lock(mutex);
+      MutexLock lock(&mutex);
       answers.push_back(Answer{std::move(envelope), std::move(response)});
     }
     uint64_t one = 1;
@@ -81,7 +81,7 @@ struct FrontDeskServer::Outbox {
   std::vector<Answer> Take() {
     uint64_t count;
     (void)!::read(ready_fd, &count, sizeof count);
-    std::lock_guard lock(mutex);
+    MutexLock lock(&mutex);
     return std::exchange(answers, {});
   }
 };

@@ -11,17 +11,18 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <condition_variable>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <deque>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 #include <thread>
 #include <unordered_set>
+#include <utility>
+
+#include "sync/base/mutex.h"
 
 namespace crm {
 namespace {
@@ -175,22 +176,22 @@ class Workers {
 
   void Post(std::function<void()> work) {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(&mutex_);
       if (stopping_) return;
       queue_.push_back(std::move(work));
     }
-    ready_.notify_one();
+    ready_.NotifyOne();
   }
 
   // Drops what is queued and joins the threads once their current work is
   // done. Idempotent.
   void Stop() {
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(&mutex_);
       stopping_ = true;
       queue_.clear();
     }
-    ready_.notify_all();
+    ready_.NotifyAll();
     for (std::thread& thread : threads_) {
       if (thread.joinable()) thread.join();
     }
@@ -201,8 +202,8 @@ class Workers {
     for (;;) {
       std::function<void()> work;
       {
-        std::unique_lock lock(mutex_);
-        ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        MutexLock lock(&mutex_);
+        while (!stopping_ && queue_.empty()) ready_.Wait(&mutex_);
         if (stopping_) return;
         work = std::move(queue_.front());
         queue_.pop_front();
@@ -211,44 +212,49 @@ class Workers {
     }
   }
 
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  bool stopping_ = false;                    // GUARDED_BY(mutex_)
-  std::deque<std::function<void()>> queue_;  // GUARDED_BY(mutex_)
+  Mutex mutex_;
+  CondVar ready_;
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  std::deque<std::function<void()>> queue_ GUARDED_BY(mutex_);
   std::vector<std::thread> threads_;
+};
+
+struct Exchange;
+
+// The requests whose connections wait for an answer. Shared with every
+// request, whose `respond` may outlive the server.
+struct Pending {
+  Mutex mutex;
+  bool stopping GUARDED_BY(mutex) = false;
+  std::unordered_set<std::shared_ptr<Exchange>> waiting GUARDED_BY(mutex);
 };
 
 // One request, from its headers to its answer. The connection's closure in
 // the HTTP library holds it until the request is done; the handler's
 // `respond` holds it until it has answered.
 struct Exchange {
+  explicit Exchange(std::shared_ptr<Pending> server) : pending(std::move(server)) {}
+
+  const std::shared_ptr<Pending> pending;  // the server's
   MHD_Connection* connection = nullptr;
   WebRequest request;
   bool too_big = false;      // the event loop's only
   bool handed_over = false;  // the event loop's only
-  // Guarded by Pending::mutex:
-  bool suspended = false;  // waiting for its answer; only then may it be resumed
-  std::optional<WebResponse> answer;
+  // Waiting for its answer; only then may it be resumed.
+  bool suspended GUARDED_BY(pending->mutex) = false;
+  std::optional<WebResponse> answer GUARDED_BY(pending->mutex);
 };
 
-// The requests whose connections wait for an answer. Shared with every
-// `respond`, which may outlive the server.
-struct Pending {
-  std::mutex mutex;
-  bool stopping = false;                                  // GUARDED_BY(mutex)
-  std::unordered_set<std::shared_ptr<Exchange>> waiting;  // GUARDED_BY(mutex)
-
-  // Hands `answer` to the event loop and wakes the connection, unless the
-  // server has stopped (and answered it already).
-  void Deliver(const std::shared_ptr<Exchange>& exchange, WebResponse answer) {
-    std::lock_guard lock(mutex);
-    if (!exchange->suspended) return;
-    exchange->answer = std::move(answer);
-    exchange->suspended = false;
-    MHD_resume_connection(exchange->connection);
-    waiting.erase(exchange);
-  }
-};
+// Hands `answer` to the event loop and wakes the connection, unless it was
+// answered already (the server stopped).
+void Deliver(const std::shared_ptr<Exchange>& exchange, WebResponse answer) {
+  MutexLock lock(&exchange->pending->mutex);
+  if (!exchange->suspended) return;
+  exchange->answer = std::move(answer);
+  exchange->suspended = false;
+  MHD_resume_connection(exchange->connection);
+  exchange->pending->waiting.erase(exchange);
+}
 
 struct ResponseDeleter {
   void operator()(MHD_Response* response) const { MHD_destroy_response(response); }
@@ -389,7 +395,7 @@ struct WebServer::Impl {
     std::vsnprintf(line, sizeof(line), format, arguments);
     std::string_view text(line);
     while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
-    std::lock_guard lock(impl.log_mutex);
+    MutexLock lock(&impl.log_mutex);
     impl.last_log = text;
     if (impl.options.log) impl.options.log(text);
   }
@@ -397,7 +403,7 @@ struct WebServer::Impl {
   // The headers are in: what needs no body is checked now, so a foreign or
   // oversized request is refused before its body is read.
   MHD_Result Begin(MHD_Connection* connection, const char* url, const char* method, void** state) {
-    auto exchange = std::make_shared<Exchange>();
+    auto exchange = std::make_shared<Exchange>(pending);
     exchange->connection = connection;
     WebRequest& request = exchange->request;
     request.method = method;
@@ -424,25 +430,23 @@ struct WebServer::Impl {
 
   // The request is complete, or its answer has come.
   MHD_Result Complete(const std::shared_ptr<Exchange>& exchange) {
-    std::unique_lock lock(pending->mutex);
+    ReleasableMutexLock lock(&exchange->pending->mutex);
     if (exchange->answer) {
       WebResponse answer = std::move(*exchange->answer);
       exchange->answer.reset();
-      lock.unlock();
+      lock.Release();
       return Queue(exchange->connection, answer);
     }
     if (exchange->handed_over) return MHD_YES;  // still waiting
     if (exchange->too_big) return Queue(exchange->connection, TooBig());
-    if (pending->stopping) return Queue(exchange->connection, Stopping());
+    if (exchange->pending->stopping) return Queue(exchange->connection, Stopping());
     exchange->handed_over = true;
     exchange->suspended = true;
-    pending->waiting.insert(exchange);
+    exchange->pending->waiting.insert(exchange);
     MHD_suspend_connection(exchange->connection);
-    lock.unlock();
-    workers.Post([this, exchange, pending = pending] {
-      WebRespond respond = [exchange, pending](WebResponse answer) {
-        pending->Deliver(exchange, std::move(answer));
-      };
+    lock.Release();
+    workers.Post([this, exchange] {
+      WebRespond respond = [exchange](WebResponse answer) { Deliver(exchange, std::move(answer)); };
       try {
         handler(std::move(exchange->request), respond);
       } catch (const std::exception& e) {
@@ -469,8 +473,8 @@ struct WebServer::Impl {
   std::string cert;  // PEM, kept for as long as the daemon runs
   std::string key;
   MHD_Daemon* daemon = nullptr;
-  std::mutex log_mutex;
-  std::string last_log;  // GUARDED_BY(log_mutex)
+  Mutex log_mutex;
+  std::string last_log GUARDED_BY(log_mutex);
 };
 
 WebServer::WebServer() = default;
@@ -540,7 +544,7 @@ Result<std::unique_ptr<WebServer>> WebServer::Start(WebServerOptions options, We
   impl.daemon = MHD_start_daemon(flags, 0, nullptr, nullptr, &Impl::OnRequest, &impl,
                                  MHD_OPTION_ARRAY, items.data(), MHD_OPTION_END);
   if (impl.daemon == nullptr) {
-    std::lock_guard lock(impl.log_mutex);
+    MutexLock lock(&impl.log_mutex);
     std::string why = impl.last_log.empty() ? "" : ": " + impl.last_log;
     return Status::Unavailable(tls ? "cannot serve HTTPS on " + set.listen + " with " +
                                          set.cert_file + " and " + set.key_file + why
@@ -556,20 +560,16 @@ Result<std::unique_ptr<WebServer>> WebServer::Start(WebServerOptions options, We
 
 void WebServer::Stop() {
   if (impl_ == nullptr || impl_->daemon == nullptr) return;
-  Pending& pending = *impl_->pending;
+  // No connection may stay suspended when the daemon stops, and none may be
+  // resumed after: each waiting one is answered now (unless its handler's
+  // answer comes first), and its handler's answer, when it comes, is dropped.
+  std::unordered_set<std::shared_ptr<Exchange>> waiting;
   {
-    // No connection may stay suspended when the daemon stops, and none may
-    // be resumed after: each waiting one is answered now, and its handler's
-    // answer, when it comes, is dropped.
-    std::lock_guard lock(pending.mutex);
-    pending.stopping = true;
-    for (const std::shared_ptr<Exchange>& exchange : pending.waiting) {
-      exchange->answer = Impl::Stopping();
-      exchange->suspended = false;
-      MHD_resume_connection(exchange->connection);
-    }
-    pending.waiting.clear();
+    MutexLock lock(&impl_->pending->mutex);
+    impl_->pending->stopping = true;
+    waiting = std::exchange(impl_->pending->waiting, {});
   }
+  for (const std::shared_ptr<Exchange>& exchange : waiting) Deliver(exchange, Impl::Stopping());
   MHD_stop_daemon(impl_->daemon);
   impl_->daemon = nullptr;
   impl_->workers.Stop();

@@ -58,7 +58,7 @@ DownstreamAdmission::DownstreamAdmission(const Store& store, Clock& wall, int64_
     : store_(store), wall_(wall), max_skew_ms_(max_skew_ms) {}
 
 std::string DownstreamAdmission::OfficeOf(const Id& node) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(&mutex_);
   auto known = offices_.find(node);
   if (known != offices_.end()) return known->second;
   // Offices are enrolled while the hub serves (crm-admin enroll, or from

@@ -6,13 +6,13 @@
 #pragma once
 
 #include <map>
-#include <mutex>
 #include <string>
 
 #include "node/store/store.h"
 #include "schema/change.capnp.h"
 #include "sync/base/clock.h"
 #include "sync/base/id.h"
+#include "sync/base/mutex.h"
 #include "sync/base/status.h"
 
 namespace crm {
@@ -47,8 +47,8 @@ class DownstreamAdmission {
   const Store& store_;
   Clock& wall_;
   const int64_t max_skew_ms_;
-  std::mutex mutex_;
-  std::map<Id, std::string> offices_;  // GUARDED_BY(mutex_): enrolled offices by node
+  Mutex mutex_;
+  std::map<Id, std::string> offices_ GUARDED_BY(mutex_);  // enrolled offices by node
 };
 
 }  // namespace crm

@@ -32,7 +32,7 @@ std::string DamageReason(const Status& found) {
 
 Status Store::DamagedRecord(std::string_view key, const Status& found) const {
   {
-    std::lock_guard lock(damaged_mutex_);
+    MutexLock lock(&damaged_mutex_);
     damaged_.emplace(key);
   }
   return Status::Corruption("the stored " + RecordName(key) + " is damaged (" + DamageReason(found) +
@@ -61,7 +61,7 @@ Result<DecodedMessage> StoreView::ReadRecordAt(const lmdb::Cursor& cursor,
 Result<std::vector<std::string>> StoreView::DamagedRecordKeys() const {
   std::set<std::string> candidates;
   {
-    std::lock_guard lock(store_->damaged_mutex_);
+    MutexLock lock(&store_->damaged_mutex_);
     candidates = store_->damaged_;
   }
   CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.meta));
@@ -80,7 +80,7 @@ Result<std::vector<std::string>> StoreView::DamagedRecordKeys() const {
     if (damaged) {
       keys.push_back(key);
     } else if (bytes.ok() || bytes.status().code() == StatusCode::kNotFound) {
-      std::lock_guard lock(store_->damaged_mutex_);
+      MutexLock lock(&store_->damaged_mutex_);
       store_->damaged_.erase(key);
     }
   }

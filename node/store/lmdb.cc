@@ -144,14 +144,14 @@ Result<Txn> Env::BeginRead() { return Begin(false); }
 Result<Txn> Env::BeginWrite() { return Begin(true); }
 
 void ResizeGate::Enter() {
-  std::unique_lock lock(mutex_);
-  changed_.wait(lock, [this] { return !resizing_; });
+  MutexLock lock(&mutex_);
+  while (resizing_) changed_.Wait(&mutex_);
   ++open_;
 }
 
 void ResizeGate::Leave() {
-  std::lock_guard lock(mutex_);
-  if (--open_ == 0) changed_.notify_all();
+  MutexLock lock(&mutex_);
+  if (--open_ == 0) changed_.NotifyAll();
 }
 
 Result<Txn> Env::Begin(bool write) {

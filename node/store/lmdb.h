@@ -8,11 +8,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <condition_variable>
-#include <mutex>
 #include <string>
 #include <string_view>
 
+#include "sync/base/mutex.h"
 #include "sync/base/status.h"
 
 struct MDB_env;
@@ -69,20 +68,20 @@ class ResizeGate {
   // Runs `resize` with no transaction open.
   template <typename F>
   auto Exclusive(F&& resize) {
-    std::unique_lock lock(mutex_);
+    MutexLock lock(&mutex_);
     resizing_ = true;
-    changed_.wait(lock, [this] { return open_ == 0; });
+    while (open_ != 0) changed_.Wait(&mutex_);
     auto result = resize();
     resizing_ = false;
-    changed_.notify_all();
+    changed_.NotifyAll();
     return result;
   }
 
  private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  int open_ = 0;           // GUARDED_BY(mutex_)
-  bool resizing_ = false;  // GUARDED_BY(mutex_)
+  Mutex mutex_;
+  CondVar changed_;
+  int open_ GUARDED_BY(mutex_) = 0;
+  bool resizing_ GUARDED_BY(mutex_) = false;
 };
 
 class Env {

@@ -10,7 +10,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -27,6 +26,7 @@
 #include "sync/base/entities.h"
 #include "sync/base/hlc.h"
 #include "sync/base/id.h"
+#include "sync/base/mutex.h"
 #include "sync/base/status.h"
 #include "sync/merge.h"
 
@@ -533,9 +533,9 @@ class Store {
   // Set when a transaction took personal data away (an erase): the writer
   // then wipes the free pages (see WipeFreePages).
   mutable std::atomic<bool> wipe_wanted_{false};
-  mutable std::mutex damaged_mutex_;
+  mutable Mutex damaged_mutex_;
   // Keys of records a read found damaged since the store was opened.
-  mutable std::set<std::string> damaged_;  // GUARDED_BY(damaged_mutex_)
+  mutable std::set<std::string> damaged_ GUARDED_BY(damaged_mutex_);
 };
 
 }  // namespace crm

@@ -47,10 +47,10 @@ Writer::Writer(Store& store, WriterOptions options)
 
 Writer::~Writer() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(&mutex_);
     stopping_ = true;
   }
-  wake_.notify_all();
+  wake_.NotifyAll();
   thread_.join();
 }
 
@@ -63,7 +63,7 @@ std::future<Status> Writer::Submit(Work work) {
 
 void Writer::Submit(Work work, Done done) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(&mutex_);
     if (!stopping_) {
       queue_.push_back(Request{std::move(work), std::move(done)});
       done = nullptr;
@@ -73,16 +73,16 @@ void Writer::Submit(Work work, Done done) {
     done(Status::Unavailable("the store is shutting down"));
     return;
   }
-  wake_.notify_one();
+  wake_.NotifyOne();
 }
 
 WriterStats Writer::stats() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(&mutex_);
   return stats_;
 }
 
 void Writer::NotifyCommits(std::function<void()> listener) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(&mutex_);
   on_commit_ = std::move(listener);
 }
 
@@ -91,8 +91,8 @@ void Writer::Loop() {
   std::function<void()> on_commit;
   for (;;) {
     {
-      std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(&mutex_);
+      while (!stopping_ && queue_.empty()) wake_.Wait(&mutex_);
       if (queue_.empty()) return;  // stopping, and everything is done
       while (!queue_.empty() && batch.size() < options_.max_batch) {
         batch.push_back(std::move(queue_.front()));
@@ -110,7 +110,7 @@ void Writer::Loop() {
     // freed, which still hold it. Asked again next time if it fails.
     if (store_.TakeWipeRequest()) {
       auto wiped = store_.WipeFreePages();
-      std::lock_guard lock(mutex_);
+      MutexLock lock(&mutex_);
       if (wiped.ok()) {
         stats_.pages_wiped += *wiped;
       } else {
@@ -140,19 +140,19 @@ std::vector<Status> Writer::RunBatch(std::vector<Request>& batch) {
         map_full = txn->map_full();
       }
       auto committed = std::chrono::steady_clock::now();
-      std::lock_guard lock(mutex_);
+      MutexLock lock(&mutex_);
       stats_.work_micros += Micros(worked - started);
       stats_.commit_micros += Micros(committed - worked);
     }  // an uncommitted transaction aborts here, before the map may grow
     if (map_full) {
       Status grown = store_.GrowMap();
       if (!grown.ok()) return std::vector<Status>(batch.size(), grown);
-      std::lock_guard lock(mutex_);
+      MutexLock lock(&mutex_);
       ++stats_.map_grows;
       continue;  // retry the whole batch in the bigger map
     }
     {
-      std::lock_guard lock(mutex_);
+      MutexLock lock(&mutex_);
       stats_.requests += batch.size();
       ++stats_.commits;
     }

@@ -4,16 +4,15 @@
 // request never spoils the others, and one disk flush serves them all.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <future>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "node/store/store.h"
+#include "sync/base/mutex.h"
 #include "sync/base/status.h"
 
 namespace crm {
@@ -83,12 +82,12 @@ class Writer {
 
   Store& store_;
   const WriterOptions options_;
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<Request> queue_;  // GUARDED_BY(mutex_)
-  bool stopping_ = false;      // GUARDED_BY(mutex_)
-  WriterStats stats_;          // GUARDED_BY(mutex_)
-  std::function<void()> on_commit_;  // GUARDED_BY(mutex_)
+  mutable Mutex mutex_;
+  CondVar wake_;
+  std::deque<Request> queue_ GUARDED_BY(mutex_);
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  WriterStats stats_ GUARDED_BY(mutex_);
+  std::function<void()> on_commit_ GUARDED_BY(mutex_);
   std::thread thread_;
 };
 

@@ -17,7 +17,7 @@ HybridClock::HybridClock(Clock& wall, Id node, int64_t max_skew_ms)
 
 Stamp HybridClock::Now() {
   int64_t wall_ms = wall_.NowMillis();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(&mutex_);
   if (wall_ms > physical_) {
     physical_ = wall_ms;
     logical_ = 0;
@@ -41,7 +41,7 @@ Status HybridClock::Observe(const Stamp& remote) {
         "stamp {} from node {} is {} ms ahead of the local clock (bound {} ms)", remote.ToString(),
         remote.node.ToString(), remote.physical - wall_ms, max_skew_ms_));
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(&mutex_);
   int64_t physical = std::max({physical_, remote.physical, wall_ms});
   if (physical == physical_ && physical == remote.physical) {
     logical_ = std::max(logical_, remote.logical);
@@ -55,7 +55,7 @@ Status HybridClock::Observe(const Stamp& remote) {
 }
 
 void HybridClock::Restore(const Stamp& high_water) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(&mutex_);
   if (high_water.physical > physical_ ||
       (high_water.physical == physical_ && high_water.logical > logical_)) {
     physical_ = high_water.physical;
@@ -64,7 +64,7 @@ void HybridClock::Restore(const Stamp& high_water) {
 }
 
 Stamp HybridClock::Latest() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(&mutex_);
   return Stamp{physical_, logical_, node_};
 }
 

@@ -4,11 +4,11 @@
 
 #include <compare>
 #include <cstdint>
-#include <mutex>
 #include <string>
 
 #include "sync/base/clock.h"
 #include "sync/base/id.h"
+#include "sync/base/mutex.h"
 #include "sync/base/status.h"
 
 namespace crm {
@@ -58,9 +58,9 @@ class HybridClock {
   Clock& wall_;
   const Id node_;
   const int64_t max_skew_ms_;
-  mutable std::mutex mutex_;
-  int64_t physical_ = 0;  // GUARDED_BY(mutex_)
-  uint32_t logical_ = 0;  // GUARDED_BY(mutex_)
+  mutable Mutex mutex_;
+  int64_t physical_ GUARDED_BY(mutex_) = 0;
+  uint32_t logical_ GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace crm

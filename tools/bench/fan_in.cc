@@ -7,7 +7,6 @@
 #include <deque>
 #include <future>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -16,6 +15,7 @@
 #include "node/store/store.h"
 #include "node/store/writer.h"
 #include "schema/records.capnp.h"
+#include "sync/base/mutex.h"
 #include "sync/change_builder.h"
 #include "sync/transport.h"
 #include "sync/uplink.h"
@@ -148,19 +148,19 @@ void RaiseFileLimit() {
 class Enrollments {
  public:
   void Add(const std::string& public_key, Enrollment enrollment) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(&mutex_);
     by_key_[public_key] = std::move(enrollment);
   }
   std::optional<Enrollment> Find(const std::string& public_key) {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(&mutex_);
     auto it = by_key_.find(public_key);
     if (it == by_key_.end()) return std::nullopt;
     return it->second;
   }
 
  private:
-  std::mutex mutex_;
-  std::map<std::string, Enrollment> by_key_;  // guarded by mutex_
+  Mutex mutex_;
+  std::map<std::string, Enrollment> by_key_ GUARDED_BY(mutex_);
 };
 
 void Log(const std::string& line) { fmt::print(stderr, "{}\n", line); }
