@@ -381,8 +381,11 @@ TEST_CASE("a regional hub relays between its offices and headquarters", "[integr
     }
     return false;
   };
-  CHECK(eventually([&] { return found(lon_env, "farida"); }));   // office -> region -> HQ -> office
-  CHECK(eventually([&] { return found(off_env, "oliver"); }));   // and back down through the region
+  // Named references: clang before 16 cannot capture a structured binding in a lambda.
+  const auto& lon_pos_env = lon_env;
+  const auto& off_pos_env = off_env;
+  CHECK(eventually([&] { return found(lon_pos_env, "farida"); }));  // office -> region -> HQ -> office
+  CHECK(eventually([&] { return found(off_pos_env, "oliver"); }));  // and back down through the region
   // The region took neither the user nor the product, and says why.
   std::vector<std::string> regroot_env = {reg_env[0], "POS_SESSION_FILE=" + path("regroot.session")};
   RunResult regroot = testing::Run({CRM_POS, "login", "regroot"}, "regroot-password\n", regroot_env,
