@@ -78,6 +78,20 @@ Status CheckClientField(Context& ctx, StoreTxn& txn, const std::string& name,
   return Status::Ok();
 }
 
+}  // namespace
+
+std::string ClientLabel(schema::Client::Reader client) {
+  std::string name = Str(client.getFirstName());
+  if (client.getLastName().size()) name += (name.empty() ? "" : " ") + Str(client.getLastName());
+  if (client.getKind() == schema::ClientKind::COMPANY || name.empty()) {
+    name = Str(client.getCompanyName()) + (name.empty() ? "" : " (" + name + ")");
+  }
+  if (name.empty()) name = Str(client.getLoyaltyCard());
+  return name;
+}
+
+namespace {
+
 void FillSummary(schema::ClientSummary::Builder out, const Id& id, const Record& record) {
   IdToWire(id, out.initId());
   out.setClient(record.value<schema::Client>());

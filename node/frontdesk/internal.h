@@ -60,6 +60,10 @@ ChangeMessage NewEvent(Context& ctx, EntityKind kind, const Id& id);
 // Applies a change made here; the error of a refused change is returned.
 Status ApplyChange(StoreTxn& txn, ChangeMessage& change);
 
+// The name a person at the desk knows a client by: "First Last", a
+// company's name (with its contact's), else the loyalty card.
+std::string ClientLabel(schema::Client::Reader client);
+
 // The record, or kNotFound naming `field` ("client 01H... does not exist").
 Result<Record> Require(const StoreView& view, EntityKind kind, const Id& id, std::string_view field);
 

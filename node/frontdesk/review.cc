@@ -30,13 +30,6 @@ std::string Render(capnp::DynamicStruct::Reader record, capnp::StructSchema::Fie
   return kj::str(value).cStr();
 }
 
-std::string ClientLabel(schema::Client::Reader client) {
-  std::string name = Str(client.getFirstName());
-  if (client.getLastName().size() > 0) name += (name.empty() ? "" : " ") + Str(client.getLastName());
-  if (name.empty()) name = Str(client.getCompanyName());
-  return name;
-}
-
 }  // namespace
 
 Status ListConflicts(Context&, const StoreView& view, schema::Response::Builder response) {

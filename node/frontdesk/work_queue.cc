@@ -13,17 +13,6 @@ namespace {
 constexpr uint32_t kDefaultTasks = 200;
 constexpr uint32_t kMostTasks = 1000;
 
-// The name a person at the desk knows a client by.
-std::string ClientLabel(schema::Client::Reader client) {
-  std::string name = Str(client.getFirstName());
-  if (client.getLastName().size()) name += (name.empty() ? "" : " ") + Str(client.getLastName());
-  if (client.getKind() == schema::ClientKind::COMPANY || name.empty()) {
-    name = Str(client.getCompanyName()) + (name.empty() ? "" : " (" + name + ")");
-  }
-  if (name.empty()) name = Str(client.getLoyaltyCard());
-  return name;
-}
-
 struct Queued {
   Id id;
   Record record;
