@@ -75,6 +75,12 @@ struct Node {
   std::unique_ptr<UplinkClient> uplink;
   std::unique_ptr<LogRetention> retention;
 
+  // The writer may outlive the uplink (members go in reverse order): its
+  // commits stop waking it first, on every way out of Serve.
+  ~Node() {
+    if (runtime.writer) runtime.writer->NotifyCommits(nullptr);
+  }
+
   Status Open(const NodeFlags& flags) {
     CRM_RETURN_IF_ERROR(flags.office.Validate());
     StoreOptions options;

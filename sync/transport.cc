@@ -476,6 +476,7 @@ void UplinkClient::Wake() {
 
 void UplinkClient::Stop() {
   if (!impl_ || impl_->stopping.exchange(true)) return;
+  Wake();  // out of its poll now, not at its next tick
   if (impl_->thread.joinable()) impl_->thread.join();
   impl_->dealer.close();
 }

@@ -368,10 +368,12 @@ std::map<Id, SaleRefunds> RefundsInHistory(const ClientHistory& history) {
   }
   std::map<Id, SaleRefunds> refunds;
   for (const LinkedRecord& linked : history.records) {
-    if (linked.kind != EntityKind::REFUND) continue;
+    if (linked.kind != EntityKind::REFUND || !IsLive(linked.record.stored())) continue;
     auto refund = linked.record.value<schema::Refund>();
     auto sale = sales.find(IdFromWire(refund.getSale()));
-    if (sale == sales.end()) continue;  // another client's sale: counted on its card
+    // Not a sale of this client (or not here yet): a refund counts with its
+    // sale, on the card of the sale's client.
+    if (sale == sales.end()) continue;
     refunds[sale->first].Add(linked.id, refund, Str(sale->second.getCurrency()),
                              sale->second.getLines().size());
   }

@@ -17,19 +17,23 @@ Id SaleOf(schema::Refund::Reader refund) {
 
 void SaleRefunds::Add(const Id& id, schema::Refund::Reader refund, std::string_view sale_currency,
                       unsigned sale_lines) {
-  if (std::string_view(refund.getCurrency().cStr(), refund.getCurrency().size()) != sale_currency) {
+  if (lines.size() < sale_lines) lines.resize(sale_lines);
+  // Goods came back whatever the currency: the quantities always count, so
+  // no line is refunded twice; money counts only in the sale's currency.
+  const bool same_currency =
+      std::string_view(refund.getCurrency().cStr(), refund.getCurrency().size()) == sale_currency;
+  for (auto line : refund.getLines()) {
+    if (line.getLineIndex() >= sale_lines) continue;
+    lines[line.getLineIndex()].quantity += line.getQuantity();
+    if (same_currency) lines[line.getLineIndex()].amount += line.getAmount();
+  }
+  if (!same_currency) {
     ++other_currency;
     return;
   }
   amount += refund.getAmount();
   refunds.push_back(RefundEntry{id, refund.getTime(), refund.getMethod(), refund.getAmount(),
                                 refund.getOffice()});
-  if (lines.size() < sale_lines) lines.resize(sale_lines);
-  for (auto line : refund.getLines()) {
-    if (line.getLineIndex() >= sale_lines) continue;
-    lines[line.getLineIndex()].quantity += line.getQuantity();
-    lines[line.getLineIndex()].amount += line.getAmount();
-  }
 }
 
 int64_t SaleRefunds::OverRefunded(schema::Sale::Reader sale) const {

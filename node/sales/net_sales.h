@@ -38,8 +38,9 @@ struct SaleRefunds {
   std::vector<RefundedLine> lines;   // one per line of the sale
   std::vector<RefundEntry> refunds;  // in the order they were added
   // Refunds in another currency than the sale's. The front desk and the
-  // importer never write one; a change from elsewhere could. Not counted in
-  // `amount` (money never mixes currencies).
+  // importer never write one; a change from elsewhere could. Their
+  // quantities count in `lines`, their money nowhere (money never mixes
+  // currencies).
   uint32_t other_currency = 0;
 
   // Adds one live refund of a sale in `sale_currency` with `sale_lines`

@@ -144,14 +144,14 @@ class PreparedChange {
   IndexPlan fresh_plan_;
 };
 
-// Queries over one consistent snapshot. Move-only; holds a transaction, so
-// keep it short-lived. Thread-compatible: one thread at a time.
 // A change set aside by StoreTxn::Quarantine, and why.
 struct QuarantinedChange {
   std::string reason;
   DecodedMessage change;  // a schema::Change
 };
 
+// Queries over one consistent snapshot. Move-only; holds a transaction, so
+// keep it short-lived. Thread-compatible: one thread at a time.
 class StoreView {
  public:
   StoreView(StoreView&&) noexcept = default;

@@ -82,13 +82,12 @@ WriterStats Writer::stats() const {
 }
 
 void Writer::NotifyCommits(std::function<void()> listener) {
-  MutexLock lock(&mutex_);
+  MutexLock lock(&listener_mutex_);
   on_commit_ = std::move(listener);
 }
 
 void Writer::Loop() {
   std::vector<Request> batch;
-  std::function<void()> on_commit;
   for (;;) {
     {
       MutexLock lock(&mutex_);
@@ -98,14 +97,16 @@ void Writer::Loop() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
-      on_commit = on_commit_;
     }
     std::vector<Status> outcomes = RunBatch(batch);
     const bool stored = std::any_of(outcomes.begin(), outcomes.end(),
                                     [](const Status& outcome) { return outcome.ok(); });
     for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcomes[i]));
     batch.clear();
-    if (stored && on_commit) on_commit();
+    if (stored) {
+      MutexLock lock(&listener_mutex_);
+      if (on_commit_) on_commit_();
+    }
     // A batch took personal data away (an erase): overwrite the pages LMDB
     // freed, which still hold it. Asked again next time if it fails.
     if (store_.TakeWipeRequest()) {

@@ -66,8 +66,10 @@ class Writer {
 
   // Calls `listener` on the writer's thread after every commit that stored
   // at least one request (the uplink's Wake: changes made here go up at
-  // once). Replaces the one before; an empty function stops it. The
-  // listener must be quick and must not wait on this Writer. Thread-safe.
+  // once). Replaces the one before; an empty function stops it, and once
+  // NotifyCommits returns the one before is not running and never runs
+  // again (so what it points to may go). The listener must be quick and must
+  // not wait on this Writer nor call NotifyCommits. Thread-safe.
   void NotifyCommits(std::function<void()> listener);
 
  private:
@@ -87,7 +89,9 @@ class Writer {
   std::deque<Request> queue_ GUARDED_BY(mutex_);
   bool stopping_ GUARDED_BY(mutex_) = false;
   WriterStats stats_ GUARDED_BY(mutex_);
-  std::function<void()> on_commit_ GUARDED_BY(mutex_);
+  // Apart from mutex_: the listener runs under it, outside the batch's lock.
+  Mutex listener_mutex_;
+  std::function<void()> on_commit_ GUARDED_BY(listener_mutex_);
   std::thread thread_;
 };
 
