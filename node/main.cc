@@ -207,13 +207,9 @@ int Serve(const NodeFlags& flags) {
   std::unique_ptr<WebServer> web;
   if (!flags.web.listen.empty()) {
     web_api = std::make_unique<WebApi>(*node.desk, FrontDeskAssets(), "/index.html");
-    WebApi* api = web_api.get();
     WebServerOptions web_options = flags.web;
     web_options.log = [](std::string_view line) { spdlog::warn("web: {}", line); };
-    auto started =
-        WebServer::Start(std::move(web_options), [api](WebRequest request, WebRespond respond) {
-          api->Handle(std::move(request), std::move(respond));
-        });
+    auto started = web_api->Serve(std::move(web_options));
     if (!started.ok()) return Fail(started.status());
     web = std::move(started).value();
     spdlog::info("browser front desk on {}", web->endpoint());

@@ -125,13 +125,9 @@ int Serve(const HubFlags& flags) {
     Clock* clock = &hq.wall;
     AddDashboardRoutes(*web_api, *hq.store,
                        [hub, store, clock] { return HubStatus(*hub, *store, *clock); });
-    WebApi* api = web_api.get();
     WebServerOptions web_options = flags.web;
     web_options.log = [](std::string_view line) { spdlog::warn("web: {}", line); };
-    auto started =
-        WebServer::Start(std::move(web_options), [api](WebRequest request, WebRespond respond) {
-          api->Handle(std::move(request), std::move(respond));
-        });
+    auto started = web_api->Serve(std::move(web_options));
     if (!started.ok()) return LogFailure(started.status());
     web = std::move(started).value();
     spdlog::info("managers' dashboard on {}", web->endpoint());

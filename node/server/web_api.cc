@@ -147,6 +147,12 @@ void WebApi::AddRoute(std::string prefix, WebRoute route) {
   routes_.emplace_back(std::move(prefix), std::move(route));
 }
 
+Result<std::unique_ptr<WebServer>> WebApi::Serve(WebServerOptions options) {
+  return WebServer::Start(std::move(options), [this](WebRequest request, WebRespond respond) {
+    Handle(std::move(request), std::move(respond));
+  });
+}
+
 void WebApi::Handle(WebRequest request, WebRespond respond) {
   std::optional<WebResponse> answer;
   try {

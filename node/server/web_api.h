@@ -63,6 +63,10 @@ class WebApi {
   // Handle, waiting for the answer (for tests and the fuzzer).
   WebResponse HandleAndWait(WebRequest request);
 
+  // Serves this API over HTTP as `options` say (WebServer::Start with
+  // Handle as its handler). REQUIRES: this outlives the server.
+  Result<std::unique_ptr<WebServer>> Serve(WebServerOptions options);
+
  private:
   // The answer when it is ready now, or nullopt once `respond` was handed
   // to the desk.
