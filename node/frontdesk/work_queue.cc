@@ -13,11 +13,9 @@ namespace {
 constexpr uint32_t kDefaultTasks = 200;
 constexpr uint32_t kMostTasks = 1000;
 
-struct Queued {
-  Id id;
-  Record record;
-  schema::Task::Reader task() const { return record.value<schema::Task>(); }
-};
+// A task in the queue's order: soonest due first, tasks without a due time
+// after every dated one, then by id.
+using QueuePlace = std::tuple<bool, int64_t, Id>;
 
 }  // namespace
 
@@ -30,7 +28,9 @@ Status ListTasks(Context& ctx, const StoreView& view, schema::ListTasks::Reader 
   const int64_t now = ctx.wall.NowMillis();
   const LocalDate today = ToLocalDate(now, ctx.office.time_zone);
 
-  std::vector<Queued> queue;
+  // Only each match's place is kept while scanning; the records shown are
+  // read once the limit is applied.
+  std::vector<QueuePlace> queue;
   CRM_RETURN_IF_ERROR(view.ForEachOfKind(
       EntityKind::TASK, [&](const Id& id, schema::StoredRecord::Reader stored) -> Status {
         if (!IsLive(stored)) return Status::Ok();
@@ -45,18 +45,11 @@ Status ListTasks(Context& ctx, const StoreView& view, schema::ListTasks::Reader 
         if (args.getToday() && (due == 0 || ToLocalDate(due, ctx.office.time_zone) != today)) {
           return Status::Ok();
         }
-        CRM_ASSIGN_OR_RETURN(Record record, view.Get(EntityKind::TASK, id));
-        queue.push_back(Queued{id, std::move(record)});
+        queue.emplace_back(due == 0, due, id);
         return Status::Ok();
       }));
-  // Soonest due first; tasks without a due time after every dated one.
-  auto order = [](const Queued& q) {
-    const int64_t due = q.task().getDue();
-    return std::make_tuple(due == 0, due, q.id);
-  };
-  std::sort(queue.begin(), queue.end(),
-            [&](const Queued& a, const Queued& b) { return order(a) < order(b); });
-  if (queue.size() > limit) queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(limit), queue.end());
+  const size_t shown = std::min(limit, queue.size());
+  std::partial_sort(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(shown), queue.end());
 
   std::unordered_map<Id, std::string, IdHash> names;  // clients and users, looked up once
   auto name_of = [&](EntityKind kind, const Id& id) -> Result<std::string> {
@@ -74,10 +67,12 @@ Status ListTasks(Context& ctx, const StoreView& view, schema::ListTasks::Reader 
     }
     return it->second;
   };
-  auto out = response.initTasks(static_cast<unsigned>(queue.size()));
-  for (unsigned i = 0; i < queue.size(); ++i) {
-    auto task = queue[i].task();
-    IdToWire(queue[i].id, out[i].initId());
+  auto out = response.initTasks(static_cast<unsigned>(shown));
+  for (unsigned i = 0; i < shown; ++i) {
+    const Id& id = std::get<2>(queue[i]);
+    CRM_ASSIGN_OR_RETURN(Record record, view.Get(EntityKind::TASK, id));
+    auto task = record.value<schema::Task>();
+    IdToWire(id, out[i].initId());
     out[i].setTask(task);
     if (task.hasClient()) {
       CRM_ASSIGN_OR_RETURN(Id client, view.ResolveClient(IdFromWire(task.getClient())));
