@@ -267,6 +267,14 @@ struct TaskEntry { id @0 :Id; task @1 :Records.Task; }
 struct FeedbackEntry { id @0 :Id; feedback @1 :Records.Feedback; }
 struct FileEntry { id @0 :Id; file @1 :Records.FileAttachment; }
 
+# A client's money in one currency, net of refunds.
+struct CurrencyMoney {
+  currency @0 :Text;
+  totalSpent @1 :Int64;
+  outstanding @2 :Int64;          # owed on credit
+  sales @3 :UInt32;
+}
+
 # Everything the front desk shows about one client. Figures are derived from
 # the events, never stored (see docs/frontdesk.md for their definitions).
 struct ClientCard {
@@ -289,6 +297,7 @@ struct ClientCard {
   outstanding @16 :Int64;         # owed on credit
   company @17 :ClientSummary;     # the company a person belongs to, if any
   merged @18 :List(ClientSummary); # duplicates merged into this client
+  money @19 :List(CurrencyMoney);  # every currency the client paid in (the figures above are `currency`'s)
 }
 
 struct NodeStatus {

@@ -111,6 +111,23 @@ struct Entries {
 struct OfficeStatus {
   unsent @0 :UInt64;           # changes the hub does not hold yet
   oldestUnsent @1 :Int64;      # when the oldest of them was made (UTC ms); 0: none
+  below @2 :List(BelowOffice); # a regional hub: its own offices, as it sees them
+}
+
+# An office connected to a regional hub, as that hub sees its link; so
+# headquarters shows the whole tree (crm-hq status). A hub keeps at most
+# 10,000 of them, 8 levels deep.
+struct BelowOffice {
+  office @0 :Text;
+  node @1 :Id;
+  online @2 :Bool;
+  lastContact @3 :Int64;       # UTC ms; 0: never
+  reported @4 :Bool;           # it told its hub what it has not sent
+  unsent @5 :UInt64;
+  oldestUnsent @6 :Int64;
+  behind @7 :UInt64;           # its hub's log entries it has not applied
+  rejected @8 :UInt64;         # its changes its hub refused
+  below @9 :List(BelowOffice);
 }
 
 # Downstream -> upstream: the next page of a snapshot of the hub's records,

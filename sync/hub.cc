@@ -5,6 +5,7 @@
 
 #include "schema/sync.capnp.h"
 #include "sync/base/wire.h"
+#include "sync/office_tree.h"
 #include "sync/sync_message.h"
 
 namespace crm {
@@ -87,6 +88,9 @@ void Hub::OnMessage(const std::string& route, std::string_view bytes) {
         peer.reported = true;
         peer.unsent = status.getUnsent();
         peer.oldest_unsent_ms = status.getOldestUnsent();
+        peer.below.clear();
+        size_t budget = kMaxOfficesBelow;
+        ReadBelow(status.getBelow(), 1, budget, peer.below);
         return;
       }
       case schema::SyncMessage::HEARTBEAT: {
@@ -344,7 +348,8 @@ uint64_t Hub::NeededFrom(int64_t remember_ms) const {
 
 void Hub::LogGrew() {
   auto log_seq = replica_.LogSeq();
-  if (!log_seq.ok()) return;
+  if (!log_seq.ok() || *log_seq <= announced_seq_) return;
+  announced_seq_ = *log_seq;
   capnp::MallocMessageBuilder message(kControlMessageWords);
   message.initRoot<schema::SyncMessage>().initNotify().setLogSeq(*log_seq);
   std::string bytes = EncodeMessage(message);
@@ -370,6 +375,7 @@ std::vector<PeerStatus> Hub::Peers() const {
     if (have.ok() && have->count(peer.node)) s.held_from_peer = have->at(peer.node);
     s.rejected = peer.rejected;
     s.online = clock_.NowMillis() - peer.last_contact_ms < options_.peer_silent_ms;
+    s.below = peer.below;
     out.push_back(s);
   }
   return out;

@@ -46,6 +46,11 @@ struct PeerStatus {
   uint64_t held_from_peer = 0;     // the peer's own origin seq held here
   uint64_t rejected = 0;
   bool online = false;
+  // For a peer reported from below: how many of its hub's log entries it has
+  // not applied (a direct peer's is its hub's log seq - applied_through).
+  uint64_t behind = 0;
+  // A regional hub's own offices, as it last reported them.
+  std::vector<PeerStatus> below;
 };
 
 class Hub {
@@ -70,7 +75,9 @@ class Hub {
   // which cost less per change), then acknowledges each. Call after each
   // group of OnMessage calls.
   void Flush();
-  // The log grew (a local write, or changes from upstream): tell the peers.
+  // The log grew (a local write, or changes from upstream): tell the peers
+  // the new log seq. Says nothing when the log is where it was last told, so
+  // every hint of growth may call it.
   void LogGrew();
   std::vector<PeerStatus> Peers() const;
   // Tells the peer at `route` why it is refused; `final`: it should not try
@@ -96,6 +103,7 @@ class Hub {
     int64_t oldest_unsent_ms = 0;
     uint64_t rejected = 0;
     bool welcomed = false;
+    std::vector<PeerStatus> below;
   };
   void Transmit(const std::string& route, capnp::MessageBuilder& message);
   void OnHello(const std::string& route, schema::Hello::Reader hello);
@@ -127,6 +135,7 @@ class Hub {
   Admit admit_;
   std::map<std::string, Peer> peers_;  // by route
   std::vector<PendingPush> pending_;
+  uint64_t announced_seq_ = 0;  // the log seq the peers were last told of
   uint64_t dropped_ = 0;
   std::string problem_;
 };

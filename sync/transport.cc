@@ -110,8 +110,11 @@ struct HubServer::Impl {
       : replica(r), clock(c), options(std::move(o)), lookup(std::move(l)), admit(std::move(a)),
         log(std::move(g)) {}
 
-  // ZAP (RFC 27): answers each CURVE handshake with 200 for an enrolled,
-  // unrevoked key and 400 otherwise. The user id is the public key.
+  // ZAP (RFC 27): answers each CURVE handshake with 200 for an enrolled key
+  // and 400 otherwise. The user id is the public key. A revoked office is let
+  // in to be told why it is refused (ServeHub answers its every message with
+  // that, and takes nothing from it): ZAP's own refusal never reaches the
+  // office's operator.
   void ServeZap() {
     zmq::pollitem_t items[] = {{zap.handle(), 0, ZMQ_POLLIN, 0}};
     while (!stopping.load()) {
@@ -133,8 +136,6 @@ struct HubServer::Impl {
           auto enrolled = lookup(user);
           if (!enrolled) {
             text = "the key " + user + " is not enrolled";
-          } else if (enrolled->revoked) {
-            text = "office " + enrolled->office + " is revoked";
           } else {
             code = "200";
             text = "OK";
@@ -192,8 +193,17 @@ struct HubServer::Impl {
           std::string key = user ? user : "";
           auto enrolled = lookup(key);
           std::string route_id = route.to_string();
-          if (!enrolled || enrolled->revoked) {
+          if (!enrolled) {
             log("dropped a message from a key that is no longer enrolled: " + key);
+            continue;
+          }
+          if (enrolled->revoked) {
+            log("refused office " + enrolled->office + ": its key is revoked");
+            hub->Refuse(route.to_string(),
+                        "office " + enrolled->office +
+                            "'s key is revoked at headquarters: this node may not sync until "
+                            "it is enrolled again (crm-admin enroll)",
+                        true);
             continue;
           }
           std::string_view bytes(static_cast<const char*>(payload.data()), payload.size());
@@ -225,6 +235,10 @@ struct HubServer::Impl {
         int64_t now = clock.NowMillis();
         if (now - last_tick >= options.tick_ms) {
           last_tick = now;
+          // The log also grows by writes no peer pushed and nobody called
+          // LogGrew for: another process on this store (crm-hq commands,
+          // crm-admin). One look a tick tells the peers within a tick.
+          hub->LogGrew();
           MutexLock lock(&status_mutex);
           peer_status = hub->Peers();
           dropped_messages = hub->dropped_messages();
@@ -453,6 +467,7 @@ Result<std::unique_ptr<UplinkClient>> UplinkClient::Start(Replica& replica, Cloc
                                            }
                                          });
   if (impl.options.on_applied) impl.uplink->OnApplied(impl.options.on_applied);
+  if (impl.options.below) impl.uplink->ReportBelow(impl.options.below);
   impl.Refresh();
   impl.thread = std::thread([raw] {
     NameThisThread("crm-uplink");

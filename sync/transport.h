@@ -95,6 +95,8 @@ struct UplinkClientOptions {
   int64_t max_message_bytes = 64 << 20;
   // Runs on the sync thread after changes pulled from the hub were applied.
   std::function<void()> on_applied;
+  // A regional hub's own offices (its HubServer::Peers), reported upstream.
+  std::function<std::vector<PeerStatus>()> below;
   PruneOptions prune;
 };
 

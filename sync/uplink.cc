@@ -6,6 +6,7 @@
 #include "schema/sync.capnp.h"
 #include "sync/base/entities.h"
 #include "sync/base/wire.h"
+#include "sync/office_tree.h"
 #include "sync/sync_message.h"
 
 namespace crm {
@@ -507,6 +508,13 @@ void Uplink::SendOfficeStatus() {
   auto status = message.initRoot<schema::SyncMessage>().initOfficeStatus();
   status.setUnsent(unsent);
   status.setOldestUnsent(oldest);
+  if (below_) {
+    std::vector<PeerStatus> offices = below_();
+    if (offices.size() > kMaxOfficesBelow) offices.resize(kMaxOfficesBelow);
+    auto log_seq = replica_.LogSeq();
+    WriteBelow(offices, log_seq.ok() ? *log_seq : 0,
+               status.initBelow(static_cast<unsigned>(offices.size())));
+  }
   Transmit(message);
 }
 

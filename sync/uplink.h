@@ -15,6 +15,7 @@
 
 #include "schema/sync.capnp.h"
 #include "sync/base/clock.h"
+#include "sync/hub.h"
 #include "sync/replica.h"
 
 namespace crm {
@@ -82,6 +83,9 @@ class Uplink {
   // Called after changes pulled from the hub were applied here (a regional
   // hub tells its own downstream nodes).
   void OnApplied(std::function<void()> callback) { on_applied_ = std::move(callback); }
+  // A regional hub: `below` gives its own offices' links, which go up with
+  // each OfficeStatus. Called on the thread that calls Tick.
+  void ReportBelow(std::function<std::vector<PeerStatus>()> below) { below_ = std::move(below); }
 
   UplinkStatus status() const;
   // The highest origin seq of `origin` the hub is known to hold.
@@ -130,6 +134,7 @@ class Uplink {
   const UplinkOptions options_;
   Send send_;
   std::function<void()> on_applied_;
+  std::function<std::vector<PeerStatus>()> below_;
 
   State state_ = State::kIdle;
   Id hub_;

@@ -57,8 +57,10 @@ nlohmann::json FanIn(int offices, int sales_per_s, double seconds, int runs) {
     // The spread between runs is wide on a shared machine: each run is shown.
     fmt::print(stderr,
                "fan-in run {} of {}: to the hub p50 {:.0f} ms, p99 {:.0f} ms; "
-               "to the other office p50 {:.0f} ms, p99 {:.0f} ms\n",
-               i + 1, runs, r.hub_p50_ms, r.hub_p99_ms, r.p50_ms, r.p99_ms);
+               "to the other office p50 {:.0f} ms, p99 {:.0f} ms; "
+               "HQ's writes to the office p50 {:.0f} ms, p99 {:.0f} ms ({} writes)\n",
+               i + 1, runs, r.hub_p50_ms, r.hub_p99_ms, r.p50_ms, r.p99_ms, r.hq_p50_ms,
+               r.hq_p99_ms, r.hq_writes);
   }
   auto offered = Median(results, [](const FanInFigures& r) { return r.offered_per_s; });
   auto applied = Median(results, [](const FanInFigures& r) { return r.hub_applied_per_s; });
@@ -67,17 +69,21 @@ nlohmann::json FanIn(int offices, int sales_per_s, double seconds, int runs) {
   auto p99 = Median(results, [](const FanInFigures& r) { return r.p99_ms; });
   auto hub_p50 = Median(results, [](const FanInFigures& r) { return r.hub_p50_ms; });
   auto hub_p99 = Median(results, [](const FanInFigures& r) { return r.hub_p99_ms; });
+  auto hq_p50 = Median(results, [](const FanInFigures& r) { return r.hq_p50_ms; });
+  auto hq_p99 = Median(results, [](const FanInFigures& r) { return r.hq_p99_ms; });
   auto arrived = Median(results, [](const FanInFigures& r) {
     return r.sales == 0 ? 0.0 : 100.0 * static_cast<double>(r.arrived) / static_cast<double>(r.sales);
   });
-  fmt::print("{:<10} {:>8} {:>8} {:>8} {:>10} {:>14} {:>11} {:>11} {:>11} {:>8} {:>8} {:>9}\n",
-             "scenario", "offices", "each/s", "seconds", "offered/s", "hub applied/s", "per commit",
-             "hub p50 ms", "hub p99 ms", "p50 ms", "p99 ms", "arrived");
+  fmt::print(
+      "{:<10} {:>8} {:>8} {:>8} {:>10} {:>14} {:>11} {:>11} {:>11} {:>8} {:>8} {:>10} {:>10} "
+      "{:>9}\n",
+      "scenario", "offices", "each/s", "seconds", "offered/s", "hub applied/s", "per commit",
+      "hub p50 ms", "hub p99 ms", "p50 ms", "p99 ms", "HQ p50 ms", "HQ p99 ms", "arrived");
   fmt::print(
       "{:<10} {:>8} {:>8} {:>8.0f} {:>10.0f} {:>14.0f} {:>11.1f} {:>11.0f} {:>11.0f} {:>8.0f} {:>8.0f} "
-      "{:>8.1f}%\n\n",
+      "{:>10.0f} {:>10.0f} {:>8.1f}%\n\n",
       "fan-in", offices, sales_per_s, seconds, offered, applied, per_commit, hub_p50, hub_p99, p50,
-      p99, arrived);
+      p99, hq_p50, hq_p99, arrived);
   return {{"name", "fan-in"},
           {"clients", offices},
           {"sales_per_s_each", sales_per_s},
@@ -90,6 +96,8 @@ nlohmann::json FanIn(int offices, int sales_per_s, double seconds, int runs) {
           {"p99_us", p99 * 1000},
           {"hub_p50_us", hub_p50 * 1000},
           {"hub_p99_us", hub_p99 * 1000},
+          {"hq_write_p50_us", hq_p50 * 1000},
+          {"hq_write_p99_us", hq_p99 * 1000},
           {"peak_rss_kb", PeakRssKb()},
           {"baseline", nullptr},
           {"runs", runs}};

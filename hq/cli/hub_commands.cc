@@ -12,7 +12,10 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <optional>
+#include <set>
 
 #include "hq/analytics/sales.h"
 #include "hq/cli/log_failure.h"
@@ -34,39 +37,62 @@ std::string StatusFile(const HubFlags& flags) {
   return flags.status_file.empty() ? flags.data_dir + "/hub-status.json" : flags.status_file;
 }
 
+nlohmann::json PeerJson(const PeerStatus& peer, uint64_t behind) {
+  nlohmann::json below = nlohmann::json::array();
+  for (const PeerStatus& office : peer.below) below.push_back(PeerJson(office, office.behind));
+  return {{"office", peer.route},
+          {"node", peer.node.ToString()},
+          {"online", peer.online},
+          {"last_contact_ms", peer.last_contact_ms},
+          {"pulled_through", peer.pulled_through},
+          {"behind", behind},
+          {"applied_through", peer.applied_through},
+          {"in_snapshot", peer.in_snapshot},
+          {"reported", peer.reported},
+          {"unsent", peer.unsent},
+          {"oldest_unsent_ms", peer.oldest_unsent_ms},
+          // Only an office online now can say nothing is left to send.
+          {"safe_to_close", peer.online && peer.reported && peer.unsent == 0},
+          {"held_from_office", peer.held_from_peer},
+          {"rejected", peer.rejected},
+          {"below", below}};
+}
+
 // What the hub knows of each office's link, as `crm-hq status` and the
-// dashboard show it.
+// dashboard show it: the offices linked to it, each regional hub's own
+// offices below it as it reported them, and every enrolled office.
 nlohmann::json HubStatus(HubServer& server, const Store& store, Clock& clock) {
   nlohmann::json offices = nlohmann::json::array();
+  nlohmann::json enrolled = nlohmann::json::array();
   uint64_t log_seq = 0;
   uint64_t oldest_seq = 1;
   if (auto view = store.Read(); view.ok()) {
     log_seq = view->LastSeq().ok() ? *view->LastSeq() : 0;
     oldest_seq = view->LogFloor().ok() ? *view->LogFloor() : 1;
+    if (auto known = EnrolledOffices(*view); known.ok()) {
+      for (const EnrolledOffice& office : *known) {
+        enrolled.push_back({{"office", office.code},
+                            {"parent", office.parent},
+                            {"node", office.node.ToString()},
+                            {"revoked", office.revoked}});
+      }
+    }
   }
-  for (const PeerStatus& peer : server.Peers()) {
+  // An office that connected again has a new link; the newest stands for it.
+  std::map<std::string, PeerStatus> newest;
+  for (PeerStatus& peer : server.Peers()) {
+    auto [at, added] = newest.emplace(peer.route, peer);
+    if (!added && peer.last_contact_ms > at->second.last_contact_ms) at->second = std::move(peer);
+  }
+  for (const auto& [office, peer] : newest) {
     offices.push_back(
-        {{"office", peer.route},
-         {"node", peer.node.ToString()},
-         {"online", peer.online},
-         {"last_contact_ms", peer.last_contact_ms},
-         {"pulled_through", peer.pulled_through},
-         {"behind", log_seq > peer.applied_through ? log_seq - peer.applied_through : 0},
-         {"applied_through", peer.applied_through},
-         {"in_snapshot", peer.in_snapshot},
-         {"reported", peer.reported},
-         {"unsent", peer.unsent},
-         {"oldest_unsent_ms", peer.oldest_unsent_ms},
-         // Only an office online now can say nothing is left to send.
-         {"safe_to_close", peer.online && peer.reported && peer.unsent == 0},
-         {"held_from_office", peer.held_from_peer},
-         {"rejected", peer.rejected}});
+        PeerJson(peer, log_seq > peer.applied_through ? log_seq - peer.applied_through : 0));
   }
-  nlohmann::json status = {{"now_ms", clock.NowMillis()},
-                           {"log_seq", log_seq},
-                           {"oldest_seq", oldest_seq},
-                           {"offices", offices}};
-  return status;
+  return {{"now_ms", clock.NowMillis()},
+          {"log_seq", log_seq},
+          {"oldest_seq", oldest_seq},
+          {"offices", offices},
+          {"enrolled", enrolled}};
 }
 
 void WriteStatus(const HubFlags& flags, HubServer& server, const Store& store, Clock& clock) {
@@ -133,25 +159,16 @@ int Serve(const HubFlags& flags) {
     spdlog::info("managers' dashboard on {}", web->endpoint());
     if (!flags.web_endpoint_file.empty()) WriteLineFile(flags.web_endpoint_file, web->endpoint());
   }
-  // The log also grows by writes no office pushed: the dashboard's desk, and
-  // other processes on this store (`crm-hq office limits`, `reminders
-  // --make-tasks`, `crm-admin enroll`). The offices are told of them within
-  // a fifth of a second, as of the changes pushed to the hub.
-  auto log_seq = [&hq]() -> uint64_t {
-    auto view = hq.store->Read();
-    if (!view.ok()) return 0;
-    auto seq = view->LastSeq();
-    return seq.ok() ? *seq : 0;
-  };
-  uint64_t announced = log_seq();
+  // The log also grows by writes no office pushed: the dashboard's desk
+  // tells the offices as it commits; other processes on this store
+  // (`crm-hq task add`, `product add`, `office limits`, `crm-admin enroll`)
+  // are seen by the hub's own look at its log every tick.
+  HubServer* hub = server->get();
+  hq.writer->NotifyCommits([hub] { hub->LogGrew(); });
   int64_t status_written = 0;
   for (;;) {
     timespec tick{0, 200'000'000};
     int signal_number = sigtimedwait(&signals, nullptr, &tick);
-    if (uint64_t seq = log_seq(); seq > announced) {
-      announced = seq;
-      (*server)->LogGrew();
-    }
     const int64_t now = hq.wall.NowMillis();
     if (signal_number > 0 || now - status_written >= 1000) {
       WriteStatus(flags, **server, *hq.store, hq.wall);
@@ -166,6 +183,7 @@ int Serve(const HubFlags& flags) {
   // Writes the dashboard's desk queued run on its behalf: finish them while
   // it is alive (it goes before the writer does).
   if (desk) (void)hq.writer->Run([](StoreTxn&) { return Status::Ok(); });
+  hq.writer->NotifyCommits(nullptr);
   (*server)->Stop();
   return 0;
 }
@@ -185,33 +203,101 @@ int BootstrapAdmin(const HubFlags& flags, const std::string& login, const std::s
   return 0;
 }
 
-int ShowStatus(const HubFlags& flags) {
-  std::ifstream in(StatusFile(flags));
-  if (!in)
-    return LogFailure(
-        Status::NotFound("no status at " + StatusFile(flags) + "; is crm-hq running?"));
-  nlohmann::json status = nlohmann::json::parse(in, nullptr, false);
-  if (status.is_discarded())
-    return LogFailure(Status::Corruption("unreadable " + StatusFile(flags)));
-  int64_t now = status.value("now_ms", int64_t{0});
-  auto ago = [now](int64_t ms) { return ms > 0 ? fmt::format("{}s ago", (now - ms) / 1000) : "-"; };
-  fmt::print("hub log seq {} (kept from {})\n", status.value("log_seq", uint64_t{0}),
-             status.value("oldest_seq", uint64_t{1}));
-  fmt::print("{:<8} {:<7} {:>8} {:>8} {:>14} {:>12} {:>9} {:>14}  {}\n", "OFFICE", "ONLINE",
-             "BEHIND", "UNSENT", "OLDEST UNSENT", "LAST SEEN", "REJECTED", "SAFE TO CLOSE", "NODE");
-  for (const auto& office : status["offices"]) {
-    bool reported = office.value("reported", false);
-    fmt::print("{:<8} {:<7} {:>8} {:>8} {:>14} {:>12} {:>9} {:>14}  {}\n",
-               office.value("office", std::string("?")),
-               office.value("online", false) ? "yes" : "no", office.value("behind", uint64_t{0}),
+// The office links of a status file as a tree: the offices linked to the
+// hub, each regional hub's offices indented below it, and enrolled offices
+// never heard from.
+class StatusTable {
+ public:
+  StatusTable(const nlohmann::json& status, bool running)
+      : now_(status.value("now_ms", int64_t{0})), running_(running) {
+    for (const auto& office : status.value("enrolled", nlohmann::json::array())) {
+      enrolled_.push_back(office);
+    }
+  }
+
+  void Print(const nlohmann::json& offices) {
+    fmt::print("{:<10} {:<7} {:>8} {:>8} {:>14} {:>12} {:>9} {:>14}  {}\n", "OFFICE", "ONLINE",
+               "BEHIND", "UNSENT", "OLDEST UNSENT", "LAST SEEN", "REJECTED", "SAFE TO CLOSE",
+               "NODE");
+    Level(offices, "", 0);
+  }
+
+ private:
+  // `ms` as "12s ago" before the status was written; `none` if 0.
+  std::string Ago(int64_t ms, const char* none) const {
+    return ms > 0 ? fmt::format("{}s ago", std::max<int64_t>(0, now_ - ms) / 1000) : none;
+  }
+
+  void Row(const nlohmann::json& office, int depth) {
+    const bool reported = office.value("reported", false);
+    // With the hub stopped, nobody is known to be online or safe to close.
+    const std::string online = !running_ ? "?" : office.value("online", false) ? "yes" : "no";
+    const std::string safe = !running_ || !reported                   ? "unknown"
+                             : office.value("safe_to_close", false) ? "yes"
+                                                                    : "no";
+    fmt::print("{:<10} {:<7} {:>8} {:>8} {:>14} {:>12} {:>9} {:>14}  {}\n",
+               std::string(2 * depth, ' ') + office.value("office", std::string("?")), online,
+               office.value("behind", uint64_t{0}),
                reported ? std::to_string(office.value("unsent", uint64_t{0})) : "?",
-               ago(office.value("oldest_unsent_ms", int64_t{0})),
-               ago(office.value("last_contact_ms", int64_t{0})),
-               office.value("rejected", uint64_t{0}),
-               !reported                              ? "unknown"
-               : office.value("safe_to_close", false) ? "yes"
-                                                      : "no",
-               office.value("node", std::string()));
+               Ago(office.value("oldest_unsent_ms", int64_t{0}), "-"),
+               Ago(office.value("last_contact_ms", int64_t{0}), "never"),
+               office.value("rejected", uint64_t{0}), safe, office.value("node", std::string()));
+  }
+
+  // `linked`: the offices linked to the hub of code `parent` ("" for HQ).
+  void Level(const nlohmann::json& linked, const std::string& parent, int depth) {
+    std::set<std::string> shown;
+    for (const auto& office : linked) {
+      const std::string code = office.value("office", std::string());
+      shown.insert(code);
+      Row(office, depth);
+      if (depth < 8) Level(office.value("below", nlohmann::json::array()), code, depth + 1);
+    }
+    for (const auto& office : enrolled_) {
+      const std::string code = office.value("office", std::string());
+      if (office.value("parent", std::string()) != parent || shown.count(code)) continue;
+      const bool revoked = office.value("revoked", false);
+      fmt::print("{:<10} {:<7} {:>8} {:>8} {:>14} {:>12} {:>9} {:>14}  {}\n",
+                 std::string(2 * depth, ' ') + code, revoked ? "revoked" : "never", "-", "-", "-",
+                 "never", "-", "unknown", office.value("node", std::string()));
+      if (depth < 8) Level(nlohmann::json::array(), code, depth + 1);
+    }
+  }
+
+  int64_t now_;
+  bool running_;
+  std::vector<nlohmann::json> enrolled_;
+};
+
+// Exit code of `crm-hq status` when no hub serves the store (as LSB's
+// `status` actions say "not running").
+constexpr int kNotRunning = 3;
+
+int ShowStatus(const HubFlags& flags) {
+  const std::optional<std::string> server = ServeLock::Server(flags.data_dir);
+  std::ifstream in(StatusFile(flags));
+  nlohmann::json status = in ? nlohmann::json::parse(in, nullptr, false) : nlohmann::json();
+  if (in && status.is_discarded()) {
+    return LogFailure(Status::Corruption("unreadable " + StatusFile(flags)));
+  }
+  const bool known = in && status.is_object();
+  const int64_t now = SystemClock().NowMillis();
+  if (!server) {
+    fmt::print("hub not running: no crm-hq serves {}{}\n", flags.data_dir,
+               known ? fmt::format("; what it last saw, {}s ago:",
+                                   (now - status.value("now_ms", now)) / 1000)
+                     : "");
+  } else if (known && now - status.value("now_ms", now) > 10'000) {
+    fmt::print("hub not answering: {} serves {} but wrote no status for {}s\n", *server,
+               flags.data_dir, (now - status.value("now_ms", now)) / 1000);
+  }
+  if (known) {
+    fmt::print("hub log seq {} (kept from {})\n", status.value("log_seq", uint64_t{0}),
+               status.value("oldest_seq", uint64_t{1}));
+    StatusTable(status, server.has_value()).Print(status["offices"]);
+  } else if (server) {
+    return LogFailure(Status::NotFound("no status at " + StatusFile(flags) + " yet; " + *server +
+                                       " writes it every second"));
   }
   // What managers must look at: sales refunded beyond what they sold
   // (refunds made while offices were apart) and changes the hub refused.
@@ -231,7 +317,7 @@ int ShowStatus(const HubFlags& flags) {
     fmt::print("  {} {}: {}\n", EntityName((*anomalies)[i].kind), (*anomalies)[i].id.ToString(),
                (*anomalies)[i].what);
   }
-  return 0;
+  return server ? 0 : kNotRunning;
 }
 
 }  // namespace

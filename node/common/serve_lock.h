@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "sync/base/status.h"
@@ -19,6 +21,12 @@ class ServeLock {
   // made. Released when the ServeLock goes or the process ends, however.
   static Result<std::unique_ptr<ServeLock>> Take(const std::filesystem::path& dir,
                                                  std::string_view program);
+  // Who serves the store in `dir` now ("crm-hq (process 123)"), or nullopt
+  // if no process does. Never takes the lock, so a server starting at the
+  // same moment is not held up: it reads the process the lock file names
+  // and asks the kernel whether that process lives and holds a lock there.
+  static std::optional<std::string> Server(const std::filesystem::path& dir);
+
   ~ServeLock();
   ServeLock(const ServeLock&) = delete;
   ServeLock& operator=(const ServeLock&) = delete;

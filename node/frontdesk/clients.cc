@@ -384,11 +384,15 @@ ClientFigures FiguresOf(const ClientHistory& history, std::string_view time_zone
                         std::string_view currency) {
   ClientFigures figures;
   std::set<LocalDate> visit_days;
-  int64_t sales_total = 0, sales_count = 0, refunded = 0, redeemed = 0;
   const std::map<Id, SaleRefunds> refunds = RefundsInHistory(history);
   auto visit = [&](int64_t time) {
     visit_days.insert(ToLocalDate(time, time_zone));
     figures.last_visit = std::max(figures.last_visit, time);
+  };
+  // Each currency's money apart: a client who bought in London and in
+  // Moscow spent pounds and roubles, which no sum may mix.
+  auto money_in = [&](std::string currency_code) -> CurrencyFigures& {
+    return figures.money[std::move(currency_code)];
   };
   for (const LinkedRecord& linked : history.records) {
     const Record& record = linked.record;
@@ -396,26 +400,27 @@ ClientFigures FiguresOf(const ClientHistory& history, std::string_view time_zone
       case EntityKind::SALE: {
         auto sale = record.value<schema::Sale>();
         visit(sale.getTime());
-        if (Str(sale.getCurrency()) != currency) break;  // another office's money
-        sales_total += sale.getTotal();
-        ++sales_count;
+        CurrencyFigures& money = money_in(Str(sale.getCurrency()));
+        money.sales_total += sale.getTotal();
+        ++money.sales;
         for (auto part : sale.getPayments()) {
-          if (part.getMethod() == schema::PaymentMethod::CREDIT) figures.outstanding += part.getAmount();
-          if (part.getMethod() == schema::PaymentMethod::BONUS) redeemed += part.getAmount();
+          if (part.getMethod() == schema::PaymentMethod::CREDIT) money.outstanding += part.getAmount();
+          if (part.getMethod() == schema::PaymentMethod::BONUS) money.redeemed += part.getAmount();
         }
         auto of_sale = refunds.find(linked.id);
         if (of_sale == refunds.end()) break;
-        refunded += of_sale->second.amount;
+        money.refunded += of_sale->second.amount;
         for (const RefundEntry& refund : of_sale->second.refunds) {
-          if (refund.method == schema::PaymentMethod::CREDIT) figures.outstanding -= refund.amount;
-          if (refund.method == schema::PaymentMethod::BONUS) redeemed -= refund.amount;
+          if (refund.method == schema::PaymentMethod::CREDIT) money.outstanding -= refund.amount;
+          if (refund.method == schema::PaymentMethod::BONUS) money.redeemed -= refund.amount;
         }
         break;
       }
-      case EntityKind::PAYMENT:
-        if (Str(record.value<schema::Payment>().getCurrency()) != currency) break;
-        figures.outstanding -= record.value<schema::Payment>().getAmount();
+      case EntityKind::PAYMENT: {
+        auto payment = record.value<schema::Payment>();
+        money_in(Str(payment.getCurrency())).outstanding -= payment.getAmount();
         break;
+      }
       case EntityKind::INTERACTION: {
         auto interaction = record.value<schema::Interaction>();
         if (interaction.getChannel() == schema::InteractionChannel::VISIT) visit(interaction.getTime());
@@ -425,11 +430,17 @@ ClientFigures FiguresOf(const ClientHistory& history, std::string_view time_zone
         break;
     }
   }
-  figures.total_spent = sales_total - refunded;
   figures.visit_count = static_cast<uint32_t>(visit_days.size());
-  figures.average_ticket = sales_count > 0 ? sales_total / sales_count : 0;
-  // One point per whole currency unit spent; a point pays one minor unit.
-  figures.loyalty_balance = std::max<int64_t>(0, figures.total_spent / 100) - redeemed;
+  // The headline figures are in the office's currency; points are earned
+  // and redeemed in it.
+  if (auto here = figures.money.find(std::string(currency)); here != figures.money.end()) {
+    const CurrencyFigures& money = here->second;
+    figures.total_spent = money.spent();
+    figures.outstanding = money.outstanding;
+    figures.average_ticket = money.sales > 0 ? money.sales_total / money.sales : 0;
+    // One point per whole currency unit spent; a point pays one minor unit.
+    figures.loyalty_balance = std::max<int64_t>(0, money.spent() / 100) - money.redeemed;
+  }
   return figures;
 }
 
@@ -501,6 +512,15 @@ Status GetClientCard(Context& ctx, const StoreView& view, const Id& asked_id,
   card.setAverageTicket(figures.average_ticket);
   card.setLoyaltyBalance(figures.loyalty_balance);
   card.setOutstanding(figures.outstanding);
+  auto money = card.initMoney(static_cast<unsigned>(figures.money.size()));
+  unsigned i = 0;
+  for (const auto& [currency, in_currency] : figures.money) {
+    money[i].setCurrency(currency);
+    money[i].setTotalSpent(in_currency.spent());
+    money[i].setOutstanding(in_currency.outstanding);
+    money[i].setSales(in_currency.sales);
+    ++i;
+  }
   return Status::Ok();
 }
 

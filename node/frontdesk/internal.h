@@ -74,7 +74,19 @@ Result<std::pair<Id, Record>> FindSale(const StoreView& view, std::string_view r
 // Figures derived from a client's events (see docs/frontdesk.md). Money
 // figures count only amounts in `currency` (the office's own); visits count
 // every office.
+// A client's money in one currency.
+struct CurrencyFigures {
+  int64_t sales_total = 0;  // sales, before refunds
+  int64_t refunded = 0;
+  int64_t outstanding = 0;  // owed on credit
+  int64_t redeemed = 0;     // paid with bonus points
+  uint32_t sales = 0;
+  int64_t spent() const { return sales_total - refunded; }
+};
+// The headline figures are in the office's currency; `money` has every
+// currency the client ever paid in.
 struct ClientFigures {
+  std::map<std::string, CurrencyFigures> money;  // by ISO 4217 code
   int64_t total_spent = 0;     // sales minus refunds
   uint32_t visit_count = 0;    // distinct office-local days with a sale or a visit
   int64_t last_visit = 0;

@@ -145,4 +145,24 @@ Result<std::map<Id, std::string>> OfficeCodesByNode(const StoreView& view) {
   return codes;
 }
 
+Result<std::vector<EnrolledOffice>> EnrolledOffices(const StoreView& view) {
+  std::vector<EnrolledOffice> offices;
+  CRM_RETURN_IF_ERROR(view.ForEachOfKind(
+      EntityKind::OFFICE, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
+        if (!IsLive(stored)) return Status::Ok();
+        auto office = stored.getValue().getAs<schema::Office>();
+        EnrolledOffice enrolled;
+        enrolled.code = office.getCode();
+        enrolled.name = office.getName();
+        enrolled.parent = office.getParent();
+        if (office.hasNode()) enrolled.node = IdFromWire(office.getNode());
+        enrolled.revoked = office.getRevoked();
+        offices.push_back(std::move(enrolled));
+        return Status::Ok();
+      }));
+  std::sort(offices.begin(), offices.end(),
+            [](const EnrolledOffice& a, const EnrolledOffice& b) { return a.code < b.code; });
+  return offices;
+}
+
 }  // namespace crm

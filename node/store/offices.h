@@ -36,6 +36,17 @@ Status RevokeOffice(Writer& writer, HybridClock& hlc, const std::string& code);
 // Each enrolled office's code by its node id, as `view` holds them.
 Result<std::map<Id, std::string>> OfficeCodesByNode(const StoreView& view);
 
+// An office as headquarters enrolled it.
+struct EnrolledOffice {
+  std::string code;
+  std::string name;
+  std::string parent;  // its regional hub's code; empty: headquarters
+  Id node;
+  bool revoked = false;
+};
+// Every enrolled office (revoked ones too), by code.
+Result<std::vector<EnrolledOffice>> EnrolledOffices(const StoreView& view);
+
 // Fixes the office code the store serves as the first time a program opens
 // it to serve (or bootstrap) an office, and refuses another code after that:
 // an office's code lives with its store, since its receipts and records

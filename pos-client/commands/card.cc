@@ -48,6 +48,14 @@ std::string ClientText(schema::ClientCard::Reader card) {
       FormatMoney(card.getTotalSpent(), cur), card.getVisitCount(), FormatTime(card.getLastVisit()),
       FormatMoney(card.getAverageTicket(), cur), card.getLoyaltyBalance(),
       FormatMoney(card.getOutstanding(), cur));
+  // Money the client paid or owes in other offices' currencies.
+  for (auto money : card.getMoney()) {
+    const std::string other = Text(money.getCurrency());
+    if (other == cur) continue;
+    out += fmt::format("in {}      total spent {}  sales {}  owes {}\n", other,
+                       FormatMoney(money.getTotalSpent(), other), money.getSales(),
+                       FormatMoney(money.getOutstanding(), other));
+  }
   return out;
 }
 

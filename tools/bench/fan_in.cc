@@ -133,6 +133,24 @@ Status RingUp(Office& office, StoreTxn& txn) {
   return txn.ApplyLocal(change.change()).status();
 }
 
+// A task headquarters writes for an office, as `crm-hq task add` does from
+// its own process: nothing tells the hub but its look at its log.
+Status AssignTask(Node& hub, int number, StoreTxn& txn) {
+  StoreRuntime& rt = hub.runtime;
+  const int64_t now = rt.wall.NowMillis();
+  ChangeMessage change =
+      ChangeMessage::Patch(EntityKind::TASK, Id::Generate(now), rt.hlc->Now(), Id{});
+  auto task = change.record<schema::Task>();
+  task.setTitle(fmt::format("call back, number {}", number));
+  task.setOffice("OBS");
+  task.setDue(now + 86'400'000);
+  task.setCreatedAt(now);
+  for (const char* field : {"title", "office", "due", "createdAt"}) {
+    CRM_RETURN_IF_ERROR(change.Set(field));
+  }
+  return txn.ApplyLocal(change.change()).status();
+}
+
 // Every office holds a few sockets and a store: more descriptors than the
 // usual soft limit.
 void RaiseFileLimit() {
@@ -199,15 +217,17 @@ class DelayWatcher {
 
   std::vector<double> hub_delays_ms;  // commit at an office to arrival at the hub
   std::vector<double> delays_ms;      // commit at an office to arrival at the observer
+  std::vector<double> hq_delays_ms;   // commit at the hub to arrival at the observer
 
  private:
   void Watch(Store& hub, Store& observer, Clock& clock) {
     struct Watched {
       Store& store;
       std::vector<double>& delays;
+      std::vector<double>* task_delays;  // the hub's own writes, where they arrive
       uint64_t next = 1;
     };
-    Watched watched[] = {{hub, hub_delays_ms}, {observer, delays_ms}};
+    Watched watched[] = {{hub, hub_delays_ms, nullptr}, {observer, delays_ms, &hq_delays_ms}};
     while (watching_.load()) {
       bool idle = true;
       for (Watched& w : watched) {
@@ -216,8 +236,10 @@ class DelayWatcher {
         const int64_t now = clock.NowMillis();
         for (const LogEntry& entry : entries) {
           auto change = entry.change();
-          if (change.getEntity() == EntityKind::SALE) {
-            w.delays.push_back(static_cast<double>(now - change.getStamp().getPhysical()));
+          const double delay = static_cast<double>(now - change.getStamp().getPhysical());
+          if (change.getEntity() == EntityKind::SALE) w.delays.push_back(delay);
+          if (change.getEntity() == EntityKind::TASK && w.task_delays) {
+            w.task_delays->push_back(delay);
           }
           w.next = entry.seq + 1;
         }
@@ -345,7 +367,20 @@ FanInFigures RunFanIn(int offices, int sales_per_s, double seconds) {
     OpenOffices(sites, dir.path(), hub.runtime.store->instance_id(), enrolled, link);
     offered = RingUpSales(sites, sales_per_s, seconds);
   });
+  // Headquarters assigns work while the offices sell: a task every 100 ms,
+  // committed at the hub as another process on its store would.
+  std::atomic<bool> selling{true};
+  std::thread hq_thread([&] {
+    for (int number = 1; selling.load(); ++number) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      Must(hub.runtime.writer->Run(
+               [&hub, number](StoreTxn& txn) { return AssignTask(hub, number, txn); }),
+           "an HQ task");
+    }
+  });
   offices_thread.join();
+  selling = false;
+  hq_thread.join();
   const uint64_t hub_applied = Must(hub.replica->LogSeq(), "hub log seq") - hub_seq_before;
 
   // Every sale should reach the observer; the last ones are timed too. One
@@ -383,6 +418,10 @@ FanInFigures RunFanIn(int offices, int sales_per_s, double seconds) {
   LatencyFigures to_hub = Summarize(watcher.hub_delays_ms, offered.seconds);
   figures.hub_p50_ms = to_hub.p50_us;
   figures.hub_p99_ms = to_hub.p99_us;
+  LatencyFigures from_hq = Summarize(watcher.hq_delays_ms, offered.seconds);
+  figures.hq_p50_ms = from_hq.p50_us;
+  figures.hq_p99_ms = from_hq.p99_us;
+  figures.hq_writes = watcher.hq_delays_ms.size();
   figures.sales = offered.sales;
   figures.arrived = arrived;
   return figures;

@@ -25,7 +25,8 @@ CatchUpFigures RunCatchUp(size_t changes);
 // `seconds`, each pushing them to one hub over CURVE; one more office pulls
 // everything from the hub. The delay is from a sale's commit at its office
 // to its arrival at that other office; a sale that has not arrived a minute
-// after the last one was made counts as a minute late.
+// after the last one was made counts as a minute late. Meanwhile headquarters
+// writes a task every 100 ms; its delay to that office is measured too.
 struct FanInFigures {
   uint64_t sales = 0;
   uint64_t arrived = 0;          // at the other office, a minute after the last sale at most
@@ -36,6 +37,12 @@ struct FanInFigures {
   double p99_ms = 0;
   double hub_p50_ms = 0;  // commit at an office to arrival at the hub
   double hub_p99_ms = 0;
+  // Headquarters' own writes (a task every 100 ms, made as another process
+  // on the hub's store makes them): commit at the hub to arrival at the
+  // other office.
+  double hq_p50_ms = 0;
+  double hq_p99_ms = 0;
+  uint64_t hq_writes = 0;
 };
 FanInFigures RunFanIn(int offices, int sales_per_s, double seconds);
 

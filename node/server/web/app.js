@@ -521,7 +521,12 @@ function figures(card, cur) {
     box('Last visit', when(card.lastVisit), {cls: 'figure-time'}),
     box('Average ticket', money(card.averageTicket, cur)),
     box('Bonus points', String(card.loyaltyBalance || 0), {note: `worth ${money(card.loyaltyBalance, cur)}`}),
-    box('Owes (on credit)', money(card.outstanding, cur), {alert: toBig(card.outstanding) > 0n}));
+    box('Owes (on credit)', money(card.outstanding, cur), {alert: toBig(card.outstanding) > 0n}),
+    // Money paid or owed at offices of other currencies, never added to this one's.
+    ...(card.money || []).filter((m) => m.currency !== cur).map((m) =>
+      box(`In ${m.currency}`, money(m.totalSpent, m.currency),
+        {note: `${m.sales || 0} sales · owes ${money(m.outstanding, m.currency)}`,
+         alert: toBig(m.outstanding) > 0n})));
 }
 
 // A titled section of the card: its items, or a quiet line saying there are none.
