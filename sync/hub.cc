@@ -29,7 +29,10 @@ Hub::Hub(Replica& replica, Clock& clock, HubOptions options, Send send, MayRelay
       options_(options),
       send_(std::move(send)),
       may_relay_(std::move(may_relay)),
-      admit_(std::move(admit)) {}
+      admit_(std::move(admit)) {
+  // A peer learns of the log as it is now when it is welcomed and pulls.
+  if (auto log_seq = replica_.LogSeq(); log_seq.ok()) announced_seq_ = *log_seq;
+}
 
 void Hub::Transmit(const std::string& route, capnp::MessageBuilder& message) {
   send_(route, EncodeSyncMessage(message));
