@@ -16,7 +16,9 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <map>
 #include <string>
+#include <tuple>
 #include <thread>
 
 #include "node/store/audit.h"
@@ -1229,4 +1231,76 @@ TEST_CASE("the work queue lists the office's open tasks and the caller's, soones
   CHECK(too_many.error_field() == "limit");
 }
 
+}  // namespace crm
+
+namespace crm {
+namespace {
+
+TEST_CASE("the card shows money spent and owed in every currency, never summed across them",
+          "[frontdesk][card]") {
+  Desk d;
+  Id anna = d.AddClient(d.admin(), "Anna", "Smith", "020 7946 0958");
+  // Sales as they arrive from the chain: one here in pounds, one at the
+  // Moscow office in roubles, each partly on credit; a rouble payment since.
+  auto sale = [&](uint64_t n, const char* office, const char* currency, int64_t total, int64_t credit) {
+    REQUIRE(d.writer()
+                .Run([&](StoreTxn& txn) {
+                  ChangeMessage change = ChangeMessage::Event(EntityKind::SALE, Id{0x5A1E, n},
+                                                              Stamp{kNoon, 0, Id{6, n}}, Id{});
+                  auto s = change.record<schema::Sale>();
+                  s.setOffice(office);
+                  s.setReceiptNo(std::string(office) + "-20261122-000" + std::to_string(n));
+                  IdToWire(anna, s.initClient());
+                  s.setTime(kNoon);
+                  s.setCurrency(currency);
+                  auto line = s.initLines(1)[0];
+                  line.setSku("LAMP");
+                  line.setQuantity(1);
+                  line.setUnitPrice(total);
+                  line.setAmount(total);
+                  auto parts = s.initPayments(2);
+                  parts[0].setMethod(schema::PaymentMethod::CASH);
+                  parts[0].setAmount(total - credit);
+                  parts[1].setMethod(schema::PaymentMethod::CREDIT);
+                  parts[1].setAmount(credit);
+                  s.setTotal(total);
+                  return txn.ApplyLocal(change.change()).status();
+                })
+                .ok());
+  };
+  sale(1, "LON", "GBP", 2158, 1000);
+  sale(2, "MSK", "RUB", 349900, 100000);
+  REQUIRE(d.writer()
+              .Run([&](StoreTxn& txn) {
+                ChangeMessage change = ChangeMessage::Event(EntityKind::PAYMENT, Id{0x9A7, 1},
+                                                            Stamp{kNoon, 1, Id{6, 2}}, Id{});
+                auto p = change.record<schema::Payment>();
+                IdToWire(anna, p.initClient());
+                p.setOffice("MSK");
+                p.setTime(kNoon);
+                p.setCurrency("RUB");
+                p.setAmount(40000);
+                p.setMethod(schema::PaymentMethod::CASH);
+                return txn.ApplyLocal(change.change()).status();
+              })
+              .ok());
+
+  auto reply = d.Call(d.admin(), [&](Request::Builder r) { IdToWire(anna, r.initGetClientCard()); });
+  REQUIRE(reply.ok());
+  auto card = reply.get().getCard();
+  // The headline is LON's pounds only.
+  CHECK(std::string(card.getCurrency().cStr()) == "GBP");
+  CHECK(card.getTotalSpent() == 2158);
+  CHECK(card.getOutstanding() == 1000);
+  // Each currency apart: the roubles owed at MSK are not lost from view.
+  std::map<std::string, std::tuple<int64_t, int64_t, uint32_t>> money;
+  for (auto m : card.getMoney()) {
+    money[m.getCurrency().cStr()] = {m.getTotalSpent(), m.getOutstanding(), m.getSales()};
+  }
+  CHECK(money.size() == 2);
+  CHECK(money["GBP"] == std::make_tuple(int64_t{2158}, int64_t{1000}, uint32_t{1}));
+  CHECK(money["RUB"] == std::make_tuple(int64_t{349900}, int64_t{60000}, uint32_t{1}));
+}
+
+}  // namespace
 }  // namespace crm
