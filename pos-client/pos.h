@@ -77,11 +77,14 @@ class Pos {
   void PrintOrJson(const DecodedMessage& reply, const std::function<void()>& human);
   // The id in `text`; else fails naming `what` and returns nullopt.
   std::optional<Id> ParseId(const std::string& text, const char* what);
+  // pos sync: polls the node's status until it is in step with its hub
+  // (nothing to send, nothing to receive), or fails after `timeout_s`.
+  void WaitForSync(double timeout_s);
 
   // Adds every command in the order `pos --help` lists them: the groups of
   // the front desk's operations, each defined in pos-client/commands/.
   void AddCommands(CLI::App& app);
-  void AddSessionCommands(CLI::App& app);    // session.cc: login, logout, status
+  void AddSessionCommands(CLI::App& app);    // session.cc: login, logout, status, sync
   void AddClientCommands(CLI::App& app);     // clients.cc: find, client
   void AddDuplicateCommands(CLI::App& app);  // duplicates.cc: duplicates, conflicts, merge
   void AddCardCommand(CLI::App& app);        // card.cc: card

@@ -317,6 +317,8 @@ struct NodeStatus {
   hubRejected @13 :UInt64;        # changes pushed from here the hub refused (quarantined) since this node started
   lastHubRejection @14 :Text;     # the hub's reason for the last of them
   clockProblem @15 :Text;         # why writes are refused for this node's clock, if they are
+  hubLogSeq @16 :UInt64;          # the hub's newest log seq, as last heard
+  pulledThrough @17 :UInt64;      # the hub's log applied here up to this seq
 }
 
 struct Response {

@@ -43,6 +43,8 @@ Status DeskStatus(Context& ctx, const StoreView& view, schema::Request::Reader,
     status.setHubRefusal(sync.uplink.refusal);
     status.setHubRejected(sync.uplink.rejected);
     status.setLastHubRejection(sync.uplink.last_rejection);
+    status.setHubLogSeq(sync.uplink.hub_log_seq);
+    status.setPulledThrough(sync.uplink.pulled_through);
   }
   if (Status clock = desk.CheckClock(); !clock.ok()) status.setClockProblem(clock.message());
   status.setTimeZone(ctx.office.time_zone);

@@ -1,7 +1,9 @@
 // pos login, logout and status: the session at the desk and the node behind it.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <memory>
+#include <thread>
 
 #include "pos-client/commands/common.h"
 #include "pos-client/format.h"
@@ -39,6 +41,41 @@ std::string StatusText(schema::NodeStatus::Reader st) {
 }
 
 }  // namespace
+
+void Pos::WaitForSync(double timeout_s) {
+  using SteadyClock = std::chrono::steady_clock;
+  const auto deadline =
+      SteadyClock::now() + std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
+  for (;;) {
+    auto reply = Send([](schema::Request::Builder r) { r.setStatus(); }, false);
+    if (!reply) return;
+    auto st = reply->Root<schema::Response>().getStatus();
+    if (!st.getHubConfigured()) {
+      Fail(Status::Unavailable("this node has no hub to sync with (crm-node --hub)"));
+      return;
+    }
+    if (st.getHubRefusal().size() > 0) {
+      Fail(Status::PermissionDenied("the hub refuses this node: " + Text(st.getHubRefusal())));
+      return;
+    }
+    const uint64_t to_receive =
+        st.getHubLogSeq() > st.getPulledThrough() ? st.getHubLogSeq() - st.getPulledThrough() : 0;
+    if (st.getHubConnected() && st.getUnsentChanges() == 0 && to_receive == 0) {
+      if (!settings_.json) Print("in step with the hub: nothing to send, nothing to receive\n");
+      else PrintOrJson(*reply, [] {});
+      return;
+    }
+    if (SteadyClock::now() >= deadline) {
+      Fail(Status::Unavailable(fmt::format(
+          "not in step with the hub after {}s: {}, {} changes to send, the hub's log {} entries "
+          "ahead",
+          timeout_s, st.getHubConnected() ? "connected" : "not connected", st.getUnsentChanges(),
+          to_receive)));
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
 
 void Pos::AddSessionCommands(CLI::App& app) {
   auto login_options = std::make_shared<LoginOptions>();
@@ -80,6 +117,14 @@ void Pos::AddSessionCommands(CLI::App& app) {
     (void)SaveSession();
     if (reply && !settings_.json) Print("Logged out\n");
   });
+
+  auto timeout_s = std::make_shared<double>(30);
+  auto* sync = app.add_subcommand(
+      "sync", "wait until the hub holds every change made here and this node has the hub's");
+  sync->add_option("--timeout", *timeout_s, "give up after this many seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
+  sync->callback([this, timeout_s] { WaitForSync(*timeout_s); });
 
   app.add_subcommand("status", "the node: records, changes not yet sent, hub contact")
       ->callback([this] {

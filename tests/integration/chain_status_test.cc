@@ -55,7 +55,19 @@ TEST_CASE("crm-hq status says when no hub serves its store, and shows what it la
   CHECK(running.out.find("not running") == std::string::npos);
   CHECK(running.out.find("LON") != std::string::npos);
 
+  // The desk can wait for that: in step with the hub.
+  RunResult in_step = net.Try("lon", {"sync", "--timeout", "10"});
+  INFO(in_step.err);
+  CHECK(in_step.exit_code == 0);
+  CHECK(in_step.out.find("in step with the hub") != std::string::npos);
+
   REQUIRE(net.StopHub(SIGTERM) == 0);
+  net.Pos("lon", {"client", "add", "--first", "Walk-in", "--phone", "020 7946 0321"});
+  RunResult alone = net.Try("lon", {"sync", "--timeout", "1"});
+  INFO(alone.err);
+  CHECK(alone.exit_code != 0);
+  CHECK(alone.err.find("not in step with the hub after 1s") != std::string::npos);
+  CHECK(alone.err.find(", 1 changes to send") != std::string::npos);
   RunResult stopped = net.Hq({"status"});
   INFO(stopped.out << stopped.err);
   CHECK(stopped.exit_code == 3);
