@@ -71,9 +71,6 @@ Result<Record> Require(const StoreView& view, EntityKind kind, const Id& id, std
 Result<std::pair<Id, Record>> FindSale(const StoreView& view, std::string_view receipt_or_id,
                                        std::string_view field);
 
-// Figures derived from a client's events (see docs/frontdesk.md). Money
-// figures count only amounts in `currency` (the office's own); visits count
-// every office.
 // A client's money in one currency.
 struct CurrencyFigures {
   int64_t sales_total = 0;  // sales, before refunds
@@ -83,8 +80,10 @@ struct CurrencyFigures {
   uint32_t sales = 0;
   int64_t spent() const { return sales_total - refunded; }
 };
-// The headline figures are in the office's currency; `money` has every
-// currency the client ever paid in.
+// Figures derived from a client's events (see docs/frontdesk.md). The
+// headline money figures count only amounts in `currency` (the office's
+// own); `money` has every currency the client ever paid or owes in; visits
+// count every office.
 struct ClientFigures {
   std::map<std::string, CurrencyFigures> money;  // by ISO 4217 code
   int64_t total_spent = 0;     // sales minus refunds
