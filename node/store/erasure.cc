@@ -132,13 +132,14 @@ Status ScrubErasedClient(StoreTxn& txn, const Id& client) {
   constexpr size_t kPage = 4096;
   CRM_ASSIGN_OR_RETURN(uint64_t from, txn.LogFloor());
   for (;;) {
-    CRM_ASSIGN_OR_RETURN(std::vector<LogEntry> entries, txn.ReadLog(from, kPage));
+    bool cut = false;  // files' content makes few entries of many bytes
+    CRM_ASSIGN_OR_RETURN(std::vector<LogEntry> entries, txn.ReadLog(from, kPage, 64u << 20, &cut));
     for (const LogEntry& entry : entries) {
       if (!about(entry.change())) continue;
       auto scrubbed = ScrubChange(entry.change());
       CRM_RETURN_IF_ERROR(txn.ScrubLogEntry(entry.seq, scrubbed->getRoot<schema::Change>()));
     }
-    if (entries.size() < kPage) break;
+    if (entries.size() < kPage && !cut) break;
     from = entries.back().seq + 1;
   }
 
