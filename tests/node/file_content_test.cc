@@ -4,9 +4,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "node/common/crypto.h"
@@ -217,6 +219,36 @@ TEST_CASE("a slice of the log or a snapshot page stops at 4 MiB, and a larger ch
   }
   CHECK(records == 4);
   CHECK(pages >= 2);
+}
+
+}  // namespace
+}  // namespace crm
+
+namespace crm {
+namespace {
+
+// How long a till's write waits behind a pulled 10 MiB file (run by hand:
+// node_tests "[.files-latency]"); docs/replication.md, "Files", quotes it.
+TEST_CASE("a till's write waits behind a pulled 10 MiB file", "[.files-latency]") {
+  Node node;
+  const Id hub{0x0E, 1};
+  const std::string bytes = RandomBytes(10u << 20, 30);
+  auto change = Content(Sha256Hex(bytes), bytes, Id{0x0F, 1}, 1, kNow);
+  std::vector<schema::Change::Reader> changes = {change->getRoot<schema::Change>().asReader()};
+  const auto start = std::chrono::steady_clock::now();
+  std::thread pull([&] {
+    auto report = node.replica->Apply(changes, {hub}, {}, Replica::Order::kFollowUpstream, {});
+    REQUIRE(report.ok());
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto submitted = std::chrono::steady_clock::now();
+  REQUIRE(node.runtime.writer->Run([](StoreTxn& txn) { return txn.SetCursor("till", 1); }).ok());
+  const auto written = std::chrono::steady_clock::now();
+  pull.join();
+  const auto pulled = std::chrono::steady_clock::now();
+  auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+  WARN("10 MiB pull applied in " << ms(start, pulled) << " ms; a till write submitted 5 ms in "
+                                 << "waited " << ms(submitted, written) << " ms");
 }
 
 }  // namespace
