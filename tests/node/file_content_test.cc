@@ -13,6 +13,7 @@
 
 #include "node/common/crypto.h"
 #include "node/store/admission.h"
+#include "node/store/blobs.h"
 #include "node/store/replica.h"
 #include "node/store/runtime.h"
 #include "schema/records.capnp.h"
@@ -219,6 +220,55 @@ TEST_CASE("a slice of the log or a snapshot page stops at 4 MiB, and a larger ch
   }
   CHECK(records == 4);
   CHECK(pages >= 2);
+}
+
+TEST_CASE("files a store from before kept only in its blobs table are published once, and read "
+          "meanwhile",
+          "[node][files]") {
+  Node node;
+  const std::string old_file = RandomBytes(100'000, 40);
+  const std::string sha = Sha256Hex(old_file);
+  REQUIRE(node.runtime.writer->Run([&](StoreTxn& txn) { return txn.blobs().Put(sha, old_file); }).ok());
+  // A blob not under its own hash (damaged) is not published.
+  REQUIRE(node.runtime.writer
+              ->Run([&](StoreTxn& txn) { return txn.blobs().Put(std::string(64, 'a'), "damaged"); })
+              .ok());
+  {
+    auto read = ReadFileContent(node.View(), sha);
+    REQUIRE(read.ok());
+    CHECK(*read == old_file);
+  }
+  // Not while a restored store awaits its own history: its changes would
+  // reuse origin seqs the hub holds.
+  size_t published = 9;
+  REQUIRE(node.runtime.writer->Run([&](StoreTxn& txn) { return txn.SetAwaitingOwnHistory(true); }).ok());
+  REQUIRE(node.runtime.writer
+              ->Run([&](StoreTxn& txn) -> Status {
+                CRM_ASSIGN_OR_RETURN(published, PublishLegacyBlobs(txn, *node.runtime.hlc, 8));
+                return Status::Ok();
+              })
+              .ok());
+  CHECK(published == 0);
+  REQUIRE(node.runtime.writer->Run([&](StoreTxn& txn) { return txn.SetAwaitingOwnHistory(false); }).ok());
+  for (int round = 0; round < 2; ++round) {
+    REQUIRE(node.runtime.writer
+                ->Run([&](StoreTxn& txn) -> Status {
+                  CRM_ASSIGN_OR_RETURN(published, PublishLegacyBlobs(txn, *node.runtime.hlc, 8));
+                  return Status::Ok();
+                })
+                .ok());
+    CHECK(published == (round == 0 ? 1u : 0u));
+  }
+  StoreView view = node.View();
+  CHECK(view.blobs().Get(sha).status().code() == StatusCode::kNotFound);  // kept once
+  auto record = view.Get(EntityKind::FILE_CONTENT, FileContentId(sha));
+  REQUIRE(record.ok());
+  auto read = ReadFileContent(view, sha);
+  REQUIRE(read.ok());
+  CHECK(*read == old_file);
+  // A change of this node's own, for its uplink to push.
+  CHECK(*view.LocalChangeCount() == 1);
+  CHECK(view.blobs().Get(std::string(64, 'a')).ok());
 }
 
 }  // namespace
