@@ -19,6 +19,7 @@
 #include "node/server/web_api.h"
 #include "node/server/web_server.h"
 #include "node/store/admission.h"
+#include "node/store/file_content.h"
 #include "node/store/offices.h"
 #include "node/store/replica.h"
 #include "node/store/runtime.h"
@@ -97,6 +98,24 @@ struct Node {
   }
 };
 
+// Files a store from before replicated content kept only in its blobs
+// table go out as FileContent events, a few per transaction (the till's
+// writes wait behind each).
+Status PublishLegacyFiles(StoreRuntime& runtime) {
+  size_t total = 0;
+  for (;;) {
+    size_t published = 0;
+    CRM_RETURN_IF_ERROR(runtime.writer->Run([&](StoreTxn& txn) -> Status {
+      CRM_ASSIGN_OR_RETURN(published, PublishLegacyBlobs(txn, *runtime.hlc, 8));
+      return Status::Ok();
+    }));
+    if (published == 0) break;
+    total += published;
+  }
+  if (total > 0) spdlog::info("{} files kept only here are published to the hub now", total);
+  return Status::Ok();
+}
+
 int Fail(const Status& status) {
   spdlog::error("{}", status.ToString());
   return status.code() == StatusCode::kInvalidArgument ? 2 : 1;
@@ -127,6 +146,7 @@ int Serve(const NodeFlags& flags) {
   if (Status s = node.Open(flags); !s.ok()) return Fail(s);
   auto serving = ServeLock::Take(flags.data_dir, "crm-node");
   if (!serving.ok()) return Fail(serving.status());
+  if (Status s = PublishLegacyFiles(node.runtime); !s.ok()) return Fail(s);
   if (!flags.serve_sync.empty() && flags.hub.empty()) {
     return Fail(Status::InvalidArgument("serve-sync", "a regional hub needs its own --hub"));
   }
@@ -158,8 +178,8 @@ int Serve(const NodeFlags& flags) {
       std::string code = flags.office.code;
       // The same rules as headquarters: what HQ would refuse must not settle
       // here either.
-      node.admission = std::make_unique<DownstreamAdmission>(*store, node.runtime.wall,
-                                                             flags.max_skew_ms);
+      node.admission = std::make_unique<DownstreamAdmission>(
+          *store, node.runtime.wall, flags.max_skew_ms, flags.office.max_file_bytes);
       DownstreamAdmission* admission = node.admission.get();
       auto downstream = HubServer::Start(
           *node.replica, node.runtime.wall, options,

@@ -55,4 +55,5 @@ enum EntityKind {
   office @12;
   file @13;
   tillLimit @14;
+  fileContent @15;   # the bytes of attached files, keyed by their SHA-256 (FileContent)
 }

@@ -285,7 +285,8 @@ struct TillLimit {
   maxPriceCut @3 :Int32 = -1;    # the largest cut of a unit price below the catalogue's, in basis points of it
 }
 
-# A file attached to a client; the content is stored by its SHA-256.
+# A file attached to a client; the content is a FileBytes record (kind fileContent), found by
+# the SHA-256 (docs/storage.md, "Files").
 struct FileAttachment {
   client @0 :Id;
   name @1 :Text;
@@ -295,4 +296,15 @@ struct FileAttachment {
   office @5 :Text;
   author @6 :Id;
   time @7 :Int64;
+}
+
+# The bytes of an attached file: a write-once event whose id is derived from
+# the SHA-256 of the bytes (FileContentId, node/store/file_content.h), so two
+# offices attaching the same bytes make the same event. Every node checks on
+# apply that `content` has `size` bytes and this SHA-256, and refuses it
+# otherwise; a hub also refuses content over its --max-file-bytes.
+struct FileBytes {
+  sha256 @0 :Text;               # lower-case hex of the SHA-256 of content
+  size @1 :UInt64;
+  content @2 :Data;
 }

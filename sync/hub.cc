@@ -147,7 +147,8 @@ void Hub::OnHello(const std::string& route, schema::Hello::Reader hello) {
 }
 
 void Hub::OnPush(const std::string& route, Peer& peer, DecodedMessage message) {
-  PendingPush pending{route, peer.node, 0, std::move(message), {}, {}};
+  const size_t bytes = message.bytes();
+  PendingPush pending{route, peer.node, 0, std::move(message), bytes, {}, {}};
   auto push = pending.message.Root<schema::SyncMessage>().getPush();
   pending.batch = push.getBatch();
   for (auto change : push.getChanges()) {
@@ -171,15 +172,19 @@ void Hub::Flush() {
   // office heard from since the last.
   std::vector<std::vector<const PendingPush*>> groups;
   size_t in_group = 0;
+  size_t group_bytes = 0;
   for (const PendingPush& push : pushes) {
     if (groups.empty() ||
         (!groups.back().empty() &&
-         in_group + push.admitted.size() > options_.max_changes_per_apply)) {
+         (in_group + push.admitted.size() > options_.max_changes_per_apply ||
+          group_bytes + push.bytes > options_.max_bytes_per_apply))) {
       groups.emplace_back();
       in_group = 0;
+      group_bytes = 0;
     }
     groups.back().push_back(&push);
     in_group += push.admitted.size();
+    group_bytes += push.bytes;
   }
   bool grew = false;
   for (const auto& group : groups) {

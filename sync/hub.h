@@ -26,6 +26,9 @@ struct HubOptions {
   // bounds the pages one transaction may dirty (a group it refuses is
   // applied again push by push).
   size_t max_changes_per_apply = 32768;
+  // and of at most these bytes of pushes (one push may be larger): files'
+  // content makes few changes of many bytes.
+  size_t max_bytes_per_apply = 16u << 20;
   int64_t peer_silent_ms = 5000;   // a peer silent this long is shown as offline
   // A push carrying more changes is dropped unread (offices send batches of
   // 2,000): a list of empty structs costs its sender almost nothing per
@@ -113,6 +116,7 @@ class Hub {
     Id node;
     uint64_t batch = 0;
     DecodedMessage message;
+    size_t bytes = 0;  // of the push as received (decompressed)
     std::vector<schema::Change::Reader> admitted;
     std::vector<Rejected> refused;
   };

@@ -512,8 +512,17 @@ Result<MergeOutcome> MergeStored(schema::StoredRecord::Reader local,
     out.setEntity(kind);
     out.setId(local.getId());
     out.getValue().set(local.getValue());
-    out.setCreated(local.getCreated());
-    out.setUpdated(local.getUpdated());
+    // One event made at two nodes (file content, keyed by its hash) keeps
+    // the earlier stamp, whichever copy came first.
+    const Stamp local_created = StampFromWire(local.getCreated());
+    const Stamp incoming_created = StampFromWire(incoming.getCreated());
+    if (incoming_created < local_created) {
+      out.setCreated(incoming.getCreated());
+      out.setUpdated(incoming.getUpdated());
+    } else {
+      out.setCreated(local.getCreated());
+      out.setUpdated(local.getUpdated());
+    }
   } else {
     const StructSchema record_schema = RecordSchema(kind);
     const DynamicStruct::Reader values[2] = {local.getValue().getAs<DynamicStruct>(record_schema),

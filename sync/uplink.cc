@@ -345,7 +345,12 @@ Status Uplink::AdvancePushCursor() {
 
 void Uplink::Pump() {
   if (state_ != State::kReady) return;
-  while (inflight_.size() < options_.window && more_to_push_) {
+  auto window_full = [&] {
+    size_t bytes = 0;
+    for (const Batch& batch : inflight_) bytes += batch.bytes;
+    return inflight_.size() >= options_.window || (!inflight_.empty() && bytes >= options_.window_bytes);
+  };
+  while (!window_full() && more_to_push_) {
     auto slice =
         replica_.ReadLogFor(hub_, send_pos_, options_.batch_changes, Replica::Toward::kUpstream);
     if (!slice.ok()) {
@@ -374,6 +379,7 @@ void Uplink::Pump() {
     for (const LogSlice::Entry* entry : wanted) {
       words += entry->change.Root<schema::Change>().totalSize().wordCount + 1;
     }
+    batch.bytes = words * sizeof(capnp::word);
     capnp::MallocMessageBuilder message(static_cast<unsigned>(words));
     auto push = message.initRoot<schema::SyncMessage>().initPush();
     push.setBatch(batch.number);

@@ -31,6 +31,10 @@ inline constexpr const char* kUplinkHubInstance = "hub-instance";
 struct UplinkOptions {
   size_t batch_changes = 2000;     // changes per push batch
   size_t window = 32;              // push batches sent and not yet acknowledged
+  // and at most these bytes of them (one batch may be larger: a file's
+  // content travels whole), so files do not pile up in the link's buffers;
+  // the replica bounds each slice of the log by its bytes too.
+  size_t window_bytes = 16u << 20;
   size_t pull_max = 10000;         // log entries examined per pull
   size_t snapshot_page = 1000;     // records asked for per snapshot page
   int64_t heartbeat_ms = 1000;     // a heartbeat when nothing else was sent
@@ -107,6 +111,7 @@ class Uplink {
     uint64_t through = 0;  // log seq of the last entry examined for it
     std::vector<std::pair<Id, uint64_t>> items;  // (origin, origin seq)
     int64_t sent_ms = 0;
+    size_t bytes = 0;  // of the changes it carries
   };
 
   void Transmit(capnp::MessageBuilder& message);

@@ -126,7 +126,8 @@ int Serve(const HubFlags& flags) {
   options.prune.retention = &retention;
   options.prune.every_ms = flags.prune_every_ms;
   Store* raw_store = hq.store.get();
-  DownstreamAdmission admission(*hq.store, hq.wall, hq.hlc->max_skew_ms());
+  DownstreamAdmission admission(*hq.store, hq.wall, hq.hlc->max_skew_ms(),
+                                flags.desk.max_file_bytes);
   auto server = HubServer::Start(
       replica, hq.wall, options,
       [raw_store](const std::string& key) { return FindEnrollment(*raw_store, key); },
@@ -332,6 +333,9 @@ HubCommands::HubCommands(CLI::App& app) {
                  "newest log entries kept even once every office has them")
       ->capture_default_str();
   app.add_option("--prune-every-ms", flags_.prune_every_ms, "how often the log is pruned")
+      ->capture_default_str();
+  app.add_option("--max-file-bytes", flags_.desk.max_file_bytes,
+                 "largest attached file taken from the offices (larger content is refused)")
       ->capture_default_str();
   app.add_option("--status-file", flags_.status_file,
                  "where serve writes, and status reads, the office links");

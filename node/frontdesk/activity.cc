@@ -5,6 +5,7 @@
 #include "node/common/text.h"
 #include "node/frontdesk/internal.h"
 #include "node/store/blobs.h"
+#include "node/store/file_content.h"
 #include "sync/base/money.h"
 
 namespace crm::frontdesk {
@@ -221,7 +222,24 @@ Status AttachFile(Context& ctx, StoreTxn& txn, schema::NewFile::Reader args,
   }
   std::string_view bytes(reinterpret_cast<const char*>(content.begin()), content.size());
   std::string sha = Sha256Hex(bytes);
-  CRM_RETURN_IF_ERROR(txn.blobs().Put(sha, bytes));
+  // The bytes go to every node as a FileContent event, once per content:
+  // the same bytes attached before (here or anywhere the record came from)
+  // are not sent again.
+  auto held = txn.Get(EntityKind::FILE_CONTENT, FileContentId(sha));
+  if (held.ok() && held->stored().hasErased()) {
+    // Erasure wins over every later copy of the bytes, on every node.
+    return Status(StatusCode::kConflict,
+                  "this file's content was erased with a client (right to be forgotten) and "
+                  "cannot be attached again",
+                  "content");
+  }
+  if (!held.ok() && held.status().code() != StatusCode::kNotFound) return held.status();
+  if (!held.ok()) {
+    auto event = FileContentEvent(sha, bytes, ctx.hlc.Now(), ctx.user.user);
+    CRM_RETURN_IF_ERROR(txn.ApplyLocal(event->getRoot<schema::Change>()).status());
+    // A store from before kept the bytes in its blobs table: once here.
+    CRM_RETURN_IF_ERROR(txn.blobs().Forget(sha));
+  }
   const int64_t now = ctx.wall.NowMillis();
   const Id id = Id::Generate(now);
   ChangeMessage change = NewEvent(ctx, EntityKind::FILE, id);
@@ -242,10 +260,8 @@ Status AttachFile(Context& ctx, StoreTxn& txn, schema::NewFile::Reader args,
 
 Status GetFile(Context&, const StoreView& view, std::string_view sha256,
                schema::Response::Builder response) {
-  if (sha256.size() != 64 || sha256.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
-    return Status::InvalidArgument("sha256", "is 64 lower-case hex digits");
-  }
-  CRM_ASSIGN_OR_RETURN(std::string content, view.blobs().Get(sha256));
+  if (!IsSha256Hex(sha256)) return Status::InvalidArgument("sha256", "is 64 lower-case hex digits");
+  CRM_ASSIGN_OR_RETURN(std::string content, ReadFileContent(view, sha256));
   auto out = response.initFile();
   out.initFile().setSha256(std::string(sha256));
   out.getFile().setSize(content.size());

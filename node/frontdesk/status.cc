@@ -25,7 +25,7 @@ Status DeskStatus(Context& ctx, const StoreView& view, schema::Request::Reader,
     // The first change of this node's own after what the hub is known to
     // hold: its stamp tells how long it has waited.
     const uint64_t after = sync.configured ? sync.uplink.pushed_through : 0;
-    CRM_ASSIGN_OR_RETURN(std::vector<LogEntry> entries, view.ReadLog(after + 1, 2000));
+    CRM_ASSIGN_OR_RETURN(std::vector<LogEntry> entries, view.ReadLog(after + 1, 2000, 16u << 20));
     for (const LogEntry& entry : entries) {
       auto change = entry.change();
       if (IdFromWire(change.getOrigin()) == ctx.store.node_id() &&

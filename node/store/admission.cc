@@ -2,8 +2,10 @@
 
 #include <capnp/dynamic.h>
 
+#include <algorithm>
 
 #include "node/store/offices.h"
+#include "schema/records.capnp.h"
 #include "sync/base/entities.h"
 #include "sync/base/wire.h"
 
@@ -54,8 +56,9 @@ bool IsHeadquartersKind(EntityKind kind) {
   }
 }
 
-DownstreamAdmission::DownstreamAdmission(const Store& store, Clock& wall, int64_t max_skew_ms)
-    : store_(store), wall_(wall), max_skew_ms_(max_skew_ms) {}
+DownstreamAdmission::DownstreamAdmission(const Store& store, Clock& wall, int64_t max_skew_ms,
+                                         uint64_t max_file_bytes)
+    : store_(store), wall_(wall), max_skew_ms_(max_skew_ms), max_file_bytes_(max_file_bytes) {}
 
 std::string DownstreamAdmission::OfficeOf(const Id& node) {
   MutexLock lock(&mutex_);
@@ -85,6 +88,18 @@ Status DownstreamAdmission::Admit(schema::Change::Reader change) {
                      " ahead of this hub's clock (at most " + FormatSpan(max_skew_ms_) +
                      " are taken): the clock of the node that made it is wrong; fix it, then run "
                      "`crm-admin clock repair` there (docs/replication.md, \"Clocks\")");
+  }
+  if (change.getEntity() == EntityKind::FILE_CONTENT && change.isEvent()) {
+    auto file = change.getEvent().getAs<schema::FileBytes>();
+    const uint64_t bytes = std::max<uint64_t>(file.getContent().size(), file.getSize());
+    if (bytes > max_file_bytes_) {
+      return Status(StatusCode::kResourceExhausted,
+                    "the content of file " + std::string(file.getSha256().cStr()) + " has " +
+                        std::to_string(bytes) + " bytes; this hub takes files of at most " +
+                        std::to_string(max_file_bytes_) +
+                        " bytes (--max-file-bytes): it stays at the office that attached it",
+                    "content");
+    }
   }
   std::vector<std::pair<std::string, std::string>> named = OfficesNamed(change);
   if (named.empty()) return Status::Ok();

@@ -21,11 +21,17 @@ namespace crm {
 // only at headquarters, and refused by every hub from the nodes below it.
 bool IsHeadquartersKind(EntityKind kind);
 
+// The largest file a hub takes from below unless told otherwise, the same
+// as an office's attach limit (--max-file-bytes).
+inline constexpr uint64_t kDefaultMaxFileBytes = 10u << 20;
+
 class DownstreamAdmission {
  public:
-  // Changes stamped more than `max_skew_ms` ahead of `wall` are refused.
+  // Changes stamped more than `max_skew_ms` ahead of `wall` are refused, and
+  // file content of more than `max_file_bytes`.
   // REQUIRES: `store` and `wall` outlive this.
-  DownstreamAdmission(const Store& store, Clock& wall, int64_t max_skew_ms);
+  DownstreamAdmission(const Store& store, Clock& wall, int64_t max_skew_ms,
+                      uint64_t max_file_bytes = kDefaultMaxFileBytes);
   DownstreamAdmission(const DownstreamAdmission&) = delete;
   DownstreamAdmission& operator=(const DownstreamAdmission&) = delete;
 
@@ -36,7 +42,9 @@ class DownstreamAdmission {
   //   to its key);
   // - kInvalidArgument (field "stamp"): stamped further ahead of this hub's
   //   clock than the skew bound, so one wrong clock cannot win every later
-  //   edit.
+  //   edit;
+  // - kResourceExhausted (field "content"): file content larger than this
+  //   hub takes (its --max-file-bytes); it stays at the office that has it.
   // Thread-safe.
   Status Admit(schema::Change::Reader change);
 
@@ -47,6 +55,7 @@ class DownstreamAdmission {
   const Store& store_;
   Clock& wall_;
   const int64_t max_skew_ms_;
+  const uint64_t max_file_bytes_;
   Mutex mutex_;
   std::map<Id, std::string> offices_ GUARDED_BY(mutex_);  // enrolled offices by node
 };

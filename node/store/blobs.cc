@@ -16,6 +16,22 @@ Result<std::string> BlobsView::Get(std::string_view sha256) const {
   return std::string(*bytes);
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> BlobsView::First(size_t limit) const {
+  std::vector<std::pair<std::string, std::string>> files;
+  CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(table_));
+  CRM_RETURN_IF_ERROR(cursor.First());
+  while (cursor.valid() && files.size() < limit) {
+    files.emplace_back(std::string(cursor.key()), std::string(cursor.value()));
+    CRM_RETURN_IF_ERROR(cursor.Next());
+  }
+  return files;
+}
+
+Status Blobs::Forget(std::string_view sha256) {
+  Status deleted = write_.Delete(table_, sha256);
+  return deleted.code() == StatusCode::kNotFound ? Status::Ok() : deleted;
+}
+
 Status Blobs::Put(std::string_view sha256, std::string_view content) {
   auto existing = write_.Get(table_, sha256);
   if (existing.ok()) return Status::Ok();

@@ -1,10 +1,14 @@
-// The files attached to records (table blobs), kept once per content under
-// the SHA-256 (hex) of their bytes. Small classes over a store transaction:
+// The files attached to records as stores from before replicated content
+// kept them (table blobs), once per content under the SHA-256 (hex) of their
+// bytes; new files are FileContent records (node/store/file_content.h), and
+// these are published as such when a node serves the store. Small classes over a store transaction:
 // StoreView::blobs() reads, StoreTxn::blobs() writes too.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "node/store/lmdb.h"
 #include "sync/base/status.h"
@@ -19,6 +23,8 @@ class BlobsView {
 
   // The content of the file `sha256`; kNotFound naming it if none is kept.
   Result<std::string> Get(std::string_view sha256) const;
+  // The first `limit` files in key order, as (SHA-256, content).
+  Result<std::vector<std::pair<std::string, std::string>>> First(size_t limit) const;
 
  protected:
   const lmdb::Txn& txn_;
@@ -36,6 +42,9 @@ class Blobs : public BlobsView {
   // Forgets the file, its bytes zeroed first (an erase: the writer then
   // wipes the free pages, Store::RequestWipe). OK if there is none.
   Status Drop(std::string_view sha256);
+  // Forgets the file without zeroing it (its content lives on elsewhere in
+  // the store, as a FileContent record). OK if there is none.
+  Status Forget(std::string_view sha256);
 
  private:
   lmdb::Txn& write_;

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "node/store/blobs.h"
+#include "node/store/file_content.h"
+#include "schema/records.capnp.h"
 #include "sync/base/entities.h"
 #include "sync/base/wire.h"
 
@@ -35,6 +37,12 @@ std::unique_ptr<capnp::MallocMessageBuilder> ScrubChange(schema::Change::Reader 
   copy->setRoot(change);
   auto root = copy->getRoot<schema::Change>();
   const EntityKind kind = root.getEntity();
+  if (kind == EntityKind::FILE_CONTENT) {
+    // Nothing is left of the bytes, nor of which they were: an erased
+    // copy every node logs and takes as no content (CheckFileContent).
+    if (root.isEvent()) root.getEvent().initAs<schema::FileBytes>();
+    return copy;
+  }
   if (kind == EntityKind::CLIENT) {
     if (root.isPatch()) {
       auto patch = root.getPatch();
@@ -97,6 +105,20 @@ Status ScrubErasedClient(StoreTxn& txn, const Id& client) {
   CRM_RETURN_IF_ERROR(txn.DropConflictsOf(EntityKind::CLIENT, client));
   CRM_RETURN_IF_ERROR(txn.DropDuplicatesOf(client));
 
+  // The files' content, on every node, even where another client's file
+  // holds the same bytes: which nodes know of that other file differs while
+  // changes travel, and every node must keep the same records.
+  std::set<Id> contents;
+  if (!files.empty()) {
+    CRM_ASSIGN_OR_RETURN(Record erased_client, txn.Get(EntityKind::CLIENT, client));
+    const Stamp erased = StampFromWire(erased_client.stored().getErased());
+    for (const std::string& sha : files) {
+      contents.insert(FileContentId(sha));
+      CRM_RETURN_IF_ERROR(EraseFileContent(txn, sha, erased));
+      CRM_RETURN_IF_ERROR(txn.blobs().Drop(sha));  // a store from before FileContent records
+    }
+  }
+
   // Every change in the log that carried any of it. The log is read whole:
   // an erase is rare, and a copy left in it would go on to every node that
   // pulls it.
@@ -104,18 +126,20 @@ Status ScrubErasedClient(StoreTxn& txn, const Id& client) {
     if (!change.hasId()) return false;
     const Id id = IdFromWire(change.getId());
     if (change.getEntity() == EntityKind::CLIENT) return id == client && change.isPatch();
+    if (change.getEntity() == EntityKind::FILE_CONTENT) return contents.count(id) > 0;
     return linked.count(id) > 0 && (change.isPatch() || change.isEvent());
   };
   constexpr size_t kPage = 4096;
   CRM_ASSIGN_OR_RETURN(uint64_t from, txn.LogFloor());
   for (;;) {
-    CRM_ASSIGN_OR_RETURN(std::vector<LogEntry> entries, txn.ReadLog(from, kPage));
+    bool cut = false;  // files' content makes few entries of many bytes
+    CRM_ASSIGN_OR_RETURN(std::vector<LogEntry> entries, txn.ReadLog(from, kPage, 64u << 20, &cut));
     for (const LogEntry& entry : entries) {
       if (!about(entry.change())) continue;
       auto scrubbed = ScrubChange(entry.change());
       CRM_RETURN_IF_ERROR(txn.ScrubLogEntry(entry.seq, scrubbed->getRoot<schema::Change>()));
     }
-    if (entries.size() < kPage) break;
+    if (entries.size() < kPage && !cut) break;
     from = entries.back().seq + 1;
   }
 
@@ -128,17 +152,18 @@ Status ScrubErasedClient(StoreTxn& txn, const Id& client) {
     CRM_RETURN_IF_ERROR(txn.ScrubQuarantined(scrubbed->getRoot<schema::Change>()));
   }
 
-  // The files' content, unless a file of someone else holds the same bytes.
-  if (!files.empty()) {
-    CRM_RETURN_IF_ERROR(txn.ForEachOfKind(
-        EntityKind::FILE, [&](const Id& id, schema::StoredRecord::Reader stored) -> Status {
-          if (linked.count(id) || !stored.hasValue()) return Status::Ok();
-          files.erase(stored.getValue().getAs<schema::FileAttachment>().getSha256().cStr());
-          return Status::Ok();
-        }));
-    for (const std::string& sha : files) CRM_RETURN_IF_ERROR(txn.blobs().Drop(sha));
-  }
   return Status::Ok();
+}
+
+Status EraseContentOfLateFile(StoreTxn& txn, schema::Change::Reader file) {
+  if (file.getEntity() != EntityKind::FILE || !file.isEvent()) return Status::Ok();
+  auto record = file.getEvent().getAs<schema::FileAttachment>();
+  const std::string sha = record.getSha256().cStr();
+  if (!IsSha256Hex(sha) || !record.hasClient()) return Status::Ok();
+  CRM_ASSIGN_OR_RETURN(Record client, txn.Get(EntityKind::CLIENT, IdFromWire(record.getClient())));
+  if (!client.stored().hasErased()) return Status::Ok();
+  CRM_RETURN_IF_ERROR(EraseFileContent(txn, sha, StampFromWire(client.stored().getErased())));
+  return txn.blobs().Drop(sha);
 }
 
 Result<std::unique_ptr<capnp::MallocMessageBuilder>> ScrubbedIfErased(

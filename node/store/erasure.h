@@ -34,4 +34,9 @@ Status ScrubErasedClient(StoreTxn& txn, const Id& client);
 Result<std::unique_ptr<capnp::MallocMessageBuilder>> ScrubbedIfErased(
     const StoreView& view, schema::Change::Reader change);
 
+// `file` (a change of a file attached to a client erased here, arriving
+// after the erase) is about to be stored scrubbed: erases the content it
+// named (EraseFileContent), as the erase did for the files it found.
+Status EraseContentOfLateFile(StoreTxn& txn, schema::Change::Reader file);
+
 }  // namespace crm

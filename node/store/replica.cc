@@ -209,13 +209,16 @@ Result<LogSlice> StoreReplica::ReadLogFor(const Id& peer, uint64_t after, size_t
   LogSlice slice;
   CRM_ASSIGN_OR_RETURN(slice.log_seq, view.LastSeq());
   slice.through = after;
-  CRM_ASSIGN_OR_RETURN(std::vector<LogEntry> entries, view.ReadLog(after + 1, max));
-  // Fewer than asked for: the rest of the log was examined (seqs without
-  // an entry included).
-  if (entries.size() < max) slice.through = std::max(after, slice.log_seq);
+  bool cut = false;
+  CRM_ASSIGN_OR_RETURN(std::vector<LogEntry> entries,
+                       view.ReadLog(after + 1, max, kSliceBytes, &cut));
+  // Fewer than asked for, and not for their bytes: the rest of the log was
+  // examined (seqs without an entry included).
+  const bool partial = entries.size() >= max || cut;
+  if (!partial) slice.through = std::max(after, slice.log_seq);
   OfficeRecords office_records(view);
   for (LogEntry& entry : entries) {
-    if (entries.size() >= max) slice.through = entry.seq;
+    if (partial) slice.through = entry.seq;
     auto change = entry.change();
     Id origin = IdFromWire(change.getOrigin());
     if (origin == peer || entry.source == peer) continue;
@@ -240,8 +243,9 @@ Result<SnapshotSlice> StoreReplica::ReadSnapshot(const std::string& after, size_
   SnapshotSlice slice;
   CRM_ASSIGN_OR_RETURN(slice.log_seq, view.LastSeq());
   CRM_ASSIGN_OR_RETURN(slice.have, view.VersionVector());
-  CRM_ASSIGN_OR_RETURN(auto records, view.ReadRecords(after, max));
-  slice.done = records.size() < max;
+  bool cut = false;
+  CRM_ASSIGN_OR_RETURN(auto records, view.ReadRecords(after, max, kSliceBytes, &cut));
+  slice.done = records.size() < max && !cut;
   slice.last_key = records.empty() ? after : records.back().first;
   OfficeRecords office_records(view);
   for (auto& [key, record] : records) {
@@ -318,7 +322,10 @@ Result<FetchedRecords> StoreReplica::ReadRecordsByKey(const std::vector<std::str
   CRM_ASSIGN_OR_RETURN(StoreView view, store_.Read());
   OfficeRecords office_records(view);
   FetchedRecords fetched;
+  size_t bytes = 0;
   for (const std::string& key : keys) {
+    // The rest are neither sent nor missing: the node asks for them again.
+    if (bytes >= kSliceBytes) break;
     if (key.size() != 17 || !IsKnownKind(static_cast<uint8_t>(key[0]))) {
       fetched.missing.push_back(key);
       continue;
@@ -337,6 +344,7 @@ Result<FetchedRecords> StoreReplica::ReadRecordsByKey(const std::vector<std::str
       fetched.missing.push_back(key);
       continue;
     }
+    bytes += record->stored().totalSize().wordCount * sizeof(capnp::word);
     fetched.records.push_back(std::move(record).value().TakeMessage());
   }
   return fetched;
@@ -373,6 +381,9 @@ Result<std::string> StateDigest(const Store& store) {
   Sha256 hash;
   CRM_RETURN_IF_ERROR(view.ForEachRecord(
       [&](EntityKind kind, const Id& id, schema::StoredRecord::Reader stored) -> Status {
+        // Erased file content is each node's guard against the bytes coming
+        // back, not state: a node that never held them has none.
+        if (kind == EntityKind::FILE_CONTENT && stored.hasErased()) return Status::Ok();
         if (at_office && IsHeadquartersKind(kind) &&
             WrittenOnlyBy(stored, [&](const Id& node) { return node == store.node_id(); })) {
           return Status::Ok();

@@ -15,6 +15,13 @@ namespace crm {
 
 class StoreReplica final : public Replica {
  public:
+  // What one slice of the log, snapshot page or answer to a fetch holds at
+  // most (and one record or change more, which a file's content may make
+  // larger), besides their counts: a message stays well inside the frame
+  // and reader limits, and a 10 MiB file travels alone, not with thousands
+  // of others in one transaction the till's writes wait behind.
+  static constexpr size_t kSliceBytes = 4u << 20;
+
   // REQUIRES: store, writer and clock outlive this.
   StoreReplica(Store& store, Writer& writer, HybridClock& hlc);
 

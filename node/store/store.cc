@@ -12,6 +12,7 @@
 #include "node/store/blobs.h"
 #include "node/store/checksum.h"
 #include "node/store/client_index.h"
+#include "node/store/file_content.h"
 #include "node/store/internal.h"
 #include "node/store/request_log.h"
 #include "schema/records.capnp.h"
@@ -22,6 +23,20 @@ namespace crm {
 namespace {
 
 using namespace store_internal;  // NOLINT(build/namespaces): node/store/internal.h
+
+// What is kept of a refused change: all of it but the bytes of file content,
+// which were refused (too large, or not what they claim) and are not stored.
+std::string RefusedCopy(schema::Change::Reader change) {
+  if (change.getEntity() == EntityKind::FILE_CONTENT && change.isEvent()) {
+    try {
+      auto stripped = WithoutContent(change);
+      return EncodeStruct(stripped->getRoot<schema::Change>().asReader(), Packing::kPacked);
+    } catch (const kj::Exception&) {
+      // Malformed: kept as it came, like any other malformed change.
+    }
+  }
+  return EncodeStruct(change, Packing::kPacked);
+}
 
 }  // namespace
 
@@ -56,14 +71,13 @@ Status StoreTxn::Quarantine(schema::Change::Reader change, std::string_view reas
                     BigEndian64(change.getOriginSeq());
   std::string value(reason.substr(0, 1000));
   value += '\0';
-  value += EncodeStruct(change, Packing::kPacked);
+  value += RefusedCopy(change);
   return txn_.Put(store_->tables_.quarantine, key, value);
 }
 
 Result<uint64_t> StoreTxn::LogHeldBack(schema::Change::Reader change, const Id& source) {
   CRM_ASSIGN_OR_RETURN(uint64_t seq, NextLogSeq());
-  CRM_RETURN_IF_ERROR(
-      txn_.Put(store_->tables_.log, BigEndian64(seq), EncodeStruct(change, Packing::kPacked)));
+  CRM_RETURN_IF_ERROR(txn_.Put(store_->tables_.log, BigEndian64(seq), RefusedCopy(change)));
   CRM_RETURN_IF_ERROR(
       txn_.Put(store_->tables_.log_source, BigEndian64(seq), IdBytes(source) + kHeldBackMark));
   return seq;

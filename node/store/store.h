@@ -246,8 +246,12 @@ class StoreView {
   Status ForEachOfKind(EntityKind kind,
                        const std::function<Status(const Id&, schema::StoredRecord::Reader)>& fn) const;
 
-  // Log entries with seq >= `from`, in order, at most `limit`.
-  Result<std::vector<LogEntry>> ReadLog(uint64_t from, size_t limit) const;
+  // Log entries with seq >= `from`, in order, at most `limit`, and no more
+  // once `max_bytes` of them (as stored) are read: the entry that reaches it
+  // is the last (so one larger entry, a file's content, still comes alone).
+  // `*cut` (if given) says whether `max_bytes` ended the read.
+  Result<std::vector<LogEntry>> ReadLog(uint64_t from, size_t limit, size_t max_bytes = SIZE_MAX,
+                                        bool* cut = nullptr) const;
 
   // The seq of the newest log entry (0 for an empty log), in a write
   // transaction its own included.
@@ -257,9 +261,10 @@ class StoreView {
   Result<uint64_t> LogFloor() const;
 
   // Records in key order after the key `after` (from the first if empty),
-  // at most `limit`, each with its key: pages of a snapshot.
-  Result<std::vector<std::pair<std::string, DecodedMessage>>> ReadRecords(std::string_view after,
-                                                                          size_t limit) const;
+  // at most `limit`, each with its key: pages of a snapshot. Bounded by
+  // `max_bytes` like ReadLog, `*cut` saying whether that ended the read.
+  Result<std::vector<std::pair<std::string, DecodedMessage>>> ReadRecords(
+      std::string_view after, size_t limit, size_t max_bytes = SIZE_MAX, bool* cut = nullptr) const;
   // The newest HLC stamp any committed change carried.
   Result<Stamp> HlcHighWater() const;
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "node/store/erasure.h"
+#include "node/store/file_content.h"
 #include "node/store/internal.h"
 #include "schema/records.capnp.h"
 #include "sync/base/wire.h"
@@ -51,7 +52,11 @@ Status ValidateChange(schema::Change::Reader change) {
             "event", std::string("a ") + std::string(EntityName(change.getEntity())) +
                          " is changed by patches");
       }
-      return CheckRecordShape(change);
+      CRM_RETURN_IF_ERROR(CheckRecordShape(change));
+      // File content is checked against its hash on every node, before
+      // anything of it is stored.
+      if (change.getEntity() == EntityKind::FILE_CONTENT) return CheckFileContent(change);
+      return Status::Ok();
     case schema::Change::TOMBSTONE:
     case schema::Change::ERASE:
       if (event) {
@@ -74,6 +79,40 @@ Status Overtaken(EntityKind kind, std::string_view what, const Stamp& held, cons
                     " after this node's clock; an edit made now would lose to it. A clock "
                     "somewhere in the chain is ahead (docs/replication.md, \"Clocks\")",
                 std::string(what));
+}
+
+// The content of a file applied again, from another origin (or in another
+// change of the same one): true, with the record in `out`, if the record's
+// stamps become the earlier change's (so every node keeps the same bytes
+// whatever order the copies come in). Content under an erased record (its
+// client was erased) stays out: `scrubbed_log` is then the change without
+// it, for the log. kConflict for other bytes under the same hash's id, which
+// CheckFileContent makes impossible but for a damaged store.
+Result<bool> SameFileContent(schema::StoredRecord::Reader before, schema::Change::Reader change,
+                             schema::StoredRecord::Builder out, std::string& scrubbed_log) {
+  if (IsErasedContent(change)) {
+    // Erased where it was logged: erased here too, whatever came before.
+    if (before.hasErased()) return false;
+    ErasedContentRecord(IdFromWire(change.getId()), StampFromWire(change.getStamp()), out);
+    return true;
+  }
+  if (before.hasErased()) {
+    auto stripped = WithoutContent(change);
+    scrubbed_log = EncodeStruct(stripped->getRoot<schema::Change>().asReader(), Packing::kPacked);
+    return false;
+  }
+  if (!SameEvent(before, change)) {
+    return Status::Conflict("fileContent " + IdFromWire(change.getId()).ToString() +
+                            " already exists with different content");
+  }
+  const Stamp stamp = StampFromWire(change.getStamp());
+  if (!(stamp < StampFromWire(before.getCreated()))) return false;
+  out.setEntity(before.getEntity());
+  out.setId(before.getId());
+  out.getValue().set(before.getValue());
+  StampToWire(stamp, out.initCreated());
+  StampToWire(stamp, out.initUpdated());
+  return true;
 }
 
 }  // namespace
@@ -209,7 +248,10 @@ PreparedChange Store::Prepare(schema::Change::Reader change, Fresh fresh) const 
     if (fresh == Fresh::kSkip) return prepared;
     capnp::MallocMessageBuilder merged(kSmallRecordWords);
     auto out = merged.initRoot<schema::StoredRecord>();
-    if (change.isEvent()) {
+    if (IsErasedContent(change)) {
+      ErasedContentRecord(IdFromWire(change.getId()), StampFromWire(change.getStamp()), out);
+      prepared.fresh_changed_ = true;
+    } else if (change.isEvent()) {
       StoreEvent(change, out);
       prepared.fresh_changed_ = true;
     } else {
@@ -250,6 +292,7 @@ Result<Applied> StoreTxn::Apply(const PreparedChange& prepared) {
   if (!PersonalTextFields(prepared.change_.getEntity()).empty()) {
     CRM_ASSIGN_OR_RETURN(auto scrubbed, ScrubbedIfErased(*this, prepared.change_));
     if (scrubbed) {
+      CRM_RETURN_IF_ERROR(EraseContentOfLateFile(*this, prepared.change_));
       return ApplyPrepared(
           store_->Prepare(scrubbed->getRoot<schema::Change>().asReader(), Store::Fresh::kSkip));
     }
@@ -266,6 +309,8 @@ Result<Applied> StoreTxn::ApplyPrepared(const PreparedChange& prepared) {
   // kResourceExhausted, kIOError or kInternal.
   if (!prepared.valid_.ok()) return prepared.valid_;
   const schema::Change::Reader change = prepared.change_;
+  std::string_view log_entry = prepared.log_entry_;
+  std::string scrubbed_log;
   capnp::MallocMessageBuilder merged(kSmallRecordWords);
   std::string merged_bytes;
   std::string_view record = prepared.fresh_record_;
@@ -300,13 +345,23 @@ Result<Applied> StoreTxn::ApplyPrepared(const PreparedChange& prepared) {
     } else {
       auto out = merged.initRoot<schema::StoredRecord>();
       conflicts = &merge_conflicts;
-      if (change.isEvent()) {
+      if (change.isEvent() && before && kind == EntityKind::FILE_CONTENT) {
+        // Content is keyed by its hash: the same bytes attached at two
+        // offices make the same event, each part of its origin's history.
+        CRM_ASSIGN_OR_RETURN(record_changed,
+                             SameFileContent(before->stored(), change, out, scrubbed_log));
+        if (!scrubbed_log.empty()) log_entry = scrubbed_log;
+      } else if (change.isEvent()) {
         if (before) {
           if (SameEvent(before->stored(), change)) return Applied{0, change.getOriginSeq(), true};
           return Status::Conflict(std::string(EntityName(kind)) + " " + id.ToString() +
                                   " already exists with different content");
         }
-        StoreEvent(change, out);
+        if (IsErasedContent(change)) {
+          ErasedContentRecord(id, StampFromWire(change.getStamp()), out);
+        } else {
+          StoreEvent(change, out);
+        }
         record_changed = true;
       } else {
         schema::StoredRecord::Reader current;
@@ -333,7 +388,7 @@ Result<Applied> StoreTxn::ApplyPrepared(const PreparedChange& prepared) {
   }
 
   const std::string key = RecordKey(kind, id);
-  const bool erased_now = record_changed && change.isErase();
+  const bool erased_now = record_changed && (change.isErase() || IsErasedContent(change));
   if (record_changed) {
     // Duplicates depend on the other clients stored now, so they are looked
     // for here even when Prepare planned the rest.
@@ -361,7 +416,7 @@ Result<Applied> StoreTxn::ApplyPrepared(const PreparedChange& prepared) {
     }
   }
   CRM_ASSIGN_OR_RETURN(uint64_t seq, NextLogSeq());
-  if (Status s = txn_.Append(store_->tables_.log, BigEndian64(seq), prepared.log_entry_);
+  if (Status s = txn_.Append(store_->tables_.log, BigEndian64(seq), log_entry);
       !s.ok()) {
     return AsStoreFailure(s);
   }
@@ -388,6 +443,7 @@ Status StoreTxn::WritePlanned(const std::string& key, std::string_view record,
 Result<bool> StoreTxn::InstallRecord(schema::StoredRecord::Reader incoming) {
   CRM_RETURN_IF_ERROR(CheckStoredShape(incoming));
   const EntityKind kind = incoming.getEntity();
+  if (kind == EntityKind::FILE_CONTENT) CRM_RETURN_IF_ERROR(CheckFileContentRecord(incoming));
   const Id id = IdFromWire(incoming.getId());
   std::optional<Record> before;
   auto existing = Get(kind, id);

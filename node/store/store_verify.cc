@@ -9,6 +9,7 @@
 #include "node/common/crypto.h"
 #include "node/store/audit.h"
 #include "node/store/checksum.h"
+#include "node/store/file_content.h"
 #include "node/store/internal.h"
 #include "schema/change.capnp.h"
 #include "sync/base/codec.h"
@@ -144,6 +145,15 @@ class StoreChecker {
           Problem("the " + RecordName(key) + " holds the record of " +
                   RecordName(RecordKey(record.getEntity(), IdFromWire(record.getId()))));
           return;
+        }
+        if (record.getEntity() == EntityKind::FILE_CONTENT) {
+          // A file's bytes against their SHA-256 (the checksum above covers
+          // the stored value, not what was attached).
+          ++check_.files;
+          if (Status content = CheckFileContentRecord(record); !content.ok()) {
+            Damaged(key, "its file content does not match its SHA-256: " + content.message());
+            return;
+          }
         }
         IndexPlan plan;
         if (Status planned = store_.PlanIndexes(KindOf(key), nullptr, record, IdAt(key.substr(1)), plan);

@@ -66,11 +66,19 @@ Result<Record> StoreView::Get(EntityKind kind, const Id& id) const {
   return Record(std::move(message).value());
 }
 
-Result<std::vector<LogEntry>> StoreView::ReadLog(uint64_t from, size_t limit) const {
+Result<std::vector<LogEntry>> StoreView::ReadLog(uint64_t from, size_t limit, size_t max_bytes,
+                                                 bool* cut) const {
   std::vector<LogEntry> entries;
+  size_t bytes = 0;
+  if (cut != nullptr) *cut = false;
   CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.log));
   Status moved = cursor.Seek(BigEndian64(from));
   while (cursor.valid() && entries.size() < limit) {
+    if (bytes >= max_bytes) {
+      if (cut != nullptr) *cut = true;
+      break;
+    }
+    bytes += cursor.value().size();
     const uint64_t seq = ReadBigEndian64(cursor.key());
     if (!moved.ok()) return store_->DamagedLogEntry(seq, moved);
     auto message = DecodedMessage::DecodePacked(cursor.value());
@@ -309,8 +317,10 @@ Result<uint64_t> StoreView::LogFloor() const {
 }
 
 Result<std::vector<std::pair<std::string, DecodedMessage>>> StoreView::ReadRecords(
-    std::string_view after, size_t limit) const {
+    std::string_view after, size_t limit, size_t max_bytes, bool* cut) const {
   std::vector<std::pair<std::string, DecodedMessage>> records;
+  size_t bytes = 0;
+  if (cut != nullptr) *cut = false;
   CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn_.OpenCursor(store_->tables_.records));
   Status moved;
   if (after.empty()) {
@@ -320,6 +330,11 @@ Result<std::vector<std::pair<std::string, DecodedMessage>>> StoreView::ReadRecor
     if (cursor.valid() && cursor.key() == after) moved = cursor.Next();
   }
   while (cursor.valid() && records.size() < limit) {
+    if (bytes >= max_bytes) {
+      if (cut != nullptr) *cut = true;
+      break;
+    }
+    bytes += cursor.value().size();
     CRM_ASSIGN_OR_RETURN(DecodedMessage message, ReadRecordAt(cursor, moved));
     records.emplace_back(std::string(cursor.key()), std::move(message));
     moved = cursor.Next();

@@ -4,6 +4,7 @@
 #include <kj/exception.h>
 #include <kj/io.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace crm {
@@ -12,6 +13,12 @@ capnp::ReaderOptions BoundedReaderOptions() {
   capnp::ReaderOptions options;
   options.traversalLimitInWords = 8u << 20;  // 64 MiB
   options.nestingLimit = 64;
+  return options;
+}
+
+capnp::ReaderOptions BoundedReaderOptions(size_t words) {
+  capnp::ReaderOptions options = BoundedReaderOptions();
+  options.traversalLimitInWords = std::max<uint64_t>(options.traversalLimitInWords, 8 * uint64_t{words});
   return options;
 }
 
@@ -48,7 +55,8 @@ Result<DecodedMessage> DecodedMessage::DecodePacked(std::string_view bytes) {
     capnp::_::PackedInputStream unpacker(in);
     unpacker.read(decoded.words_.begin(), words * sizeof(capnp::word));
     decoded.reader_ =
-        std::make_unique<capnp::FlatArrayMessageReader>(decoded.words_, BoundedReaderOptions());
+        std::make_unique<capnp::FlatArrayMessageReader>(decoded.words_,
+                                                        BoundedReaderOptions(decoded.words_.size()));
   } catch (const kj::Exception& e) {
     return Status::Corruption(std::string("malformed packed message: ") +
                               e.getDescription().cStr());
@@ -66,7 +74,8 @@ Result<DecodedMessage> DecodedMessage::Decode(std::string_view bytes) {
   std::memcpy(decoded.words_.begin(), bytes.data(), bytes.size());
   try {
     decoded.reader_ =
-        std::make_unique<capnp::FlatArrayMessageReader>(decoded.words_, BoundedReaderOptions());
+        std::make_unique<capnp::FlatArrayMessageReader>(decoded.words_,
+                                                        BoundedReaderOptions(decoded.words_.size()));
   } catch (const kj::Exception& e) {
     return Status::Corruption(std::string("malformed message: ") + e.getDescription().cStr());
   }

@@ -18,6 +18,13 @@ namespace crm {
 // at most 64 levels of nesting.
 capnp::ReaderOptions BoundedReaderOptions();
 
+// The same for a message of `words` words: a reader may traverse it 8 times
+// over, and 64 MiB however small it is. A message carrying a 10 MiB file is
+// read a few times whole (checked, hashed, copied into the log and the
+// record); what the limit guards against is a small message whose pointers
+// make it look huge.
+capnp::ReaderOptions BoundedReaderOptions(size_t words);
+
 // The message as one flat, unpacked byte string (a whole number of words).
 std::string EncodeMessage(capnp::MessageBuilder& message);
 
@@ -39,6 +46,9 @@ class DecodedMessage {
   typename T::Reader Root() const {
     return reader_->getRoot<T>();
   }
+
+  // The size of the message, unpacked.
+  size_t bytes() const { return words_.size() * sizeof(capnp::word); }
 
  private:
   DecodedMessage() = default;

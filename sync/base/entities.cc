@@ -35,6 +35,7 @@ bool IsEventKind(EntityKind kind) {
     case EntityKind::INTERACTION:
     case EntityKind::FEEDBACK:
     case EntityKind::FILE:
+    case EntityKind::FILE_CONTENT:
       return true;
     default:
       return false;
@@ -59,6 +60,7 @@ capnp::StructSchema RecordSchema(EntityKind kind) {
     case EntityKind::OFFICE: return Schema::from<schema::Office>();
     case EntityKind::FILE: return Schema::from<schema::FileAttachment>();
     case EntityKind::TILL_LIMIT: return Schema::from<schema::TillLimit>();
+    case EntityKind::FILE_CONTENT: return Schema::from<schema::FileBytes>();
   }
   // Unreachable for known kinds; callers check IsKnownKind on input first.
   return Schema::from<schema::Client>();
@@ -81,6 +83,7 @@ std::string_view EntityName(EntityKind kind) {
     case EntityKind::OFFICE: return "office";
     case EntityKind::FILE: return "file";
     case EntityKind::TILL_LIMIT: return "tillLimit";
+    case EntityKind::FILE_CONTENT: return "fileContent";
   }
   return "unknown";
 }
@@ -93,7 +96,7 @@ std::optional<EntityKind> EntityFromName(std::string_view name) {
   return std::nullopt;
 }
 
-bool IsKnownKind(uint16_t raw_kind) { return raw_kind <= static_cast<uint16_t>(EntityKind::TILL_LIMIT); }
+bool IsKnownKind(uint16_t raw_kind) { return raw_kind <= static_cast<uint16_t>(EntityKind::FILE_CONTENT); }
 
 bool IsLive(schema::StoredRecord::Reader stored) {
   if (stored.hasErased()) return false;

@@ -15,7 +15,8 @@ namespace crm {
 
 using EntityKind = schema::EntityKind;
 
-// Sales, refunds, payments, interactions, feedback and files are events:
+// Sales, refunds, payments, interactions, feedback, files and their content
+// are events:
 // written once, never changed.
 bool IsEventKind(EntityKind kind);
 

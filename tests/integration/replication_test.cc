@@ -398,6 +398,26 @@ TEST_CASE("a regional hub relays between its offices and headquarters", "[integr
   const auto& off_pos_env = off_env;
   CHECK(eventually([&] { return found(lon_pos_env, "farida"); }));  // office -> region -> HQ -> office
   CHECK(eventually([&] { return found(off_pos_env, "oliver"); }));  // and back down through the region
+  // A file attached at LON opens at the office under the region, byte for byte.
+  {
+    std::string scan(3u << 20, '\0');
+    uint32_t x = 12345;
+    for (char& c : scan) c = static_cast<char>((x = x * 1664525u + 1013904223u) >> 24);
+    std::ofstream(path("scan.bin"), std::ios::binary) << scan;
+    RunResult oliver = pos(lon_env, {"find", "oliver"});
+    REQUIRE(oliver.exit_code == 0);
+    std::string oliver_id = json::parse(oliver.out)["clients"][0]["id"];
+    REQUIRE(pos(lon_env, {"attach", oliver_id, path("scan.bin")}).exit_code == 0);
+    RunResult card = pos(lon_env, {"card", oliver_id});
+    REQUIRE(card.exit_code == 0);
+    std::string sha = json::parse(card.out)["card"]["files"][0]["file"]["sha256"];
+    CHECK(eventually([&] {
+      std::filesystem::remove(path("scan.off"));
+      if (pos(off_pos_env, {"file", sha, "--out", path("scan.off")}).exit_code != 0) return false;
+      std::ifstream in(path("scan.off"), std::ios::binary);
+      return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()) == scan;
+    }));
+  }
   // The region took neither the user nor the product, and says why.
   std::vector<std::string> regroot_env = {reg_env[0], "POS_SESSION_FILE=" + path("regroot.session")};
   RunResult regroot = testing::Run({CRM_POS, "login", "regroot"}, "regroot-password\n", regroot_env,
