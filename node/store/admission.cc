@@ -4,6 +4,7 @@
 
 
 #include "node/store/offices.h"
+#include "schema/records.capnp.h"
 #include "sync/base/entities.h"
 #include "sync/base/wire.h"
 
@@ -45,7 +46,6 @@ bool IsHeadquartersKind(EntityKind kind) {
   switch (kind) {
     case EntityKind::PRODUCT:
     case EntityKind::CAMPAIGN:
-    case EntityKind::USER:
     case EntityKind::OFFICE:
     case EntityKind::TILL_LIMIT:
       return true;
@@ -87,8 +87,11 @@ Status DownstreamAdmission::Admit(schema::Change::Reader change) {
                      "`crm-admin clock repair` there (docs/replication.md, \"Clocks\")");
   }
   std::vector<std::pair<std::string, std::string>> named = OfficesNamed(change);
-  if (named.empty()) return Status::Ok();
   const Id origin = change.hasOrigin() ? IdFromWire(change.getOrigin()) : Id{};
+  if (change.getEntity() == EntityKind::USER) {
+    CRM_RETURN_IF_ERROR(AdmitUser(change, OfficeOf(origin)));
+  }
+  if (named.empty()) return Status::Ok();
   const std::string enrolled = OfficeOf(origin);
   for (const auto& [field, office] : named) {
     if (office == enrolled) continue;
@@ -96,6 +99,64 @@ Status DownstreamAdmission::Admit(schema::Change::Reader change) {
         "the record's " + field + " is '" + office + "', but the node that made it (" +
         origin.ToString() + ") is enrolled as " +
         (enrolled.empty() ? std::string("no office") : "office " + enrolled));
+  }
+  return Status::Ok();
+}
+
+Status DownstreamAdmission::AdmitUser(schema::Change::Reader change, const std::string& enrolled) {
+  const Id id = IdFromWire(change.getId());
+  if (enrolled.empty() || enrolled == kHeadquartersOffice) {
+    return Status::PermissionDenied("user " + id.ToString() +
+                                    ": users are written by their own office or at headquarters, "
+                                    "and the node that wrote this is enrolled as no office");
+  }
+  // The office the user belongs to: as stored here, and as the change sets
+  // it. Both must be the writer's own office: an office may not edit
+  // another's user or headquarters', nor take one over by setting `office`.
+  std::string stored_office;
+  bool stored = false;
+  {
+    CRM_ASSIGN_OR_RETURN(StoreView view, store_.Read());
+    auto record = view.Get(EntityKind::USER, id);
+    if (record.ok()) {
+      stored = true;
+      stored_office = record->value<schema::User>().getOffice().cStr();
+    } else if (record.status().code() != StatusCode::kNotFound) {
+      return record.status();
+    }
+  }
+  if (stored && stored_office != enrolled) {
+    return Status::PermissionDenied(
+        "user " + id.ToString() + " belongs to " +
+        (stored_office.empty() ? std::string("no office")
+         : stored_office == kHeadquartersOffice ? std::string("headquarters")
+                                                 : "office " + stored_office) +
+        "; office " + enrolled + " may write only its own users");
+  }
+  const bool event = change.isEvent();
+  const bool patch = change.isPatch();
+  auto sets = [&](const char* name) {
+    if (event) return true;
+    if (!patch) return false;
+    KJ_IF_MAYBE (field, capnp::Schema::from<schema::User>().findFieldByName(name)) {
+      for (uint16_t ordinal : change.getPatch().getFields()) {
+        if (ordinal == field->getProto().getOrdinal().getExplicit()) return true;
+      }
+    }
+    return false;
+  };
+  if (!stored && !sets("office")) {
+    return Status::PermissionDenied("user " + id.ToString() +
+                                    " is not known here and the change does not say its office");
+  }
+  if (sets("role")) {
+    schema::User::Reader user = event ? change.getEvent().getAs<schema::User>()
+                                      : change.getPatch().getRecord().getAs<schema::User>();
+    if (user.getRole() == schema::Role::HQ_MANAGER) {
+      return Status::PermissionDenied("user " + id.ToString() +
+                                      ": an HQ manager is a user of headquarters, made there; "
+                                      "office " + enrolled + " may not make one");
+    }
   }
   return Status::Ok();
 }

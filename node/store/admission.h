@@ -17,8 +17,9 @@
 
 namespace crm {
 
-// Products, campaigns, users, offices and the limits at the till: written
-// only at headquarters, and refused by every hub from the nodes below it.
+// Products, campaigns, offices and the limits at the till: written only at
+// headquarters, and refused by every hub from the nodes below it. (Users are
+// one directory: an office writes its own, see DownstreamAdmission::Admit.)
 bool IsHeadquartersKind(EntityKind kind);
 
 class DownstreamAdmission {
@@ -30,10 +31,12 @@ class DownstreamAdmission {
   DownstreamAdmission& operator=(const DownstreamAdmission&) = delete;
 
   // OK if `change` may be applied here; otherwise why not:
-  // - kPermissionDenied: products, campaigns, users, offices and till limits
-  //   are written only at headquarters; or the record names another office
-  //   than the one its origin node is enrolled as (an office's code is bound
-  //   to its key);
+  // - kPermissionDenied: products, campaigns, offices and till limits are
+  //   written only at headquarters; or the record names another office than
+  //   the one its origin node is enrolled as (an office's code is bound to
+  //   its key); or a user change that is not the office's own: a user of
+  //   another office or of headquarters (the stored record's office counts
+  //   for a patch that does not set it), or the role HQ manager;
   // - kInvalidArgument (field "stamp"): stamped further ahead of this hub's
   //   clock than the skew bound, so one wrong clock cannot win every later
   //   edit.
@@ -41,6 +44,8 @@ class DownstreamAdmission {
   Status Admit(schema::Change::Reader change);
 
  private:
+  // The rule for a user change from the office `enrolled` (see Admit).
+  Status AdmitUser(schema::Change::Reader change, const std::string& enrolled);
   // The office code `node` is enrolled as; "" if none.
   std::string OfficeOf(const Id& node);
 
