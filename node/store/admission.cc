@@ -88,10 +88,8 @@ Status DownstreamAdmission::Admit(schema::Change::Reader change) {
   }
   std::vector<std::pair<std::string, std::string>> named = OfficesNamed(change);
   const Id origin = change.hasOrigin() ? IdFromWire(change.getOrigin()) : Id{};
-  if (change.getEntity() == EntityKind::USER) {
-    CRM_RETURN_IF_ERROR(AdmitUser(change, OfficeOf(origin)));
-  }
-  if (named.empty()) return Status::Ok();
+  const bool user = change.getEntity() == EntityKind::USER;
+  if (named.empty() && !user) return Status::Ok();
   const std::string enrolled = OfficeOf(origin);
   for (const auto& [field, office] : named) {
     if (office == enrolled) continue;
@@ -100,7 +98,7 @@ Status DownstreamAdmission::Admit(schema::Change::Reader change) {
         origin.ToString() + ") is enrolled as " +
         (enrolled.empty() ? std::string("no office") : "office " + enrolled));
   }
-  return Status::Ok();
+  return user ? AdmitUser(change, enrolled) : Status::Ok();
 }
 
 Status DownstreamAdmission::AdmitUser(schema::Change::Reader change, const std::string& enrolled) {
@@ -123,6 +121,14 @@ Status DownstreamAdmission::AdmitUser(schema::Change::Reader change, const std::
       stored_office = record->value<schema::User>().getOffice().cStr();
     } else if (record.status().code() != StatusCode::kNotFound) {
       return record.status();
+    }
+  }
+  if (!stored) {
+    MutexLock lock(&mutex_);
+    auto admitted = admitted_users_.find(id);
+    if (admitted != admitted_users_.end()) {
+      stored = true;
+      stored_office = admitted->second;
     }
   }
   if (stored && stored_office != enrolled) {
@@ -157,6 +163,12 @@ Status DownstreamAdmission::AdmitUser(schema::Change::Reader change, const std::
                                       ": an HQ manager is a user of headquarters, made there; "
                                       "office " + enrolled + " may not make one");
     }
+  }
+  if (!stored) {
+    // Its office is the enrolled one (Admit checked what `office` says).
+    MutexLock lock(&mutex_);
+    if (admitted_users_.size() >= 100'000) admitted_users_.clear();
+    admitted_users_.emplace(id, enrolled);
   }
   return Status::Ok();
 }

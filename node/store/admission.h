@@ -54,6 +54,10 @@ class DownstreamAdmission {
   const int64_t max_skew_ms_;
   Mutex mutex_;
   std::map<Id, std::string> offices_ GUARDED_BY(mutex_);  // enrolled offices by node
+  // The office of each user this admitted a change naming it: a batch is
+  // admitted before it is applied, so a user made and then edited in one
+  // push is not in the store yet when its edit is judged. Bounded.
+  std::map<Id, std::string> admitted_users_ GUARDED_BY(mutex_);
 };
 
 }  // namespace crm

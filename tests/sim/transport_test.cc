@@ -467,8 +467,10 @@ TEST_CASE("an office's code is bound to its key: a hello or a record naming anot
 ChangeMessage OfficeUserChange(HubFixture& f, uint64_t seq, const Id& id,
                                const std::function<void(schema::User::Builder)>& fill,
                                std::initializer_list<const char*> set) {
+  // Stamped in the order made (a later seq, a later stamp).
+  const int64_t now = SystemClock().NowMillis();
   ChangeMessage change = ChangeMessage::Patch(EntityKind::USER, id,
-                                              Stamp{SystemClock().NowMillis(), 0, f.office_node_}, Id{});
+                                              Stamp{now, static_cast<uint32_t>(seq), f.office_node_}, Id{});
   fill(change.record<schema::User>());
   for (const char* field : set) REQUIRE(change.Set(field).ok());
   IdToWire(f.office_node_, change.change().initOrigin());
