@@ -158,6 +158,8 @@ TEST_CASE("an office's user is named at headquarters, gets its tasks within a se
     const auto took =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - made).count();
     WARN("HQ task in kate's queue after " << took << " ms");
+    INFO("kate's queue: " << kate.Try({"--json", "tasks"}).out << "\nLON's: "
+                          << net.Try("lon", {"--json", "tasks"}).out << "\nhq log: " << net.Log("hq"));
     REQUIRE(arrived);
     CHECK(took <= 1000);
     // The office's queue lists it too, with her login.
@@ -180,10 +182,14 @@ TEST_CASE("an office's user is named at headquarters, gets its tasks within a se
     auto [status, answer] = hq.Call("setUserActive", json{{"login", "kate@LON"}, {"active", false}});
     INFO(answer.dump());
     REQUIRE(status == 200);
-    CHECK(Eventually([&] { return !working(); }, std::chrono::milliseconds(3000)));
-    RunResult refused = kate.Try({"status"});
+    // The first refusal says why; the session is gone after it.
+    RunResult refused;
+    CHECK(Eventually([&] { refused = kate.Try({"status"}); return refused.exit_code != 0; },
+                     std::chrono::milliseconds(3000)));
     CHECK(refused.exit_code == 5);
+    INFO(refused.err);
     CHECK(refused.err.find("deactivated") != std::string::npos);
+    CHECK_FALSE(working());
     CHECK(kate.Try({"login", "kate"}, "kate-password\n").exit_code == 5);
 
     REQUIRE(hq.Call("setUserActive", json{{"login", "kate@LON"}, {"active", true}}).first == 200);
