@@ -25,7 +25,8 @@ struct StoredSession {
   int64_t last_used_ms = 0;   // when it was last used, as last stored (kept coarse)
 };
 
-// The table sessions (SHA-256 of the token, 32 bytes -> the session above).
+// The table sessions (SHA-256 of the token in hex, 64 characters -> the
+// session above).
 // Small classes over a store transaction: StoreView::sessions() reads,
 // StoreTxn::sessions() writes too.
 class SessionTableView {

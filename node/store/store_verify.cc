@@ -305,7 +305,7 @@ class StoreChecker {
           return;
         }
       }
-      if (table.dbi == t_.sessions.dbi && (key.size() != 32 || value.size() != 40)) {
+      if (table.dbi == t_.sessions.dbi && (key.size() != 64 || value.size() != 40)) {
         Problem("a stored session (key 0x" + Hex(key) + ") is malformed");
         return;
       }

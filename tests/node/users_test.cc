@@ -13,6 +13,7 @@
 #include "node/frontdesk/frontdesk.h"
 #include "node/frontdesk/password.h"
 #include "node/store/sessions.h"
+#include "node/store/store_verify.h"
 #include "sync/base/codec.h"
 #include "sync/base/wire.h"
 #include "sync/change_builder.h"
@@ -302,7 +303,7 @@ TEST_CASE("headquarters manages every user of the chain", "[node][frontdesk][use
   CHECK(hq.Reset(boss, "kate@LON", "kate-new-password").ok());
 }
 
-TEST_CASE("deactivation and a password reset end the user's sessions; a new role applies at once",
+TEST_CASE("deactivation and a password reset end the user's sessions, and a new role applies at once",
           "[node][frontdesk][users][auth]") {
   UserDesk lon("LON");
   lon.Create("kate", Role::CASHIER);
@@ -340,7 +341,7 @@ TEST_CASE("deactivation and a password reset end the user's sessions; a new role
   CHECK_FALSE(lon.Works(anna_session));
 }
 
-TEST_CASE("sessions survive a restart of the node; logout and idle expiry still end them",
+TEST_CASE("sessions survive a restart of the node, and logout and idle expiry still end them",
           "[node][frontdesk][users][auth]") {
   UserDesk lon("LON");
   lon.Create("kate", Role::CASHIER);
@@ -365,6 +366,10 @@ TEST_CASE("sessions survive a restart of the node; logout and idle expiry still 
     CHECK(sessions == 3);
     CHECK(view->sessions().Find(Sha256Hex(kate))->has_value());
   }
+  // crm-admin verify knows the table: its entries check out.
+  auto check = VerifyStore(lon.store());
+  REQUIRE(check.ok());
+  CHECK(check->problems == std::vector<std::string>{});
 
   // Logged out: gone, after a restart too.
   REQUIRE(lon.Call(kate, [](Request::Builder r) { r.setLogout(); }).ok());
