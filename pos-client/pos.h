@@ -94,7 +94,8 @@ class Pos {
   void AddWorkQueueCommand(CLI::App& app);   // tasks.cc: tasks
   void AddDealCommands(CLI::App& app);       // activity.cc: deal open, deal move
   void AddFileCommands(CLI::App& app);       // files.cc: attach, file
-  void AddSetupCommands(CLI::App& app);      // setup.cc: product, user
+  void AddSetupCommands(CLI::App& app);      // setup.cc: product, user add, user unlock
+  void AddUserCommands(CLI::App& user);      // users.cc: user list, deactivate, activate, role, reset-password
 
   Settings settings_;
   std::unique_ptr<NodeClient> client_;  // for settings_.node and the key it was made with

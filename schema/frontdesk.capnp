@@ -50,7 +50,43 @@ struct Request {
     saveDeal @27 :SaveDeal;
     unlockLogin @28 :Text;   # lifts the lock of a login that failed too often (an admin)
     listTasks @29 :ListTasks;
+    # The directory of users (docs/frontdesk.md, "Users"): an office's
+    # managers manage its own users; headquarters' every user of the chain.
+    # A user is named as at login: `kate` (this desk's office), `kate@LON`.
+    listUsers @30 :ListUsers;
+    setUserActive @31 :SetUserActive;  # deactivating revokes the user's sessions
+    setUserRole @32 :SetUserRole;
+    resetPassword @33 :ResetPassword;  # revokes the user's sessions
   }
+}
+
+struct ListUsers {
+  office @0 :Text;     # only this office's users (at headquarters); empty: all it manages
+}
+
+struct SetUserActive {
+  login @0 :Text;
+  active @1 :Bool;
+}
+
+struct SetUserRole {
+  login @0 :Text;
+  role @1 :Records.Role;
+}
+
+struct ResetPassword {
+  login @0 :Text;
+  password @1 :Text;   # the new password; never kept but as its hash
+}
+
+struct UserItem {
+  id @0 :Id;
+  login @1 :Text;            # how this desk names the user: `kate`, or `kate@LON`
+  displayName @2 :Text;
+  role @3 :Records.Role;
+  office @4 :Text;
+  active @5 :Bool;
+  locked @6 :Bool;           # its login is locked here after too many failed attempts
 }
 
 # The work queue: the open tasks of the caller's office (HQ's reminders and
@@ -337,6 +373,7 @@ struct Response {
     duplicates @11 :List(DuplicatePair);
     conflicts @12 :List(ConflictEntry);
     tasks @13 :List(TaskItem);
+    users @14 :List(UserItem);
   }
 }
 

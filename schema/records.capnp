@@ -259,6 +259,10 @@ struct User {
   passwordHash @3 :Text;         # PHC-style string; never the password
   office @4 :Text;
   active @5 :Bool;
+  # Changed (to a new random value) when the user's sessions are revoked: on
+  # deactivation and on a password reset. A session opened under another
+  # value is refused at every office (docs/frontdesk.md, "Sessions").
+  sessionEpoch @6 :UInt64;
 }
 
 struct Office {

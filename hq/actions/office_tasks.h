@@ -31,4 +31,22 @@ struct OfficeTask {
 Result<size_t> MakeOfficeTasks(Writer& writer, HybridClock& hlc,
                                const std::vector<OfficeTask>& tasks, int64_t now_ms);
 
+// A task a manager at headquarters gives an office, or a named user there
+// (`crm-hq task add`).
+struct ManagerTask {
+  std::string office;    // an enrolled office's code
+  std::string assignee;  // the login of an active user of that office; empty: the office's
+  Id client;
+  std::string title;     // 1 to 200 bytes of text
+  int64_t due_ms = 0;    // UTC ms; 0: no due time
+};
+
+// Writes `task`, open, as a new task of its office, and returns its id. The
+// task has no createdBy: headquarters' commands act as no user of the
+// directory (docs/frontdesk.md, "The work queue"). kInvalidArgument naming
+// the field for a bad title; kNotFound for an office not enrolled, an
+// unknown login at that office or an unknown client; kInvalidArgument
+// (field "assignee") for a deactivated user.
+Result<Id> AddManagerTask(Writer& writer, HybridClock& hlc, const ManagerTask& task, int64_t now_ms);
+
 }  // namespace crm

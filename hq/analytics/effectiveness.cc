@@ -6,6 +6,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "hq/analytics/employees.h"
 #include "hq/analytics/campaign_tag.h"
 #include "hq/analytics/client_resolver.h"
 #include "node/sales/net_sales.h"
@@ -195,22 +196,13 @@ Result<std::vector<EmployeeRow>> EmployeeEffectiveness(const Store& store, const
     row.refunded = s.refunded;
     row.clients = s.clients;
   }
-  // Users by id, and their display names by login (SalesBy keys by login).
-  std::unordered_map<Id, std::string, IdHash> logins;
-  std::map<std::string, std::string> names;
-  CRM_RETURN_IF_ERROR(view.ForEachOfKind(
-      EntityKind::USER, [&](const Id& id, schema::StoredRecord::Reader stored) -> Status {
-        if (!IsLive(stored)) return Status::Ok();
-        auto user = stored.getValue().getAs<schema::User>();
-        std::string login = TextOr(user.getLogin(), "(unknown)");
-        logins.emplace(id, login);
-        names[login] = TextOr(user.getDisplayName(), "");
-        return Status::Ok();
-      }));
+  // Users by id, named as SalesBy names them (hq/analytics/employees.h),
+  // and their display names by that name.
+  CRM_ASSIGN_OR_RETURN(EmployeeNames employees, EmployeeNames::Load(view));
+  std::map<std::string, std::string> names = employees.DisplayNamesByName();
   auto login_of = [&](const Id& user) -> EmployeeRow* {
-    auto it = logins.find(user);
-    if (it == logins.end()) return nullptr;  // no one, or a user HQ does not know
-    return &row_of(it->second);
+    if (!employees.Knows(user)) return nullptr;  // no one, or a user HQ does not know
+    return &row_of(employees.Name(user));
   };
   CRM_RETURN_IF_ERROR(view.ForEachOfKind(
       EntityKind::INTERACTION, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {

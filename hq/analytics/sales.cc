@@ -1,5 +1,6 @@
 #include "hq/analytics/sales.h"
 
+#include "hq/analytics/employees.h"
 #include "hq/analytics/client_resolver.h"
 
 #include <algorithm>
@@ -110,7 +111,7 @@ Result<std::vector<SalesRow>> SalesBy(const Store& store, SalesDimension dimensi
   CRM_ASSIGN_OR_RETURN(StoreView view, store.Read());
   ClientResolver clients(view);
   SalesGroups groups;
-  std::unordered_map<Id, std::string, IdHash> logins;  // cashier id -> login
+  CRM_ASSIGN_OR_RETURN(EmployeeNames employees, EmployeeNames::Load(view));
   std::unordered_map<int64_t, std::string> months;     // YYYYMM -> "YYYY-MM"
   std::unordered_map<int64_t, int64_t> days;           // quarter hour -> local day as YYYYMMDD
   // Every zone's offset is a whole number of quarter hours, so a quarter hour
@@ -124,17 +125,7 @@ Result<std::vector<SalesRow>> SalesBy(const Store& store, SalesDimension dimensi
     }
     return it->second;
   };
-  auto login_of = [&](const Id& user) -> Result<std::string> {
-    if (user.IsNull()) return std::string("(none)");
-    auto it = logins.find(user);
-    if (it != logins.end()) return it->second;
-    auto record = view.Get(EntityKind::USER, user);
-    std::string login = record.ok() ? TextOr(record->value<schema::User>().getLogin(), "(unknown)")
-                                    : user.ToString();
-    if (!record.ok() && record.status().code() != StatusCode::kNotFound) return record.status();
-    logins.emplace(user, login);
-    return login;
-  };
+  auto login_of = [&](const Id& user) -> Result<std::string> { return employees.Name(user); };
   // The group of a sale (all dimensions but product).
   auto key_of = [&](schema::Sale::Reader sale) -> Result<std::string> {
     switch (dimension) {

@@ -471,7 +471,7 @@ Result<std::unordered_map<std::string, Id>> WriteCashiers(Writer& writer, Hybrid
   CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
     cashier_ids.clear();
     for (const std::string& login : logins) {
-      auto found = txn.FindByKey(EntityKind::USER, login);
+      auto found = txn.FindByKey(EntityKind::USER, UserKey(options.office, login));
       if (found.ok()) {
         cashier_ids[login] = *found;
         continue;

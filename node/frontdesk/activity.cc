@@ -73,11 +73,10 @@ Status CreateTask(Context& ctx, StoreTxn& txn, schema::NewTask::Reader args,
   if (args.getDue() <= 0) return Status::InvalidArgument("due", "a task needs a due date");
   Id assignee = ctx.user.user;
   if (args.getAssignee().size() > 0) {
-    auto found = txn.FindByKey(EntityKind::USER, Str(args.getAssignee()));
-    if (!found.ok()) {
-      return Status(StatusCode::kNotFound, "no user '" + Str(args.getAssignee()) + "'", "assignee");
-    }
-    assignee = *found;
+    // `kate` is this office's; `anna@HQ`, `kate@MSK` name users elsewhere.
+    CRM_ASSIGN_OR_RETURN(DeskLogin name,
+                         ParseDeskLogin(Str(args.getAssignee()), ctx.office.code, "assignee"));
+    CRM_ASSIGN_OR_RETURN(assignee, FindUser(txn, name, "assignee"));
   }
   const int64_t now = ctx.wall.NowMillis();
   const Id id = Id::Generate(now);

@@ -58,12 +58,14 @@ std::string FrontDesk::ScreenApproval(schema::Request::Reader request, const Id&
 Result<SessionUser> FrontDesk::CheckApproval(const SessionUser& seller, const Id& request_id,
                                              schema::Approval::Reader approval,
                                              const Caller& caller) {
-  const std::string login = Str(approval.getLogin());
-  if (!IsValidLogin(login)) {
+  auto name = frontdesk::ParseDeskLogin(Str(approval.getLogin()), office_.code, "approval.login");
+  if (!name.ok()) {
     return Status(StatusCode::kInvalidArgument,
-                  "name the user who approves: a login of 3 to 64 letters, digits, '.', '_' or '-'",
+                  "name the user who approves: a login of 3 to 64 letters, digits, '.', '_' or "
+                  "'-' (anna@HQ for a user of headquarters)",
                   "approval.login");
   }
+  const std::string login = name->canonical;
   // Copy what the check needs and let the snapshot go before the slow
   // password hash, as a login does.
   std::optional<SessionUser> approver;
@@ -74,12 +76,16 @@ Result<SessionUser> FrontDesk::CheckApproval(const SessionUser& seller, const Id
     CRM_ASSIGN_OR_RETURN(StoreView view, store_.Read());
     CRM_ASSIGN_OR_RETURN(auto lock, view.LoginLock(LoginKey(login)));
     locked = lock.has_value();
-    auto found = view.FindByKey(EntityKind::USER, login);
+    // Who may log in here may approve here: this office's users and
+    // headquarters'.
+    Result<Id> found = Status::NotFound("no such login here");
+    if (frontdesk::MayLogInAt(name->office, office_.code)) {
+      found = view.FindByKey(EntityKind::USER, UserKey(name->office, name->login));
+    }
     if (found.ok()) {
       CRM_ASSIGN_OR_RETURN(Record record, view.Get(EntityKind::USER, *found));
       auto user = record.value<schema::User>();
-      approver =
-          SessionUser{*found, Str(user.getLogin()), Str(user.getDisplayName()), user.getRole(), 0};
+      approver = SessionUser{*found, login, Str(user.getDisplayName()), user.getRole(), 0};
       password_hash = Str(user.getPasswordHash());
       active = user.getActive();
     } else if (found.status().code() != StatusCode::kNotFound) {

@@ -124,10 +124,19 @@ Status FrontDesk::BootstrapAdmin(std::string_view login, std::string_view displa
   SessionUser system{Id{}, "bootstrap", "bootstrap", schema::Role::ADMIN, 0};
   Context ctx{office_, wall_, hlc_, store_, system};
   return writer_.Run([&](StoreTxn& txn) -> Status {
-    // Any user at all (made here or received) means the node is set up.
-    CRM_ASSIGN_OR_RETURN(bool has_users, txn.AnyRecordOf(EntityKind::USER));
+    // A user of this office (made here, or received back after a restore)
+    // means the node is set up; the directory's other offices' users and
+    // headquarters' do not count.
+    bool has_users = false;
+    CRM_RETURN_IF_ERROR(txn.ForEachOfKind(
+        EntityKind::USER, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
+          auto user = stored.getValue().getAs<schema::User>();
+          if (IsLive(stored) && Str(user.getOffice()) == office_.code) has_users = true;
+          return Status::Ok();
+        }));
     if (has_users) {
-      return Status::AlreadyExists("this node already has users; an admin creates more");
+      return Status::AlreadyExists("this node already has users of office " + office_.code +
+                                   "; an admin creates more");
     }
     Id id = Id::Generate(wall_.NowMillis());
     ChangeMessage change = frontdesk::NewPatch(ctx, EntityKind::USER, id);
@@ -138,7 +147,9 @@ Status FrontDesk::BootstrapAdmin(std::string_view login, std::string_view displa
     user.setPasswordHash(hash);
     user.setOffice(office_.code);
     user.setActive(true);
-    for (const char* f : {"login", "displayName", "role", "passwordHash", "office", "active"}) {
+    user.setSessionEpoch(frontdesk::NewSessionEpoch(wall_));
+    for (const char* f : {"login", "displayName", "role", "passwordHash", "office", "active",
+                          "sessionEpoch"}) {
       CRM_RETURN_IF_ERROR(change.Set(f));
     }
     CRM_RETURN_IF_ERROR(frontdesk::ApplyChange(txn, change));
@@ -295,7 +306,7 @@ std::string FrontDesk::Dispatch(DeskRequest decoded, const Reply& reply, const C
       case Route::kLogin:
         break;  // answered above
       case Route::kLogout:
-        return Logout(request, request_id);
+        return Logout(request, request_id, reply);
       case Route::kInline:
       case Route::kWorker:
         return Read(*op, request, request_id, *session);
@@ -534,38 +545,6 @@ Status SaveProduct(Context& ctx, StoreTxn& txn, schema::Product::Reader args,
   product.setCategory(args.getCategory());
   product.setActive(true);
   for (const char* f : {"sku", "name", "price", "currency", "category", "active"}) {
-    CRM_RETURN_IF_ERROR(change.Set(f));
-  }
-  CRM_RETURN_IF_ERROR(ApplyChange(txn, change));
-  IdToWire(id, response.initSaved());
-  return Status::Ok();
-}
-
-Status CreateUser(Context& ctx, StoreTxn& txn, schema::NewUser::Reader args,
-                  schema::Response::Builder response) {
-  std::string login = Str(args.getLogin());
-  if (!IsValidLogin(login)) {
-    return Status::InvalidArgument("login", "a login is 3 to 64 letters, digits, '.', '_' or '-'");
-  }
-  CRM_RETURN_IF_ERROR(CheckText("displayName", Str(args.getDisplayName()), 200, false));
-  if (!RoleAllows(args.getRole(), schema::Role::CASHIER)) {
-    return Status::InvalidArgument("role", "unknown role");
-  }
-  if (txn.FindByKey(EntityKind::USER, login).ok()) {
-    return Status(StatusCode::kAlreadyExists, "login '" + login + "' is taken", "login");
-  }
-  CRM_ASSIGN_OR_RETURN(std::string hash,
-                       HashPassword(Str(args.getPassword()), ctx.office.password_cost));
-  Id id = Id::Generate(ctx.wall.NowMillis());
-  ChangeMessage change = NewPatch(ctx, EntityKind::USER, id);
-  auto user = change.record<schema::User>();
-  user.setLogin(login);
-  user.setDisplayName(args.getDisplayName().size() ? Str(args.getDisplayName()) : login);
-  user.setRole(args.getRole());
-  user.setPasswordHash(hash);
-  user.setOffice(ctx.office.code);
-  user.setActive(true);
-  for (const char* f : {"login", "displayName", "role", "passwordHash", "office", "active"}) {
     CRM_RETURN_IF_ERROR(change.Set(f));
   }
   CRM_RETURN_IF_ERROR(ApplyChange(txn, change));

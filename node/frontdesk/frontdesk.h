@@ -40,6 +40,9 @@ struct OfficeConfig {
   std::string currency = "GBP";             // ISO 4217
   std::string time_zone = "Europe/London";  // IANA
   size_t max_file_bytes = 10u << 20;
+  // A session unused for this long ends. Its last use is stored at most
+  // every min(5 min, idle / 4), so after a restart it may end that much
+  // sooner.
   int64_t session_idle_ms = 12 * 3600 * 1000;
   PasswordCost password_cost;  // of new password hashes (Argon2id)
   // Threads that answer logins (see FrontDesk::HandleAsync), and how many
@@ -70,10 +73,10 @@ struct Caller {
 // store failure is an error.
 Status NoteOverRefund(StoreTxn& txn, schema::Change::Reader change);
 
-// A logged-in user.
+// A logged-in user, as the directory says now.
 struct SessionUser {
   Id user;
-  std::string login;
+  std::string login;  // as this desk names the user: `kate`, `anna@HQ`
   std::string display_name;
   schema::Role role = schema::Role::CASHIER;
   int64_t last_used_ms = 0;
@@ -122,7 +125,11 @@ class FrontDesk {
 
   const OfficeConfig& office() const { return office_; }
 
-  // The session of `token`, touched; kUnauthenticated if none or expired.
+  // The session of `token`, touched, with its user as the directory says
+  // now (role, name); kUnauthenticated if none, expired, or revoked: the
+  // user was deactivated, deleted or had the password reset, here or at any
+  // office, once that change is in this store. Sessions are kept in the
+  // store (never the token, its SHA-256), so a restart keeps them.
   // Thread-safe. (For transports that add requests of their own, such as
   // the HQ dashboard's reports.)
   Result<SessionUser> Authenticate(std::string_view token);
@@ -166,8 +173,20 @@ class FrontDesk {
                     uint64_t log_before) const;
   // What a handler is given.
   frontdesk::Context ContextFor(const SessionUser& user, const SessionUser* approver = nullptr);
-  // Closes the request's session.
-  std::string Logout(schema::Request::Reader request, const Id& request_id);
+  // Closes the request's session; answers through `reply` once that is
+  // stored, and returns "".
+  std::string Logout(schema::Request::Reader request, const Id& request_id, const Reply& reply);
+  // An open session, as kept in memory (the store keeps the same, with its
+  // last use coarser: node/store/sessions.h).
+  struct OpenSession {
+    Id user;
+    uint64_t epoch = 0;
+    int64_t created_ms = 0;
+    int64_t last_used_ms = 0;
+    int64_t stored_last_used_ms = 0;
+  };
+  // Forgets the session of `token_hash`, here and in the store (soon).
+  void DropSession(const std::string& token_hash);
   // An audit entry of `action` by `user`, stamped now.
   AuditEvent AuditOf(const SessionUser& user, std::string action) const;
   // Appends `event` to the audit log in a transaction of its own, soon.
@@ -212,7 +231,8 @@ class FrontDesk {
   std::function<SyncSnapshot()> sync_status_;
 
   Mutex sessions_mutex_;
-  std::unordered_map<std::string, SessionUser> sessions_ GUARDED_BY(sessions_mutex_);
+  // By the SHA-256 (hex) of the token; loaded from the store on first use.
+  std::unordered_map<std::string, OpenSession> sessions_ GUARDED_BY(sessions_mutex_);
 
   LoginGuard guard_;
   // A hash of nothing anyone types, checked for a login that does not exist

@@ -176,7 +176,44 @@ Result<std::vector<Id>> ClientGroup(const StoreView& view, const Id& id);
 
 Status SaveProduct(Context& ctx, StoreTxn& txn, schema::Product::Reader args,
                    schema::Response::Builder response);
+
+// ---- the directory of users (node/frontdesk/users.cc, docs/frontdesk.md "Users")
+
+// A user as named at a desk of office `desk_office`: `kate` is the user kate
+// of that office, `anna@HQ` (any case) the user anna of office HQ.
+struct DeskLogin {
+  std::string login;      // as stored in the directory (the part before '@')
+  std::string office;     // the user's office code
+  std::string canonical;  // how this desk names the user: `kate`, `anna@HQ`
+};
+// kInvalidArgument naming `field` unless `typed` is a login (3 to 64 letters,
+// digits, '.', '_', '-') with an optional `@OFFICE`.
+Result<DeskLogin> ParseDeskLogin(std::string_view typed, std::string_view desk_office,
+                                 std::string_view field);
+// How a desk of `desk_office` names the user `login` of `office`.
+std::string CanonicalLogin(std::string_view login, std::string_view office,
+                           std::string_view desk_office);
+// True if a user of `user_office` may log in (and keep a session) at a desk
+// of `desk_office`: their own office's, and headquarters' users everywhere.
+bool MayLogInAt(std::string_view user_office, std::string_view desk_office);
+// The user `name` names; kNotFound naming `field` if none.
+Result<Id> FindUser(const StoreView& view, const DeskLogin& name, std::string_view field);
+// A fresh value of User.sessionEpoch: the sessions opened before it are refused.
+uint64_t NewSessionEpoch(Clock& wall);
+
 Status CreateUser(Context& ctx, StoreTxn& txn, schema::NewUser::Reader args,
                   schema::Response::Builder response);
+// The users this desk's caller manages: at an office its own users, at
+// headquarters every user of the chain (narrowed to `args.office`).
+Status ListUsers(Context& ctx, const StoreView& view, schema::ListUsers::Reader args,
+                 schema::Response::Builder response);
+// Deactivates (revoking the user's sessions everywhere) or activates a user.
+Status SetUserActive(Context& ctx, StoreTxn& txn, schema::SetUserActive::Reader args,
+                     schema::Response::Builder response);
+Status SetUserRole(Context& ctx, StoreTxn& txn, schema::SetUserRole::Reader args,
+                   schema::Response::Builder response);
+// Sets a new password, revoking the user's sessions everywhere.
+Status ResetPassword(Context& ctx, StoreTxn& txn, schema::ResetPassword::Reader args,
+                     schema::Response::Builder response);
 
 }  // namespace crm::frontdesk

@@ -121,6 +121,23 @@ const Operation kOperations[] = {
      [](Context& ctx, const StoreView& view, Request request, Response out) {
        return frontdesk::ListTasks(ctx, view, request.getListTasks(), out);
      }},
+    {W::LIST_USERS, "list users", Role::OFFICE_MANAGER, Route::kWorker,
+     [](Context& ctx, const StoreView& view, Request request, Response out) {
+       return frontdesk::ListUsers(ctx, view, request.getListUsers(), out);
+     }},
+    {W::SET_USER_ACTIVE, "deactivate or activate a user", Role::OFFICE_MANAGER, Route::kWrite,
+     nullptr,
+     [](Context& ctx, StoreTxn& txn, Request request, Response out) {
+       return frontdesk::SetUserActive(ctx, txn, request.getSetUserActive(), out);
+     }},
+    {W::SET_USER_ROLE, "change a user's role", Role::OFFICE_MANAGER, Route::kWrite, nullptr,
+     [](Context& ctx, StoreTxn& txn, Request request, Response out) {
+       return frontdesk::SetUserRole(ctx, txn, request.getSetUserRole(), out);
+     }},
+    {W::RESET_PASSWORD, "reset a password", Role::OFFICE_MANAGER, Route::kWrite, nullptr,
+     [](Context& ctx, StoreTxn& txn, Request request, Response out) {
+       return frontdesk::ResetPassword(ctx, txn, request.getResetPassword(), out);
+     }},
 };
 
 int RoleRank(Role role) {

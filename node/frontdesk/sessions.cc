@@ -1,6 +1,7 @@
 // Sessions at the front desk: logins (the password check, throttling of
 // guesses and the locks an admin lifts, see node/frontdesk/login_guard.h and
-// docs/frontdesk.md), the sessions they open, and logouts.
+// docs/frontdesk.md), the sessions they open (kept in the store, checked
+// against the directory on every request), and logouts.
 #include <capnp/message.h>
 
 #include <optional>
@@ -9,11 +10,14 @@
 #include "node/common/crypto.h"
 #include "node/frontdesk/frontdesk.h"
 #include "node/frontdesk/internal.h"
+#include "node/store/sessions.h"
 #include "sync/base/codec.h"
 #include "sync/base/wire.h"
 
 namespace crm {
 
+using frontdesk::CanonicalLogin;
+using frontdesk::DeskLogin;
 using frontdesk::ErrorResponse;
 using frontdesk::Locked;
 using frontdesk::Str;
@@ -43,28 +47,102 @@ void FrontDesk::FillSession(const SessionUser& user, schema::Session::Builder ou
 
 Result<SessionUser> FrontDesk::Authenticate(std::string_view token) {
   if (token.empty()) return Status::Unauthenticated("log in first");
-  int64_t now = wall_.NowMillis();
-  MutexLock lock(&sessions_mutex_);
-  auto it = sessions_.find(std::string(token));
-  if (it == sessions_.end()) return Status::Unauthenticated("the session is unknown; log in again");
-  if (now - it->second.last_used_ms > office_.session_idle_ms) {
-    sessions_.erase(it);
-    return Status::Unauthenticated("the session expired; log in again");
-  }
-  it->second.last_used_ms = now;
-  return it->second;
-}
-
-std::string FrontDesk::Logout(schema::Request::Reader request, const Id& request_id) {
+  const int64_t now = wall_.NowMillis();
+  const std::string token_hash = Sha256Hex(token);
+  std::optional<OpenSession> open;
   {
     MutexLock lock(&sessions_mutex_);
-    sessions_.erase(Str(request.getSession()));
+    auto it = sessions_.find(token_hash);
+    if (it != sessions_.end()) open = it->second;
   }
-  capnp::MallocMessageBuilder message;
-  auto response = message.initRoot<schema::Response>();
-  if (!request_id.IsNull()) IdToWire(request_id, response.initRequestId());
-  response.setDone();
-  return EncodeMessage(message);
+  // One snapshot for the session (after a restart) and the user's record:
+  // a point lookup or two.
+  CRM_ASSIGN_OR_RETURN(StoreView view, store_.Read());
+  if (!open) {
+    CRM_ASSIGN_OR_RETURN(std::optional<StoredSession> stored, view.sessions().Find(token_hash));
+    if (!stored) return Status::Unauthenticated("the session is unknown; log in again");
+    open = OpenSession{stored->user, stored->epoch, stored->created_ms, stored->last_used_ms,
+                       stored->last_used_ms};
+  }
+  if (now - open->last_used_ms > office_.session_idle_ms) {
+    DropSession(token_hash);
+    return Status::Unauthenticated("the session expired; log in again");
+  }
+  // The user as the directory says now: a deactivation or a password reset
+  // made anywhere ends the session once it is here; a new role applies at once.
+  auto record = view.Get(EntityKind::USER, open->user);
+  if (!record.ok() && record.status().code() != StatusCode::kNotFound) return record.status();
+  std::string revoked;
+  std::optional<schema::User::Reader> user;
+  if (!record.ok() || !IsLive(record->stored())) {
+    revoked = "the user no longer exists";
+  } else {
+    user = record->value<schema::User>();
+    if (!user->getActive()) {
+      revoked = "this user was deactivated";
+    } else if (user->getSessionEpoch() != open->epoch) {
+      revoked = "the session was revoked (the password was reset)";
+    } else if (!frontdesk::MayLogInAt(Str(user->getOffice()), office_.code)) {
+      revoked = "this user does not log in at " + office_.code;
+    }
+  }
+  if (!revoked.empty()) {
+    DropSession(token_hash);
+    return Status::Unauthenticated(revoked + "; log in again");
+  }
+  open->last_used_ms = now;
+  // The last use is stored now and then, not on every request.
+  const int64_t store_every = std::min<int64_t>(5 * 60'000, office_.session_idle_ms / 4);
+  const bool store_use = now - open->stored_last_used_ms >= store_every;
+  if (store_use) open->stored_last_used_ms = now;
+  {
+    MutexLock lock(&sessions_mutex_);
+    sessions_[token_hash] = *open;
+  }
+  if (store_use) {
+    StoredSession stored{open->user, open->epoch, open->created_ms, now};
+    (void)writer_.Submit([token_hash, stored](StoreTxn& txn) -> Status {
+      // Not if it ended meanwhile (a logout, a revocation).
+      CRM_ASSIGN_OR_RETURN(auto still, txn.sessions().Find(token_hash));
+      if (!still) return Status::Ok();
+      return txn.sessions().Put(token_hash, stored);
+    });
+  }
+  const std::string office = Str(user->getOffice());
+  return SessionUser{open->user, CanonicalLogin(Str(user->getLogin()), office, office_.code),
+                     Str(user->getDisplayName()), user->getRole(), now};
+}
+
+void FrontDesk::DropSession(const std::string& token_hash) {
+  {
+    MutexLock lock(&sessions_mutex_);
+    sessions_.erase(token_hash);
+  }
+  (void)writer_.Submit([token_hash](StoreTxn& txn) { return txn.sessions().Drop(token_hash); });
+}
+
+std::string FrontDesk::Logout(schema::Request::Reader request, const Id& request_id,
+                              const Reply& reply) {
+  const std::string token_hash = Sha256Hex(Str(request.getSession()));
+  {
+    MutexLock lock(&sessions_mutex_);
+    sessions_.erase(token_hash);
+  }
+  // Answered once the session is gone from the store too: a restart does
+  // not bring it back.
+  writer_.Submit([token_hash](StoreTxn& txn) { return txn.sessions().Drop(token_hash); },
+                 [reply, request_id](Status status) {
+                   if (!status.ok()) {
+                     reply(ErrorResponse(request_id, status));
+                     return;
+                   }
+                   capnp::MallocMessageBuilder message;
+                   auto response = message.initRoot<schema::Response>();
+                   if (!request_id.IsNull()) IdToWire(request_id, response.initRequestId());
+                   response.setDone();
+                   reply(EncodeMessage(message));
+                 });
+  return std::string();
 }
 
 Status frontdesk::UnlockLoginOperation(Context& ctx, StoreTxn& txn,
@@ -75,9 +153,20 @@ Status frontdesk::UnlockLoginOperation(Context& ctx, StoreTxn& txn,
   return Status::Ok();
 }
 
+namespace {
+
+// The login as this desk names it (`kate`, `anna@HQ`): what throttling and
+// locks count by. As typed if it is no login (it then finds nobody).
+std::string LoginAsNamed(std::string_view typed, std::string_view desk_office) {
+  auto parsed = frontdesk::ParseDeskLogin(typed, desk_office, "login");
+  return parsed.ok() ? parsed->canonical : std::string(typed);
+}
+
+}  // namespace
+
 std::string FrontDesk::ScreenLogin(schema::Request::Reader request, const Id& request_id,
                                    const Caller& caller) {
-  const std::string login = Str(request.getLogin().getLogin());
+  const std::string login = LoginAsNamed(Str(request.getLogin().getLogin()), office_.code);
   auto audit_refusal = [&](const std::string& why) {
     AuditEvent attempt = AuditOf(SessionUser{}, "log in");
     attempt.login = login.substr(0, 64);
@@ -111,13 +200,18 @@ std::string FrontDesk::ScreenLogin(schema::Request::Reader request, const Id& re
 std::string FrontDesk::Login(schema::Request::Reader request, const Id& request_id,
                              const Caller& caller) {
   auto args = request.getLogin();
-  const std::string login = Str(args.getLogin());
+  const std::string login = LoginAsNamed(Str(args.getLogin()), office_.code);
   const Status denied = Status::Unauthenticated("wrong login or password");
+  // Logins are per office: `kate` is this office's kate, `anna@HQ` a user of
+  // headquarters; a user of another office finds nobody here.
+  auto name = frontdesk::ParseDeskLogin(Str(args.getLogin()), office_.code, "login");
+  const bool may_log_in = name.ok() && frontdesk::MayLogInAt(name->office, office_.code);
   // Copy what the check needs and let the snapshot go before the slow
   // password hash: an open snapshot holds up a growing map.
   std::optional<Id> user_id;
   std::string password_hash;
   SessionUser session;
+  uint64_t epoch = 0;
   bool active = false;
   {
     auto view = store_.Read();
@@ -125,18 +219,23 @@ std::string FrontDesk::Login(schema::Request::Reader request, const Id& request_
     auto lock = view->LoginLock(LoginKey(login));
     if (!lock.ok()) return ErrorResponse(request_id, lock.status());
     if (*lock) return ErrorResponse(request_id, Locked(login));
-    auto found = view->FindByKey(EntityKind::USER, login);
+    Result<Id> found = Status::NotFound("no such login here");
+    if (may_log_in) found = view->FindByKey(EntityKind::USER, UserKey(name->office, name->login));
+    std::optional<Record> record;
     if (found.ok()) {
-      auto record = view->Get(EntityKind::USER, *found);
-      if (!record.ok()) return ErrorResponse(request_id, record.status());
+      auto got = view->Get(EntityKind::USER, *found);
+      if (!got.ok()) return ErrorResponse(request_id, got.status());
+      if (IsLive(got->stored())) record = std::move(got).value();
+    } else if (found.status().code() != StatusCode::kNotFound) {
+      return ErrorResponse(request_id, found.status());
+    }
+    if (record) {
       auto user = record->value<schema::User>();
       user_id = *found;
       password_hash = Str(user.getPasswordHash());
       active = user.getActive();
-      session = SessionUser{*found, Str(user.getLogin()), Str(user.getDisplayName()),
-                            user.getRole(), 0};
-    } else if (found.status().code() != StatusCode::kNotFound) {
-      return ErrorResponse(request_id, found.status());
+      epoch = user.getSessionEpoch();
+      session = SessionUser{*found, name->canonical, Str(user.getDisplayName()), user.getRole(), 0};
     }
   }
   // Every attempt is audited, with where it came from; the login as typed
@@ -165,15 +264,26 @@ std::string FrontDesk::Login(schema::Request::Reader request, const Id& request_
   }
   guard_.Succeeded(login);
   AuditLater(std::move(attempt));
-  session.last_used_ms = wall_.NowMillis();
+  const int64_t now = wall_.NowMillis();
+  session.last_used_ms = now;
   std::string token = RandomToken();
+  const std::string token_hash = Sha256Hex(token);
+  const OpenSession open{*user_id, epoch, now, now, now};
+  // Stored before it is handed out, so a restart keeps it; sessions nobody
+  // used for the idle time are gone anyway: they go with it.
+  const int64_t idle_before = now - office_.session_idle_ms;
+  Status stored = writer_.Run([&](StoreTxn& txn) -> Status {
+    CRM_ASSIGN_OR_RETURN(uint64_t expired, txn.sessions().DropWhere(idle_before));
+    (void)expired;
+    return txn.sessions().Put(token_hash, StoredSession{open.user, open.epoch, now, now});
+  });
+  if (!stored.ok()) return ErrorResponse(request_id, stored);
   {
     MutexLock lock(&sessions_mutex_);
-    // Sessions nobody used for the idle time are gone anyway: drop them.
     std::erase_if(sessions_, [&](const auto& entry) {
-      return session.last_used_ms - entry.second.last_used_ms > office_.session_idle_ms;
+      return entry.second.last_used_ms < idle_before;
     });
-    sessions_[token] = session;
+    sessions_[token_hash] = open;
   }
   capnp::MallocMessageBuilder message;
   auto response = message.initRoot<schema::Response>();
@@ -201,8 +311,9 @@ bool FrontDesk::CountFailedLogin(std::string_view login, const SessionUser* user
   return true;
 }
 
-Status FrontDesk::UnlockLogin(StoreTxn& txn, const SessionUser& admin, std::string_view login) {
-  if (login.empty()) return Status::InvalidArgument("unlockLogin", "name the login to unlock");
+Status FrontDesk::UnlockLogin(StoreTxn& txn, const SessionUser& admin, std::string_view typed) {
+  if (typed.empty()) return Status::InvalidArgument("unlockLogin", "name the login to unlock");
+  const std::string login = LoginAsNamed(typed, office_.code);
   CRM_ASSIGN_OR_RETURN(bool was_locked, txn.UnlockLogin(LoginKey(login)));
   if (!was_locked) {
     return Status(StatusCode::kNotFound, "the login '" + std::string(login) + "' is not locked",

@@ -47,7 +47,6 @@ bool IsHeadquartersKind(EntityKind kind) {
   switch (kind) {
     case EntityKind::PRODUCT:
     case EntityKind::CAMPAIGN:
-    case EntityKind::USER:
     case EntityKind::OFFICE:
     case EntityKind::TILL_LIMIT:
       return true;
@@ -102,8 +101,9 @@ Status DownstreamAdmission::Admit(schema::Change::Reader change) {
     }
   }
   std::vector<std::pair<std::string, std::string>> named = OfficesNamed(change);
-  if (named.empty()) return Status::Ok();
   const Id origin = change.hasOrigin() ? IdFromWire(change.getOrigin()) : Id{};
+  const bool user = change.getEntity() == EntityKind::USER;
+  if (named.empty() && !user) return Status::Ok();
   const std::string enrolled = OfficeOf(origin);
   for (const auto& [field, office] : named) {
     if (office == enrolled) continue;
@@ -111,6 +111,78 @@ Status DownstreamAdmission::Admit(schema::Change::Reader change) {
         "the record's " + field + " is '" + office + "', but the node that made it (" +
         origin.ToString() + ") is enrolled as " +
         (enrolled.empty() ? std::string("no office") : "office " + enrolled));
+  }
+  return user ? AdmitUser(change, enrolled) : Status::Ok();
+}
+
+Status DownstreamAdmission::AdmitUser(schema::Change::Reader change, const std::string& enrolled) {
+  const Id id = IdFromWire(change.getId());
+  if (enrolled.empty() || enrolled == kHeadquartersOffice) {
+    return Status::PermissionDenied("user " + id.ToString() +
+                                    ": users are written by their own office or at headquarters, "
+                                    "and the node that wrote this is enrolled as no office");
+  }
+  // The office the user belongs to: as stored here, and as the change sets
+  // it. Both must be the writer's own office: an office may not edit
+  // another's user or headquarters', nor take one over by setting `office`.
+  std::string stored_office;
+  bool stored = false;
+  {
+    CRM_ASSIGN_OR_RETURN(StoreView view, store_.Read());
+    auto record = view.Get(EntityKind::USER, id);
+    if (record.ok()) {
+      stored = true;
+      stored_office = record->value<schema::User>().getOffice().cStr();
+    } else if (record.status().code() != StatusCode::kNotFound) {
+      return record.status();
+    }
+  }
+  if (!stored) {
+    MutexLock lock(&mutex_);
+    auto admitted = admitted_users_.find(id);
+    if (admitted != admitted_users_.end()) {
+      stored = true;
+      stored_office = admitted->second;
+    }
+  }
+  if (stored && stored_office != enrolled) {
+    return Status::PermissionDenied(
+        "user " + id.ToString() + " belongs to " +
+        (stored_office.empty() ? std::string("no office")
+         : stored_office == kHeadquartersOffice ? std::string("headquarters")
+                                                 : "office " + stored_office) +
+        "; office " + enrolled + " may write only its own users");
+  }
+  const bool event = change.isEvent();
+  const bool patch = change.isPatch();
+  auto sets = [&](const char* name) {
+    if (event) return true;
+    if (!patch) return false;
+    KJ_IF_MAYBE (field, capnp::Schema::from<schema::User>().findFieldByName(name)) {
+      for (uint16_t ordinal : change.getPatch().getFields()) {
+        if (ordinal == field->getProto().getOrdinal().getExplicit()) return true;
+      }
+    }
+    return false;
+  };
+  if (!stored && !sets("office")) {
+    return Status::PermissionDenied("user " + id.ToString() +
+                                    " is not known here and the change does not say its office");
+  }
+  if (sets("role")) {
+    schema::User::Reader user = event ? change.getEvent().getAs<schema::User>()
+                                      : change.getPatch().getRecord().getAs<schema::User>();
+    if (user.getRole() == schema::Role::HQ_MANAGER) {
+      return Status::PermissionDenied("user " + id.ToString() +
+                                      ": an HQ manager is a user of headquarters, made there; "
+                                      "office " + enrolled + " may not make one");
+    }
+  }
+  if (!stored) {
+    // Its office is the enrolled one (Admit checked what `office` says).
+    MutexLock lock(&mutex_);
+    if (admitted_users_.size() >= 100'000) admitted_users_.clear();
+    admitted_users_.emplace(id, enrolled);
   }
   return Status::Ok();
 }

@@ -17,8 +17,9 @@
 
 namespace crm {
 
-// Products, campaigns, users, offices and the limits at the till: written
-// only at headquarters, and refused by every hub from the nodes below it.
+// Products, campaigns, offices and the limits at the till: written only at
+// headquarters, and refused by every hub from the nodes below it. (Users are
+// one directory: an office writes its own, see DownstreamAdmission::Admit.)
 bool IsHeadquartersKind(EntityKind kind);
 
 // The largest file a hub takes from below unless told otherwise, the same
@@ -36,10 +37,12 @@ class DownstreamAdmission {
   DownstreamAdmission& operator=(const DownstreamAdmission&) = delete;
 
   // OK if `change` may be applied here; otherwise why not:
-  // - kPermissionDenied: products, campaigns, users, offices and till limits
-  //   are written only at headquarters; or the record names another office
-  //   than the one its origin node is enrolled as (an office's code is bound
-  //   to its key);
+  // - kPermissionDenied: products, campaigns, offices and till limits are
+  //   written only at headquarters; or the record names another office than
+  //   the one its origin node is enrolled as (an office's code is bound to
+  //   its key); or a user change that is not the office's own: a user of
+  //   another office or of headquarters (the stored record's office counts
+  //   for a patch that does not set it), or the role HQ manager;
   // - kInvalidArgument (field "stamp"): stamped further ahead of this hub's
   //   clock than the skew bound, so one wrong clock cannot win every later
   //   edit;
@@ -49,6 +52,8 @@ class DownstreamAdmission {
   Status Admit(schema::Change::Reader change);
 
  private:
+  // The rule for a user change from the office `enrolled` (see Admit).
+  Status AdmitUser(schema::Change::Reader change, const std::string& enrolled);
   // The office code `node` is enrolled as; "" if none.
   std::string OfficeOf(const Id& node);
 
@@ -58,6 +63,10 @@ class DownstreamAdmission {
   const uint64_t max_file_bytes_;
   Mutex mutex_;
   std::map<Id, std::string> offices_ GUARDED_BY(mutex_);  // enrolled offices by node
+  // The office of each user this admitted a change naming it: a batch is
+  // admitted before it is applied, so a user made and then edited in one
+  // push is not in the store yet when its edit is judged. Bounded.
+  std::map<Id, std::string> admitted_users_ GUARDED_BY(mutex_);
 };
 
 }  // namespace crm

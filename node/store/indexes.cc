@@ -58,8 +58,11 @@ std::vector<Id> LinksOf(EntityKind kind, schema::StoredRecord::Reader stored) {
 std::string UniqueKeyOf(EntityKind kind, schema::StoredRecord::Reader stored) {
   auto text = [](capnp::Text::Reader t) { return std::string_view(t.cStr(), t.size()); };
   switch (kind) {
-    case EntityKind::USER:
-      return KeyIndexKey(kind, text(stored.getValue().getAs<schema::User>().getLogin()));
+    case EntityKind::USER: {
+      auto user = stored.getValue().getAs<schema::User>();
+      if (user.getLogin().size() == 0) return {};
+      return KeyIndexKey(kind, UserKey(text(user.getOffice()), text(user.getLogin())));
+    }
     case EntityKind::PRODUCT:
       return KeyIndexKey(kind, text(stored.getValue().getAs<schema::Product>().getSku()));
     case EntityKind::SALE:
@@ -69,7 +72,48 @@ std::string UniqueKeyOf(EntityKind kind, schema::StoredRecord::Reader stored) {
   }
 }
 
+// The meta entry saying how the user entries of by_key are made: absent in a
+// store made before logins were per office (by login alone).
+constexpr std::string_view kMetaUserKeys = "index/user_keys";
+constexpr std::string_view kUserKeysByOffice = "office+login";
+
 }  // namespace
+
+std::string UserKey(std::string_view office, std::string_view login) {
+  std::string key(login);
+  key += '@';
+  key += office;
+  return key;
+}
+
+Status Store::RebuildUserKeys() {
+  CRM_ASSIGN_OR_RETURN(StoreTxn txn, BeginWrite());
+  auto marked = txn.txn_.Get(tables_.meta, kMetaUserKeys);
+  if (marked.ok() && *marked == kUserKeysByOffice) return Status::Ok();
+  if (!marked.ok() && marked.status().code() != StatusCode::kNotFound) return marked.status();
+  // Users are few: every user entry goes, and each user's is made again.
+  const std::string prefix(1, static_cast<char>(EntityKind::USER));
+  std::vector<std::pair<std::string, std::string>> stale;
+  {
+    CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn.txn_.OpenCursor(tables_.by_key));
+    CRM_RETURN_IF_ERROR(cursor.Seek(prefix));
+    while (cursor.valid() && StartsWith(cursor.key(), prefix)) {
+      stale.emplace_back(cursor.key(), cursor.value());
+      CRM_RETURN_IF_ERROR(cursor.Next());
+    }
+  }
+  for (const auto& [key, value] : stale) CRM_RETURN_IF_ERROR(txn.txn_.Delete(tables_.by_key, key, value));
+  std::vector<std::pair<std::string, std::string>> fresh;
+  CRM_RETURN_IF_ERROR(txn.ForEachOfKind(
+      EntityKind::USER, [&](const Id& id, schema::StoredRecord::Reader stored) -> Status {
+        std::string key = UniqueKeyOf(EntityKind::USER, stored);
+        if (!key.empty()) fresh.emplace_back(std::string(IndexKey(key)), IdBytes(id));
+        return Status::Ok();
+      }));
+  for (const auto& [key, value] : fresh) CRM_RETURN_IF_ERROR(txn.txn_.Put(tables_.by_key, key, value));
+  CRM_RETURN_IF_ERROR(txn.txn_.Put(tables_.meta, kMetaUserKeys, kUserKeysByOffice));
+  return txn.Commit();
+}
 
 Status Store::PlanIndexes(EntityKind kind, const schema::StoredRecord::Reader* before,
                           schema::StoredRecord::Reader after, const Id& id,

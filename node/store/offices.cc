@@ -76,6 +76,9 @@ Status EnrollOffice(Writer& writer, HybridClock& hlc, const OfficeEnrollment& of
       })) {
     return Status::InvalidArgument("office", "an office code is 2 to 8 capital letters or digits");
   }
+  if (office.code == kHeadquartersOffice) {
+    return Status::InvalidArgument("office", "HQ is headquarters' own code; give the office another");
+  }
   if (office.public_key.size() != 40) {
     return Status::InvalidArgument("public-key", "a public key is 40 Z85 characters");
   }

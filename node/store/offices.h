@@ -13,6 +13,10 @@
 
 namespace crm {
 
+// The office code of headquarters: the office of HQ's own users (crm-hq's
+// dashboard desk serves as it). No office is enrolled under it.
+inline constexpr std::string_view kHeadquartersOffice = "HQ";
+
 struct OfficeEnrollment {
   std::string code;
   std::string name;

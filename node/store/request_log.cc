@@ -43,6 +43,20 @@ RequestScope ScopeOf(const Id& user, schema::Request::Reader request) {
         auto sale = copy.getRoot<schema::NewSale>();
         sale.getApproval().setPassword("");
         over_struct(sale.asReader());
+      } else if (request.isResetPassword() || request.isCreateUser()) {
+        // The same for a new password: the digest counts the rest.
+        capnp::MallocMessageBuilder copy;
+        if (request.isResetPassword()) {
+          copy.setRoot(request.getResetPassword());
+          auto reset = copy.getRoot<schema::ResetPassword>();
+          reset.setPassword("");
+          over_struct(reset.asReader());
+        } else {
+          copy.setRoot(request.getCreateUser());
+          auto new_user = copy.getRoot<schema::NewUser>();
+          new_user.setPassword("");
+          over_struct(new_user.asReader());
+        }
       } else {
         // The member's own pointer in the request, read as it is.
         // (A message may end its pointers before it: the member is unset.)

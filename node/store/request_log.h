@@ -28,7 +28,7 @@ struct RequestScope {
 };
 
 // The scope of `request` as sent by `user`. The session token, the request
-// id and an approval's password do not count: a retry after logging in again
+// id and a password (an approval's, a new user's, a reset's) do not count: a retry after logging in again
 // is the same request, and no digest of a password is kept.
 RequestScope ScopeOf(const Id& user, schema::Request::Reader request);
 

@@ -15,6 +15,7 @@
 #include "node/store/file_content.h"
 #include "node/store/internal.h"
 #include "node/store/request_log.h"
+#include "node/store/sessions.h"
 #include "schema/records.capnp.h"
 #include "sync/base/wire.h"
 #include "sync/merge.h"
@@ -43,6 +44,7 @@ std::string RefusedCopy(schema::Change::Reader change) {
 Blobs StoreTxn::blobs() { return Blobs(txn_, store_->tables_.blobs, *store_); }
 RequestTable StoreTxn::requests() { return RequestTable(txn_, store_->tables_.requests); }
 AuditTable StoreTxn::audit() { return AuditTable(txn_, store_->tables_.audit, store_->tables_.meta); }
+SessionTable StoreTxn::sessions() { return SessionTable(txn_, store_->tables_.sessions); }
 
 // ---- StoreTxn -------------------------------------------------------------
 
@@ -274,6 +276,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& c
   CRM_ASSIGN_OR_RETURN(t.conflicts, store->env_->OpenTable("conflicts", false, true));
   CRM_ASSIGN_OR_RETURN(t.audit, store->env_->OpenTable("audit", false));
   CRM_ASSIGN_OR_RETURN(t.anomalies, store->env_->OpenTable("anomalies", false));
+  CRM_ASSIGN_OR_RETURN(t.sessions, store->env_->OpenTable("sessions", false, true));
 
   CRM_ASSIGN_OR_RETURN(lmdb::Txn txn, store->env_->BeginWrite());
   // Read as stored: a store from before checksums has its format unsealed.
@@ -307,6 +310,9 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& c
     store->node_id_ = IdFromBytes(node_id);
     store->instance_id_ = IdFromBytes(instance_id);
     txn.Abort();
+    // A store from before logins were per office keeps its users able to
+    // log in: their index entries are made the new way.
+    CRM_RETURN_IF_ERROR(store->RebuildUserKeys());
   } else if (format.status().code() == StatusCode::kNotFound) {
     store->node_id_ =
         options.new_node_id.IsNull() ? Id::Generate(clock.NowMillis()) : options.new_node_id;
@@ -316,6 +322,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& c
     CRM_RETURN_IF_ERROR(txn.Put(t.meta, kMetaInstanceId, IdBytes(store->instance_id_)));
     CRM_RETURN_IF_ERROR(txn.Put(t.meta, kMetaFormat, kFormatVersion));
     CRM_RETURN_IF_ERROR(txn.Commit());
+    CRM_RETURN_IF_ERROR(store->RebuildUserKeys());  // marks how user keys are made
   } else {
     return format.status();
   }
@@ -364,6 +371,8 @@ Status Store::RestoreBackup(const std::filesystem::path& backup, const std::file
   Id instance = Id::Generate(clock.NowMillis());
   CRM_RETURN_IF_ERROR(txn.txn_.Put(store->tables_.meta, kMetaInstanceId, IdBytes(instance)));
   CRM_RETURN_IF_ERROR(txn.SetAwaitingOwnHistory(true));
+  // The sessions of the store's past are not reopened by a restore.
+  CRM_RETURN_IF_ERROR(txn.sessions().Clear());
   return txn.Commit();
 }
 

@@ -93,12 +93,19 @@ struct Applied {
 
 class Store;
 class ClientIndex;
+
+// The unique key of a user in the directory: logins are per office, so
+// `kate` of LON and `kate` of MSK are two users (docs/frontdesk.md, "Logins").
+// Compared in any case.
+std::string UserKey(std::string_view office, std::string_view login);
 class BlobsView;
 class Blobs;
 class RequestTableView;
 class RequestTable;
 class AuditTableView;
 class AuditTable;
+class SessionTableView;
+class SessionTable;
 
 // An index entry a change adds or removes, worked out before writing.
 struct IndexWrite {
@@ -175,12 +182,14 @@ class StoreView {
   // The small classes over this snapshot that own their tables: the client
   // search indexes (node/store/client_index.h), the files attached to
   // records (node/store/blobs.h), the remembered front-desk requests
-  // (node/store/request_log.h) and the audit chain (node/store/audit.h).
-  // Each borrows the view: use it while the view lives.
+  // (node/store/request_log.h), the audit chain (node/store/audit.h) and
+  // the front desk's open sessions (node/store/sessions.h, local to this
+  // node). Each borrows the view: use it while the view lives.
   ClientIndex client_index() const;
   BlobsView blobs() const;
   RequestTableView requests() const;
   AuditTableView audit() const;
+  SessionTableView sessions() const;
 
   // The records that name `id` in their `client` or `sale` field (a client's
   // sales, refunds, payments, interactions, feedback, notes, tasks, deals and
@@ -188,8 +197,9 @@ class StoreView {
   // each kind.
   Result<std::vector<std::pair<EntityKind, Id>>> RecordsLinkedTo(const Id& id) const;
 
-  // The record of `kind` with this unique key: a user by login (any case), a
-  // product by SKU, a sale by receipt number. kNotFound if none.
+  // The record of `kind` with this unique key: a user by UserKey (its office
+  // and login, any case), a product by SKU, a sale by receipt number.
+  // kNotFound if none.
   Result<Id> FindByKey(EntityKind kind, std::string_view key) const;
 
   // The client `id` stands for now: its `mergedInto` chain followed to the
@@ -407,9 +417,11 @@ class StoreTxn : public StoreView {
   using StoreView::audit;
   using StoreView::blobs;
   using StoreView::requests;
+  using StoreView::sessions;
   Blobs blobs();
   RequestTable requests();
   AuditTable audit();
+  SessionTable sessions();
 
   // Increments the named counter (created at 0) and returns its new value.
   Result<uint64_t> NextCounter(std::string_view name);
@@ -521,6 +533,10 @@ class Store {
   // new) to `after`. Pure: no store reads.
   Status PlanIndexes(EntityKind kind, const schema::StoredRecord::Reader* before,
                      schema::StoredRecord::Reader after, const Id& id, IndexPlan& plan) const;
+  // Works out the user entries of the unique-key index again if the store
+  // made them another way (by login alone, before logins were per office);
+  // once, when opened (node/store/indexes.cc).
+  Status RebuildUserKeys();
   // Writes every value of the checksummed tables of a crm-store-4 store
   // again with its checksum, then marks the store crm-store-5 (see
   // StoreOptions::conversion_batch; node/store/store_format.cc).

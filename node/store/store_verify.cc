@@ -73,7 +73,7 @@ class StoreChecker {
     CRM_RETURN_IF_ERROR(Records());
     CRM_RETURN_IF_ERROR(Indexes());
     CRM_RETURN_IF_ERROR(Log());
-    for (const lmdb::Table& table : {t_.quarantine, t_.conflicts, t_.requests, t_.duplicates}) {
+    for (const lmdb::Table& table : {t_.quarantine, t_.conflicts, t_.requests, t_.duplicates, t_.sessions}) {
       CRM_RETURN_IF_ERROR(Values(table));
     }
     CRM_RETURN_IF_ERROR(Files());
@@ -314,6 +314,10 @@ class StoreChecker {
           Problem("a quarantined change (key 0x" + Hex(key) + ") has lost its reason");
           return;
         }
+      }
+      if (table.dbi == t_.sessions.dbi && (key.size() != 64 || value.size() != 40)) {
+        Problem("a stored session (key 0x" + Hex(key) + ") is malformed");
+        return;
       }
       if (!packed.empty() && !DecodedMessage::DecodePacked(packed).ok()) {
         Problem("an entry of table " + std::string(table.name) + " (key 0x" + Hex(key) + ") cannot be decoded");

@@ -13,6 +13,7 @@
 #include "node/store/blobs.h"
 #include "node/store/internal.h"
 #include "node/store/request_log.h"
+#include "node/store/sessions.h"
 #include "schema/records.capnp.h"
 #include "sync/base/wire.h"
 #include "sync/merge.h"
@@ -44,6 +45,9 @@ RequestTableView StoreView::requests() const {
 }
 AuditTableView StoreView::audit() const {
   return AuditTableView(txn_, store_->tables_.audit, store_->tables_.meta);
+}
+SessionTableView StoreView::sessions() const {
+  return SessionTableView(txn_, store_->tables_.sessions);
 }
 
 // ---- StoreView ------------------------------------------------------------

@@ -25,6 +25,7 @@ struct StoreTables {
   lmdb::Table conflicts;   // kind(1) + id(16) + field(2) + losing stamp(28) -> Conflict
   lmdb::Table audit;       // seq (8, big-endian) -> hash + AuditEntry (node/store/audit.h)
   lmdb::Table anomalies;   // kind(1) + id(16) -> what is wrong with the record
+  lmdb::Table sessions;    // SHA-256 of a desk session's token -> the session (node/store/sessions.h)
 };
 
 }  // namespace crm

@@ -88,4 +88,25 @@ std::optional<Id> Pos::ParseId(const std::string& text, const char* what) {
   return *id;
 }
 
+std::optional<schema::Role> RoleByName(const std::string& name) {
+  static const std::map<std::string, schema::Role> roles = {
+      {"cashier", schema::Role::CASHIER},
+      {"manager", schema::Role::OFFICE_MANAGER},
+      {"hq-manager", schema::Role::HQ_MANAGER},
+      {"admin", schema::Role::ADMIN}};
+  auto found = roles.find(name);
+  if (found == roles.end()) return std::nullopt;
+  return found->second;
+}
+
+const char* RoleOptionName(schema::Role role) {
+  switch (role) {
+    case schema::Role::CASHIER: return "cashier";
+    case schema::Role::OFFICE_MANAGER: return "manager";
+    case schema::Role::HQ_MANAGER: return "hq-manager";
+    case schema::Role::ADMIN: return "admin";
+  }
+  return "?";
+}
+
 }  // namespace crm::pos

@@ -30,6 +30,12 @@ const char* MethodName(schema::PaymentMethod method);
 // "call", "email", "visit", "social", "sms"; "?" if unknown.
 const char* ChannelName(schema::InteractionChannel channel);
 
+// The roles by the names the options take: cashier, manager, hq-manager,
+// admin; nullopt for another name.
+std::optional<schema::Role> RoleByName(const std::string& name);
+// The name RoleByName takes for `role`.
+const char* RoleOptionName(schema::Role role);
+
 // A password typed at the terminal after `prompt` (empty if none was
 // typed), or else the next line of standard input; nullopt if standard input
 // has no line.

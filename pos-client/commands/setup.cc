@@ -58,7 +58,8 @@ void Pos::AddSetupCommands(CLI::App& app) {
     if (reply && !settings_.json) Print(fmt::format("Product {} saved\n", o.sku));
   });
 
-  auto* user = app.add_subcommand("user", "users of the node (admin)");
+  auto* user = app.add_subcommand(
+      "user", "the users of this office (a manager or admin; at headquarters every office's)");
   user->require_subcommand(1);
   auto add_options = std::make_shared<UserAddOptions>();
   auto* user_add = user->add_subcommand("add", "create a user (password on standard input)");
@@ -68,13 +69,8 @@ void Pos::AddSetupCommands(CLI::App& app) {
   user_add->add_option("--name", add_options->name, "display name");
   user_add->callback([this, add_options] {
     const UserAddOptions& o = *add_options;
-    static const std::map<std::string, schema::Role> roles = {
-        {"cashier", schema::Role::CASHIER},
-        {"manager", schema::Role::OFFICE_MANAGER},
-        {"hq-manager", schema::Role::HQ_MANAGER},
-        {"admin", schema::Role::ADMIN}};
-    auto role = roles.find(o.role);
-    if (role == roles.end()) {
+    std::optional<schema::Role> role = RoleByName(o.role);
+    if (!role) {
       Fail(Status::InvalidArgument("--role", "is cashier, manager, hq-manager or admin"));
       return;
     }
@@ -88,7 +84,7 @@ void Pos::AddSetupCommands(CLI::App& app) {
           auto args = r.initCreateUser();
           args.setLogin(o.login);
           args.setDisplayName(o.name);
-          args.setRole(role->second);
+          args.setRole(*role);
           args.setPassword(*password);
         },
         true);
@@ -105,6 +101,7 @@ void Pos::AddSetupCommands(CLI::App& app) {
       Print(fmt::format("{} may log in again\n", unlock_options->login));
     }
   });
+  AddUserCommands(*user);
 }
 
 }  // namespace crm::pos

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "node/store/request_log.h"
+#include "node/store/store_verify.h"
 #include "schema/records.capnp.h"
 #include "sync/base/wire.h"
 #include "tests/support/clients.h"
@@ -36,6 +37,8 @@ class StoreFixture {
   }
 
   Store& store() { return *store_; }
+  const std::filesystem::path& dir() const { return dir_.path(); }
+  void Close() { store_.reset(); }
   Stamp Now() { return hlc_->Now(); }
 
   Id AddClient(const ClientFields& fields) {
@@ -405,16 +408,64 @@ TEST_CASE("records naming a client are listed for her card, and follow a move",
   CHECK(*f.View().RecordsLinkedTo(bob) == Links{{EntityKind::NOTE, note_id}});
 }
 
-TEST_CASE("users are found by login, whatever its case", "[node][store][index]") {
+TEST_CASE("users are found by office and login, whatever its case", "[node][store][index]") {
+  StoreFixture f;
+  Id user = Id::Generate(1);
+  Id other = Id::Generate(2);
+  for (auto [id, office] : {std::pair{user, "LON"}, std::pair{other, "HQ"}}) {
+    auto change = ChangeMessage::Patch(EntityKind::USER, id, f.Now(), Id{});
+    change.record<schema::User>().setLogin("Anna.K");
+    change.record<schema::User>().setOffice(office);
+    REQUIRE(change.Set("login").ok());
+    REQUIRE(change.Set("office").ok());
+    f.Write(change);
+  }
+  // Logins are per office: the same login in two offices is two users.
+  CHECK(*f.View().FindByKey(EntityKind::USER, UserKey("LON", "anna.k")) == user);
+  CHECK(*f.View().FindByKey(EntityKind::USER, UserKey("lon", "ANNA.K")) == user);
+  CHECK(*f.View().FindByKey(EntityKind::USER, UserKey("HQ", "anna.k")) == other);
+  CHECK(f.View().FindByKey(EntityKind::USER, UserKey("MSK", "anna.k")).status().code() ==
+        StatusCode::kNotFound);
+  CHECK(f.View().FindByKey(EntityKind::USER, "anna.k").status().code() == StatusCode::kNotFound);
+}
+
+TEST_CASE("a store whose user index is by login alone is made per office when opened, and its users are found",
+          "[node][store][index]") {
   StoreFixture f;
   Id user = Id::Generate(1);
   auto change = ChangeMessage::Patch(EntityKind::USER, user, f.Now(), Id{});
-  change.record<schema::User>().setLogin("Anna.K");
+  change.record<schema::User>().setLogin("kate");
+  change.record<schema::User>().setOffice("LON");
   REQUIRE(change.Set("login").ok());
+  REQUIRE(change.Set("office").ok());
   f.Write(change);
-  CHECK(*f.View().FindByKey(EntityKind::USER, "anna.k") == user);
-  CHECK(*f.View().FindByKey(EntityKind::USER, "ANNA.K") == user);
-  CHECK(f.View().FindByKey(EntityKind::USER, "anna").status().code() == StatusCode::kNotFound);
+  f.Close();
+  {
+    // As a store made before logins were per office left it: the user's
+    // entry is kind + login, and nothing says how user entries are made.
+    auto env = lmdb::Env::Open({f.dir()});
+    REQUIRE(env.ok());
+    auto by_key = (*env)->OpenTable("by_key", true);
+    auto meta = (*env)->OpenTable("meta", false, true);
+    REQUIRE(by_key.ok());
+    REQUIRE(meta.ok());
+    auto txn = (*env)->BeginWrite();
+    REQUIRE(txn.ok());
+    const std::string kind(1, static_cast<char>(EntityKind::USER));
+    auto bytes = user.ToBytes();
+    const std::string id(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    REQUIRE(txn->Delete(*by_key, kind + "kate@lon", id).ok());
+    REQUIRE(txn->Put(*by_key, kind + "kate", id).ok());
+    REQUIRE(txn->Delete(*meta, "index/user_keys").ok());
+    REQUIRE(txn->Commit().ok());
+  }
+  f.Reopen();
+  CHECK(*f.View().FindByKey(EntityKind::USER, UserKey("LON", "kate")) == user);
+  CHECK(f.View().FindByKey(EntityKind::USER, "kate").status().code() == StatusCode::kNotFound);
+  auto check = VerifyStore(f.store());
+  REQUIRE(check.ok());
+  INFO(check->problems.size());
+  CHECK(check->clean());
 }
 
 TEST_CASE("request outcomes and counters are kept with the data", "[node][store]") {

@@ -178,7 +178,7 @@ class Till {
   Id UserId(const std::string& login) {
     auto view = store_->Read();
     REQUIRE(view.ok());
-    auto id = view->FindByKey(EntityKind::USER, login);
+    auto id = view->FindByKey(EntityKind::USER, UserKey("LON", login));
     REQUIRE(id.ok());
     return *id;
   }

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -460,6 +461,97 @@ TEST_CASE("an office's code is bound to its key: a hello or a record naming anot
   auto view = f.store_->Read();
   CHECK(view->Get(EntityKind::SALE, Id{1, 9}).status().code() == StatusCode::kNotFound);
   CHECK(view->Get(EntityKind::SALE, Id{2, 9}).ok());
+}
+
+// A change to user `id` from the office LON: the fields `set` of `user`.
+ChangeMessage OfficeUserChange(HubFixture& f, uint64_t seq, const Id& id,
+                               const std::function<void(schema::User::Builder)>& fill,
+                               std::initializer_list<const char*> set) {
+  // Stamped in the order made (a later seq, a later stamp).
+  const int64_t now = SystemClock().NowMillis();
+  ChangeMessage change = ChangeMessage::Patch(EntityKind::USER, id,
+                                              Stamp{now, static_cast<uint32_t>(seq), f.office_node_}, Id{});
+  fill(change.record<schema::User>());
+  for (const char* field : set) REQUIRE(change.Set(field).ok());
+  IdToWire(f.office_node_, change.change().initOrigin());
+  change.change().setOriginSeq(seq);
+  return change;
+}
+
+TEST_CASE("a hub admits an office's own users and refuses any other user change from it",
+          "[replication][transport][users]") {
+  HubFixture f;
+  // Users the hub holds: headquarters' anna, and MSK's ivan.
+  const Id anna{0xA, 1};
+  const Id ivan{0xB, 1};
+  for (auto [id, office] : {std::pair{anna, "HQ"}, std::pair{ivan, "MSK"}}) {
+    ChangeMessage made = ChangeMessage::Patch(EntityKind::USER, id, f.hlc_->Now(), Id{});
+    made.record<schema::User>().setLogin("someone");
+    made.record<schema::User>().setOffice(office);
+    made.record<schema::User>().setRole(schema::Role::HQ_MANAGER);
+    made.record<schema::User>().setActive(true);
+    REQUIRE(made.Set("active").ok());
+    REQUIRE(made.Set("login").ok());
+    REQUIRE(made.Set("office").ok());
+    REQUIRE(made.Set("role").ok());
+    REQUIRE(f.writer_->Run([&](StoreTxn& txn) { return txn.ApplyLocal(made.change()).status(); }).ok());
+  }
+  auto office = f.Connect(f.office_keys_);
+  HubFixture::Welcomed(*office, f.office_node_);
+  const Id kate{0xC, 1};
+  const Id boss{0xD, 1};
+  std::vector<ChangeMessage> changes;
+  // 1: LON makes its kate; 2: then makes her a manager (no office set: the
+  // stored one counts).
+  changes.push_back(OfficeUserChange(f, 1, kate, [](schema::User::Builder u) {
+    u.setLogin("kate");
+    u.setOffice("LON");
+    u.setRole(schema::Role::CASHIER);
+    u.setActive(true);
+  }, {"login", "office", "role", "active"}));
+  changes.push_back(OfficeUserChange(f, 2, kate, [](schema::User::Builder u) {
+    u.setRole(schema::Role::OFFICE_MANAGER);
+  }, {"role"}));
+  // 3: deactivates headquarters' anna without naming an office; 4: takes
+  // MSK's ivan over by setting office LON; 5: a user of office HQ; 6: makes
+  // kate an HQ manager; 7: a user with no office at all.
+  changes.push_back(OfficeUserChange(f, 3, anna, [](schema::User::Builder u) { u.setActive(false); },
+                                     {"active"}));
+  changes.push_back(OfficeUserChange(f, 4, ivan, [](schema::User::Builder u) {
+    u.setOffice("LON");
+    u.setPasswordHash("$argon2id$mine");
+  }, {"office", "passwordHash"}));
+  changes.push_back(OfficeUserChange(f, 5, boss, [](schema::User::Builder u) {
+    u.setLogin("boss");
+    u.setOffice("HQ");
+    u.setRole(schema::Role::ADMIN);
+  }, {"login", "office", "role"}));
+  changes.push_back(OfficeUserChange(f, 6, kate, [](schema::User::Builder u) {
+    u.setRole(schema::Role::HQ_MANAGER);
+  }, {"role"}));
+  changes.push_back(OfficeUserChange(f, 7, Id{0xE, 1}, [](schema::User::Builder u) {
+    u.setLogin("ghost");
+  }, {"login"}));
+  auto rejected = PushAndRejections(f, *office, changes);
+  std::map<uint64_t, std::string> why(rejected.begin(), rejected.end());
+  CHECK(why.count(1) == 0);
+  CHECK(why.count(2) == 0);
+  CHECK_THAT(why[3], Catch::Contains("belongs to headquarters; office LON may write only its own users"));
+  CHECK_THAT(why[4], Catch::Contains("belongs to office MSK"));
+  CHECK_THAT(why[5], Catch::Contains("office is 'HQ'"));
+  CHECK_THAT(why[6], Catch::Contains("an HQ manager is a user of headquarters"));
+  CHECK_THAT(why[7], Catch::Contains("does not say its office"));
+  CHECK(rejected.size() == 5);
+
+  auto view = f.store_->Read();
+  REQUIRE(view.ok());
+  auto stored_kate = view->Get(EntityKind::USER, kate);
+  REQUIRE(stored_kate.ok());
+  CHECK(stored_kate->value<schema::User>().getRole() == schema::Role::OFFICE_MANAGER);
+  CHECK(*view->FindByKey(EntityKind::USER, UserKey("LON", "kate")) == kate);
+  CHECK(view->Get(EntityKind::USER, anna)->value<schema::User>().getActive());
+  CHECK(std::string(view->Get(EntityKind::USER, ivan)->value<schema::User>().getOffice().cStr()) == "MSK");
+  CHECK(view->Get(EntityKind::USER, boss).status().code() == StatusCode::kNotFound);
 }
 
 TEST_CASE("a change committed at an office goes up at once: the writer's commit wakes the uplink",

@@ -7,10 +7,10 @@
   // ---------------------------------------------------------------- state
 
   const SECTIONS = ['overview', 'sales', 'segments', 'effectiveness', 'credit', 'forecast', 'offices',
-    'duplicates', 'conflicts', 'anomalies'];
+    'duplicates', 'conflicts', 'anomalies', 'users'];
   const MANAGER_ROLES = ['hqManager', 'admin'];
   // Sections read afresh whenever shown (the reports wait for a change).
-  const LIVE_SECTIONS = ['offices', 'duplicates', 'conflicts', 'anomalies'];
+  const LIVE_SECTIONS = ['offices', 'duplicates', 'conflicts', 'anomalies', 'users'];
   const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
   const OFFICES_REFRESH_MS = 5000;
 
@@ -800,12 +800,66 @@
     ], rows, () => ({ class: 'anomaly-row' }), 'No anomalies: nothing refused, nothing refunded twice.');
   }
 
+  // ---------------------------------------------------------------- users
+
+  const ROLE_NAMES = { cashier: 'Cashier', officeManager: 'Office manager', hqManager: 'HQ manager', admin: 'Admin' };
+
+  // One directory of users for the chain (docs/frontdesk.md, "Users"): each
+  // action is a front-desk operation of the hub's own desk, with a new
+  // Idempotency-Key per click.
+  async function userAction(operation, body, done) {
+    try {
+      await api('POST', `/api/${operation}`, body, { headers: { 'Idempotency-Key': newId() }, own401: true });
+      await load('users', true);
+      setStatus('users', done);
+    } catch (e) {
+      setStatus('users', e.message, true);
+    }
+  }
+
+  function userActions(u) {
+    const role = h('select', { class: 'user-role', 'aria-label': `Role of ${u.login}` },
+      ...Object.entries(ROLE_NAMES).map(([value, label]) =>
+        h('option', value === u.role ? { value, selected: '' } : { value }, label)));
+    const setRole = h('button', { type: 'button', class: 'secondary user-set-role' }, 'Set role');
+    setRole.addEventListener('click', () =>
+      userAction('setUserRole', { login: u.login, role: role.value }, `${u.login} is now ${ROLE_NAMES[role.value]}.`));
+    const toggle = h('button', { type: 'button', class: 'secondary user-toggle' }, u.active ? 'Deactivate' : 'Activate');
+    toggle.addEventListener('click', () =>
+      userAction('setUserActive', { login: u.login, active: !u.active },
+        u.active ? `${u.login} is deactivated; their sessions end at every office.` : `${u.login} may log in again.`));
+    const password = h('input', { type: 'password', class: 'user-password', autocomplete: 'new-password',
+      placeholder: 'New password', 'aria-label': `New password for ${u.login}` });
+    const reset = h('button', { type: 'button', class: 'secondary user-reset' }, 'Reset password');
+    reset.addEventListener('click', () => {
+      const value = password.value;
+      password.value = '';
+      userAction('resetPassword', { login: u.login, password: value },
+        `${u.login} has a new password; their sessions end at every office.`);
+    });
+    return h('span', { class: 'user-actions' }, role, setRole, toggle, password, reset);
+  }
+
+  async function loadUsers(live) {
+    const office = $('#users-office').value.trim();
+    const data = await api('POST', '/api/listUsers', { office });
+    if (!live()) return;
+    fillTable($('#users-table'), [
+      { label: 'Login', get: (u) => h('code', {}, u.login) },
+      { label: 'Name', get: (u) => u.displayName || '', auto: true },
+      { label: 'Office', get: (u) => u.office || '' },
+      { label: 'Role', get: (u) => ROLE_NAMES[u.role] || u.role || '' },
+      { label: 'State', get: (u) => (u.active ? 'active' : 'deactivated') + (u.locked ? ', locked' : '') },
+      { label: 'Actions', get: (u) => userActions(u) },
+    ], data.users || [], (u) => ({ class: u.active ? 'user-row' : 'user-row inactive' }), 'No users.');
+  }
+
   // ---------------------------------------------------------------- sections
 
   const LOADERS = {
     overview: loadOverview, sales: loadSales, segments: loadSegments, effectiveness: loadEffectiveness,
     credit: loadCredit, forecast: loadForecast, offices: loadOffices, duplicates: loadDuplicates,
-    conflicts: loadConflicts, anomalies: loadAnomalies,
+    conflicts: loadConflicts, anomalies: loadAnomalies, users: loadUsers,
   };
 
   // Loads a section; an answer to an older load of it is dropped.
@@ -997,6 +1051,7 @@
     reloadOn('#effectiveness-form', 'effectiveness', ['submit', 'change']);
     reloadOn('#credit-form', 'credit', ['submit']);
     reloadOn('#forecast-form', 'forecast', ['submit']);
+    $('#users-office').addEventListener('change', () => load('users'));
     $('#duplicates-list').addEventListener('click', (e) => { const b = e.target.closest('.merge-button'); if (b) askMerge(b); });
     $('#merge-confirm').addEventListener('click', confirmMerge);
     $('#merge-cancel').addEventListener('click', hideMergeDialog);

@@ -262,7 +262,7 @@ const currency = () => (state.session && state.session.currency) || 'GBP';
 
 function showPanel(name) {
   showError($('#home-error'), null);
-  for (const panel of ['home', 'card', 'client', 'sale', 'receipt']) $(`#${panel}-view`).hidden = panel !== name;
+  for (const panel of ['home', 'card', 'client', 'sale', 'receipt', 'users']) $(`#${panel}-view`).hidden = panel !== name;
   if (name !== 'card') state.card = null;
 }
 
@@ -275,6 +275,8 @@ function enterApp(session) {
   fill($('#whoami'), ut('span', session.displayName || session.login || 'Signed in', {class: 'who-name'}),
        session.role && h('span', {class: 'who-role'}, ROLES[session.role] || session.role),
        h('span', {class: 'who-office'}, session.office || ''));
+  // The Users page (users.js) for those who manage the office's users.
+  $('#users-button').hidden = !['officeManager', 'hqManager', 'admin'].includes(session.role);
   showPanel('home');
   clearTimeout(state.statusTimer);
   pollStatus();
@@ -286,7 +288,7 @@ function leaveApp(message) {
   Object.assign(state, {session: null, card: null, statusTimer: 0});
   clearResults();
   // Nothing about the last client stays on the page.
-  for (const id of ['#card-view', '#client-view', '#sale-view', '#receipt-view', '#whoami']) fill($(id));
+  for (const id of ['#card-view', '#client-view', '#sale-view', '#receipt-view', '#users-view', '#whoami']) fill($(id));
   $('#search').value = '';
   $('#app').hidden = true;
   $('#login-view').hidden = false;
