@@ -40,6 +40,10 @@ struct Request {
     attachFile @17 :NewFile;
     getFile @18 :Text;       # SHA-256 hex of the content
     getSale @19 :Text;       # receipt number or sale id
+    # HQ's catalogue (refused at a node with a hub). Sets the fields given;
+    # `price` (with `currency`, default the office's) is one entry of
+    # `prices`; an entry of `prices` or `officePrices` with an empty value
+    # removes that currency's price or that office's override.
     saveProduct @20 :Records.Product;
     createUser @21 :NewUser;
     listDuplicates @22 :Void;
@@ -50,7 +54,28 @@ struct Request {
     saveDeal @27 :SaveDeal;
     unlockLogin @28 :Text;   # lifts the lock of a login that failed too often (an admin)
     listTasks @29 :ListTasks;
+    # Placeholders: @30..@34 are other parts of issue 19's (replaced when
+    # they merge).
+    reserved30 @30 :Void;
+    reserved31 @31 :Void;
+    reserved32 @32 :Void;
+    reserved33 @33 :Void;
+    reserved34 @34 :Void;
+    listProducts @35 :ListProducts;
   }
+}
+
+# The catalogue as this office sees it: every product with its price lists,
+# overrides and the price this office sells it at.
+struct ListProducts {
+  includeInactive @0 :Bool;  # products HQ took off sale too
+}
+
+struct ProductEntry {
+  id @0 :Id;
+  product @1 :Records.Product;
+  price @2 :Int64;           # what this office charges, in its currency; -1: not sold here
+  priceFrom @3 :Text;        # "office" (HQ's override for it), "list" (its currency's list) or ""
 }
 
 # The work queue: the open tasks of the caller's office (HQ's reminders and
@@ -326,6 +351,11 @@ struct Response {
     duplicates @11 :List(DuplicatePair);
     conflicts @12 :List(ConflictEntry);
     tasks @13 :List(TaskItem);
+    # Placeholders: @14..@16 are other parts of issue 19's.
+    reserved14 @14 :Void;
+    reserved15 @15 :Void;
+    reserved16 @16 :Void;
+    products @17 :List(ProductEntry);
   }
 }
 

@@ -4,6 +4,7 @@
 #include "node/common/local_time.h"
 #include "node/frontdesk/internal.h"
 #include "node/frontdesk/till_limits.h"
+#include "node/sales/catalogue.h"
 #include "sync/base/entities.h"
 #include "sync/base/money.h"
 
@@ -204,14 +205,27 @@ Status RecordSale(Context& ctx, StoreTxn& txn, schema::NewSale::Reader args,
       return Status::InvalidArgument(LineField(i, "quantity"),
                                      fmt::format("must be 1 to {}", kMaxQuantity));
     }
-    int64_t unit_price = line.getUnitPrice() == -1 ? product.getPrice() : line.getUnitPrice();
+    // The office's price of the product: HQ's override for it, else its
+    // currency's list; a product without one is not sold here, whatever
+    // price the till states (no catalogue price to hold a cut against).
+    if (!product.getActive()) {
+      return Status::InvalidArgument(
+          LineField(i, "sku"),
+          "product " + sku + " is off sale (headquarters puts it back with `crm-hq product edit " +
+              sku + " --active`)");
+    }
+    auto catalogue = PriceAt(product, ctx.office.code, ctx.office.currency);
+    if (!catalogue.ok()) {
+      return Status(catalogue.status().code(), catalogue.status().message(), LineField(i, "sku"));
+    }
+    int64_t unit_price = line.getUnitPrice() == -1 ? catalogue->amount : line.getUnitPrice();
     CRM_RETURN_IF_ERROR(CheckUnitPrice(ctx, LineField(i, "unitPrice"), unit_price));
     int64_t gross = unit_price * line.getQuantity();
     if (line.getDiscount() < 0 || line.getDiscount() > gross) {
       return Status::InvalidArgument(LineField(i, "discount"),
                                      "must be between 0 and the line's price");
     }
-    CRM_RETURN_IF_ERROR(authority.CheckLine(i, sku, product.getPrice(), unit_price,
+    CRM_RETURN_IF_ERROR(authority.CheckLine(i, sku, catalogue->amount, unit_price,
                                             line.getQuantity(), line.getDiscount()));
     auto out = out_lines[i];
     IdToWire(*product_id, out.initProduct());

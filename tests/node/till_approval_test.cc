@@ -141,7 +141,8 @@ class Till {
       // The office as headquarters knows it (a node id and key of its own).
       REQUIRE(EnrollOffice(
                   *writer_, *hlc_,
-                  OfficeEnrollment{"LON", "London", Id::Generate(kNoon), std::string(40, 'k'), ""})
+                  OfficeEnrollment{"LON", "London", Id::Generate(kNoon), std::string(40, 'k'), "",
+                                   "GBP"})
                   .ok());
       enrolled_ = true;
     }
