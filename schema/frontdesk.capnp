@@ -40,10 +40,14 @@ struct Request {
     attachFile @17 :NewFile;
     getFile @18 :Text;       # SHA-256 hex of the content
     getSale @19 :Text;       # receipt number or sale id
-    # HQ's catalogue (refused at a node with a hub). Sets the fields given;
-    # `price` (with `currency`, default the office's) is one entry of
-    # `prices`; an entry of `prices` or `officePrices` with an empty value
-    # removes that currency's price or that office's override.
+    # HQ's catalogue (refused at a node under a hub). Sets the name and
+    # category, puts the product on sale, and sets the prices named:
+    # `price` (minor units, with `currency`, default the office's) is one
+    # entry of the price list; an entry of `prices` (key a currency) or of
+    # `officePrices` (key an office code) holds an amount as people write it
+    # ("34.99", in that currency's or that office's currency's minor units),
+    # or an empty value to remove that price or override. Prices not named
+    # are left as they are.
     saveProduct @20 :Records.Product;
     createUser @21 :NewUser;
     listDuplicates @22 :Void;

@@ -3,8 +3,6 @@
 // here for a write (the operation table refuses saveProduct there at once).
 #include <fmt/format.h>
 
-#include <charconv>
-
 #include "node/frontdesk/internal.h"
 #include "node/sales/catalogue.h"
 #include "sync/base/money.h"
@@ -12,31 +10,19 @@
 namespace crm::frontdesk {
 namespace {
 
-// "3499" (minor units) -> 3499; kInvalidArgument naming `field` otherwise.
-Result<int64_t> MinorUnits(std::string_view text, std::string_view field) {
-  int64_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < 0) {
-    return Status::InvalidArgument(
-        std::string(field),
-        "'" + std::string(text) + "' is not a price in minor units (like 3499 for 34.99)");
-  }
-  return value;
-}
-
-// The override an entry of saveProduct's officePrices sets: "<minor units>"
-// in the office's enrolled currency, or "<minor units> <CUR>" naming it.
+// The override an entry of saveProduct's officePrices sets: an amount
+// ("3400.00") in the office's enrolled currency, or "3400.00 RUB" naming it.
 Result<OfficePrice> OverrideOf(const StoreView& view, std::string_view office,
                                std::string_view value) {
   const std::string field = "officePrices." + std::string(office);
   CRM_ASSIGN_OR_RETURN(std::string currency, EnrolledCurrency(view, office, field));
   const size_t space = value.find(' ');
-  CRM_ASSIGN_OR_RETURN(int64_t amount, MinorUnits(value.substr(0, space), field));
   if (space != std::string_view::npos && value.substr(space + 1) != currency) {
     return Status::InvalidArgument(
         field, fmt::format("office {} sells in {}, so its price is in {}, not {}", office,
                            currency, currency, value.substr(space + 1)));
   }
+  CRM_ASSIGN_OR_RETURN(int64_t amount, ParsePrice(value.substr(0, space), currency, field));
   return OfficePrice{amount, currency};
 }
 
@@ -66,8 +52,7 @@ Status SaveProduct(Context& ctx, StoreTxn& txn, schema::Product::Reader args,
       edit.prices[currency] = std::nullopt;
       continue;
     }
-    CRM_ASSIGN_OR_RETURN(int64_t amount, MinorUnits(Str(entry.getValue()), field));
-    CRM_RETURN_IF_ERROR(CheckProductPrice(field, currency, amount));
+    CRM_ASSIGN_OR_RETURN(int64_t amount, ParsePrice(Str(entry.getValue()), currency, field));
     edit.prices[currency] = amount;
   }
   for (auto entry : args.getOfficePrices()) {

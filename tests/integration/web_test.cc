@@ -161,7 +161,7 @@ TEST_CASE(
   }
 
   SECTION("a price beyond a cashier's limit, approved by a manager in a dialog") {
-    net.Pos("lon", {"product", "add", "PEN", "--name", "Fountain pen", "--price", "10.00"});
+    net.AddProduct("PEN", "Fountain pen", {"GBP=10.00"});
     net.Pos("lon", {"user", "add", "kate", "--role", "cashier"}, "kate-password\n");
     net.Pos("lon", {"user", "add", "olga", "--role", "manager"}, "olga-password\n");
     LogIn(browser, net.WebUrl("lon"), "kate", "kate-password");
