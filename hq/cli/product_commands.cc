@@ -63,25 +63,25 @@ Result<ProductEdit> EditOf(const ProductFlags& flags, bool is_new, const StoreVi
   if (!flags.name.empty()) edit.name = flags.name;
   edit.category = flags.category;
   if (flags.active && flags.inactive) {
-    return Status::InvalidArgument("active", "give --active or --inactive, not both");
+    return Status::InvalidArgument("--active", "give --active or --inactive, not both");
   }
   if (flags.active || flags.inactive) edit.active = flags.active;
   if (is_new && flags.prices.empty()) {
-    return Status::InvalidArgument("price", "a product needs a price: --price CUR=AMOUNT");
+    return Status::InvalidArgument("--price", "a product needs a price: --price CUR=AMOUNT");
   }
   for (const std::string& text : flags.prices) {
     CRM_ASSIGN_OR_RETURN(auto price, ParseCurrencyPrice(text, "--price"));
     if (!edit.prices.emplace(price.first, price.second).second) {
-      return Status::InvalidArgument("price", "two prices for " + price.first);
+      return Status::InvalidArgument("--price", "two prices for " + price.first);
     }
   }
   for (const std::string& currency : flags.remove_prices) {
     if (!IsKnownCurrency(currency)) {
       return Status::InvalidArgument(
-          "remove-price", "'" + currency + "' is not an ISO 4217 currency code (like GBP)");
+          "--remove-price", "'" + currency + "' is not an ISO 4217 currency code (like GBP)");
     }
     if (!edit.prices.emplace(currency, std::nullopt).second) {
-      return Status::InvalidArgument("remove-price",
+      return Status::InvalidArgument("--remove-price",
                                      "--price and --remove-price both name " + currency);
     }
   }
@@ -89,15 +89,15 @@ Result<ProductEdit> EditOf(const ProductFlags& flags, bool is_new, const StoreVi
     CRM_ASSIGN_OR_RETURN(auto sides, SplitAssignment(text, "--office-price",
                                                      "OFFICE=AMOUNT (like MSK=3400.00)"));
     CRM_ASSIGN_OR_RETURN(std::string currency,
-                         EnrolledCurrency(view, sides.first, "office-price"));
+                         EnrolledCurrency(view, sides.first, "--office-price"));
     CRM_ASSIGN_OR_RETURN(int64_t amount, ParsePrice(sides.second, currency, "--office-price"));
     if (!edit.office_prices.emplace(sides.first, OfficePrice{amount, currency}).second) {
-      return Status::InvalidArgument("office-price", "two prices for office " + sides.first);
+      return Status::InvalidArgument("--office-price", "two prices for office " + sides.first);
     }
   }
   for (const std::string& office : flags.remove_office_prices) {
     if (!edit.office_prices.emplace(office, std::nullopt).second) {
-      return Status::InvalidArgument("remove-office-price",
+      return Status::InvalidArgument("--remove-office-price",
                                      "--office-price and --remove-office-price both name " + office);
     }
   }
