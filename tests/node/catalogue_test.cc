@@ -27,14 +27,15 @@ using schema::Response;
 
 constexpr int64_t kNoon = 1'795'348'800'000;  // 2026-11-22 12:00 UTC
 
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+
 // A product record: the legacy pair, a price list and overrides.
 struct ProductMaker {
   capnp::MallocMessageBuilder message;
   schema::Product::Builder product = message.initRoot<schema::Product>();
 
-  ProductMaker(std::vector<std::pair<std::string, std::string>> prices,
-               std::vector<std::pair<std::string, std::string>> overrides = {},
-               int64_t legacy_price = 0, std::string legacy_currency = "") {
+  explicit ProductMaker(const Pairs& prices, const Pairs& overrides = {}, int64_t legacy_price = 0,
+                        const std::string& legacy_currency = "") {
     product.setSku("LAMP");
     product.setName("Brass lamp");
     product.setActive(true);
@@ -56,7 +57,8 @@ struct ProductMaker {
 
 TEST_CASE("an office charges HQ's override for it, else its currency's list, else the legacy price",
           "[node][catalogue]") {
-  ProductMaker lamp({{"GBP", "3499"}, {"RUB", "349900"}}, {{"MSK", "340000 RUB"}}, 2999, "GBP");
+  ProductMaker lamp(Pairs{{"GBP", "3499"}, {"RUB", "349900"}}, Pairs{{"MSK", "340000 RUB"}}, 2999,
+                    "GBP");
   auto msk = PriceAt(lamp.get(), "MSK", "RUB");
   REQUIRE(msk.ok());
   CHECK(msk->amount == 340000);
@@ -70,14 +72,14 @@ TEST_CASE("an office charges HQ's override for it, else its currency's list, els
   CHECK(lon->amount == 3499);
 
   // A record from before price lists: its price/currency pair is its list.
-  ProductMaker old({}, {}, 2999, "GBP");
+  ProductMaker old(Pairs{}, Pairs{}, 2999, "GBP");
   auto legacy = PriceAt(old.get(), "LON", "GBP");
   REQUIRE(legacy.ok());
   CHECK(legacy->amount == 2999);
   CHECK(PriceList(old.get()) == std::map<std::string, int64_t>{{"GBP", 2999}});
 
   // An override made while the office sold in another currency is not used.
-  ProductMaker moved({{"EUR", "4000"}}, {{"MSK", "340000 RUB"}});
+  ProductMaker moved(Pairs{{"EUR", "4000"}}, Pairs{{"MSK", "340000 RUB"}});
   auto eur = PriceAt(moved.get(), "MSK", "EUR");
   REQUIRE(eur.ok());
   CHECK(eur->amount == 4000);
@@ -85,7 +87,7 @@ TEST_CASE("an office charges HQ's override for it, else its currency's list, els
 
 TEST_CASE("a product without a price in the office's currency is refused naming it and the fix",
           "[node][catalogue]") {
-  ProductMaker lamp({{"GBP", "3499"}});
+  ProductMaker lamp(Pairs{{"GBP", "3499"}});
   auto refused = PriceAt(lamp.get(), "MSK", "RUB");
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().code() == StatusCode::kNotFound);
