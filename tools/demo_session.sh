@@ -93,11 +93,11 @@ done
 say "Headquarters owns the catalogue: a price per currency, set on the hub's store while it serves"
 hq() { printf 'hq$ crm-hq %s\n' "$*"; "$hq_bin" "$@"; }
 hq product add 85123A --name "WHITE HANGING HEART T-LIGHT HOLDER" --price GBP=2.55 --price RUB=250.00 \
-  --data "$work/hq-data" | head -1
+  --data "$work/hq-data" | sed -n 1p
 hq product add 71053 --name "WHITE METAL LANTERN" --price GBP=3.39 --price RUB=330.00 \
-  --data "$work/hq-data" | head -1
+  --data "$work/hq-data" | sed -n 1p
 hq product add 22423 --name "REGENCY CAKESTAND 3 TIER" --price GBP=12.75 --category Kitchen \
-  --data "$work/hq-data" | head -1
+  --data "$work/hq-data" | sed -n 1p
 for office in LON MSK; do
   for _ in $(seq 1 100); do
     [ "$(quiet_at "$office" product list | grep -c -E '^(85123A|71053|22423) ')" = 3 ] && break
