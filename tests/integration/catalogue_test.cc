@@ -35,7 +35,8 @@ bool Within(int seconds, const std::function<bool()>& check) {
 std::string PriceHere(Network& net, const std::string& office, const std::string& sku) {
   RunResult listed = net.Try(office, {"--json", "product", "list"});
   if (listed.exit_code != 0) return "";
-  for (const json& entry : json::parse(listed.out)["products"]) {
+  const json parsed = json::parse(listed.out);  // kept: a loop over a temporary's member dangles
+  for (const json& entry : parsed["products"]) {
     if (entry["product"]["sku"] == sku) return entry.value("price", std::string("?"));
   }
   return "";
