@@ -19,7 +19,7 @@ struct OfficeEnrollment {
   Id node;
   std::string public_key;  // Z85
   std::string parent;      // regional hub's office code, empty for HQ
-  std::string currency;    // ISO 4217, what it sells in (HQ's price overrides); empty: as it was
+  std::string currency = "";  // ISO 4217, what it sells in (HQ's price overrides); empty: as it was
 };
 
 // The enrollment of `public_key`, with the nodes a regional hub relays for.

@@ -1,6 +1,8 @@
 // Headquarters' catalogue with real processes: crm-hq product commands on
 // the hub's store while `crm-hq serve` runs, and offices in two currencies
 // (LON in GBP, MSK in RUB) selling at their own prices.
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -101,6 +103,17 @@ TEST_CASE("a product HQ prices in GBP and RUB sells at LON in GBP and at MSK in 
   CHECK(own.exit_code != 0);
   CHECK_THAT(own.err, Catch::Contains("headquarters owns the catalogue"));
   CHECK_THAT(own.err, Catch::Contains("crm-hq product add|edit"));
+
+  // Nor when it runs cut off from its hub for a while: its store has linked
+  // to one, so its products would only be refused upstream.
+  REQUIRE(net.StopOffice("lon", SIGTERM) == 0);
+  net.StartOffice("lon", "", /*linked=*/false);
+  net.Pos("lon", {"login", "admin"}, "admin-password\n");
+  RunResult offline = net.Try("lon", {"product", "add", "LAMP", "--name", "Cheap lamp", "--price", "0.01"});
+  CHECK(offline.exit_code != 0);
+  CHECK_THAT(offline.err, Catch::Contains("headquarters owns the catalogue"));
+  CHECK(net.Json("lon", {"sale", "--line", "LAMP:1", "--pay", "cash"})["receipt"]["sale"]["total"] ==
+        "3499");
 
   // The list, as CSV in the import's columns.
   RunResult csv = net.Hq({"product", "list", "--csv"});

@@ -141,8 +141,7 @@ class Till {
       // The office as headquarters knows it (a node id and key of its own).
       REQUIRE(EnrollOffice(
                   *writer_, *hlc_,
-                  OfficeEnrollment{"LON", "London", Id::Generate(kNoon), std::string(40, 'k'), "",
-                                   "GBP"})
+                  OfficeEnrollment{"LON", "London", Id::Generate(kNoon), std::string(40, 'k'), ""})
                   .ok());
       enrolled_ = true;
     }

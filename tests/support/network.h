@@ -97,16 +97,19 @@ class Network {
   int StopHub(int signal) { return hub_->Stop(signal); }
 
   // Starts the office's node, linked to the hub at `hub_endpoint` (the hub's
-  // own endpoint by default; a fault proxy's to go through one).
-  void StartOffice(const std::string& office, std::string hub_endpoint = "") {
+  // own endpoint by default; a fault proxy's to go through one); without
+  // `linked`, with no hub at all.
+  void StartOffice(const std::string& office, std::string hub_endpoint = "", bool linked = true) {
     if (hub_endpoint.empty()) hub_endpoint = hub_endpoint_;
     std::filesystem::remove(Path(office + ".endpoint"));
     std::vector<std::string> args = {CRM_NODE, "serve", "--data", Data(office), "--office", Upper(office),
                                      "--currency", Currency(office),
                                      "--listen", "tcp://127.0.0.1:*", "--endpoint-file",
-                                     Path(office + ".endpoint").string(), "--hub", hub_endpoint,
-                                     "--hub-key", Path("hq").string() + ".pub", "--key",
-                                     Path(office).string() + ".key"};
+                                     Path(office + ".endpoint").string()};
+    if (linked) {
+      args.insert(args.end(), {"--hub", hub_endpoint, "--hub-key", Path("hq").string() + ".pub",
+                               "--key", Path(office).string() + ".key"});
+    }
     if (web_) WebFlags(office, args);
     nodes_[office] = std::make_unique<Child>(args, Path(office + ".log"));
     endpoints_[office] = WaitForLine(Path(office + ".endpoint"));
