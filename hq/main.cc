@@ -12,6 +12,7 @@
 #include "hq/cli/campaign_commands.h"
 #include "hq/cli/hub_commands.h"
 #include "hq/cli/office_commands.h"
+#include "hq/cli/product_commands.h"
 #include "hq/cli/report_commands.h"
 #include "hq/cli/task_commands.h"
 
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   crm::ActionCommands actions(app);  // reminders, birthdays, campaign-list
   crm::OfficeCommands offices(app);  // office limits
   crm::TaskCommands tasks(app);      // task add
+  crm::ProductCommands products(app);  // product add, edit, list, import
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -38,5 +40,6 @@ int main(int argc, char** argv) {
   if (std::optional<int> code = actions.Run(data_dir)) return *code;
   if (std::optional<int> code = offices.Run(data_dir)) return *code;
   if (std::optional<int> code = tasks.Run(data_dir)) return *code;
+  if (std::optional<int> code = products.Run(data_dir)) return *code;
   return hub.Run();
 }

@@ -25,6 +25,7 @@
 #include "node/store/runtime.h"
 #include "node/store/store.h"
 #include "node/store/writer.h"
+#include "sync/uplink.h"
 
 namespace crm {
 
@@ -82,6 +83,15 @@ struct Node {
     if (runtime.writer) runtime.writer->NotifyCommits(nullptr);
   }
 
+  // True if the node answers to a hub: --hub given, or its store knows the
+  // instance of a hub it linked to.
+  Result<bool> HasHub(const NodeFlags& flags) const {
+    if (!flags.hub.empty()) return true;
+    CRM_ASSIGN_OR_RETURN(StoreView view, runtime.store->Read());
+    CRM_ASSIGN_OR_RETURN(Id hub, view.CursorId(kUplinkHubInstance));
+    return !hub.IsNull();
+  }
+
   Status Open(const NodeFlags& flags) {
     CRM_RETURN_IF_ERROR(flags.office.Validate());
     StoreOptions options;
@@ -92,8 +102,13 @@ struct Node {
     };
     CRM_RETURN_IF_ERROR(runtime.Open(options, flags.max_skew_ms));
     CRM_RETURN_IF_ERROR(BindOffice(*runtime.writer, flags.office.code));
+    OfficeConfig office = flags.office;
+    // Under a hub headquarters owns the catalogue: so for a node started
+    // with --hub, and for one that has linked to a hub before and runs
+    // without it for now (its products would only be refused upstream).
+    CRM_ASSIGN_OR_RETURN(office.under_hub, HasHub(flags));
     desk = std::make_unique<FrontDesk>(*runtime.store, *runtime.writer, runtime.wall, *runtime.hlc,
-                                       flags.office);
+                                       office);
     return Status::Ok();
   }
 };

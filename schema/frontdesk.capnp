@@ -40,6 +40,14 @@ struct Request {
     attachFile @17 :NewFile;
     getFile @18 :Text;       # SHA-256 hex of the content
     getSale @19 :Text;       # receipt number or sale id
+    # HQ's catalogue (refused at a node under a hub). Sets the name and
+    # category, puts the product on sale, and sets the prices named:
+    # `price` (minor units, with `currency`, default the office's) is one
+    # entry of the price list; an entry of `prices` (key a currency) or of
+    # `officePrices` (key an office code) holds an amount as people write it
+    # ("34.99", in that currency's or that office's currency's minor units),
+    # or an empty value to remove that price or override. Prices not named
+    # are left as they are.
     saveProduct @20 :Records.Product;
     createUser @21 :NewUser;
     listDuplicates @22 :Void;
@@ -57,6 +65,7 @@ struct Request {
     setUserActive @31 :SetUserActive;  # deactivating revokes the user's sessions
     setUserRole @32 :SetUserRole;
     resetPassword @33 :ResetPassword;  # revokes the user's sessions
+    listProducts @34 :ListProducts;
   }
 }
 
@@ -87,6 +96,19 @@ struct UserItem {
   office @4 :Text;
   active @5 :Bool;
   locked @6 :Bool;           # its login is locked here after too many failed attempts
+}
+
+# The catalogue as this office sees it: every product with its price lists,
+# overrides and the price this office sells it at.
+struct ListProducts {
+  includeInactive @0 :Bool;  # products HQ took off sale too
+}
+
+struct ProductEntry {
+  id @0 :Id;
+  product @1 :Records.Product;
+  price @2 :Int64;           # what this office charges, in its currency; -1: not sold here
+  priceFrom @3 :Text;        # "office" (HQ's override for it), "list" (its currency's list) or ""
 }
 
 # The work queue: the open tasks of the caller's office (HQ's reminders and
@@ -374,6 +396,7 @@ struct Response {
     conflicts @12 :List(ConflictEntry);
     tasks @13 :List(TaskItem);
     users @14 :List(UserItem);
+    products @15 :List(ProductEntry);
   }
 }
 

@@ -227,13 +227,29 @@ struct Deal {
   closedAt @9 :Int64;            # when it was won or lost; 0 while open
 }
 
+# A product of the catalogue, owned by headquarters (docs/frontdesk.md,
+# "The catalogue"). An office sells at the price of its own currency: the
+# override HQ set for that office if any, else the price list of that
+# currency; without either the product is not sold there.
 struct Product {
   sku @0 :Text;
   name @1 :Text;
+  # A price in `currency` (minor units), as records before price lists were
+  # written: read as that currency's entry of `prices` unless `prices` has
+  # one of its own.
   price @2 :Int64;
   currency @3 :Text;
   category @4 :Text;
   active @5 :Bool;
+  # The price list per currency (map): key an ISO 4217 code, value the
+  # price in that currency's minor units as decimal digits ("3499").
+  # Each currency merges on its own, so two edits of different currencies
+  # both keep.
+  prices @6 :List(Attribute);
+  # Per-office overrides (map): key an office code, value "<minor units>
+  # <currency>" ("349900 RUB"), in that office's currency when HQ set it.
+  # An override applies only while the office sells in its currency.
+  officePrices @7 :List(Attribute);
 }
 
 struct Campaign {

@@ -74,11 +74,12 @@ id_of() { sed -n 's/.*"id": "\([0-9A-Z]*\)".*/\1/p'; }
 say "Headquarters enrolls two offices (CURVE keys; a key file is readable by its owner only)"
 for name in hq lon msk; do "$admin_bin" keygen --out "$work/$name" >/dev/null; done
 ls -l "$work/lon.key" | cut -c1-10
-for code in LON MSK; do
+for office in LON:GBP MSK:RUB; do
+  code="${office%:*}"
   lower="$(echo "$code" | tr 'A-Z' 'a-z')"
   node_id="$("$admin_bin" node-id --data "$work/$lower-data")"
   "$admin_bin" enroll --hub-data "$work/hq-data" --office "$code" --node-id "$node_id" \
-    --public-key "$work/$lower.pub"
+    --public-key "$work/$lower.pub" --currency "${office#*:}"
   echo "admin-password" | "$node_bin" bootstrap-admin --data "$work/$lower-data" --office "$code" \
     2>>"$work/$lower.log"
 done
@@ -88,10 +89,25 @@ start_msk
 for office in LON MSK; do
   echo "admin-password" | quiet_at "$office" login admin >/dev/null
 done
-quiet_at LON product add 85123A --name "WHITE HANGING HEART T-LIGHT HOLDER" --price 2.55 >/dev/null
-quiet_at LON product add 71053 --name "WHITE METAL LANTERN" --price 3.39 >/dev/null
-quiet_at MSK product add 85123A --name "WHITE HANGING HEART T-LIGHT HOLDER" --price 250 >/dev/null
-quiet_at MSK product add 71053 --name "WHITE METAL LANTERN" --price 330 >/dev/null
+
+say "Headquarters owns the catalogue: a price per currency, set on the hub's store while it serves"
+hq() { printf 'hq$ crm-hq %s\n' "$*"; "$hq_bin" "$@"; }
+hq product add 85123A --name "WHITE HANGING HEART T-LIGHT HOLDER" --price GBP=2.55 --price RUB=250.00 \
+  --data "$work/hq-data" | sed -n 1p
+hq product add 71053 --name "WHITE METAL LANTERN" --price GBP=3.39 --price RUB=330.00 \
+  --data "$work/hq-data" | sed -n 1p
+hq product add 22423 --name "REGENCY CAKESTAND 3 TIER" --price GBP=12.75 --category Kitchen \
+  --data "$work/hq-data" | sed -n 1p
+for office in LON MSK; do
+  for _ in $(seq 1 100); do
+    [ "$(quiet_at "$office" product list | grep -c -E '^(85123A|71053|22423) ')" = 3 ] && break
+    sleep 0.1
+  done
+done
+at LON product list
+at MSK product list
+echo "(an office may not add a product of its own: headquarters owns the catalogue)"
+at LON product add 99999 --name "A LAMP OF OUR OWN" --price 1.00 2>&1 || true
 
 say "Morning at LON: a new client, and her first purchase"
 anna="$(quiet_at LON --json client add --first Анна --last Петрова --phone "+7 (912) 345-67-89" \
@@ -105,7 +121,10 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 at MSK find "8 912 345 67 89"
+echo "(MSK sells at the catalogue's RUB price, LON at its GBP price)"
 at MSK sale --client "$anna" --line 71053:1 --pay cash | tail -3
+echo "(the cake stand has no RUB price: MSK may not sell it)"
+at MSK sale --line 22423:1 --pay cash 2>&1 || true
 
 say "MSK loses its link to headquarters for the afternoon"
 stop msk

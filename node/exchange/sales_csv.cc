@@ -433,12 +433,14 @@ Made ProductChange(HybridClock& hlc, const ImportOptions& options,
   auto product = change.record<schema::Product>();
   product.setSku(sku);
   product.setName(draft.name.empty() ? sku : draft.name);
-  product.setPrice(draft.price);
-  product.setCurrency(options.currency);
   product.setActive(true);
-  for (const char* f : {"sku", "name", "price", "currency", "active"}) {
+  for (const char* f : {"sku", "name", "active"}) {
     CRM_RETURN_IF_ERROR(change.Set(f));
   }
+  // The last price the history shows, as the price list of the import's
+  // currency (node/sales/catalogue.h): offices in other currencies get no
+  // price from it.
+  CRM_RETURN_IF_ERROR(change.AddElement("prices", options.currency, std::to_string(draft.price)));
   return std::make_pair(id, std::move(change));
 }
 

@@ -299,6 +299,13 @@ std::string FrontDesk::Dispatch(DeskRequest decoded, const Reply& reply, const C
     auto authenticated = Authenticate(Str(request.getSession()));
     if (!authenticated.ok()) return ErrorResponse(request_id, authenticated.status());
     auto session = std::make_shared<const SessionUser>(std::move(*authenticated));
+    if (op->headquarters_owns != nullptr && office_.under_hub) {
+      return ErrorResponse(
+          request_id,
+          Status::PermissionDenied("headquarters owns " + std::string(op->headquarters_owns) +
+                                   " (office " + office_.code +
+                                   " has a hub, so it may not " + op->name + ")"));
+    }
     if (!RoleAllows(session->role, op->minimum_role)) {
       return RefuseRole(*op, *session, request_id);
     }
@@ -521,35 +528,6 @@ Result<std::pair<Id, Record>> FindSale(const StoreView& view, std::string_view r
   }
   CRM_ASSIGN_OR_RETURN(Record record, Require(view, EntityKind::SALE, id, field));
   return std::make_pair(id, std::move(record));
-}
-
-Status SaveProduct(Context& ctx, StoreTxn& txn, schema::Product::Reader args,
-                   schema::Response::Builder response) {
-  std::string sku = Str(args.getSku());
-  CRM_RETURN_IF_ERROR(CheckText("sku", sku, 64, true));
-  CRM_RETURN_IF_ERROR(CheckText("name", Str(args.getName()), 300, true));
-  CRM_RETURN_IF_ERROR(CheckText("category", Str(args.getCategory()), 100, false));
-  CRM_RETURN_IF_ERROR(CheckUnitPrice(ctx, "price", args.getPrice()));
-  std::string currency = args.getCurrency().size() ? Str(args.getCurrency()) : ctx.office.currency;
-  if (currency != ctx.office.currency) {
-    return Status::InvalidArgument("currency", "this office sells in " + ctx.office.currency);
-  }
-  auto existing = txn.FindByKey(EntityKind::PRODUCT, sku);
-  Id id = existing.ok() ? *existing : Id::Generate(ctx.wall.NowMillis());
-  ChangeMessage change = NewPatch(ctx, EntityKind::PRODUCT, id);
-  auto product = change.record<schema::Product>();
-  product.setSku(sku);
-  product.setName(args.getName());
-  product.setPrice(args.getPrice());
-  product.setCurrency(currency);
-  product.setCategory(args.getCategory());
-  product.setActive(true);
-  for (const char* f : {"sku", "name", "price", "currency", "category", "active"}) {
-    CRM_RETURN_IF_ERROR(change.Set(f));
-  }
-  CRM_RETURN_IF_ERROR(ApplyChange(txn, change));
-  IdToWire(id, response.initSaved());
-  return Status::Ok();
 }
 
 }  // namespace crm::frontdesk

@@ -50,6 +50,10 @@ struct OfficeConfig {
   int login_threads = 2;
   size_t max_waiting_logins = 64;
   LoginGuardOptions login_guard;
+  // This node answers to a hub (crm-node with --hub, or a store that has
+  // linked to one): what headquarters owns (the catalogue) is refused at
+  // its desk at once. False for a standalone shop and for the hub itself.
+  bool under_hub = false;
 
   // kInvalidArgument naming the first bad setting.
   Status Validate() const;

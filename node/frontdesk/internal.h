@@ -174,8 +174,14 @@ Status RemoveClient(Context& ctx, StoreTxn& txn, const Id& client, bool erase,
 // The client `id` stands for (after merges) and every client merged into it.
 Result<std::vector<Id>> ClientGroup(const StoreView& view, const Id& id);
 
+// The catalogue (node/frontdesk/catalogue.cc). Adds or edits a product:
+// its name and category, on sale, and the prices and overrides named
+// (schema/frontdesk.capnp, saveProduct).
 Status SaveProduct(Context& ctx, StoreTxn& txn, schema::Product::Reader args,
                    schema::Response::Builder response);
+// Every product (on sale, or all) with the price this office charges.
+Status ListProducts(Context& ctx, const StoreView& view, schema::ListProducts::Reader args,
+                    schema::Response::Builder response);
 
 // ---- the directory of users (node/frontdesk/users.cc, docs/frontdesk.md "Users")
 

@@ -89,6 +89,14 @@ const Operation kOperations[] = {
     {W::SAVE_PRODUCT, "save a product", Role::HQ_MANAGER, Route::kWrite, nullptr,
      [](Context& ctx, StoreTxn& txn, Request request, Response out) {
        return frontdesk::SaveProduct(ctx, txn, request.getSaveProduct(), out);
+     },
+     nullptr,
+     "the catalogue: products and their prices are added and changed there, with `crm-hq "
+     "product add|edit SKU ... --data HQ_DIR` or on the dashboard's Catalogue page, and reach "
+     "every office by themselves"},
+    {W::LIST_PRODUCTS, "list the catalogue", Role::CASHIER, Route::kWorker,
+     [](Context& ctx, const StoreView& view, Request request, Response out) {
+       return frontdesk::ListProducts(ctx, view, request.getListProducts(), out);
      }},
     {W::CREATE_USER, "create a user", Role::ADMIN, Route::kWrite, nullptr,
      [](Context& ctx, StoreTxn& txn, Request request, Response out) {

@@ -55,6 +55,10 @@ struct Operation {
   ReadHandler read = nullptr;    // kInline and kWorker
   WriteHandler write = nullptr;  // kWrite
   ApprovalOf approval = nullptr;
+  // For a write of records headquarters owns: what they are and how HQ
+  // writes them ("the catalogue: ..."). A node under a hub
+  // (OfficeConfig::under_hub) refuses the operation at once, saying so.
+  const char* headquarters_owns = nullptr;
 };
 
 // The operation a request names, or null for one this node does not know

@@ -4,6 +4,7 @@
 #include "node/common/local_time.h"
 #include "node/frontdesk/internal.h"
 #include "node/frontdesk/till_limits.h"
+#include "node/sales/catalogue.h"
 #include "sync/base/entities.h"
 #include "sync/base/money.h"
 
@@ -152,6 +153,37 @@ class PriceAuthority {
   bool approval_used_ = false;
 };
 
+// The product a sale's line `i` names by `sku`, with the price this office
+// charges for it (node/sales/catalogue.h). kNotFound on the line's sku for
+// an unknown SKU or one without a price in the office's currency (whatever
+// price the till states: there is no catalogue price to hold a cut
+// against); kInvalidArgument for a product off sale.
+struct LineProduct {
+  Id id;
+  Record record;
+  int64_t price = 0;  // the catalogue's, in the office's currency
+};
+
+Result<LineProduct> ProductOfLine(const Context& ctx, const StoreTxn& txn, unsigned i,
+                                  const std::string& sku) {
+  auto product_id = txn.FindByKey(EntityKind::PRODUCT, sku);
+  if (!product_id.ok()) {
+    if (product_id.status().code() != StatusCode::kNotFound) return product_id.status();
+    return Status(StatusCode::kNotFound, "no product with SKU '" + sku + "'", LineField(i, "sku"));
+  }
+  CRM_ASSIGN_OR_RETURN(Record record, txn.Get(EntityKind::PRODUCT, *product_id));
+  auto product = record.value<schema::Product>();
+  if (!product.getActive()) {
+    return Status::InvalidArgument(
+        LineField(i, "sku"),
+        "product " + sku + " is off sale (headquarters puts it back with `crm-hq product edit " +
+            sku + " --active`)");
+  }
+  auto price = PriceAt(product, ctx.office.code, ctx.office.currency);
+  if (!price.ok()) return Status(price.status().code(), price.status().message(), LineField(i, "sku"));
+  return LineProduct{*product_id, std::move(record), price->amount};
+}
+
 }  // namespace
 
 Status CheckUnitPrice(const Context& ctx, std::string_view field, int64_t price) {
@@ -193,28 +225,23 @@ Status RecordSale(Context& ctx, StoreTxn& txn, schema::NewSale::Reader args,
     auto line = lines[i];
     std::string sku = Str(line.getSku());
     CRM_RETURN_IF_ERROR(CheckText(LineField(i, "sku"), sku, 64, true));
-    auto product_id = txn.FindByKey(EntityKind::PRODUCT, sku);
-    if (!product_id.ok()) {
-      if (product_id.status().code() != StatusCode::kNotFound) return product_id.status();
-      return Status(StatusCode::kNotFound, "no product with SKU '" + sku + "'", LineField(i, "sku"));
-    }
-    CRM_ASSIGN_OR_RETURN(Record product_record, txn.Get(EntityKind::PRODUCT, *product_id));
-    auto product = product_record.value<schema::Product>();
+    CRM_ASSIGN_OR_RETURN(LineProduct found, ProductOfLine(ctx, txn, i, sku));
+    auto product = found.record.value<schema::Product>();
     if (line.getQuantity() <= 0 || line.getQuantity() > kMaxQuantity) {
       return Status::InvalidArgument(LineField(i, "quantity"),
                                      fmt::format("must be 1 to {}", kMaxQuantity));
     }
-    int64_t unit_price = line.getUnitPrice() == -1 ? product.getPrice() : line.getUnitPrice();
+    int64_t unit_price = line.getUnitPrice() == -1 ? found.price : line.getUnitPrice();
     CRM_RETURN_IF_ERROR(CheckUnitPrice(ctx, LineField(i, "unitPrice"), unit_price));
     int64_t gross = unit_price * line.getQuantity();
     if (line.getDiscount() < 0 || line.getDiscount() > gross) {
       return Status::InvalidArgument(LineField(i, "discount"),
                                      "must be between 0 and the line's price");
     }
-    CRM_RETURN_IF_ERROR(authority.CheckLine(i, sku, product.getPrice(), unit_price,
+    CRM_RETURN_IF_ERROR(authority.CheckLine(i, sku, found.price, unit_price,
                                             line.getQuantity(), line.getDiscount()));
     auto out = out_lines[i];
-    IdToWire(*product_id, out.initProduct());
+    IdToWire(found.id, out.initProduct());
     out.setSku(sku);
     out.setName(product.getName());
     out.setQuantity(line.getQuantity());

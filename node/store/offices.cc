@@ -5,6 +5,7 @@
 
 #include "node/store/audit.h"
 #include "schema/records.capnp.h"
+#include "sync/base/money.h"
 #include "sync/base/wire.h"
 #include "sync/change_builder.h"
 
@@ -84,6 +85,10 @@ Status EnrollOffice(Writer& writer, HybridClock& hlc, const OfficeEnrollment& of
   }
   if (office.node.IsNull())
     return Status::InvalidArgument("node-id", "the office's node id is required");
+  if (!office.currency.empty() && !IsKnownCurrency(office.currency)) {
+    return Status::InvalidArgument("currency", "'" + office.currency +
+                                                   "' is not an ISO 4217 currency code (like GBP)");
+  }
   return writer.Run([&](StoreTxn& txn) -> Status {
     CRM_ASSIGN_OR_RETURN(std::vector<OfficeRow> rows, AllOffices(txn));
     Id id = Id::Generate(hlc.Now().physical);
@@ -103,6 +108,10 @@ Status EnrollOffice(Writer& writer, HybridClock& hlc, const OfficeEnrollment& of
     record.setParent(office.parent);
     for (const char* f : {"code", "name", "publicKey", "revoked", "node", "parent"}) {
       CRM_RETURN_IF_ERROR(change.Set(f));
+    }
+    if (!office.currency.empty()) {
+      record.setCurrency(office.currency);
+      CRM_RETURN_IF_ERROR(change.Set("currency"));
     }
     CRM_RETURN_IF_ERROR(txn.ApplyLocal(change.change()).status());
     return AppendAudit(txn, OperatorEvent(hlc, "enroll an office", office.code, id));

@@ -23,6 +23,7 @@ struct OfficeEnrollment {
   Id node;
   std::string public_key;  // Z85
   std::string parent;      // regional hub's office code, empty for HQ
+  std::string currency = "";  // ISO 4217, what it sells in (HQ's price overrides); empty: as it was
 };
 
 // The enrollment of `public_key`, with the nodes a regional hub relays for.
@@ -30,8 +31,8 @@ struct OfficeEnrollment {
 std::optional<Enrollment> FindEnrollment(const Store& store, const std::string& public_key);
 
 // Adds or replaces the enrollment of an office (an HQ-owned Office record).
-// kInvalidArgument for a malformed code or key; kAlreadyExists if the key
-// belongs to another office.
+// kInvalidArgument for a malformed code, key or currency; kAlreadyExists if
+// the key belongs to another office.
 Status EnrollOffice(Writer& writer, HybridClock& hlc, const OfficeEnrollment& office);
 
 // Marks an office revoked: its key is refused from the next connection on.

@@ -6,7 +6,9 @@
 #include <memory>
 
 #include "pos-client/commands/common.h"
+#include "pos-client/format.h"
 #include "pos-client/pos.h"
+#include "sync/base/money.h"
 
 namespace crm::pos {
 namespace {
@@ -34,7 +36,8 @@ void Pos::AddSetupCommands(CLI::App& app) {
   auto* product = app.add_subcommand("product", "the product catalogue (HQ manager)");
   product->require_subcommand(1);
   auto product_options = std::make_shared<ProductOptions>();
-  auto* product_add = product->add_subcommand("add", "add or change a product");
+  auto* product_add = product->add_subcommand(
+      "add", "add or change a product (a standalone node; under a hub: crm-hq product add)");
   product_add->add_option("sku", product_options->sku, "stock code")->required();
   product_add->add_option("--name", product_options->name, "name")->required();
   product_add->add_option("--price", product_options->price, "price, like 4.50")->required();
@@ -56,6 +59,37 @@ void Pos::AddSetupCommands(CLI::App& app) {
         },
         true);
     if (reply && !settings_.json) Print(fmt::format("Product {} saved\n", o.sku));
+  });
+  auto include_inactive = std::make_shared<bool>(false);
+  auto* product_list = product->add_subcommand(
+      "list", "the catalogue: each product at this office's price (HQ's override or its list)");
+  product_list->add_flag("--all", *include_inactive, "products off sale too");
+  product_list->callback([this, include_inactive] {
+    auto reply = Send(
+        [&](schema::Request::Builder r) {
+          r.initListProducts().setIncludeInactive(*include_inactive);
+        },
+        false);
+    if (!reply) return;
+    PrintOrJson(*reply, [&] {
+      auto items = reply->Root<schema::Response>().getProducts();
+      if (items.size() == 0) {
+        Print("No products\n");
+        return;
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (auto item : items) {
+        auto p = item.getProduct();
+        const std::string price =
+            item.getPrice() < 0
+                ? "not sold here (no " + session_.currency + " price)"
+                : FormatMoney(item.getPrice(), session_.currency) + " " + session_.currency +
+                      (Text(item.getPriceFrom()) == "office" ? " (this office's)" : "");
+        rows.push_back({Text(p.getSku()), Text(p.getName()), Text(p.getCategory()), price,
+                        p.getActive() ? "yes" : "no"});
+      }
+      Print(Table({"sku", "name", "category", "price here", "on sale"}, rows));
+    });
   });
 
   auto* user = app.add_subcommand(

@@ -18,6 +18,24 @@ int MinorDigits(std::string_view currency) {
   return 2;
 }
 
+bool IsKnownCurrency(std::string_view currency) {
+  // ISO 4217, the codes in use (funds and metals left out).
+  static constexpr std::string_view kCodes =
+      "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN "
+      "BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD "
+      "FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY "
+      "KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP "
+      "MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR "
+      "RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT "
+      "TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW "
+      "ZWL";
+  if (currency.size() != 3) return false;
+  for (size_t at = 0; at + 3 <= kCodes.size(); at += 4) {
+    if (kCodes.substr(at, 3) == currency) return true;
+  }
+  return false;
+}
+
 std::string FormatMoney(int64_t minor, std::string_view currency) {
   int digits = MinorDigits(currency);
   if (digits == 0) return std::to_string(minor);

@@ -29,6 +29,10 @@ inline constexpr int64_t kMaxAmount = 1'000'000'000'000'000;
   return true;
 }
 
+// True if `currency` is an active ISO 4217 code ("GBP", "RUB"); false for
+// anything else ("gbp", "XYZ", "POUND").
+bool IsKnownCurrency(std::string_view currency);
+
 // 1234 GBP -> "12.34"; -50 -> "-0.50".
 std::string FormatMoney(int64_t minor, std::string_view currency);
 

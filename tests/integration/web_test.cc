@@ -161,7 +161,7 @@ TEST_CASE(
   }
 
   SECTION("a price beyond a cashier's limit, approved by a manager in a dialog") {
-    net.Pos("lon", {"product", "add", "PEN", "--name", "Fountain pen", "--price", "10.00"});
+    net.AddProduct("PEN", "Fountain pen", {"GBP=10.00"});
     net.Pos("lon", {"user", "add", "kate", "--role", "cashier"}, "kate-password\n");
     net.Pos("lon", {"user", "add", "olga", "--role", "manager"}, "olga-password\n");
     LogIn(browser, net.WebUrl("lon"), "kate", "kate-password");
@@ -208,6 +208,41 @@ TEST_CASE(
     CHECK(
         net.Try("lon", {"receipt", receipt_no.substr(0, receipt_no.size() - 1) + "2"}).exit_code ==
         4);
+  }
+
+  SECTION("the catalogue on the dashboard: listed with its prices, a product added and edited") {
+    LogIn(browser, net.WebUrl("hq"), "boss", "boss-password-1");
+    Press(browser, browser.WaitFor("[data-section='catalogue']"));
+    std::string mug = browser.WaitFor("#catalogue-table .product-row[data-sku='MUG']");
+    CHECK(browser.Text(mug).find("4.50") != std::string::npos);
+    CHECK(browser.Text(mug).find("450.00") != std::string::npos);
+
+    Fill(browser, "#product-sku", "LAMP");
+    Fill(browser, "#product-name", "Brass lamp");
+    Fill(browser, "#product-prices", "GBP=34.99 RUB=3499.00");
+    Press(browser, browser.Find("#product-save"));
+    std::string lamp = browser.WaitFor("#catalogue-table .product-row[data-sku='LAMP']");
+    CHECK(browser.Text(lamp).find("34.99") != std::string::npos);
+    browser.Screenshot(shots / "dashboard-catalogue.png");
+    // It reaches the offices, at their price.
+    REQUIRE(net.Eventually([&] {
+      RunResult sold = net.Try("lon", {"--json", "product", "list"});
+      return sold.exit_code == 0 && sold.out.find("\"3499\"") != std::string::npos;
+    }));
+
+    // Edited: the GBP price changed, the RUB one taken out of the form is removed.
+    Press(browser, browser.Find(".product-row[data-sku='LAMP'] .product-edit"));
+    Fill(browser, "#product-prices", "GBP=30.00");
+    Press(browser, browser.Find("#product-save"));
+    browser.WaitForText("#section-catalogue .status", "Saved LAMP");
+    RunResult listed = net.Hq({"product", "list", "--csv"});
+    CHECK(listed.out.find("LAMP,Brass lamp,,yes,30.00,\n") != std::string::npos);
+
+    // A bad price is refused in the page, saying why; nothing changes.
+    Press(browser, browser.Find(".product-row[data-sku='LAMP'] .product-edit"));
+    Fill(browser, "#product-prices", "GBP=-1");
+    Press(browser, browser.Find("#product-save"));
+    browser.WaitForText("#section-catalogue .status", "may not be negative");
   }
 
   SECTION("the sale at HQ, on the dashboard") {

@@ -16,8 +16,8 @@ TEST_CASE("every operation of the schema is in the table once, with a handler fo
   std::set<std::string> names;
   size_t in_schema = 0;
   for (auto field : capnp::Schema::from<schema::Request>().getUnionFields()) {
-    ++in_schema;
     const std::string member = field.getProto().getName().cStr();
+    ++in_schema;
     INFO(member);
     const auto which = static_cast<schema::Request::Which>(field.getProto().getDiscriminantValue());
     const Operation* op = FindOperation(which);

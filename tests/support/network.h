@@ -30,15 +30,20 @@ class Network {
  public:
   // `hub_flags`: extra options for crm-hq serve. With `web`, the hub serves
   // its dashboard and each office its browser front desk (see WebUrl).
-  explicit Network(std::vector<std::string> hub_flags = {}, bool web = false)
-      : hub_flags_(std::move(hub_flags)), web_(web) {
+  // `currencies`: what each office sells in (office -> ISO 4217), GBP for
+  // those not named. Headquarters adds the product MUG at 4.50 in GBP (and
+  // 450.00 in RUB) and every enrolled office has it before this returns.
+  explicit Network(std::vector<std::string> hub_flags = {}, bool web = false,
+                   std::map<std::string, std::string> currencies = {})
+      : hub_flags_(std::move(hub_flags)), web_(web), currencies_(std::move(currencies)) {
     for (const char* name : {"hq", "lon", "msk", "rogue"}) {
       REQUIRE(Admin({"keygen", "--out", Path(name).string()}).exit_code == 0);
     }
     for (const char* office : {"lon", "msk"}) {
       std::string node = Trim(Admin({"node-id", "--data", Data(office)}).out);
       RunResult enrolled = Admin({"enroll", "--hub-data", Data("hq"), "--office", Upper(office),
-                                  "--node-id", node, "--public-key", Path(office).string() + ".pub"});
+                                  "--node-id", node, "--public-key", Path(office).string() + ".pub",
+                                  "--currency", Currency(office)});
       INFO(enrolled.err);
       REQUIRE(enrolled.exit_code == 0);
     }
@@ -50,8 +55,30 @@ class Network {
       REQUIRE(bootstrap.exit_code == 0);
       StartOffice(office);
       Pos(office, {"login", "admin"}, "admin-password\n");
-      Pos(office, {"product", "add", "MUG", "--name", "Blue mug", "--price", "4.50"});
     }
+    AddProduct("MUG", "Blue mug", {"GBP=4.50", "RUB=450.00"});
+  }
+
+  // Headquarters adds a product (`crm-hq product add` beside the running
+  // hub) with `prices` ("GBP=10.00" ...); returns once LON and MSK list it.
+  void AddProduct(const std::string& sku, const std::string& name,
+                  const std::vector<std::string>& prices) {
+    std::vector<std::string> args = {"product", "add", sku, "--name", name};
+    for (const std::string& price : prices) args.insert(args.end(), {"--price", price});
+    RunResult added = Hq(args);
+    INFO(added.err);
+    REQUIRE(added.exit_code == 0);
+    for (const char* office : {"lon", "msk"}) {
+      REQUIRE(Eventually([&] {
+        RunResult listed = Try(office, {"product", "list"});
+        return listed.exit_code == 0 && listed.out.find(sku + " ") != std::string::npos;
+      }));
+    }
+  }
+  // What `office` sells in.
+  std::string Currency(const std::string& office) const {
+    auto found = currencies_.find(office);
+    return found == currencies_.end() ? "GBP" : found->second;
   }
 
   void StartHub() {
@@ -70,15 +97,19 @@ class Network {
   int StopHub(int signal) { return hub_->Stop(signal); }
 
   // Starts the office's node, linked to the hub at `hub_endpoint` (the hub's
-  // own endpoint by default; a fault proxy's to go through one).
-  void StartOffice(const std::string& office, std::string hub_endpoint = "") {
+  // own endpoint by default; a fault proxy's to go through one); without
+  // `linked`, with no hub at all.
+  void StartOffice(const std::string& office, std::string hub_endpoint = "", bool linked = true) {
     if (hub_endpoint.empty()) hub_endpoint = hub_endpoint_;
     std::filesystem::remove(Path(office + ".endpoint"));
     std::vector<std::string> args = {CRM_NODE, "serve", "--data", Data(office), "--office", Upper(office),
+                                     "--currency", Currency(office),
                                      "--listen", "tcp://127.0.0.1:*", "--endpoint-file",
-                                     Path(office + ".endpoint").string(), "--hub", hub_endpoint,
-                                     "--hub-key", Path("hq").string() + ".pub", "--key",
-                                     Path(office).string() + ".key"};
+                                     Path(office + ".endpoint").string()};
+    if (linked) {
+      args.insert(args.end(), {"--hub", hub_endpoint, "--hub-key", Path("hq").string() + ".pub",
+                               "--key", Path(office).string() + ".key"});
+    }
     if (web_) WebFlags(office, args);
     nodes_[office] = std::make_unique<Child>(args, Path(office + ".log"));
     endpoints_[office] = WaitForLine(Path(office + ".endpoint"));
@@ -92,7 +123,7 @@ class Network {
     REQUIRE(Admin({"keygen", "--out", Path(office).string()}).exit_code == 0);
     std::string node = Trim(Admin({"node-id", "--data", Data(office)}).out);
     REQUIRE(Admin({"enroll", "--hub-data", Data("hq"), "--office", Upper(office), "--node-id", node,
-                   "--public-key", Path(office).string() + ".pub"})
+                   "--public-key", Path(office).string() + ".pub", "--currency", Currency(office)})
                 .exit_code == 0);
     REQUIRE(Run({CRM_NODE, "bootstrap-admin", "--data", Data(office), "--office",
                           Upper(office)},
@@ -188,6 +219,7 @@ class Network {
   TempDir dir_;
   std::vector<std::string> hub_flags_;
   bool web_ = false;
+  std::map<std::string, std::string> currencies_;
   std::map<std::string, std::string> web_urls_;
   std::string hub_endpoint_;
   std::unique_ptr<Child> hub_;

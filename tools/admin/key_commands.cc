@@ -22,6 +22,8 @@ KeyCommands::KeyCommands(CLI::App& app) {
   enroll_->add_option("--public-key", key_file_, "the office's .pub file")->required();
   enroll_->add_option("--parent", parent_, "office code of its regional hub");
   enroll_->add_option("--name", name_, "office name");
+  enroll_->add_option("--currency", currency_,
+                      "ISO 4217 currency the office sells in (HQ sets its price overrides in it)");
 
   CLI::App* revoke = app.add_subcommand("revoke", "refuse an office's key from now on");
   revoke->add_option("--hub-data", hub_data_, "the hub's store directory")->required();
@@ -49,8 +51,9 @@ int KeyCommands::Run() {
     }
     auto public_key = ReadPublicKey(key_file_);
     if (!public_key.ok()) return Fail(public_key.status());
-    Status s = EnrollOffice(*opened.writer, *opened.hlc,
-                            OfficeEnrollment{office_, name_, *node_parsed, *public_key, parent_});
+    Status s = EnrollOffice(
+        *opened.writer, *opened.hlc,
+        OfficeEnrollment{office_, name_, *node_parsed, *public_key, parent_, currency_});
     if (!s.ok()) return Fail(s);
     fmt::print("office {} enrolled (node {})\n", office_, node_);
     return 0;

@@ -23,7 +23,7 @@ class KeyCommands {
  private:
   std::string out_;  // keygen: path prefix of the key files
   std::string data_;
-  std::string hub_data_, office_, node_, key_file_, parent_, name_;
+  std::string hub_data_, office_, node_, key_file_, parent_, name_, currency_;
   CLI::App* keygen_ = nullptr;
   CLI::App* node_id_ = nullptr;
   CLI::App* enroll_ = nullptr;

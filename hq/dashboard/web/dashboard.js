@@ -7,10 +7,10 @@
   // ---------------------------------------------------------------- state
 
   const SECTIONS = ['overview', 'sales', 'segments', 'effectiveness', 'credit', 'forecast', 'offices',
-    'duplicates', 'conflicts', 'anomalies', 'users'];
+    'catalogue', 'duplicates', 'conflicts', 'anomalies', 'users'];
   const MANAGER_ROLES = ['hqManager', 'admin'];
   // Sections read afresh whenever shown (the reports wait for a change).
-  const LIVE_SECTIONS = ['offices', 'duplicates', 'conflicts', 'anomalies', 'users'];
+  const LIVE_SECTIONS = ['offices', 'catalogue', 'duplicates', 'conflicts', 'anomalies', 'users'];
   const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
   const OFFICES_REFRESH_MS = 5000;
 
@@ -24,6 +24,8 @@
     tickets: {},          // section -> number of its latest load
     officesTimer: 0, officesBusy: false,  // the 5 s refresh of the offices' links
     merge: null,          // {survivor, duplicate, key} while a merge awaits confirmation
+    products: [],         // the catalogue as last listed
+    editing: null,        // {sku, prices, officePrices, key} of the product in the form
     currencyReady: Promise.resolve(),  // settles once the currencies are known
     firstOffices: null,   // sales by office of all time, fetched to learn them
   };
@@ -768,6 +770,134 @@
     }
   }
 
+  // ---------------------------------------------------------------- catalogue
+
+  // A product's map field as {key: value}.
+  function entries(list = []) {
+    return Object.fromEntries(list.map((e) => [e.key, e.value ?? '']));
+  }
+
+  // "3499" minor units of GBP -> "34.99".
+  const major = (minor, currency) => decimalOf(big(minor), fractionDigits(currency));
+
+  // {GBP: "3499"} -> "GBP=34.99"; {MSK: "349900 RUB"} -> "MSK=3499.00".
+  function pricesText(prices) {
+    return Object.entries(prices).map(([cur, minor]) => `${cur}=${major(minor, cur)}`).join(' ');
+  }
+  function officePricesText(overrides) {
+    return Object.entries(overrides).map(([office, value]) => {
+      const [minor, cur] = String(value).split(' ');
+      return `${office}=${major(minor, cur)}`;
+    }).join(' ');
+  }
+
+  // "GBP=34.99 RUB=3499" -> {GBP: "34.99", RUB: "3499"}; throws saying what is wrong.
+  function parseAssignments(text, what, example) {
+    const out = {};
+    for (const part of text.split(/[\s,;]+/).filter(Boolean)) {
+      const at = part.indexOf('=');
+      if (at <= 0 || at === part.length - 1) throw new Error(`${what}: give ${example}, not “${part}”`);
+      const key = part.slice(0, at).toUpperCase();
+      if (key in out) throw new Error(`${what}: ${key} is there twice`);
+      out[key] = part.slice(at + 1);
+    }
+    return out;
+  }
+
+  // The product's prices: the list's, with the legacy price/currency pair
+  // when the list has none for its currency (as the node reads it).
+  function priceList(p) {
+    const prices = entries(p.prices);
+    if (p.currency && !(p.currency in prices)) prices[p.currency] = String(p.price ?? '0');
+    return prices;
+  }
+
+  function renderCatalogue(products) {
+    fillTable($('#catalogue-table'), [
+      { label: 'SKU', get: (e) => h('code', {}, e.product.sku) },
+      { label: 'Name', get: (e) => e.product.name || '', auto: true },
+      { label: 'Category', get: (e) => e.product.category || '', auto: true },
+      { label: 'On sale', get: (e) => (e.product.active ? 'yes' : 'no'), cls: (e) => (e.product.active ? '' : 'warn') },
+      { label: 'Prices', get: (e) => Object.entries(priceList(e.product)).map(([cur, minor]) =>
+        h('span', { class: 'value' }, money(minor, cur))) },
+      { label: 'Office prices', get: (e) => Object.entries(entries(e.product.officePrices)).map(([office, value]) => {
+        const [minor, cur] = String(value).split(' ');
+        return h('span', { class: 'value' }, `${office} ${money(minor, cur)}`);
+      }) },
+      { label: '', get: (e) => h('button', { type: 'button', class: 'link product-edit', dataset: { sku: e.product.sku } }, 'Edit') },
+    ], products, (e) => ({ class: 'product-row', dataset: { sku: e.product.sku } }),
+    'No products yet: add the first one above.');
+  }
+
+  async function loadCatalogue(live) {
+    const data = await api('POST', '/api/listProducts', { includeInactive: true });
+    if (!live()) return;
+    state.products = data.products || [];
+    renderCatalogue(state.products);
+  }
+
+  function editProduct(sku) {
+    const entry = state.products.find((e) => e.product.sku === sku);
+    if (!entry) return;
+    const p = entry.product;
+    state.editing = { sku, prices: priceList(p), officePrices: entries(p.officePrices), key: newId() };
+    $('#product-sku').value = sku;
+    $('#product-sku').readOnly = true;
+    $('#product-name').value = p.name || '';
+    $('#product-category').value = p.category || '';
+    $('#product-prices').value = pricesText(state.editing.prices);
+    $('#product-office-prices').value = officePricesText(state.editing.officePrices);
+    $('#product-save').textContent = `Save ${sku}`;
+    $('#product-name').focus();
+  }
+
+  function newProduct() {
+    state.editing = null;
+    $('#product-form').reset();
+    $('#product-sku').readOnly = false;
+    $('#product-save').textContent = 'Save';
+    $('#product-sku').focus();
+  }
+
+  // Sends the form as a saveProduct: every price it shows, and the removal of
+  // each price or office price the product had and the form no longer has.
+  async function saveProduct(event) {
+    event.preventDefault();
+    const editing = state.editing;
+    let prices, overrides;
+    try {
+      prices = parseAssignments($('#product-prices').value, 'Prices', 'CUR=AMOUNT like GBP=34.99');
+      overrides = parseAssignments($('#product-office-prices').value, 'Office prices', 'OFFICE=AMOUNT like MSK=3400.00');
+      if (!Object.keys(prices).length) throw new Error('Prices: give at least one, like GBP=34.99');
+    } catch (e) {
+      setStatus('catalogue', e.message, true);
+      return;
+    }
+    const removed = (before, now) => Object.keys(before || {}).filter((k) => !(k in now)).map((k) => ({ key: k, value: '' }));
+    const sku = $('#product-sku').value.trim();
+    const body = {
+      sku, name: $('#product-name').value.trim(), category: $('#product-category').value.trim(),
+      prices: [...Object.entries(prices).map(([key, value]) => ({ key, value })), ...removed(editing?.prices, prices)],
+      officePrices: [...Object.entries(overrides).map(([key, value]) => ({ key, value })),
+        ...removed(editing?.officePrices, overrides)],
+    };
+    const key = editing ? editing.key : newId();
+    $('#product-save').disabled = true;
+    setStatus('catalogue', 'Saving…');
+    try {
+      await api('POST', '/api/saveProduct', body, { headers: { 'Idempotency-Key': key } });
+      newProduct();
+      await load('catalogue', true);
+      setStatus('catalogue', `Saved ${sku}.`);
+    } catch (e) {
+      if (e.status === 401) return;
+      setStatus('catalogue', `Not saved: ${e.message}`, true);
+      if (editing) editing.key = newId();  // the refused request is not retried as it was
+    } finally {
+      $('#product-save').disabled = false;
+    }
+  }
+
   // ---------------------------------------------------------------- conflicts and anomalies
 
   async function loadConflicts(live) {
@@ -858,8 +988,8 @@
 
   const LOADERS = {
     overview: loadOverview, sales: loadSales, segments: loadSegments, effectiveness: loadEffectiveness,
-    credit: loadCredit, forecast: loadForecast, offices: loadOffices, duplicates: loadDuplicates,
-    conflicts: loadConflicts, anomalies: loadAnomalies, users: loadUsers,
+    credit: loadCredit, forecast: loadForecast, offices: loadOffices, catalogue: loadCatalogue,
+    duplicates: loadDuplicates, conflicts: loadConflicts, anomalies: loadAnomalies, users: loadUsers,
   };
 
   // Loads a section; an answer to an older load of it is dropped.
@@ -1055,6 +1185,9 @@
     $('#duplicates-list').addEventListener('click', (e) => { const b = e.target.closest('.merge-button'); if (b) askMerge(b); });
     $('#merge-confirm').addEventListener('click', confirmMerge);
     $('#merge-cancel').addEventListener('click', hideMergeDialog);
+    $('#product-form').addEventListener('submit', saveProduct);
+    $('#product-new').addEventListener('click', newProduct);
+    $('#catalogue-table').addEventListener('click', (e) => { const b = e.target.closest('.product-edit'); if (b) editProduct(b.dataset.sku); });
   }
 
   document.addEventListener('DOMContentLoaded', () => {
