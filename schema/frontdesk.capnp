@@ -377,6 +377,7 @@ struct NodeStatus {
   clockProblem @15 :Text;         # why writes are refused for this node's clock, if they are
   hubLogSeq @16 :UInt64;          # the hub's newest log seq, as last heard
   pulledThrough @17 :UInt64;      # the hub's log applied here up to this seq
+  now @18 :Int64;                 # the node's clock when it answered (UTC ms)
 }
 
 struct Response {

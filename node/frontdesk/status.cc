@@ -47,6 +47,7 @@ Status DeskStatus(Context& ctx, const StoreView& view, schema::Request::Reader,
     status.setPulledThrough(sync.uplink.pulled_through);
   }
   if (Status clock = desk.CheckClock(); !clock.ok()) status.setClockProblem(clock.message());
+  status.setNow(ctx.wall.NowMillis());
   status.setTimeZone(ctx.office.time_zone);
   status.setCurrency(ctx.office.currency);
   return Status::Ok();

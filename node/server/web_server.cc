@@ -525,6 +525,9 @@ Result<std::unique_ptr<WebServer>> WebServer::Start(WebServerOptions options, We
   if (tls) flags |= MHD_USE_TLS;
   if (v6) flags |= MHD_USE_IPv6;
   std::vector<MHD_OptionItem> items = {
+      // First, so libmicrohttpd's own complaints about the options after it
+      // come through it too (it warns otherwise).
+      {MHD_OPTION_EXTERNAL_LOGGER, reinterpret_cast<intptr_t>(&Impl::OnLog), &impl},
       {MHD_OPTION_SOCK_ADDR, 0, bind_to},
       {MHD_OPTION_CONNECTION_LIMIT, std::max(set.max_connections, 1u), nullptr},
       {MHD_OPTION_PER_IP_CONNECTION_LIMIT, std::max(set.max_connections_per_address, 1u), nullptr},
@@ -534,7 +537,6 @@ Result<std::unique_ptr<WebServer>> WebServer::Start(WebServerOptions options, We
       // through it in pieces.
       {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, nullptr},
       {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&Impl::OnCompleted), nullptr},
-      {MHD_OPTION_EXTERNAL_LOGGER, reinterpret_cast<intptr_t>(&Impl::OnLog), &impl},
   };
   if (tls) {
     items.push_back({MHD_OPTION_HTTPS_MEM_CERT, 0, impl.cert.data()});

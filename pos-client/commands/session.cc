@@ -46,10 +46,17 @@ void Pos::WaitForSync(double timeout_s) {
   using SteadyClock = std::chrono::steady_clock;
   const auto deadline =
       SteadyClock::now() + std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
+  // What the node knows of the hub's log is what the hub last told it: only
+  // a word from the hub after this command began counts, and a little after,
+  // for the hub to have noticed writes made just before (its look at its log
+  // each 100 ms). Times are the node's own, not this till's.
+  constexpr int64_t kHubNoticesMs = 300;
+  int64_t began = 0;
   for (;;) {
     auto reply = Send([](schema::Request::Builder r) { r.setStatus(); }, false);
     if (!reply) return;
     auto st = reply->Root<schema::Response>().getStatus();
+    if (began == 0) began = st.getNow();
     if (!st.getHubConfigured()) {
       Fail(Status::Unavailable("this node has no hub to sync with (crm-node --hub)"));
       return;
@@ -60,7 +67,8 @@ void Pos::WaitForSync(double timeout_s) {
     }
     const uint64_t to_receive =
         st.getHubLogSeq() > st.getPulledThrough() ? st.getHubLogSeq() - st.getPulledThrough() : 0;
-    if (st.getHubConnected() && st.getUnsentChanges() == 0 && to_receive == 0) {
+    const bool heard_since = st.getLastHubContact() >= began + kHubNoticesMs;
+    if (st.getHubConnected() && heard_since && st.getUnsentChanges() == 0 && to_receive == 0) {
       if (!settings_.json) Print("in step with the hub: nothing to send, nothing to receive\n");
       else PrintOrJson(*reply, [] {});
       return;
