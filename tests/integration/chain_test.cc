@@ -176,7 +176,7 @@ TEST_CASE("one chain: HQ's work, prices, staff, files and status hold across off
   RunResult client = chain.Pos("lon", "kate", {"--json", "client", "add", "--first", "Olivia",
                                                "--phone", "020 7946 0000"});
   REQUIRE(client.exit_code == 0);
-  const std::string olivia = Field(client, "saved");
+  const std::string olivia = Field(client, "id");
   REQUIRE(!olivia.empty());
   std::string bytes(3 << 20, '\0');
   std::mt19937_64 random(19);
