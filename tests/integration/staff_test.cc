@@ -149,7 +149,9 @@ TEST_CASE("an office's user is named at headquarters, gets its tasks within a se
     const auto made = Clock::now();
     bool arrived = Eventually(
         [&] {
-          for (const json& item : kate.Json({"tasks", "--mine"})["tasks"]) {
+          // The parsed queue kept: a loop over a temporary's member would dangle.
+          const json queue = kate.Json({"tasks", "--mine"});
+          for (const json& item : queue["tasks"]) {
             if (item["task"]["title"] == "Call Oliver back") return true;
           }
           return false;
@@ -159,7 +161,8 @@ TEST_CASE("an office's user is named at headquarters, gets its tasks within a se
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - made).count();
     WARN("HQ task in kate's queue after " << took << " ms");
     INFO("kate's queue: " << kate.Try({"--json", "tasks"}).out << "\nLON's: "
-                          << net.Try("lon", {"--json", "tasks"}).out << "\nhq log: " << net.Log("hq"));
+                          << net.Try("lon", {"--json", "tasks"}).out << "\nhq log: " << net.Log("hq")
+                          << "\nlon log: " << net.Log("lon"));
     REQUIRE(arrived);
     CHECK(took <= 1000);
     // The office's queue lists it too, with her login.
