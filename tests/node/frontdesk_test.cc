@@ -26,6 +26,7 @@
 #include "sync/base/codec.h"
 #include "sync/base/wire.h"
 #include "sync/change_builder.h"
+#include "tests/support/desk_request.h"
 #include "tests/support/temp_dir.h"
 
 namespace crm {
@@ -57,46 +58,24 @@ class Desk {
     admin_ = Login("admin", "admin-password");
   }
 
-  // Sends one request; `fill` sets the operation. Returns the decoded response.
-  struct Reply {
-    DecodedMessage message;
-    Response::Reader get() const { return message.Root<Response>(); }
-    bool ok() const { return !get().isError(); }
-    // The error's parts; empty (and code INTERNAL) for a success.
-    std::string error_field() const { return ok() ? "" : get().getError().getField().cStr(); }
-    schema::ErrorCode code() const {
-      return ok() ? schema::ErrorCode::INTERNAL : get().getError().getCode();
-    }
-    std::string error() const { return ok() ? "" : get().getError().getMessage().cStr(); }
-  };
+  using Reply = testing::DeskReply;
   // The encoded request `fill` makes.
-  std::string Encode(const std::string& session, const std::function<void(Request::Builder)>& fill,
+  std::string Encode(const std::string& session, const testing::FillRequest& fill,
                      Id request_id = Id{}) {
-    capnp::MallocMessageBuilder message;
-    auto request = message.initRoot<Request>();
-    request.setProtocolVersion(schema::FRONT_DESK_PROTOCOL_VERSION);
-    if (request_id.IsNull()) request_id = Id::Generate(wall_.NowMillis());
-    IdToWire(request_id, request.initRequestId());
-    request.setSession(session);
-    fill(request);
-    return EncodeMessage(message);
+    return testing::EncodeDeskRequest(wall_, session, fill, request_id);
   }
-  Reply Call(const std::string& session, const std::function<void(Request::Builder)>& fill,
-             Id request_id = Id{}) {
-    auto decoded = DecodedMessage::Decode(desk_->Handle(Encode(session, fill, request_id)));
-    REQUIRE(decoded.ok());
-    return Reply{std::move(decoded).value()};
+  // Sends one request; `fill` sets the operation. Returns the decoded response.
+  Reply Call(const std::string& session, const testing::FillRequest& fill, Id request_id = Id{}) {
+    return testing::SendToDesk(*desk_, Encode(session, fill, request_id));
   }
 
   // A login attempt from `address`, whatever its outcome.
   Reply TryLogin(const std::string& login, const std::string& password,
                  const std::string& address = "") {
-    auto decoded = DecodedMessage::Decode(desk_->Handle(Encode("", [&](Request::Builder r) {
+    return testing::SendToDesk(*desk_, Encode("", [&](Request::Builder r) {
       r.initLogin().setLogin(login);
       r.getLogin().setPassword(password);
-    }), Caller{address}));
-    REQUIRE(decoded.ok());
-    return Reply{std::move(decoded).value()};
+    }), Caller{address});
   }
 
   std::string Login(const std::string& login, const std::string& password) {

@@ -17,6 +17,7 @@
 #include "sync/base/codec.h"
 #include "sync/base/wire.h"
 #include "sync/change_builder.h"
+#include "tests/support/desk_request.h"
 #include "tests/support/temp_dir.h"
 
 namespace crm {
@@ -39,24 +40,9 @@ class UserDesk {
     admin_ = Login("admin", "admin-password");
   }
 
-  struct Reply {
-    DecodedMessage message;
-    Response::Reader get() const { return message.Root<Response>(); }
-    bool ok() const { return !get().isError(); }
-    Code code() const { return ok() ? Code::INTERNAL : get().getError().getCode(); }
-    std::string error() const { return ok() ? "" : get().getError().getMessage().cStr(); }
-  };
-
-  Reply Call(const std::string& session, const std::function<void(Request::Builder)>& fill) {
-    capnp::MallocMessageBuilder message;
-    auto request = message.initRoot<Request>();
-    request.setProtocolVersion(schema::FRONT_DESK_PROTOCOL_VERSION);
-    IdToWire(Id::Generate(wall_.NowMillis()), request.initRequestId());
-    request.setSession(session);
-    fill(request);
-    auto decoded = DecodedMessage::Decode(desk_->Handle(EncodeMessage(message)));
-    REQUIRE(decoded.ok());
-    return Reply{std::move(decoded).value()};
+  using Reply = testing::DeskReply;
+  Reply Call(const std::string& session, const testing::FillRequest& fill) {
+    return testing::SendToDesk(*desk_, testing::EncodeDeskRequest(wall_, session, fill));
   }
 
   Reply TryLogin(const std::string& login, const std::string& password) {
