@@ -264,8 +264,11 @@ int Serve(const NodeFlags& flags) {
   node.runtime.writer->NotifyCommits(nullptr);
   if (node.uplink) node.uplink->Stop();
   if (node.downstream) node.downstream->Stop();
+  // Writes the desk queued run on its behalf (their jobs and answers use
+  // it): finish them while it is alive.
+  (void)node.runtime.writer->Run([](StoreTxn&) { return Status::Ok(); });
   node.desk.reset();
-  node.runtime.writer.reset();  // finishes every queued write
+  node.runtime.writer.reset();
   spdlog::info("crm-node stopped; every acknowledged write is on disk");
   return 0;
 }

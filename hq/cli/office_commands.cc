@@ -1,12 +1,12 @@
 #include "hq/cli/office_commands.h"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include <optional>
 #include <vector>
 
+#include "hq/cli/log_failure.h"
 #include "hq/analytics/sales.h"
 #include "node/frontdesk/till_limits.h"
 #include "node/store/runtime.h"
@@ -16,18 +16,6 @@ namespace {
 
 constexpr schema::Role kRoles[] = {schema::Role::CASHIER, schema::Role::OFFICE_MANAGER,
                                    schema::Role::HQ_MANAGER, schema::Role::ADMIN};
-
-int Fail(const Status& status) {
-  spdlog::error("{}", status.ToString());
-  switch (status.code()) {
-    case StatusCode::kInvalidArgument:
-      return 2;
-    case StatusCode::kNotFound:
-      return 4;
-    default:
-      return 1;
-  }
-}
 
 const char* SourceName(LimitSource source, bool office) {
   switch (source) {
@@ -45,7 +33,7 @@ const char* SourceName(LimitSource source, bool office) {
 // limit comes from.
 int PrintEffective(const Store& store, const std::string& office, bool json) {
   auto view = store.Read();
-  if (!view.ok()) return Fail(view.status());
+  if (!view.ok()) return LogEditFailure(view.status());
   nlohmann::json out = {
       {"office", office.empty() ? nlohmann::json(nullptr) : nlohmann::json(office)},
       {"limits", nlohmann::json::array()}};
@@ -54,7 +42,7 @@ int PrintEffective(const Store& store, const std::string& office, bool json) {
                                   "MAX DISCOUNT", "FROM", "MAX PRICE CUT", "FROM");
   for (schema::Role role : kRoles) {
     auto explained = ExplainTillLimits(*view, office, role);
-    if (!explained.ok()) return Fail(explained.status());
+    if (!explained.ok()) return LogEditFailure(explained.status());
     const TillLimits& limits = explained->limits;
     const char* discount_from = SourceName(explained->max_discount_from, !office.empty());
     const char* cut_from = SourceName(explained->max_price_cut_from, !office.empty());
@@ -76,9 +64,9 @@ int PrintEffective(const Store& store, const std::string& office, bool json) {
 // Every record as set (a limit a record leaves to the next level is "-").
 int PrintRecords(const Store& store, bool json) {
   auto view = store.Read();
-  if (!view.ok()) return Fail(view.status());
+  if (!view.ok()) return LogEditFailure(view.status());
   auto rows = ListTillLimits(*view);
-  if (!rows.ok()) return Fail(rows.status());
+  if (!rows.ok()) return LogEditFailure(rows.status());
   nlohmann::json out = nlohmann::json::array();
   std::string table = fmt::format("{:<10} {:<16} {:>13} {:>14}\n", "OFFICE", "ROLE", "MAX DISCOUNT",
                                   "MAX PRICE CUT");
@@ -101,7 +89,7 @@ int PrintRecords(const Store& store, bool json) {
 
 int OfficeLimits(const OfficeLimitFlags& flags) {
   if (flags.chain && !flags.office.empty()) {
-    return Fail(Status::InvalidArgument("office", "give --office CODE or --chain, not both"));
+    return LogEditFailure(Status::InvalidArgument("office", "give --office CODE or --chain, not both"));
   }
   const bool setting =
       !flags.role.empty() || !flags.max_discount.empty() || !flags.max_price_cut.empty();
@@ -109,35 +97,35 @@ int OfficeLimits(const OfficeLimitFlags& flags) {
   change.office = flags.office;
   if (setting) {
     if (flags.office.empty() && !flags.chain) {
-      return Fail(Status::InvalidArgument(
+      return LogEditFailure(Status::InvalidArgument(
           "office",
           "say where the limits apply: --office CODE, or --chain for every office "
           "without its own"));
     }
     auto role = RoleFromName(flags.role);
     if (!role) {
-      return Fail(Status::InvalidArgument(
+      return LogEditFailure(Status::InvalidArgument(
           "role", "--role is cashier, office-manager, hq-manager or admin"));
     }
     change.role = *role;
     if (!flags.max_discount.empty()) {
       auto parsed = ParseLimit(flags.max_discount, "max-discount");
-      if (!parsed.ok()) return Fail(parsed.status());
+      if (!parsed.ok()) return LogEditFailure(parsed.status());
       change.max_discount_bp = *parsed;
     }
     if (!flags.max_price_cut.empty()) {
       auto parsed = ParseLimit(flags.max_price_cut, "max-price-cut");
-      if (!parsed.ok()) return Fail(parsed.status());
+      if (!parsed.ok()) return LogEditFailure(parsed.status());
       change.max_price_cut_bp = *parsed;
     }
   }
   StoreRuntime hq;
   // Setting writes beside a running hub (LMDB serializes the writers; the hub
   // sees its log grow and sends the change down); listing only reads.
-  if (Status opened = hq.Open(ReportStore(flags.data_dir)); !opened.ok()) return Fail(opened);
+  if (Status opened = hq.Open(ReportStore(flags.data_dir)); !opened.ok()) return LogEditFailure(opened);
   if (setting) {
     Status set = SetTillLimits(*hq.writer, *hq.hlc, change, "crm-hq");
-    if (!set.ok()) return Fail(set);
+    if (!set.ok()) return LogEditFailure(set);
   }
   if (setting || flags.chain || !flags.office.empty()) {
     return PrintEffective(*hq.store, flags.office, flags.json);

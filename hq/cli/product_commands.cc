@@ -1,11 +1,11 @@
 #include "hq/cli/product_commands.h"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <fstream>
 #include <set>
 
+#include "hq/cli/log_failure.h"
 #include "hq/analytics/sales.h"
 #include "node/common/csv_field.h"
 #include "node/common/private_file.h"
@@ -18,20 +18,6 @@
 
 namespace crm {
 namespace {
-
-int Fail(const Status& status) {
-  spdlog::error("{}", status.ToString());
-  switch (status.code()) {
-    case StatusCode::kInvalidArgument:
-      return 2;
-    case StatusCode::kAlreadyExists:
-      return 3;
-    case StatusCode::kNotFound:
-      return 4;
-    default:
-      return 1;
-  }
-}
 
 std::string Str(capnp::Text::Reader text) { return std::string(text.cStr(), text.size()); }
 
@@ -139,14 +125,14 @@ Result<std::vector<Record>> AllProducts(const StoreView& view) {
 
 int SaveProductCommand(const ProductFlags& flags, bool is_new) {
   StoreRuntime hq;
-  if (Status opened = hq.Open(ReportStore(flags.data_dir)); !opened.ok()) return Fail(opened);
+  if (Status opened = hq.Open(ReportStore(flags.data_dir)); !opened.ok()) return LogEditFailure(opened);
   Result<ProductEdit> edit = Status::Internal("unset");
   {
     auto view = hq.store->Read();
-    if (!view.ok()) return Fail(view.status());
+    if (!view.ok()) return LogEditFailure(view.status());
     edit = EditOf(flags, is_new, *view);
   }
-  if (!edit.ok()) return Fail(edit.status());
+  if (!edit.ok()) return LogEditFailure(edit.status());
   EditOutcome outcome;
   Status written = hq.writer->Run([&](StoreTxn& txn) -> Status {
     const bool exists = txn.FindByKey(EntityKind::PRODUCT, edit->sku).ok();
@@ -165,11 +151,11 @@ int SaveProductCommand(const ProductFlags& flags, bool is_new) {
     return AppendAudit(txn, HeadquartersEvent(*hq.hlc, is_new ? "add a product" : "edit a product",
                                               edit->sku, outcome.id));
   });
-  if (!written.ok()) return Fail(written);
+  if (!written.ok()) return LogEditFailure(written);
   auto view = hq.store->Read();
-  if (!view.ok()) return Fail(view.status());
+  if (!view.ok()) return LogEditFailure(view.status());
   auto record = view->Get(EntityKind::PRODUCT, outcome.id);
-  if (!record.ok()) return Fail(record.status());
+  if (!record.ok()) return LogEditFailure(record.status());
   auto product = record->value<schema::Product>();
   fmt::print("product {} {}: {}{}\n  prices: {}\n  office prices: {}\n", edit->sku,
              is_new ? "added" : outcome.changed ? "changed" : "unchanged",
@@ -180,11 +166,11 @@ int SaveProductCommand(const ProductFlags& flags, bool is_new) {
 
 int ListProductsCommand(const ProductFlags& flags) {
   StoreRuntime hq;
-  if (Status opened = hq.Open(ReportStore(flags.data_dir)); !opened.ok()) return Fail(opened);
+  if (Status opened = hq.Open(ReportStore(flags.data_dir)); !opened.ok()) return LogEditFailure(opened);
   auto view = hq.store->Read();
-  if (!view.ok()) return Fail(view.status());
+  if (!view.ok()) return LogEditFailure(view.status());
   auto products = AllProducts(*view);
-  if (!products.ok()) return Fail(products.status());
+  if (!products.ok()) return LogEditFailure(products.status());
   if (!flags.csv) {
     fmt::print("{:<14} {:<32} {:<12} {:<6} {:<32} {}\n", "SKU", "NAME", "CATEGORY", "ACTIVE",
                "PRICES", "OFFICE PRICES");
@@ -236,22 +222,22 @@ int ListProductsCommand(const ProductFlags& flags) {
 
 int ImportProductsCommand(const ProductFlags& flags) {
   std::ifstream in(flags.file, std::ios::binary);
-  if (!in) return Fail(Status::NotFound("cannot open " + flags.file));
+  if (!in) return LogEditFailure(Status::NotFound("cannot open " + flags.file));
   StoreRuntime hq;
-  if (Status opened = hq.Open(ReportStore(flags.data_dir)); !opened.ok()) return Fail(opened);
+  if (Status opened = hq.Open(ReportStore(flags.data_dir)); !opened.ok()) return LogEditFailure(opened);
   auto report = ImportCatalogue(*hq.writer, *hq.hlc, in);
-  if (!report.ok()) return Fail(report.status());
+  if (!report.ok()) return LogEditFailure(report.status());
   fmt::print("{} rows read: {} products added, {} changed, {} already so, {} rejected\n",
              report->rows, report->created, report->changed, report->unchanged,
              report->rejected.size());
   if (!flags.rejects.empty()) {
-    if (Status created = CreatePrivateFile(flags.rejects); !created.ok()) return Fail(created);
+    if (Status created = CreatePrivateFile(flags.rejects); !created.ok()) return LogEditFailure(created);
     std::ofstream out(flags.rejects, std::ios::trunc);
     out << "line,reason\n";
     for (const ImportRejection& r : report->rejected) {
       out << r.line << "," << CsvField(r.reason) << "\n";
     }
-    if (!out) return Fail(Status::IOError("cannot write " + flags.rejects));
+    if (!out) return LogEditFailure(Status::IOError("cannot write " + flags.rejects));
     if (!report->rejected.empty()) fmt::print("rejected rows with their reasons: {}\n", flags.rejects);
     return 0;
   }

@@ -1,33 +1,18 @@
 #include "hq/cli/task_commands.h"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include <cctype>
 #include <cstdio>
 
+#include "hq/cli/log_failure.h"
 #include "hq/actions/office_tasks.h"
 #include "hq/analytics/sales.h"
 #include "node/common/local_time.h"
 #include "node/store/runtime.h"
 
 namespace crm {
-namespace {
-
-int Fail(const Status& status) {
-  spdlog::error("{}", status.ToString());
-  switch (status.code()) {
-    case StatusCode::kInvalidArgument:
-      return 2;
-    case StatusCode::kNotFound:
-      return 4;
-    default:
-      return 1;
-  }
-}
-
-}  // namespace
 
 Result<int64_t> ParseIsoTime(const std::string& text) {
   const Status bad = Status::InvalidArgument(
@@ -68,20 +53,20 @@ int AddTask(const TaskAddFlags& flags) {
   task.title = flags.title;
   auto client = Id::Parse(flags.client);
   if (!client.ok()) {
-    return Fail(Status::InvalidArgument("client", "'" + flags.client + "' is no client id"));
+    return LogEditFailure(Status::InvalidArgument("client", "'" + flags.client + "' is no client id"));
   }
   task.client = *client;
   if (!flags.due.empty()) {
     auto due = ParseIsoTime(flags.due);
-    if (!due.ok()) return Fail(due.status());
+    if (!due.ok()) return LogEditFailure(due.status());
     task.due_ms = *due;
   }
   StoreRuntime hq;
   // Written beside a running hub (LMDB serializes the writers; the hub sees
   // its log grow and tells the offices at once).
-  if (Status opened = hq.Open(ReportStore(flags.data_dir)); !opened.ok()) return Fail(opened);
+  if (Status opened = hq.Open(ReportStore(flags.data_dir)); !opened.ok()) return LogEditFailure(opened);
   auto id = AddManagerTask(*hq.writer, *hq.hlc, task, hq.wall.NowMillis());
-  if (!id.ok()) return Fail(id.status());
+  if (!id.ok()) return LogEditFailure(id.status());
   if (flags.json) {
     nlohmann::json out = {{"task", id->ToString()},
                           {"office", task.office},

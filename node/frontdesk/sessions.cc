@@ -55,6 +55,7 @@ Result<SessionUser> FrontDesk::Authenticate(std::string_view token) {
     auto it = sessions_.find(token_hash);
     if (it != sessions_.end()) open = it->second;
   }
+  const bool in_memory = open.has_value();
   // One snapshot for the session (after a restart) and the user's record:
   // a point lookup or two.
   CRM_ASSIGN_OR_RETURN(StoreView view, store_.Read());
@@ -96,8 +97,18 @@ Result<SessionUser> FrontDesk::Authenticate(std::string_view token) {
   const bool store_use = now - open->stored_last_used_ms >= store_every;
   if (store_use) open->stored_last_used_ms = now;
   {
+    // In place: a logout or a revocation while this request was checked
+    // took the session out, and it stays out.
     MutexLock lock(&sessions_mutex_);
-    sessions_[token_hash] = *open;
+    auto it = sessions_.find(token_hash);
+    if (it != sessions_.end()) {
+      it->second.last_used_ms = now;
+      if (store_use) it->second.stored_last_used_ms = now;
+    } else if (in_memory) {
+      return Status::Unauthenticated("the session ended; log in again");
+    } else {
+      sessions_.emplace(token_hash, *open);  // read back from the store after a restart
+    }
   }
   if (store_use) {
     StoredSession stored{open->user, open->epoch, open->created_ms, now};
@@ -131,7 +142,13 @@ std::string FrontDesk::Logout(schema::Request::Reader request, const Id& request
   // Answered once the session is gone from the store too: a restart does
   // not bring it back.
   writer_.Submit([token_hash](StoreTxn& txn) { return txn.sessions().Drop(token_hash); },
-                 [reply, request_id](Status status) {
+                 [this, token_hash, reply, request_id](Status status) {
+                   {
+                     // A first use after a restart may have read it back
+                     // from the store meanwhile.
+                     MutexLock lock(&sessions_mutex_);
+                     sessions_.erase(token_hash);
+                   }
                    if (!status.ok()) {
                      reply(ErrorResponse(request_id, status));
                      return;

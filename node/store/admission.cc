@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "node/store/file_content.h"
 #include "node/store/offices.h"
 #include "schema/records.capnp.h"
 #include "sync/base/entities.h"
@@ -99,6 +100,7 @@ Status DownstreamAdmission::Admit(schema::Change::Reader change) {
                         " bytes (--max-file-bytes): it stays at the office that attached it",
                     "content");
     }
+    if (IsErasedContent(change)) CRM_RETURN_IF_ERROR(AdmitErasedContent(change));
   }
   std::vector<std::pair<std::string, std::string>> named = OfficesNamed(change);
   const Id origin = change.hasOrigin() ? IdFromWire(change.getOrigin()) : Id{};
@@ -113,6 +115,22 @@ Status DownstreamAdmission::Admit(schema::Change::Reader change) {
         (enrolled.empty() ? std::string("no office") : "office " + enrolled));
   }
   return user ? AdmitUser(change, enrolled) : Status::Ok();
+}
+
+Status DownstreamAdmission::AdmitErasedContent(schema::Change::Reader change) {
+  // An erased copy erases the content wherever it is applied, so it is taken
+  // only where there is nothing live to erase: a node erases content by
+  // erasing its client, and every hub then scrubs its own copy. Otherwise
+  // any office could blank any file of the chain by its hash.
+  const Id id = IdFromWire(change.getId());
+  CRM_ASSIGN_OR_RETURN(StoreView view, store_.Read());
+  auto record = view.Get(EntityKind::FILE_CONTENT, id);
+  if (!record.ok()) {
+    return record.status().code() == StatusCode::kNotFound ? Status::Ok() : record.status();
+  }
+  if (record->stored().hasErased()) return Status::Ok();
+  return Status::PermissionDenied("an erased copy of file content " + id.ToString() +
+                                  ", which is live here: content is erased only with its client");
 }
 
 Status DownstreamAdmission::AdmitUser(schema::Change::Reader change, const std::string& enrolled) {

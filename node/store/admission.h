@@ -54,6 +54,9 @@ class DownstreamAdmission {
  private:
   // The rule for a user change from the office `enrolled` (see Admit).
   Status AdmitUser(schema::Change::Reader change, const std::string& enrolled);
+  // kPermissionDenied for an erased copy of file content (no bytes, no
+  // hash) that is live here.
+  Status AdmitErasedContent(schema::Change::Reader change);
   // The office code `node` is enrolled as; "" if none.
   std::string OfficeOf(const Id& node);
 

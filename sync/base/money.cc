@@ -58,14 +58,19 @@ Result<int64_t> ParseMoney(std::string_view text, std::string_view currency,
   std::string_view fraction = dot == std::string_view::npos ? "" : text.substr(dot + 1);
   if (whole.empty() || static_cast<int>(fraction.size()) > digits) return bad();
   int64_t value = 0;
+  // A digit more, refused if it would not fit: 20 digits may not.
+  auto append = [&value](char c) {
+    return !__builtin_mul_overflow(value, 10, &value) &&
+           !__builtin_add_overflow(value, c - '0', &value);
+  };
   for (char c : whole) {
     if (!std::isdigit(static_cast<unsigned char>(c))) return bad();
-    value = value * 10 + (c - '0');
+    if (!append(c)) return bad();
   }
   for (int i = 0; i < digits; ++i) {
     char c = i < static_cast<int>(fraction.size()) ? fraction[i] : '0';
     if (!std::isdigit(static_cast<unsigned char>(c))) return bad();
-    value = value * 10 + (c - '0');
+    if (!append(c)) return bad();
   }
   return value;
 }

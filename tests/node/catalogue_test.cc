@@ -128,6 +128,9 @@ TEST_CASE("CUR=AMOUNT is read in the currency's minor units, bad ones refused sa
   CHECK_THAT(error("JPY=1.5"), Catch::Contains("it has no decimals"));
   CHECK_THAT(error("GBP=abc"), Catch::Contains("is not a price in GBP"));
   CHECK_THAT(error("GBP=100000001"), Catch::Contains("a price may be at most 100000000.00 GBP"));
+  // Past 64 bits, not wrapped round into a small price.
+  CHECK_THAT(error("GBP=184467440737095517"), Catch::Contains("is not a price in GBP"));
+  CHECK_THAT(error("GBP=92233720368547758.08"), Catch::Contains("is not a price in GBP"));
 }
 
 // A front desk over a fresh store, as the office `code` selling in

@@ -144,6 +144,39 @@ TEST_CASE("a hub refuses file content over its --max-file-bytes, saying so", "[n
   CHECK(*read == fits);
 }
 
+TEST_CASE("a hub refuses an erased copy of file content it holds live: no office blanks a file by its hash",
+          "[node][files]") {
+  Node hub;
+  ManualClock wall(kNow);
+  DownstreamAdmission admission(*hub.runtime.store, wall, 60'000, 1u << 20);
+  const Id lon{0x0F, 1};
+  const Id msk{0x0F, 2};
+  const std::string bytes = RandomBytes(4096, 7);
+  const std::string sha = Sha256Hex(bytes);
+  auto content = Content(sha, bytes, lon, 1, kNow);
+  auto report = Push(hub, &admission, *content, lon);
+  REQUIRE(report.ok());
+  REQUIRE(report->rejected.empty());
+  // MSK sends the erased copy an erase leaves in a log (no bytes, no hash),
+  // under that content's id, with no client of its erased.
+  auto erased = Content(sha, bytes, msk, 1, kNow + 1);
+  erased->getRoot<schema::Change>().getEvent().initAs<schema::FileBytes>();
+  report = Push(hub, &admission, *erased, msk);
+  REQUIRE(report.ok());
+  REQUIRE(report->rejected.size() == 1);
+  CHECK_THAT(report->rejected[0].reason, Catch::Contains("live here"));
+  auto read = ReadFileContent(hub.View(), sha);
+  REQUIRE(read.ok());
+  CHECK(*read == bytes);
+  // An erased copy of content the hub never held is taken: nothing to erase.
+  const std::string other = RandomBytes(4096, 8);
+  auto unknown = Content(Sha256Hex(other), other, msk, 2, kNow + 2);
+  unknown->getRoot<schema::Change>().getEvent().initAs<schema::FileBytes>();
+  report = Push(hub, &admission, *unknown, msk);
+  REQUIRE(report.ok());
+  CHECK(report->rejected.empty());
+}
+
 TEST_CASE("the same bytes attached at two offices are one record, whichever copy comes first",
           "[node][files]") {
   const Id lon{0x0A, 1};
