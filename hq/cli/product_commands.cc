@@ -225,7 +225,7 @@ int ImportProductsCommand(const ProductFlags& flags) {
   if (!in) return LogEditFailure(Status::NotFound("cannot open " + flags.file));
   StoreRuntime hq;
   if (Status opened = hq.Open(ReportStore(flags.data_dir)); !opened.ok()) return LogEditFailure(opened);
-  auto report = ImportCatalogue(*hq.writer, *hq.hlc, in);
+  auto report = ImportCatalogue(*hq.store, *hq.writer, *hq.hlc, in);
   if (!report.ok()) return LogEditFailure(report.status());
   fmt::print("{} rows read: {} products added, {} changed, {} already so, {} rejected\n",
              report->rows, report->created, report->changed, report->unchanged,

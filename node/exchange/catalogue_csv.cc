@@ -22,9 +22,13 @@ struct Columns {
   size_t category = SIZE_MAX;
   size_t active = SIZE_MAX;
   std::map<std::string, size_t> prices;  // currency -> column
+  // office code -> its column and the office's currency
+  std::map<std::string, std::pair<size_t, std::string>> office_prices;
 };
 
-Result<Columns> ReadHeader(const std::vector<std::string>& header) {
+// The columns `header` names; an office's price column needs the office
+// enrolled in `view` with its currency.
+Result<Columns> ReadHeader(const StoreView& view, const std::vector<std::string>& header) {
   Columns columns;
   for (size_t i = 0; i < header.size(); ++i) {
     const std::string name = LowerCase(header[i]);
@@ -54,9 +58,20 @@ Result<Columns> ReadHeader(const std::vector<std::string>& header) {
       }
       continue;
     }
+    if (name.starts_with("office_price_")) {
+      std::string office = header[i].substr(13);
+      for (char& c : office) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      CRM_ASSIGN_OR_RETURN(std::string currency,
+                           EnrolledCurrency(view, office, "header: column '" + header[i] + "'"));
+      if (!columns.office_prices.emplace(office, std::make_pair(i, currency)).second) {
+        return Status::InvalidArgument("header", "two price columns for office " + office);
+      }
+      continue;
+    }
     return Status::InvalidArgument(
         "header", "unknown column '" + header[i] +
-                      "' (the columns are sku, name, category, active and price_CUR per currency)");
+                      "' (the columns are sku, name, category, active, price_CUR per currency "
+                      "and office_price_OFFICE per office)");
   }
   if (columns.sku == SIZE_MAX) {
     return Status::InvalidArgument("header", "the first line names the columns and needs 'sku'");
@@ -91,6 +106,12 @@ Result<ProductEdit> ReadRow(const Columns& columns, const std::vector<std::strin
     if (text.empty()) continue;
     CRM_ASSIGN_OR_RETURN(int64_t amount, ParsePrice(text, currency, "price_" + currency));
     edit.prices[currency] = amount;
+  }
+  for (const auto& [office, column] : columns.office_prices) {
+    const std::string text = Cell(fields, column.first);
+    if (text.empty()) continue;
+    CRM_ASSIGN_OR_RETURN(int64_t amount, ParsePrice(text, column.second, "office_price_" + office));
+    edit.office_prices[office] = OfficePrice{amount, column.second};
   }
   return edit;
 }
@@ -134,13 +155,18 @@ Status WriteRows(Writer& writer, HybridClock& hlc, const std::vector<PendingRow>
 
 }  // namespace
 
-Result<CatalogueImportReport> ImportCatalogue(Writer& writer, HybridClock& hlc, std::istream& in) {
+Result<CatalogueImportReport> ImportCatalogue(const Store& store, Writer& writer, HybridClock& hlc,
+                                              std::istream& in) {
   CsvReader reader(in);
   std::vector<std::string> fields;
   auto first = reader.Next(fields);
   if (!first.ok()) return first.status();
   if (!*first) return Status::InvalidArgument("file", "the file is empty (no header line)");
-  CRM_ASSIGN_OR_RETURN(Columns columns, ReadHeader(fields));
+  Columns columns;
+  {
+    CRM_ASSIGN_OR_RETURN(StoreView view, store.Read());
+    CRM_ASSIGN_OR_RETURN(columns, ReadHeader(view, fields));
+  }
 
   CatalogueImportReport report;
   std::map<std::string, size_t> seen;  // SKU -> its first line

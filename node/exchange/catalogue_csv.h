@@ -6,8 +6,10 @@
 //
 // The header names the columns, in any order and case: `sku` (required),
 // `name` (required for a product the catalogue lacks), `category`,
-// `active` (yes/no, true/false, 1/0) and a `price_CUR` column per ISO 4217
-// currency, the price in major units with at most the currency's decimals.
+// `active` (yes/no, true/false, 1/0), a `price_CUR` column per ISO 4217
+// currency, the price in major units with at most the currency's decimals,
+// and an `office_price_OFFICE` column per office HQ prices apart (in that
+// enrolled office's currency): what `crm-hq product list --csv` prints.
 // An empty cell leaves that value as it is (a price is removed with `crm-hq
 // product edit SKU --remove-price CUR`). A row is written whole or not at all;
 // a bad row is reported with its line and the reason, the others are written.
@@ -39,8 +41,10 @@ struct CatalogueImportReport {
 // as headquarters (authored by no user; `hlc` stamps each product's change).
 // kInvalidArgument for a file that cannot be imported at all (no header, no
 // `sku` column, a price column of an unknown currency, an unknown column),
+// kNotFound for an office price column of an office not enrolled in `store`,
 // with nothing written; a store failure stops the import (rows written
 // before it stay).
-Result<CatalogueImportReport> ImportCatalogue(Writer& writer, HybridClock& hlc, std::istream& in);
+Result<CatalogueImportReport> ImportCatalogue(const Store& store, Writer& writer, HybridClock& hlc,
+                                              std::istream& in);
 
 }  // namespace crm

@@ -324,7 +324,7 @@ TEST_CASE("the catalogue CSV: a row is written whole or rejected with its line, 
       "85123A,Twice,,1.00,\n"
       "NEG,Negative,,-1.00,\n";
   std::istringstream first(csv);
-  auto report = ImportCatalogue(hq.writer(), hq.hlc(), first);
+  auto report = ImportCatalogue(hq.store(), hq.writer(), hq.hlc(), first);
   REQUIRE(report.ok());
   CHECK(report->rows == 6);
   CHECK(report->created == 2);
@@ -353,7 +353,7 @@ TEST_CASE("the catalogue CSV: a row is written whole or rejected with its line, 
   REQUIRE(view.ok());
   const uint64_t seq = *view->LastSeq();
   std::istringstream second(csv);
-  auto rerun = ImportCatalogue(hq.writer(), hq.hlc(), second);
+  auto rerun = ImportCatalogue(hq.store(), hq.writer(), hq.hlc(), second);
   REQUIRE(rerun.ok());
   CHECK(rerun->created == 0);
   CHECK(rerun->changed == 0);
@@ -363,9 +363,31 @@ TEST_CASE("the catalogue CSV: a row is written whole or rejected with its line, 
   CHECK(*after->LastSeq() == seq);
 
   std::istringstream unknown("sku,name,price_XYZ\nA,B,1\n");
-  auto refused = ImportCatalogue(hq.writer(), hq.hlc(), unknown);
+  auto refused = ImportCatalogue(hq.store(), hq.writer(), hq.hlc(), unknown);
   REQUIRE_FALSE(refused.ok());
   CHECK_THAT(refused.status().message(), Catch::Contains("'XYZ' is not an ISO 4217 currency code"));
+
+  // Office prices, as `crm-hq product list --csv` prints them, in the
+  // enrolled office's currency; an office not enrolled refuses the file.
+  hq.Enroll("MSK", "RUB");
+  std::istringstream office_prices("sku,price_GBP,office_price_MSK\n71053,3.39,330.00\n");
+  auto priced = ImportCatalogue(hq.store(), hq.writer(), hq.hlc(), office_prices);
+  REQUIRE(priced.ok());
+  CHECK(priced->changed == 1);
+  {
+    auto priced_view = hq.store().Read();
+    REQUIRE(priced_view.ok());
+    auto id = priced_view->FindByKey(EntityKind::PRODUCT, "71053");
+    REQUIRE(id.ok());
+    auto lantern = priced_view->Get(EntityKind::PRODUCT, *id);
+    REQUIRE(lantern.ok());
+    CHECK(OfficePrices(lantern->value<schema::Product>()) ==
+          std::map<std::string, OfficePrice>{{"MSK", OfficePrice{33000, "RUB"}}});
+  }
+  std::istringstream not_enrolled("sku,office_price_PAR\n71053,3.00\n");
+  auto no_office = ImportCatalogue(hq.store(), hq.writer(), hq.hlc(), not_enrolled);
+  REQUIRE_FALSE(no_office.ok());
+  CHECK_THAT(no_office.status().message(), Catch::Contains("no office PAR is enrolled here"));
 }
 
 }  // namespace
