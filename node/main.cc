@@ -219,7 +219,6 @@ int Serve(const NodeFlags& flags) {
     options.prune = prune;
     if (node.downstream) {
       HubServer* downstream = node.downstream.get();
-      options.on_applied = [downstream] { downstream->LogGrew(); };
       options.below = [downstream] { return downstream->Peers(); };
     }
     auto uplink = UplinkClient::Start(*node.replica, node.runtime.wall, options, log);
@@ -227,13 +226,9 @@ int Serve(const NodeFlags& flags) {
     node.uplink = std::move(uplink).value();
     UplinkClient* client = node.uplink.get();
     node.desk->SetSyncStatus([client] { return client->Snapshot(); });
-    // A commit here (a sale, a pulled change) wakes the uplink to push it
-    // and, at a regional hub, tells its offices.
-    HubServer* downstream = node.downstream.get();
-    node.runtime.writer->NotifyCommits([client, downstream] {
-      client->Wake();
-      if (downstream) downstream->LogGrew();
-    });
+    // A commit here (a sale, a pulled change) wakes the uplink to push it;
+    // a regional hub's offices hear of it from its look at its log.
+    node.runtime.writer->NotifyCommits([client] { client->Wake(); });
     spdlog::info("replicating to the hub at {}", flags.hub);
   }
   auto server = FrontDeskServer::Start(*node.desk, server_options);

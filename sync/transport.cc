@@ -227,7 +227,6 @@ struct HubServer::Impl {
           hub->OnMessage(route_id, bytes);
         }
         hub->Flush();  // every push that arrived, in one transaction
-        if (log_grew_flag && log_grew_flag->exchange(false)) hub->LogGrew();
         if (hub->problem() != last_problem) {
           last_problem = hub->problem();
           if (!last_problem.empty()) log(last_problem);
@@ -235,9 +234,9 @@ struct HubServer::Impl {
         int64_t now = clock.NowMillis();
         if (now - last_tick >= options.tick_ms) {
           last_tick = now;
-          // The log also grows by writes no peer pushed and nobody called
-          // LogGrew for: another process on this store (crm-hq commands,
-          // crm-admin). One look a tick tells the peers within a tick.
+          // The log also grows by writes no peer pushed: this process's own
+          // (a desk, pulls from upstream) and other processes' on this store
+          // (crm-hq commands, crm-admin). One look a tick tells the peers.
           hub->LogGrew();
           MutexLock lock(&status_mutex);
           peer_status = hub->Peers();
@@ -253,8 +252,6 @@ struct HubServer::Impl {
       }
     }
   }
-
-  std::atomic<bool>* log_grew_flag = nullptr;
 };
 
 Result<std::unique_ptr<HubServer>> HubServer::Start(Replica& replica, Clock& clock,
@@ -266,7 +263,6 @@ Result<std::unique_ptr<HubServer>> HubServer::Start(Replica& replica, Clock& clo
   server->impl_ = std::make_unique<Impl>(replica, clock, std::move(options), std::move(lookup),
                                          std::move(admit), std::move(log));
   Impl& impl = *server->impl_;
-  impl.log_grew_flag = &server->log_grew_;
   try {
     impl.zap.bind(kZapEndpoint);
     impl.router.set(zmq::sockopt::curve_server, true);
@@ -466,7 +462,6 @@ Result<std::unique_ptr<UplinkClient>> UplinkClient::Start(Replica& replica, Cloc
                                            } catch (const zmq::error_t&) {
                                            }
                                          });
-  if (impl.options.on_applied) impl.uplink->OnApplied(impl.options.on_applied);
   if (impl.options.below) impl.uplink->ReportBelow(impl.options.below);
   impl.Refresh();
   impl.thread = std::thread([raw] {

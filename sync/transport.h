@@ -3,7 +3,6 @@
 // its protocol state machine (Hub, Uplink) on a thread of its own.
 #pragma once
 
-#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -71,9 +70,6 @@ class HubServer {
   // Messages the hub dropped as malformed or unexpected, as of its last tick.
   // Thread-safe.
   uint64_t DroppedMessages() const;
-  // The log grew through something other than a push (a write at the hub):
-  // tell the peers. Thread-safe.
-  void LogGrew() { log_grew_.store(true); }
   void Stop();
 
  private:
@@ -81,7 +77,6 @@ class HubServer {
   HubServer() = default;
   std::unique_ptr<Impl> impl_;
   std::string endpoint_;
-  std::atomic<bool> log_grew_{false};
 };
 
 struct UplinkClientOptions {
@@ -93,8 +88,6 @@ struct UplinkClientOptions {
   // here go up at once when the node calls Wake after committing them.
   int tick_ms = 500;
   int64_t max_message_bytes = 64 << 20;
-  // Runs on the sync thread after changes pulled from the hub were applied.
-  std::function<void()> on_applied;
   // A regional hub's own offices (its HubServer::Peers), reported upstream.
   std::function<std::vector<PeerStatus>()> below;
   PruneOptions prune;

@@ -45,9 +45,4 @@ std::map<std::string, std::string> EmployeeNames::DisplayNamesByName() const {
   return names;
 }
 
-std::string EmployeeNames::DisplayName(const Id& id) const {
-  auto it = users_.find(id);
-  return it == users_.end() ? std::string() : it->second.display_name;
-}
-
 }  // namespace crm

@@ -22,8 +22,6 @@ class EmployeeNames {
   // The name of user `id`: its login (or `login@OFFICE`, see above); "(none)"
   // for a null id; the id itself for a user this store does not hold.
   std::string Name(const Id& id) const;
-  // The user's display name; "" if unknown.
-  std::string DisplayName(const Id& id) const;
   // Every user's display name by the user's Name.
   std::map<std::string, std::string> DisplayNamesByName() const;
   // True if the directory here holds user `id`.

@@ -160,12 +160,10 @@ int Serve(const HubFlags& flags) {
     spdlog::info("managers' dashboard on {}", web->endpoint());
     if (!flags.web_endpoint_file.empty()) WriteLineFile(flags.web_endpoint_file, web->endpoint());
   }
-  // The log also grows by writes no office pushed: the dashboard's desk
-  // tells the offices as it commits; other processes on this store
-  // (`crm-hq task add`, `product add`, `office limits`, `crm-admin enroll`)
-  // are seen by the hub's own look at its log every tick.
-  HubServer* hub = server->get();
-  hq.writer->NotifyCommits([hub] { hub->LogGrew(); });
+  // The log also grows by writes no office pushed (the dashboard's desk, and
+  // `crm-hq task add`, `product add`, `office limits`, `crm-admin enroll` in
+  // processes of their own): the hub's look at its log every tick tells the
+  // offices.
   int64_t status_written = 0;
   for (;;) {
     timespec tick{0, 200'000'000};
@@ -184,7 +182,6 @@ int Serve(const HubFlags& flags) {
   // Writes the dashboard's desk queued run on its behalf: finish them while
   // it is alive (it goes before the writer does).
   if (desk) (void)hq.writer->Run([](StoreTxn&) { return Status::Ok(); });
-  hq.writer->NotifyCommits(nullptr);
   (*server)->Stop();
   return 0;
 }
