@@ -46,16 +46,15 @@ ChangeMessage ChangeMessage::Erase(EntityKind kind, const Id& id, const Stamp& s
 
 Result<uint16_t> ChangeMessage::Ordinal(std::string_view name, bool list_field) const {
   auto field = RecordSchema(kind_).findFieldByName(kj::StringPtr(std::string(name).c_str()));
-  if (field == nullptr) {
-    return Status::InvalidArgument(std::string(name), "a " + std::string(EntityName(kind_)) +
-                                                          " has no such field");
+  KJ_IF_MAYBE (f, field) {
+    if (f->getType().isList() != list_field) {
+      return Status::InvalidArgument(std::string(name), list_field ? "is not a set or map field"
+                                                                   : "is a set or map field");
+    }
+    return static_cast<uint16_t>(f->getProto().getOrdinal().getExplicit());
   }
-  const auto& f = KJ_ASSERT_NONNULL(field);
-  if (f.getType().isList() != list_field) {
-    return Status::InvalidArgument(std::string(name), list_field ? "is not a set or map field"
-                                                                 : "is a set or map field");
-  }
-  return static_cast<uint16_t>(f.getProto().getOrdinal().getExplicit());
+  return Status::InvalidArgument(std::string(name), "a " + std::string(EntityName(kind_)) +
+                                                        " has no such field");
 }
 
 Status ChangeMessage::Set(std::string_view name) {
