@@ -378,6 +378,7 @@ struct NodeStatus {
   hubLogSeq @16 :UInt64;          # the hub's newest log seq, as last heard
   pulledThrough @17 :UInt64;      # the hub's log applied here up to this seq
   now @18 :Int64;                 # the node's clock when it answered (UTC ms)
+  hubLogSeqAsOf @19 :Int64;       # hubLogSeq is the hub's whole log as of this time (the node's clock); 0: never
 }
 
 struct Response {

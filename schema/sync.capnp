@@ -167,9 +167,12 @@ struct FetchedRecords {
   missing @1 :List(Data);
 }
 
-# Upstream -> downstream: the log grew to `logSeq`.
+# Upstream -> downstream: the log grew to `logSeq`; or, with
+# `answersHeartbeat`, the reply to a heartbeat, `logSeq` read after the
+# heartbeat arrived (so the node knows the hub's log as of when it sent it).
 struct Notify {
   logSeq @0 :UInt64;
+  answersHeartbeat @1 :Bool;
 }
 
 struct Refused {

@@ -97,8 +97,16 @@ void Hub::OnMessage(const std::string& route, std::string_view bytes) {
         return;
       }
       case schema::SyncMessage::HEARTBEAT: {
-        capnp::MallocMessageBuilder reply;
-        reply.initRoot<schema::SyncMessage>().setHeartbeat();
+        // Answered with the log's newest seq, read now: the node then knows
+        // the whole log as of its heartbeat (pos sync waits for that).
+        capnp::MallocMessageBuilder reply(kControlMessageWords);
+        if (auto log_seq = replica_.LogSeq(); log_seq.ok()) {
+          auto notify = reply.initRoot<schema::SyncMessage>().initNotify();
+          notify.setLogSeq(*log_seq);
+          notify.setAnswersHeartbeat(true);
+        } else {
+          reply.initRoot<schema::SyncMessage>().setHeartbeat();
+        }
         Transmit(route, reply);
         return;
       }

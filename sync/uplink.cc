@@ -43,6 +43,7 @@ void Uplink::Connect() {
   pull_outstanding_ = false;
   fetch_outstanding_ = false;
   unrepairable_.clear();
+  heartbeats_sent_ms_.clear();
   hello_sent_ms_ = clock_.NowMillis();
   capnp::MallocMessageBuilder message(kControlMessageWords);
   auto hello = message.initRoot<schema::SyncMessage>().initHello();
@@ -86,12 +87,14 @@ void Uplink::OnMessage(std::string_view bytes) {
         return;
       case schema::SyncMessage::NOTIFY:
         hub_log_seq_ = std::max(hub_log_seq_, message.getNotify().getLogSeq());
+        if (message.getNotify().getAnswersHeartbeat()) HeartbeatAnswered(true);
         if (state_ == State::kReady && !pull_outstanding_ && !in_snapshot_ &&
             hub_log_seq_ > pull_cursor_) {
           SendPull();
         }
         return;
       case schema::SyncMessage::HEARTBEAT:
+        HeartbeatAnswered(false);  // a hub that does not say its log seq
         return;
       case schema::SyncMessage::REFUSED:
         refusal_ = message.getRefused().getReason().cStr();
@@ -140,6 +143,7 @@ void Uplink::OnWelcome(schema::Welcome::Reader welcome) {
   hub_has_.clear();
   MergeHave(hub_has_, welcome.getHave());
   hub_log_seq_ = welcome.getLogSeq();
+  hub_log_seq_as_of_ms_ = std::max(hub_log_seq_as_of_ms_, hello_sent_ms_);
 
   // A hub restored from a backup has another instance: its log seqs mean
   // something else now, so pull it again from the start (duplicates are
@@ -555,11 +559,29 @@ void Uplink::Tick() {
       (status_due_ && now - last_status_ms_ >= kMinStatusGapMs)) {
     SendOfficeStatus();
   }
-  if (now - last_sent_ms_ >= options_.heartbeat_ms) {
+  // A heartbeat when the link is quiet, and at least once a heartbeat
+  // period while busy, so that what the node knows of the hub's log is never
+  // older than that (UplinkStatus::hub_log_seq_as_of_ms).
+  if (now - last_sent_ms_ >= options_.heartbeat_ms ||
+      (heartbeats_sent_ms_.empty() && now - hub_log_seq_as_of_ms_ >= options_.heartbeat_ms)) {
     capnp::MallocMessageBuilder message(kControlMessageWords);
     message.initRoot<schema::SyncMessage>().setHeartbeat();
     Transmit(message);
+    // Unanswered heartbeats are few (the hub answers each at once); past the
+    // bound the newest go unrecorded, so a late answer is credited to an
+    // older heartbeat, never to a newer one.
+    if (heartbeats_sent_ms_.size() < kMaxUnansweredHeartbeats) heartbeats_sent_ms_.push_back(now);
   }
+}
+
+void Uplink::HeartbeatAnswered(bool with_log_seq) {
+  if (heartbeats_sent_ms_.empty()) return;
+  // The hub answers heartbeats in the order they came, over one connection:
+  // the oldest unanswered one is this answer's.
+  if (with_log_seq) {
+    hub_log_seq_as_of_ms_ = std::max(hub_log_seq_as_of_ms_, heartbeats_sent_ms_.front());
+  }
+  heartbeats_sent_ms_.pop_front();
 }
 
 bool Uplink::Idle() const {
@@ -585,6 +607,7 @@ UplinkStatus Uplink::status() const {
   s.pushed_through = push_cursor_;
   s.pulled_through = pull_cursor_;
   s.hub_log_seq = hub_log_seq_;
+  s.hub_log_seq_as_of_ms = hub_log_seq_as_of_ms_;
   s.skews_reported = skews_;
   s.rejected = rejected_;
   s.last_rejection = last_rejection_;

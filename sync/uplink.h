@@ -52,6 +52,9 @@ struct UplinkStatus {
   uint64_t pushed_through = 0; // log seq up to which the hub holds every pushable entry
   uint64_t pulled_through = 0; // hub log seq applied here
   uint64_t hub_log_seq = 0;    // the hub's newest seq, as last heard
+  // hub_log_seq is the hub's whole log as of this time (this node's clock,
+  // when it sent what the hub answered with it: hello, heartbeat); 0: never.
+  int64_t hub_log_seq_as_of_ms = 0;
   uint64_t skews_reported = 0;
   uint64_t rejected = 0;       // own changes the hub quarantined
   std::string last_rejection;  // the hub's reason for the last of them
@@ -127,6 +130,8 @@ class Uplink {
   void RequestSnapshotPage();
   void OnSnapshotPage(schema::SnapshotPage::Reader page);
   void SendOfficeStatus();
+  // The hub answered the oldest unanswered heartbeat, saying its log seq or not.
+  void HeartbeatAnswered(bool with_log_seq);
   // Asks the hub for copies of the records damaged here, now and then.
   void FetchDamaged();
   void OnFetchedRecords(schema::FetchedRecords::Reader fetched);
@@ -152,6 +157,10 @@ class Uplink {
   bool pull_outstanding_ = false;
   int64_t pull_sent_ms_ = 0;
   uint64_t hub_log_seq_ = 0;
+  int64_t hub_log_seq_as_of_ms_ = 0;
+  // When the heartbeats the hub has not answered yet were sent, oldest first.
+  static constexpr size_t kMaxUnansweredHeartbeats = 16;
+  std::deque<int64_t> heartbeats_sent_ms_;
   int64_t hello_sent_ms_ = 0;
   int64_t last_heard_ms_ = 0;
   int64_t last_sent_ms_ = 0;

@@ -44,6 +44,7 @@ Status DeskStatus(Context& ctx, const StoreView& view, schema::Request::Reader,
     status.setHubRejected(sync.uplink.rejected);
     status.setLastHubRejection(sync.uplink.last_rejection);
     status.setHubLogSeq(sync.uplink.hub_log_seq);
+    status.setHubLogSeqAsOf(sync.uplink.hub_log_seq_as_of_ms);
     status.setPulledThrough(sync.uplink.pulled_through);
   }
   if (Status clock = desk.CheckClock(); !clock.ok()) status.setClockProblem(clock.message());

@@ -46,11 +46,10 @@ void Pos::WaitForSync(double timeout_s) {
   using SteadyClock = std::chrono::steady_clock;
   const auto deadline =
       SteadyClock::now() + std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
-  // What the node knows of the hub's log is what the hub last told it: only
-  // a word from the hub after this command began counts, and a little after,
-  // for the hub to have noticed writes made just before (its look at its log
-  // each 100 ms). Times are the node's own, not this till's.
-  constexpr int64_t kHubNoticesMs = 300;
+  // What the node knows of the hub's log counts only as of after this
+  // command began (the hub answers the node's heartbeats, at least one a
+  // second, with its log's newest seq). Times are the node's own, not this
+  // till's.
   int64_t began = 0;
   for (;;) {
     auto reply = Send([](schema::Request::Builder r) { r.setStatus(); }, false);
@@ -67,7 +66,7 @@ void Pos::WaitForSync(double timeout_s) {
     }
     const uint64_t to_receive =
         st.getHubLogSeq() > st.getPulledThrough() ? st.getHubLogSeq() - st.getPulledThrough() : 0;
-    const bool heard_since = st.getLastHubContact() >= began + kHubNoticesMs;
+    const bool heard_since = st.getHubLogSeqAsOf() >= began;
     if (st.getHubConnected() && heard_since && st.getUnsentChanges() == 0 && to_receive == 0) {
       if (!settings_.json) Print("in step with the hub: nothing to send, nothing to receive\n");
       else PrintOrJson(*reply, [] {});

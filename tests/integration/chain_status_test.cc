@@ -45,6 +45,24 @@ TEST_CASE("a write another process makes on the hub's store reaches an idle offi
   }
 }
 
+TEST_CASE("pos sync returns only once a write made at the hub just before it is at the office",
+          "[integration][replication][chain]") {
+  Network net;
+  REQUIRE(net.Eventually([&] { return net.Converged(); }));
+  for (int round = 0; round < 5; ++round) {
+    const uint64_t before = OfficeLogSeq(net, "lon");
+    RunResult set = net.Hq({"office", "limits", "--office", "LON", "--role", "cashier",
+                            "--max-discount", std::to_string(10 + round) + "%"});
+    INFO(set.err);
+    REQUIRE(set.exit_code == 0);
+    // At once, before the hub's own look at its log could have told LON.
+    RunResult synced = net.Try("lon", {"sync", "--timeout", "10"});
+    INFO("round " << round << ": " << synced.err);
+    REQUIRE(synced.exit_code == 0);
+    CHECK(OfficeLogSeq(net, "lon") > before);
+  }
+}
+
 TEST_CASE("crm-hq status says when no hub serves its store, and shows what it last saw",
           "[integration][replication][chain]") {
   Network net;

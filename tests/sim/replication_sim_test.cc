@@ -363,7 +363,10 @@ class Simulation {
     duplicated_ += static_cast<size_t>(copies - 1);
     bool heartbeat = false;
     if (auto decoded = DecodedMessage::Decode(bytes); decoded.ok()) {
-      heartbeat = decoded->Root<schema::SyncMessage>().isHeartbeat();
+      auto message = decoded->Root<schema::SyncMessage>();
+      // A hub answers a heartbeat with a notify saying its log seq.
+      heartbeat = message.isHeartbeat() ||
+                  (message.isNotify() && message.getNotify().getAnswersHeartbeat());
     }
     for (int i = 0; i < copies; ++i) {
       if (!heartbeat) ++in_flight_;
