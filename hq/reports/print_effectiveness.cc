@@ -44,6 +44,10 @@ struct Section {
   std::string Cell(const std::string& text) const {
     return flags.output == Output::kCsv ? CsvField(text) : text;
   }
+  // A count: plain for CSV, "4,339" for a table.
+  std::string Count(uint64_t count) const {
+    return flags.output == Output::kCsv ? std::to_string(count) : CountText(count);
+  }
   // An amount: plain decimals for CSV, "12,345.67 GBP" for a table.
   std::string Money(int64_t minor) const {
     return flags.output == Output::kCsv ? FormatMoney(minor, currency) : MoneyText(minor, currency);
@@ -74,8 +78,8 @@ void PrintChannels(const std::vector<ChannelRow>& rows, const Section& s) {
   }
   for (const ChannelRow& r : rows) {
     int64_t net = r.revenue - r.refunded;
-    fmt::print(s.out, fmt::runtime(format), s.Cell(r.channel), s.currency, r.clients, r.buyers,
-               Percent(r.buyers, r.clients), r.repeat_buyers, s.Money(r.revenue),
+    fmt::print(s.out, fmt::runtime(format), s.Cell(r.channel), s.currency, s.Count(r.clients),
+               s.Count(r.buyers), Percent(r.buyers, r.clients), s.Count(r.repeat_buyers), s.Money(r.revenue),
                s.Money(r.refunded), s.Money(net), s.Money(AverageMinor(net, r.clients)));
   }
 }
@@ -102,9 +106,10 @@ void PrintCampaigns(const std::vector<CampaignRow>& rows, const Section& s) {
                "sales", "revenue", "refunded", "buyers", "new", "name");
   }
   for (const CampaignRow& r : rows) {
-    fmt::print(s.out, fmt::runtime(format), s.Cell(r.code), s.currency, r.audience, r.responders,
-               Percent(r.responders, r.audience), r.sales, s.Money(r.revenue), s.Money(r.refunded),
-               r.buyers, r.new_clients, s.Cell(r.name));
+    fmt::print(s.out, fmt::runtime(format), s.Cell(r.code), s.currency, s.Count(r.audience),
+               s.Count(r.responders), Percent(r.responders, r.audience), s.Count(r.sales),
+               s.Money(r.revenue), s.Money(r.refunded), s.Count(r.buyers), s.Count(r.new_clients),
+               s.Cell(r.name));
   }
 }
 
@@ -128,9 +133,9 @@ void PrintEmployees(const std::vector<EmployeeRow>& rows, const Section& s) {
                "avg ticket", "clients", "interactions", "tasks done", "name");
   }
   for (const EmployeeRow& r : rows) {
-    fmt::print(s.out, fmt::runtime(format), s.Cell(r.login), s.currency, r.sales,
+    fmt::print(s.out, fmt::runtime(format), s.Cell(r.login), s.currency, s.Count(r.sales),
                s.Money(r.revenue), s.Money(r.refunded), s.Money(AverageMinor(r.revenue, r.sales)),
-               r.clients, r.interactions, r.tasks_done, s.Cell(r.name));
+               s.Count(r.clients), s.Count(r.interactions), s.Count(r.tasks_done), s.Cell(r.name));
   }
 }
 
@@ -151,9 +156,9 @@ void PrintFunnel(const std::vector<FunnelStep>& steps, const Section& s) {
   }
   for (size_t i = 0; i < steps.size(); ++i) {
     const FunnelStep& step = steps[i];
-    fmt::print(s.out, fmt::runtime(format), name(step.purchases), s.currency, step.clients,
+    fmt::print(s.out, fmt::runtime(format), name(step.purchases), s.currency, s.Count(step.clients),
                i == 0 ? std::string("-") : Percent(step.clients, steps[i - 1].clients),
-               step.dropped);
+               s.Count(step.dropped));
   }
   // The weakest link: the step that keeps the smallest share of the one before.
   size_t weakest = 0;

@@ -40,6 +40,11 @@ std::string Cell(std::string_view text, Output output) {
   return output == Output::kCsv ? CsvField(text) : std::string(text);
 }
 
+// A client's name in a table, "-" for a client without one.
+std::string NameCell(const std::string& name, Output output) {
+  return output == Output::kTable && name.empty() ? "-" : Cell(name, output);
+}
+
 // An amount: plain decimals for CSV, "12,345.67 GBP" for a table.
 std::string Amount(int64_t minor, const std::string& currency, Output output) {
   return output == Output::kCsv ? FormatMoney(minor, currency) : MoneyText(minor, currency);
@@ -72,7 +77,7 @@ void PrintRfmClients(const RfmReport& report, const std::string& cur, const Segm
                "monetary", "R", "F", "M", "segment", "client");
   }
   for (const RfmRow& r : report.clients) {
-    fmt::print(out, fmt::runtime(format), Cell(r.name, flags.output), Cell(r.card, flags.output),
+    fmt::print(out, fmt::runtime(format), NameCell(r.name, flags.output), Cell(r.card, flags.output),
                cur, r.recency_days, r.frequency, Amount(r.monetary, cur, flags.output), r.r, r.f,
                r.m, Cell(r.segment, flags.output), r.client.ToString());
   }
@@ -234,7 +239,8 @@ void PrintAbc(const std::vector<AbcRow>& rows, const std::string& cur,
   }
   for (size_t i = 0; i < shown; ++i) {
     const AbcRow& r = rows[i];
-    fmt::print(out, fmt::runtime(format), Cell(of_clients ? r.name : r.key, flags.output),
+    fmt::print(out, fmt::runtime(format),
+               of_clients ? NameCell(r.name, flags.output) : Cell(r.key, flags.output),
                Cell(of_clients ? r.label : "", flags.output), cur,
                Amount(r.revenue, cur, flags.output), fmt::format("{:.2f}%", 100 * r.share),
                fmt::format("{:.1f}%", 100 * r.cumulative), std::string(1, r.abc),
