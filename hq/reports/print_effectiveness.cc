@@ -251,8 +251,13 @@ Status WriteEffectiveness(const Store& store, const EffectivenessFlags& flags, s
   auto period = ReportPeriod(flags.from, flags.to, flags.time_zone);
   if (!period.ok()) return period.status();
   // The pipeline's amounts are the deals' own; every other report's the sales'.
-  auto currencies = ReportCurrencies(store, flags.currency,
-                                     flags.of == "deals" ? EntityKind::DEAL : EntityKind::SALE);
+  // A currency the store sells in but has no deals in yet is a pipeline of
+  // zeros, not an error.
+  const bool deals = flags.of == "deals";
+  auto currencies = ReportCurrencies(store, flags.currency, deals ? EntityKind::DEAL : EntityKind::SALE);
+  if (!currencies.ok() && deals && ReportCurrencies(store, flags.currency).ok()) {
+    currencies = std::vector<std::string>{flags.currency};
+  }
   if (!currencies.ok()) return currencies.status();
   // Into memory first: an error in a later currency leaves nothing half printed.
   char* buffer = nullptr;
@@ -261,7 +266,7 @@ Status WriteEffectiveness(const Store& store, const EffectivenessFlags& flags, s
   if (memory == nullptr) return Status::ResourceExhausted("no memory for the report");
   nlohmann::json json = nlohmann::json::array();
   Status status = Status::Ok();
-  if (!ReportedEmpty(flags.output, memory, *currencies, flags.of == "deals" ? "deals" : "sales")) {
+  if (!ReportedEmpty(flags.output, memory, *currencies, deals ? "deals" : "sales")) {
     for (size_t i = 0; i < currencies->size() && status.ok(); ++i) {
       SectionHeading(flags.output, memory, *currencies, i);
       status = PrintOne(store, *period, Section{flags, (*currencies)[i], i == 0, json, memory});
