@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "hq/analytics/campaign_tag.h"
+#include "hq/analytics/currencies.h"
 #include "hq/analytics/segments.h"
 #include "schema/records.capnp.h"
 #include "sync/base/entities.h"
@@ -38,16 +39,27 @@ char AbcClass(char abc) { return static_cast<char>(std::toupper(static_cast<unsi
 Result<std::vector<std::pair<Id, std::string>>> Members(const Store& store,
                                                         const AudienceQuery& query) {
   std::vector<std::pair<Id, std::string>> members;
+  // Segments and classes are of one currency's sales: the one asked for, or
+  // the only one there is.
+  CRM_ASSIGN_OR_RETURN(std::vector<std::string> currencies, ReportCurrencies(store, query.currency));
+  if (currencies.empty()) return members;  // no sales: nobody is in a segment
+  if (currencies.size() > 1) {
+    std::string list;
+    for (const std::string& c : currencies) list += (list.empty() ? "" : ", ") + c;
+    return Status::InvalidArgument("currency", "the store's sales are in " + list +
+                                                   ": say which the segments are of with --currency");
+  }
+  const std::string& currency = currencies.front();
   if (!query.segment.empty()) {
     const std::string wanted = AsciiLower(query.segment);
-    CRM_ASSIGN_OR_RETURN(RfmReport rfm, Rfm(store, 0, query.currency));
+    CRM_ASSIGN_OR_RETURN(RfmReport rfm, Rfm(store, 0, currency));
     for (const RfmRow& row : rfm.clients) {
       if (row.segment == wanted) members.emplace_back(row.client, row.segment);
     }
     return members;
   }
   const char abc = AbcClass(query.abc);
-  CRM_ASSIGN_OR_RETURN(std::vector<AbcRow> rows, Abc(store, AbcOf::kClients, query.currency));
+  CRM_ASSIGN_OR_RETURN(std::vector<AbcRow> rows, Abc(store, AbcOf::kClients, currency));
   for (const AbcRow& row : rows) {
     if (row.abc != abc) continue;
     CRM_ASSIGN_OR_RETURN(Id client, Id::Parse(row.key));

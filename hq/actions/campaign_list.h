@@ -21,7 +21,10 @@ struct AudienceQuery {
   std::string segment;
   char abc = 0;
   Channel channel = Channel::kEmail;
-  std::string currency = "GBP";  // of the sales RFM and ABC are computed from
+  // Of the sales RFM and ABC are computed from; empty: the only currency the
+  // sales are in (several: kInvalidArgument asking for one; one with no sales:
+  // kInvalidArgument naming those there are).
+  std::string currency;
 };
 
 struct AudienceRow {

@@ -78,12 +78,4 @@ std::string ContactFor(schema::Client::Reader client, Channel channel) {
   return {};
 }
 
-std::string ClientName(schema::Client::Reader client) {
-  std::string company = Str(client.getCompanyName());
-  if (client.getKind() == schema::ClientKind::COMPANY && !company.empty()) return company;
-  std::string person = Join(
-      {Str(client.getFirstName()), Str(client.getMiddleName()), Str(client.getLastName())}, " ");
-  return person.empty() ? company : person;
-}
-
 }  // namespace crm

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "hq/analytics/client_name.h"  // ClientName, the name to address them by
 #include "schema/records.capnp.h"
 
 namespace crm {
@@ -30,10 +31,5 @@ schema::Consent ConsentFor(schema::Client::Reader client, Channel channel);
 // blank). Empty if the client has none: no email, no phone, or a street or
 // city missing.
 std::string ContactFor(schema::Client::Reader client, Channel channel);
-
-// A company's name; a person's first, middle and last names, those not blank,
-// joined by spaces (a company without a name of its own: those too, and a
-// person without them: the company name). Empty if the client has none.
-std::string ClientName(schema::Client::Reader client);
 
 }  // namespace crm

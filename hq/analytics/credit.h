@@ -26,7 +26,7 @@ struct CreditRow {
 struct CreditOptions {
   int64_t as_of_ms = 0;        // events at or after it are not counted
   int64_t terms_ms = 30LL * 86'400'000;  // a credit falls due this long after its sale
-  std::string currency = "GBP";
+  std::string currency;        // ISO 4217: the sales and payments counted
 };
 
 // Every client whose outstanding balance as of `as_of_ms` is not zero,

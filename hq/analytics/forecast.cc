@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <unordered_map>
@@ -22,6 +23,7 @@ Result<Forecasts> ForecastDemand(const Store& store, const ForecastOptions& opti
   std::map<std::string, std::map<int, int64_t>> units;
   std::map<std::string, std::string> names;
   int first = INT32_MAX, last = INT32_MIN;
+  int64_t last_time = INT64_MIN;
   CRM_RETURN_IF_ERROR(view.ForEachOfKind(
       EntityKind::SALE, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
         if (!IsLive(stored)) return Status::Ok();
@@ -31,6 +33,7 @@ Result<Forecasts> ForecastDemand(const Store& store, const ForecastOptions& opti
           LocalDate date = ToLocalDate(sale.getTime(), options.time_zone);
           it->second = date.year * 12 + date.month - 1;
         }
+        last_time = std::max(last_time, sale.getTime());
         first = std::min(first, it->second);
         last = std::max(last, it->second);
         for (auto line : sale.getLines()) {
@@ -39,7 +42,16 @@ Result<Forecasts> ForecastDemand(const Store& store, const ForecastOptions& opti
         }
         return Status::Ok();
       }));
-  int end = last;  // the last sale's month is not over: the history stops before it
+  // The history ends after the last complete month: the last sale's own if
+  // the data reaches that month's last day.
+  LocalDate last_day = units.empty() ? LocalDate{} : ToLocalDate(last_time, options.time_zone);
+  bool complete = false;
+  if (!units.empty()) {
+    using namespace std::chrono;
+    auto month_end = year_month_day_last(year(last_day.year), month_day_last(month(static_cast<unsigned>(last_day.month))));
+    complete = static_cast<unsigned>(month_end.day()) == static_cast<unsigned>(last_day.day);
+  }
+  int end = complete ? last + 1 : last;
   int months = end - first;
   if (units.empty() || months < options.window + options.held_out) {
     return Status::InvalidArgument(
@@ -48,6 +60,8 @@ Result<Forecasts> ForecastDemand(const Store& store, const ForecastOptions& opti
   }
   auto name = [](int m) { return fmt::format("{:04}-{:02}", m / 12, m % 12 + 1); };
   Forecasts out;
+  out.last_sale_day = fmt::format("{:04}-{:02}-{:02}", last_day.year, last_day.month, last_day.day);
+  out.last_month_complete = complete;
   for (int m = first; m < end; ++m) out.months.push_back(name(m));
   for (int k = 0; k < options.ahead; ++k) out.ahead.push_back(name(end + k));
 

@@ -27,14 +27,18 @@ struct ProductForecast {
 };
 
 struct Forecasts {
-  std::vector<std::string> months;       // the history's months, "2011-01" ...
-  std::vector<std::string> ahead;        // the months forecast
+  std::vector<std::string> months;       // the history's months (actual sales), "2011-01" ...
+  std::vector<std::string> ahead;        // the months forecast: those after the history
+  std::string last_sale_day;             // "2011-12-09", in the options' zone
+  bool last_month_complete = false;      // the last sale's month is in the history
   std::vector<ProductForecast> products; // in SKU order
   double wape = 0;  // all products: sum of absolute errors / sum of held-out units
 };
 
-// The history is every calendar month from the first sale's to the one
-// before the last sale's (that one is taken as not over yet). A forecast is
+// The history is every calendar month from the first sale's to the last
+// complete one: the last sale's month if the last sale falls on that month's
+// last day (the data covers it), else the month before (not over yet: its
+// sales so far would read as a collapse). A forecast is
 // the mean of the last `window` months; the backtest forecasts each of the
 // last `held_out` months by the mean of the `window` months before them all.
 // kInvalidArgument if the history is shorter than window + held_out months.

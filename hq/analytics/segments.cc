@@ -1,5 +1,6 @@
 #include "hq/analytics/segments.h"
 
+#include "hq/analytics/client_name.h"
 #include "hq/analytics/client_resolver.h"
 
 #include <algorithm>
@@ -85,7 +86,10 @@ Result<RfmReport> Rfm(const Store& store, int64_t as_of_ms, const std::string& c
   for (auto& [id, row] : by_client) {
     row.recency_days = static_cast<uint64_t>((as_of_ms - row.last_sale) / kDayMs);
     auto record = view.Get(EntityKind::CLIENT, id);
-    if (record.ok()) row.card = record->value<schema::Client>().getLoyaltyCard();
+    if (record.ok()) {
+      row.card = record->value<schema::Client>().getLoyaltyCard();
+      row.name = ClientName(record->value<schema::Client>());
+    }
     rows.push_back(std::move(row));
   }
   std::sort(rows.begin(), rows.end(), [](const RfmRow& a, const RfmRow& b) { return a.client < b.client; });
@@ -133,7 +137,10 @@ Result<std::vector<AbcRow>> Abc(const Store& store, AbcOf of, const std::string&
         if (row.key.empty()) {
           row.key = client.ToString();
           auto record = view.Get(EntityKind::CLIENT, client);
-          if (record.ok()) row.label = record->value<schema::Client>().getLoyaltyCard();
+          if (record.ok()) {
+            row.label = record->value<schema::Client>().getLoyaltyCard();
+            row.name = ClientName(record->value<schema::Client>());
+          }
         }
         row.revenue += sale.getTotal();
         return Status::Ok();

@@ -18,6 +18,7 @@ namespace crm {
 struct RfmRow {
   Id client;
   std::string card;        // the client's loyalty card (the imported client number)
+  std::string name;        // ClientName (hq/analytics/client_name.h)
   int64_t last_sale = 0;   // UTC ms
   uint64_t recency_days = 0;
   uint64_t frequency = 0;  // receipts
@@ -47,6 +48,7 @@ Result<RfmReport> Rfm(const Store& store, int64_t as_of_ms, const std::string& c
 struct AbcRow {
   std::string key;          // SKU, or client id
   std::string label;        // product name, or loyalty card
+  std::string name;         // a client's name (ClientName); empty for a product
   int64_t revenue = 0;      // minor units
   double share = 0;         // of the total
   double cumulative = 0;    // share of everything ranked before it and itself

@@ -200,11 +200,12 @@ int ListCampaignAudience(const CampaignListFlags& flags) {
            << CsvField(r.contact) << ',' << CsvField(r.segment) << '\n';
     }
   } else {
-    list << fmt::format("{:<26} {:<10} {:<24} {:<32} {}\n", "CLIENT", "CARD", "NAME", "CONTACT",
-                        "SEGMENT");
+    // Name and card first, as a person looks a client up; the id last.
+    list << fmt::format("{:<24} {:<10} {:<32} {:<20} {}\n", "NAME", "CARD", "CONTACT", "SEGMENT",
+                        "CLIENT");
     for (const AudienceRow& r : audience->clients) {
-      list << fmt::format("{:<26} {:<10} {:<24} {:<32} {}\n", r.client.ToString(), r.card, r.name,
-                          r.contact, r.segment);
+      list << fmt::format("{:<24} {:<10} {:<32} {:<20} {}\n", r.name, r.card, r.contact,
+                          r.segment, r.client.ToString());
     }
   }
 
@@ -277,12 +278,12 @@ int ListReminders(const ReminderFlags& flags) {
   }
   fmt::print("{} clients overdue to buy again as of {} UTC\n", due->size(),
              FormatLocalTime(as_of, "UTC"));
-  fmt::print("{:<26} {:<10} {:<8} {:>8} {:>10} {:>17} {:>17}\n", "CLIENT", "CARD", "OFFICE",
-             "RECEIPTS", "EVERY", "LAST", "DUE");
+  fmt::print("{:<10} {:<8} {:>8} {:>10} {:>17} {:>17}  {}\n", "CARD", "OFFICE", "RECEIPTS",
+             "EVERY", "LAST", "DUE", "CLIENT");
   for (const Reminder& r : *due) {
-    fmt::print("{:<26} {:<10} {:<8} {:>8} {:>9}d {:>17} {:>17}\n", r.client.ToString(), r.card,
-               r.office, r.receipts, r.interval_ms / 86'400'000,
-               FormatLocalTime(r.last_sale, "UTC"), FormatLocalTime(r.due_ms, "UTC"));
+    fmt::print("{:<10} {:<8} {:>8} {:>9}d {:>17} {:>17}  {}\n", r.card, r.office, r.receipts,
+               r.interval_ms / 86'400'000, FormatLocalTime(r.last_sale, "UTC"),
+               FormatLocalTime(r.due_ms, "UTC"), r.client.ToString());
   }
   if (flags.make_tasks) {
     fmt::print("{} new tasks for the offices ({} made on an earlier run)\n", made,
@@ -336,8 +337,9 @@ ActionCommands::ActionCommands(CLI::App& app) {
                            "tag each listed client campaign:CODE (needs --code)");
   campaign_list_->add_option("--out", campaign_flags_.out,
                              "write the list to this file (CSV unless --json)");
-  campaign_list_->add_option("--currency", campaign_flags_.currency, "ISO 4217 code of the sales")
-      ->capture_default_str();
+  campaign_list_->add_option("--currency", campaign_flags_.currency,
+                             "ISO 4217 code of the sales the segments are of (default: the only "
+                             "currency there is)");
   campaign_list_->add_flag("--json", campaign_json_, "print JSON");
   campaign_list_->add_flag("--csv", campaign_csv_, "print CSV");
 }

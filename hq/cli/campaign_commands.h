@@ -38,7 +38,7 @@ struct CampaignListFlags {
   std::string code;  // the campaign code
   bool tag = false;  // add CampaignTag(code) to each listed client
   std::string out;   // write the list here instead of stdout
-  std::string currency = "GBP";
+  std::string currency;  // empty: the only currency the sales are in
   Output output = Output::kTable;
 };
 

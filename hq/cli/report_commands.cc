@@ -14,6 +14,10 @@
 namespace crm {
 namespace {
 
+constexpr const char* kCurrencyHelp =
+    "ISO 4217 code; default: every currency the sales are in, one section each (a currency with no "
+    "sales is an error naming those there are)";
+
 Output OutputOf(bool json, bool csv) {
   return json ? Output::kJson : csv ? Output::kCsv : Output::kTable;
 }
@@ -48,6 +52,7 @@ ReportCommands::ReportCommands(CLI::App& app) {
   AddForecast(*report_);
   AddEffectiveness(*report_);
   AddCredit(*report_);
+  AddSatisfaction(*report_);
   AddHtml(*report_);
 }
 
@@ -98,7 +103,7 @@ void ReportCommands::AddSegments(CLI::App& report) {
 }
 
 void ReportCommands::AddSegmentOptions(CLI::App& command) {
-  command.add_option("--currency", segment_flags_.currency, "ISO 4217 code")->capture_default_str();
+  command.add_option("--currency", segment_flags_.currency, kCurrencyHelp);
   command.add_flag("--json", segment_json_, "print JSON");
   command.add_flag("--csv", segment_csv_, "print CSV");
 }
@@ -137,8 +142,7 @@ void ReportCommands::AddEffectiveness(CLI::App& report) {
   effectiveness_->add_option("--to", effect_flags_.to, "the day after the last, YYYY-MM-DD");
   effectiveness_->add_option("--time-zone", effect_flags_.time_zone, "IANA zone of the days")
       ->capture_default_str();
-  effectiveness_->add_option("--currency", effect_flags_.currency, "ISO 4217 code")
-      ->capture_default_str();
+  effectiveness_->add_option("--currency", effect_flags_.currency, kCurrencyHelp);
   effectiveness_->add_flag("--json", effect_json_, "print JSON");
   effectiveness_->add_flag("--csv", effect_csv_, "print CSV");
 }
@@ -152,17 +156,33 @@ void ReportCommands::AddCredit(CLI::App& report) {
       ->check(CLI::Range(0, 100000));
   credit_->add_option("--time-zone", credit_flags_.time_zone, "IANA zone of --as-of")
       ->capture_default_str();
-  credit_->add_option("--currency", credit_flags_.currency, "ISO 4217 code")->capture_default_str();
+  credit_->add_option("--currency", credit_flags_.currency, kCurrencyHelp);
   credit_->add_flag("--json", credit_json_, "print JSON");
   credit_->add_flag("--csv", credit_csv_, "print CSV");
 }
 
+void ReportCommands::AddSatisfaction(CLI::App& report) {
+  satisfaction_ = report.add_subcommand(
+      "satisfaction",
+      "customer satisfaction from feedback: responses, average score, share of low scores (1 or 2 "
+      "of 5)");
+  satisfaction_->add_option("--by", satisfaction_flags_.by, "office, employee, month or total")
+      ->capture_default_str();
+  satisfaction_->add_option("--from", satisfaction_flags_.from, "first day, YYYY-MM-DD");
+  satisfaction_->add_option("--to", satisfaction_flags_.to, "the day after the last, YYYY-MM-DD");
+  satisfaction_->add_option("--time-zone", satisfaction_flags_.time_zone, "IANA zone of days and months")
+      ->capture_default_str();
+  satisfaction_->add_flag("--json", satisfaction_json_, "print JSON");
+  satisfaction_->add_flag("--csv", satisfaction_csv_, "print CSV");
+}
+
 void ReportCommands::AddHtml(CLI::App& report) {
   html_ = report.add_subcommand(
-      "html", "one self-contained HTML page with charts: months, best sellers, segments, ABC-XYZ");
+      "html", "one self-contained HTML page with charts: months, best sellers, segments, ABC-XYZ (per "
+      "currency), satisfaction");
   html_->add_option("--out", html_out_, "write it here (default: standard output)");
   html_->add_option("--title", html_options_.title, "the page's title")->capture_default_str();
-  html_->add_option("--currency", html_options_.currency, "ISO 4217 code")->capture_default_str();
+  html_->add_option("--currency", html_options_.currency, kCurrencyHelp);
   html_->add_option("--time-zone", html_options_.time_zone, "IANA zone of months")
       ->capture_default_str();
 }
@@ -182,6 +202,13 @@ std::optional<int> ReportCommands::Run(const std::string& data_dir) {
     credit_flags_.output = OutputOf(credit_json_, credit_csv_);
     return RunReport(data_dir, [&](const Store& store, std::FILE* out) {
       return WriteCredit(store, credit_flags_, out);
+    });
+  }
+  if (*satisfaction_) {
+    satisfaction_flags_.data_dir = data_dir;
+    satisfaction_flags_.output = OutputOf(satisfaction_json_, satisfaction_csv_);
+    return RunReport(data_dir, [&](const Store& store, std::FILE* out) {
+      return WriteSatisfaction(store, satisfaction_flags_, out);
     });
   }
   if (*effectiveness_) {

@@ -1,5 +1,5 @@
 // crm-hq report sales | rfm | abc | xyz | abc-xyz | forecast | effectiveness
-// | credit | html: the managers' reports over the hub's store (hq/reports/
+// | credit | satisfaction | html: the managers' reports over the hub's store (hq/reports/
 // prints them), as a table, CSV or JSON, or one HTML page.
 #pragma once
 
@@ -12,6 +12,7 @@
 #include "hq/reports/print_credit.h"
 #include "hq/reports/print_effectiveness.h"
 #include "hq/reports/print_sales.h"
+#include "hq/reports/print_satisfaction.h"
 #include "hq/reports/print_segments.h"
 
 namespace crm {
@@ -35,6 +36,7 @@ class ReportCommands {
   void AddForecast(CLI::App& report);
   void AddEffectiveness(CLI::App& report);
   void AddCredit(CLI::App& report);
+  void AddSatisfaction(CLI::App& report);
   void AddHtml(CLI::App& report);
   std::optional<int> RunSegments(const std::string& data_dir);
 
@@ -46,6 +48,8 @@ class ReportCommands {
   bool effect_json_ = false, effect_csv_ = false;
   CreditReportFlags credit_flags_;
   bool credit_json_ = false, credit_csv_ = false;
+  SatisfactionFlags satisfaction_flags_;
+  bool satisfaction_json_ = false, satisfaction_csv_ = false;
   HtmlReportOptions html_options_;
   std::string html_out_;
 
@@ -58,6 +62,7 @@ class ReportCommands {
   CLI::App* forecast_ = nullptr;
   CLI::App* effectiveness_ = nullptr;
   CLI::App* credit_ = nullptr;
+  CLI::App* satisfaction_ = nullptr;
   CLI::App* html_ = nullptr;
 };
 

@@ -9,6 +9,7 @@
 #include "hq/reports/print_credit.h"
 #include "hq/reports/print_effectiveness.h"
 #include "hq/reports/print_sales.h"
+#include "hq/reports/print_satisfaction.h"
 #include "hq/reports/print_segments.h"
 #include "node/store/offices.h"
 #include "schema/change.capnp.h"
@@ -129,6 +130,17 @@ WebResponse Report(const Store& store, std::string_view name, const WebRequest& 
     options.Text("currency", flags.currency);
     if (Status s = options.Check(); !s.ok()) return WebError(s);
     return Written([&](std::FILE* out) { return WriteEffectiveness(store, flags, out); });
+  }
+  if (name == "satisfaction") {
+    ReportOptions options(query, {"by", "from", "to", "time_zone"});
+    SatisfactionFlags flags;
+    flags.output = Output::kJson;
+    options.Text("by", flags.by);
+    options.Text("from", flags.from);
+    options.Text("to", flags.to);
+    options.Text("time_zone", flags.time_zone);
+    if (Status s = options.Check(); !s.ok()) return WebError(s);
+    return Written([&](std::FILE* out) { return WriteSatisfaction(store, flags, out); });
   }
   if (name == "credit") {
     ReportOptions options(query, {"as_of", "time_zone", "terms_days", "currency"});

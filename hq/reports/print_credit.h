@@ -12,7 +12,7 @@ struct CreditReportFlags {
   std::string as_of;             // YYYY-MM-DD in time_zone; empty: now
   std::string time_zone = "UTC";
   int terms_days = 30;
-  std::string currency = "GBP";
+  std::string currency;  // ISO 4217; empty: every currency the sales are in, one section each
   Output output = Output::kTable;
 };
 

@@ -14,7 +14,7 @@ struct EffectivenessFlags {
   std::string from;  // YYYY-MM-DD in time_zone; empty: from the start
   std::string to;    // the day after the last; empty: to now and on
   std::string time_zone = "UTC";
-  std::string currency = "GBP";
+  std::string currency;  // ISO 4217; empty: every currency the sales are in, one section each
   Output output = Output::kTable;
 };
 

@@ -16,7 +16,7 @@ enum class Output { kTable, kCsv, kJson };
 
 struct SegmentReportFlags {
   std::string data_dir;
-  std::string currency = "GBP";
+  std::string currency;           // ISO 4217; empty: every currency the sales are in, one section each
   std::string time_zone = "UTC";  // of months (xyz) and of --as-of
   std::string as_of;              // rfm: YYYY-MM-DD; empty: the day after the last sale
   std::string of = "products";    // abc: products or clients

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -192,6 +193,24 @@ std::string fmt(double value) {
   return text;
 }
 
+// `minor` units of a two-decimal currency as the reports' tables and HTML
+// print them: "12,345.67 GBP".
+// A count as they print it: "4,339".
+std::string Grouped(uint64_t count) {
+  std::string whole = std::to_string(count);
+  for (int at = static_cast<int>(whole.size()) - 3; at > 0; at -= 3) whole.insert(static_cast<size_t>(at), ",");
+  return whole;
+}
+
+std::string Money(int64_t minor, const std::string& currency) {
+  std::string sign = minor < 0 ? "-" : "";
+  uint64_t magnitude = minor < 0 ? 0 - static_cast<uint64_t>(minor) : static_cast<uint64_t>(minor);
+  std::string whole = Grouped(magnitude / 100);
+  char cents[4];
+  std::snprintf(cents, sizeof(cents), "%02d", static_cast<int>(magnitude % 100));
+  return sign + whole + "." + cents + " " + currency;
+}
+
 // The data set: CRM_RETAIL_CSV from the environment, else as configured.
 std::string RetailCsv() {
   const char* chosen = std::getenv("CRM_RETAIL_CSV");
@@ -232,15 +251,19 @@ class RetailReports {
  public:
   // `made_up`: the data set with kMadeUpScript's columns, imported with them
   // (sales with channel, campaign and cashier; then the clients' file).
-  explicit RetailReports(bool made_up = false) {
-    RunResult loaded = Run({"sqlite3", Db(), ".import --csv " + RetailCsv() + " raw"});
+  explicit RetailReports(bool made_up = false) : RetailReports(RetailCsv(), "GBP", made_up) {}
+
+  // `csv` (a file in the data set's format) imported with prices in `currency`.
+  RetailReports(const std::string& csv, const std::string& currency, bool made_up = false)
+      : currency_(currency) {
+    RunResult loaded = Run({"sqlite3", Db(), ".import --csv " + csv + " raw"});
     INFO(loaded.err);
     REQUIRE(loaded.exit_code == 0);
     RunResult returns = Run({"sqlite3", Db(), kReturnsScript});
     INFO(returns.err);
     REQUIRE(returns.exit_code == 0);
     if (!made_up) {
-      Import({"sales", "--file", RetailCsv(), "--time-zone", "Europe/London"});
+      Import({"sales", "--file", csv, "--time-zone", "Europe/London", "--currency", currency});
       return;
     }
     RunResult made = Run({"sqlite3", Db(), kMadeUpScript});
@@ -251,8 +274,8 @@ class RetailReports {
                                            "ORDER BY raw.rowid");
     std::string clients = Write("clients.csv", "SELECT client AS ClientNumber, acquired AS AcquisitionChannel, "
                                                "tag AS Tags FROM people");
-    Import({"sales", "--file", sales, "--time-zone", "Europe/London", "--map", "channel=Channel", "--map",
-            "campaign=Campaign", "--map", "cashier=Cashier"});
+    Import({"sales", "--file", sales, "--time-zone", "Europe/London", "--currency", currency, "--map",
+            "channel=Channel", "--map", "campaign=Campaign", "--map", "cashier=Cashier"});
     Import({"clients", "--file", clients});
   }
 
@@ -266,7 +289,7 @@ class RetailReports {
     REQUIRE(r.exit_code == 0);
     std::map<std::string, Figures> rows;
     for (const json& row : json::parse(r.out)) {
-      CHECK(row["currency"] == "GBP");
+      CHECK(row["currency"] == currency_);
       rows[row[by].get<std::string>()] = {row["sales"], row["units"], row["revenue_minor"], row["clients"],
                                           row["refunded_minor"], row["visits"]};
     }
@@ -312,15 +335,23 @@ class RetailReports {
   }
 
   // crm-hq report ARGS --data ... (crm-hq ARGS if not `report`) as JSON.
-  json Hq(std::vector<std::string> args, bool report = true) {
+  json Hq(std::vector<std::string> args, bool report = true) { return json::parse(Text(args, report)); }
+
+  // What crm-hq report ARGS --data ... prints; it must succeed.
+  std::string Text(std::vector<std::string> args, bool report = true) {
+    RunResult r = Report(std::move(args), report);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return r.out;
+  }
+
+  // crm-hq report ARGS --data ..., however it ends.
+  RunResult Report(std::vector<std::string> args, bool report = true) {
     std::vector<std::string> argv = {CRM_HQ};
     if (report) argv.push_back("report");
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--data", Hq()});
-    RunResult r = Run(argv);
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    return json::parse(r.out);
+    return Run(argv);
   }
 
   // Rows of `sql` (with :name parameters) as JSON objects.
@@ -399,6 +430,7 @@ class RetailReports {
   }
   std::string Db() const { return (dir_.path() / "check.db").string(); }
 
+  std::string currency_;
   testing::TempDir dir_;
 };
 
@@ -441,14 +473,15 @@ TEST_CASE("sales reports on the imported real data set match sqlite3's figures f
       ours[c["card"]] = c.dump();
     }
     for (const json& c : reports.Sql(std::string(kCleanLines) + kRfmSql, {{"as_of", reports.AsOf()}})) {
-      json row = {{"client", ""}, {"card", c["card"]}, {"recency_days", c["recency_days"]},
+      json row = {{"client", ""}, {"name", ""}, {"currency", "GBP"}, {"card", c["card"]}, {"recency_days", c["recency_days"]},
                   {"frequency", c["frequency"]}, {"monetary_minor", c["monetary_minor"]},
                   {"r", c["r"]}, {"f", c["f"]}, {"m", c["m"]}, {"segment", c["segment"]}};
       theirs[c["card"]] = row.dump();
     }
-    for (auto& [card, row] : ours) {  // the client id is ours alone
+    for (auto& [card, row] : ours) {  // the client id is ours alone; the set has no names
       json parsed = json::parse(row);
       parsed["client"] = "";
+      parsed["name"] = "";
       row = parsed.dump();
     }
     CHECK(ours.size() > 10);
@@ -536,9 +569,7 @@ TEST_CASE("sales reports on the imported real data set match sqlite3's figures f
     CHECK(html.find("src=") == std::string::npos);
     CHECK(html.find("href=") == std::string::npos);
     for (const auto& [month, figures] : reports.Theirs("substr(time, 1, 7)")) {
-      int64_t revenue = std::get<2>(figures);
-      std::string bar = "<title>" + month + ": " + std::to_string(revenue / 100) + "." +
-                        (revenue % 100 < 10 ? "0" : "") + std::to_string(revenue % 100) + "</title>";
+      std::string bar = "<title>" + month + ": " + Money(std::get<2>(figures), "GBP") + "</title>";
       CHECK(html.find(bar) != std::string::npos);
     }
   }
@@ -631,6 +662,184 @@ TEST_CASE("effectiveness of channels, campaigns and employees and the purchase f
     CHECK(by_cashier.size() == 4);
     CHECK(by_cashier.count("anna") == 1);
   }
+}
+
+// A file in the data set's format made by sqlite3 from `source`: the rows of
+// `select` over it (a table `raw`), with the header; its path.
+std::string DerivedCsv(const testing::TempDir& dir, const std::string& source, const std::string& name,
+                       const std::string& select) {
+  std::string db = (dir.path() / (name + ".db")).string();
+  RunResult r = testing::Run({"sqlite3", "-csv", "-header", db, ".import --csv " + source + " raw", select}, "", {},
+                             dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  std::string path = (dir.path() / name).string();
+  std::ofstream(path, std::ios::binary) << r.out;
+  return path;
+}
+
+TEST_CASE("a store whose sales are all in USD: rfm, the funnel and html with no --currency cover them",
+          "[integration][reports]") {
+  RetailReports reports(CRM_RETAIL_SAMPLE_CSV, "USD");
+  {
+    INFO("RFM with no --currency: every client's figures, as sqlite3's, in USD");
+    std::map<std::string, std::string> ours, theirs;
+    for (const json& c : reports.Hq({"rfm", "--clients", "--json", "--as-of", reports.AsOf(), "--time-zone",
+                                     "Europe/London"})) {
+      CHECK(c["currency"] == "USD");
+      ours[c["card"]] = json({{"recency_days", c["recency_days"]}, {"frequency", c["frequency"]},
+                              {"monetary_minor", c["monetary_minor"]}, {"segment", c["segment"]}}).dump();
+    }
+    for (const json& c : reports.Sql(std::string(kCleanLines) + kRfmSql, {{"as_of", reports.AsOf()}})) {
+      theirs[c["card"]] = json({{"recency_days", c["recency_days"]}, {"frequency", c["frequency"]},
+                                {"monetary_minor", c["monetary_minor"]}, {"segment", c["segment"]}}).dump();
+    }
+    CHECK(ours.size() > 100);
+    CHECK(Differences(ours, theirs) == "");
+    json summary = reports.Hq({"rfm", "--json"});
+    CHECK(summary["currency"] == "USD");
+    CHECK(summary["clients"] == theirs.size());
+    std::string table = reports.Text({"rfm"});
+    CHECK(table.find("clients who bought in USD") != std::string::npos);
+    CHECK(table.find(" USD") != std::string::npos);
+  }
+  {
+    INFO("the purchase funnel with no --currency: clients on record, then with 1 to 5 receipts");
+    auto ours = Keyed(reports.Hq({"effectiveness", "--of", "funnel", "--json"}), "purchases", {"clients", "dropped", "currency"});
+    auto theirs = Keyed(reports.Sql(std::string(kCleanLines) + kReceipts + R"(,
+      per AS (SELECT client, count(*) AS n FROM receipts WHERE client IS NOT NULL GROUP BY client),
+      steps AS (SELECT 0 AS purchases, (SELECT count(*) FROM per) AS clients
+                UNION ALL SELECT k, (SELECT count(*) FROM per WHERE n >= k)
+                FROM (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5))
+      SELECT purchases, clients, coalesce(lag(clients) OVER (ORDER BY purchases) - clients, 0) AS dropped,
+             'USD' AS currency
+      FROM steps)"),
+                        "purchases", {"clients", "dropped", "currency"});
+    CHECK(ours.size() == 6);
+    CHECK(Differences(ours, theirs) == "");
+    CHECK(reports.Hq({"abc", "--json"})["currency"] == "USD");
+  }
+  {
+    INFO("the HTML report with no --currency: USD, each month's bar carrying sqlite3's revenue");
+    std::string html = reports.Html();
+    CHECK(html.find("Sales in USD.") != std::string::npos);
+    CHECK(html.find("GBP") == std::string::npos);
+    auto months = reports.Theirs("substr(time, 1, 7)");
+    CHECK(months.size() == 13);
+    for (const auto& [month, figures] : months) {
+      CHECK(html.find("<title>" + month + ": " + Money(std::get<2>(figures), "USD") + "</title>") != std::string::npos);
+      CHECK(html.find("class=\"tick\">" + month + "</text>") != std::string::npos);  // 13 labels fit upright
+    }
+    json rfm = reports.Hq({"rfm", "--json"});
+    CHECK(html.find("Clients who bought<b>" + Grouped(rfm["clients"].get<uint64_t>()) + "</b>") != std::string::npos);
+  }
+  {
+    INFO("a currency the store has no sales in is an error naming the ones it has");
+    for (std::vector<std::string> args : {std::vector<std::string>{"rfm", "--currency", "GBP"},
+                                          {"abc", "--currency", "GBP"},
+                                          {"effectiveness", "--of", "funnel", "--currency", "GBP"},
+                                          {"html", "--currency", "EUR"},
+                                          {"credit", "--currency", "GBP"}}) {
+      RunResult r = reports.Report(args);
+      INFO(args[0]);
+      CHECK(r.exit_code == 2);
+      CHECK(r.err.find("currency") != std::string::npos);
+      CHECK(r.err.find("USD") != std::string::npos);
+      CHECK(r.out.empty());
+    }
+    CHECK(reports.Hq({"rfm", "--json", "--currency", "USD"})["currency"] == "USD");
+  }
+  {
+    INFO("sales by month: in date order, the average ticket rounded, amounts with separators and the currency");
+    std::vector<std::string> order;
+    for (const json& row : reports.Hq({"sales", "--by", "month", "--json", "--time-zone", "Europe/London"})) {
+      order.push_back(row["month"]);
+    }
+    CHECK(order.size() == 13);
+    CHECK(std::is_sorted(order.begin(), order.end()));
+    std::string table = reports.Text({"sales", "--by", "month", "--time-zone", "Europe/London"});
+    size_t at = 0, rounded_up = 0;
+    for (const json& m : reports.Sql(std::string(kCleanLines) + R"(
+        SELECT substr(time, 1, 7) AS month, count(DISTINCT receipt) AS sales, sum(quantity * price) AS revenue
+        FROM ok GROUP BY month ORDER BY month)")) {
+      int64_t revenue = m["revenue"], sales = m["sales"];
+      int64_t average = (2 * revenue + sales) / (2 * sales);  // half away from zero, for positive amounts
+      if (average != revenue / sales) ++rounded_up;
+      size_t line = table.find("\n" + m["month"].get<std::string>() + " ", at);
+      REQUIRE(line != std::string::npos);  // each month once, after the one before
+      at = line + 1;
+      std::string row = table.substr(line + 1, table.find('\n', line + 1) - line - 1);
+      CHECK_THAT(row, Catch::Contains(Money(revenue, "USD")));
+      CHECK_THAT(row, Catch::Contains(Money(average, "USD")));
+    }
+    CHECK(rounded_up > 0);  // truncation would have shown a cent less there
+  }
+}
+
+TEST_CASE("the forecast counts a month complete when the data set ends on its last day",
+          "[integration][reports]") {
+  testing::TempDir dir;
+  std::string csv = DerivedCsv(dir, CRM_RETAIL_SAMPLE_CSV, "to-november.csv",
+                               "SELECT * FROM raw WHERE InvoiceDate < '2011-12-01' ORDER BY rowid");
+  RetailReports reports(csv, "GBP");
+  json ours = reports.Hq({"forecast", "--json", "--time-zone", "Europe/London"});
+  CHECK(ours["last_sale_day"] == "2011-11-30");
+  CHECK(ours["last_month_complete"] == true);
+  REQUIRE(ours["months"].size() == 12);
+  CHECK(ours["months"].back() == "2011-11");  // actual, not dropped
+  CHECK(ours["ahead"] == json({"2011-12", "2012-01", "2012-02"}));
+  std::map<std::string, std::string> forecast, theirs;
+  for (const json& p : ours["products"]) {
+    forecast[p["sku"]] = fmt(p["forecast_per_month"].get<double>()) + " " + fmt(p["mae"].get<double>());
+  }
+  // The same definition with November in the history.
+  std::string sql = std::string(kCleanLines) + kForecastSql;
+  sql.replace(sql.find("max(m) AS e"), std::string("max(m) AS e").size(), "max(m) + 1 AS e");
+  double errors = 0, actual = 0;
+  for (const json& p : reports.Sql(sql)) {
+    theirs[p["sku"]] = fmt(p["forecast"].get<double>()) + " " + fmt(p["mae"].get<double>());
+    errors += p["abs_errors"].get<double>();
+    actual += p["actual"].get<double>();
+  }
+  CHECK(forecast.size() > 100);
+  CHECK(Differences(forecast, theirs) == "");
+  CHECK(fmt(ours["wape"].get<double>()) == fmt(errors / actual));
+  std::string table = reports.Text({"forecast", "--time-zone", "Europe/London"});
+  CHECK_THAT(table, Catch::Contains("Actual sales 2010-12 to 2011-11 (the last sale on 2011-11-30; its month is complete)"));
+  CHECK_THAT(table, Catch::Contains("Forecast for 2011-12 to 2012-02: the mean of the actual 2011-09 to 2011-11"));
+
+  INFO("a data set ending before a month's last day leaves that month out, and says so");
+  std::string partial = DerivedCsv(dir, CRM_RETAIL_SAMPLE_CSV, "to-29-november.csv",
+                                   "SELECT * FROM raw WHERE InvoiceDate < '2011-11-30' ORDER BY rowid");
+  RetailReports shorter(partial, "GBP");
+  json cut = shorter.Hq({"forecast", "--json", "--time-zone", "Europe/London"});
+  CHECK(cut["last_month_complete"] == false);
+  CHECK(cut["months"].back() == "2011-10");
+  CHECK(cut["ahead"][0] == "2011-11");
+}
+
+TEST_CASE("the HTML report's month labels stay readable over three years of months", "[integration][reports]") {
+  testing::TempDir dir;
+  std::string csv = (dir.path() / "three-years.csv").string();
+  {
+    std::ofstream out(csv);
+    out << "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n";
+    for (int i = 0; i < 36; ++i) {
+      out << 500000 + i << ",MUG,MUG," << 1 + i % 5 << "," << 2009 + i / 12 << "-" << (i % 12 < 9 ? "0" : "")
+          << i % 12 + 1 << "-15 12:00:00,1234.5" << i % 10 << ",12345.0,United Kingdom\n";
+    }
+  }
+  RetailReports reports(csv, "EUR");
+  std::string html = reports.Html();
+  size_t turned = 0, upright = 0;
+  for (size_t at = html.find("rotate(-45"); at != std::string::npos; at = html.find("rotate(-45", at + 1)) ++turned;
+  for (size_t at = html.find("class=\"tick\">"); at != std::string::npos; at = html.find("class=\"tick\">", at + 1)) {
+    ++upright;
+  }
+  CHECK(turned == 36);  // every month labelled, turned so the labels do not run together
+  CHECK(upright == 0);
+  CHECK(html.find("<title>2011-12: ") != std::string::npos);
+  CHECK(html.find(" EUR</title>") != std::string::npos);
 }
 
 }  // namespace

@@ -247,14 +247,25 @@ TEST_CASE(
 
   SECTION("the sale at HQ, on the dashboard") {
     net.Pos("lon", {"sale", "--client", maria, "--line", "MUG:2", "--pay", "card"});
+    net.Pos("lon", {"feedback", maria, "--score", "2", "--comment", "the queue was long"});
+    net.Pos("lon", {"feedback", maria, "--score", "5"});
     REQUIRE(net.Eventually([&] {
-      return net.Hq({"report", "sales", "--by", "office"}).out.find("LON") != std::string::npos;
+      return net.Hq({"report", "sales", "--by", "office"}).out.find("LON") != std::string::npos &&
+             net.Hq({"report", "satisfaction", "--by", "total"}).out.find("2 responses") != std::string::npos;
     }));
 
     LogIn(browser, net.WebUrl("hq"), "boss", "boss-password-1");
     browser.WaitFor("#overview-revenue");
     CHECK(browser.Text(browser.Find("#overview-revenue")).find("9.00") != std::string::npos);
+    browser.WaitForText("#overview-satisfaction", "3.50 of 5");
     browser.Screenshot(shots / "dashboard-overview.png");
+
+    // Satisfaction from the feedback: by office, the low share (a 2 of 5 is low).
+    Press(browser, browser.Find("[data-section='satisfaction']"));
+    std::string feedback = browser.WaitFor("#satisfaction-table .satisfaction-row[data-key='LON']");
+    CHECK(browser.Text(feedback).find("3.50") != std::string::npos);
+    CHECK(browser.Text(feedback).find("50.0%") != std::string::npos);
+    browser.Screenshot(shots / "dashboard-satisfaction.png");
 
     Press(browser, browser.Find("[data-section='sales']"));
     browser.SelectValue(browser.WaitFor("#sales-by"), "office");

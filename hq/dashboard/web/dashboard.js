@@ -6,8 +6,8 @@
 (() => {
   // ---------------------------------------------------------------- state
 
-  const SECTIONS = ['overview', 'sales', 'segments', 'effectiveness', 'credit', 'forecast', 'offices',
-    'catalogue', 'duplicates', 'conflicts', 'anomalies', 'users'];
+  const SECTIONS = ['overview', 'sales', 'segments', 'effectiveness', 'credit', 'forecast', 'satisfaction',
+    'offices', 'catalogue', 'duplicates', 'conflicts', 'anomalies', 'users'];
   const MANAGER_ROLES = ['hqManager', 'admin'];
   // Sections read afresh whenever shown (the reports wait for a change).
   const LIVE_SECTIONS = ['offices', 'catalogue', 'duplicates', 'conflicts', 'anomalies', 'users'];
@@ -409,11 +409,13 @@
     const period = periodOptions();
     const ofAllTime = !state.from && !state.to && state.firstOffices;
     state.firstOffices = null;
-    const [offices, months, totals] = await Promise.all([ofAllTime || report('sales', { by: 'office', ...period }),
-      report('sales', { by: 'month', ...period }), report('sales', { by: 'total', ...period })]);
+    const [offices, months, totals, feedback] = await Promise.all([ofAllTime || report('sales', { by: 'office', ...period }),
+      report('sales', { by: 'month', ...period }), report('sales', { by: 'total', ...period }),
+      report('satisfaction', { by: 'total', ...period })]);
     if (!live()) return;
     // The totals row counts a client who bought at two offices once.
     headline(totals);
+    $('#overview-satisfaction').textContent = satisfactionText(feedback[0]);
     $('#overview-months').replaceChildren(monthColumns(months));
     fillTable($('#overview-offices'), salesColumns('office', offices), offices,
       (r) => ({ class: 'office-sales-row', dataset: { key: r.office } }), 'No sales in the period.');
@@ -621,9 +623,11 @@
       top: Number(value('#forecast-top')) || '', 'time-zone': state.zone, currency: state.currency });
     if (!live()) return;
     const months = data.months || [], ahead = data.ahead || [];
+    const lastMonth = data.last_month_complete ? 'its month is complete' : 'its month is not over and is left out';
     $('#forecast-note').textContent = months.length
-      ? `History ${months[0]} to ${months[months.length - 1]}; forecast for ${ahead.join(', ')} is the mean of the last ` +
-        `${averaged} months. Forecasting the held-out months the same way missed by ${percent(data.wape)} of units (WAPE).`
+      ? `Actual sales ${months[0]} to ${months[months.length - 1]} (the last on ${data.last_sale_day}; ${lastMonth}); ` +
+        `the forecast for ${ahead.join(', ')} is the mean of the last ${averaged} actual months. Forecasting the ` +
+        `held-out months the same way missed by ${percent(data.wape)} of units (WAPE).`
       : 'Not enough history to forecast.';
     const recent = months.slice(-averaged).map(monthLabel).join(', ');
     fillTable($('#forecast-table'), [
@@ -635,6 +639,34 @@
       num(`Next ${ahead.length} months`, (p) => count(Math.round(Number(p.forecast_per_month) * ahead.length))),
       num('Mean abs. error', (p) => fixed(p.mae)),
     ], data.products || []);
+  }
+
+  // ---------------------------------------------------------------- satisfaction
+
+  // "4.21 of 5 · 7.5% low · 1,234 responses" for a row of the satisfaction report.
+  function satisfactionText(row) {
+    if (!row || !Number(row.responses)) return 'No feedback';
+    return `${fixed(row.average_score, 2)} of 5 · ${percent(row.low_share)} low · ${count(row.responses)} responses`;
+  }
+
+  async function loadSatisfaction(live) {
+    const by = $('#satisfaction-by').value;
+    const [rows, totals] = await Promise.all([report('satisfaction', { by, ...periodOptions() }),
+      report('satisfaction', { by: 'total', ...periodOptions() })]);
+    if (!live()) return;
+    $('#satisfaction-note').textContent = satisfactionText(totals[0]);
+    const labels = { office: 'Office', employee: 'Employee', month: 'Month' };
+    fillTable($('#satisfaction-table'), [
+      { label: labels[by] || by, get: (r) => (by === 'month' ? monthLabel(r.month) : r[by]), auto: true },
+      counted('Responses', 'responses'),
+      num('Average score', (r) => fixed(r.average_score, 2)),
+      counted('Low scores (1–2)', 'low_scores'),
+      num('Low share', (r) => percent(r.low_share)),
+      counted('With a comment', 'comments'),
+    ], rows, (r) => ({ class: 'satisfaction-row', dataset: { key: r[by] ?? '' } }), 'No feedback in the period.');
+    $('#satisfaction-chart').replaceChildren(barChart(rows.map((r) => ({
+      label: by === 'month' ? monthLabel(r.month) : r[by], value: Number(r.average_score),
+    })), { format: (v) => fixed(v, 2), caption: 'Average score (1 to 5)' }));
   }
 
   // ---------------------------------------------------------------- offices
@@ -988,7 +1020,7 @@
 
   const LOADERS = {
     overview: loadOverview, sales: loadSales, segments: loadSegments, effectiveness: loadEffectiveness,
-    credit: loadCredit, forecast: loadForecast, offices: loadOffices, catalogue: loadCatalogue,
+    credit: loadCredit, forecast: loadForecast, satisfaction: loadSatisfaction, offices: loadOffices, catalogue: loadCatalogue,
     duplicates: loadDuplicates, conflicts: loadConflicts, anomalies: loadAnomalies, users: loadUsers,
   };
 
@@ -1181,6 +1213,7 @@
     reloadOn('#effectiveness-form', 'effectiveness', ['submit', 'change']);
     reloadOn('#credit-form', 'credit', ['submit']);
     reloadOn('#forecast-form', 'forecast', ['submit']);
+    reloadOn('#satisfaction-form', 'satisfaction', ['submit', 'change']);
     $('#users-office').addEventListener('change', () => load('users'));
     $('#duplicates-list').addEventListener('click', (e) => { const b = e.target.closest('.merge-button'); if (b) askMerge(b); });
     $('#merge-confirm').addEventListener('click', confirmMerge);
