@@ -69,6 +69,10 @@ int ImportSalesCsv(StoreRuntime& opened, const std::string& file, ImportOptions 
              report->products_present);
   fmt::print("refunds  {} written, {} already there (from cancellations)\n",
              report->refunds_written, report->refunds_present);
+  if (!report->users_made.empty()) {
+    fmt::print("users made (inactive, no password: an administrator sets them up): {}\n",
+               fmt::join(report->users_made, ", "));
+  }
   if (report->cancelled_units_beyond_sale > 0) {
     fmt::print("{} cancelled units were more than their sale still held, and were not refunded\n",
                report->cancelled_units_beyond_sale);
@@ -97,6 +101,10 @@ int ImportClientsCsv(StoreRuntime& opened, const std::string& file, ClientImport
   if (report->clients_removed + report->clients_merged > 0) {
     fmt::print("left as they are: {} deleted or erased, {} merged into another client\n",
                report->clients_removed, report->clients_merged);
+  }
+  if (!report->users_made.empty()) {
+    fmt::print("users made (inactive, no password: an administrator sets them up): {}\n",
+               fmt::join(report->users_made, ", "));
   }
   if (!report->unread_columns.empty()) {
     fmt::print("columns not read: {}\n", fmt::join(report->unread_columns, ", "));
@@ -145,7 +153,8 @@ ExchangeCommands::ExchangeCommands(CLI::App& app) {
                             "sales channel if no column says");
   import_sales_->add_option("--map", mappings_,
                             "FIELD=COLUMN: read FIELD (receipt, sku, name, quantity, time, price, "
-                            "client, country, channel, campaign) from the column headed COLUMN");
+                            "client, country, channel, campaign, cashier, currency, office, "
+                            "saleId, clientId, discount, payments) from the column headed COLUMN");
   import_sales_->add_option("--rejects", rejects_file_,
                             "write the rejected lines and why to this CSV");
   import_clients_ = import_->add_subcommand(
@@ -165,8 +174,9 @@ ExchangeCommands::ExchangeCommands(CLI::App& app) {
       "FIELD=COLUMN: read FIELD (number, kind, firstName, lastName, middleName, "
       "companyName, phones, emails, birthDate, gender, country, region, city, "
       "street, postalCode, consentEmail, consentSms, consentPhone, consentPost, "
-      "consentMessenger, acquisitionChannel, tags, homeOffice) from the column "
-      "headed COLUMN (empty: do not read it)");
+      "consentMessenger, acquisitionChannel, tags, homeOffice, addressCountry, company, "
+      "responsible, createdAt, id) from the column headed COLUMN (empty: do not read it); "
+      "columns headed Attribute:KEY are the attributes");
   import_clients_->add_option("--rejects", rejects_file_,
                               "write the rejected lines and why to this CSV");
   for (RecordFile kind : AllRecordFiles()) {
