@@ -355,7 +355,9 @@ class LineReader {
       *id = *parsed;
     }
     if (std::string text = Cell(fields, "responsible"); !text.empty()) {
-      auto person = ParsePerson(text, options_.office, Header("responsible"));
+      // A login of the client's home office, as ExportClients writes it.
+      std::string office = Cell(fields, "homeOffice");
+      auto person = ParsePerson(text, office.empty() ? options_.office : office, Header("responsible"));
       if (!person.ok()) return std::string(person.status().message());
       draft.responsible = *person;
     }

@@ -114,6 +114,7 @@ struct DraftCancellation {
   int64_t time = 0;
   std::string client;
   Id sale;  // the SaleId column's: the sale it returns; null: found by matching
+  Id refund;  // the RefundId column's: the refund's id; null: derived
 };
 
 struct DraftClient {
@@ -204,7 +205,7 @@ class Reader {
                                                   "'; the fields are receipt, sku, name, quantity, "
                                                   "time, price, client, country, channel, campaign, "
                                                   "cashier, currency, office, saleId, clientId, "
-                                                  "discount, payments");
+                                                  "discount, payments, refundId");
       }
       wanted[field] = column;
     }
@@ -414,10 +415,13 @@ class Reader {
     if (client.empty()) {
       return "cancellation " + receipt + " names no client, so the sale it returns cannot be found";
     }
-    Id sale;
-    if (!ReadId(fields, "saleId", "SaleId", sale, why)) return why;
-    cancellations.push_back(
-        DraftCancellation{line, receipt, sku, static_cast<int32_t>(-quantity), *time, client, sale});
+    Id sale, refund;
+    if (!ReadId(fields, "saleId", "SaleId", sale, why) ||
+        !ReadId(fields, "refundId", "RefundId", refund, why)) {
+      return why;
+    }
+    cancellations.push_back(DraftCancellation{line, receipt, sku, static_cast<int32_t>(-quantity),
+                                              *time, client, sale, refund});
     return {};
   }
 
@@ -437,6 +441,7 @@ struct DraftRefund {
   std::string receipt;  // the cancellation's
   size_t sale = 0;      // index into Reader::sales
   int64_t time = 0;
+  Id id;                // the RefundId column's; null: derived
   std::map<uint32_t, int32_t> units;  // the sale's line index -> units returned
 };
 
@@ -458,7 +463,8 @@ std::vector<DraftRefund> MatchCancellations(const Reader& reader, ImportReport& 
     }
   }
   std::map<std::pair<size_t, uint32_t>, int32_t> returned;  // (sale, line index) -> units
-  std::map<std::pair<std::string, size_t>, size_t> refund_of;  // (receipt, sale) -> index
+  // (receipt or RefundId, sale) -> index
+  std::map<std::pair<std::string, size_t>, size_t> refund_of;
   std::unordered_map<Id, size_t, IdHash> sale_with_id;  // the SaleId column's
   for (size_t i = 0; i < reader.sales.size(); ++i) {
     if (!reader.sales[i].id.IsNull()) sale_with_id.emplace(reader.sales[i].id, i);
@@ -506,8 +512,9 @@ std::vector<DraftRefund> MatchCancellations(const Reader& reader, ImportReport& 
     }
     report.cancelled_units_beyond_sale += static_cast<size_t>(left);
     ++report.lines_imported;
-    auto [it, fresh] = refund_of.try_emplace({c.receipt, best_index}, refunds.size());
-    if (fresh) refunds.push_back(DraftRefund{c.receipt, best_index, c.time, {}});
+    const std::string group = c.refund.IsNull() ? c.receipt : "#" + c.refund.ToString();
+    auto [it, fresh] = refund_of.try_emplace({group, best_index}, refunds.size());
+    if (fresh) refunds.push_back(DraftRefund{c.receipt, best_index, c.time, c.refund, {}});
     for (const auto& [line, units] : taken) refunds[it->second].units[line] += units;
   }
   return refunds;
@@ -635,7 +642,8 @@ Result<std::unordered_map<std::string, Id>> WriteCashiers(Writer& writer, Hybrid
 }
 
 Made SaleChange(HybridClock& hlc, const ImportOptions& options,
-                const std::unordered_map<std::string, Id>& cashier_ids, const DraftSale& draft) {
+                const std::unordered_map<std::string, Id>& cashier_ids,
+                const std::unordered_map<std::string, Id>& product_ids, const DraftSale& draft) {
   Id id = SaleId(options, draft);
   ChangeMessage change = ChangeMessage::Event(EntityKind::SALE, id, hlc.Now(), Id{});
   auto sale = change.record<schema::Sale>();
@@ -648,7 +656,7 @@ Made SaleChange(HybridClock& hlc, const ImportOptions& options,
   int64_t total = 0;
   for (unsigned l = 0; l < draft.lines.size(); ++l) {
     const DraftLine& line = draft.lines[l];
-    IdToWire(ProductId(line.sku), lines[l].initProduct());
+    IdToWire(product_ids.at(line.sku), lines[l].initProduct());
     lines[l].setSku(line.sku);
     lines[l].setName(line.name);
     lines[l].setQuantity(line.quantity);
@@ -678,8 +686,10 @@ Made SaleChange(HybridClock& hlc, const ImportOptions& options,
 Made RefundChange(HybridClock& hlc, const ImportOptions& options, const std::vector<DraftSale>& sales,
                   const DraftRefund& draft) {
   const DraftSale& sold = sales[draft.sale];
-  Id id = DerivedId("import/refund/" + sold.office + "/" + draft.receipt + "/" + sold.receipt,
-                    draft.time);
+  Id id = !draft.id.IsNull() ? draft.id
+                            : DerivedId("import/refund/" + sold.office + "/" + draft.receipt + "/" +
+                                            sold.receipt,
+                                        draft.time);
   ChangeMessage change = ChangeMessage::Event(EntityKind::REFUND, id, hlc.Now(), Id{});
   auto refund = change.record<schema::Refund>();
   IdToWire(SaleId(options, sold), refund.initSale());
@@ -712,7 +722,7 @@ std::map<std::string, std::string> DefaultSalesColumns() {
           {"client", "CustomerID"}, {"country", "Country"},  {"channel", "Channel"},
           {"campaign", "Campaign"}, {"cashier", "Cashier"},  {"currency", "Currency"},
           {"office", "Office"},     {"saleId", "SaleId"},    {"clientId", "ClientId"},
-          {"discount", "Discount"}, {"payments", "Payments"}};
+          {"discount", "Discount"}, {"payments", "Payments"}, {"refundId", "RefundId"}};
 }
 
 Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream& csv,
@@ -730,8 +740,29 @@ Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream&
   const size_t batch = options.sales_per_transaction;
 
   // Products and clients first, so every sale finds what it names.
-  std::vector<std::pair<std::string, DraftProduct>> products(reader.products.begin(),
-                                                             reader.products.end());
+  // A SKU the catalogue has is its product: the sale lines name it, and no
+  // second product of that SKU is made.
+  std::unordered_map<std::string, Id> product_ids;
+  std::vector<std::pair<std::string, DraftProduct>> products;
+  size_t in_catalogue = 0;
+  CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
+    product_ids.clear();
+    products.clear();
+    in_catalogue = 0;
+    for (const auto& item : reader.products) {
+      auto found = txn.FindByKey(EntityKind::PRODUCT, item.first);
+      if (found.ok()) {
+        product_ids.emplace(item.first, *found);
+        ++in_catalogue;
+        continue;
+      }
+      if (found.status().code() != StatusCode::kNotFound) return found.status();
+      product_ids.emplace(item.first, ProductId(item.first));
+      products.push_back(item);
+    }
+    return Status::Ok();
+  }));
+  report.products_present += in_catalogue;
   CRM_RETURN_IF_ERROR(WriteInBatches(
       writer, products, batch, EntityKind::PRODUCT,
       [&](const auto& item) { return ProductChange(hlc, options, item); }, report.products_written,
@@ -764,7 +795,9 @@ Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream&
   CRM_ASSIGN_OR_RETURN(auto cashier_ids, WriteCashiers(writer, hlc, sales, report.users_made));
   CRM_RETURN_IF_ERROR(WriteInBatches(
       writer, sales, batch, EntityKind::SALE,
-      [&](const DraftSale& draft) { return SaleChange(hlc, options, cashier_ids, draft); },
+      [&](const DraftSale& draft) {
+        return SaleChange(hlc, options, cashier_ids, product_ids, draft);
+      },
       report.sales_written, report.sales_present, [&] {
         if (options.progress) options.progress(report.lines, report.sales_written + report.sales_present);
       }));
@@ -829,7 +862,7 @@ Result<size_t> ExportSales(const Store& store, std::ostream& csv, const std::str
   };
   PeopleNames people(view);
   csv << "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country,Office,Channel,"
-         "Campaign,Cashier,Currency,Discount,Payments,SaleId,ClientId\n";
+         "Campaign,Cashier,Currency,Discount,Payments,SaleId,ClientId,RefundId\n";
   size_t written = 0;
   // Refunds as cancellation lines (negative quantities) after the sales, so
   // that an import of the file finds each sale before what returns it; in
@@ -852,7 +885,7 @@ Result<size_t> ExportSales(const Store& store, std::ostream& csv, const std::str
     std::string time = ExportTime(sale.getTime(), time_zone);
     // What follows the discount: the same on every line of the receipt.
     const std::string payments = "," + CsvField(PaymentsCell(sale)) + "," +
-                                 CsvField(net.id.ToString()) + "," + CsvField(client_id) + "\n";
+                                 CsvField(net.id.ToString()) + "," + CsvField(client_id) + ",\n";
     std::string tail = "," + CsvField(client.first) + "," + CsvField(client.second) + "," +
                        CsvField(office) + "," + CsvField(sale.getChannel().cStr()) + "," +
                        CsvField(sale.getCampaignCode().cStr()) + "," + CsvField(cashier) + "," +
@@ -882,7 +915,8 @@ Result<size_t> ExportSales(const Store& store, std::ostream& csv, const std::str
         rows += CsvField(receipt) + ',' + CsvField(line.getSku().cStr()) + ',' +
                 CsvField(line.getName().cStr()) + ',' + std::to_string(-int64_t{returned.getQuantity()}) +
                 ',' + when + ',' + FormatMoney(line.getUnitPrice(), currency) + tail + ",," +
-                CsvField(net.id.ToString()) + "," + CsvField(client_id) + "\n";
+                CsvField(net.id.ToString()) + "," + CsvField(client_id) + "," +
+                CsvField(entry.id.ToString()) + "\n";
       }
       returns.emplace_back(refund.getTime(), receipt, std::move(rows));
     }
