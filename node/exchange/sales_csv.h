@@ -54,6 +54,11 @@ namespace crm {
 //                         (on each of its lines); one part "other" if blank
 std::map<std::string, std::string> DefaultSalesColumns();
 
+// The reason of a refund the import made from a cancellation receipt:
+// "cancellation C536379". ExportSales writes such a refund back under that
+// receipt.
+inline constexpr const char* kCancellationReason = "cancellation ";
+
 struct ImportOptions {
   std::string office = "WEB";  // the office the sales were made at (receipts, home office)
   std::string currency = "GBP";
