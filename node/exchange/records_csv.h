@@ -34,9 +34,9 @@ namespace crm {
 // The kinds of record file, by the name the commands use.
 enum class RecordFile { kInteractions, kNotes, kTasks, kFeedback, kDeals, kPayments };
 
-// "interactions", "notes", "tasks", "feedback", "deals", "payments"; the
-// name of a RecordFile and back (nullopt-like kInvalidArgument for another
-// name, listing the names).
+// The name of a RecordFile ("interactions", "notes", "tasks", "feedback",
+// "deals", "payments") and back: kInvalidArgument, listing the names, for
+// another name.
 const char* RecordFileName(RecordFile file);
 Result<RecordFile> RecordFileNamed(std::string_view name);
 // Every kind, in the order an export of everything writes them.
