@@ -23,7 +23,7 @@ crm_sanitize() {
     -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
   cmake --build "$out" --parallel "$jobs" --target node_tests sync_tests crash_writer \
     fuzz_sync_message fuzz_frontdesk_request fuzz_stored_record fuzz_audit_entry fuzz_csv_import \
-    fuzz_client_import fuzz_web_request
+    fuzz_client_import fuzz_record_import fuzz_web_request
   # The multi-process and simulation suites take too long under ASan for CI.
   echo "unit tests under ASan and UBSan"
   "$out/tests/sync_tests" -w NoTests
@@ -31,7 +31,7 @@ crm_sanitize() {
   mkdir -p "$out/findings"
   local target
   for target in sync_message frontdesk_request stored_record audit_entry csv_import client_import \
-      web_request; do
+      record_import web_request; do
     mkdir -p "$out/corpus/$target"
     echo "fuzzing $target for ${seconds}s"
     if ! "$out/tests/fuzz/fuzz_$target" -max_total_time="$seconds" -seed="${CRM_FUZZ_SEED:-1}" \

@@ -6,12 +6,15 @@
 #include <cstdio>
 #include <iterator>
 #include <optional>
+#include <set>
 #include <unordered_map>
 
 #include "node/common/contact.h"
 #include "node/common/crypto.h"
 #include "node/common/local_time.h"
 #include "node/exchange/csv.h"
+#include "node/exchange/people.h"
+#include "node/exchange/records_csv.h"
 #include "schema/records.capnp.h"
 #include "sync/base/wire.h"
 #include "sync/change_builder.h"
@@ -56,7 +59,15 @@ constexpr FieldColumn kFields[] = {
     {"acquisitionChannel", "AcquisitionChannel"},
     {"tags", "Tags"},
     {"homeOffice", "HomeOffice"},
+    {"addressCountry", "AddressCountry"},
+    {"company", "Company"},
+    {"responsible", "Responsible"},
+    {"createdAt", "CreatedAt"},
+    {"id", "Id"},
 };
+// A column headed "Attribute:KEY" holds the client's attribute KEY (car
+// brand, children, preferences ...); the "country" attribute is Country's.
+constexpr std::string_view kAttributePrefix = "Attribute:";
 // Text fields of schema::Client set from the cell of the same name, and their limits.
 constexpr std::pair<const char*, size_t> kTextFields[] = {
     {"firstName", kMaxName},           {"lastName", kMaxName},
@@ -172,7 +183,11 @@ struct Draft {
   std::optional<LocalDate> birth_date;
   std::optional<schema::Gender> gender;
   std::map<std::string, schema::Consent> consents;
-  std::string country;
+  std::map<std::string, std::string> attributes;  // Country and the Attribute: columns
+  Id id;                  // the Id column's; null: derived from the number
+  Id company;             // null if blank
+  std::optional<PersonRef> responsible;
+  int64_t created_at = 0;  // 0 if blank
   std::vector<std::string> phones;  // E.164
   std::vector<std::string> emails;  // normalized
   std::vector<std::string> tags;
@@ -220,7 +235,12 @@ class LineReader {
       }
     }
     for (size_t i = 0; i < header.size(); ++i) {
-      if (!read_by_field[i]) report_.unread_columns.push_back(header[i]);
+      if (read_by_field[i]) continue;
+      if (header[i].starts_with(kAttributePrefix) && header[i].size() > kAttributePrefix.size()) {
+        attribute_columns_.emplace_back(i, header[i].substr(kAttributePrefix.size()));
+        continue;
+      }
+      report_.unread_columns.push_back(header[i]);
     }
     width_ = header.size();
     return Status::Ok();
@@ -311,8 +331,41 @@ class LineReader {
       if (value.size() > kMaxName) return too_long(field, kMaxName);
       if (!value.empty()) draft.address[field] = value;
     }
-    draft.country = Cell(fields, "country");
-    if (draft.country.size() > kMaxName) return too_long("country", kMaxName);
+    if (std::string country = Cell(fields, "country"); !country.empty()) {
+      if (country.size() > kMaxName) return too_long("country", kMaxName);
+      draft.attributes["country"] = country;
+    }
+    for (const auto& [index, key] : attribute_columns_) {
+      std::string value(Trim(fields[index]));
+      if (value.size() > kMaxName) {
+        return std::string(kAttributePrefix) + key + " is longer than " + std::to_string(kMaxName) +
+               " bytes";
+      }
+      if (!value.empty()) draft.attributes[key] = value;
+    }
+    if (std::string text = Cell(fields, "addressCountry"); !text.empty()) {
+      if (text.size() > kMaxName) return too_long("addressCountry", kMaxName);
+      draft.address["country"] = text;
+    }
+    for (auto [field, id] : {std::pair{"id", &draft.id}, std::pair{"company", &draft.company}}) {
+      std::string text = Cell(fields, field);
+      if (text.empty()) continue;
+      auto parsed = Id::Parse(text);
+      if (!parsed.ok() || parsed->IsNull()) return bad(field, text, "is not a client id (26 characters)");
+      *id = *parsed;
+    }
+    if (std::string text = Cell(fields, "responsible"); !text.empty()) {
+      // A login of the client's home office, as ExportClients writes it.
+      std::string office = Cell(fields, "homeOffice");
+      auto person = ParsePerson(text, office.empty() ? options_.office : office, Header("responsible"));
+      if (!person.ok()) return std::string(person.status().message());
+      draft.responsible = *person;
+    }
+    if (std::string text = Cell(fields, "createdAt"); !text.empty()) {
+      auto time = ParseUtcTime(text, Header("createdAt"));
+      if (!time.ok()) return std::string(time.status().message());
+      draft.created_at = *time;
+    }
 
     std::string phones = Cell(fields, "phones");
     for (const std::string& raw : SplitList(phones)) {
@@ -370,6 +423,7 @@ class LineReader {
   const LocalDate today_;
   ClientImportReport& report_;
   std::map<std::string, Column> column_;  // by field
+  std::vector<std::pair<size_t, std::string>> attribute_columns_;  // index, attribute key
   size_t width_ = 0;
   std::unordered_map<std::string, size_t> first_line_;  // client number -> the line that took it
 };
@@ -397,13 +451,13 @@ enum class Outcome { kWritten, kUpdated, kUnchanged, kRemoved, kMerged };
 
 // Writes what `draft` holds that the client's stored record does not.
 Result<Outcome> WriteClient(StoreTxn& txn, HybridClock& hlc, const ClientImportOptions& options,
-                            const Draft& draft) {
+                            PeopleDirectory& people, const Draft& draft) {
   static const uint16_t kPhones = ClientOrdinal("phones");
   static const uint16_t kEmails = ClientOrdinal("emails");
   static const uint16_t kTags = ClientOrdinal("tags");
   static const uint16_t kAttributes = ClientOrdinal("attributes");
 
-  const Id id = ImportedClientId(options.office, draft.number);
+  const Id id = draft.id.IsNull() ? ImportedClientId(options.office, draft.number) : draft.id;
   std::optional<Record> existing;
   if (auto found = txn.Get(EntityKind::CLIENT, id); found.ok()) {
     existing.emplace(std::move(found).value());
@@ -432,15 +486,32 @@ Result<Outcome> WriteClient(StoreTxn& txn, HybridClock& hlc, const ClientImportO
   std::map<std::string, std::string> texts = draft.texts;
   std::optional<schema::ClientKind> kind = draft.kind;
   if (!existing) {
-    texts["loyaltyCard"] = draft.number;
+    // A card-less client is named by its id (as ExportClients writes it).
+    if (draft.number != id.ToString()) texts["loyaltyCard"] = draft.number;
     texts.try_emplace("homeOffice", options.office);
     if (!kind && texts.count("companyName") && !texts.count("firstName") &&
         !texts.count("lastName")) {
       kind = schema::ClientKind::COMPANY;
     }
-    out.setCreatedAt(stamp.physical);
+    out.setCreatedAt(draft.created_at != 0 ? draft.created_at : stamp.physical);
     CRM_RETURN_IF_ERROR(change.Set("createdAt"));
     changed = true;
+  } else if (draft.created_at != 0 && draft.created_at != current.getCreatedAt()) {
+    out.setCreatedAt(draft.created_at);
+    CRM_RETURN_IF_ERROR(change.Set("createdAt"));
+    changed = true;
+  }
+  auto set_id = [&](const char* field, const Id& want) -> Status {
+    auto have = dynamic_current.get(field).as<capnp::DynamicStruct>();
+    if (dynamic_current.has(field) && IdFromWire(have.as<schema::Id>()) == want) return Status::Ok();
+    IdToWire(want, dynamic_out.init(field).as<capnp::DynamicStruct>().as<schema::Id>());
+    changed = true;
+    return change.Set(field);
+  };
+  if (!draft.company.IsNull()) CRM_RETURN_IF_ERROR(set_id("company", draft.company));
+  if (draft.responsible) {
+    CRM_ASSIGN_OR_RETURN(Id responsible, people.Resolve(txn, hlc, *draft.responsible));
+    CRM_RETURN_IF_ERROR(set_id("responsible", responsible));
   }
   for (const auto& [field, value] : texts) {
     if (Str(dynamic_current.get(field).as<capnp::Text>()) == value) continue;
@@ -505,14 +576,14 @@ Result<Outcome> WriteClient(StoreTxn& txn, HybridClock& hlc, const ClientImportO
   CRM_RETURN_IF_ERROR(add_new("phones", kPhones, draft.phones));
   CRM_RETURN_IF_ERROR(add_new("emails", kEmails, draft.emails));
   CRM_RETURN_IF_ERROR(add_new("tags", kTags, draft.tags));
-  if (!draft.country.empty()) {
+  for (const auto& [key, value] : draft.attributes) {
     std::optional<std::string> have;
     for (auto attribute : current.getAttributes()) {
-      if (attribute.getKey() == "country") have = Str(attribute.getValue());
+      if (Str(attribute.getKey()) == key) have = Str(attribute.getValue());
     }
     // Set when it differs; not added back if an office removed it.
-    if (have ? *have != draft.country : !EverHeld(stored, kAttributes, "country")) {
-      CRM_RETURN_IF_ERROR(change.AddElement("attributes", "country", draft.country));
+    if (have ? *have != value : !EverHeld(stored, kAttributes, key)) {
+      CRM_RETURN_IF_ERROR(change.AddElement("attributes", key, value));
       changed = true;
     }
   }
@@ -555,16 +626,19 @@ Result<ClientImportReport> ImportClients(Writer& writer, HybridClock& hlc, std::
   CRM_RETURN_IF_ERROR(reader.Start());
   size_t done = 0;
   size_t next_progress = options.progress_every;
+  PeopleDirectory people;
   std::vector<Draft> batch;
   for (bool more = true; more;) {
     batch.clear();
     more = reader.Fill(batch, options.clients_per_transaction);
     if (batch.empty()) continue;
     size_t counts[5] = {};
+    const size_t made_before = people.made().size();
     CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
       std::fill(std::begin(counts), std::end(counts), 0);  // the work may run again
+      people.Rewind(made_before);
       for (const Draft& draft : batch) {
-        CRM_ASSIGN_OR_RETURN(Outcome outcome, WriteClient(txn, hlc, options, draft));
+        CRM_ASSIGN_OR_RETURN(Outcome outcome, WriteClient(txn, hlc, options, people, draft));
         ++counts[static_cast<size_t>(outcome)];
       }
       return Status::Ok();
@@ -581,14 +655,32 @@ Result<ClientImportReport> ImportClients(Writer& writer, HybridClock& hlc, std::
     }
   }
   if (options.progress) options.progress(report.lines, done);
+  report.users_made = people.made();
   return report;
 }
 
 Result<size_t> ExportClients(const Store& store, std::ostream& csv) {
   CRM_ASSIGN_OR_RETURN(StoreView view, store.Read());
+  auto exported = [](schema::StoredRecord::Reader stored) {
+    if (!IsLive(stored)) return false;
+    auto client = stored.getValue().getAs<schema::Client>();
+    return !client.hasMergedInto() || IdFromWire(client.getMergedInto()).IsNull();
+  };
+  // A column per attribute key any client holds (country has its own).
+  std::set<std::string> keys;
+  CRM_RETURN_IF_ERROR(view.ForEachOfKind(
+      EntityKind::CLIENT, [&](const Id&, schema::StoredRecord::Reader stored) -> Status {
+        if (!exported(stored)) return Status::Ok();
+        for (auto attribute : stored.getValue().getAs<schema::Client>().getAttributes()) {
+          if (attribute.getKey() != "country") keys.insert(Str(attribute.getKey()));
+        }
+        return Status::Ok();
+      }));
   std::string header;
   for (const FieldColumn& f : kFields) header += std::string(header.empty() ? "" : ",") + f.column;
+  for (const std::string& key : keys) header += "," + CsvField(std::string(kAttributePrefix) + key);
   csv << header << '\n';
+  PeopleNames people(view);
   auto joined = [](capnp::List<capnp::Text>::Reader list) {
     std::string out;
     for (auto item : list) out += (out.empty() ? "" : ";") + Str(item);
@@ -597,15 +689,17 @@ Result<size_t> ExportClients(const Store& store, std::ostream& csv) {
   size_t written = 0;
   CRM_RETURN_IF_ERROR(view.ForEachOfKind(
       EntityKind::CLIENT, [&](const Id& id, schema::StoredRecord::Reader stored) -> Status {
-        if (!IsLive(stored)) return Status::Ok();
+        if (!exported(stored)) return Status::Ok();
         auto client = stored.getValue().getAs<schema::Client>();
-        if (client.hasMergedInto() && !IdFromWire(client.getMergedInto()).IsNull())
-          return Status::Ok();
         auto address = client.getAddress();
-        std::string country = Str(address.getCountry());
+        std::map<std::string, std::string> attributes;
         for (auto attribute : client.getAttributes()) {
-          if (attribute.getKey() == "country") country = Str(attribute.getValue());
+          attributes[Str(attribute.getKey())] = Str(attribute.getValue());
         }
+        Id company = client.hasCompany() ? IdFromWire(client.getCompany()) : Id{};
+        Id responsible_id = client.hasResponsible() ? IdFromWire(client.getResponsible()) : Id{};
+        CRM_ASSIGN_OR_RETURN(std::string responsible,
+                             people.Name(responsible_id, Str(client.getHomeOffice())));
         std::string birth_date;
         if (client.hasBirthDate()) {
           auto d = client.getBirthDate();
@@ -627,7 +721,7 @@ Result<size_t> ExportClients(const Store& store, std::ostream& csv) {
             joined(client.getEmails()),
             birth_date,
             GenderName(client.getGender()),
-            country,
+            attributes["country"],
             Str(address.getRegion()),
             Str(address.getCity()),
             Str(address.getStreet()),
@@ -640,10 +734,16 @@ Result<size_t> ExportClients(const Store& store, std::ostream& csv) {
             Str(client.getAcquisitionChannel()),
             joined(client.getTags()),
             Str(client.getHomeOffice()),
+            Str(address.getCountry()),
+            company.IsNull() ? std::string() : company.ToString(),
+            responsible,
+            client.getCreatedAt() == 0 ? std::string() : FormatUtcTime(client.getCreatedAt()),
+            id.ToString(),
         };
         static_assert(sizeof(cells) / sizeof(cells[0]) == std::size(kFields), "a cell per column");
         std::string line = CsvField(cells[0]);
         for (size_t i = 1; i < std::size(kFields); ++i) line += "," + CsvField(cells[i]);
+        for (const std::string& key : keys) line += "," + CsvField(attributes[key]);
         csv << line << '\n';
         ++written;
         return csv ? Status::Ok() : Status::IOError("cannot write the CSV");

@@ -88,6 +88,7 @@ struct ClientImportReport {
   size_t clients_removed = 0;    // deleted or erased in the store: left so, not brought back
   size_t clients_merged = 0;     // merged into another client: left as they are
   std::vector<std::string> unread_columns;  // header columns no field reads
+  std::vector<std::string> users_made;      // Responsible users the store lacked (inactive)
   std::vector<ImportRejection> rejected;    // in line order
 };
 

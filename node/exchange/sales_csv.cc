@@ -1,5 +1,7 @@
 #include "node/exchange/sales_csv.h"
 
+#include <capnp/schema.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -15,9 +17,11 @@
 #include "node/common/text.h"
 #include "node/exchange/client_csv.h"
 #include "node/exchange/csv.h"
+#include "node/exchange/people.h"
 #include "node/sales/net_sales.h"
 #include "schema/records.capnp.h"
 #include "sync/base/entities.h"
+#include "sync/base/money.h"
 #include "sync/base/wire.h"
 #include "sync/change_builder.h"
 
@@ -26,8 +30,6 @@ namespace {
 
 constexpr size_t kMaxText = 512;            // bytes in any imported text field
 constexpr int64_t kMaxQuantity = 1'000'000;
-// A refund made from a cancellation receipt says so: "cancellation C536379".
-constexpr const char* kCancellationReason = "cancellation ";
 constexpr int64_t kMaxPriceMinor = 1'000'000'000'000;  // 10^10 in major units
 
 bool ParseInt(std::string_view text, int64_t& out) {
@@ -82,15 +84,21 @@ struct DraftLine {
   std::string name;
   int32_t quantity = 0;
   int64_t unit_price = 0;
+  int64_t discount = 0;  // minor units off the whole line
 };
 
 struct DraftSale {
   std::string receipt;
   int64_t time = 0;
   std::string client;  // the client's number in the file; empty if anonymous
+  Id client_id;        // the ClientId column's; null if blank
+  Id id;               // the SaleId column's; null if blank (derived)
+  std::string office;
+  std::string currency;
   std::string channel;
   std::string campaign;
-  std::string cashier;  // the employee's login; empty if the file does not say
+  std::string cashier;  // login or login@OFFICE; empty if the file does not say
+  std::vector<std::pair<schema::PaymentMethod, int64_t>> payments;  // empty: one "other" part
   std::vector<DraftLine> lines;
 };
 
@@ -103,17 +111,49 @@ struct DraftCancellation {
   int32_t units = 0;  // positive
   int64_t time = 0;
   std::string client;
+  Id sale;  // the SaleId column's: the sale it returns; null: found by matching
+  Id refund;  // the RefundId column's: the refund's id; null: derived
 };
 
 struct DraftClient {
+  std::string number;  // the loyalty card
+  Id id;               // the ClientId column's; null: derived from the number
   std::string country;
   int64_t first_seen = 0;
 };
 
 struct DraftProduct {
   std::string name;
-  int64_t price = 0;  // the last price seen
+  std::map<std::string, int64_t> prices;  // per currency, the last price seen
 };
+
+// "cash 10.00;card 5.50" -> the parts, in `currency`; why not in `why`.
+std::vector<std::pair<schema::PaymentMethod, int64_t>> ParsePayments(const std::string& text,
+                                                                     const std::string& currency,
+                                                                     std::string& why) {
+  std::vector<std::pair<schema::PaymentMethod, int64_t>> parts;
+  auto methods = capnp::Schema::from<schema::PaymentMethod>();
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    size_t semicolon = rest.find(';');
+    std::string_view part = rest.substr(0, semicolon);
+    rest = semicolon == std::string_view::npos ? std::string_view() : rest.substr(semicolon + 1);
+    size_t space = part.find(' ');
+    auto method = methods.findEnumerantByName(std::string(part.substr(0, space)));
+    auto amount = space == std::string_view::npos
+                      ? Result<int64_t>(Status::InvalidArgument("payments", ""))
+                      : ParseMoney(part.substr(space + 1), currency, "payments");
+    if (method == nullptr || !amount.ok() || *amount > kMaxAmount) {
+      why = "Payments '" + text + "': '" + std::string(part) +
+            "' is not a method (cash, card, transfer, credit, bonus, other) and an amount in " +
+            currency + " like 'cash 10.00'";
+      return {};
+    }
+    parts.emplace_back(static_cast<schema::PaymentMethod>(KJ_ASSERT_NONNULL(method).getOrdinal()),
+                       *amount);
+  }
+  return parts;
+}
 
 // Reads and checks every line; what is good is grouped into drafts.
 class Reader {
@@ -152,7 +192,6 @@ class Reader {
   std::vector<DraftCancellation> cancellations;  // in file order
   std::unordered_map<std::string, DraftClient> clients;
   std::unordered_map<std::string, DraftProduct> products;
-  std::set<std::string> cashiers;  // logins
   std::vector<std::pair<size_t, size_t>> line_of_sale;  // (sale index, file line) per accepted line
 
  private:
@@ -163,7 +202,8 @@ class Reader {
         return Status::InvalidArgument("map", "unknown field '" + field +
                                                   "'; the fields are receipt, sku, name, quantity, "
                                                   "time, price, client, country, channel, campaign, "
-                                                  "cashier");
+                                                  "cashier, currency, office, saleId, clientId, "
+                                                  "discount, payments, refundId");
       }
       wanted[field] = column;
     }
@@ -209,14 +249,34 @@ class Reader {
     if (quantity <= 0) return "quantity " + quantity_text + " is not positive (an adjustment, not a sale)";
     if (quantity > kMaxQuantity) return "quantity " + quantity_text + " is too large";
     std::string why;
-    auto price = ParsePrice(Field(fields, "price"), why);
+    std::string currency = Currency(fields, why);
+    if (currency.empty()) return why;
+    auto price = Price(Field(fields, "price"), currency, why);
     if (!price) return why;
+    int64_t discount = 0;
+    if (std::string text = Field(fields, "discount"); !text.empty()) {
+      auto parsed = ParseMoney(text, currency, "Discount");
+      if (!parsed.ok() || *parsed > quantity * *price) {
+        return "Discount '" + text + "': is not an amount in " + currency +
+               " from 0 to the line's quantity times its price";
+      }
+      discount = *parsed;
+    }
     auto time = Time(fields, why);
     if (!time) return why;
     std::string client = ClientNumber(fields);
     std::string cashier = Field(fields, "cashier");
-    if (!cashier.empty() && !IsValidLogin(cashier)) {
-      return "cashier '" + cashier + "' is not a login (3 to 64 letters, digits, '.', '_' or '-')";
+    std::string office = Field(fields, "office");
+    if (office.empty()) office = options_.office;
+    if (!cashier.empty()) {
+      if (auto person = ParsePerson(cashier, office, "Cashier"); !person.ok()) {
+        return std::string(person.status().message());
+      }
+    }
+    Id sale_id, client_id;
+    if (!ReadId(fields, "saleId", "SaleId", sale_id, why) ||
+        !ReadId(fields, "clientId", "ClientId", client_id, why)) {
+      return why;
     }
 
     auto [it, fresh] = sale_index_.try_emplace(receipt, sales.size());
@@ -225,30 +285,83 @@ class Reader {
       sale.receipt = receipt;
       sale.time = *time;
       sale.client = client;
+      sale.client_id = client_id;
+      sale.id = sale_id;
+      sale.office = office;
+      sale.currency = currency;
       sale.channel = Field(fields, "channel");
       if (sale.channel.empty()) sale.channel = options_.channel;
       sale.campaign = Field(fields, "campaign");
       sale.cashier = cashier;
-      if (!cashier.empty()) cashiers.insert(cashier);
+      if (std::string text = Field(fields, "payments"); !text.empty()) {
+        sale.payments = ParsePayments(text, currency, why);
+        if (!why.empty()) return why;
+      }
       sales.push_back(std::move(sale));
     } else if (sales[it->second].client != client) {
       return "receipt " + receipt + " names client '" + client + "' here and '" +
              sales[it->second].client + "' on an earlier line";
+    } else if (sales[it->second].currency != currency) {
+      return "Currency '" + currency + "': receipt " + receipt + " is in " +
+             sales[it->second].currency + " on an earlier line";
     }
     DraftSale& sale = sales[it->second];
     std::string name = Field(fields, "name");
-    sale.lines.push_back(DraftLine{sku, name, static_cast<int32_t>(quantity), *price});
+    sale.lines.push_back(
+        DraftLine{sku, name, static_cast<int32_t>(quantity), *price, discount});
     line_of_sale.emplace_back(it->second, line);
     if (!client.empty()) {
-      DraftClient& c = clients[client];
+      DraftClient& c = clients[client_id.IsNull() ? client : client_id.ToString()];
+      c.number = client;
+      c.id = client_id;
       if (c.first_seen == 0 || *time < c.first_seen) c.first_seen = *time;
       std::string country = Field(fields, "country");
       if (!country.empty()) c.country = country;
     }
     DraftProduct& product = products[sku];
     if (!name.empty()) product.name = name;
-    product.price = *price;
+    product.prices[currency] = *price;
     return {};
+  }
+
+  // The line's currency (the import's if the cell is blank), or "" and why not.
+  std::string Currency(const std::vector<std::string>& fields, std::string& why) const {
+    std::string currency = Field(fields, "currency");
+    if (currency.empty()) return options_.currency;
+    if (!IsKnownCurrency(currency)) {
+      why = "Currency '" + currency + "': is not an ISO 4217 currency code like GBP";
+      return {};
+    }
+    return currency;
+  }
+
+  // The unit price in minor units of `currency`: at most 2 decimals as the
+  // Online Retail set has them, or the currency's own (none for JPY).
+  static std::optional<int64_t> Price(const std::string& text, const std::string& currency,
+                                      std::string& why) {
+    if (MinorDigits(currency) == 2) return ParsePrice(text, why);
+    auto price = ParseMoney(text, currency, "price");
+    if (!price.ok() || *price > kMaxPriceMinor) {
+      why = "price '" + text + "' is not a non-negative amount in " + currency + " with at most " +
+            std::to_string(MinorDigits(currency)) + " decimals";
+      return std::nullopt;
+    }
+    return *price;
+  }
+
+  // An id from the `field` column (headed `header` by default); false and
+  // why if the cell holds something else. A blank cell leaves `id` null.
+  bool ReadId(const std::vector<std::string>& fields, const char* field, const char* header,
+              Id& id, std::string& why) const {
+    std::string text = Field(fields, field);
+    if (text.empty()) return true;
+    auto parsed = Id::Parse(text);
+    if (!parsed.ok() || parsed->IsNull()) {
+      why = std::string(header) + " '" + text + "': is not an id (26 characters)";
+      return false;
+    }
+    id = *parsed;
+    return true;
   }
 
   // "17850.0" -> "17850"; empty for an anonymous line.
@@ -263,7 +376,15 @@ class Reader {
   // The line's time in UTC ms, or nullopt and why not.
   std::optional<int64_t> Time(const std::vector<std::string>& fields, std::string& why) const {
     std::string time_text = Field(fields, "time");
-    auto local = ParseTime(time_text);
+    // "2010-12-01 08:26:00.250": the milliseconds an export writes.
+    int millis = 0;
+    std::string whole = time_text;
+    if (whole.size() == 23 && whole[19] == '.' &&
+        std::all_of(whole.begin() + 20, whole.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      millis = std::stoi(whole.substr(20));
+      whole.resize(19);
+    }
+    auto local = ParseTime(whole);
     if (!local) {
       why = "time '" + time_text + "' is not like 2010-12-01 08:26:00";
       return std::nullopt;
@@ -273,7 +394,7 @@ class Reader {
       why = "time '" + time_text + "' does not exist";
       return std::nullopt;
     }
-    return *time;
+    return *time + millis;
   }
 
   // A line of a cancellation receipt; matched to the sale it returns once
@@ -292,8 +413,13 @@ class Reader {
     if (client.empty()) {
       return "cancellation " + receipt + " names no client, so the sale it returns cannot be found";
     }
-    cancellations.push_back(
-        DraftCancellation{line, receipt, sku, static_cast<int32_t>(-quantity), *time, client});
+    Id sale, refund;
+    if (!ReadId(fields, "saleId", "SaleId", sale, why) ||
+        !ReadId(fields, "refundId", "RefundId", refund, why)) {
+      return why;
+    }
+    cancellations.push_back(DraftCancellation{line, receipt, sku, static_cast<int32_t>(-quantity),
+                                              *time, client, sale, refund});
     return {};
   }
 
@@ -313,6 +439,7 @@ struct DraftRefund {
   std::string receipt;  // the cancellation's
   size_t sale = 0;      // index into Reader::sales
   int64_t time = 0;
+  Id id;                // the RefundId column's; null: derived
   std::map<uint32_t, int32_t> units;  // the sale's line index -> units returned
 };
 
@@ -334,12 +461,21 @@ std::vector<DraftRefund> MatchCancellations(const Reader& reader, ImportReport& 
     }
   }
   std::map<std::pair<size_t, uint32_t>, int32_t> returned;  // (sale, line index) -> units
-  std::map<std::pair<std::string, size_t>, size_t> refund_of;  // (receipt, sale) -> index
+  // (receipt or RefundId, sale) -> index
+  std::map<std::pair<std::string, size_t>, size_t> refund_of;
+  std::unordered_map<Id, size_t, IdHash> sale_with_id;  // the SaleId column's
+  for (size_t i = 0; i < reader.sales.size(); ++i) {
+    if (!reader.sales[i].id.IsNull()) sale_with_id.emplace(reader.sales[i].id, i);
+  }
   std::vector<DraftRefund> refunds;
   for (const DraftCancellation& c : reader.cancellations) {
     const DraftSale* best = nullptr;
     size_t best_index = 0;
-    if (auto it = bought.find(key(c.client, c.sku)); it != bought.end()) {
+    if (auto named = sale_with_id.find(c.sale); !c.sale.IsNull() && named != sale_with_id.end()) {
+      // The line names the sale it returns (an export of refunds does).
+      best_index = named->second;
+      best = &reader.sales[best_index];
+    } else if (auto it = bought.find(key(c.client, c.sku)); it != bought.end()) {
       for (size_t i : it->second) {
         const DraftSale& sale = reader.sales[i];
         if (sale.time > c.time) continue;
@@ -374,17 +510,23 @@ std::vector<DraftRefund> MatchCancellations(const Reader& reader, ImportReport& 
     }
     report.cancelled_units_beyond_sale += static_cast<size_t>(left);
     ++report.lines_imported;
-    auto [it, fresh] = refund_of.try_emplace({c.receipt, best_index}, refunds.size());
-    if (fresh) refunds.push_back(DraftRefund{c.receipt, best_index, c.time, {}});
+    const std::string group = c.refund.IsNull() ? c.receipt : "#" + c.refund.ToString();
+    auto [it, fresh] = refund_of.try_emplace({group, best_index}, refunds.size());
+    if (fresh) refunds.push_back(DraftRefund{c.receipt, best_index, c.time, c.refund, {}});
     for (const auto& [line, units] : taken) refunds[it->second].units[line] += units;
   }
   return refunds;
 }
 
 Id ClientId(const ImportOptions& o, const std::string& number) { return ImportedClientId(o.office, number); }
+// The sale's client: the ClientId column's, else derived from its number.
+Id ClientOfSale(const ImportOptions& o, const DraftSale& sale) {
+  return sale.client_id.IsNull() ? ClientId(o, sale.client) : sale.client_id;
+}
 Id ProductId(const std::string& sku) { return DerivedId("import/product/" + sku, 0); }
-Id SaleId(const ImportOptions& o, const DraftSale& sale) {
-  return DerivedId("import/sale/" + o.office + "/" + sale.receipt, sale.time);
+Id SaleId(const ImportOptions&, const DraftSale& sale) {
+  if (!sale.id.IsNull()) return sale.id;
+  return DerivedId("import/sale/" + sale.office + "/" + sale.receipt, sale.time);
 }
 
 // Applies `change` unless its record exists; true if it was written.
@@ -425,7 +567,7 @@ Status WriteInBatches(Writer& writer, const std::vector<Item>& items, size_t bat
 
 using Made = Result<std::pair<Id, ChangeMessage>>;
 
-Made ProductChange(HybridClock& hlc, const ImportOptions& options,
+Made ProductChange(HybridClock& hlc, const ImportOptions&,
                    const std::pair<std::string, DraftProduct>& item) {
   const auto& [sku, draft] = item;
   Id id = ProductId(sku);
@@ -440,17 +582,21 @@ Made ProductChange(HybridClock& hlc, const ImportOptions& options,
   // The last price the history shows, as the price list of the import's
   // currency (node/sales/catalogue.h): offices in other currencies get no
   // price from it.
-  CRM_RETURN_IF_ERROR(change.AddElement("prices", options.currency, std::to_string(draft.price)));
+  for (const auto& [currency, price] : draft.prices) {
+    CRM_RETURN_IF_ERROR(change.AddElement("prices", currency, std::to_string(price)));
+  }
   return std::make_pair(id, std::move(change));
 }
 
 Made ClientChange(HybridClock& hlc, const ImportOptions& options,
                   const std::pair<std::string, DraftClient>& item) {
-  const auto& [number, draft] = item;
-  Id id = ClientId(options, number);
+  const DraftClient& draft = item.second;
+  const std::string& number = draft.number;
+  Id id = draft.id.IsNull() ? ClientId(options, number) : draft.id;
   ChangeMessage change = ChangeMessage::Patch(EntityKind::CLIENT, id, hlc.Now(), Id{});
   auto client = change.record<schema::Client>();
-  client.setLoyaltyCard(number);
+  // A card-less client is named by its id (as ExportSales writes it).
+  if (number != id.ToString()) client.setLoyaltyCard(number);
   client.setAcquisitionChannel("import");
   client.setHomeOffice(options.office);
   client.setCreatedAt(draft.first_seen);
@@ -463,92 +609,101 @@ Made ClientChange(HybridClock& hlc, const ImportOptions& options,
   return std::make_pair(id, std::move(change));
 }
 
-// Cashiers by login: a user the store has, or else a new one that cannot
-// log in (inactive, no password) until an administrator sets it up.
+// The sale's cashier as the file names it, with the sale's office.
+std::string CashierKey(const DraftSale& sale) { return sale.cashier + '\x1f' + sale.office; }
+
+// Cashiers by CashierKey: a user the store has, or else a new one that
+// cannot log in (inactive, no password) until an administrator sets it up,
+// listed in `made`.
 Result<std::unordered_map<std::string, Id>> WriteCashiers(Writer& writer, HybridClock& hlc,
-                                                          const ImportOptions& options,
-                                                          const std::set<std::string>& logins) {
+                                                          const std::vector<DraftSale>& sales,
+                                                          std::vector<std::string>& made) {
+  std::map<std::string, PersonRef> wanted;
+  for (const DraftSale& sale : sales) {
+    if (sale.cashier.empty()) continue;
+    auto person = ParsePerson(sale.cashier, sale.office, "Cashier");
+    if (person.ok()) wanted.emplace(CashierKey(sale), *person);  // checked as the line was read
+  }
   std::unordered_map<std::string, Id> cashier_ids;
-  if (logins.empty()) return cashier_ids;
+  if (wanted.empty()) return cashier_ids;
+  PeopleDirectory people;
   CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
     cashier_ids.clear();
-    for (const std::string& login : logins) {
-      auto found = txn.FindByKey(EntityKind::USER, UserKey(options.office, login));
-      if (found.ok()) {
-        cashier_ids[login] = *found;
-        continue;
-      }
-      if (found.status().code() != StatusCode::kNotFound) return found.status();
-      Id id = DerivedId("import/user/" + login, 0);
-      ChangeMessage change = ChangeMessage::Patch(EntityKind::USER, id, hlc.Now(), Id{});
-      auto user = change.record<schema::User>();
-      user.setLogin(login);
-      user.setDisplayName(login);
-      user.setRole(schema::Role::CASHIER);
-      user.setOffice(options.office);
-      user.setActive(false);
-      for (const char* f : {"login", "displayName", "role", "office", "active"}) {
-        CRM_RETURN_IF_ERROR(change.Set(f));
-      }
-      CRM_RETURN_IF_ERROR(txn.ApplyLocal(change.change()).status());
-      cashier_ids[login] = id;
+    people.Rewind(0);
+    for (const auto& [key, person] : wanted) {
+      CRM_ASSIGN_OR_RETURN(cashier_ids[key], people.Resolve(txn, hlc, person));
     }
     return Status::Ok();
   }));
+  made = people.made();
   return cashier_ids;
 }
 
 Made SaleChange(HybridClock& hlc, const ImportOptions& options,
-                const std::unordered_map<std::string, Id>& cashier_ids, const DraftSale& draft) {
+                const std::unordered_map<std::string, Id>& cashier_ids,
+                const std::unordered_map<std::string, Id>& product_ids, const DraftSale& draft) {
   Id id = SaleId(options, draft);
   ChangeMessage change = ChangeMessage::Event(EntityKind::SALE, id, hlc.Now(), Id{});
   auto sale = change.record<schema::Sale>();
-  sale.setOffice(options.office);
+  sale.setOffice(draft.office);
   sale.setReceiptNo(draft.receipt);
-  if (!draft.client.empty()) IdToWire(ClientId(options, draft.client), sale.initClient());
+  if (!draft.client.empty()) IdToWire(ClientOfSale(options, draft), sale.initClient());
   sale.setTime(draft.time);
-  sale.setCurrency(options.currency);
+  sale.setCurrency(draft.currency);
   auto lines = sale.initLines(static_cast<unsigned>(draft.lines.size()));
   int64_t total = 0;
   for (unsigned l = 0; l < draft.lines.size(); ++l) {
     const DraftLine& line = draft.lines[l];
-    IdToWire(ProductId(line.sku), lines[l].initProduct());
+    IdToWire(product_ids.at(line.sku), lines[l].initProduct());
     lines[l].setSku(line.sku);
     lines[l].setName(line.name);
     lines[l].setQuantity(line.quantity);
     lines[l].setUnitPrice(line.unit_price);
-    lines[l].setAmount(line.quantity * line.unit_price);
-    total += line.quantity * line.unit_price;
+    lines[l].setDiscount(line.discount);
+    lines[l].setAmount(line.quantity * line.unit_price - line.discount);
+    total += line.quantity * line.unit_price - line.discount;
   }
-  auto payment = sale.initPayments(1)[0];
-  payment.setMethod(schema::PaymentMethod::OTHER);  // how they paid is not in the file
-  payment.setAmount(total);
+  if (draft.payments.empty()) {
+    auto payment = sale.initPayments(1)[0];
+    payment.setMethod(schema::PaymentMethod::OTHER);  // how they paid is not in the file
+    payment.setAmount(total);
+  } else {
+    auto payments = sale.initPayments(static_cast<unsigned>(draft.payments.size()));
+    for (unsigned p = 0; p < payments.size(); ++p) {
+      payments[p].setMethod(draft.payments[p].first);
+      payments[p].setAmount(draft.payments[p].second);
+    }
+  }
   sale.setTotal(total);
   sale.setCampaignCode(draft.campaign);
   sale.setChannel(draft.channel);
-  if (!draft.cashier.empty()) IdToWire(cashier_ids.at(draft.cashier), sale.initCashier());
+  if (!draft.cashier.empty()) IdToWire(cashier_ids.at(CashierKey(draft)), sale.initCashier());
   return std::make_pair(id, std::move(change));
 }
 
 Made RefundChange(HybridClock& hlc, const ImportOptions& options, const std::vector<DraftSale>& sales,
                   const DraftRefund& draft) {
   const DraftSale& sold = sales[draft.sale];
-  Id id = DerivedId("import/refund/" + options.office + "/" + draft.receipt + "/" + sold.receipt,
-                    draft.time);
+  Id id = !draft.id.IsNull() ? draft.id
+                            : DerivedId("import/refund/" + sold.office + "/" + draft.receipt + "/" +
+                                            sold.receipt,
+                                        draft.time);
   ChangeMessage change = ChangeMessage::Event(EntityKind::REFUND, id, hlc.Now(), Id{});
   auto refund = change.record<schema::Refund>();
   IdToWire(SaleId(options, sold), refund.initSale());
-  refund.setOffice(options.office);
-  IdToWire(ClientId(options, sold.client), refund.initClient());
+  refund.setOffice(sold.office);
+  IdToWire(ClientOfSale(options, sold), refund.initClient());
   refund.setTime(draft.time);
-  refund.setCurrency(options.currency);
+  refund.setCurrency(sold.currency);
   auto lines = refund.initLines(static_cast<unsigned>(draft.units.size()));
   int64_t amount = 0;
   unsigned l = 0;
   for (const auto& [index, units] : draft.units) {
     lines[l].setLineIndex(index);
     lines[l].setQuantity(units);
-    lines[l].setAmount(units * sold.lines[index].unit_price);  // imported lines have no discount
+    // The line's discount shared by the units returned.
+    const DraftLine& line = sold.lines[index];
+    lines[l].setAmount(units * line.unit_price - line.discount * units / line.quantity);
     amount += lines[l++].getAmount();
   }
   refund.setAmount(amount);
@@ -562,8 +717,10 @@ Made RefundChange(HybridClock& hlc, const ImportOptions& options, const std::vec
 std::map<std::string, std::string> DefaultSalesColumns() {
   return {{"receipt", "InvoiceNo"}, {"sku", "StockCode"},    {"name", "Description"},
           {"quantity", "Quantity"}, {"time", "InvoiceDate"}, {"price", "UnitPrice"},
-          {"client", "CustomerID"}, {"country", "Country"},  {"channel", ""},
-          {"campaign", ""},         {"cashier", ""}};
+          {"client", "CustomerID"}, {"country", "Country"},  {"channel", "Channel"},
+          {"campaign", "Campaign"}, {"cashier", "Cashier"},  {"currency", "Currency"},
+          {"office", "Office"},     {"saleId", "SaleId"},    {"clientId", "ClientId"},
+          {"discount", "Discount"}, {"payments", "Payments"}, {"refundId", "RefundId"}};
 }
 
 Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream& csv,
@@ -581,8 +738,29 @@ Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream&
   const size_t batch = options.sales_per_transaction;
 
   // Products and clients first, so every sale finds what it names.
-  std::vector<std::pair<std::string, DraftProduct>> products(reader.products.begin(),
-                                                             reader.products.end());
+  // A SKU the catalogue has is its product: the sale lines name it, and no
+  // second product of that SKU is made.
+  std::unordered_map<std::string, Id> product_ids;
+  std::vector<std::pair<std::string, DraftProduct>> products;
+  size_t in_catalogue = 0;
+  CRM_RETURN_IF_ERROR(writer.Run([&](StoreTxn& txn) -> Status {
+    product_ids.clear();
+    products.clear();
+    in_catalogue = 0;
+    for (const auto& item : reader.products) {
+      auto found = txn.FindByKey(EntityKind::PRODUCT, item.first);
+      if (found.ok()) {
+        product_ids.emplace(item.first, *found);
+        ++in_catalogue;
+        continue;
+      }
+      if (found.status().code() != StatusCode::kNotFound) return found.status();
+      product_ids.emplace(item.first, ProductId(item.first));
+      products.push_back(item);
+    }
+    return Status::Ok();
+  }));
+  report.products_present += in_catalogue;
   CRM_RETURN_IF_ERROR(WriteInBatches(
       writer, products, batch, EntityKind::PRODUCT,
       [&](const auto& item) { return ProductChange(hlc, options, item); }, report.products_written,
@@ -593,10 +771,31 @@ Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream&
       writer, clients, batch, EntityKind::CLIENT,
       [&](const auto& item) { return ClientChange(hlc, options, item); }, report.clients_written,
       report.clients_present));
-  CRM_ASSIGN_OR_RETURN(auto cashier_ids, WriteCashiers(writer, hlc, options, reader.cashiers));
+  // A receipt whose payments do not add up to its lines is not written.
+  std::vector<DraftSale> sales;
+  for (size_t i = 0; i < reader.sales.size(); ++i) {
+    const DraftSale& sale = reader.sales[i];
+    int64_t total = 0, paid = 0;
+    for (const DraftLine& line : sale.lines) total += line.quantity * line.unit_price - line.discount;
+    for (const auto& part : sale.payments) paid += part.second;
+    if (sale.payments.empty() || paid == total) {
+      sales.push_back(sale);
+      continue;
+    }
+    for (const auto& [index, line] : reader.line_of_sale) {
+      if (index != i) continue;
+      report.rejected.push_back(ImportRejection{
+          line, "Payments: receipt " + sale.receipt + " pays " + FormatMoney(paid, sale.currency) +
+                    " for lines of " + FormatMoney(total, sale.currency)});
+      --report.lines_imported;
+    }
+  }
+  CRM_ASSIGN_OR_RETURN(auto cashier_ids, WriteCashiers(writer, hlc, sales, report.users_made));
   CRM_RETURN_IF_ERROR(WriteInBatches(
-      writer, reader.sales, batch, EntityKind::SALE,
-      [&](const DraftSale& draft) { return SaleChange(hlc, options, cashier_ids, draft); },
+      writer, sales, batch, EntityKind::SALE,
+      [&](const DraftSale& draft) {
+        return SaleChange(hlc, options, cashier_ids, product_ids, draft);
+      },
       report.sales_written, report.sales_present, [&] {
         if (options.progress) options.progress(report.lines, report.sales_written + report.sales_present);
       }));
@@ -609,105 +808,6 @@ Result<ImportReport> ImportSales(Writer& writer, HybridClock& hlc, std::istream&
   std::sort(report.rejected.begin(), report.rejected.end(),
             [](const ImportRejection& a, const ImportRejection& b) { return a.line < b.line; });
   return report;
-}
-
-namespace {
-
-// Minor units as "2.55" (no currency symbol, no grouping).
-std::string MajorUnits(int64_t minor) {
-  std::string sign = minor < 0 ? "-" : "";
-  uint64_t value = minor < 0 ? static_cast<uint64_t>(-(minor + 1)) + 1 : static_cast<uint64_t>(minor);
-  return sign + std::to_string(value / 100) + "." + (value % 100 < 10 ? "0" : "") + std::to_string(value % 100);
-}
-
-}  // namespace
-
-Result<size_t> ExportSales(const Store& store, std::ostream& csv, const std::string& time_zone) {
-  CRM_RETURN_IF_ERROR(CheckTimeZone(time_zone));
-  CRM_ASSIGN_OR_RETURN(StoreView view, store.Read());
-  // A client's card and country, looked up once.
-  std::unordered_map<Id, std::pair<std::string, std::string>, IdHash> clients;
-  auto client_of = [&](const Id& id) -> Result<std::pair<std::string, std::string>> {
-    auto it = clients.find(id);
-    if (it != clients.end()) return it->second;
-    CRM_ASSIGN_OR_RETURN(Id resolved, view.ResolveClient(id));
-    std::pair<std::string, std::string> found{resolved.ToString(), ""};
-    auto record = view.Get(EntityKind::CLIENT, resolved);
-    if (record.ok()) {
-      auto client = record->value<schema::Client>();
-      if (client.getLoyaltyCard().size()) found.first = client.getLoyaltyCard();
-      for (auto attribute : client.getAttributes()) {
-        if (attribute.getKey() == "country") found.second = attribute.getValue();
-      }
-    }
-    clients.emplace(id, found);
-    return found;
-  };
-  // A cashier's login, looked up once.
-  std::unordered_map<Id, std::string, IdHash> logins;
-  auto login_of = [&](schema::Sale::Reader sale) -> Result<std::string> {
-    if (!sale.hasCashier() || IdFromWire(sale.getCashier()).IsNull()) return std::string();
-    Id id = IdFromWire(sale.getCashier());
-    auto it = logins.find(id);
-    if (it != logins.end()) return it->second;
-    auto record = view.Get(EntityKind::USER, id);
-    if (!record.ok() && record.status().code() != StatusCode::kNotFound) return record.status();
-    std::string login = record.ok() ? std::string(record->value<schema::User>().getLogin().cStr()) : "";
-    logins.emplace(id, login);
-    return login;
-  };
-  csv << "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country,Office,Channel,"
-         "Campaign,Cashier\n";
-  size_t written = 0;
-  // Refunds as cancellation lines (negative quantities) after the sales, so
-  // that an import of the file finds each sale before what returns it; in
-  // the order they were made, as the import takes them in file order. The
-  // refunds are the ones every report counts (node/sales/net_sales.h).
-  std::vector<std::tuple<int64_t, std::string, std::string>> returns;  // time, receipt, rows
-  CRM_RETURN_IF_ERROR(ForEachNetSale(view, [&](const NetSale& net) -> Status {
-    auto sale = net.sale;
-    std::pair<std::string, std::string> client;
-    if (sale.hasClient() && !IdFromWire(sale.getClient()).IsNull()) {
-      CRM_ASSIGN_OR_RETURN(client, client_of(IdFromWire(sale.getClient())));
-    }
-    CRM_ASSIGN_OR_RETURN(std::string cashier, login_of(sale));
-    std::string time = FormatLocalSeconds(sale.getTime(), time_zone);
-    std::string tail = "," + CsvField(client.first) + "," + CsvField(client.second) + "," +
-                       CsvField(sale.getOffice().cStr()) + "," + CsvField(sale.getChannel().cStr()) + "," +
-                       CsvField(sale.getCampaignCode().cStr()) + "," + CsvField(cashier) + "\n";
-    auto lines = sale.getLines();
-    for (auto line : lines) {
-      csv << CsvField(sale.getReceiptNo().cStr()) << ',' << CsvField(line.getSku().cStr()) << ','
-          << CsvField(line.getName().cStr()) << ',' << line.getQuantity() << ',' << time << ','
-          << MajorUnits(line.getUnitPrice()) << tail;
-    }
-    ++written;
-    if (!csv) return Status::IOError("cannot write the CSV");
-    if (net.refunds == nullptr) return Status::Ok();
-    for (const RefundEntry& entry : net.refunds->refunds) {
-      CRM_ASSIGN_OR_RETURN(Record record, view.Get(EntityKind::REFUND, entry.id));
-      auto refund = record.value<schema::Refund>();
-      std::string_view reason = refund.getReason().cStr();
-      std::string receipt = reason.rfind(kCancellationReason, 0) == 0
-                                ? std::string(reason.substr(std::strlen(kCancellationReason)))
-                                : "C" + std::string(sale.getReceiptNo().cStr());
-      std::string when = FormatLocalSeconds(refund.getTime(), time_zone);
-      std::string rows;
-      for (auto returned : refund.getLines()) {
-        if (returned.getLineIndex() >= lines.size()) continue;
-        auto line = lines[returned.getLineIndex()];
-        rows += CsvField(receipt) + ',' + CsvField(line.getSku().cStr()) + ',' +
-                CsvField(line.getName().cStr()) + ',' + std::to_string(-int64_t{returned.getQuantity()}) +
-                ',' + when + ',' + MajorUnits(line.getUnitPrice()) + tail;
-      }
-      returns.emplace_back(refund.getTime(), receipt, std::move(rows));
-    }
-    return Status::Ok();
-  }));
-  std::sort(returns.begin(), returns.end());
-  for (const auto& [time, receipt, rows] : returns) csv << rows;
-  if (!csv) return Status::IOError("cannot write the CSV");
-  return written;
 }
 
 }  // namespace crm

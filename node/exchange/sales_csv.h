@@ -38,12 +38,26 @@ namespace crm {
 //   price    UnitPrice    required, the unit price in major units ("2.55"), at most 2 decimals
 //   client   CustomerID   the client's number ("17850" or "17850.0"); empty for anonymous
 //   country  Country      the client's country, kept as the client's "country" attribute
-//   channel  (none)       the sale's channel; ImportOptions::channel if unmapped
-//   campaign (none)       the sale's campaign code
-//   cashier  (none)       the login of the employee who made the sale: the store's
-//                         user of that login, or else a new inactive user of it
-//                         (role cashier, no password: an administrator sets it up)
+//   channel  Channel      the sale's channel; ImportOptions::channel if blank
+//   campaign Campaign     the sale's campaign code
+//   cashier  Cashier      the employee who made the sale: a login of the sale's
+//                         office, or login@OFFICE; the store's user of it, or
+//                         else a new inactive user of it (role cashier, no
+//                         password: an administrator sets it up), listed in
+//                         ImportReport::users_made
+//   currency Currency     ISO 4217; ImportOptions::currency if blank
+//   office   Office       the office the sale was made at; ImportOptions::office if blank
+//   saleId   SaleId       the sale's id; derived from the office and receipt if blank
+//   clientId ClientId     the client's id; derived from the number if blank
+//   discount Discount     the line's discount in major units (0 if blank)
+//   payments Payments     the receipt's payment parts, "cash 10.00;credit 5.50"
+//                         (on each of its lines); one part "other" if blank
 std::map<std::string, std::string> DefaultSalesColumns();
+
+// The reason of a refund the import made from a cancellation receipt:
+// "cancellation C536379". ExportSales writes such a refund back under that
+// receipt.
+inline constexpr const char* kCancellationReason = "cancellation ";
 
 struct ImportOptions {
   std::string office = "WEB";  // the office the sales were made at (receipts, home office)
@@ -77,6 +91,9 @@ struct ImportReport {
   // Units on cancellation lines beyond what their sale still held (the line
   // returns the rest).
   size_t cancelled_units_beyond_sale = 0;
+  // Cashiers the user directory lacked, made as inactive users without a
+  // password (login@OFFICE).
+  std::vector<std::string> users_made;
   std::vector<ImportRejection> rejected;  // in line order
 };
 

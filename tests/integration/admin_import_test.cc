@@ -76,5 +76,51 @@ TEST_CASE("crm-admin import clients prints its summary and export clients writes
   CHECK(no_file.exit_code == 1);
 }
 
+TEST_CASE("crm-admin export --out - writes to standard output and import --file - reads standard input",
+          "[integration][import]") {
+  testing::TempDir dir;
+  const std::string data = (dir.path() / "data").string();
+  auto admin = [&](std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), CRM_ADMIN);
+    return testing::Run(args, input, {}, dir.path());
+  };
+  RunResult clients = admin({"import", "clients", "--data", data, "--file", "-"},
+                            "ClientNumber,FirstName,Attribute:car brand\n1,Ann,Volvo\n");
+  INFO(clients.out << clients.err);
+  REQUIRE(clients.exit_code == 0);
+  CHECK(clients.out.find("clients  1 written") != std::string::npos);
+  RunResult notes = admin({"import", "notes", "--data", data, "--file", "-"},
+                          "ClientNumber,Time,Author,Text\n"
+                          "1,2026-10-05T10:00:00Z,kate,\"rings back, mornings\"\n"
+                          "2,2026-10-05T10:00:00Z,kate,nobody\n");
+  INFO(notes.out << notes.err);
+  REQUIRE(notes.exit_code == 0);
+  CHECK(notes.out.find("2 lines read, 1 imported, 1 rejected\n") != std::string::npos);
+  CHECK(notes.out.find("users made (inactive, no password: an administrator sets them up): kate@WEB\n") !=
+        std::string::npos);
+  CHECK(notes.out.find("  line 3: ClientNumber '2': no client has this number") != std::string::npos);
+
+  for (const char* out : {"-", ""}) {
+    std::vector<std::string> args = {"export", "notes", "--data", data};
+    if (*out) args.insert(args.end(), {"--out", out});
+    RunResult exported = admin(args);
+    INFO(exported.out << exported.err);
+    REQUIRE(exported.exit_code == 0);
+    CHECK(exported.out.rfind("Id,ClientNumber,ClientId,Office,Time,Author,Text\n", 0) == 0);
+    CHECK(exported.out.find(",1,") != std::string::npos);
+    CHECK(exported.out.find(",WEB,2026-10-05T10:00:00Z,kate,\"rings back, mornings\"\n") !=
+          std::string::npos);
+    // Read back from standard input: nothing new.
+    RunResult again = admin({"import", "notes", "--data", data, "--file", "-"}, exported.out);
+    INFO(again.out << again.err);
+    CHECK(again.out.find("notes 0 written, 0 updated, 1 unchanged\n") != std::string::npos);
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "-"));
+  RunResult clients_out = admin({"export", "clients", "--data", data, "--out", "-"});
+  CHECK(clients_out.out.find(",Attribute:car brand\n") != std::string::npos);
+  CHECK(clients_out.out.find(",Volvo\n") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "-"));
+}
+
 }  // namespace
 }  // namespace crm

@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <memory>
 
 #include "node/common/private_file.h"
 #include "node/exchange/csv.h"
@@ -34,19 +35,28 @@ int ReportRejections(const std::vector<ImportRejection>& rejected,
   return 0;
 }
 
+// The input `file` names: standard input for "-", else the file opened
+// (into `opened`); null if it cannot be opened.
+std::istream* OpenInput(const std::string& file, std::unique_ptr<std::ifstream>& opened) {
+  if (file == "-") return &std::cin;
+  opened = std::make_unique<std::ifstream>(file, std::ios::binary);
+  return *opened ? opened.get() : nullptr;
+}
+
 // Imports a sales CSV into the store; prints what happened, writes the
 // rejected lines to `rejects_file` (if given). Exit 0 even with rejected
 // lines: they are reported, the rest is in.
 int ImportSalesCsv(StoreRuntime& opened, const std::string& file, ImportOptions options,
                    const std::string& rejects_file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Fail(Status::NotFound("cannot open " + file));
+  std::unique_ptr<std::ifstream> opened_file;
+  std::istream* in = OpenInput(file, opened_file);
+  if (in == nullptr) return Fail(Status::NotFound("cannot open " + file));
   if (isatty(STDERR_FILENO)) {
     options.progress = [](size_t lines, size_t sales) {
       fmt::print(stderr, "\r{} lines read, {} sales written", lines, sales);
     };
   }
-  auto report = ImportSales(*opened.writer, *opened.hlc, in, options);
+  auto report = ImportSales(*opened.writer, *opened.hlc, *in, options);
   if (isatty(STDERR_FILENO)) fmt::print(stderr, "\n");
   if (!report.ok()) return Fail(report.status());
   fmt::print("{} lines read, {} imported, {} rejected\n", report->lines, report->lines_imported,
@@ -59,6 +69,10 @@ int ImportSalesCsv(StoreRuntime& opened, const std::string& file, ImportOptions 
              report->products_present);
   fmt::print("refunds  {} written, {} already there (from cancellations)\n",
              report->refunds_written, report->refunds_present);
+  if (!report->users_made.empty()) {
+    fmt::print("users made (inactive, no password: an administrator sets them up): {}\n",
+               fmt::join(report->users_made, ", "));
+  }
   if (report->cancelled_units_beyond_sale > 0) {
     fmt::print("{} cancelled units were more than their sale still held, and were not refunded\n",
                report->cancelled_units_beyond_sale);
@@ -69,14 +83,15 @@ int ImportSalesCsv(StoreRuntime& opened, const std::string& file, ImportOptions 
 // Imports a clients CSV into the store, as ImportSalesCsv does sales.
 int ImportClientsCsv(StoreRuntime& opened, const std::string& file, ClientImportOptions options,
                      const std::string& rejects_file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Fail(Status::NotFound("cannot open " + file));
+  std::unique_ptr<std::ifstream> opened_file;
+  std::istream* in = OpenInput(file, opened_file);
+  if (in == nullptr) return Fail(Status::NotFound("cannot open " + file));
   if (isatty(STDERR_FILENO)) {
     options.progress = [](size_t lines, size_t clients) {
       fmt::print(stderr, "\r{} lines read, {} clients done", lines, clients);
     };
   }
-  auto report = ImportClients(*opened.writer, *opened.hlc, in, options);
+  auto report = ImportClients(*opened.writer, *opened.hlc, *in, options);
   if (isatty(STDERR_FILENO)) fmt::print(stderr, "\n");
   if (!report.ok()) return Fail(report.status());
   fmt::print("{} lines read, {} imported, {} rejected\n", report->lines,
@@ -86,6 +101,35 @@ int ImportClientsCsv(StoreRuntime& opened, const std::string& file, ClientImport
   if (report->clients_removed + report->clients_merged > 0) {
     fmt::print("left as they are: {} deleted or erased, {} merged into another client\n",
                report->clients_removed, report->clients_merged);
+  }
+  if (!report->users_made.empty()) {
+    fmt::print("users made (inactive, no password: an administrator sets them up): {}\n",
+               fmt::join(report->users_made, ", "));
+  }
+  if (!report->unread_columns.empty()) {
+    fmt::print("columns not read: {}\n", fmt::join(report->unread_columns, ", "));
+  }
+  return ReportRejections(report->rejected, rejects_file);
+}
+
+// Imports a file of a card's other records (interactions, notes ...).
+int ImportRecordsCsv(StoreRuntime& opened, const std::string& file, RecordFile kind,
+                     const RecordImportOptions& options, const std::string& rejects_file) {
+  std::unique_ptr<std::ifstream> opened_file;
+  std::istream* in = OpenInput(file, opened_file);
+  if (in == nullptr) return Fail(Status::NotFound("cannot open " + file));
+  auto report = ImportRecords(*opened.writer, *opened.hlc, *in, kind, options);
+  if (!report.ok()) return Fail(report.status());
+  fmt::print("{} lines read, {} imported, {} rejected\n", report->lines,
+             report->lines - report->rejected.size(), report->rejected.size());
+  fmt::print("{} {} written, {} updated, {} unchanged\n", RecordFileName(kind), report->written,
+             report->updated, report->unchanged);
+  if (report->removed > 0) {
+    fmt::print("left as they are: {} deleted in the store\n", report->removed);
+  }
+  if (!report->users_made.empty()) {
+    fmt::print("users made (inactive, no password: an administrator sets them up): {}\n",
+               fmt::join(report->users_made, ", "));
   }
   if (!report->unread_columns.empty()) {
     fmt::print("columns not read: {}\n", fmt::join(report->unread_columns, ", "));
@@ -101,7 +145,7 @@ ExchangeCommands::ExchangeCommands(CLI::App& app) {
   import_sales_ = import_->add_subcommand(
       "sales", "sales history, one row per receipt line, with its clients and products");
   import_sales_->add_option("--data", data_, "store directory")->required();
-  import_sales_->add_option("--file", csv_file_, "the CSV file")->required();
+  import_sales_->add_option("--file", csv_file_, "the CSV file (- for standard input)")->required();
   import_sales_->add_option("--office", import_options_.office, "office code the sales belong to");
   import_sales_->add_option("--currency", import_options_.currency, "ISO 4217 code of the prices");
   import_sales_->add_option("--time-zone", import_options_.time_zone, "IANA zone of the times");
@@ -109,13 +153,14 @@ ExchangeCommands::ExchangeCommands(CLI::App& app) {
                             "sales channel if no column says");
   import_sales_->add_option("--map", mappings_,
                             "FIELD=COLUMN: read FIELD (receipt, sku, name, quantity, time, price, "
-                            "client, country, channel, campaign) from the column headed COLUMN");
+                            "client, country, channel, campaign, cashier, currency, office, "
+                            "saleId, clientId, discount, payments) from the column headed COLUMN");
   import_sales_->add_option("--rejects", rejects_file_,
                             "write the rejected lines and why to this CSV");
   import_clients_ = import_->add_subcommand(
       "clients", "clients by number (loyalty card); a re-run writes only what changed");
   import_clients_->add_option("--data", data_, "store directory")->required();
-  import_clients_->add_option("--file", csv_file_, "the CSV file")->required();
+  import_clients_->add_option("--file", csv_file_, "the CSV file (- for standard input)")->required();
   import_clients_
       ->add_option("--office", client_options_.office,
                    "office whose client numbers these are (as for import sales)")
@@ -129,23 +174,46 @@ ExchangeCommands::ExchangeCommands(CLI::App& app) {
       "FIELD=COLUMN: read FIELD (number, kind, firstName, lastName, middleName, "
       "companyName, phones, emails, birthDate, gender, country, region, city, "
       "street, postalCode, consentEmail, consentSms, consentPhone, consentPost, "
-      "consentMessenger, acquisitionChannel, tags, homeOffice) from the column "
-      "headed COLUMN (empty: do not read it)");
+      "consentMessenger, acquisitionChannel, tags, homeOffice, addressCountry, company, "
+      "responsible, createdAt, id) from the column headed COLUMN (empty: do not read it); "
+      "columns headed Attribute:KEY are the attributes");
   import_clients_->add_option("--rejects", rejects_file_,
                               "write the rejected lines and why to this CSV");
+  for (RecordFile kind : AllRecordFiles()) {
+    CLI::App* sub = import_->add_subcommand(
+        RecordFileName(kind), std::string(RecordFileName(kind)) +
+                                  " as export writes them, by id; a re-run writes nothing new");
+    sub->add_option("--data", data_, "store directory")->required();
+    sub->add_option("--file", csv_file_, "the CSV file (- for standard input)")->required();
+    sub->add_option("--office", record_options_.office,
+                    "office whose client numbers the file holds, and of records with no Office")
+        ->capture_default_str();
+    sub->add_option("--rejects", rejects_file_, "write the rejected lines and why to this CSV");
+    import_records_.emplace_back(kind, sub);
+  }
 
   export_ = app.add_subcommand("export", "write records as CSV");
   export_->require_subcommand(1);
   export_sales_ =
       export_->add_subcommand("sales", "every sale, one row per line, as import reads it");
   export_sales_->add_option("--data", data_, "store directory")->required();
-  export_sales_->add_option("--out", export_out_, "the CSV file (default: standard output)");
+  export_sales_->add_option("--out", export_out_, "the CSV file (default or -: standard output)");
   export_sales_->add_option("--time-zone", export_zone_, "IANA zone of the times written")
       ->capture_default_str();
   CLI::App* export_clients =
       export_->add_subcommand("clients", "every client, as import clients reads it");
   export_clients->add_option("--data", data_, "store directory")->required();
-  export_clients->add_option("--out", export_out_, "the CSV file (default: standard output)");
+  export_clients->add_option("--out", export_out_, "the CSV file (default or -: standard output)");
+  export_clients_ = export_clients;
+  for (RecordFile kind : AllRecordFiles()) {
+    CLI::App* sub = export_->add_subcommand(
+        RecordFileName(kind),
+        std::string("every ") + RecordFileName(kind) + " record, as import " +
+            RecordFileName(kind) + " reads it");
+    sub->add_option("--data", data_, "store directory")->required();
+    sub->add_option("--out", export_out_, "the CSV file (default or -: standard output)");
+    export_records_.emplace_back(kind, sub);
+  }
 }
 
 std::optional<int> ExchangeCommands::Run() {
@@ -162,13 +230,18 @@ std::optional<int> ExchangeCommands::Run() {
   StoreRuntime opened;
   if (Status s = OpenStore(opened, data_, false); !s.ok()) return Fail(s);
   if (*import_sales_) return ImportSalesCsv(opened, csv_file_, import_options_, rejects_file_);
-  return ImportClientsCsv(opened, csv_file_, client_options_, rejects_file_);
+  if (*import_clients_) return ImportClientsCsv(opened, csv_file_, client_options_, rejects_file_);
+  for (const auto& [kind, sub] : import_records_) {
+    if (*sub) return ImportRecordsCsv(opened, csv_file_, kind, record_options_, rejects_file_);
+  }
+  return Fail(Status::InvalidArgument("import", "nothing to import"));
 }
 
-// export sales or export clients.
+// export sales, clients or a card's other records.
 int ExchangeCommands::Export() {
   StoreRuntime opened;
   if (Status s = OpenStore(opened, data_, true); !s.ok()) return Fail(s);
+  if (export_out_ == "-") export_out_.clear();
   std::ofstream file;
   if (!export_out_.empty()) {
     if (Status created = CreatePrivateFile(export_out_); !created.ok()) return Fail(created);
@@ -176,8 +249,18 @@ int ExchangeCommands::Export() {
   }
   std::ostream& sink = export_out_.empty() ? std::cout : file;
   if (!export_out_.empty() && !file) return Fail(Status::IOError("cannot write " + export_out_));
-  auto written = *export_sales_ ? ExportSales(*opened.store, sink, export_zone_)
-                                : ExportClients(*opened.store, sink);
+  std::string what = *export_sales_ ? "sales" : "clients";
+  Result<size_t> written = Status::InvalidArgument("export", "nothing to export");
+  if (*export_sales_) {
+    written = ExportSales(*opened.store, sink, export_zone_);
+  } else if (*export_clients_) {
+    written = ExportClients(*opened.store, sink);
+  }
+  for (const auto& [kind, sub] : export_records_) {
+    if (!*sub) continue;
+    what = RecordFileName(kind);
+    written = ExportRecords(*opened.store, sink, kind);
+  }
   if (!written.ok()) return Fail(written.status());
   sink.flush();
   if (!sink) {
@@ -185,8 +268,7 @@ int ExchangeCommands::Export() {
         Status::IOError("cannot write " + (export_out_.empty() ? "the output" : export_out_)));
   }
   if (!export_out_.empty()) {
-    fmt::print("{} {} written to {}\n", *written, *export_sales_ ? "sales" : "clients",
-               export_out_);
+    fmt::print("{} {} written to {}\n", *written, what, export_out_);
   }
   return 0;
 }

@@ -1,21 +1,25 @@
-// crm-admin import and export: sales and clients in and out as CSV files
-// (node/exchange/ reads and writes them).
+// crm-admin import and export: sales, clients and a card's other records
+// (interactions, notes, tasks, feedback, deals, payments) in and out as CSV
+// files (node/exchange/ reads and writes them). "-" is standard input or
+// output.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "node/exchange/client_csv.h"
+#include "node/exchange/records_csv.h"
 #include "node/exchange/sales_csv.h"
 
 namespace crm::admin {
 
 class ExchangeCommands {
  public:
-  // Adds import (sales, clients) and export (sales, clients) to `app`.
+  // Adds import and export of sales, clients and each RecordFile to `app`.
   explicit ExchangeCommands(CLI::App& app);
   ExchangeCommands(const ExchangeCommands&) = delete;
   ExchangeCommands& operator=(const ExchangeCommands&) = delete;
@@ -33,12 +37,15 @@ class ExchangeCommands {
   std::vector<std::string> mappings_;  // --map FIELD=COLUMN
   ImportOptions import_options_;
   ClientImportOptions client_options_;
+  RecordImportOptions record_options_;
   std::string export_out_, export_zone_ = "UTC";
   CLI::App* import_ = nullptr;
   CLI::App* import_sales_ = nullptr;
   CLI::App* import_clients_ = nullptr;
   CLI::App* export_ = nullptr;
   CLI::App* export_sales_ = nullptr;
+  CLI::App* export_clients_ = nullptr;
+  std::vector<std::pair<RecordFile, CLI::App*>> import_records_, export_records_;
 };
 
 }  // namespace crm::admin
