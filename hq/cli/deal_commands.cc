@@ -1,6 +1,11 @@
 #include "hq/cli/deal_commands.h"
 
 #include <cctype>
+#include <cstdio>
+
+#include "hq/analytics/sales.h"
+#include "hq/cli/log_failure.h"
+#include "node/store/runtime.h"
 
 namespace crm {
 
@@ -16,9 +21,10 @@ std::optional<int> DealCommands::Run(const std::string& data_dir) {
   flags_.data_dir = data_dir;
   for (char& c : flags_.office) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   flags_.output = json_ ? Output::kJson : Output::kTable;
-  return RunReport(data_dir, [&](const Store& store, std::FILE* out) {
-    return WritePipeline(store, flags_, out);
-  });
+  StoreRuntime hq;
+  if (Status opened = hq.Open(ReportStore(data_dir)); !opened.ok()) return LogEditFailure(opened);
+  Status written = WritePipeline(*hq.store, flags_, stdout);
+  return written.ok() ? 0 : LogEditFailure(written);
 }
 
 }  // namespace crm
