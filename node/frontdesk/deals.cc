@@ -2,6 +2,7 @@
 // the browser desk's Pipeline page show, with the pipeline over the same
 // deals (node/sales/pipeline.h), and a deal as every list shows it.
 #include <algorithm>
+#include <cstdint>
 #include <tuple>
 
 #include "node/frontdesk/internal.h"

@@ -5,8 +5,11 @@
 // wherever they meet.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "node/common/local_time.h"
 #include "node/frontdesk/internal.h"
+#include "node/store/offices.h"
 
 namespace crm::frontdesk {
 namespace {
