@@ -78,7 +78,7 @@ Status ReassignTask(Context& ctx, StoreTxn& txn, schema::ReassignTask::Reader ar
   CRM_ASSIGN_OR_RETURN(DeskLogin name, ParseDeskLogin(Str(args.getTo()), ctx.office.code, "to"));
   if (name.office != ctx.office.code) {
     return Status::InvalidArgument(
-        "to", fmt::format("'{}' is a user of {}: a task is given to a user of this office, {}",
+        "to", fmt::format("'{}' names a user of {}: a task is given to a user of this office, {}",
                           name.canonical,
                           name.office == kHeadquartersOffice ? std::string("headquarters")
                                                              : "office " + name.office,

@@ -67,7 +67,7 @@ const char* DealStageName(schema::DealStage stage) {
 
 std::string PersonName(capnp::Text::Reader login, capnp::Text::Reader display_name) {
   if (login.size() == 0) return "-";
-  if (display_name.size() == 0) return Text(login);
+  if (display_name.size() == 0 || Text(display_name) == Text(login)) return Text(login);
   return Text(login) + " (" + Text(display_name) + ")";
 }
 

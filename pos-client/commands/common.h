@@ -44,7 +44,7 @@ std::optional<schema::DealStage> DealStageByName(const std::string& name);
 const char* DealStageName(schema::DealStage stage);
 
 // A person as lists show them: "kate (Kate Smith)", or "kate" without a
-// display name; "-" for nobody.
+// display name (or one that is the login); "-" for nobody.
 std::string PersonName(capnp::Text::Reader login, capnp::Text::Reader display_name);
 
 // Deals as a table (pos deals, the card): client, title, stage, amount with

@@ -20,10 +20,10 @@ const work = {
   deals: {mine: false, open: false},
 };
 
-// "kate (Kate Smith)", "kate", or `none`.
+// "Kate Smith (kate)", "kate", or `none`.
 function personName(login, displayName, none = '—') {
   if (!login) return none;
-  return displayName ? `${displayName} (${login})` : login;
+  return displayName && displayName !== login ? `${displayName} (${login})` : login;
 }
 
 // "£1,200.00 + ₽35,000.00" from [{currency, amount}]; "—" for none.
