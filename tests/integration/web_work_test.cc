@@ -27,7 +27,7 @@ json QueueItem(Till& till, const std::string& title) {
   return nullptr;
 }
 
-TEST_CASE("the browser desk's work queue and pipeline, and the pipeline at headquarters",
+TEST_CASE("the browser desk's work queue and pipeline and the pipeline at headquarters",
           "[integration][web][tasks][deals]") {
   Network net({}, /*web=*/true);
   std::filesystem::path shots = ScreenshotDir(net);

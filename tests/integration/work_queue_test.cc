@@ -25,7 +25,7 @@ json Item(const json& queue, const std::string& title) {
   return nullptr;
 }
 
-TEST_CASE("pos tasks is the office's queue with headquarters' tasks, and pos deals its pipeline",
+TEST_CASE("pos tasks is the office's queue with headquarters' tasks and pos deals its pipeline",
           "[integration][tasks][deals]") {
   Network net;
   net.Pos("lon", {"user", "add", "kate", "--role", "cashier", "--name", "Kate Lee"}, "kate-password\n");
@@ -142,7 +142,7 @@ TEST_CASE("pos tasks is the office's queue with headquarters' tasks, and pos dea
   CHECK(nowhere.err.find("'PAR' is not enrolled") != std::string::npos);
 }
 
-TEST_CASE("a reassign at one office and a completion at another, made apart, both hold everywhere",
+TEST_CASE("a reassign at one office and a completion at another made apart both hold everywhere",
           "[integration][tasks][replication]") {
   Network net;
   net.Pos("lon", {"user", "add", "kate", "--role", "cashier"}, "kate-password\n");
