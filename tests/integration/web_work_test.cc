@@ -21,7 +21,8 @@ using json = nlohmann::json;
 
 // The task titled `title` in the office's queue as `till` sees it, or null.
 json QueueItem(Till& till, const std::string& title) {
-  for (const json& item : till.Json({"tasks"})["tasks"]) {
+  const json queue = till.Json({"tasks"});  // kept: a loop over a temporary's member would dangle
+  for (const json& item : queue["tasks"]) {
     if (item["task"]["title"] == title) return item;
   }
   return nullptr;
@@ -62,7 +63,7 @@ TEST_CASE("the browser desk's work queue and pipeline and the pipeline at headqu
   REQUIRE(kate.Try({"deal", "move", bathroom, "won"}).exit_code == 0);
 
   WebDriver browser;
-  LogIn(browser, net.WebUrl("lon"), "kate", "kate-password");
+  LogIn(browser, net.WebUrl("lon"), "kate", "kate-password", "Kate Lee");
 
   // The queue: soonest first, people by name, headquarters' task marked.
   Press(browser, browser.WaitFor("#work-button"));

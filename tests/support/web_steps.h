@@ -32,14 +32,15 @@ inline void Press(WebDriver& browser, const std::string& element) {
   browser.Click(element);
 }
 
-// Logs in at the page `url`; returns once the page names the user.
+// Logs in at the page `url`; returns once the page names the user (`shown`,
+// their display name, if they have one that is not their login).
 inline void LogIn(WebDriver& browser, const std::string& url, const std::string& login,
-                  const std::string& password) {
+                  const std::string& password, const std::string& shown = "") {
   browser.Go(url);
   browser.Type(browser.WaitFor("#login-name"), login);
   browser.Type(browser.Find("#login-password"), password);
   Press(browser, browser.Find("#login-submit"));
-  browser.WaitForText("#whoami", login == "admin" ? "dmin" : login);
+  browser.WaitForText("#whoami", !shown.empty() ? shown : login == "admin" ? "dmin" : login);
 }
 
 // Clicks the element `css` showing `text`. Lists are drawn again as each
