@@ -10,6 +10,7 @@
 #include <string>
 
 #include "hq/cli/campaign_commands.h"
+#include "hq/cli/deal_commands.h"
 #include "hq/cli/hub_commands.h"
 #include "hq/cli/office_commands.h"
 #include "hq/cli/product_commands.h"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   crm::ActionCommands actions(app);  // reminders, birthdays, campaign-list
   crm::OfficeCommands offices(app);  // office limits
   crm::TaskCommands tasks(app);      // task add
+  crm::DealCommands deals(app);      // deals
   crm::ProductCommands products(app);  // product add, edit, list, import
   try {
     app.parse(argc, argv);
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
   if (std::optional<int> code = actions.Run(data_dir)) return *code;
   if (std::optional<int> code = offices.Run(data_dir)) return *code;
   if (std::optional<int> code = tasks.Run(data_dir)) return *code;
+  if (std::optional<int> code = deals.Run(data_dir)) return *code;
   if (std::optional<int> code = products.Run(data_dir)) return *code;
   return hub.Run();
 }

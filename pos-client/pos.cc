@@ -213,6 +213,7 @@ void Pos::AddCommands(CLI::App& app) {
   AddSaleCommands(app);
   AddActivityCommands(app);
   AddWorkQueueCommand(app);
+  AddDealListCommand(app);
   AddFileCommands(app);
   AddSetupCommands(app);
   app.add_subcommand("shell", "interactive front desk: type commands, 'exit' to leave")

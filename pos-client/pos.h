@@ -92,6 +92,8 @@ class Pos {
   void AddActivityCommands(CLI::App& app);   // activity.cc: log, note, task, deal, feedback
   void AddTaskCommands(CLI::App& app);       // activity.cc: task add, task done
   void AddWorkQueueCommand(CLI::App& app);   // tasks.cc: tasks
+  void AddTaskActionCommands(CLI::App& task);  // tasks.cc: task reassign, task snooze
+  void AddDealListCommand(CLI::App& app);    // deals.cc: deals
   void AddDealCommands(CLI::App& app);       // activity.cc: deal open, deal move
   void AddFileCommands(CLI::App& app);       // files.cc: attach, file
   void AddSetupCommands(CLI::App& app);      // setup.cc: product, user add, user unlock

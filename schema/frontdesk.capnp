@@ -66,7 +66,70 @@ struct Request {
     setUserRole @32 :SetUserRole;
     resetPassword @33 :ResetPassword;  # revokes the user's sessions
     listProducts @34 :ListProducts;
+    # The work queue's actions (docs/frontdesk.md, "The work queue"); done
+    # is completeTask. A cashier works their own and unassigned tasks of
+    # their office, a manager every task of the office.
+    reassignTask @35 :ReassignTask;
+    snoozeTask @36 :SnoozeTask;
+    # The office's deals and their pipeline (docs/frontdesk.md, "Deals").
+    listDeals @37 :ListDeals;
   }
+}
+
+# Gives a task to another user of the office.
+struct ReassignTask {
+  task @0 :Id;
+  to @1 :Text;         # the login of an active user of the caller's office
+}
+
+# Moves an open task's due time later: to `untilLocal`, or by `days`.
+struct SnoozeTask {
+  task @0 :Id;
+  # "2026-11-30" or "2026-11-30T15:00", the office's local time (a date
+  # alone means 09:00); it must lie ahead.
+  untilLocal @1 :Text;
+  # Or: this many days (1 to 365) after the task's due time, or after now
+  # if that has passed, the same local time of day.
+  days @2 :UInt32;
+}
+
+# The deals of the caller's office (and those the caller owns elsewhere),
+# with the pipeline over the same deals. The filters narrow both.
+struct ListDeals {
+  byStage @0 :Bool;            # only deals at `stage`
+  stage @1 :Records.DealStage;
+  mine @2 :Bool;               # only deals the caller owns
+  open @3 :Bool;               # only open deals (not won or lost)
+  limit @4 :UInt32;            # at most this many listed; 0 means 200, and 1000 is the most
+}
+
+struct DealItem {
+  id @0 :Id;
+  deal @1 :Records.Deal;
+  client @2 :Text;             # the client's name as the card shows it
+  ownerLogin @3 :Text;         # how this desk names the owner: `kate`, `anna@HQ`
+  ownerName @4 :Text;          # the owner's display name
+  ageDays @5 :UInt32;          # whole days since it was opened (to its close, once closed)
+}
+
+# An amount in one currency.
+struct CurrencyAmount {
+  currency @0 :Text;
+  amount @1 :Int64;            # minor units
+}
+
+# One stage of the pipeline: how many deals stand there and their amounts,
+# each currency apart.
+struct PipelineStage {
+  stage @0 :Records.DealStage;
+  count @1 :UInt32;
+  amounts @2 :List(CurrencyAmount);
+}
+
+struct DealList {
+  deals @0 :List(DealItem);    # by stage in pipeline order, newest first within one
+  total @1 :UInt32;            # how many matched, before the limit
+  pipeline @2 :List(PipelineStage);  # every stage, lead .. negotiation, won, lost
 }
 
 struct ListUsers {
@@ -126,6 +189,12 @@ struct TaskItem {
   task @1 :Records.Task;
   client @2 :Text;           # the client's name as the card shows it; empty if none
   assigneeLogin @3 :Text;    # empty if nobody is assigned
+  assigneeName @4 :Text;     # the assignee's display name
+  createdByLogin @5 :Text;   # who made it at a desk; empty for headquarters' tasks
+  createdByName @6 :Text;
+  fromHeadquarters @7 :Bool; # made by headquarters (a reminder, a greeting, a manager's task)
+  overdue @8 :Bool;          # its due time has passed
+  mayWork @9 :Bool;          # the caller may complete, reassign or snooze it
 }
 
 # Opens a deal (no `deal`), or moves one to another stage. A won or lost
@@ -356,6 +425,7 @@ struct ClientCard {
   company @17 :ClientSummary;     # the company a person belongs to, if any
   merged @18 :List(ClientSummary); # duplicates merged into this client
   money @19 :List(CurrencyMoney);  # every currency the client paid in (the figures above are `currency`'s)
+  deals @20 :List(DealItem);      # the client's deals, open ones first
 }
 
 struct NodeStatus {
@@ -399,6 +469,7 @@ struct Response {
     tasks @13 :List(TaskItem);
     users @14 :List(UserItem);
     products @15 :List(ProductEntry);
+    deals @16 :DealList;
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include "hq/reports/print_credit.h"
 #include "hq/reports/print_effectiveness.h"
+#include "hq/reports/print_pipeline.h"
 #include "hq/reports/print_sales.h"
 #include "hq/reports/print_satisfaction.h"
 #include "hq/reports/print_segments.h"
@@ -152,6 +153,14 @@ WebResponse Report(const Store& store, std::string_view name, const WebRequest& 
     if (Status s = options.Check(); !s.ok()) return WebError(s);
     if (Status s = options.Integer("terms_days", flags.terms_days); !s.ok()) return WebError(s);
     return Written([&](std::FILE* out) { return WriteCredit(store, flags, out); });
+  }
+  if (name == "pipeline") {
+    ReportOptions options(query, {"office"});
+    PipelineFlags flags;
+    flags.output = Output::kJson;
+    options.Text("office", flags.office);
+    if (Status s = options.Check(); !s.ok()) return WebError(s);
+    return Written([&](std::FILE* out) { return WritePipeline(store, flags, out); });
   }
   return WebError(Status::NotFound("no such report: " + std::string(name)));
 }

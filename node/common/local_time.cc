@@ -96,6 +96,41 @@ Result<int64_t> DayStartUtc(std::string_view day, std::string_view time_zone, st
   return ms;
 }
 
+Result<int64_t> ParseLocalDateTime(std::string_view text, std::string_view time_zone,
+                                   int default_hour, std::string_view field) {
+  const Status bad = Status::InvalidArgument(
+      std::string(field), "'" + std::string(text) + "' is not a date like 2026-11-30 or 2026-11-30T15:00");
+  if (text.size() != 10 && text.size() != 16) return bad;
+  LocalDateTime local;
+  std::string copy(text);
+  int used = 0;
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2d%n", &local.date.year, &local.date.month, &local.date.day,
+                  &used) != 3 ||
+      used != 10) {
+    return bad;
+  }
+  local.hour = default_hour;
+  if (copy.size() == 16) {
+    if ((copy[10] != 'T' && copy[10] != ' ') || copy[13] != ':' ||
+        std::sscanf(copy.c_str() + 11, "%2d:%2d%n", &local.hour, &local.minute, &used) != 2 || used != 5) {
+      return bad;
+    }
+  }
+  auto utc = LocalToUtc(local, time_zone);
+  if (!utc.ok()) return Status::InvalidArgument(std::string(field), "'" + copy + "' is no such date and time");
+  return utc;
+}
+
+int64_t AddLocalDays(int64_t utc_ms, int days, std::string_view time_zone) {
+  auto calendar = CalendarAt(utc_ms, time_zone);
+  if (calendar == nullptr) return utc_ms + int64_t{days} * 86'400'000;
+  UErrorCode status = U_ZERO_ERROR;
+  calendar->add(UCAL_DATE, days, status);
+  UDate moved = calendar->getTime(status);
+  if (U_FAILURE(status)) return utc_ms + int64_t{days} * 86'400'000;
+  return static_cast<int64_t>(moved);
+}
+
 std::string FormatLocalSeconds(int64_t utc_ms, std::string_view time_zone) {
   auto calendar = CalendarAt(utc_ms, time_zone);
   if (calendar == nullptr) return "?";

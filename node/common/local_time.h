@@ -47,6 +47,17 @@ Result<int64_t> LocalToUtc(const LocalDateTime& local, std::string_view time_zon
 // date. REQUIRES: CheckTimeZone(time_zone).ok()
 Result<int64_t> DayStartUtc(std::string_view day, std::string_view time_zone, std::string_view field);
 
+// "2026-11-30" or "2026-11-30T15:00" (also with a space for the T) in
+// `time_zone`: its UTC milliseconds. A date alone means `default_hour`:00.
+// kInvalidArgument naming `field` for text that is no such date and time.
+// REQUIRES: CheckTimeZone(time_zone).ok()
+Result<int64_t> ParseLocalDateTime(std::string_view text, std::string_view time_zone,
+                                   int default_hour, std::string_view field);
+
+// `utc_ms` moved `days` calendar days on in `time_zone`, keeping the local
+// time of day across a clock change. REQUIRES: CheckTimeZone(time_zone).ok()
+int64_t AddLocalDays(int64_t utc_ms, int days, std::string_view time_zone);
+
 // "2026-11-22 14:05:09" in `time_zone`.
 std::string FormatLocalSeconds(int64_t utc_ms, std::string_view time_zone);
 

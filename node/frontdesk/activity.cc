@@ -1,4 +1,5 @@
-// Front desk: interactions, notes, tasks, feedback and attached files.
+// Front desk: interactions, notes, new tasks, deals, feedback and attached
+// files (the work queue's actions on tasks: task_actions.cc).
 #include <fmt/format.h>
 
 #include "node/common/crypto.h"
@@ -96,23 +97,6 @@ Status CreateTask(Context& ctx, StoreTxn& txn, schema::NewTask::Reader args,
   }
   CRM_RETURN_IF_ERROR(ApplyChange(txn, change));
   IdToWire(id, response.initSaved());
-  return Status::Ok();
-}
-
-Status CompleteTask(Context& ctx, StoreTxn& txn, const Id& task_id,
-                    schema::Response::Builder response) {
-  CRM_ASSIGN_OR_RETURN(Record record, Require(txn, EntityKind::TASK, task_id, "task"));
-  if (record.value<schema::Task>().getStatus() != schema::TaskStatus::OPEN) {
-    return Status(StatusCode::kConflict, "the task is not open", "task");
-  }
-  ChangeMessage change = NewPatch(ctx, EntityKind::TASK, task_id);
-  auto task = change.record<schema::Task>();
-  task.setStatus(schema::TaskStatus::DONE);
-  task.setCompletedAt(ctx.wall.NowMillis());
-  CRM_RETURN_IF_ERROR(change.Set("status"));
-  CRM_RETURN_IF_ERROR(change.Set("completedAt"));
-  CRM_RETURN_IF_ERROR(ApplyChange(txn, change));
-  IdToWire(task_id, response.initSaved());
   return Status::Ok();
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "node/common/contact.h"
 #include "node/common/local_time.h"
@@ -444,6 +445,33 @@ ClientFigures FiguresOf(const ClientHistory& history, std::string_view time_zone
   return figures;
 }
 
+namespace {
+
+// The client's live deals on the card: open ones first (in pipeline order),
+// newest first within a stage.
+Status FillCardDeals(Context& ctx, const StoreView& view, const std::vector<const LinkedRecord*>& linked,
+                     schema::ClientCard::Builder card) {
+  std::vector<const LinkedRecord*> deals;
+  for (const LinkedRecord* entry : linked) {
+    if (IsLive(entry->record.stored())) deals.push_back(entry);
+  }
+  std::sort(deals.begin(), deals.end(), [](const LinkedRecord* a, const LinkedRecord* b) {
+    auto x = a->record.value<schema::Deal>();
+    auto y = b->record.value<schema::Deal>();
+    return std::make_tuple(static_cast<uint16_t>(x.getStage()), -x.getCreatedAt(), a->id) <
+           std::make_tuple(static_cast<uint16_t>(y.getStage()), -y.getCreatedAt(), b->id);
+  });
+  NameBook names(view, ctx.office.code);
+  auto out = card.initDeals(static_cast<unsigned>(deals.size()));
+  for (unsigned i = 0; i < out.size(); ++i) {
+    CRM_RETURN_IF_ERROR(FillDealItem(names, deals[i]->id, deals[i]->record.value<schema::Deal>(),
+                                     ctx.wall.NowMillis(), out[i]));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status GetClientCard(Context& ctx, const StoreView& view, const Id& asked_id,
                      schema::Response::Builder response) {
   if (asked_id.IsNull()) return Status::InvalidArgument("client", "is required");
@@ -504,6 +532,7 @@ Status GetClientCard(Context& ctx, const StoreView& view, const Id& asked_id,
   CRM_CARD_LIST(FEEDBACK, initFeedback, setFeedback, Feedback)
   CRM_CARD_LIST(FILE, initFiles, setFile, FileAttachment)
 #undef CRM_CARD_LIST
+  CRM_RETURN_IF_ERROR(FillCardDeals(ctx, view, list(EntityKind::DEAL), card));
 
   ClientFigures figures = FiguresOf(history, ctx.office.time_zone, ctx.office.currency);
   card.setTotalSpent(figures.total_spent);

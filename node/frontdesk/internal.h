@@ -3,6 +3,7 @@
 
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <vector>
 
@@ -63,6 +64,33 @@ Status ApplyChange(StoreTxn& txn, ChangeMessage& change);
 // The name a person at the desk knows a client by: "First Last", a
 // company's name (with its contact's), else the loyalty card.
 std::string ClientLabel(schema::Client::Reader client);
+
+// Names of the clients and users a list shows (node/frontdesk/names.cc),
+// each looked up once: lists show people by name, never by id.
+class NameBook {
+ public:
+  // REQUIRES: `view` outlives this.
+  NameBook(const StoreView& view, std::string desk_office);
+
+  // The client's name as the card shows it (the survivor's, after a merge);
+  // "" for a null id; a placeholder naming the id if the client has not
+  // arrived here yet.
+  Result<std::string> Client(const Id& client);
+
+  struct Person {
+    std::string login;         // as this desk names the user: `kate`, `anna@HQ`
+    std::string display_name;  // may be empty
+  };
+  // The user's login and display name; empty for a null id; a placeholder
+  // login if the user's directory entry has not arrived here yet.
+  Result<Person> User(const Id& user);
+
+ private:
+  const StoreView& view_;
+  std::string desk_office_;
+  std::unordered_map<Id, std::string, IdHash> clients_;
+  std::unordered_map<Id, Person, IdHash> users_;
+};
 
 // The record, or kNotFound naming `field` ("client 01H... does not exist").
 Result<Record> Require(const StoreView& view, EntityKind kind, const Id& id, std::string_view field);
@@ -148,8 +176,21 @@ Status AddNote(Context& ctx, StoreTxn& txn, schema::NewNote::Reader args,
                schema::Response::Builder response);
 Status CreateTask(Context& ctx, StoreTxn& txn, schema::NewTask::Reader args,
                   schema::Response::Builder response);
+// The work queue's actions (node/frontdesk/task_actions.cc). Each refuses a
+// task that is not open (kConflict) and one the caller may not work
+// (MayWorkTask, kPermissionDenied).
 Status CompleteTask(Context& ctx, StoreTxn& txn, const Id& task,
                     schema::Response::Builder response);
+// Gives the task to an active user of the caller's office.
+Status ReassignTask(Context& ctx, StoreTxn& txn, schema::ReassignTask::Reader args,
+                    schema::Response::Builder response);
+// Moves the task's due time later (schema/frontdesk.capnp, SnoozeTask).
+Status SnoozeTask(Context& ctx, StoreTxn& txn, schema::SnoozeTask::Reader args,
+                  schema::Response::Builder response);
+// Whether the caller may complete, reassign or snooze `task`: one assigned
+// to them (at any office); an unassigned one of their office; a manager
+// (office manager and above) any task of their office.
+bool MayWorkTask(const Context& ctx, schema::Task::Reader task);
 // Opens a deal, or moves an open one to another stage (won or lost close it).
 Status SaveDeal(Context& ctx, StoreTxn& txn, schema::SaveDeal::Reader args,
                 schema::Response::Builder response);
@@ -163,6 +204,13 @@ Status GetFile(Context& ctx, const StoreView& view, std::string_view sha256,
 Status ListDuplicates(Context& ctx, const StoreView& view, schema::Response::Builder response);
 Status ListTasks(Context& ctx, const StoreView& view, schema::ListTasks::Reader args,
                  schema::Response::Builder response);
+// The office's deals and their pipeline (node/frontdesk/deals.cc).
+Status ListDeals(Context& ctx, const StoreView& view, schema::ListDeals::Reader args,
+                 schema::Response::Builder response);
+// Fills `out` with `deal` (its id `id`) as lists show it: client and owner by
+// name, its age in days at `now_ms`.
+Status FillDealItem(NameBook& names, const Id& id, schema::Deal::Reader deal, int64_t now_ms,
+                    schema::DealItem::Builder out);
 // The newest conflicts the merge kept (at most 500).
 Status ListConflicts(Context& ctx, const StoreView& view, schema::Response::Builder response);
 Status MergeClients(Context& ctx, StoreTxn& txn, schema::MergeClients::Reader args,

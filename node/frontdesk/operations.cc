@@ -129,6 +129,18 @@ const Operation kOperations[] = {
      [](Context& ctx, const StoreView& view, Request request, Response out) {
        return frontdesk::ListTasks(ctx, view, request.getListTasks(), out);
      }},
+    {W::REASSIGN_TASK, "reassign a task", Role::CASHIER, Route::kWrite, nullptr,
+     [](Context& ctx, StoreTxn& txn, Request request, Response out) {
+       return frontdesk::ReassignTask(ctx, txn, request.getReassignTask(), out);
+     }},
+    {W::SNOOZE_TASK, "snooze a task", Role::CASHIER, Route::kWrite, nullptr,
+     [](Context& ctx, StoreTxn& txn, Request request, Response out) {
+       return frontdesk::SnoozeTask(ctx, txn, request.getSnoozeTask(), out);
+     }},
+    {W::LIST_DEALS, "list the deals", Role::CASHIER, Route::kWorker,
+     [](Context& ctx, const StoreView& view, Request request, Response out) {
+       return frontdesk::ListDeals(ctx, view, request.getListDeals(), out);
+     }},
     {W::LIST_USERS, "list users", Role::OFFICE_MANAGER, Route::kWorker,
      [](Context& ctx, const StoreView& view, Request request, Response out) {
        return frontdesk::ListUsers(ctx, view, request.getListUsers(), out);

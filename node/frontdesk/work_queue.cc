@@ -2,7 +2,6 @@
 // office and of the person at the desk, soonest due first.
 #include <algorithm>
 #include <tuple>
-#include <unordered_map>
 
 #include "node/common/local_time.h"
 #include "node/frontdesk/internal.h"
@@ -51,22 +50,7 @@ Status ListTasks(Context& ctx, const StoreView& view, schema::ListTasks::Reader 
   const size_t shown = std::min(limit, queue.size());
   std::partial_sort(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(shown), queue.end());
 
-  std::unordered_map<Id, std::string, IdHash> names;  // clients and users, looked up once
-  auto name_of = [&](EntityKind kind, const Id& id) -> Result<std::string> {
-    if (id.IsNull()) return std::string();
-    auto [it, fresh] = names.try_emplace(id);
-    if (!fresh) return it->second;
-    auto record = view.Get(kind, id);
-    if (record.ok()) {
-      it->second = kind == EntityKind::CLIENT ? ClientLabel(record->value<schema::Client>())
-                                              : Str(record->value<schema::User>().getLogin());
-    } else if (record.status().code() == StatusCode::kNotFound) {
-      it->second = id.ToString();  // not here (yet): its id at least
-    } else {
-      return record.status();
-    }
-    return it->second;
-  };
+  NameBook names(view, ctx.office.code);
   auto out = response.initTasks(static_cast<unsigned>(shown));
   for (unsigned i = 0; i < shown; ++i) {
     const Id& id = std::get<2>(queue[i]);
@@ -75,14 +59,26 @@ Status ListTasks(Context& ctx, const StoreView& view, schema::ListTasks::Reader 
     IdToWire(id, out[i].initId());
     out[i].setTask(task);
     if (task.hasClient()) {
-      CRM_ASSIGN_OR_RETURN(Id client, view.ResolveClient(IdFromWire(task.getClient())));
-      CRM_ASSIGN_OR_RETURN(std::string client_name, name_of(EntityKind::CLIENT, client));
+      CRM_ASSIGN_OR_RETURN(std::string client_name, names.Client(IdFromWire(task.getClient())));
       out[i].setClient(client_name);
     }
     if (task.hasAssignee()) {
-      CRM_ASSIGN_OR_RETURN(std::string login, name_of(EntityKind::USER, IdFromWire(task.getAssignee())));
-      out[i].setAssigneeLogin(login);
+      CRM_ASSIGN_OR_RETURN(NameBook::Person assignee, names.User(IdFromWire(task.getAssignee())));
+      out[i].setAssigneeLogin(assignee.login);
+      out[i].setAssigneeName(assignee.display_name);
     }
+    // A desk always names who made a task; headquarters' commands act as
+    // no user of the directory (hq/actions/office_tasks.h).
+    const Id created_by = task.hasCreatedBy() ? IdFromWire(task.getCreatedBy()) : Id{};
+    if (created_by.IsNull()) {
+      out[i].setFromHeadquarters(true);
+    } else {
+      CRM_ASSIGN_OR_RETURN(NameBook::Person creator, names.User(created_by));
+      out[i].setCreatedByLogin(creator.login);
+      out[i].setCreatedByName(creator.display_name);
+    }
+    out[i].setOverdue(task.getDue() != 0 && task.getDue() < now);
+    out[i].setMayWork(MayWorkTask(ctx, task));
   }
   return Status::Ok();
 }

@@ -68,15 +68,6 @@ std::optional<schema::InteractionChannel> ChannelOf(const std::string& name) {
   return it == channels.end() ? std::nullopt : std::optional(it->second);
 }
 
-std::optional<schema::DealStage> StageOf(const std::string& name) {
-  static const std::map<std::string, schema::DealStage> stages = {
-      {"lead", schema::DealStage::LEAD},         {"qualified", schema::DealStage::QUALIFIED},
-      {"proposal", schema::DealStage::PROPOSAL}, {"negotiation", schema::DealStage::NEGOTIATION},
-      {"won", schema::DealStage::WON},           {"lost", schema::DealStage::LOST}};
-  auto it = stages.find(name);
-  return it == stages.end() ? std::nullopt : std::optional(it->second);
-}
-
 }  // namespace
 
 void Pos::AddActivityCommands(CLI::App& app) {
@@ -163,7 +154,7 @@ void Pos::AddActivityCommands(CLI::App& app) {
 }
 
 void Pos::AddTaskCommands(CLI::App& app) {
-  auto* task = app.add_subcommand("task", "create or complete tasks");
+  auto* task = app.add_subcommand("task", "create, complete, reassign or snooze tasks");
   task->require_subcommand(1);
   auto add_options = std::make_shared<TaskAddOptions>();
   auto* task_add = task->add_subcommand("add", "create a task about a client");
@@ -204,6 +195,7 @@ void Pos::AddTaskCommands(CLI::App& app) {
         Send([&](schema::Request::Builder r) { IdToWire(*id, r.initCompleteTask()); }, true);
     if (reply && !settings_.json) Print("Task completed\n");
   });
+  AddTaskActionCommands(*task);
 }
 
 void Pos::AddDealCommands(CLI::App& app) {
@@ -222,7 +214,7 @@ void Pos::AddDealCommands(CLI::App& app) {
     const DealOpenOptions& o = *open_options;
     auto id = ParseId(o.client, "client");
     if (!id) return;
-    auto stage = StageOf(o.stage.empty() ? "lead" : o.stage);
+    auto stage = DealStageByName(o.stage.empty() ? "lead" : o.stage);
     if (!stage) {
       Fail(Status::InvalidArgument("--stage", "is lead, qualified, proposal or negotiation"));
       return;
@@ -257,7 +249,7 @@ void Pos::AddDealCommands(CLI::App& app) {
     const DealMoveOptions& o = *move_options;
     auto id = ParseId(o.deal, "deal");
     if (!id) return;
-    auto stage = StageOf(o.stage);
+    auto stage = DealStageByName(o.stage);
     if (!stage) {
       Fail(Status::InvalidArgument("stage",
                                    "is lead, qualified, proposal, negotiation, won or lost"));

@@ -1,5 +1,5 @@
 // pos card: the client card, with the client's purchases, payments,
-// interactions, notes, tasks, feedback and files.
+// interactions, notes, tasks, deals, feedback and files.
 #include <fmt/format.h>
 
 #include <memory>
@@ -89,7 +89,7 @@ std::string MoneyText(schema::ClientCard::Reader card) {
   return out;
 }
 
-// The interactions, notes, tasks, feedback and files.
+// The interactions, notes, tasks, deals, feedback and files.
 std::string ActivityText(schema::ClientCard::Reader card) {
   std::string out;
   if (card.getInteractions().size()) {
@@ -121,6 +121,7 @@ std::string ActivityText(schema::ClientCard::Reader card) {
     }
     out += "\nTasks\n" + Table({"ID", "DUE", "STATUS", "TITLE"}, rows);
   }
+  if (card.getDeals().size()) out += "\nDeals\n" + DealsTable(card.getDeals(), false);
   if (card.getFeedback().size()) {
     std::vector<std::vector<std::string>> rows;
     for (auto e : card.getFeedback()) {

@@ -44,6 +44,33 @@ const char* MethodName(schema::PaymentMethod method) {
   return "?";
 }
 
+std::optional<schema::DealStage> DealStageByName(const std::string& name) {
+  static const std::map<std::string, schema::DealStage> stages = {
+      {"lead", schema::DealStage::LEAD},         {"qualified", schema::DealStage::QUALIFIED},
+      {"proposal", schema::DealStage::PROPOSAL}, {"negotiation", schema::DealStage::NEGOTIATION},
+      {"won", schema::DealStage::WON},           {"lost", schema::DealStage::LOST}};
+  auto it = stages.find(name);
+  return it == stages.end() ? std::nullopt : std::optional(it->second);
+}
+
+const char* DealStageName(schema::DealStage stage) {
+  switch (stage) {
+    case schema::DealStage::LEAD: return "lead";
+    case schema::DealStage::QUALIFIED: return "qualified";
+    case schema::DealStage::PROPOSAL: return "proposal";
+    case schema::DealStage::NEGOTIATION: return "negotiation";
+    case schema::DealStage::WON: return "won";
+    case schema::DealStage::LOST: return "lost";
+  }
+  return "?";
+}
+
+std::string PersonName(capnp::Text::Reader login, capnp::Text::Reader display_name) {
+  if (login.size() == 0) return "-";
+  if (display_name.size() == 0 || Text(display_name) == Text(login)) return Text(login);
+  return Text(login) + " (" + Text(display_name) + ")";
+}
+
 const char* ChannelName(schema::InteractionChannel channel) {
   switch (channel) {
     case schema::InteractionChannel::CALL:

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "schema/frontdesk.capnp.h"
 #include "schema/records.capnp.h"
 
 namespace crm::pos {
@@ -35,6 +36,21 @@ const char* ChannelName(schema::InteractionChannel channel);
 std::optional<schema::Role> RoleByName(const std::string& name);
 // The name RoleByName takes for `role`.
 const char* RoleOptionName(schema::Role role);
+
+// The deal stages by name: lead, qualified, proposal, negotiation, won,
+// lost; nullopt for another name.
+std::optional<schema::DealStage> DealStageByName(const std::string& name);
+// The name DealStageByName takes for `stage`; "?" if unknown.
+const char* DealStageName(schema::DealStage stage);
+
+// A person as lists show them: "kate (Kate Smith)", or "kate" without a
+// display name (or one that is the login); "-" for nobody.
+std::string PersonName(capnp::Text::Reader login, capnp::Text::Reader display_name);
+
+// Deals as a table (pos deals, the card): client, title, stage, amount with
+// its currency, owner, age in days and id. `with_client` false leaves the
+// client column out (the card is one client's).
+std::string DealsTable(capnp::List<schema::DealItem>::Reader deals, bool with_client);
 
 // A password typed at the terminal after `prompt` (empty if none was
 // typed), or else the next line of standard input; nullopt if standard input

@@ -15,39 +15,13 @@
 
 #include "sync/base/id.h"
 #include "tests/support/network.h"
+#include "tests/support/till.h"
 
 namespace crm::testing {
 namespace {
 
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-// A till at `office` with a session file of its own (another person at the
-// same office's node).
-class Till {
- public:
-  Till(Network& net, const std::string& office, const std::string& who)
-      : net_(net),
-        env_({"POS_NODE=" + WaitForLine(net.Path(office + ".endpoint")),
-              "POS_SESSION_FILE=" + net.Path(who + ".session").string(), "POS_TIMEOUT_MS=10000"}) {}
-
-  RunResult Try(const std::vector<std::string>& args, const std::string& input = "") {
-    std::vector<std::string> argv = {CRM_POS};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return Run(argv, input, env_, net_.Path(""));
-  }
-  json Json(std::vector<std::string> args) {
-    args.insert(args.begin(), "--json");
-    RunResult r = Try(args);
-    INFO("pos " << args[1] << ": " << r.err);
-    REQUIRE(r.exit_code == 0);
-    return json::parse(r.out);
-  }
-
- private:
-  Network& net_;
-  std::vector<std::string> env_;
-};
 
 // The managers' dashboard's JSON API, logged in.
 class Dashboard {

@@ -11,56 +11,11 @@
 #include <string>
 
 #include "tests/support/network.h"
+#include "tests/support/web_steps.h"
 #include "tests/support/webdriver.h"
 
 namespace crm::testing {
 namespace {
-
-std::filesystem::path ScreenshotDir(Network& net) {
-  const char* dir = std::getenv("CRM_SCREENSHOTS");
-  std::filesystem::path path =
-      dir != nullptr && *dir != '\0' ? std::filesystem::path(dir) : net.Path("screenshots");
-  std::filesystem::create_directories(path);
-  return path;
-}
-
-// Clicks `element` as a user does: scrolled to the middle of the window
-// first, clear of the status bar fixed at the bottom.
-void Press(WebDriver& browser, const std::string& element) {
-  browser.Execute("arguments[0].scrollIntoView({block: 'center'});",
-                  WebDriver::json::array({WebDriver::Ref(element)}));
-  browser.Click(element);
-}
-
-void LogIn(WebDriver& browser, const std::string& url, const std::string& login,
-           const std::string& password) {
-  browser.Go(url);
-  browser.Type(browser.WaitFor("#login-name"), login);
-  browser.Type(browser.Find("#login-password"), password);
-  Press(browser, browser.Find("#login-submit"));
-  browser.WaitForText("#whoami", login == "admin" ? "dmin" : login);
-}
-
-// Clicks the element `css` showing `text`. Search results are drawn again
-// as each answer arrives, so an element found a moment ago may be gone:
-// find it again.
-void ClickText(WebDriver& browser, const std::string& css, const std::string& text) {
-  for (int attempt = 0;; ++attempt) {
-    try {
-      Press(browser, browser.WaitForText(css, text));
-      return;
-    } catch (const WebDriverError& e) {
-      if (e.error() != "stale element reference" || attempt == 5) throw;
-    }
-  }
-}
-
-// Replaces what the field `css` holds with `text`.
-void Fill(WebDriver& browser, const std::string& css, const std::string& text) {
-  std::string field = browser.WaitFor(css);
-  browser.Clear(field);
-  browser.Type(field, text);
-}
 
 TEST_CASE(
     "the browser front desk and the dashboard: log in, find a client, sell, see it on the card and "

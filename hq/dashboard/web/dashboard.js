@@ -7,10 +7,10 @@
   // ---------------------------------------------------------------- state
 
   const SECTIONS = ['overview', 'sales', 'segments', 'effectiveness', 'credit', 'forecast', 'satisfaction',
-    'offices', 'catalogue', 'duplicates', 'conflicts', 'anomalies', 'users'];
+    'pipeline', 'offices', 'catalogue', 'duplicates', 'conflicts', 'anomalies', 'users'];
   const MANAGER_ROLES = ['hqManager', 'admin'];
   // Sections read afresh whenever shown (the reports wait for a change).
-  const LIVE_SECTIONS = ['offices', 'catalogue', 'duplicates', 'conflicts', 'anomalies', 'users'];
+  const LIVE_SECTIONS = ['pipeline', 'offices', 'catalogue', 'duplicates', 'conflicts', 'anomalies', 'users'];
   const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
   const OFFICES_REFRESH_MS = 5000;
 
@@ -616,6 +616,35 @@
     ], rows, (r) => ({ class: big(r.overdue_minor) > 0n ? 'overdue' : null }), 'No client owes anything on account.');
   }
 
+  // ---------------------------------------------------------------- pipeline
+
+  // "1,200.00 £ + 35,000.00 ₽" from {"GBP": minor, ...}; "—" for none.
+  function amounts(byCurrency) {
+    const parts = Object.entries(byCurrency || {}).map(([currency, minorUnits]) => money(minorUnits, currency));
+    return parts.length ? parts.join(' + ') : '—';
+  }
+
+  async function loadPipeline(live) {
+    const data = await report('pipeline', { office: $('#pipeline-office').value.trim().toUpperCase() });
+    if (!live()) return;
+    const stageColumns = [
+      { label: 'Stage', get: (r) => r.stage },
+      num('Deals', (r) => count(r.deals)),
+      num('Amount', (r) => amounts(r.amount_minor)),
+    ];
+    fillTable($('#pipeline-table'), stageColumns, data.stages,
+      (r) => ({ class: r.open ? null : 'closed', dataset: { stage: r.stage } }));
+    const byStage = (office, name) => office.stages.find((s) => s.stage === name) || {};
+    const names = data.stages.map((s) => s.stage);
+    fillTable($('#pipeline-offices'), [
+      { label: 'Office', get: (o) => o.office || '—' },
+      ...names.map((name) => num(name, (o) => {
+        const stage = byStage(o, name);
+        return stage.deals ? `${count(stage.deals)} · ${amounts(stage.amount_minor)}` : '—';
+      })),
+    ], data.offices, () => ({}), 'No deals yet.');
+  }
+
   async function loadForecast(live) {
     const value = (id) => $(id).value;
     const averaged = Number(value('#forecast-window')) || 3;
@@ -1020,7 +1049,8 @@
 
   const LOADERS = {
     overview: loadOverview, sales: loadSales, segments: loadSegments, effectiveness: loadEffectiveness,
-    credit: loadCredit, forecast: loadForecast, satisfaction: loadSatisfaction, offices: loadOffices, catalogue: loadCatalogue,
+    credit: loadCredit, forecast: loadForecast, satisfaction: loadSatisfaction, pipeline: loadPipeline,
+    offices: loadOffices, catalogue: loadCatalogue,
     duplicates: loadDuplicates, conflicts: loadConflicts, anomalies: loadAnomalies, users: loadUsers,
   };
 
@@ -1212,6 +1242,7 @@
     reloadOn('#sales-form', 'sales', ['submit', 'change']);
     reloadOn('#effectiveness-form', 'effectiveness', ['submit', 'change']);
     reloadOn('#credit-form', 'credit', ['submit']);
+    reloadOn('#pipeline-form', 'pipeline', ['submit']);
     reloadOn('#forecast-form', 'forecast', ['submit']);
     reloadOn('#satisfaction-form', 'satisfaction', ['submit', 'change']);
     $('#users-office').addEventListener('change', () => load('users'));

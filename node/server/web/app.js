@@ -262,7 +262,7 @@ const currency = () => (state.session && state.session.currency) || 'GBP';
 
 function showPanel(name) {
   showError($('#home-error'), null);
-  for (const panel of ['home', 'card', 'client', 'sale', 'receipt', 'users']) $(`#${panel}-view`).hidden = panel !== name;
+  for (const panel of $$('#main > section.panel')) panel.hidden = panel.id !== `${name}-view`;
   if (name !== 'card') state.card = null;
 }
 
@@ -288,7 +288,8 @@ function leaveApp(message) {
   Object.assign(state, {session: null, card: null, statusTimer: 0});
   clearResults();
   // Nothing about the last client stays on the page.
-  for (const id of ['#card-view', '#client-view', '#sale-view', '#receipt-view', '#users-view', '#whoami']) fill($(id));
+  for (const panel of $$('#main > section.panel:not(#home-view)')) fill(panel);
+  fill($('#whoami'));
   $('#search').value = '';
   $('#app').hidden = true;
   $('#login-view').hidden = false;
@@ -487,7 +488,7 @@ function renderCard(card) {
       (c.tags || []).map((t) => ut('span', t, {class: 'tag'}))),
     h('button', {id: 'new-sale', class: 'btn btn-primary btn-big', type: 'button',
                  onclick: () => startSale({id: card.id, name})}, 'New sale'));
-  fill($('#card-data'), contacts(card, c), figures(card, cur), sales(card, cur), tasks(card), history(card, cur));
+  fill($('#card-data'), contacts(card, c), figures(card, cur), sales(card, cur), tasks(card), cardDeals(card), history(card, cur));
 }
 
 function contacts(card, c) {
