@@ -272,7 +272,7 @@ TEST_CASE("the whole desk in the browser: edit, refund with approval, points, cr
 
     // On credit: the card says what is owed, and a payment clears it.
     Choose(browser, ".sale-payment .payment-method", "credit");
-    Fill(browser, ".sale-payment .payment-amount", "");
+    browser.Clear(browser.Find(".sale-payment .payment-amount"));
     Press(browser, browser.Find("#sale-submit"));
     browser.WaitForText("#receipt", "Put on the client");
     Press(browser, browser.Find("#receipt-back"));
