@@ -20,7 +20,8 @@ Status FillCardPeople(const StoreView& view, std::string_view desk_office,
     add(e.getSale().hasCashier(), e.getSale().getCashier());
     add(e.getSale().hasApprovedBy(), e.getSale().getApprovedBy());
   }
-  for (auto e : card.getRefunds().asReader()) add(e.getRefund().hasCashier(), e.getRefund().getCashier());
+  for (auto e : card.getRefunds().asReader())
+    add(e.getRefund().hasCashier(), e.getRefund().getCashier());
   for (auto e : card.getPayments().asReader()) {
     add(e.getPayment().hasCashier(), e.getPayment().getCashier());
   }

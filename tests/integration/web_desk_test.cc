@@ -81,9 +81,10 @@ void Choose(WebDriver& browser, const std::string& css, const std::string& value
   browser.SelectValue(browser.WaitFor(css), value);
 }
 
-TEST_CASE("the whole desk in the browser: edit, refund with approval, points, credit, feedback, "
-          "files, tasks and deals",
-          "[integration][web]") {
+TEST_CASE(
+    "the whole desk in the browser: edit, refund with approval, points, credit, feedback, "
+    "files, tasks and deals",
+    "[integration][web]") {
   Network net({}, /*web=*/true);
   // The office keeps Tehran's time (UTC+03:30, the browser's is UTC) and
   // takes files of up to 4 KiB.
@@ -305,8 +306,9 @@ TEST_CASE("the whole desk in the browser: edit, refund with approval, points, cr
     std::ofstream(big) << std::string(5000, 'x');
     browser.Type(browser.Find("#file-input"), big.string());
     Press(browser, browser.Find("#file-attach"));
-    browser.WaitForText("#file-form-error",
-                        "scan.pdf is too large to attach: the file has 5000 bytes; the limit is 4096");
+    browser.WaitForText(
+        "#file-form-error",
+        "scan.pdf is too large to attach: the file has 5000 bytes; the limit is 4096");
     browser.Screenshot(shots / "frontdesk-files.png");
     json got = browser.Execute(R"(
       const x = new XMLHttpRequest();
