@@ -309,6 +309,8 @@ TEST_CASE(
     browser.WaitForText(
         "#file-form-error",
         "scan.pdf is too large to attach: the file has 5000 bytes; the limit is 4096");
+    browser.Screenshot(shots / "frontdesk-file-too-large.png");
+    browser.Execute("document.querySelector('.card-file').scrollIntoView({block: 'center'});");
     browser.Screenshot(shots / "frontdesk-files.png");
     json got = browser.Execute(R"(
       const x = new XMLHttpRequest();

@@ -341,6 +341,21 @@ TEST_CASE("an approval's password does not count in the request's digest, its lo
   CHECK_FALSE(scope("olga", "olga-password") == scope("boss", "olga-password"));
 }
 
+TEST_CASE("a refund's approval counts in the request's digest by its login alone",
+          "[node][frontdesk][refund][approval]") {
+  auto scope = [](const std::string& login, const std::string& password) {
+    capnp::MallocMessageBuilder message;
+    auto request = message.initRoot<Request>();
+    auto refund = request.initRefundSale();
+    refund.setSale("LON-20261122-0001");
+    refund.initApproval().setLogin(login);
+    refund.getApproval().setPassword(password);
+    return ScopeOf(Id{1, 2}, request.asReader());
+  };
+  CHECK(scope("olga", "olga-password") == scope("olga", "another-password"));
+  CHECK_FALSE(scope("olga", "olga-password") == scope("boss", "olga-password"));
+}
+
 TEST_CASE("a discount within the cashier's limit needs no approval, one beyond it does",
           "[node][frontdesk][sales][approval]") {
   Till till;
