@@ -355,7 +355,10 @@ TEST_CASE(
     Choose(browser, "#deal-opened .deal-stage", "lost");
     Press(browser, browser.Find("#deal-opened .deal-move"));
     browser.WaitForText("#deal-opened .form-error", "the deal is closed");
-    browser.Screenshot(shots / "frontdesk-card-desk.png");
+    browser.Screenshot(shots / "frontdesk-deal.png");
+    // The card's history, people by name and times in the office's zone.
+    browser.Execute("document.querySelector('.card-task').scrollIntoView({block: 'start'});");
+    browser.Screenshot(shots / "frontdesk-card-history.png");
   }
 }
 
