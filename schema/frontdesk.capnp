@@ -38,7 +38,7 @@ struct Request {
     completeTask @15 :Id;
     recordFeedback @16 :NewFeedback;
     attachFile @17 :NewFile;
-    getFile @18 :Text;       # SHA-256 hex of the content
+    getFile @18 :Text;       # SHA-256 hex of the content, or a file's id (then with its name and type)
     getSale @19 :Text;       # receipt number or sale id
     # HQ's catalogue (refused at a node under a hub). Sets the name and
     # category, puts the product on sale, and sets the prices named:
@@ -293,6 +293,9 @@ struct NewRefund {
   lines @1 :List(Records.RefundLine);  # lineIndex and quantity; amount is computed
   method @2 :Records.PaymentMethod;
   reason @3 :Text;
+  # A manager's, so that a user whose role may not refund (a cashier) can:
+  # the approver's role must allow refunds (docs/frontdesk.md, "Refunds").
+  approval @4 :Approval;
 }
 
 struct NewPayment {
@@ -369,6 +372,14 @@ struct Session {
   role @4 :Records.Role;
   office @5 :Text;
   currency @6 :Text;              # of every amount at this office
+  timeZone @7 :Text;              # the office's IANA time zone, in which its times are shown
+}
+
+# A user a record names (a cashier, an author, an assignee), as people read it.
+struct NamedUser {
+  id @0 :Id;
+  login @1 :Text;                 # as this desk names the user: `kate`, or `anna@HQ`
+  displayName @2 :Text;
 }
 
 struct ClientSummary {
@@ -426,6 +437,7 @@ struct ClientCard {
   merged @18 :List(ClientSummary); # duplicates merged into this client
   money @19 :List(CurrencyMoney);  # every currency the client paid in (the figures above are `currency`'s)
   deals @20 :List(DealItem);      # the client's deals, open ones first
+  people @21 :List(NamedUser);    # every user the card's records name (cashiers, authors, assignees)
 }
 
 struct NodeStatus {

@@ -241,12 +241,27 @@ Status AttachFile(Context& ctx, StoreTxn& txn, schema::NewFile::Reader args,
   return Status::Ok();
 }
 
-Status GetFile(Context&, const StoreView& view, std::string_view sha256,
+Status GetFile(Context&, const StoreView& view, std::string_view asked,
                schema::Response::Builder response) {
-  if (!IsSha256Hex(sha256)) return Status::InvalidArgument("sha256", "is 64 lower-case hex digits");
+  // A file's id names its record too (its name and media type, for a
+  // download); a digest names only the bytes.
+  std::optional<Record> attachment;
+  std::string sha256(asked);
+  if (auto id = Id::Parse(asked); asked.size() != 64 && id.ok()) {
+    CRM_ASSIGN_OR_RETURN(Record record, Require(view, EntityKind::FILE, *id, "file"));
+    sha256 = Str(record.value<schema::FileAttachment>().getSha256());
+    attachment = std::move(record);
+  } else if (!IsSha256Hex(sha256)) {
+    return Status::InvalidArgument("sha256",
+                                   "is 64 lower-case hex digits (the content's) or a file's id");
+  }
   CRM_ASSIGN_OR_RETURN(std::string content, ReadFileContent(view, sha256));
   auto out = response.initFile();
-  out.initFile().setSha256(std::string(sha256));
+  if (attachment) {
+    out.setFile(attachment->value<schema::FileAttachment>());
+  } else {
+    out.initFile().setSha256(sha256);
+  }
   out.getFile().setSize(content.size());
   out.setContent(kj::arrayPtr(reinterpret_cast<const kj::byte*>(content.data()), content.size()));
   return Status::Ok();

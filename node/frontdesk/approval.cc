@@ -1,5 +1,6 @@
 // Front desk: a manager's approval at the till. The approver gives their own
-// login and password for one sale; they are checked here as a login is (the
+// login and password for one sale (beyond the seller's limits) or one refund
+// (by a cashier); they are checked here as a login is (the
 // same throttling and locks, the same hash, the same time for an unknown
 // login, every refusal audited with the caller's address), and the password
 // goes no further: the sale's record, its audit entry and its remembered
@@ -7,6 +8,7 @@
 #include "node/common/text.h"
 #include "node/frontdesk/frontdesk.h"
 #include "node/frontdesk/internal.h"
+#include "node/frontdesk/operations.h"
 #include "node/frontdesk/password.h"
 
 namespace crm {
@@ -25,17 +27,26 @@ Status OnApproval(const Status& status) {
                 status.message(), "approval");
 }
 
+// What an approval of `op` is called in the audit log.
+std::string ApprovalAction(const Operation& op) {
+  return op.which == schema::Request::REFUND_SALE ? "approve a refund" : "approve a sale";
+}
+
 }  // namespace
 
 std::string FrontDesk::ScreenApproval(schema::Request::Reader request, const Id& request_id,
                                       const Caller& caller) {
   auto seller = Authenticate(Str(request.getSession()));
   if (!seller.ok()) return ErrorResponse(request_id, seller.status());
-  const std::string login = Str(request.getRecordSale().getApproval().getLogin());
+  // Only requests whose operation carries an approval come here.
+  const Operation* op = FindOperation(request.which());
+  auto approval = op != nullptr && op->approval ? op->approval(request) : std::nullopt;
+  if (!approval) return "";
+  const std::string login = Str(approval->getLogin());
   LoginGuard::Verdict verdict = guard_.Check(login, caller.address);
   if (!verdict.status.ok()) {
     if (verdict.first) {
-      AuditEvent attempt = AuditOf(*seller, "approve a sale");
+      AuditEvent attempt = AuditOf(*seller, ApprovalAction(*op));
       attempt.request_id = request_id;
       attempt.approver_login = login.substr(0, 64);
       attempt.refused = true;
@@ -56,6 +67,7 @@ std::string FrontDesk::ScreenApproval(schema::Request::Reader request, const Id&
 }
 
 Result<SessionUser> FrontDesk::CheckApproval(const SessionUser& seller, const Id& request_id,
+                                             const Operation& op,
                                              schema::Approval::Reader approval,
                                              const Caller& caller) {
   auto name = frontdesk::ParseDeskLogin(Str(approval.getLogin()), office_.code, "approval.login");
@@ -92,7 +104,7 @@ Result<SessionUser> FrontDesk::CheckApproval(const SessionUser& seller, const Id
       return found.status();
     }
   }
-  AuditEvent attempt = AuditOf(seller, "approve a sale");
+  AuditEvent attempt = AuditOf(seller, ApprovalAction(op));
   attempt.request_id = request_id;
   attempt.approver_login = approver ? approver->login : login;
   if (approver) attempt.approved_by = approver->user;

@@ -550,7 +550,7 @@ Status GetClientCard(Context& ctx, const StoreView& view, const Id& asked_id,
     money[i].setSales(in_currency.sales);
     ++i;
   }
-  return Status::Ok();
+  return FillCardPeople(view, ctx.office.code, card);
 }
 
 }  // namespace crm::frontdesk

@@ -306,7 +306,11 @@ std::string FrontDesk::Dispatch(DeskRequest decoded, const Reply& reply, const C
                                    " (office " + office_.code +
                                    " has a hub, so it may not " + op->name + ")"));
     }
-    if (!RoleAllows(session->role, op->minimum_role)) {
+    // An approval stands in for the caller's role: the approver's role must
+    // allow the operation (checked once their password is, below).
+    auto approval = op->approval ? op->approval(request) : std::nullopt;
+    const bool role_allows = RoleAllows(session->role, op->minimum_role);
+    if (!role_allows && !approval) {
       return RefuseRole(*op, *session, request_id);
     }
     switch (op->route) {
@@ -321,10 +325,13 @@ std::string FrontDesk::Dispatch(DeskRequest decoded, const Reply& reply, const C
         // A request carrying an approval came through a login thread
         // (HandleAsync), where its password is checked now.
         std::shared_ptr<const SessionUser> approver;
-        if (auto approval = op->approval ? op->approval(request) : std::nullopt) {
-          auto checked = CheckApproval(*session, request_id, *approval, caller);
+        if (approval) {
+          auto checked = CheckApproval(*session, request_id, *op, *approval, caller);
           if (!checked.ok()) return ErrorResponse(request_id, checked.status());
           approver = std::make_shared<const SessionUser>(std::move(checked).value());
+          if (!role_allows && !RoleAllows(approver->role, op->minimum_role)) {
+            return RefuseApproverRole(*op, *session, *approver, request_id);
+          }
         }
         return SubmitWrite(*op, std::move(decoded), request_id, std::move(session),
                            std::move(approver), reply);
@@ -346,6 +353,22 @@ std::string FrontDesk::RefuseRole(const Operation& op, const SessionUser& sessio
   AuditEvent event = AuditOf(session, op.name);
   event.request_id = request_id;
   event.refused = true;
+  event.detail = refused.message();
+  AuditLater(std::move(event));
+  return ErrorResponse(request_id, refused);
+}
+
+std::string FrontDesk::RefuseApproverRole(const Operation& op, const SessionUser& session,
+                                          const SessionUser& approver, const Id& request_id) {
+  Status refused(StatusCode::kPermissionDenied,
+                 approver.login + " is " + RoleName(approver.role) + " and may not approve: to " +
+                     op.name + " takes " + RoleName(op.minimum_role),
+                 "approval");
+  AuditEvent event = AuditOf(session, op.name);
+  event.request_id = request_id;
+  event.refused = true;
+  event.approved_by = approver.user;
+  event.approver_login = approver.login;
   event.detail = refused.message();
   AuditLater(std::move(event));
   return ErrorResponse(request_id, refused);
@@ -415,7 +438,7 @@ std::string FrontDesk::SubmitWrite(const Operation& op, DeskRequest decoded, con
         CRM_RETURN_IF_ERROR(
             txn.requests().Remember(request_id, EncodeRememberedRequest(*scope, *outcome)));
         // The audit entry commits with the write it tells of.
-        return AuditWrite(txn, *op, *session, request_id, out, log_before);
+        return AuditWrite(txn, *op, *session, approver.get(), request_id, out, log_before);
       },
       [this, reply, outcome, request_id, session, op = &op, approver](Status status) {
         // What the desk does not allow (a sale beyond the limits at the
@@ -437,13 +460,19 @@ std::string FrontDesk::SubmitWrite(const Operation& op, DeskRequest decoded, con
 }
 
 Status FrontDesk::AuditWrite(StoreTxn& txn, const Operation& op, const SessionUser& session,
-                             const Id& request_id, schema::Response::Reader out,
-                             uint64_t log_before) const {
+                             const SessionUser* approver, const Id& request_id,
+                             schema::Response::Reader out, uint64_t log_before) const {
   AuditEvent event = AuditOf(session, op.name);
   event.request_id = request_id;
-  if (out.isReceipt() && out.getReceipt().getSale().hasApprovedBy()) {
-    event.approved_by = IdFromWire(out.getReceipt().getSale().getApprovedBy());
-    event.approver_login = Str(out.getReceipt().getApprovedBy());
+  if (out.isReceipt()) {
+    // A sale keeps its approver only when a line needed the approval.
+    if (out.getReceipt().getSale().hasApprovedBy()) {
+      event.approved_by = IdFromWire(out.getReceipt().getSale().getApprovedBy());
+      event.approver_login = Str(out.getReceipt().getApprovedBy());
+    }
+  } else if (approver != nullptr) {
+    event.approved_by = approver->user;
+    event.approver_login = approver->login;
   }
   // What the write changed, from the log entries it appended.
   CRM_ASSIGN_OR_RETURN(uint64_t log_after, txn.LastSeq());

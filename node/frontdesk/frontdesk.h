@@ -162,6 +162,10 @@ class FrontDesk {
   std::string Dispatch(DeskRequest decoded, const Reply& reply, const Caller& caller);
   // The refusal of `op` to `session`'s role, audited.
   std::string RefuseRole(const Operation& op, const SessionUser& session, const Id& request_id);
+  // The refusal of an approval whose approver's role may not run `op`
+  // either (field "approval"), audited.
+  std::string RefuseApproverRole(const Operation& op, const SessionUser& session,
+                                 const SessionUser& approver, const Id& request_id);
   // Runs a read over a snapshot on the calling thread.
   std::string Read(const Operation& op, schema::Request::Reader request, const Id& request_id,
                    const SessionUser& session);
@@ -171,10 +175,11 @@ class FrontDesk {
                           std::shared_ptr<const SessionUser> session,
                           std::shared_ptr<const SessionUser> approver, const Reply& reply);
   // The audit entry of a write, naming what it changed (the log entries
-  // after `log_before`), committed with it.
+  // after `log_before`) and who approved it (a sale names its approver
+  // only if a line needed one), committed with it.
   Status AuditWrite(StoreTxn& txn, const Operation& op, const SessionUser& session,
-                    const Id& request_id, schema::Response::Reader out,
-                    uint64_t log_before) const;
+                    const SessionUser* approver, const Id& request_id,
+                    schema::Response::Reader out, uint64_t log_before) const;
   // What a handler is given.
   frontdesk::Context ContextFor(const SessionUser& user, const SessionUser* approver = nullptr);
   // Closes the request's session; answers through `reply` once that is
@@ -213,8 +218,9 @@ class FrontDesk {
   // locked it.
   bool CountFailedLogin(std::string_view login, const SessionUser* user, const Caller& caller);
 
-  // A manager's approval of a sale at the till (node/frontdesk/approval.cc).
-  // The answer to a sale whose approval may not be checked now (its login
+  // A manager's approval at the till (node/frontdesk/approval.cc) of a sale
+  // beyond the seller's limits, or of a refund by a cashier.
+  // The answer to a request whose approval may not be checked now (its login
   // throttled or locked, too many checks waiting), or "" if it may go to a
   // login thread. Cheap.
   std::string ScreenApproval(schema::Request::Reader request, const Id& request_id,
@@ -225,7 +231,8 @@ class FrontDesk {
   // caller's address, a wrong password counted as a failed login. Hashes the
   // password (slow on purpose): on a login thread, never the writer's.
   Result<SessionUser> CheckApproval(const SessionUser& seller, const Id& request_id,
-                                    schema::Approval::Reader approval, const Caller& caller);
+                                    const Operation& op, schema::Approval::Reader approval,
+                                    const Caller& caller);
 
   Store& store_;
   Writer& writer_;

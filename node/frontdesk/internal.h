@@ -198,7 +198,15 @@ Status RecordFeedback(Context& ctx, StoreTxn& txn, schema::NewFeedback::Reader a
                       schema::Response::Builder response);
 Status AttachFile(Context& ctx, StoreTxn& txn, schema::NewFile::Reader args,
                   schema::Response::Builder response);
-Status GetFile(Context& ctx, const StoreView& view, std::string_view sha256,
+// Fills `card.people` with every user the card's records name (cashiers,
+// approvers, authors, assignees, the responsible employee), as a desk of
+// `desk_office` names them; a user not in this store's directory is left out.
+Status FillCardPeople(const StoreView& view, std::string_view desk_office,
+                      schema::ClientCard::Builder card);
+
+// The bytes of a file named by its content's SHA-256, or by the file's id
+// (then with its record: name, media type, client).
+Status GetFile(Context& ctx, const StoreView& view, std::string_view sha256_or_id,
                schema::Response::Builder response);
 
 Status ListDuplicates(Context& ctx, const StoreView& view, schema::Response::Builder response);

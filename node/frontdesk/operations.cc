@@ -45,6 +45,11 @@ const Operation kOperations[] = {
     {W::REFUND_SALE, "refund a sale", Role::OFFICE_MANAGER, Route::kWrite, nullptr,
      [](Context& ctx, StoreTxn& txn, Request request, Response out) {
        return frontdesk::RefundSale(ctx, txn, request.getRefundSale(), out);
+     },
+     // A cashier refunds with the approval of someone whose role may.
+     [](Request request) -> std::optional<schema::Approval::Reader> {
+       if (!request.getRefundSale().hasApproval()) return std::nullopt;
+       return request.getRefundSale().getApproval();
      }},
     {W::RECORD_PAYMENT, "take a payment", Role::CASHIER, Route::kWrite, nullptr,
      [](Context& ctx, StoreTxn& txn, Request request, Response out) {

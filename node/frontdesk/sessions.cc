@@ -43,6 +43,7 @@ void FrontDesk::FillSession(const SessionUser& user, schema::Session::Builder ou
   out.setRole(user.role);
   out.setOffice(office_.code);
   out.setCurrency(office_.currency);
+  out.setTimeZone(office_.time_zone);
 }
 
 Result<SessionUser> FrontDesk::Authenticate(std::string_view token) {

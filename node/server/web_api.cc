@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <future>
 
 #include "schema/frontdesk.capnp.h"
@@ -71,7 +72,57 @@ bool NestedDeeperThan(std::string_view body, int max_depth) {
 }
 
 // What the desk's answer is for.
-enum class Asked { kOperation, kLogin, kLogout };
+enum class Asked { kOperation, kLogin, kLogout, kDownload };
+
+// A media type safe to name in Content-Type ("image/png"), or
+// application/octet-stream for anything else a file record may hold.
+std::string SafeMediaType(std::string_view stored) {
+  auto token = [](std::string_view part) {
+    return !part.empty() && part.size() <= 64 &&
+           std::all_of(part.begin(), part.end(), [](char c) {
+             return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    std::string_view("!#$&^_.+-").find(c) != std::string_view::npos;
+           });
+  };
+  size_t slash = stored.find('/');
+  if (slash == std::string_view::npos || !token(stored.substr(0, slash)) ||
+      !token(stored.substr(slash + 1))) {
+    return "application/octet-stream";
+  }
+  return std::string(stored);
+}
+
+// Content-Disposition for a download named `name`: always an attachment
+// (never shown in the page's origin), an ASCII fallback and the exact
+// UTF-8 name (RFC 6266, RFC 8187).
+std::string AttachmentHeader(std::string_view name) {
+  std::string ascii;
+  std::string encoded;
+  for (unsigned char c : name) {
+    const bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                       (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+    // One '_' for each character the fallback cannot hold (not per byte).
+    if ((c & 0xC0) != 0x80) ascii += plain || c == ' ' ? static_cast<char>(c) : '_';
+    encoded += plain ? std::string(1, static_cast<char>(c)) : fmt::format("%{:02X}", c);
+  }
+  if (ascii.empty()) ascii = encoded = "file";
+  return fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}", ascii, encoded);
+}
+
+// The bytes of a file the desk sent, as a download.
+WebResponse Download(schema::FileContent::Reader file) {
+  auto bytes = file.getContent();
+  std::string name = file.getFile().getName().size() > 0
+                         ? std::string(file.getFile().getName().cStr())
+                         : std::string(file.getFile().getSha256().cStr());
+  WebResponse answer{200, SafeMediaType(file.getFile().getMediaType().cStr()),
+                     std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size()),
+                     {}};
+  answer.headers.emplace_back("Content-Disposition", AttachmentHeader(name));
+  // Even opened some other way, the bytes run no script in this origin.
+  answer.headers.emplace_back("Content-Security-Policy", "sandbox; default-src 'none'");
+  return answer;
+}
 
 // The HTTP answer to the desk's encoded `reply`. Runs on the desk's thread
 // (the writer's, for a write): never throws.
@@ -82,6 +133,7 @@ WebResponse FromDesk(const MessageJson& json, const std::string& reply, Asked as
     auto response = decoded->Root<schema::Response>();
     int status = 200;
     if (response.isError()) status = HttpStatusOf(response.getError().getCode());
+    if (asked == Asked::kDownload && response.isFile()) return Download(response.getFile());
     if (asked == Asked::kLogin && response.isSession()) {
       // The token goes into the cookie, out of reach of the page's scripts.
       std::string token = response.getSession().getToken();
@@ -106,7 +158,7 @@ WebResponse FromDesk(const MessageJson& json, const std::string& reply, Asked as
 }
 
 // Sends `request_bytes` to the desk, which answers through `respond`.
-void Ask(FrontDesk& desk, std::shared_ptr<const MessageJson> json, const std::string& request_bytes,
+void AskDesk(FrontDesk& desk, std::shared_ptr<const MessageJson> json, const std::string& request_bytes,
          const WebRequest& request, Asked asked, WebRespond& respond) {
   desk.HandleAsync(
       request_bytes,
@@ -200,8 +252,20 @@ std::optional<WebResponse> WebApi::Route(const WebRequest& request, WebRespond& 
     if (!user.ok()) return WebError(user.status());
     return route(request, *user);
   }
+  if (request.path.starts_with(kFilePath)) {
+    if (request.method != "GET") {
+      return WebError(Status::InvalidArgument("method", "files are downloaded with GET"));
+    }
+    return DownloadFile(request, respond);
+  }
   if (request.method != "POST") {
     return WebError(Status::InvalidArgument("method", "operations are sent with POST"));
+  }
+  // A file's bytes as they are: no JSON around them. Not a content type
+  // another site may send without asking first (CORS), as JSON is not.
+  if (request.path == "/api/attachFile" &&
+      request.Header("content-type").starts_with("application/octet-stream")) {
+    return UploadFile(request, respond);
   }
   // A JSON content type cannot be sent cross-site without the browser
   // asking first (a CORS preflight, which this server never grants).
@@ -238,6 +302,12 @@ std::optional<WebResponse> WebApi::Operation(const WebRequest& request, std::str
         std::string(name),
         "the body does not fit " + std::string(name) + ": " + decoded.message()));
   }
+  return Ask(message, request, respond, false);
+}
+
+std::optional<WebResponse> WebApi::Ask(capnp::MessageBuilder& message, const WebRequest& request,
+                                        WebRespond& respond, bool download) {
+  auto built = message.getRoot<schema::Request>();
   built.setProtocolVersion(schema::FRONT_DESK_PROTOCOL_VERSION);
   built.setSession(request.Cookie(kSessionCookie));
   if (std::string key = request.Header("idempotency-key"); !key.empty()) {
@@ -246,8 +316,35 @@ std::optional<WebResponse> WebApi::Operation(const WebRequest& request, std::str
       return WebError(Status::InvalidArgument("Idempotency-Key", "'" + key + "' is not an id"));
     IdToWire(*id, built.initRequestId());
   }
-  Ask(desk_, json_, EncodeMessage(message), request, Asked::kOperation, respond);
+  AskDesk(desk_, json_, EncodeMessage(message), request,
+           download ? Asked::kDownload : Asked::kOperation, respond);
   return std::nullopt;
+}
+
+std::optional<WebResponse> WebApi::UploadFile(const WebRequest& request, WebRespond& respond) {
+  auto query = [&](const char* key) {
+    auto found = request.query.find(key);
+    return found == request.query.end() ? std::string() : found->second;
+  };
+  capnp::MallocMessageBuilder message;
+  auto file = message.initRoot<schema::Request>().initAttachFile();
+  auto client = Id::Parse(query("client"));
+  if (!client.ok()) {
+    return WebError(Status::InvalidArgument(
+        "client", "name the client as ?client=ID: " + client.status().message()));
+  }
+  IdToWire(*client, file.initClient());
+  file.setName(query("name"));
+  file.setMediaType(query("type"));
+  file.setContent(kj::arrayPtr(reinterpret_cast<const kj::byte*>(request.body.data()),
+                               request.body.size()));
+  return Ask(message, request, respond, false);
+}
+
+std::optional<WebResponse> WebApi::DownloadFile(const WebRequest& request, WebRespond& respond) {
+  capnp::MallocMessageBuilder message;
+  message.initRoot<schema::Request>().setGetFile(request.path.substr(kFilePath.size()));
+  return Ask(message, request, respond, true);
 }
 
 std::optional<WebResponse> WebApi::Login(const WebRequest& request, WebRespond& respond) {
@@ -263,7 +360,7 @@ std::optional<WebResponse> WebApi::Login(const WebRequest& request, WebRespond& 
   auto login = built.initLogin();
   login.setLogin(body["login"].get<std::string>());
   login.setPassword(body["password"].get<std::string>());
-  Ask(desk_, json_, EncodeMessage(message), request, Asked::kLogin, respond);
+  AskDesk(desk_, json_, EncodeMessage(message), request, Asked::kLogin, respond);
   return std::nullopt;
 }
 
@@ -273,7 +370,7 @@ std::optional<WebResponse> WebApi::Logout(const WebRequest& request, WebRespond&
   built.setProtocolVersion(schema::FRONT_DESK_PROTOCOL_VERSION);
   built.setSession(request.Cookie(kSessionCookie));
   built.setLogout();
-  Ask(desk_, json_, EncodeMessage(message), request, Asked::kLogout, respond);
+  AskDesk(desk_, json_, EncodeMessage(message), request, Asked::kLogout, respond);
   return std::nullopt;
 }
 

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include <capnp/message.h>
+
 #include "node/frontdesk/frontdesk.h"
 #include "node/server/web_server.h"
 #include "sync/base/json_codec.h"
@@ -36,6 +38,9 @@ inline constexpr int kMaxBodyNesting = 64;
 
 // The name of the session cookie.
 inline constexpr std::string_view kSessionCookie = "crm_session";
+
+// GET kFilePath + a file's id downloads the file (getFile), as an attachment.
+inline constexpr std::string_view kFilePath = "/api/file/";
 
 class WebApi {
  public:
@@ -74,6 +79,15 @@ class WebApi {
   std::optional<WebResponse> Operation(const WebRequest& request, std::string_view name,
                                        WebRespond& respond);
   std::optional<WebResponse> Login(const WebRequest& request, WebRespond& respond);
+  // Sends the request built in `message` with the caller's session and
+  // Idempotency-Key; `download`: a file's bytes are the answer, not JSON.
+  std::optional<WebResponse> Ask(capnp::MessageBuilder& message, const WebRequest& request,
+                                 WebRespond& respond, bool download);
+  // POST /api/attachFile?client=ID&name=NAME&type=TYPE with the bytes as
+  // the body (application/octet-stream): the attachFile operation.
+  std::optional<WebResponse> UploadFile(const WebRequest& request, WebRespond& respond);
+  // GET /api/file/ID: the getFile operation, answered with the bytes.
+  std::optional<WebResponse> DownloadFile(const WebRequest& request, WebRespond& respond);
   std::optional<WebResponse> Logout(const WebRequest& request, WebRespond& respond);
 
   FrontDesk& desk_;

@@ -43,6 +43,12 @@ RequestScope ScopeOf(const Id& user, schema::Request::Reader request) {
         auto sale = copy.getRoot<schema::NewSale>();
         sale.getApproval().setPassword("");
         over_struct(sale.asReader());
+      } else if (request.isRefundSale() && request.getRefundSale().hasApproval()) {
+        capnp::MallocMessageBuilder copy;
+        copy.setRoot(request.getRefundSale());
+        auto refund = copy.getRoot<schema::NewRefund>();
+        refund.getApproval().setPassword("");
+        over_struct(refund.asReader());
       } else if (request.isResetPassword() || request.isCreateUser()) {
         // The same for a new password: the digest counts the rest.
         capnp::MallocMessageBuilder copy;

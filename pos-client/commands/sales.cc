@@ -51,6 +51,7 @@ struct RefundOptions {
   std::string method;
   std::string reason;
   std::string request_id;
+  std::string approve_by;
 
   void Add(CLI::App* cmd) {
     cmd->add_option("sale", sale, "receipt number or sale id")->required();
@@ -58,6 +59,9 @@ struct RefundOptions {
     cmd->add_option("--method", method, "how the money goes back (default card)");
     cmd->add_option("--reason", reason, "why");
     cmd->add_option("--request-id", request_id, "retry an earlier attempt with its id");
+    cmd->add_option("--approve-by", approve_by,
+                    "an office manager's login, so that a cashier may refund (their password "
+                    "on standard input)");
   }
 };
 
@@ -271,7 +275,7 @@ void Pos::AddSaleCommands(CLI::App& app) {
   });
 
   auto refund_options = std::make_shared<RefundOptions>();
-  auto* refund = app.add_subcommand("refund", "refund lines of a sale (office manager)");
+  auto* refund = app.add_subcommand("refund", "refund lines of a sale (office manager, or with one's approval)");
   refund_options->Add(refund);
   refund->callback([this, refund_options] {
     const RefundOptions& o = *refund_options;
@@ -285,6 +289,16 @@ void Pos::AddSaleCommands(CLI::App& app) {
       Fail(lines.status());
       return;
     }
+    std::string approver_password;
+    if (!o.approve_by.empty()) {
+      auto typed = ReadPassword(fmt::format("Password of {} (approving): ", o.approve_by));
+      if (!typed) {
+        Fail(Status::InvalidArgument("--approve-by",
+                                     "no password of the approver on standard input"));
+        return;
+      }
+      approver_password = *typed;
+    }
     auto reply = Send(
         [&](schema::Request::Builder r) {
           auto args = r.initRefundSale();
@@ -296,6 +310,10 @@ void Pos::AddSaleCommands(CLI::App& app) {
           }
           args.setMethod(method->second);
           args.setReason(o.reason);
+          if (!o.approve_by.empty()) {
+            args.initApproval().setLogin(o.approve_by);
+            args.getApproval().setPassword(approver_password);
+          }
         },
         true, o.request_id);
     if (!reply) return;

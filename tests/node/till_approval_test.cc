@@ -341,6 +341,21 @@ TEST_CASE("an approval's password does not count in the request's digest, its lo
   CHECK_FALSE(scope("olga", "olga-password") == scope("boss", "olga-password"));
 }
 
+TEST_CASE("a refund's approval counts in the request's digest by its login alone",
+          "[node][frontdesk][refund][approval]") {
+  auto scope = [](const std::string& login, const std::string& password) {
+    capnp::MallocMessageBuilder message;
+    auto request = message.initRoot<Request>();
+    auto refund = request.initRefundSale();
+    refund.setSale("LON-20261122-0001");
+    refund.initApproval().setLogin(login);
+    refund.getApproval().setPassword(password);
+    return ScopeOf(Id{1, 2}, request.asReader());
+  };
+  CHECK(scope("olga", "olga-password") == scope("olga", "another-password"));
+  CHECK_FALSE(scope("olga", "olga-password") == scope("boss", "olga-password"));
+}
+
 TEST_CASE("a discount within the cashier's limit needs no approval, one beyond it does",
           "[node][frontdesk][sales][approval]") {
   Till till;
@@ -511,6 +526,80 @@ TEST_CASE("wrong approval passwords count as failed logins: throttled, then the 
                     Contains(record.event.detail, "10 failed logins in a row");
   }
   CHECK(audited_lock);
+}
+
+TEST_CASE("a cashier refunds with an office manager's approval, and only with one whose role may",
+          "[node][frontdesk][refund][approval][audit]") {
+  Till till;
+  auto sold = till.Sale(till.olga(), {{"MUG", 2}});
+  REQUIRE(Answer(sold).isReceipt());
+  const std::string receipt = Answer(sold).getReceipt().getSale().getReceiptNo().cStr();
+  auto refund = [&](const std::string& session, std::optional<Approval> approval,
+                    Id request_id = Id{}) {
+    return till.Call(
+        session,
+        [&](Request::Builder r) {
+          auto args = r.initRefundSale();
+          args.setSale(receipt);
+          auto line = args.initLines(1)[0];
+          line.setLineIndex(0);
+          line.setQuantity(1);
+          args.setMethod(schema::PaymentMethod::CASH);
+          if (approval) {
+            args.initApproval().setLogin(approval->login);
+            args.getApproval().setPassword(approval->password);
+          }
+        },
+        request_id);
+  };
+
+  auto alone = refund(till.kate(), std::nullopt);
+  CHECK(Denied(alone));
+  CHECK(Field(alone).empty());
+  CHECK(Message(alone) == "a cashier may not refund a sale; it takes an office manager");
+  auto wrong = refund(till.kate(), Approval{"olga", "guessed-password"});
+  CHECK(Denied(wrong));
+  CHECK(Field(wrong) == "approval");
+  CHECK(Message(wrong) == "wrong login or password for the approval");
+  auto by_cashier = refund(till.kate(), Approval{"ivan", "ivan-password"});
+  CHECK(Denied(by_cashier));
+  CHECK(Field(by_cashier) == "approval");
+  CHECK(Message(by_cashier) ==
+        "ivan is a cashier and may not approve: to refund a sale takes an office manager");
+
+  const Id request = Id::Generate(kNoon);
+  auto approved = refund(till.kate(), Approval{"olga", "olga-password"}, request);
+  INFO(Message(approved));
+  REQUIRE(Answer(approved).isRefund());
+  CHECK(Answer(approved).getRefund().getRefund().getAmount() == 500);
+  CHECK(IdFromWire(Answer(approved).getRefund().getRefund().getCashier()) == till.UserId("kate"));
+  // A retry gets the first refund back; nothing is refunded twice.
+  auto retry = refund(till.kate(), Approval{"olga", "olga-password"}, request);
+  REQUIRE(Answer(retry).isRefund());
+  CHECK(IdFromWire(Answer(retry).getRefund().getId()) ==
+        IdFromWire(Answer(approved).getRefund().getId()));
+  // A manager needs nobody's approval.
+  CHECK(Answer(refund(till.olga(), std::nullopt)).isRefund());
+
+  std::vector<std::string> lines;
+  for (const AuditRecord& record : till.Audit()) {
+    const AuditEvent& e = record.event;
+    if (e.action != "refund a sale" && e.action != "approve a refund") continue;
+    lines.push_back(e.login + (e.refused ? " REFUSED " : " ") + e.action +
+                    (e.approver_login.empty() ? "" : " by " + e.approver_login) +
+                    (e.refused ? ": " + e.detail : ""));
+  }
+  CHECK(lines ==
+        std::vector<std::string>{
+            "kate REFUSED refund a sale: a cashier may not refund a sale; it takes an office "
+            "manager",
+            "kate REFUSED approve a refund by olga: wrong password",
+            "kate REFUSED refund a sale by ivan: ivan is a cashier and may not approve: to refund "
+            "a sale takes an office manager",
+            "kate refund a sale by olga",
+            "olga refund a sale"});
+  CHECK_FALSE(Contains(till.StoreFile(), "olga-password"));
+  CHECK_FALSE(Contains(till.StoreFile(), "guessed-password"));
 }
 
 }  // namespace

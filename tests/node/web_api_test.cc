@@ -40,10 +40,12 @@ class Browser {
   }
 
   WebResponse Send(const std::string& method, const std::string& path, const std::string& body = "",
-                   std::map<std::string, std::string> headers = {}) {
+                   std::map<std::string, std::string> headers = {},
+                   std::map<std::string, std::string> query = {}) {
     WebRequest request;
     request.method = method;
     request.path = path;
+    request.query = std::move(query);
     request.body = body;
     request.headers = std::move(headers);
     request.headers.emplace("host", "127.0.0.1:8080");
@@ -93,6 +95,7 @@ TEST_CASE("web login keeps the session token in an HttpOnly cookie, out of the p
   REQUIRE(answer.status == 200);
   CHECK(Body(answer)["session"]["login"] == "admin");
   CHECK(Body(answer)["session"]["office"] == "LON");
+  CHECK(Body(answer)["session"]["timeZone"] == "Europe/London");
   CHECK(Body(answer)["session"].value("token", "") == "");
   for (const char* attribute : {"HttpOnly", "Secure", "SameSite=Strict", "Path=/"}) {
     CHECK(browser.set_cookie().find(attribute) != std::string::npos);
@@ -257,6 +260,76 @@ TEST_CASE("a body nested too deep is refused before anything parses it, and the 
         "body");
   // And the API goes on answering.
   CHECK(browser.Send("POST", "/api/status").status == 200);
+}
+
+}  // namespace
+}  // namespace crm
+
+namespace crm {
+namespace {
+
+std::string HeaderOf(const WebResponse& answer, const std::string& name) {
+  for (const auto& [key, value] : answer.headers) {
+    if (key == name) return value;
+  }
+  return "";
+}
+
+TEST_CASE("a file goes up as its bytes and comes down as an attachment under its own name",
+          "[web][files]") {
+  Browser browser;
+  REQUIRE(browser.LogIn("admin", "admin-password").status == 200);
+  WebResponse made = browser.Send("POST", "/api/saveClient", R"({"client": {"firstName": "Ann"}})",
+                                  {{"idempotency-key", "01JD5R0000000000000000000A"}});
+  REQUIRE(made.status == 200);
+  const std::string client = Body(made)["saved"];
+  const std::string page = "<script>alert(document.cookie)</script>";
+  auto upload = [&](const std::string& name, const std::string& type, const std::string& key,
+                    const std::string& to = "") {
+    return browser.Send("POST", "/api/attachFile", page,
+                        {{"content-type", "application/octet-stream"}, {"idempotency-key", key}},
+                        {{"client", to.empty() ? client : to}, {"name", name}, {"type", type}});
+  };
+
+  WebResponse up = upload("пара\"ds.html", "text/html", "01JD5R0000000000000000000B");
+  INFO(up.body);
+  REQUIRE(up.status == 200);
+  const std::string file = Body(up)["saved"];
+  WebResponse down = browser.Send("GET", std::string(kFilePath) + file);
+  REQUIRE(down.status == 200);
+  CHECK(down.body == page);
+  CHECK(down.content_type == "text/html");
+  // Never shown in the page's origin: an attachment, sandboxed, its name
+  // quoted safely.
+  CHECK(HeaderOf(down, "Content-Disposition") ==
+        "attachment; filename=\"_____ds.html\"; filename*=UTF-8''%D0%BF%D0%B0%D1%80%D0%B0%22ds.html");
+  CHECK(HeaderOf(down, "Content-Security-Policy") == "sandbox; default-src 'none'");
+  // By id, getFile carries the file's record.
+  WebResponse by_id = browser.Send("POST", "/api/getFile", "\"" + file + "\"");
+  REQUIRE(by_id.status == 200);
+  CHECK(Body(by_id)["file"]["file"]["name"] == "пара\"ds.html");
+
+  // A media type that is not a plain token is served as bytes.
+  WebResponse odd = upload("a.bin", "text/html; charset=utf-8", "01JD5R0000000000000000000C");
+  REQUIRE(odd.status == 200);
+  CHECK(browser.Send("GET", std::string(kFilePath) + std::string(Body(odd)["saved"])).content_type ==
+        "application/octet-stream");
+
+  // Refusals name the problem; nothing is written without a request id.
+  WebResponse no_client = upload("a.txt", "text/plain", "01JD5R0000000000000000000D", "ann");
+  CHECK(no_client.status == 400);
+  CHECK(Body(no_client)["error"]["field"] == "client");
+  WebResponse no_key = browser.Send("POST", "/api/attachFile", page,
+                                    {{"content-type", "application/octet-stream"}},
+                                    {{"client", client}, {"name", "a.txt"}});
+  CHECK(no_key.status == 400);
+  CHECK(Body(no_key)["error"]["field"] == "requestId");
+  CHECK(browser.Send("GET", std::string(kFilePath) + "01JD5R0000000000000000000Z").status == 404);
+  CHECK(browser.Send("POST", std::string(kFilePath) + file).status == 400);
+  // Without a session, neither way.
+  browser.ForgetCookie();
+  CHECK(browser.Send("GET", std::string(kFilePath) + file).status == 401);
+  CHECK(upload("b.txt", "text/plain", "01JD5R0000000000000000000E").status == 401);
 }
 
 }  // namespace

@@ -111,11 +111,19 @@ class Network {
                                "--key", Path(office).string() + ".key"});
     }
     if (web_) WebFlags(office, args);
+    if (auto extra = office_flags_.find(office); extra != office_flags_.end()) {
+      args.insert(args.end(), extra->second.begin(), extra->second.end());
+    }
     nodes_[office] = std::make_unique<Child>(args, Path(office + ".log"));
     endpoints_[office] = WaitForLine(Path(office + ".endpoint"));
     if (web_) web_urls_[office] = WaitForLine(Path(office + ".web"));
   }
   int StopOffice(const std::string& office, int signal) { return nodes_[office]->Stop(signal); }
+  // Extra options for crm-node serve of `office` from its next start
+  // (--time-zone, --max-file-bytes ...).
+  void SetOfficeFlags(const std::string& office, std::vector<std::string> flags) {
+    office_flags_[office] = std::move(flags);
+  }
 
   // A new office: its keys, its enrollment at the hub, its first admin, and
   // its node started and logged in.
@@ -221,6 +229,7 @@ class Network {
   bool web_ = false;
   std::map<std::string, std::string> currencies_;
   std::map<std::string, std::string> web_urls_;
+  std::map<std::string, std::vector<std::string>> office_flags_;
   std::string hub_endpoint_;
   std::unique_ptr<Child> hub_;
   std::map<std::string, std::unique_ptr<Child>> nodes_;

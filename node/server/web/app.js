@@ -143,10 +143,11 @@ function moneyOf(input, currency, what) {
 
 // ----------------------------------------------------------- times and names
 
-// UTC milliseconds (a decimal string) in local time; 0 or absent is "—".
+// UTC milliseconds (a decimal string) in the office's time zone (desk.js),
+// whatever the browser's; 0 or absent is "—".
 function when(ms) {
   const n = Number(ms || 0);
-  return n ? new Date(n).toLocaleString(undefined, {dateStyle: 'medium', timeStyle: 'short'}) : '—';
+  return n ? new Date(n).toLocaleString(undefined, {dateStyle: 'medium', timeStyle: 'short', timeZone: officeZone()}) : '—';
 }
 
 // A birth date, "YYYY-MM-DD", in the local style.
@@ -469,7 +470,8 @@ async function openCard(id, {reload = false} = {}) {
       h('div', {class: 'card-body'},
         h('div', {id: 'card-data'}),
         h('aside', {class: 'card-forms', 'aria-label': 'Record for this client'},
-          noteForm(card.id), taskForm(card.id), interactionForm(card.id), paymentForm(card.id)))));
+          noteForm(card.id), taskForm(card.id), interactionForm(card.id), paymentForm(card.id),
+          feedbackForm(card.id), fileForm(card.id), dealForm(card.id)))));
   }
   renderCard(card);
   if (fresh) focusOn($('#card-name'));
@@ -486,9 +488,12 @@ function renderCard(card) {
       ut('h2', name, {id: 'card-name'}),
       h('span', {class: 'badge'}, c.kind === 'company' ? 'Company' : 'Person'),
       (c.tags || []).map((t) => ut('span', t, {class: 'tag'}))),
-    h('button', {id: 'new-sale', class: 'btn btn-primary btn-big', type: 'button',
-                 onclick: () => startSale({id: card.id, name})}, 'New sale'));
-  fill($('#card-data'), contacts(card, c), figures(card, cur), sales(card, cur), tasks(card), cardDeals(card), history(card, cur));
+    h('div', {class: 'card-actions'},
+      h('button', {id: 'client-edit', class: 'btn', type: 'button', onclick: () => showClientForm('', card)}, 'Edit client'),
+      h('button', {id: 'new-sale', class: 'btn btn-primary btn-big', type: 'button',
+                   onclick: () => startSale({id: card.id, name, points: card.loyaltyBalance})}, 'New sale')));
+  fill($('#card-data'), contacts(card, c), figures(card, cur), sales(card, cur), tasks(card), cardDeals(card),
+       history(card, cur));
 }
 
 function contacts(card, c) {
@@ -504,8 +509,11 @@ function contacts(card, c) {
     ['Emails', (c.emails || []).map((m) => h('a', {href: `mailto:${m}`, dir: 'ltr', class: 'chip'}, m))],
     ['Loyalty card', c.loyaltyCard && ut('span', c.loyaltyCard)],
     ['Birth date', day(c.birthDate)],
-    ['Address', address && ut('span', address)],
-    ...(c.attributes || []).map((attr) => [ut('span', attr.key), ut('span', attr.value)]),
+    ['Address', address && ut('span', address, {id: 'card-address'})],
+    ['Gender', c.gender && c.gender !== 'unspecified' && (GENDERS.find(([g]) => g === c.gender) || [])[1]],
+    ['Consent', consentsText(c)],
+    ...(c.attributes || []).map((attr) => [ut('span', attr.key), ut('span', attr.value, {class: 'card-attribute', data: {key: attr.key}})]),
+    ['Responsible', person(card, c.responsible)],
     ['Came through', c.acquisitionChannel && ut('span', c.acquisitionChannel)],
     ['Client since', Number(c.createdAt || 0) && `${when(c.createdAt)}${c.homeOffice ? ' · ' + c.homeOffice : ''}`],
     ['Client id', h('code', {}, card.id || '')],
@@ -523,7 +531,7 @@ function figures(card, cur) {
     box('Visits', String(card.visitCount || 0)),
     box('Last visit', when(card.lastVisit), {cls: 'figure-time'}),
     box('Average ticket', money(card.averageTicket, cur)),
-    box('Bonus points', String(card.loyaltyBalance || 0), {note: `worth ${money(card.loyaltyBalance, cur)}`}),
+    box('Bonus points', points(card.loyaltyBalance), {id: 'card-points', note: `worth ${money(card.loyaltyBalance, cur)}`}),
     box('Owes (on credit)', money(card.outstanding, cur), {alert: toBig(card.outstanding) > 0n}),
     // Money paid or owed at offices of other currencies, never added to this one's.
     ...(card.money || []).filter((m) => m.currency !== cur).map((m) =>
@@ -569,11 +577,15 @@ function sales(card, cur) {
        toBig(e.refunded) > 0n && h('span', {class: 'badge badge-warn'}, `Refunded ${money(e.refunded, c)}`),
        toBig(e.overRefunded) > 0n && h('span', {class: 'badge badge-warn', title: 'refunded at two offices while they were apart: a manager decides what to recover'},
          `Refunded ${money(e.overRefunded, c)} beyond the sale`),
-       h('button', {type: 'button', class: 'btn btn-small', onclick: () => reprint(s.receiptNo || e.id, card)}, 'Receipt')],
+       person(card, s.cashier, 'sold by '),
+       s.approvedBy && person(card, s.approvedBy, 'approved by '),
+       h('button', {type: 'button', class: 'btn btn-small', onclick: () => reprint(s.receiptNo || e.id, card)}, 'Receipt'),
+       refundable(card, e).some((n) => n > 0) &&
+         h('button', {type: 'button', class: 'btn btn-small sale-refund', onclick: () => refundSale(card, e)}, 'Refund')],
       table(['SKU', 'Item', 'Qty ', 'Unit price ', 'Discount ', 'Amount '],
         (s.lines || []).map((l) => [ut('span', l.sku), ut('span', l.name), String(l.quantity || 0),
           money(l.unitPrice, c), toBig(l.discount) ? money(l.discount, c) : '', money(l.amount, c)])),
-      h('p', {class: 'muted'}, 'Paid: ', (s.payments || []).map((p) => `${methodName(p.method)} ${money(p.amount, c)}`).join(', ')));
+      h('p', {class: 'muted'}, 'Paid: ', (s.payments || []).map((p) => `${methodName(p.method)} ${paidText(p.method, p.amount, c)}`).join(', ')));
   });
 }
 
@@ -596,7 +608,8 @@ function tasks(card) {
     return entry({class: `card-task task-${status}`, data: {id: e.id}},
       [h('span', {class: 'badge' + (overdue ? ' badge-warn' : '')}, overdue ? 'overdue' : status),
        ut('strong', t.title), `due ${when(t.due)}`,
-       state.session && t.assignee && t.assignee === state.session.user && h('span', {class: 'muted'}, 'yours'),
+       state.session && t.assignee && t.assignee === state.session.user ? h('span', {class: 'muted'}, 'yours')
+         : person(card, t.assignee, 'for '),
        done], box);
   });
 }
@@ -607,25 +620,31 @@ function history(card, cur) {
   const size = (n) => (n < 1024 ? `${n} bytes` : n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`);
   return [
     section('Refunds', newest(card.refunds, 'refund'), ({refund: r = {}}) => entry({class: 'card-refund'},
-      [when(r.time), h('strong', {}, receipt(r.sale)), methodName(r.method), amount(r.amount, r.currency || cur)],
+      [when(r.time), h('strong', {}, receipt(r.sale)), methodName(r.method),
+       r.method === 'bonus' ? h('strong', {class: 'amount'}, points(r.amount)) : amount(r.amount, r.currency || cur),
+       person(card, r.cashier, 'by ')],
       h('p', {class: 'muted'}, (r.lines || []).map((l) => `line ${(l.lineIndex || 0) + 1} × ${l.quantity}`).join(', ')),
       r.reason && ut('p', r.reason))),
     section('Payments on credit', newest(card.payments, 'payment'), ({payment: p = {}}) => entry({class: 'card-payment'},
-      [when(p.time), methodName(p.method), amount(p.amount, p.currency || cur)], p.comment && ut('p', p.comment))),
+      [when(p.time), methodName(p.method), amount(p.amount, p.currency || cur), person(card, p.cashier, 'taken by ')],
+      p.comment && ut('p', p.comment))),
     section('Interactions', newest(card.interactions, 'interaction'), ({interaction: i = {}}) =>
       entry({class: 'card-interaction'}, [when(i.time), h('span', {class: 'badge'}, CHANNEL_NAMES[i.channel] || i.channel),
-        i.direction || 'inbound'], ut('p', i.summary, {class: 'note-text'}))),
+        i.direction || 'inbound', person(card, i.employee, 'by ')], ut('p', i.summary, {class: 'note-text'}))),
     section('Notes', newest(card.notes, 'note'), ({id, note: n = {}}) => entry({class: 'card-note', data: {id}},
-      [when(n.time), n.office && h('span', {class: 'muted'}, n.office)], ut('p', n.text, {class: 'note-text'}))),
+      [when(n.time), person(card, n.author, 'by '), n.office && h('span', {class: 'muted'}, n.office)],
+      ut('p', n.text, {class: 'note-text'}))),
     section('Feedback', newest(card.feedback, 'feedback'), ({feedback: f = {}}) => {
       const score = Math.max(0, Math.min(5, Number(f.score || 0)));
       return entry({class: 'card-feedback'}, [when(f.time),
         h('span', {class: 'stars', role: 'img', 'aria-label': `${score} of 5`}, '★'.repeat(score) + '☆'.repeat(5 - score)),
-        f.sale && h('span', {class: 'muted'}, receipt(f.sale))], f.comment && ut('p', f.comment));
+        f.sale && h('span', {class: 'muted'}, receipt(f.sale)), person(card, f.employee, 'taken by ')],
+        f.comment && ut('p', f.comment, {class: 'feedback-comment'}));
     }),
-    section('Files', card.files || [], ({file: f = {}}) => entry({class: 'card-file'},
-      [ut('span', f.name), h('span', {class: 'muted'}, size(Number(f.size || 0))),
-       Number(f.time || 0) && h('span', {class: 'muted'}, when(f.time))])),
+    section('Files', card.files || [], ({id, file: f = {}}) => entry({class: 'card-file', data: {id}},
+      [h('a', {class: 'file-download', href: `/api/file/${id}`, download: f.name || 'file', dir: 'auto'}, f.name || 'file'),
+       h('span', {class: 'muted'}, size(Number(f.size || 0))),
+       Number(f.time || 0) && h('span', {class: 'muted'}, when(f.time)), person(card, f.author, 'by ')])),
     section('Merged duplicates', card.merged || [], (m) => entry({class: 'card-merged'},
       [ut('span', clientName(m.client)), h('code', {class: 'muted'}, m.id || '')]), 'No duplicates merged into this client'),
   ];
@@ -662,23 +681,22 @@ function noteForm(client) {
     () => add({client, text: required(text, 'Write the note first.')}), 'Note added');
 }
 
-// Tomorrow at 10:00 local time, as a datetime-local value.
-const tomorrowMorning = () =>
-  new Date(Date.now() + 86400000 - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 10) + 'T10:00';
-
 function taskForm(client) {
   const title = h('input', {id: 'task-title', dir: 'auto', maxlength: 500});
-  const due = h('input', {id: 'task-due', type: 'datetime-local', value: tomorrowMorning()});
+  const due = h('input', {id: 'task-due', type: 'datetime-local', value: officeTomorrowMorning()});
+  const assignee = h('input', {id: 'task-assignee', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false',
+                               placeholder: 'you'});
   const create = writer('createTask');
-  const form = cardForm('New task', 'task-form', [field('What to do', title), field('Due', due)],
+  const form = cardForm('New task', 'task-form',
+    [field('What to do', title), h('div', {class: 'field-row'}, field('Due (office time)', due), field('For', assignee, 'a login'))],
     ['task-add', 'Create task'], () => {
       const what = required(title, 'Write what is to be done.');
-      // "2026-11-30T15:00" without an offset is local time; a date alone is local midnight.
-      const dueMs = new Date(due.value.length === 10 ? due.value + 'T00:00' : due.value || 'x').getTime();
+      // The time typed is the office's wall clock, wherever the browser is.
+      const dueMs = officeTimeToUtc(due.value);
       if (Number.isNaN(dueMs)) throw inputError(due, 'Choose when the task is due.');
-      return create({client, title: what, due: String(dueMs), assignee: ''});
+      return create({client, title: what, due: String(dueMs), assignee: assignee.value.trim()});
     }, 'Task created');
-  form.addEventListener('reset', () => setTimeout(() => { due.value = tomorrowMorning(); }));
+  form.addEventListener('reset', () => setTimeout(() => { due.value = officeTomorrowMorning(); }));
   return form;
 }
 
@@ -708,49 +726,7 @@ function paymentForm(client) {
     }, 'Payment recorded');
 }
 
-// ---------------------------------------------------------- new client form
-
-// The new client form, started from what was searched for (a phone, an email or a name).
-function showClientForm(query = '') {
-  showPanel('client');
-  clearResults();
-  $('#search').value = '';
-  const q = query.trim();
-  const isPhone = /^\+?[\d\s()-]{5,}$/.test(q), isEmail = q.includes('@');
-  const words = isPhone || isEmail ? [] : q.split(/\s+/).filter(Boolean);
-  const input = (id, props = {}) => h('input', {id, autocomplete: 'off', dir: 'auto', ...props});
-  const first = input('client-first-name', {value: words[0]});
-  const last = input('client-last-name', {value: words.slice(1).join(' ')});
-  const phone = input('client-phone', {type: 'tel', dir: 'ltr', value: isPhone ? q : null});
-  const email = input('client-email', {type: 'email', dir: 'ltr', value: isEmail ? q : null});
-  const card = input('client-card', {dir: null});
-  const birth = input('client-birth', {type: 'date', dir: null});
-  const box = errorBox('client-error');
-  const save = writer('saveClient');
-  const form = h('form', {id: 'client-form', class: 'main-form', novalidate: true},
-    h('div', {class: 'field-row'}, field('First name', first), field('Last name', last)),
-    h('div', {class: 'field-row'}, field('Phone', phone, 'Any common format'), field('Email', email)),
-    h('div', {class: 'field-row'}, field('Loyalty card', card), field('Birth date', birth)),
-    box,
-    h('div', {class: 'form-actions'},
-      h('button', {id: 'client-save', type: 'submit', class: 'btn btn-primary'}, 'Save client'),
-      h('button', {type: 'button', class: 'btn btn-quiet', onclick: () => showPanel('home')}, 'Cancel')));
-  onSubmit(form, box, async () => {
-    const client = {kind: 'person'};
-    for (const [key, el] of [['firstName', first], ['lastName', last], ['loyaltyCard', card], ['birthDate', birth]]) {
-      if (el.value.trim()) client[key] = el.value.trim();
-    }
-    if (!client.firstName && !client.lastName) throw inputError(first, 'Enter a name.');
-    const payload = {client};
-    if (phone.value.trim()) payload.addPhones = [phone.value.trim()];
-    if (email.value.trim()) payload.addEmails = [email.value.trim()];
-    const answer = await save(payload);
-    toast('Client saved');
-    await openCard(answer.saved);
-  });
-  fill($('#client-view'), h('h2', {id: 'client-title'}, 'New client'), form);
-  focusOn([first, last, phone, email].find((el) => !el.value) || first);
-}
+// The client form (new and edit) is in desk.js: showClientForm.
 
 // ------------------------------------------------------------------- sales
 
@@ -769,7 +745,7 @@ function startSale(client) {
   const record = writer('recordSale');
   const update = () => updateTotal(lines, pays, total, cur);
   const addLine = () => { lines.append(saleLine(update)); update(); focusOn($('.sale-line:last-child .line-sku', lines)); };
-  const addPayment = (method) => { pays.append(salePayment(method, Boolean(client), update)); update(); };
+  const addPayment = (method) => { pays.append(salePayment(method, client, update)); update(); };
 
   const form = h('form', {id: 'sale-form', class: 'main-form', novalidate: true, oninput: update},
     h('fieldset', {}, h('legend', {}, 'Items'),
@@ -850,13 +826,27 @@ function saleLine(update) {
   return row;
 }
 
-function salePayment(method, hasClient, update) {
+function salePayment(method, client, update) {
   // Credit and bonus need a client; an anonymous sale does not offer them.
-  const methods = METHODS.filter(([m]) => hasClient || (m !== 'credit' && m !== 'bonus'));
+  const methods = METHODS.filter(([m]) => client || (m !== 'credit' && m !== 'bonus'));
+  const picker = select({class: 'payment-method', 'aria-label': 'Payment method'}, methods, method);
+  const amountInput = h('input', {class: 'payment-amount', 'aria-label': 'Amount paid (empty: the rest)', inputmode: 'decimal',
+                                  placeholder: 'the rest', autocomplete: 'off'});
+  // Bonus is typed in points, and says how many the client has.
+  const unit = h('span', {class: 'payment-unit muted'});
+  const relabel = () => {
+    const bonus = picker.value === 'bonus';
+    amountInput.placeholder = bonus ? 'points' : 'the rest';
+    amountInput.inputMode = bonus ? 'numeric' : 'decimal';
+    amountInput.setAttribute('aria-label', bonus ? 'Bonus points to spend' : 'Amount paid (empty: the rest)');
+    unit.textContent = bonus ? `points${client && client.points != null ? ` (has ${points(client.points)})` : ''}` : '';
+  };
+  picker.addEventListener('change', relabel);
+  relabel();
   const row = h('div', {class: 'sale-payment'},
-    select({class: 'payment-method', 'aria-label': 'Payment method'}, methods, method),
-    h('input', {class: 'payment-amount', 'aria-label': 'Amount paid (empty: the rest)', inputmode: 'decimal',
-                placeholder: 'the rest', autocomplete: 'off'}),
+    picker,
+    amountInput,
+    unit,
     h('button', {type: 'button', class: 'btn btn-small btn-quiet', 'aria-label': 'Remove this payment', onclick: () => {
       if (row.parentNode.children.length > 1) { row.remove(); update(); }
     }}, '✕'));
@@ -893,8 +883,11 @@ function updateTotal(lines, pays, out, cur) {
     shown.textContent = money(value.toString(), cur);
     total += value;
   }
-  for (const input of $$('.payment-amount', pays)) {
-    try { paid += toBig(parseMoney(input.value, cur, '')); } catch (e) { /* reported on submit */ }
+  for (const row of $$('.sale-payment', pays)) {
+    const input = $('.payment-amount', row);
+    try {
+      paid += toBig($('.payment-method', row).value === 'bonus' ? pointsOf(input, '') : parseMoney(input.value, cur, ''));
+    } catch (e) { /* reported on submit */ }
   }
   fill(out, 'Total ', h('strong', {}, money(total.toString(), cur)),
     unpriced > 0 && h('span', {class: 'muted'}, ` + ${plural(unpriced, 'line', 'lines')} at the catalogue price`),
@@ -912,7 +905,9 @@ function salePayload(lines, pays, cur) {
   let open = 0;
   for (const row of $$('.sale-payment', pays)) {
     const input = $('.payment-amount', row);
-    const minor = moneyOf(input, cur, 'Amount paid') || '0';  // "0": whatever the others leave
+    // Bonus is typed in points (1 point pays 1 minor unit).
+    const minor = ($('.payment-method', row).value === 'bonus' ? pointsOf(input, 'Bonus points')
+                                                               : moneyOf(input, cur, 'Amount paid')) || '0';  // "0": the rest
     if (minor === '0' && ++open > 1) throw inputError(input, 'Only one payment may be left empty (the rest).');
     payload.payments.push({method: $('.payment-method', row).value, amount: minor});
   }
@@ -1002,7 +997,7 @@ function showReceipt(sold, {client = null, tendered = null} = {}) {
   const credit = sum(pays.filter((p) => p.method === 'credit'));
   const totals = [
     row('Total', money(s.total, cur), 'receipt-grand', 'receipt-total'),
-    pays.map((p) => row(methodName(p.method), money(p.amount, cur))),
+    pays.map((p) => row(methodName(p.method), paidText(p.method, p.amount, cur))),
     tendered && row('Cash received', money(tendered, cur)),
     tendered && (change >= 0n ? row('Change', money(change.toString(), cur), 'receipt-grand')
                               : row('Still to collect in cash', money((-change).toString(), cur), 'receipt-alert')),
