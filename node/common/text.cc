@@ -3,9 +3,9 @@
 #include <unicode/locid.h>
 #include <unicode/normalizer2.h>
 #include <unicode/translit.h>
-#include <unicode/uscript.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
+#include <unicode/uscript.h>
 #include <unicode/utf8.h>
 
 #include <algorithm>
@@ -128,7 +128,8 @@ icu::Transliterator* ThreadTransliterator(size_t form) {
   std::call_once(made, [] {
     for (size_t i = 0; i < kLatinKeyForms; ++i) {
       UErrorCode status = U_ZERO_ERROR;
-      prototypes[i].reset(icu::Transliterator::createInstance(kLatinKeyRules[i], UTRANS_FORWARD, status));
+      prototypes[i].reset(
+          icu::Transliterator::createInstance(kLatinKeyRules[i], UTRANS_FORWARD, status));
       if (U_FAILURE(status)) prototypes[i].reset();
     }
   });
@@ -148,8 +149,8 @@ icu::Transliterator* ThreadTransliterator(size_t form) {
 // a letter ICU cannot romanize) goes.
 std::string Romanize(std::string_view token, size_t form) {
   icu::Transliterator* transliterator = ThreadTransliterator(form);
-  icu::UnicodeString text =
-      icu::UnicodeString::fromUTF8(icu::StringPiece(token.data(), static_cast<int32_t>(token.size())));
+  icu::UnicodeString text = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(token.data(), static_cast<int32_t>(token.size())));
   if (transliterator != nullptr) transliterator->transliterate(text);
   std::string latin = ToUtf8(text);
   std::string key;
@@ -193,7 +194,9 @@ std::vector<std::string> LatinKeys(std::string_view token) {
   std::vector<std::string> keys;
   for (size_t form = 0; form < kLatinKeyForms; ++form) {
     std::string key = Romanize(token, form);
-    if (!key.empty() && std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
+    if (!key.empty() && std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      keys.push_back(std::move(key));
+    }
   }
   return keys;
 }

@@ -21,7 +21,9 @@ constexpr size_t kNameScanBudget = 20000;
 // is "l": every name starting with an l would match).
 constexpr size_t kMinSkeletonPrefix = 3;
 
-std::string_view View(capnp::Text::Reader text) { return std::string_view(text.cStr(), text.size()); }
+std::string_view View(capnp::Text::Reader text) {
+  return std::string_view(text.cStr(), text.size());
+}
 
 // The Latin key without vowels, 'y' (Persian ی and و are as often vowels
 // as consonants) and doubled letters, 'w' read as 'v': what a romanized
@@ -76,7 +78,8 @@ std::set<std::string> NameKeysOf(schema::Client::Reader client) {
       std::vector<std::string> latin = LatinKeys(token);
       std::string skeleton = latin.empty() ? std::string() : Skeleton(latin.front());
       if (!skeleton.empty()) {
-        keys.insert(std::string(IsArabicScript(token) ? kArabicSkeleton : kOtherSkeleton) + skeleton);
+        keys.insert(std::string(IsArabicScript(token) ? kArabicSkeleton : kOtherSkeleton) +
+                    skeleton);
       }
       for (std::string& key : latin) keys.insert(std::move(key));
       keys.insert(std::move(token));
@@ -105,7 +108,9 @@ std::set<std::string> IdentityKeysOf(schema::Client::Reader client) {
   std::set<std::string> keys;
   if (client.hasBirthDate() && client.getBirthDate().getYear() > 0) {
     std::vector<std::string> words = LatinWords(View(client.getFirstName()));
-    for (std::string& word : LatinWords(View(client.getLastName()))) words.push_back(std::move(word));
+    for (std::string& word : LatinWords(View(client.getLastName()))) {
+      words.push_back(std::move(word));
+    }
     // Sorted: one office may have put the family name first.
     std::sort(words.begin(), words.end());
     auto date = client.getBirthDate();
@@ -117,7 +122,9 @@ std::set<std::string> IdentityKeysOf(schema::Client::Reader client) {
   if (client.getKind() == schema::ClientKind::PERSON && client.hasAddress()) {
     std::vector<std::string> street = LatinWords(View(client.getAddress().getStreet()));
     std::vector<std::string> city = LatinWords(View(client.getAddress().getCity()));
-    if (!street.empty() && !city.empty()) keys.insert("address " + Join(street) + ", " + Join(city));
+    if (!street.empty() && !city.empty()) {
+      keys.insert("address " + Join(street) + ", " + Join(city));
+    }
   }
   return keys;
 }

@@ -35,8 +35,8 @@ ClientIndexKeys IndexKeysOf(schema::Client::Reader client);
 // kOtherSkeleton for the rest. A skeleton lets "maryam" find "مریم" and back.
 std::set<std::string> NameKeysOf(schema::Client::Reader client);
 
-inline constexpr std::string_view kArabicSkeleton = "\x01" "a";
-inline constexpr std::string_view kOtherSkeleton = "\x01" "l";
+inline constexpr std::string_view kArabicSkeleton = "\001a";
+inline constexpr std::string_view kOtherSkeleton = "\001l";
 
 // One key a search word looks for in by_name: keys starting with `key`, or
 // (for a short skeleton, which would match too much as a prefix) equal to it.

@@ -19,7 +19,8 @@ using namespace store_internal;  // NOLINT(build/namespaces): node/store/interna
 // store made before transliteration: folded name tokens only, no identity
 // keys), and the one recording the last client re-keyed by a rebuild under way.
 constexpr std::string_view kMetaClientKeys = "index/client_keys";
-constexpr std::string_view kClientKeysVersion = "names:token+latin+skeleton;identity:name+birth,address";
+constexpr std::string_view kClientKeysVersion =
+    "names:token+latin+skeleton;identity:name+birth,address";
 constexpr std::string_view kMetaClientKeysDone = "index/client_keys_done";
 
 }  // namespace
@@ -32,7 +33,8 @@ Status StoreTxn::RekeyClient(const Id& id, schema::Client::Reader client) {
     CRM_RETURN_IF_ERROR(txn_.Put(t.by_name, IndexKey(key), id_bytes));
   }
   for (const std::string& key : keys.identities) {
-    CRM_ASSIGN_OR_RETURN(std::vector<Id> holders, FindIds(txn_, t.by_identity, key, kMaxIdentityPairs));
+    CRM_ASSIGN_OR_RETURN(std::vector<Id> holders,
+                         FindIds(txn_, t.by_identity, key, kMaxIdentityPairs));
     for (const Id& other : holders) {
       if (other == id) continue;
       std::string pair = other < id ? IdBytes(other) + id_bytes : id_bytes + IdBytes(other);
@@ -79,7 +81,9 @@ Status Store::RebuildClientKeys(const StoreOptions& options) {
         {
           CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn.txn_.OpenCursor(tables_.records.Raw()));
           CRM_RETURN_IF_ERROR(cursor.Seek(after.empty() ? prefix : after));
-          if (cursor.valid() && !after.empty() && cursor.key() == after) CRM_RETURN_IF_ERROR(cursor.Next());
+          if (cursor.valid() && !after.empty() && cursor.key() == after) {
+            CRM_RETURN_IF_ERROR(cursor.Next());
+          }
           while (cursor.valid() && StartsWith(cursor.key(), prefix) && keys.size() < batch) {
             keys.emplace_back(cursor.key());
             CRM_RETURN_IF_ERROR(cursor.Next());

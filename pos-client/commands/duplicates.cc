@@ -23,11 +23,10 @@ std::string DuplicatesText(capnp::List<schema::DuplicatePair>::Reader pairs) {
   if (pairs.size() == 0) return "No duplicates\n";
   std::vector<std::vector<std::string>> rows;
   for (auto pair : pairs) {
-    rows.push_back({IdFromWire(pair.getFirst().getId()).ToString(),
-                    ClientName(pair.getFirst().getClient()),
-                    IdFromWire(pair.getSecond().getId()).ToString(),
-                    ClientName(pair.getSecond().getClient()), Text(pair.getReason()),
-                    Text(pair.getShared())});
+    rows.push_back(
+        {IdFromWire(pair.getFirst().getId()).ToString(), ClientName(pair.getFirst().getClient()),
+         IdFromWire(pair.getSecond().getId()).ToString(), ClientName(pair.getSecond().getClient()),
+         Text(pair.getReason()), Text(pair.getShared())});
   }
   return Table({"CLIENT", "NAME", "DUPLICATE", "NAME", "REASON", "SHARED"}, rows);
 }
@@ -50,7 +49,8 @@ std::string ConflictsText(capnp::List<schema::ConflictEntry>::Reader conflicts) 
 }  // namespace
 
 void Pos::AddDuplicateCommands(CLI::App& app) {
-  app.add_subcommand("duplicates", "suspected duplicate clients and why: the same phone, email or card, the same "
+  app.add_subcommand("duplicates",
+                     "suspected duplicate clients and why: the same phone, email or card, the same "
                      "name and birth date, or the same address (office manager)")
       ->callback([this] {
         auto reply = Send([](schema::Request::Builder r) { r.setListDuplicates(); }, false);
