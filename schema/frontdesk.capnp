@@ -217,7 +217,10 @@ struct MergeClients {
 struct DuplicatePair {
   first @0 :ClientSummary;
   second @1 :ClientSummary;
-  shared @2 :Text;                # "phone +79123456789", "email ...", "card ..."
+  shared @2 :Text;                # "phone +79123456789", "email ...", "card ...",
+                                  # "name brown helen 1979-05-05", "address 12 baker street, london"
+  reason @3 :Text;                # "same phone", "same email", "same card",
+                                  # "same name and birth date", "same address"
 }
 
 # A value that lost to a concurrent edit (see change.capnp, Conflict), as a

@@ -33,7 +33,8 @@ Result<std::string> NormalizePhone(std::string_view input, std::string_view defa
   }
   if (!IsCleanUtf8(trimmed)) return Status::InvalidArgument("phone", "phone number is not valid text");
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
-  std::string text(trimmed);
+  // Digits as written in any script (Persian, Arabic-Indic, Devanagari ...).
+  std::string text = FoldDigits(trimmed);
   // "00" is the international prefix in most of the world; libphonenumber
   // knows it only for the default region, so make it explicit.
   if (text.size() > 2 && text[0] == '0' && text[1] == '0') text = "+" + text.substr(2);
@@ -81,9 +82,9 @@ Result<std::string> NormalizeEmail(std::string_view input) {
 }
 
 bool LooksLikePhone(std::string_view query) {
-  query = Trim(query);
+  const std::string folded = FoldDigits(Trim(query));
   size_t digits = 0;
-  for (char c : query) {
+  for (char c : folded) {
     if (std::isdigit(static_cast<unsigned char>(c))) {
       ++digits;
     } else if (c != '+' && c != ' ' && c != '-' && c != '(' && c != ')' && c != '.') {

@@ -10,7 +10,8 @@
 namespace crm {
 
 // Parses a phone number written in any common format ("+7 (912) 345-67-89",
-// "8 912 345 67 89", "00 44 20 7946 0958", "020 7946 0958" ...) and returns it
+// "8 912 345 67 89", "00 44 20 7946 0958", "020 7946 0958" ...), its digits
+// in any script ("۰۲۰ ۷۹۴۶ ۰۹۵۸" is "020 7946 0958": FoldDigits), and returns it
 // in E.164 ("+79123456789"). Numbers without a country code are read as
 // numbers of `default_region` (ISO 3166-1 alpha-2, e.g. "GB", "RU").
 // kInvalidArgument (field "phone") if it is not a valid number.
@@ -25,8 +26,8 @@ bool IsKnownPhoneRegion(std::string_view region);
 // kInvalidArgument (field "email") otherwise.
 Result<std::string> NormalizeEmail(std::string_view input);
 
-// True if `query` looks like a phone number (mostly digits, with the usual
-// separators), as opposed to a name or a card number to search for.
+// True if `query` looks like a phone number (digits of any script, with the
+// usual separators), as opposed to a name or a card number to search for.
 bool LooksLikePhone(std::string_view query);
 
 }  // namespace crm

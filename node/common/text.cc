@@ -2,11 +2,16 @@
 
 #include <unicode/locid.h>
 #include <unicode/normalizer2.h>
+#include <unicode/translit.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
+#include <unicode/uscript.h>
 #include <unicode/utf8.h>
 
 #include <algorithm>
+#include <iterator>
+#include <memory>
+#include <mutex>
 
 namespace crm {
 namespace {
@@ -105,7 +110,110 @@ std::vector<std::string> AsciiSearchTokens(std::string_view ascii) {
   return tokens;
 }
 
+// Each script by the romanization its readers use today (passports, maps);
+// Any-Latin for the rest; then to ASCII, lower case. And the other common
+// spelling: ICU's Any-Latin for every script (ISO 9 for Cyrillic: "Елена"
+// is "elena" there, "yelena" by BGN/PCGN).
+constexpr const char* kLatinKeyRules[] = {
+    "Greek-Latin/UNGEGN; Russian-Latin/BGN; Persian-Latin/BGN; Any-Latin; Latin-ASCII; Lower",
+    "Any-Latin; Latin-ASCII; Lower"};
+constexpr size_t kLatinKeyForms = std::size(kLatinKeyRules);
+
+// The transliterator this thread uses for form `form`. An icu::Transliterator
+// is not thread-safe, so each thread clones its own from one made once
+// (building one from its rules is the slow part).
+icu::Transliterator* ThreadTransliterator(size_t form) {
+  static std::once_flag made;
+  static std::unique_ptr<icu::Transliterator> prototypes[kLatinKeyForms];
+  std::call_once(made, [] {
+    for (size_t i = 0; i < kLatinKeyForms; ++i) {
+      UErrorCode status = U_ZERO_ERROR;
+      prototypes[i].reset(
+          icu::Transliterator::createInstance(kLatinKeyRules[i], UTRANS_FORWARD, status));
+      if (U_FAILURE(status)) prototypes[i].reset();
+    }
+  });
+  thread_local std::unique_ptr<icu::Transliterator> mine[kLatinKeyForms];
+  thread_local bool cloned = false;
+  if (!cloned) {
+    for (size_t i = 0; i < kLatinKeyForms; ++i) {
+      if (prototypes[i]) mine[i].reset(prototypes[i]->clone());
+    }
+    cloned = true;
+  }
+  return mine[form].get();
+}
+
+// `token` in Latin form `form`, only ASCII letters and digits kept: what is
+// left outside them (an apostrophe for ayn, a space between Han syllables,
+// a letter ICU cannot romanize) goes.
+std::string Romanize(std::string_view token, size_t form) {
+  icu::Transliterator* transliterator = ThreadTransliterator(form);
+  icu::UnicodeString text = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(token.data(), static_cast<int32_t>(token.size())));
+  if (transliterator != nullptr) transliterator->transliterate(text);
+  std::string latin = ToUtf8(text);
+  std::string key;
+  for (char c : latin) {
+    if (IsAsciiAlnum(c)) key += AsciiLower(c);
+  }
+  return key;
+}
+
 }  // namespace
+
+std::string FoldDigits(std::string_view utf8) {
+  if (IsAscii(utf8)) return std::string(utf8);
+  std::string out;
+  out.reserve(utf8.size());
+  const auto* s = reinterpret_cast<const uint8_t*>(utf8.data());
+  int32_t length = static_cast<int32_t>(utf8.size());
+  for (int32_t i = 0; i < length;) {
+    int32_t start = i;
+    UChar32 c;
+    U8_NEXT(s, i, length, c);
+    if (c >= 0x80 && u_charType(c) == U_DECIMAL_DIGIT_NUMBER) {
+      int32_t value = u_charDigitValue(c);
+      if (value >= 0 && value <= 9) {
+        out += static_cast<char>('0' + value);
+        continue;
+      }
+    }
+    out.append(utf8.substr(static_cast<size_t>(start), static_cast<size_t>(i - start)));
+  }
+  return out;
+}
+
+std::string LatinKey(std::string_view token) {
+  if (IsAscii(token)) return std::string(token);
+  return Romanize(token, 0);
+}
+
+std::vector<std::string> LatinKeys(std::string_view token) {
+  if (IsAscii(token)) return {std::string(token)};
+  std::vector<std::string> keys;
+  for (size_t form = 0; form < kLatinKeyForms; ++form) {
+    std::string key = Romanize(token, form);
+    if (!key.empty() && std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      keys.push_back(std::move(key));
+    }
+  }
+  return keys;
+}
+
+bool IsArabicScript(std::string_view token) {
+  if (IsAscii(token)) return false;
+  const auto* s = reinterpret_cast<const uint8_t*>(token.data());
+  int32_t length = static_cast<int32_t>(token.size());
+  for (int32_t i = 0; i < length;) {
+    UChar32 c;
+    U8_NEXT(s, i, length, c);
+    if (c < 0) continue;
+    UErrorCode status = U_ZERO_ERROR;
+    if (uscript_getScript(c, &status) == USCRIPT_ARABIC && u_isalpha(c)) return true;
+  }
+  return false;
+}
 
 std::string FoldForSearch(std::string_view utf8) {
   if (IsAscii(utf8)) {

@@ -23,6 +23,31 @@ std::vector<std::string> SearchTokens(std::string_view utf8);
 
 inline constexpr size_t kMaxTokenBytes = 128;
 
+// Reads the digits of every script as ASCII digits: each character of
+// Unicode category Nd (Persian ۰-۹, Arabic-Indic ٠-٩, Devanagari ०-९,
+// fullwidth ０-９ ...) becomes its value 0-9; everything else is kept as
+// written. Invalid UTF-8 is kept as is (the caller's checks refuse it).
+std::string FoldDigits(std::string_view utf8);
+
+// The Latin-ASCII form of a folded search token (see SearchTokens), lower
+// case: Cyrillic by BGN/PCGN ("петрова" -> "petrova", "щукин" -> "shchukin"),
+// Greek by UNGEGN, as read today ("ελενη" -> "eleni"), Persian by BGN/PCGN
+// (short vowels are not written: "مریم" -> "mrym"), any other script by
+// ICU's Any-Latin; then accents and letters outside ASCII go ("ß" -> "ss").
+// ASCII text is returned as it is; "" if nothing romanizes. Safe on any
+// thread (each thread keeps its own transliterators).
+std::string LatinKey(std::string_view token);
+
+// Every common Latin spelling of a folded search token, LatinKey's first,
+// then ICU's Any-Latin (ISO 9 for Cyrillic: "елена" -> {"yelena", "elena"},
+// "юлия" -> {"yuliya", "ulia"}), without repeats or empty keys. Same
+// thread safety as LatinKey.
+std::vector<std::string> LatinKeys(std::string_view token);
+
+// True if `token` holds a letter of the Arabic script (Arabic, Persian,
+// Urdu ...), in which short vowels are not written.
+bool IsArabicScript(std::string_view token);
+
 // Lower-cases with full Unicode rules (for emails), no other folding.
 std::string LowerCase(std::string_view utf8);
 

@@ -137,6 +137,11 @@ Status FindClients(Context& ctx, const StoreView& view, schema::FindClients::Rea
   trimmed.erase(trimmed.find_last_not_of(" \t") + 1);
   CRM_ASSIGN_OR_RETURN(std::vector<Id> by_card, view.client_index().FindByCard(trimmed));
   add(by_card);
+  // A card number typed in another script's digits.
+  if (std::string card = FoldDigits(trimmed); card != trimmed) {
+    CRM_ASSIGN_OR_RETURN(std::vector<Id> by_folded_card, view.client_index().FindByCard(card));
+    add(by_folded_card);
+  }
   if (found.size() < limit) {
     CRM_ASSIGN_OR_RETURN(std::vector<Id> by_name, view.client_index().FindByName(query, limit));
     add(by_name);
@@ -186,6 +191,7 @@ Status ListDuplicates(Context&, const StoreView& view, schema::Response::Builder
     FillSummary(out[i].initFirst(), pairs[i].first, first);
     FillSummary(out[i].initSecond(), pairs[i].second, second);
     out[i].setShared(pairs[i].shared);
+    out[i].setReason(DuplicateReason(pairs[i].shared));
   }
   return Status::Ok();
 }

@@ -131,7 +131,8 @@ Status Store::PlanIndexes(EntityKind kind, const schema::StoredRecord::Reader* b
     // Compare keys as stored (cut), so two long values sharing a stored key
     // never delete each other's entry.
     for (ClientIndexKeys* keys : {&old_keys, &new_keys}) {
-      for (std::set<std::string>* set : {&keys->phones, &keys->emails, &keys->cards, &keys->names}) {
+      for (std::set<std::string>* set :
+           {&keys->phones, &keys->emails, &keys->cards, &keys->names, &keys->identities}) {
         if (std::none_of(set->begin(), set->end(),
                          [](const std::string& key) { return key.size() > kMaxIndexKey; })) {
           continue;
@@ -145,7 +146,8 @@ Status Store::PlanIndexes(EntityKind kind, const schema::StoredRecord::Reader* b
          {std::tuple{t.by_phone, &old_keys.phones, &new_keys.phones},
           std::tuple{t.by_email, &old_keys.emails, &new_keys.emails},
           std::tuple{t.by_card, &old_keys.cards, &new_keys.cards},
-          std::tuple{t.by_name, &old_keys.names, &new_keys.names}}) {
+          std::tuple{t.by_name, &old_keys.names, &new_keys.names},
+          std::tuple{t.by_identity, &old_keys.identities, &new_keys.identities}}) {
       for (const std::string& key : *old_set) {
         if (new_set->count(key) == 0) plan.writes.push_back({table, key, id_bytes, false});
       }
@@ -186,12 +188,17 @@ Status Store::PlanIndexes(EntityKind kind, const schema::StoredRecord::Reader* b
 }
 
 Status StoreTxn::PlanDuplicates(const Id& id, const IndexPlan& plan, IndexWrites& writes) const {
-  // Another client with one of these phones, emails or cards: a duplicate
-  // for a manager to look at (the list skips pairs merged since).
+  // Another client with one of these phones, emails or cards, or with the
+  // same name and birth date or address: a duplicate for a manager to look
+  // at (the list skips pairs merged since).
   const std::string id_bytes = IdBytes(id);
   const auto& t = store_->tables_;
   const ClientIndexKeys& old_keys = plan.old_client_keys;
   const ClientIndexKeys& new_keys = plan.new_client_keys;
+  auto pair_with = [&](const Id& other, std::string shared) {
+    std::string pair = other < id ? IdBytes(other) + id_bytes : id_bytes + IdBytes(other);
+    writes.push_back({t.duplicates, std::move(pair), std::move(shared), true});
+  };
   for (auto [table, set, what] : {std::tuple{t.by_phone, &new_keys.phones, "phone"},
                                   std::tuple{t.by_email, &new_keys.emails, "email"},
                                   std::tuple{t.by_card, &new_keys.cards, "card"}}) {
@@ -201,10 +208,18 @@ Status StoreTxn::PlanDuplicates(const Id& id, const IndexPlan& plan, IndexWrites
       }
       CRM_ASSIGN_OR_RETURN(std::vector<Id> holders, FindIds(txn_, table, key));
       for (const Id& other : holders) {
-        if (other == id) continue;
-        std::string pair = other < id ? IdBytes(other) + id_bytes : id_bytes + IdBytes(other);
-        writes.push_back({t.duplicates, std::move(pair), std::string(what) + " " + key, true});
+        if (other != id) pair_with(other, std::string(what) + " " + key);
       }
+    }
+  }
+  // Many people may share an address (a block of flats) or a common name
+  // and birthday: the first few holders are named, not every pair.
+  for (const std::string& key : new_keys.identities) {
+    if (old_keys.identities.count(key)) continue;
+    CRM_ASSIGN_OR_RETURN(std::vector<Id> holders,
+                         FindIds(txn_, t.by_identity, key, kMaxIdentityPairs));
+    for (const Id& other : holders) {
+      if (other != id) pair_with(other, key);
     }
   }
   return Status::Ok();
@@ -224,7 +239,7 @@ Status StoreTxn::DropIndexEntriesOf(EntityKind kind, const Id& id) {
     scans.push_back({t.by_key, std::string(1, static_cast<char>(kind)), &id_bytes});
   }
   if (kind == EntityKind::CLIENT) {
-    for (lmdb::Table table : {t.by_phone, t.by_email, t.by_card, t.by_name}) {
+    for (lmdb::Table table : {t.by_phone, t.by_email, t.by_card, t.by_name, t.by_identity}) {
       scans.push_back({table, "", &id_bytes});
     }
   }

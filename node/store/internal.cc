@@ -74,7 +74,8 @@ std::string KeyIndexKey(EntityKind kind, std::string_view key) {
   return out;
 }
 
-Result<std::vector<Id>> FindIds(const lmdb::Txn& txn, lmdb::Table table, std::string_view key) {
+Result<std::vector<Id>> FindIds(const lmdb::Txn& txn, lmdb::Table table, std::string_view key,
+                                size_t limit) {
   std::vector<Id> ids;
   key = IndexKey(key);
   if (key.empty()) return ids;
@@ -86,7 +87,7 @@ Result<std::vector<Id>> FindIds(const lmdb::Txn& txn, lmdb::Table table, std::st
   }
   CRM_ASSIGN_OR_RETURN(lmdb::Cursor cursor, txn.OpenCursor(table));
   CRM_RETURN_IF_ERROR(cursor.Seek(key));
-  while (cursor.valid() && cursor.key() == key) {
+  while (cursor.valid() && cursor.key() == key && ids.size() < limit) {
     ids.push_back(IdFromBytes(cursor.value()));
     CRM_RETURN_IF_ERROR(cursor.Next());
   }

@@ -62,8 +62,10 @@ inline std::string_view IndexKey(std::string_view value) { return value.substr(0
 // for search), or empty if `key` is.
 std::string KeyIndexKey(EntityKind kind, std::string_view key);
 
-// The ids a multi table holds under `key` (cut as IndexKey cuts it).
-Result<std::vector<Id>> FindIds(const lmdb::Txn& txn, lmdb::Table table, std::string_view key);
+// The ids a multi table holds under `key` (cut as IndexKey cuts it), at most
+// `limit` of them (in id order).
+Result<std::vector<Id>> FindIds(const lmdb::Txn& txn, lmdb::Table table, std::string_view key,
+                                size_t limit = SIZE_MAX);
 
 // physical(8) + logical(4) + node(16).
 std::string EncodeStamp(const Stamp& stamp);

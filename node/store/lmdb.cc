@@ -403,6 +403,11 @@ Status Txn::Delete(Table table, std::string_view key, std::string_view value) {
   return Check(mdb_del(txn_, table.dbi, &k, table.multi ? &v : nullptr), "delete");
 }
 
+Status Txn::Clear(Table table) {
+  if (txn_ == nullptr) return Ended();
+  return Check(mdb_drop(txn_, table.dbi, 0), "clear");
+}
+
 Result<Cursor> Txn::OpenCursor(Table table) const {
   if (txn_ == nullptr) return Ended();
   MDB_cursor* cursor = nullptr;

@@ -161,6 +161,8 @@ class Txn {
   Status Append(Table table, std::string_view key, std::string_view value);
   // Removes `key` (in a multi table: only the pair key/value). kNotFound if absent.
   Status Delete(Table table, std::string_view key, std::string_view value = {});
+  // Removes every entry of `table` (the table stays).
+  Status Clear(Table table);
 
   Result<Cursor> OpenCursor(Table table) const;
 

@@ -266,6 +266,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& c
   CRM_ASSIGN_OR_RETURN(t.by_email, store->env_->OpenTable("by_email", true));
   CRM_ASSIGN_OR_RETURN(t.by_card, store->env_->OpenTable("by_card", true));
   CRM_ASSIGN_OR_RETURN(t.by_name, store->env_->OpenTable("by_name", true));
+  CRM_ASSIGN_OR_RETURN(t.by_identity, store->env_->OpenTable("by_identity", true));
   CRM_ASSIGN_OR_RETURN(t.by_link, store->env_->OpenTable("by_link", true));
   CRM_ASSIGN_OR_RETURN(t.by_key, store->env_->OpenTable("by_key", true));
   CRM_ASSIGN_OR_RETURN(t.blobs, store->env_->OpenTable("blobs", false));
@@ -313,6 +314,8 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& c
     // A store from before logins were per office keeps its users able to
     // log in: their index entries are made the new way.
     CRM_RETURN_IF_ERROR(store->RebuildUserKeys());
+    // And its clients are found by their names transliterated.
+    CRM_RETURN_IF_ERROR(store->RebuildClientKeys(options));
   } else if (format.status().code() == StatusCode::kNotFound) {
     store->node_id_ =
         options.new_node_id.IsNull() ? Id::Generate(clock.NowMillis()) : options.new_node_id;
@@ -323,6 +326,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, Clock& c
     CRM_RETURN_IF_ERROR(txn.Put(t.meta, kMetaFormat, kFormatVersion));
     CRM_RETURN_IF_ERROR(txn.Commit());
     CRM_RETURN_IF_ERROR(store->RebuildUserKeys());  // marks how user keys are made
+    CRM_RETURN_IF_ERROR(store->RebuildClientKeys(options));  // and client keys
   } else {
     return format.status();
   }

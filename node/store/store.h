@@ -455,6 +455,10 @@ class StoreTxn : public StoreView {
   // one of the client's new phone, email or card keys in `plan`.
   Status PlanDuplicates(const Id& id, const IndexPlan& plan, IndexWrites& writes) const;
   Status SetMetaCounter(std::string_view name, uint64_t value);
+  // Puts the name and identity keys of live client `id` (by Store::
+  // RebuildClientKeys), and a duplicate pair with each of the first other
+  // holders of an identity key that is not listed already.
+  Status RekeyClient(const Id& id, schema::Client::Reader client);
   // Puts the record and then every planned index write.
   Status WritePlanned(const std::string& key, std::string_view record, const IndexWrites& writes,
                       const IndexWrites& duplicates);
@@ -537,6 +541,14 @@ class Store {
   // made them another way (by login alone, before logins were per office);
   // once, when opened (node/store/indexes.cc).
   Status RebuildUserKeys();
+  // Makes the client search keys (by_name, by_identity) again if the store
+  // made them another way (before transliteration), and lists the clients
+  // that then share a name and birth date or an address as duplicates; once,
+  // when opened, in batches of options.conversion_batch clients, each
+  // transaction recording how far it got, so a rebuild cut short resumes
+  // (options.on_conversion is told after each batch, as table "client
+  // keys"). node/store/client_keys.cc.
+  Status RebuildClientKeys(const StoreOptions& options);
   // Writes every value of the checksummed tables of a crm-store-4 store
   // again with its checksum, then marks the store crm-store-5 (see
   // StoreOptions::conversion_batch; node/store/store_format.cc).

@@ -201,7 +201,8 @@ class StoreChecker {
   // many entries as that holds nothing else. Only when the counts differ is
   // each entry looked at, to name those no record makes.
   Status Indexes() {
-    for (const lmdb::Table& table : {t_.by_phone, t_.by_email, t_.by_card, t_.by_name, t_.by_link, t_.by_key}) {
+    for (const lmdb::Table& table : {t_.by_phone, t_.by_email, t_.by_card, t_.by_name,
+                                     t_.by_identity, t_.by_link, t_.by_key}) {
       uint64_t entries = 0;
       CRM_RETURN_IF_ERROR(Scan(table, [&](std::string_view, std::string_view) { ++entries; }));
       check_.index_entries += entries;

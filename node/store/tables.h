@@ -14,7 +14,8 @@ struct StoreTables {
   lmdb::Table by_phone;    // E.164 -> client ids
   lmdb::Table by_email;    // email -> client ids
   lmdb::Table by_card;     // loyalty card -> client ids
-  lmdb::Table by_name;     // folded name token -> client ids
+  lmdb::Table by_name;     // name key (client_index.h, NameKeysOf) -> client ids
+  lmdb::Table by_identity;  // "name ..." or "address ..." (IdentityKeysOf) -> client ids
   lmdb::Table by_link;     // client or sale id -> kind(1) + id(16) of records naming it
   lmdb::Table by_key;      // kind(1) + login, SKU or receipt number -> ids
   lmdb::Table blobs;       // SHA-256 hex -> file content

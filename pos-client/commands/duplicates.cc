@@ -17,17 +17,18 @@ struct MergeOptions {
   std::string duplicate;
 };
 
-// The pairs of clients that share a phone, email or card, as a table.
+// The pairs of clients suspected to be one (sharing a phone, email or card, or
+// a name and birth date, or an address), with the reason, as a table.
 std::string DuplicatesText(capnp::List<schema::DuplicatePair>::Reader pairs) {
   if (pairs.size() == 0) return "No duplicates\n";
   std::vector<std::vector<std::string>> rows;
   for (auto pair : pairs) {
-    rows.push_back({IdFromWire(pair.getFirst().getId()).ToString(),
-                    ClientName(pair.getFirst().getClient()),
-                    IdFromWire(pair.getSecond().getId()).ToString(),
-                    ClientName(pair.getSecond().getClient()), Text(pair.getShared())});
+    rows.push_back(
+        {IdFromWire(pair.getFirst().getId()).ToString(), ClientName(pair.getFirst().getClient()),
+         IdFromWire(pair.getSecond().getId()).ToString(), ClientName(pair.getSecond().getClient()),
+         Text(pair.getReason()), Text(pair.getShared())});
   }
-  return Table({"CLIENT", "NAME", "DUPLICATE", "NAME", "SHARED"}, rows);
+  return Table({"CLIENT", "NAME", "DUPLICATE", "NAME", "REASON", "SHARED"}, rows);
 }
 
 // The values that lost to a concurrent edit, beside the ones kept, as a table.
@@ -48,7 +49,9 @@ std::string ConflictsText(capnp::List<schema::ConflictEntry>::Reader conflicts) 
 }  // namespace
 
 void Pos::AddDuplicateCommands(CLI::App& app) {
-  app.add_subcommand("duplicates", "clients that share a phone, email or card (office manager)")
+  app.add_subcommand("duplicates",
+                     "suspected duplicate clients and why: the same phone, email or card, the same "
+                     "name and birth date, or the same address (office manager)")
       ->callback([this] {
         auto reply = Send([](schema::Request::Builder r) { r.setListDuplicates(); }, false);
         if (!reply) return;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <random>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -687,6 +688,86 @@ TEST_CASE("a price or discount beyond a cashier's limit takes a manager's approv
   CHECK(audit.out.find("kate         REFUSED record a sale, approver ivan (line 1 (PEN)") !=
         std::string::npos);
   CHECK(audit.out.find("olga-password") == std::string::npos);
+}
+
+// The ids `pos find QUERY` prints, as a set.
+std::set<std::string> FoundIds(Office& office, const std::string& query) {
+  json found = office.Json({"find", query});
+  std::set<std::string> ids;
+  for (const json& client : found["clients"]) ids.insert(client["id"].get<std::string>());
+  return ids;
+}
+
+TEST_CASE("pos find reads digits of any script and finds names across scripts", "[integration][frontdesk][search]") {
+  Office office;
+  office.SetUpDesk();
+  // A phone typed in Persian digits is found by Persian digits and by ASCII
+  // digits; one typed in ASCII digits by Persian and Arabic-Indic digits.
+  std::string sara = office.AddClient({"--first", "Sara", "--last", "Karimi", "--phone", "۰۷۴۰۰ ۱۲۳۴۵۶"});
+  std::string omid = office.AddClient({"--first", "Omid", "--last", "Rahimi", "--phone", "07400 654321"});
+  CHECK(office.Json({"card", sara})["card"]["client"]["phones"] == json::array({"+447400123456"}));
+  for (std::string query : {"۰۷۴۰۰ ۱۲۳۴۵۶", "07400 123456", "+۴۴ ۷۴۰۰ ۱۲۳ ۴۵۶"}) {
+    INFO(query);
+    CHECK(FoundIds(office, query) == std::set<std::string>{sara});
+  }
+  for (std::string query : {"۰۷۴۰۰ ۶۵۴۳۲۱", "٠٧٤٠٠ ٦٥٤٣٢١", "०७४०० ६५४३२१", "07400 654321"}) {
+    INFO(query);
+    CHECK(FoundIds(office, query) == std::set<std::string>{omid});
+  }
+  // A card number typed in Persian digits.
+  std::string carded = office.AddClient({"--first", "Leila", "--last", "Ahmadi", "--card", "7001"});
+  CHECK(FoundIds(office, "۷۰۰۱") == std::set<std::string>{carded});
+
+  // A Latin query finds Cyrillic, Greek and Persian names, and back.
+  std::string petrova = office.AddClient({"--first", "Анна", "--last", "Петрова"});
+  std::string latin_petrova = office.AddClient({"--first", "Olga", "--last", "Petrova"});
+  std::string eleni = office.AddClient({"--first", "Ελένη", "--last", "Γεωργίου"});
+  std::string maryam = office.AddClient({"--first", "مریم", "--last", "حسینی"});
+  std::string latin_maryam = office.AddClient({"--first", "Maryam", "--last", "Jones"});
+  CHECK(FoundIds(office, "petr") == std::set<std::string>{petrova, latin_petrova});
+  CHECK(FoundIds(office, "Петр") == std::set<std::string>{petrova, latin_petrova});
+  CHECK(FoundIds(office, "anna petrova") == std::set<std::string>{petrova});
+  CHECK(FoundIds(office, "eleni") == std::set<std::string>{eleni});
+  CHECK(FoundIds(office, "georgiou") == std::set<std::string>{eleni});
+  CHECK(FoundIds(office, "maryam") == std::set<std::string>{maryam, latin_maryam});
+  CHECK(FoundIds(office, "مریم") == std::set<std::string>{maryam, latin_maryam});
+  CHECK(office.Ok({"find", "petr"}).find("Петрова") != std::string::npos);
+}
+
+TEST_CASE("pos duplicates lists clients with the same name and birth date or address, with the reason",
+          "[integration][frontdesk][search]") {
+  Office office;
+  office.SetUpDesk();
+  std::string helen = office.AddClient(
+      {"--first", "Helen", "--last", "Brown", "--birth", "1979-05-05", "--phone", "07400 111111"});
+  std::string helen_again = office.AddClient(
+      {"--first", "helen", "--last", "BROWN", "--birth", "1979-05-05", "--phone", "07400 222222"});
+  office.AddClient({"--first", "Helen", "--last", "Brown", "--birth", "1981-02-03", "--phone", "07400 333333"});
+  std::string tom = office.AddClient({"--first", "Tom", "--last", "Hill", "--street", "12 Baker Street",
+                                      "--city", "London"});
+  std::string ann = office.AddClient({"--first", "Ann", "--last", "Hill", "--street", "12 BAKER STREET",
+                                      "--city", "london"});
+  std::string zoe = office.AddClient({"--first", "Zoe", "--last", "Smith", "--phone", "07400 444444"});
+  std::string zoe_again = office.AddClient({"--first", "Zoë", "--last", "Smyth", "--phone", "+44 7400 444444"});
+
+  // A cashier may not look; a manager may.
+  CHECK(office.Pos({"duplicates"}).exit_code != 0);
+  office.Login("olga", "olga-password");
+  json pairs = office.Json({"duplicates"})["duplicates"];
+  std::map<std::set<std::string>, std::string> reasons;
+  for (const json& pair : pairs) {
+    reasons[{pair["first"]["id"].get<std::string>(), pair["second"]["id"].get<std::string>()}] = pair["reason"];
+  }
+  INFO(pairs.dump());
+  CHECK(reasons.size() == 3);
+  CHECK(reasons[{helen, helen_again}] == "same name and birth date");
+  CHECK(reasons[{tom, ann}] == "same address");
+  CHECK(reasons[{zoe, zoe_again}] == "same phone");
+  std::string table = office.Ok({"duplicates"});
+  CHECK(table.find("REASON") != std::string::npos);
+  CHECK(table.find("same name and birth date") != std::string::npos);
+  CHECK(table.find("same address") != std::string::npos);
+  CHECK(table.find("same phone") != std::string::npos);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -93,6 +94,25 @@ TEST_CASE("offices and the hub converge over CURVE, also after edits made offlin
   json found = net.Json("msk", {"find", "+442079460958"});
   REQUIRE(found["clients"].size() == 1);
   CHECK(found["clients"][0]["id"] == zoe_lon);
+  REQUIRE(net.Eventually([&] { return net.Converged(); }));
+
+  // Helen Brown, born 1979-05-05, registered at both offices with different
+  // phones: the same name and birth date make the pair suspected, with that
+  // reason, at both.
+  std::string helen_lon = net.Json("lon", {"client", "add", "--first", "Helen", "--last", "Brown",
+                                           "--birth", "1979-05-05", "--phone", "+44 7400 111111"})["id"];
+  std::string helen_msk = net.Json("msk", {"client", "add", "--first", "Helen", "--last", "Brown",
+                                           "--birth", "1979-05-05", "--phone", "+44 7400 222222"})["id"];
+  for (const char* office : {"lon", "msk"}) {
+    INFO(office);
+    REQUIRE(net.Eventually([&] { return net.Json(office, {"duplicates"})["duplicates"].size() == 1; }));
+    json pair = net.Json(office, {"duplicates"})["duplicates"][0];
+    CHECK(pair["reason"] == "same name and birth date");
+    std::set<std::string> ids = {pair["first"]["id"], pair["second"]["id"]};
+    CHECK(ids == std::set<std::string>{helen_lon, helen_msk});
+    CHECK(net.Pos(office, {"duplicates"}).find("same name and birth date") != std::string::npos);
+  }
+  net.Pos("lon", {"merge", helen_lon, helen_msk});
   REQUIRE(net.Eventually([&] { return net.Converged(); }));
 
   // Zoe, one client since the merge, buys at LON too.

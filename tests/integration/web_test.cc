@@ -242,6 +242,8 @@ TEST_CASE(
       Press(browser, browser.Find("[data-section='duplicates']"));
       return !browser.FindAll("#duplicates-list .duplicate-pair").empty();
     }));
+    // The pair says why it is suspected.
+    CHECK(browser.Text(browser.Find(".duplicate-pair .shared")).find("Same phone") != std::string::npos);
     browser.Screenshot(shots / "dashboard-duplicates.png");
     Press(browser, browser.Find(".duplicate-pair .merge-button"));
     Press(browser, browser.WaitFor("#merge-confirm"));

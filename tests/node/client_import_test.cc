@@ -164,6 +164,18 @@ TEST_CASE("client import: every column read with phones in E.164 and emails lowe
   CHECK(S(acme.getHomeOffice()) == "WEB");  // the import's office
 }
 
+TEST_CASE("client import: phones written in Persian or Arabic-Indic digits are stored in E.164",
+          "[node][import][clients]") {
+  ClientStore store;
+  auto report = store.Import(
+      "ClientNumber,FirstName,LastName,Phones\n"
+      "P-1,Sara,Karimi,۰۲۰ ۷۹۴۶ ۰۹۵۸; +٤٤ ٧٩١١ ١٢٣٤٥٦\n");
+  REQUIRE(report.ok());
+  CHECK(report->rejected.empty());
+  auto sara = store.Get(store.ByCard("P-1")).value<schema::Client>();
+  CHECK(Set(sara.getPhones()) == std::set<std::string>{"+442079460958", "+447911123456"});
+}
+
 TEST_CASE(
     "client import: columns mapped by header name and unknown fields or missing columns named",
     "[node][import][clients]") {

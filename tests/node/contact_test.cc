@@ -49,5 +49,23 @@ TEST_CASE("a query is taken for a phone when it is digits and separators", "[nod
   CHECK_FALSE(LooksLikePhone("anna@example.com"));
 }
 
+TEST_CASE("phones written in any script's digits normalize as their ASCII spelling", "[node][contact]") {
+  CHECK(*NormalizePhone("۰۹۱۲ ۳۴۵ ۶۷۸۹", "IR") == "+989123456789");           // Persian
+  CHECK(*NormalizePhone("+٩٨ ٩١٢ ٣٤٥ ٦٧٨٩", "GB") == "+989123456789");       // Arabic-Indic
+  CHECK(*NormalizePhone("+९१ ९८७६५ ४३२१०", "GB") == "+919876543210");         // Devanagari
+  CHECK(*NormalizePhone("０２０ ７９４６ ０９５８", "GB") == "+442079460958");  // fullwidth
+  // "00" written in Persian digits is the international prefix too (in Russia
+  // it is "810" for libphonenumber).
+  CHECK(*NormalizePhone("۰۰۴۴ ۲۰ ۷۹۴۶ ۰۹۵۸", "RU") == "+442079460958");
+  CHECK(LooksLikePhone("۰۹۱۲ ۳۴۵ ۶۷۸۹"));
+  CHECK(LooksLikePhone("٠٩١٢٣٤٥٦٧٨٩"));
+  CHECK_FALSE(LooksLikePhone("۱۲۳۴"));
+  // The refusal quotes the number as it was written.
+  auto bad = NormalizePhone("۱۲۳", "IR");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().field() == "phone");
+  CHECK(bad.status().message().find("۱۲۳") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace crm

@@ -2,6 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 namespace crm {
 namespace {
 
@@ -59,6 +63,50 @@ TEST_CASE("text with invalid UTF-8 or control characters is not clean", "[node][
   CHECK_FALSE(IsCleanUtf8("bad \xC3\x28 byte"));
   CHECK_FALSE(IsCleanUtf8(std::string("nul\0inside", 10)));
   CHECK_FALSE(IsCleanUtf8("bell\a"));
+}
+
+TEST_CASE("digits of every script are read as ASCII digits, nothing else changes", "[node][text]") {
+  CHECK(FoldDigits("۰۹۱۲ ۳۴۵ ۶۷۸۹") == "0912 345 6789");     // Persian
+  CHECK(FoldDigits("٠١٢٣٤٥٦٧٨٩") == "0123456789");           // Arabic-Indic
+  CHECK(FoldDigits("०१२३४५६७८९") == "0123456789");           // Devanagari
+  CHECK(FoldDigits("０２０ ７９４６") == "020 7946");           // fullwidth
+  CHECK(FoldDigits("+44 (20) 7946-0958") == "+44 (20) 7946-0958");
+  // Letters, including those with a numeric value that are not digits, stay.
+  CHECK(FoldDigits("مریم ½ Ⅻ") == "مریم ½ Ⅻ");
+}
+
+TEST_CASE("a folded token's Latin key transliterates Cyrillic, Greek and Persian as their readers do",
+          "[node][text]") {
+  CHECK(LatinKey("петрова") == "petrova");
+  CHECK(LatinKey("щукин") == "shchukin");
+  CHECK(LatinKey("юлия") == "yuliya");
+  CHECK(LatinKey(FoldForSearch("Ελένη")) == "eleni");  // modern Greek: eta reads "i"
+  CHECK(LatinKey("γιωργος") == "giorgos");
+  CHECK(LatinKey("مریم") == "mrym");   // short vowels are not written
+  CHECK(LatinKey("علی") == "ly");      // the ayn's apostrophe goes
+  CHECK(LatinKey("muller") == "muller");
+  CHECK(LatinKey(FoldForSearch("Straße")) == "strasse");
+  CHECK(LatinKeys("елена") == std::vector<std::string>{"yelena", "elena"});
+  CHECK(LatinKeys("петрова") == std::vector<std::string>{"petrova"});
+  CHECK(LatinKeys("anna") == std::vector<std::string>{"anna"});
+  CHECK(IsArabicScript("مریم"));
+  CHECK_FALSE(IsArabicScript("петрова"));
+  CHECK_FALSE(IsArabicScript("maryam"));
+}
+
+TEST_CASE("Latin keys are the same on every thread at once", "[node][text]") {
+  // Each thread has its own transliterator: no thread sees another's state.
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 500; ++i) {
+        if (LatinKey("петрова") != "petrova" || LatinKey("ελενη") != "eleni") ++wrong;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  CHECK(wrong == 0);
 }
 
 }  // namespace

@@ -19,6 +19,23 @@ constexpr const char* kCyrillicLast[] = {"Петрова", "Иванов", "См
 // Lower case of the Cyrillic last names (the SQLite baseline folds by hand).
 constexpr const char* kCyrillicLastFolded[] = {"петрова", "иванов", "смирнова", "кузнецов",
                                                "попова", "соколов", "лебедева", "козлов"};
+// Their Latin spelling, as a query typed on a Latin keyboard begins it.
+constexpr const char* kCyrillicLastLatin[] = {"petrova", "ivanov",  "smirnova", "kuznetsov",
+                                              "popova",  "sokolov", "lebedeva", "kozlov"};
+
+// `ascii` with each digit written as a Persian digit (U+06F0..U+06F9).
+std::string PersianDigits(const std::string& ascii) {
+  std::string out;
+  for (char c : ascii) {
+    if (c >= '0' && c <= '9') {
+      out += "\xDB";
+      out += static_cast<char>(0xB0 + (c - '0'));
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -48,17 +65,26 @@ std::string LookupQuery(size_t k, int i) {
   std::string national = c.phone_e164.substr(3);  // 7400NNNNNN
   switch (i % 4) {
     case 0:
-      switch ((i / 4) % 3) {
+      switch ((i / 4) % 4) {
         case 0: return "0" + national.substr(0, 4) + " " + national.substr(4);  // 07400 123456
         case 1: return "+44 " + national.substr(0, 4) + " " + national.substr(4, 3) + " " + national.substr(7);
-        default: return "(0" + national.substr(0, 4) + ") " + national.substr(4, 3) + "-" + national.substr(7);
+        case 2:
+          return "(0" + national.substr(0, 4) + ") " + national.substr(4, 3) + "-" +
+                 national.substr(7);
+        default:  // ۰۷۴۰۰ ۱۲۳۴۵۶
+          return PersianDigits("0" + national.substr(0, 4) + " " + national.substr(4));
       }
     case 1: return c.card;
     case 2: return c.email;
     default: {
+      bool cyrillic = static_cast<unsigned char>(c.last_name[0]) >= 0x80;
+      // Every other Cyrillic name is looked for in Latin letters ("petr" for
+      // "Петрова"), through its transliteration.
+      if (cyrillic && (i / 4) % 2 == 1) {
+        return std::string(kCyrillicLastLatin[(k / 3) % std::size(kCyrillicLast)]).substr(0, 4);
+      }
       // The first two letters of the last name (two UTF-8 bytes each in Cyrillic).
-      size_t bytes = static_cast<unsigned char>(c.last_name[0]) >= 0x80 ? 4 : 2;
-      return c.last_name.substr(0, bytes);
+      return c.last_name.substr(0, cyrillic ? 4 : 2);
     }
   }
 }

@@ -87,8 +87,8 @@ LatencyFigures RunSqliteSaleCommit(int clients, int sales_each);
 
 // client-lookup: a store of `clients` clients (Latin and Cyrillic names,
 // phones, emails, cards); `lookups` searches through the node's API, in turn
-// by phone in a random common format, by card, by email and by a two-letter
-// name prefix.
+// by phone in a random common format, by card, by email and by a name
+// prefix (LookupQuery).
 LatencyFigures RunClientLookup(size_t clients, int lookups);
 // The same clients and searches in SQLite (indexed columns, a name-prefix
 // range scan on a folded name column).
@@ -132,8 +132,10 @@ struct ColdStartFigures {
   double sqlite_ms = 0;        // sqlite3's answer
 };
 ColdStartFigures RunColdStart(size_t clients);
-// Lookup number `i` of client `k`: phone (in one of several formats), card,
-// email or a two-letter name prefix, in turn.
+// Lookup number `i` of client `k`: phone (in one of several formats, one of
+// them in Persian digits), card, email or a name prefix (two letters as
+// written, or for every other Cyrillic name four Latin letters: "petr" for
+// "Петрова"), in turn.
 std::string LookupQuery(size_t k, int i);
 
 }  // namespace crm::bench

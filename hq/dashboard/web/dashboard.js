@@ -746,6 +746,17 @@
     return values.map((v) => h('span', { class: other.includes(v) ? 'value same' : 'value', dir: 'auto' }, v));
   }
 
+  // A client's birth date as yyyy-mm-dd, and address as one line ('' if none).
+  function birthDay(c) {
+    const d = c.birthDate;
+    if (!d || !d.year) return '';
+    return `${String(d.year).padStart(4, '0')}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+  }
+  function addressLine(c) {
+    const a = c.address || {};
+    return [a.street, a.city, a.postalCode, a.country].filter((x) => x).join(', ');
+  }
+
   function clientSide(me, other) {
     const c = me.client || {}, o = other.client || {};
     const field = (label, value) => [h('dt', {}, label), h('dd', {}, value)];
@@ -756,6 +767,9 @@
         field('Phones', listValues(c.phones, o.phones)),
         field('Emails', listValues(c.emails, o.emails)),
         field('Card', h('span', { class: same(c.loyaltyCard, o.loyaltyCard), dir: 'auto' }, c.loyaltyCard || '—')),
+        field('Born', h('span', { class: same(birthDay(c), birthDay(o)) }, birthDay(c) || '—')),
+        field('Address', h('span', { class: same(addressLine(c), addressLine(o)), dir: 'auto' },
+          addressLine(c) || '—')),
         field('Home office', h('span', { class: same(c.homeOffice, o.homeOffice) }, c.homeOffice || '—')),
         field('Created', formatTime(c.createdAt, 'day')),
         field('Id', h('code', {}, me.id))),
@@ -768,7 +782,9 @@
     list.before(dialog);  // out of the list, which is rebuilt
     list.replaceChildren(...pairs.map((p) => h('div',
       { class: 'duplicate-pair', dataset: { ids: `${p.first.id} ${p.second.id}` } },
-      h('p', { class: 'shared', dir: 'auto' }, `They share: ${p.shared || '—'}`),
+      h('p', { class: 'shared', dir: 'auto' },
+        h('strong', { class: 'reason' }, p.reason ? p.reason[0].toUpperCase() + p.reason.slice(1) : 'Shared'),
+        `: ${p.shared || '—'}`),
       h('div', { class: 'pair-sides' }, clientSide(p.first, p.second), clientSide(p.second, p.first)))));
     if (!pairs.length) list.append(h('p', { class: 'empty' }, 'No likely duplicates.'));
     // A merge awaiting confirmation stays asked while its pair is listed.
