@@ -154,7 +154,18 @@ class TestStore {
       refund.setReason("");
       refund.setMethod(schema::PaymentMethod::OTHER);
     }
-    return kj::str(card.asReader()).cStr();
+    for (auto entry : card.getDeals()) person(entry.getDeal().getOwner());
+    // The people the card names, by login (their ids are each store's own),
+    // in login order.
+    std::vector<std::string> people;
+    for (auto named : card.getPeople()) {
+      people.push_back(std::string(named.getLogin().cStr()) + " (" + named.getDisplayName().cStr() + ")");
+    }
+    std::sort(people.begin(), people.end());
+    card.disownPeople();
+    std::string text = kj::str(card.asReader()).cStr();
+    for (const std::string& named : people) text += "\n" + named;
+    return text;
   }
 
   static Id DerivedIdForTest(const std::string& text) {

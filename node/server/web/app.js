@@ -156,6 +156,12 @@ function day(date) {
   return y && m && d ? new Date(y, m - 1, d).toLocaleDateString(undefined, {dateStyle: 'long'}) : String(date || '');
 }
 
+// A user as people read them: "Kate Smith (kate)", "kate", or `none`.
+function personName(login, displayName, none = '—') {
+  if (!login) return none;
+  return displayName && displayName !== login ? `${displayName} (${login})` : login;
+}
+
 // As the terminal client names a client: "First Middle Last", or a company's name.
 function clientName(c = {}) {
   const person = [c.firstName, c.middleName, c.lastName].filter(Boolean).join(' ');

@@ -49,15 +49,14 @@ function officeTomorrowMorning() {
 // ---------------------------------------------------------------- people
 
 // The name of user `id` as the card knows it: "Olga Petrova (olga)", or the id.
-function personName(card, id) {
+function cardPersonName(card, id) {
   if (!id) return '';
   const person = ((card && card.people) || []).find((p) => p.id === id);
-  if (!person) return id;
-  return person.displayName && person.displayName !== person.login ? `${person.displayName} (${person.login})` : person.login;
+  return person ? personName(person.login, person.displayName) : id;
 }
 
 // A person's name on the card, as user text.
-const person = (card, id, prefix = '') => id && ut('span', prefix + personName(card, id), {class: 'person'});
+const person = (card, id, prefix = '') => id && ut('span', prefix + cardPersonName(card, id), {class: 'person'});
 
 // ---------------------------------------------------------------- points
 

@@ -20,12 +20,6 @@ const work = {
   deals: {mine: false, open: false},
 };
 
-// "Kate Smith (kate)", "kate", or `none`.
-function personName(login, displayName, none = '—') {
-  if (!login) return none;
-  return displayName && displayName !== login ? `${displayName} (${login})` : login;
-}
-
 // "£1,200.00 + ₽35,000.00" from [{currency, amount}]; "—" for none.
 function amountsText(amounts) {
   const parts = (amounts || []).map((a) => money(a.amount, a.currency));
