@@ -340,9 +340,30 @@ TEST_CASE(
     CHECK(browser.Text(task).find("for olga") != std::string::npos);
     json t = card()["tasks"][0]["task"];
     CHECK(t["due"] == "1894689000000");
+    // A cashier works only her own and unassigned tasks (docs/frontdesk.md,
+    // "The work queue"): olga's stays open, and the card says why.
     Press(browser, browser.Find(".card-task button"));
+    browser.WaitForText(".card-task", "works only their own and unassigned tasks");
+    CHECK(card()["tasks"][0]["task"]["status"] == "open");
+    // Her own is done from the card.
+    Fill(browser, "#task-title", "Send the tyre catalogue");
+    browser.Execute("document.querySelector('#task-due').value = '2030-01-16T09:00';");
+    Fill(browser, "#task-assignee", "kate");
+    Press(browser, browser.Find("#task-add"));
+    browser.WaitForText(".card-task", "Send the tyre catalogue");
+    browser.Execute(
+        "for (const t of document.querySelectorAll('.card-task'))"
+        "  if (t.textContent.includes('Send the tyre catalogue')) t.querySelector('button').click();");
     browser.WaitForText(".card-task", "done");
-    CHECK(card()["tasks"][0]["task"]["status"] == "done");
+    bool catalogue_done = false;
+    const json tasks = card()["tasks"];
+    INFO(tasks.dump());
+    for (const json& entry : tasks) {
+      if (entry["task"]["title"] == "Send the tyre catalogue") {
+        catalogue_done = entry["task"]["status"] == "done";
+      }
+    }
+    CHECK(catalogue_done);
 
     // A deal opened from the card, then won: a won deal moves no more.
     Fill(browser, "#deal-title", "Fleet tyres");
