@@ -17,6 +17,7 @@
 #include "node/store/offices.h"
 #include "sync/base/codec.h"
 #include "sync/base/wire.h"
+#include "tests/support/desk_parts.h"
 #include "tests/support/desk_request.h"
 #include "tests/support/temp_dir.h"
 
@@ -138,11 +139,6 @@ TEST_CASE("CUR=AMOUNT is read in the currency's minor units, bad ones refused sa
 class Desk {
  public:
   Desk(const std::string& code, const std::string& currency, bool under_hub) {
-    auto opened = Store::Open({dir_.path(), 4u << 20, 1u << 30, true}, wall_);
-    REQUIRE(opened.ok());
-    store_ = std::move(opened).value();
-    hlc_ = std::make_unique<HybridClock>(wall_, store_->node_id(), 60'000);
-    writer_ = std::make_unique<Writer>(*store_);
     OfficeConfig office;
     office.code = code;
     office.currency = currency;
@@ -151,8 +147,8 @@ class Desk {
     office.password_cost = PasswordCost::Cheap();
     office.under_hub = under_hub;
     REQUIRE(office.Validate().ok());
-    desk_ = std::make_unique<FrontDesk>(*store_, *writer_, wall_, *hlc_, office);
-    REQUIRE(desk_->BootstrapAdmin("admin", "Admin", "admin-password").ok());
+    parts_ = testing::OpenDesk(dir_.path(), wall_, office);
+    REQUIRE(parts_.desk->BootstrapAdmin("admin", "Admin", "admin-password").ok());
     auto login = Call("", [](Request::Builder r) {
       r.initLogin().setLogin("admin");
       r.getLogin().setPassword("admin-password");
@@ -163,7 +159,7 @@ class Desk {
 
   using Reply = testing::DeskReply;
   Reply Call(const std::string& session, const testing::FillRequest& fill) {
-    return testing::SendToDesk(*desk_, testing::EncodeDeskRequest(wall_, session, fill));
+    return testing::SendToDesk(*parts_.desk, testing::EncodeDeskRequest(wall_, session, fill));
   }
   Reply Save(const std::vector<std::pair<std::string, std::string>>& prices,
              const std::vector<std::pair<std::string, std::string>>& overrides = {}) {
@@ -193,22 +189,19 @@ class Desk {
     });
   }
   void Enroll(const std::string& code, const std::string& currency) {
-    REQUIRE(EnrollOffice(*writer_, *hlc_,
+    REQUIRE(EnrollOffice(*parts_.writer, *parts_.hlc,
                          OfficeEnrollment{code, code, Id::Generate(kNoon),
                                           std::string(40, code[0]), "", currency})
                 .ok());
   }
-  Store& store() { return *store_; }
-  Writer& writer() { return *writer_; }
-  HybridClock& hlc() { return *hlc_; }
+  Store& store() { return *parts_.store; }
+  Writer& writer() { return *parts_.writer; }
+  HybridClock& hlc() { return *parts_.hlc; }
 
  private:
   testing::TempDir dir_;
   ManualClock wall_{kNoon};
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<HybridClock> hlc_;
-  std::unique_ptr<Writer> writer_;
-  std::unique_ptr<FrontDesk> desk_;
+  testing::DeskParts parts_;
   std::string admin_;
 };
 

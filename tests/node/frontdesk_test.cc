@@ -26,6 +26,7 @@
 #include "sync/base/codec.h"
 #include "sync/base/wire.h"
 #include "sync/change_builder.h"
+#include "tests/support/desk_parts.h"
 #include "tests/support/desk_request.h"
 #include "tests/support/temp_dir.h"
 
@@ -40,11 +41,6 @@ constexpr int64_t kNoon = 1'795'348'800'000;  // 2026-11-22 12:00 UTC
 class Desk {
  public:
   Desk() {
-    auto opened = Store::Open({dir_.path(), 4u << 20, 1u << 30, true}, wall_);
-    REQUIRE(opened.ok());
-    store_ = std::move(opened).value();
-    hlc_ = std::make_unique<HybridClock>(wall_, store_->node_id(), 60'000);
-    writer_ = std::make_unique<Writer>(*store_);
     OfficeConfig office;
     office.code = "LON";
     office.phone_region = "GB";
@@ -53,8 +49,8 @@ class Desk {
     office.max_file_bytes = 1024;
     office.password_cost = PasswordCost::Cheap();  // fast for tests; production uses 64 MiB, 3 passes
     REQUIRE(office.Validate().ok());
-    desk_ = std::make_unique<FrontDesk>(*store_, *writer_, wall_, *hlc_, office);
-    REQUIRE(desk_->BootstrapAdmin("admin", "Admin", "admin-password").ok());
+    parts_ = testing::OpenDesk(dir_.path(), wall_, office);
+    REQUIRE(parts_.desk->BootstrapAdmin("admin", "Admin", "admin-password").ok());
     admin_ = Login("admin", "admin-password");
   }
 
@@ -66,13 +62,13 @@ class Desk {
   }
   // Sends one request; `fill` sets the operation. Returns the decoded response.
   Reply Call(const std::string& session, const testing::FillRequest& fill, Id request_id = Id{}) {
-    return testing::SendToDesk(*desk_, Encode(session, fill, request_id));
+    return testing::SendToDesk(*parts_.desk, Encode(session, fill, request_id));
   }
 
   // A login attempt from `address`, whatever its outcome.
   Reply TryLogin(const std::string& login, const std::string& password,
                  const std::string& address = "") {
-    return testing::SendToDesk(*desk_, Encode("", [&](Request::Builder r) {
+    return testing::SendToDesk(*parts_.desk, Encode("", [&](Request::Builder r) {
       r.initLogin().setLogin(login);
       r.getLogin().setPassword(password);
     }), Caller{address});
@@ -148,15 +144,15 @@ class Desk {
   // As a restarted node: the clock restored from the store's high-water
   // mark, sessions gone (the admin logs in again).
   void Restart() {
-    OfficeConfig office = desk_->office();
-    desk_.reset();
-    auto view = store_->Read();
+    OfficeConfig office = parts_.desk->office();
+    parts_.desk.reset();
+    auto view = parts_.store->Read();
     REQUIRE(view.ok());
     auto high_water = view->HlcHighWater();
     REQUIRE(high_water.ok());
-    hlc_ = std::make_unique<HybridClock>(wall_, store_->node_id(), 60'000);
-    hlc_->Restore(*high_water);
-    desk_ = std::make_unique<FrontDesk>(*store_, *writer_, wall_, *hlc_, office);
+    parts_.hlc = std::make_unique<HybridClock>(wall_, parts_.store->node_id(), 60'000);
+    parts_.hlc->Restore(*high_water);
+    parts_.desk = std::make_unique<FrontDesk>(*parts_.store, *parts_.writer, wall_, *parts_.hlc, office);
     admin_ = Login("admin", "admin-password");
   }
 
@@ -173,17 +169,14 @@ class Desk {
   const std::string& admin() const { return admin_; }
   const std::filesystem::path& dir() const { return dir_.path(); }
   ManualClock& wall() { return wall_; }
-  FrontDesk& desk() { return *desk_; }
-  Store& store() { return *store_; }
-  Writer& writer() { return *writer_; }
+  FrontDesk& desk() { return *parts_.desk; }
+  Store& store() { return *parts_.store; }
+  Writer& writer() { return *parts_.writer; }
 
  private:
   testing::TempDir dir_;
   ManualClock wall_{kNoon};
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<HybridClock> hlc_;
-  std::unique_ptr<Writer> writer_;
-  std::unique_ptr<FrontDesk> desk_;
+  testing::DeskParts parts_;
   std::string admin_;
 };
 

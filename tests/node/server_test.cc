@@ -12,6 +12,7 @@
 
 #include "sync/base/codec.h"
 #include "sync/base/wire.h"
+#include "tests/support/desk_parts.h"
 #include "tests/support/temp_dir.h"
 
 namespace crm {
@@ -48,20 +49,15 @@ TEST_CASE("the front desk serves in clear only endpoints local to this machine",
 class ServedDesk {
  public:
   explicit ServedDesk(size_t max_queued_reads) {
-    auto opened = Store::Open({dir_.path(), 4u << 20, 1u << 30, true}, wall_);
-    REQUIRE(opened.ok());
-    store_ = std::move(opened).value();
-    hlc_ = std::make_unique<HybridClock>(wall_, store_->node_id(), 60'000);
-    writer_ = std::make_unique<Writer>(*store_);
     OfficeConfig office;
     office.password_cost = PasswordCost::Cheap();
-    desk_ = std::make_unique<FrontDesk>(*store_, *writer_, wall_, *hlc_, office);
-    REQUIRE(desk_->BootstrapAdmin("admin", "Admin", "admin-password").ok());
+    parts_ = testing::OpenDesk(dir_.path(), wall_, office);
+    REQUIRE(parts_.desk->BootstrapAdmin("admin", "Admin", "admin-password").ok());
     ServerOptions options;
     options.endpoint = "tcp://127.0.0.1:*";
     options.workers = 1;
     options.max_queued_reads = max_queued_reads;
-    auto started = FrontDeskServer::Start(*desk_, options);
+    auto started = FrontDeskServer::Start(*parts_.desk, options);
     REQUIRE(started.ok());
     server_ = std::move(started).value();
     socket_.set(zmq::sockopt::rcvtimeo, 10'000);
@@ -103,10 +99,7 @@ class ServedDesk {
  private:
   testing::TempDir dir_;
   SystemClock wall_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<HybridClock> hlc_;
-  std::unique_ptr<Writer> writer_;
-  std::unique_ptr<FrontDesk> desk_;
+  testing::DeskParts parts_;
   std::unique_ptr<FrontDeskServer> server_;
   zmq::context_t context_{1};
   zmq::socket_t socket_{context_, zmq::socket_type::req};

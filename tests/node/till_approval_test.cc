@@ -22,6 +22,7 @@
 #include "node/store/request_log.h"
 #include "sync/base/codec.h"
 #include "sync/base/wire.h"
+#include "tests/support/desk_parts.h"
 #include "tests/support/temp_dir.h"
 
 namespace crm {
@@ -47,16 +48,11 @@ struct Approval {
 class Till {
  public:
   Till() {
-    auto opened = Store::Open({dir_.path(), 4u << 20, 1u << 30, true}, wall_);
-    REQUIRE(opened.ok());
-    store_ = std::move(opened).value();
-    hlc_ = std::make_unique<HybridClock>(wall_, store_->node_id(), 60'000);
-    writer_ = std::make_unique<Writer>(*store_);
     OfficeConfig office;
     office.code = "LON";
     office.password_cost = PasswordCost::Cheap();  // fast for tests
-    desk_ = std::make_unique<FrontDesk>(*store_, *writer_, wall_, *hlc_, office);
-    REQUIRE(desk_->BootstrapAdmin("admin", "Admin", "admin-password").ok());
+    parts_ = testing::OpenDesk(dir_.path(), wall_, office);
+    REQUIRE(parts_.desk->BootstrapAdmin("admin", "Admin", "admin-password").ok());
     admin_ = Login("admin", "admin-password");
     Product("PEN", 1000);  // 10.00
     Product("LAMP", 339);  // 3.39
@@ -79,7 +75,7 @@ class Till {
   }
   DecodedMessage Call(const std::string& session, const std::function<void(Request::Builder)>& fill,
                       Id request_id = Id{}) {
-    auto decoded = DecodedMessage::Decode(desk_->Handle(Encode(session, fill, request_id)));
+    auto decoded = DecodedMessage::Decode(parts_.desk->Handle(Encode(session, fill, request_id)));
     REQUIRE(decoded.ok());
     return std::move(decoded).value();
   }
@@ -140,12 +136,12 @@ class Till {
     if (!office.empty() && !enrolled_) {
       // The office as headquarters knows it (a node id and key of its own).
       REQUIRE(EnrollOffice(
-                  *writer_, *hlc_,
+                  *parts_.writer, *parts_.hlc,
                   OfficeEnrollment{"LON", "London", Id::Generate(kNoon), std::string(40, 'k'), ""})
                   .ok());
       enrolled_ = true;
     }
-    Status set = SetTillLimits(*writer_, *hlc_, TillLimitChange{office, role, discount, price_cut},
+    Status set = SetTillLimits(*parts_.writer, *parts_.hlc, TillLimitChange{office, role, discount, price_cut},
                                "crm-hq");
     INFO(set.ToString());
     REQUIRE(set.ok());
@@ -153,8 +149,8 @@ class Till {
 
   // The audit log, once the refusals queued after their answers are in.
   std::vector<AuditRecord> Audit() {
-    REQUIRE(writer_->Run([](StoreTxn&) { return Status::Ok(); }).ok());
-    auto view = store_->Read();
+    REQUIRE(parts_.writer->Run([](StoreTxn&) { return Status::Ok(); }).ok());
+    auto view = parts_.store->Read();
     REQUIRE(view.ok());
     auto records = ReadAuditLog(*view, 1, 1000);
     REQUIRE(records.ok());
@@ -163,7 +159,7 @@ class Till {
 
   // How many sales the store holds.
   size_t SaleCount() {
-    auto view = store_->Read();
+    auto view = parts_.store->Read();
     REQUIRE(view.ok());
     size_t count = 0;
     REQUIRE(view->ForEachOfKind(EntityKind::SALE,
@@ -176,7 +172,7 @@ class Till {
   }
 
   Id UserId(const std::string& login) {
-    auto view = store_->Read();
+    auto view = parts_.store->Read();
     REQUIRE(view.ok());
     auto id = view->FindByKey(EntityKind::USER, UserKey("LON", login));
     REQUIRE(id.ok());
@@ -185,7 +181,7 @@ class Till {
 
   // Every byte the store has written to disk.
   std::string StoreFile() {
-    REQUIRE(writer_->Run([](StoreTxn&) { return Status::Ok(); }).ok());
+    REQUIRE(parts_.writer->Run([](StoreTxn&) { return Status::Ok(); }).ok());
     std::string bytes;
     for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
       std::ifstream in(entry.path(), std::ios::binary);
@@ -197,17 +193,14 @@ class Till {
   const std::string& kate() const { return kate_; }
   const std::string& ivan() const { return ivan_; }
   const std::string& olga() const { return olga_; }
-  Store& store() { return *store_; }
-  FrontDesk& desk() { return *desk_; }
+  Store& store() { return *parts_.store; }
+  FrontDesk& desk() { return *parts_.desk; }
   ManualClock& wall() { return wall_; }
 
  private:
   testing::TempDir dir_;
   ManualClock wall_{kNoon};
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<HybridClock> hlc_;
-  std::unique_ptr<Writer> writer_;
-  std::unique_ptr<FrontDesk> desk_;
+  testing::DeskParts parts_;
   std::string admin_, kate_, ivan_, olga_;
   bool enrolled_ = false;
 };

@@ -17,6 +17,7 @@
 #include "sync/base/codec.h"
 #include "sync/base/wire.h"
 #include "sync/change_builder.h"
+#include "tests/support/desk_parts.h"
 #include "tests/support/desk_request.h"
 #include "tests/support/temp_dir.h"
 
@@ -36,13 +37,13 @@ class UserDesk {
  public:
   explicit UserDesk(std::string code = "LON") : code_(std::move(code)) {
     Open();
-    REQUIRE(desk_->BootstrapAdmin("admin", "Admin", "admin-password").ok());
+    REQUIRE(parts_.desk->BootstrapAdmin("admin", "Admin", "admin-password").ok());
     admin_ = Login("admin", "admin-password");
   }
 
   using Reply = testing::DeskReply;
   Reply Call(const std::string& session, const testing::FillRequest& fill) {
-    return testing::SendToDesk(*desk_, testing::EncodeDeskRequest(wall_, session, fill));
+    return testing::SendToDesk(*parts_.desk, testing::EncodeDeskRequest(wall_, session, fill));
   }
 
   Reply TryLogin(const std::string& login, const std::string& password) {
@@ -79,7 +80,7 @@ class UserDesk {
     Id id = Id::Generate(wall_.NowMillis());
     auto hash = HashPassword(login + "-password", PasswordCost::Cheap());
     REQUIRE(hash.ok());
-    ChangeMessage change = ChangeMessage::Patch(EntityKind::USER, id, hlc_->Now(), Id{});
+    ChangeMessage change = ChangeMessage::Patch(EntityKind::USER, id, parts_.hlc->Now(), Id{});
     auto user = change.record<schema::User>();
     user.setLogin(login);
     user.setDisplayName(login);
@@ -92,18 +93,18 @@ class UserDesk {
                           "sessionEpoch"}) {
       REQUIRE(change.Set(f).ok());
     }
-    REQUIRE(writer_->Run([&](StoreTxn& txn) { return txn.ApplyLocal(change.change()).status(); })
+    REQUIRE(parts_.writer->Run([&](StoreTxn& txn) { return txn.ApplyLocal(change.change()).status(); })
                 .ok());
     return id;
   }
   // A change to user `id` made elsewhere (headquarters deactivating them).
   void Deactivated(const Id& id, uint64_t epoch) {
-    ChangeMessage change = ChangeMessage::Patch(EntityKind::USER, id, hlc_->Now(), Id{});
+    ChangeMessage change = ChangeMessage::Patch(EntityKind::USER, id, parts_.hlc->Now(), Id{});
     change.record<schema::User>().setActive(false);
     change.record<schema::User>().setSessionEpoch(epoch);
     REQUIRE(change.Set("active").ok());
     REQUIRE(change.Set("sessionEpoch").ok());
-    REQUIRE(writer_->Run([&](StoreTxn& txn) { return txn.ApplyLocal(change.change()).status(); })
+    REQUIRE(parts_.writer->Run([&](StoreTxn& txn) { return txn.ApplyLocal(change.change()).status(); })
                 .ok());
   }
 
@@ -140,41 +141,30 @@ class UserDesk {
 
   // As a restarted node: the desk and the store closed and opened again.
   void Restart() {
-    desk_.reset();
-    writer_.reset();
-    hlc_.reset();
-    store_.reset();
+    parts_.desk.reset();
+    parts_.writer.reset();
+    parts_.hlc.reset();
+    parts_.store.reset();
     Open();
   }
 
   const std::string& admin() const { return admin_; }
   ManualClock& wall() { return wall_; }
-  Store& store() { return *store_; }
+  Store& store() { return *parts_.store; }
 
  private:
   void Open() {
-    auto opened = Store::Open({dir_.path(), 4u << 20, 1u << 30, true}, wall_);
-    REQUIRE(opened.ok());
-    store_ = std::move(opened).value();
-    hlc_ = std::make_unique<HybridClock>(wall_, store_->node_id(), 60'000);
-    auto view = store_->Read();
-    REQUIRE(view.ok());
-    hlc_->Restore(*view->HlcHighWater());
-    writer_ = std::make_unique<Writer>(*store_);
     OfficeConfig office;
     office.code = code_;
     office.password_cost = PasswordCost::Cheap();
     REQUIRE(office.Validate().ok());
-    desk_ = std::make_unique<FrontDesk>(*store_, *writer_, wall_, *hlc_, office);
+    parts_ = testing::OpenDesk(dir_.path(), wall_, office);
   }
 
   std::string code_;
   testing::TempDir dir_;
   ManualClock wall_{kNoon};
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<HybridClock> hlc_;
-  std::unique_ptr<Writer> writer_;
-  std::unique_ptr<FrontDesk> desk_;
+  testing::DeskParts parts_;
   std::string admin_;
 };
 

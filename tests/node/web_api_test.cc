@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "tests/support/desk_parts.h"
 #include "tests/support/temp_dir.h"
 
 namespace crm {
@@ -19,18 +20,13 @@ using nlohmann::json;
 class Browser {
  public:
   Browser() {
-    auto opened = Store::Open({dir_.path(), 4u << 20, 1u << 30, true}, wall_);
-    REQUIRE(opened.ok());
-    store_ = std::move(opened).value();
-    hlc_ = std::make_unique<HybridClock>(wall_, store_->node_id(), 60'000);
-    writer_ = std::make_unique<Writer>(*store_);
     OfficeConfig office;
     office.code = "LON";
     office.password_cost = PasswordCost::Cheap();
-    desk_ = std::make_unique<FrontDesk>(*store_, *writer_, wall_, *hlc_, office);
-    REQUIRE(desk_->BootstrapAdmin("admin", "Admin", "admin-password").ok());
+    parts_ = testing::OpenDesk(dir_.path(), wall_, office);
+    REQUIRE(parts_.desk->BootstrapAdmin("admin", "Admin", "admin-password").ok());
     api_ =
-        std::make_unique<WebApi>(*desk_,
+        std::make_unique<WebApi>(*parts_.desk,
                                  std::vector<WebAsset>{{"/index.html", "text/html; charset=utf-8",
                                                         "<!doctype html><p>desk"}},
                                  "/index.html");
@@ -73,10 +69,7 @@ class Browser {
  private:
   testing::TempDir dir_;
   SystemClock wall_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<HybridClock> hlc_;
-  std::unique_ptr<Writer> writer_;
-  std::unique_ptr<FrontDesk> desk_;
+  testing::DeskParts parts_;
   std::unique_ptr<WebApi> api_;
   std::string cookie_;
   std::string set_cookie_;

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "node/server/web_api.h"
+#include "tests/support/desk_parts.h"
 #include "tests/support/temp_dir.h"
 
 namespace crm {
@@ -170,18 +171,13 @@ int PortOf(const std::string& endpoint) {
 class ServedDesk {
  public:
   explicit ServedDesk(WebServerOptions options = {}) {
-    auto opened = Store::Open({dir_.path(), 4u << 20, 1u << 30, true}, wall_);
-    REQUIRE(opened.ok());
-    store_ = std::move(opened).value();
-    hlc_ = std::make_unique<HybridClock>(wall_, store_->node_id(), 60'000);
-    writer_ = std::make_unique<Writer>(*store_);
     OfficeConfig office;
     office.code = "LON";
     office.password_cost = PasswordCost::Cheap();
-    desk_ = std::make_unique<FrontDesk>(*store_, *writer_, wall_, *hlc_, office);
-    REQUIRE(desk_->BootstrapAdmin("admin", "Admin", "admin-password").ok());
+    parts_ = testing::OpenDesk(dir_.path(), wall_, office);
+    REQUIRE(parts_.desk->BootstrapAdmin("admin", "Admin", "admin-password").ok());
     api_ = std::make_unique<WebApi>(
-        *desk_, std::vector<WebAsset>{{"/index.html", "text/html; charset=utf-8", "<p>desk"}},
+        *parts_.desk, std::vector<WebAsset>{{"/index.html", "text/html; charset=utf-8", "<p>desk"}},
         "/index.html");
     if (options.listen.empty()) options.listen = "127.0.0.1:0";
     WebApi* api = api_.get();
@@ -200,10 +196,7 @@ class ServedDesk {
  private:
   testing::TempDir dir_;
   SystemClock wall_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<HybridClock> hlc_;
-  std::unique_ptr<Writer> writer_;
-  std::unique_ptr<FrontDesk> desk_;
+  testing::DeskParts parts_;
   std::unique_ptr<WebApi> api_;
   std::unique_ptr<WebServer> server_;  // stops first
   int port_ = 0;

@@ -15,6 +15,7 @@
 #include "node/sales/pipeline.h"
 #include "sync/base/wire.h"
 #include "sync/change_builder.h"
+#include "tests/support/desk_parts.h"
 #include "tests/support/desk_request.h"
 #include "tests/support/temp_dir.h"
 
@@ -33,11 +34,6 @@ constexpr int64_t kDay = 24 * kHour;
 class QueueDesk {
  public:
   QueueDesk() {
-    auto opened = Store::Open({dir_.path(), 4u << 20, 1u << 30, true}, wall_);
-    REQUIRE(opened.ok());
-    store_ = std::move(opened).value();
-    hlc_ = std::make_unique<HybridClock>(wall_, store_->node_id(), 60'000);
-    writer_ = std::make_unique<Writer>(*store_);
     OfficeConfig office;
     office.code = "LON";
     office.phone_region = "GB";
@@ -46,8 +42,8 @@ class QueueDesk {
     office.password_cost = PasswordCost::Cheap();
     office.session_idle_ms = 365 * 86'400'000LL;  // the tests move the clock on by days
     REQUIRE(office.Validate().ok());
-    desk_ = std::make_unique<FrontDesk>(*store_, *writer_, wall_, *hlc_, office);
-    REQUIRE(desk_->BootstrapAdmin("admin", "Admin", "admin-password").ok());
+    parts_ = testing::OpenDesk(dir_.path(), wall_, office);
+    REQUIRE(parts_.desk->BootstrapAdmin("admin", "Admin", "admin-password").ok());
     admin = Login("admin", "admin-password");
     kate = Create("kate", "Kate Lee", Role::CASHIER);
     bob = Create("bob", "", Role::CASHIER);
@@ -64,7 +60,7 @@ class QueueDesk {
 
   using Reply = testing::DeskReply;
   Reply Call(const std::string& session, const testing::FillRequest& fill) {
-    return testing::SendToDesk(*desk_, testing::EncodeDeskRequest(wall_, session, fill));
+    return testing::SendToDesk(*parts_.desk, testing::EncodeDeskRequest(wall_, session, fill));
   }
   std::string Login(const std::string& login, const std::string& password) {
     auto reply = Call("", [&](Request::Builder r) {
@@ -90,12 +86,12 @@ class QueueDesk {
 
   // Applies a change as replication would bring it from elsewhere.
   void Arrive(ChangeMessage& change) {
-    REQUIRE(writer_->Run([&](StoreTxn& txn) { return txn.ApplyLocal(change.change()).status(); }).ok());
+    REQUIRE(parts_.writer->Run([&](StoreTxn& txn) { return txn.ApplyLocal(change.change()).status(); }).ok());
   }
   // A user of another office, as the directory brings it.
   void ArriveUser(const std::string& login, const std::string& office) {
     ChangeMessage change = ChangeMessage::Patch(EntityKind::USER, Id::Generate(wall_.NowMillis()),
-                                                hlc_->Now(), Id{});
+                                                parts_.hlc->Now(), Id{});
     auto user = change.record<schema::User>();
     user.setLogin(login);
     user.setOffice(office);
@@ -107,7 +103,7 @@ class QueueDesk {
   // A task headquarters made for `office` (no createdBy, as crm-hq writes it).
   Id ArriveHqTask(const std::string& office, const std::string& title, int64_t due) {
     const Id id = Id::Generate(wall_.NowMillis());
-    ChangeMessage change = ChangeMessage::Patch(EntityKind::TASK, id, hlc_->Now(), Id{});
+    ChangeMessage change = ChangeMessage::Patch(EntityKind::TASK, id, parts_.hlc->Now(), Id{});
     auto task = change.record<schema::Task>();
     IdToWire(anna, task.initClient());
     task.setTitle(title);
@@ -162,7 +158,7 @@ class QueueDesk {
   }
   // The stored task.
   schema::Task::Reader Stored(const Id& task, std::unique_ptr<Record>& keep) {
-    auto view = store_->Read();
+    auto view = parts_.store->Read();
     REQUIRE(view.ok());
     auto record = view->Get(EntityKind::TASK, task);
     REQUIRE(record.ok());
@@ -175,10 +171,7 @@ class QueueDesk {
  private:
   testing::TempDir dir_;
   ManualClock wall_{kNoon};
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<HybridClock> hlc_;
-  std::unique_ptr<Writer> writer_;
-  std::unique_ptr<FrontDesk> desk_;
+  testing::DeskParts parts_;
 
  public:
   std::string admin, kate, bob, olga;
